@@ -1,0 +1,51 @@
+/*
+ * store.h — the one SQLite database behind Yogi.
+ *
+ * Only files named engine/store*.c include sqlite3.h. The database runs in
+ * WAL mode with one writer connection for the whole process (SQLite up to
+ * 3.51.2 can corrupt a WAL database when several connections write or
+ * checkpoint at once), BEGIN IMMEDIATE, synchronous=FULL unless configured
+ * otherwise.
+ *
+ * Transactions nest by count: store_begin() opens a transaction only at the
+ * outermost level, store_commit() commits only there. The engine opens one
+ * transaction per batch of transitions (group commit); a module that writes
+ * from inside the engine's loop (a host call from a plugin) simply joins it.
+ * store_rollback() at any depth marks the whole transaction for rollback.
+ *
+ * Modules with tables of their own (documents, API tokens) live in
+ * engine/store_<module>.c, create their tables with store_migrate(), and
+ * expose plain C functions; nobody outside those files sees SQL.
+ */
+#ifndef YOGI_STORE_H
+#define YOGI_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "yogi/plugin.h"
+
+typedef struct store store;
+
+typedef struct store_options {
+    const char *path;        /* database file */
+    bool synchronous_normal; /* default FULL */
+} store_options;
+
+store *store_open(const store_options *opts, yogi_error *err);
+void store_close(store *s);
+
+int store_begin(store *s, yogi_error *err);
+int store_commit(store *s, yogi_error *err);
+void store_rollback(store *s);
+
+/* Apply `sql` (one or more statements) once for (module, version), inside a
+ * transaction, recording it in schema_migrations. Idempotent. */
+int store_migrate(store *s, const char *module, int version, const char *sql, yogi_error *err);
+
+/* PRAGMA integrity_check; true when "ok". */
+bool store_integrity_ok(store *s, char *detail, size_t detail_len);
+
+#endif

@@ -1,0 +1,23 @@
+# tests/lib.sh — helpers for integration scripts (sourced).
+#
+#   . tests/lib.sh
+#   ok "name" / not_ok "name" "why" / skip "name" "why"
+#   check "name" command args...     ok when the command succeeds
+#   done_testing                      prints the plan; exit status 1 on failure
+#
+# YOGI is the binary under test; TMP a scratch directory removed at exit.
+set -u
+BUILD=${BUILD:-build}
+YOGI=${YOGI:-$PWD/$BUILD/yogi}
+PLUGIN_DIR=${PLUGIN_DIR:-$PWD/$BUILD/states}
+TMP=$(mktemp -d /tmp/yogi-it-XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+_n=0; _failed=0
+ok()     { _n=$((_n + 1)); echo "ok $_n $1"; }
+not_ok() { _n=$((_n + 1)); _failed=$((_failed + 1)); echo "not ok $_n $1"; [ -n "${2:-}" ] && echo "# $2"; return 0; }
+skip()   { _n=$((_n + 1)); echo "ok $_n $1 # SKIP ${2:-}"; }
+check()  { name=$1; shift; if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$(printf '%s' "$out" | tail -5 | tr '\n' ' ')"; fi; }
+done_testing() { echo "1..$_n"; [ "$_failed" -eq 0 ]; }
+# The shared material (datasets, conformance) exists in CI and dev machines,
+# not in a user's fresh clone: tests that need it report themselves skipped.
+have_shared() { [ -n "${YOGI_SHARED:-}" ] && [ -d "$YOGI_SHARED" ]; }

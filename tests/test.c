@@ -1,0 +1,113 @@
+/*
+ * test.c — the runner behind test.h.
+ *
+ * Design: every test is forked so that a crash, an abort or a sanitizer
+ * report fails one test and the suite goes on; the parent waits with a
+ * timeout (TEST_TIMEOUT seconds, default 120) and kills a test that hangs.
+ * The child reports skips through its exit status (77, as automake does).
+ */
+#include "test.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int test_failures_;
+
+void test_fail_(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stdout, "# %s:%d: ", file, line);
+    va_start(ap, fmt);
+    vfprintf(stdout, fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+    test_failures_++;
+}
+
+void test_skip_(const char *reason)
+{
+    printf("# SKIP %s\n", reason);
+    fflush(stdout);
+    _exit(77);
+}
+
+const char *test_build_dir(void)
+{
+    static char path[PATH_MAX];
+    const char *b = getenv("BUILD");
+    if (!b || !*b) b = "build";
+    if (!realpath(b, path)) snprintf(path, sizeof path, "%s", b);
+    return path;
+}
+
+static int wait_with_timeout(pid_t pid, int seconds)
+{
+    int status = 0;
+    for (int tenths = 0; tenths < seconds * 10; tenths++) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid) return status;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    printf("# timed out after %d s\n", seconds);
+    return -1;
+}
+
+static void run_in_tmpdir(const test_case *t)
+{
+    char dir[] = "/tmp/yogi-test-XXXXXX";
+    if (!mkdtemp(dir) || chdir(dir) != 0) {
+        printf("# cannot make a temporary directory: %s\n", strerror(errno));
+        _exit(1);
+    }
+    t->fn();
+    fflush(stdout);
+    if (test_failures_ == 0) {
+        char cmd[PATH_MAX + 16];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0) { /* leave it for inspection */ }
+    } else {
+        printf("# files kept in %s\n", dir);
+    }
+    _exit(test_failures_ ? 1 : 0);
+}
+
+int test_main(int argc, char **argv, const test_case *tests)
+{
+    const char *filter = argc > 1 ? argv[1] : NULL;
+    const char *to = getenv("TEST_TIMEOUT");
+    int timeout = to ? atoi(to) : 120;
+    int n = 0, failed = 0;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    (void)test_build_dir(); /* resolve before tests chdir away */
+    for (const test_case *t = tests; t->name; t++) {
+        if (filter && !strstr(t->name, filter)) continue;
+        n++;
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) run_in_tmpdir(t);
+        int status = wait_with_timeout(pid, timeout);
+        if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+            printf("ok %d %s # SKIP\n", n, t->name);
+        } else if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            printf("ok %d %s\n", n, t->name);
+        } else {
+            if (status != -1 && WIFSIGNALED(status))
+                printf("# killed by signal %d\n", WTERMSIG(status));
+            printf("not ok %d %s\n", n, t->name);
+            failed++;
+        }
+    }
+    printf("1..%d\n", n);
+    return failed ? 1 : 0;
+}
