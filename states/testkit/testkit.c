@@ -201,8 +201,12 @@ static const struct {
     {"env", act_env},     {"stdout", act_stdout},
 };
 
+/* Config "testkit.fail_init" (env YOGI_TESTKIT_FAIL_INIT) makes init fail,
+ * so tests can see how the pool treats a plugin that cannot start. */
 static int testkit_init(const yogi_host *host, void **state, yogi_error *err)
 {
+    const char *fail = host->config("testkit.fail_init");
+    if (fail && *fail) return yogi_fail(err, "Testkit.InitFailed", "%s", fail);
     testkit *tk = calloc(1, sizeof *tk);
     if (!tk) return yogi_fail(err, "Testkit.OutOfMemory", "calloc");
     tk->host = host;
