@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -46,9 +47,12 @@ static const char *string_or(const json_t *input, const char *key, const char *f
     return s ? s : fallback;
 }
 
+/* A store to a page without access: a real SIGSEGV, and not a NULL
+ * dereference that UBSan would turn into an exit(1) first. */
 static int act_crash(testkit *tk, json_t *in, json_t **out, yogi_error *err)
 {
-    volatile int *nowhere = NULL;
+    volatile int *nowhere = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (nowhere == MAP_FAILED) return yogi_fail(err, "Testkit.Failed", "mmap failed");
     *nowhere = 42;
     return YOGI_FAILED;
 }
