@@ -14,10 +14,12 @@
  * 1 bpp page by sampling would drop thin strokes, while 8 bpp scaling
  * averages them into readable grey.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <leptonica/allheaders.h>
 
@@ -48,6 +50,8 @@ static int encode_scaled(PIX *pix, double s, l_uint8 **png, size_t *size)
 static int read_page(const char *path, PIX **out, yogi_error *err)
 {
     l_int32 format, w, h, bps, spp, cmap;
+    if (access(path, R_OK) != 0)
+        return yogi_fail(err, "Llm.BadInput", "page image %s: %s", path, strerror(errno));
     if (pixReadHeader(path, &format, &w, &h, &bps, &spp, &cmap) != 0)
         return yogi_fail(err, "Llm.BadInput", "page image %s is not a readable image", path);
     if (w <= 0 || h <= 0 || (long)w * h > MAX_SOURCE_PIXELS)
