@@ -162,6 +162,9 @@ void exec_abort_children(engine *e, branch *parent);
 json_t *state_of(branch *b);
 void state_succeeded(engine *e, branch *b, json_t *st, json_t *result);
 void state_failed(engine *e, branch *b, json_t *st, const char *error, const char *cause);
+/* The same, emitting failed_event ("MapStateFailed") unless a retrier takes it. */
+void state_failed_event(engine *e, branch *b, json_t *st, const char *error, const char *cause,
+                        const char *failed_event);
 void branch_ended(engine *e, branch *b, json_t *output);
 void branch_failed(engine *e, branch *b, const char *error, const char *cause);
 void execution_end(engine *e, execution *ex, const char *status, json_t *output,
