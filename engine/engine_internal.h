@@ -127,6 +127,8 @@ bool resource_resolve(engine *e, const char *resource, char *plugin, size_t plug
 int resource_map_load(engine *e, const char *path, yogi_error *err);
 
 void engine_flush(engine *e);
+/* The cached definition of name@version (borrowed; lives as long as the engine). */
+json_t *definition_for(engine *e, const char *name, int version);
 int engine_load_running(engine *e, yogi_error *err);
 int engine_register_workflow_dir(engine *e, yogi_error *err);
 /* Bring an execution row (journal_get_execution) into memory with its branches. */
