@@ -39,6 +39,7 @@
 #include <poppler.h>
 
 #include "yogi/plugin.h"
+#include "../workdir.h"
 
 #define DEFAULT_MAX_PIXELS 40000000L
 #define DEFAULT_TEXT_HEIGHT 30
@@ -290,29 +291,6 @@ static int effective_dpi(const preprocess_state *st, const page_info *info)
     return 300;
 }
 
-/* ---- the work directory ------------------------------------------------ */
-
-static int make_work_dir(const char *data_dir, const char *execution_id, char *dir, size_t len,
-                         yogi_error *err)
-{
-    char id[128];
-    size_t n = 0;
-    for (const char *p = execution_id && *execution_id ? execution_id : "adhoc";
-         *p && n + 1 < sizeof id; p++) {
-        bool safe = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_';
-        id[n++] = safe ? *p : '_'; /* the id must not climb out of work/ */
-    }
-    id[n] = '\0';
-    char parent[4096];
-    if ((size_t)snprintf(parent, sizeof parent, "%s/work", data_dir) >= sizeof parent ||
-        (size_t)snprintf(dir, len, "%s/%s", parent, id) >= len)
-        return yogi_fail(err, "States.Runtime", "data directory path too long");
-    if ((mkdir(parent, 0700) != 0 && errno != EEXIST) || (mkdir(dir, 0700) != 0 && errno != EEXIST))
-        return yogi_fail(err, "States.Runtime", "cannot create %s: %s", dir, strerror(errno));
-    return YOGI_OK;
-}
-
 static json_t *write_page(const preprocess_state *st, PIX *pix, const char *dir,
                           const page_info *info, yogi_error *err)
 {
@@ -388,7 +366,7 @@ static int preprocess_invoke(void *state, const yogi_call *call, json_t *input, 
                          "input needs \"path\" (absolute) and \"classification\"");
     char dir[4096];
     const char *data_dir = st->host && st->host->data_dir ? st->host->data_dir : ".";
-    if (make_work_dir(data_dir, call ? call->execution_id : NULL, dir, sizeof dir, err) != YOGI_OK)
+    if (workdir_make(data_dir, call ? call->execution_id : NULL, dir, sizeof dir, err) != YOGI_OK)
         return YOGI_FAILED;
     json_t *pages = json_array();
     if (process_pages(st, path, cls, dir, pages, err) != YOGI_OK) {
