@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -46,9 +47,12 @@ static const char *string_or(const json_t *input, const char *key, const char *f
     return s ? s : fallback;
 }
 
+/* A store to a page without access: a real SIGSEGV, and not a NULL
+ * dereference that UBSan would turn into an exit(1) first. */
 static int act_crash(testkit *tk, json_t *in, json_t **out, yogi_error *err)
 {
-    volatile int *nowhere = NULL;
+    volatile int *nowhere = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (nowhere == MAP_FAILED) return yogi_fail(err, "Testkit.Failed", "mmap failed");
     *nowhere = 42;
     return YOGI_FAILED;
 }
@@ -201,8 +205,12 @@ static const struct {
     {"env", act_env},     {"stdout", act_stdout},
 };
 
+/* Config "testkit.fail_init" (env YOGI_TESTKIT_FAIL_INIT) makes init fail,
+ * so tests can see how the pool treats a plugin that cannot start. */
 static int testkit_init(const yogi_host *host, void **state, yogi_error *err)
 {
+    const char *fail = host->config("testkit.fail_init");
+    if (fail && *fail) return yogi_fail(err, "Testkit.InitFailed", "%s", fail);
     testkit *tk = calloc(1, sizeof *tk);
     if (!tk) return yogi_fail(err, "Testkit.OutOfMemory", "calloc");
     tk->host = host;

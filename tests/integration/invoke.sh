@@ -16,18 +16,18 @@ expect_error() {
     fi
 }
 
-out=$("$YOGI" invoke echo --plugins "$PLUGIN_DIR" --input '{"a":[1,2,{"b":"ü"}]}' 2>&1)
+out=$("$YOGI" invoke echo --plugins "$PLUGIN_DIR" --input '{"a":[1,2,{"b":"ü"}]}' 2>"$TMP/err")
 if [ "$(printf '%s' "$out" | tr -d ' \n')" = '{"a":[1,2,{"b":"ü"}]}' ]; then ok "echo returns its input"
 else not_ok "echo returns its input" "$out"; fi
 
 printf '[1, 2, 3]' >"$TMP/in.json"
-out=$("$YOGI" invoke echo --plugins "$PLUGIN_DIR" --input @"$TMP/in.json" 2>&1 | tr -d ' \n')
+out=$("$YOGI" invoke echo --plugins "$PLUGIN_DIR" --input @"$TMP/in.json" 2>"$TMP/err" | tr -d ' \n')
 [ "$out" = "[1,2,3]" ] && ok "input from @FILE" || not_ok "input from @FILE" "$out"
 
-out=$(printf '"from stdin"' | "$YOGI" invoke echo --plugins "$PLUGIN_DIR" --input @- 2>&1)
+out=$(printf '"from stdin"' | "$YOGI" invoke echo --plugins "$PLUGIN_DIR" --input @- 2>"$TMP/err")
 [ "$out" = '"from stdin"' ] && ok "input from @-" || not_ok "input from @-" "$out"
 
-out=$("$YOGI" invoke mock --plugins "$PLUGIN_DIR" --resource-config '{"return":{"x":1}}' 2>&1 | tr -d ' \n')
+out=$("$YOGI" invoke mock --plugins "$PLUGIN_DIR" --resource-config '{"return":{"x":1}}' 2>"$TMP/err" | tr -d ' \n')
 [ "$out" = '{"x":1}' ] && ok "mock returns its configured value" || not_ok "mock return" "$out"
 
 expect_error "mock fails exactly as configured" mock Lambda.Boom "it went <uuid:1>" \
@@ -60,15 +60,30 @@ out=$("$YOGI" invoke testkit --plugins "$PLUGIN_DIR" --input '{"action":"stdout"
 
 printf '# plugin settings\nllm.provider = "local"\n' >"$TMP/yogi.conf"
 out=$("$YOGI" invoke testkit --plugins "$PLUGIN_DIR" --config "$TMP/yogi.conf" \
-      --input '{"action":"env","config":"llm.provider"}' 2>&1)
+      --input '{"action":"env","config":"llm.provider"}' 2>"$TMP/err")
 printf '%s' "$out" | grep -q '"config": "local"' && ok "config file read" || not_ok "config file read" "$out"
 out=$(YOGI_LLM_PROVIDER=env "$YOGI" invoke testkit --plugins "$PLUGIN_DIR" --config "$TMP/yogi.conf" \
-      --input '{"action":"env","config":"llm.provider"}' 2>&1)
+      --input '{"action":"env","config":"llm.provider"}' 2>"$TMP/err")
 printf '%s' "$out" | grep -q '"config": "env"' && ok "YOGI_ env overrides config" || not_ok "env override" "$out"
 
 "$YOGI" invoke echo --bogus >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && ok "unknown option exits 2" || not_ok "unknown option exits 2" "rc=$rc"
 "$YOGI" invoke echo --plugins "$PLUGIN_DIR" --input '{bad' >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && ok "bad JSON input exits 2" || not_ok "bad JSON input exits 2" "rc=$rc"
+
+# The documented example plugin compiles with the documented command and runs.
+mkdir -p "$TMP/plugins"
+if cc -std=c11 -Wall -Wextra -Werror -O2 -fPIC -shared -fvisibility=hidden -Iinclude \
+      $(pkg-config --cflags jansson) -o "$TMP/plugins/hello.so" docs/examples/hello_plugin.c \
+      $(pkg-config --libs jansson) 2>"$TMP/cc.err"; then
+    ok "docs/examples/hello_plugin.c compiles"
+    out=$(YOGI_HELLO_GREETING=Bonjour "$YOGI" invoke hello --plugins "$TMP/plugins" \
+          --input '{"name":"Ada"}' --repeat 3 2>"$TMP/err" | tr -d ' \n')
+    [ "$out" = '{"greeting":"Bonjour,Ada!","served":3}' ] && ok "hello plugin runs warm" \
+        || not_ok "hello plugin runs warm" "$out"
+    expect_error "hello plugin's named error" hello Hello.NoName "input.name" --plugins "$TMP/plugins"
+else
+    not_ok "docs/examples/hello_plugin.c compiles" "$(head -5 "$TMP/cc.err")"
+fi
 
 done_testing
