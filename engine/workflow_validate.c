@@ -984,7 +984,7 @@ static void check_states(struct validator *v, const char *ptr, json_t *machine)
     pointer_join(at, sizeof at, ptr, "StartAt");
     if (!start)
         problem_at_key(v, ptr, "MissingField", "the state machine needs StartAt: the first state");
-    else if (states && expect_string(v, at, start))
+    else if (states && json_object_size(states) > 0 && expect_string(v, at, start))
         check_target(v, at, start);
     if (states && json_is_string(start) && json_object_get(states, json_string_value(start)))
         check_reachable(v, states_ptr, states, json_string_value(start));
