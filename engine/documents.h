@@ -1,0 +1,73 @@
+/*
+ * documents.h — uploaded documents and their timetables (tables of their own
+ * in the engine's database; implemented in engine/store_documents.c).
+ *
+ * Durability: documents_create() writes the original file under
+ * DATA_DIR/documents/<id[0..1]>/<id>, fsyncs the file and its directory, and
+ * only then commits the row that names it, so a row never points at a file
+ * that is not on disk. A crash in between leaves an orphan file that nothing
+ * names (swept at open), never a dangling row.
+ *
+ * Status of a document: "received" → "processing" → "needs_review" →
+ * "completed" | "failed" | "rejected". The workflow's plugins move it through
+ * host calls ("documents.update", "documents.save_timetable"); the service
+ * marks it failed when its execution fails.
+ *
+ * All json_t results are new references; NULL means "no such document".
+ */
+#ifndef YOGI_DOCUMENTS_H
+#define YOGI_DOCUMENTS_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "store.h"
+#include "yogi/plugin.h"
+
+#define DOCUMENT_ID_MAX 40
+
+/* Create tables (idempotent). */
+int documents_init(store *s, yogi_error *err);
+
+typedef struct document_new {
+    const void *bytes;
+    size_t len;
+    const char *filename;     /* as uploaded; stored for display only, never used as a path */
+    const char *content_type; /* as declared; may be NULL */
+    const char *owner;        /* token id of the uploader, or NULL */
+} document_new;
+
+/* Store the file durably and insert the row (status "received"). Writes the id
+ * (DOCUMENT_ID_MAX bytes) and the stored file's absolute path. */
+int documents_create(store *s, const char *data_dir, const document_new *doc, char *id_out,
+                     char *path_out, size_t path_len, yogi_error *err);
+
+/* Update any of: "status", "execution_id", "type", "confidence", "route",
+ * "error", "cause", "needs_review", "llm_tokens". Unknown keys are an error. */
+int documents_update(store *s, const char *id, json_t *fields, yogi_error *err);
+
+/* Save a timetable version ("source": "extracted" | "llm" | "reviewed"). */
+int documents_save_timetable(store *s, const char *id, json_t *timetable, const char *source,
+                             yogi_error *err);
+
+/* {"id","filename","content_type","bytes","sha256","owner","created","updated",
+ *  "status","execution_id","type","confidence","route","error","cause"} */
+json_t *documents_get(store *s, const char *id);
+
+/* Absolute path of the stored original, into buf; -1 if unknown. */
+int documents_file_path(store *s, const char *id, char *buf, size_t len);
+
+/* The latest timetable, or NULL. */
+json_t *documents_timetable(store *s, const char *id);
+
+/* Newest first; status/owner filters may be NULL. {"documents":[...],"next":cursor|null} */
+json_t *documents_list(store *s, const char *status, const char *owner, int limit,
+                       const char *cursor);
+
+/* Engine host operations for plugins: "documents.update", "documents.save_timetable"
+ * with args {"id": ..., ...}. Call once after engine_open. */
+struct engine;
+int documents_register_host_ops(struct engine *e);
+
+#endif
