@@ -718,11 +718,17 @@ static int parse_call(struct iparser *ps, struct arg *out)
     ps->p++;
     struct call c = {.name = fn->name};
     int rc = parse_args(ps, &c.args, &c.argc);
-    if (rc == 0 && (c.argc < fn->min_args || c.argc > fn->max_args))
-        rc = asl_fail(ps->err, RUNTIME, "Invalid arguments in %s: expected %zu%s argument%s, got %zu",
-                      fn->name, fn->min_args,
-                      fn->max_args == fn->min_args ? "" : fn->max_args == MAX_ARGS ? " or more" : " to 3",
-                      fn->min_args == 1 && fn->max_args == 1 ? "" : "s", c.argc);
+    if (rc == 0 && (c.argc < fn->min_args || c.argc > fn->max_args)) {
+        char want[48];
+        if (fn->max_args == fn->min_args)
+            snprintf(want, sizeof want, "%zu argument%s", fn->min_args, fn->min_args == 1 ? "" : "s");
+        else if (fn->max_args == MAX_ARGS)
+            snprintf(want, sizeof want, "%zu or more arguments", fn->min_args);
+        else
+            snprintf(want, sizeof want, "%zu to %zu arguments", fn->min_args, fn->max_args);
+        rc = asl_fail(ps->err, RUNTIME, "Invalid arguments in %s: expected %s, got %zu", fn->name,
+                      want, c.argc);
+    }
     if (rc == 0 && ps->eval) rc = fn->run(&c, &out->value, ps->err);
     free_args(c.args, c.argc);
     ps->depth--;
