@@ -35,7 +35,6 @@ typedef struct harness {
     int heartbeats;
     int callbacks_outside_process; /* must stay 0 */
     bool in_process;
-    char plugin_dir[4096];
 } harness;
 
 static void on_done(void *ud, uint64_t id, bool ok, json_t *output, const yogi_error *err)
@@ -68,13 +67,19 @@ static int on_host_call(void *ud, const char *op, json_t *args, json_t **result_
     return YOGI_OK;
 }
 
-static workers_config base_config(harness *h, int max_workers)
+static const char *plugin_dir(void)
 {
-    snprintf(h->plugin_dir, sizeof h->plugin_dir, "%s/states", test_build_dir());
-    return (workers_config){.plugin_dir = h->plugin_dir, .data_dir = ".",
+    static char dir[4096];
+    if (!dir[0]) snprintf(dir, sizeof dir, "%s/states", test_build_dir());
+    return dir;
+}
+
+/* A config for start(), which points ud at the harness it makes. */
+static workers_config base_config(int max_workers)
+{
+    return (workers_config){.plugin_dir = plugin_dir(), .data_dir = ".",
                             .max_workers = max_workers, .on_done = on_done,
-                            .on_heartbeat = on_heartbeat, .on_host_call = on_host_call,
-                            .ud = h};
+                            .on_heartbeat = on_heartbeat, .on_host_call = on_host_call};
 }
 
 static harness *start(const workers_config *cfg_in)
@@ -82,8 +87,6 @@ static harness *start(const workers_config *cfg_in)
     harness *h = calloc(1, sizeof *h);
     workers_config cfg = *cfg_in;
     cfg.ud = h;
-    memcpy(h->plugin_dir, cfg_in->plugin_dir, strlen(cfg_in->plugin_dir) + 1);
-    cfg.plugin_dir = h->plugin_dir;
     yogi_error err = {.name = ""};
     h->pool = workers_create(&cfg, &err);
     if (!h->pool) test_fail_(__FILE__, __LINE__, "workers_create: %s", err.cause);
@@ -92,8 +95,7 @@ static harness *start(const workers_config *cfg_in)
 
 static harness *start_default(int max_workers)
 {
-    harness tmp;
-    workers_config cfg = base_config(&tmp, max_workers);
+    workers_config cfg = base_config(max_workers);
     return start(&cfg);
 }
 
@@ -245,8 +247,7 @@ static void test_memory_limit(void)
 {
     if (getenv("YOGI_SANITIZER") && strcmp(getenv("YOGI_SANITIZER"), "address") == 0)
         SKIP("RLIMIT_AS is not applied under AddressSanitizer");
-    harness tmp;
-    workers_config cfg = base_config(&tmp, 1);
+    workers_config cfg = base_config(1);
     cfg.memory_limit_mb = 128;
     harness *h = start(&cfg);
     submit(h, 1, "testkit", action("oom"));
@@ -311,7 +312,7 @@ static void check_plugin_error(const char *plugin, const char *name, const char 
     run_until(h, 2, 10000);
     CHECK(h->r[2].ok);
     yogi_error err = {.name = ""};
-    CHECK(!workers_plugin_probe(h->plugin_dir, plugin, &err));
+    CHECK(!workers_plugin_probe(plugin_dir(), plugin, &err));
     CHECK_STR(err.name, name);
     finish(h);
 }
@@ -505,8 +506,7 @@ static void test_config_file_and_env(void)
     fputs("# a comment\n  llm.provider = \"local\"\nnotify.webhook_url=http://x/#frag\n\n"
           "junk line without equals\n", f);
     fclose(f);
-    harness tmp;
-    workers_config cfg = base_config(&tmp, 1);
+    workers_config cfg = base_config(1);
     cfg.config_path = "yogi.conf";
     harness *h = start(&cfg);
     const char *keys[] = {"llm.provider", "notify.webhook_url", "absent"};
@@ -522,8 +522,7 @@ static void test_config_file_and_env(void)
 
 static void test_warm_worker_preferred_and_recycled(void)
 {
-    harness tmp;
-    workers_config cfg = base_config(&tmp, 2);
+    workers_config cfg = base_config(2);
     cfg.max_tasks_per_worker = 2;
     harness *h = start(&cfg);
     int p1 = testkit_pid(h, 1);
@@ -544,8 +543,7 @@ static void test_warm_worker_preferred_and_recycled(void)
 
 static void test_hard_limit(void)
 {
-    harness tmp;
-    workers_config cfg = base_config(&tmp, 1);
+    workers_config cfg = base_config(1);
     cfg.task_hard_limit_s = 1;
     harness *h = start(&cfg);
     int64_t t0 = mono_ms();
@@ -646,6 +644,7 @@ static void test_frame_over_a_socketpair(void)
     CHECK_INT(frame_send(sv[0], m, &err), 0);
     CHECK_INT(frame_recv(sv[1], &got, &err), 1);
     CHECK(json_equal(m, got));
+    json_decref(got);
     close(sv[0]);
     CHECK_INT(frame_recv(sv[1], &got, &err), 0); /* end of file */
     close(sv[1]);
