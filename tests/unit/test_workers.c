@@ -35,7 +35,11 @@ typedef struct harness {
     int heartbeats;
     int callbacks_outside_process; /* must stay 0 */
     bool in_process;
+    uint64_t cancel_from_host_call; /* task that op "test.cancel" cancels */
+    int chain_left;                 /* on_done submits another echo while > 0 */
 } harness;
+
+static void submit(harness *h, uint64_t id, const char *plugin, json_t *input);
 
 static void on_done(void *ud, uint64_t id, bool ok, json_t *output, const yogi_error *err)
 {
@@ -52,6 +56,10 @@ static void on_done(void *ud, uint64_t id, bool ok, json_t *output, const yogi_e
     if (ok) r->output = json_incref(output);
     else r->err = *err;
     h->done++;
+    if (h->chain_left > 0) { /* the engine submits the next state from here */
+        h->chain_left--;
+        submit(h, id + 1, "echo", json_integer((json_int_t)id + 1));
+    }
 }
 
 static void on_heartbeat(void *ud, uint64_t id)
@@ -62,7 +70,12 @@ static void on_heartbeat(void *ud, uint64_t id)
 static int on_host_call(void *ud, const char *op, json_t *args, json_t **result_out,
                         yogi_error *err)
 {
+    harness *h = ud;
     if (strcmp(op, "test.fail") == 0) return yogi_fail(err, "Test.HostFailed", "as asked");
+    if (strcmp(op, "test.cancel") == 0) { /* e.g. the call stopped its own execution */
+        workers_cancel(h->pool, h->cancel_from_host_call);
+        return yogi_fail(err, "Test.Cancelled", "cancelled");
+    }
     *result_out = json_pack("{s:s, s:O}", "op", op, "args", args);
     return YOGI_OK;
 }
@@ -409,6 +422,57 @@ static void test_host_call_round_trip(void)
     finish(h);
 }
 
+static void test_cancel_from_inside_a_host_call(void)
+{
+    harness *h = start_default(1);
+    h->cancel_from_host_call = 1;
+    submit(h, 1, "testkit", json_pack("{s:s, s:s}", "action", "call", "op", "test.cancel"));
+    run_until(h, 1, 500);
+    CHECK(!h->r[1].done);
+    submit(h, 2, "echo", json_true());
+    run_until(h, 1, 10000);
+    CHECK(h->r[2].ok);
+    finish(h);
+}
+
+static void test_submit_from_on_done(void)
+{
+    harness *h = start_default(2);
+    h->chain_left = 99;
+    submit(h, 1, "echo", json_integer(1));
+    run_until(h, 100, 20000);
+    CHECK_INT(h->done, 100);
+    CHECK_INT(json_integer_value(h->r[100].output), 100);
+    finish(h);
+}
+
+static void test_protocol_garbage_kills_worker(void)
+{
+    harness *h = start_default(1);
+    submit(h, 1, "testkit", action("garbage"));
+    run_until(h, 1, 5000);
+    CHECK_STR(h->r[1].err.name, "States.TaskFailed");
+    if (!strstr(h->r[1].err.cause, "broke the protocol"))
+        test_fail_(__FILE__, __LINE__, "cause: %s", h->r[1].err.cause);
+    submit(h, 2, "echo", json_true());
+    run_until(h, 2, 10000);
+    CHECK(h->r[2].ok);
+    finish(h);
+}
+
+static void test_worker_closing_its_socket(void)
+{
+    harness *h = start_default(1);
+    int64_t t0 = mono_ms();
+    submit(h, 1, "testkit", action("close_socket"));
+    run_until(h, 1, 5000);
+    CHECK_STR(h->r[1].err.name, "States.TaskFailed");
+    if (!strstr(h->r[1].err.cause, "SIGKILL"))
+        test_fail_(__FILE__, __LINE__, "cause: %s", h->r[1].err.cause);
+    CHECK(mono_ms() - t0 < 3000); /* killed after the grace, not after its sleep */
+    finish(h);
+}
+
 static void test_heartbeat(void)
 {
     harness *h = start_default(1);
@@ -672,6 +736,10 @@ int main(int argc, char **argv)
         TEST(test_plugin_failure),
         TEST(test_host_call_round_trip),
         TEST(test_heartbeat),
+        TEST(test_cancel_from_inside_a_host_call),
+        TEST(test_submit_from_on_done),
+        TEST(test_protocol_garbage_kills_worker),
+        TEST(test_worker_closing_its_socket),
         TEST(test_large_input_and_output),
         TEST(test_oversized_input_refused),
         TEST(test_no_fd_leaks_into_workers),
