@@ -169,7 +169,10 @@ static int ask(llm_state *st, const yogi_call *call, json_t *input, json_t **ans
     if (llm_endpoint(&st->cfg, url, sizeof url) != 0)
         return yogi_fail(err, "Llm.NotConfigured", "llm.base_url is too long");
     if (build_request(&st->cfg, input, &body, err)) return YOGI_FAILED;
-    if (YOGI_HAS(st->host, heartbeat) && st->host->heartbeat) st->host->heartbeat();
+    if (YOGI_HAS(st->host, heartbeat) && st->host->heartbeat) {
+        st->host->heartbeat();
+        llm_http_set_heartbeat(st->http, st->host->heartbeat);
+    }
     int rc = llm_http_post(st->http, &st->cfg, url, body, timeout_ms, &reply, &reply_len, err);
     free(body);
     if (rc == YOGI_OK) {
