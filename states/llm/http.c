@@ -192,6 +192,9 @@ int llm_status_error(long status, long retry_after, const char *body, size_t len
     if (status == 404)
         return yogi_fail(err, "Llm.NotConfigured",
                          "HTTP 404%s%s: check llm.base_url and llm.model", sep, msg);
+    if ((status == 408 || status >= 500) && retry_after >= 0)
+        return yogi_fail(err, "Llm.Unavailable", "retry after %ld seconds (HTTP %ld%s%s)",
+                         retry_after, status, sep, msg);
     if (status == 408 || status >= 500)
         return yogi_fail(err, "Llm.Unavailable", "HTTP %ld%s%s", status, sep, msg);
     if (status >= 300 && status < 400)

@@ -27,6 +27,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 
 #include "llm.h"
@@ -202,6 +203,28 @@ static int ask(llm_state *st, const yogi_call *call, json_t *input, json_t **ans
 static const char *const entry_keys[] = {"day", "start", "end", "subject", "kind",
                                          "room", "class", "teacher", "notes"};
 
+/* Forgive spelling that carries no doubt: "9:05" is "09:05", "monday" and
+ * "MONDAY" are "Monday". Anything else is left for the schema check. */
+static void tidy_entry(json_t *e)
+{
+    static const char *const times[] = {"start", "end"};
+    for (int k = 0; k < 2; k++) {
+        const char *t = json_string_value(json_object_get(e, times[k]));
+        if (t && strlen(t) == 4 && t[0] >= '0' && t[0] <= '9' && t[1] == ':') {
+            char padded[6] = {'0', t[0], ':', t[2], t[3], '\0'};
+            json_object_set_new(e, times[k], json_string(padded));
+        }
+    }
+    const char *day = json_string_value(json_object_get(e, "day"));
+    static const char *const days[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+                                       "Friday", "Saturday", "Sunday"};
+    for (int d = 0; day && d < 7; d++)
+        if (strcmp(day, days[d]) != 0 && !strcasecmp(day, days[d])) {
+            json_object_set_new(e, "day", json_string(days[d]));
+            break;
+        }
+}
+
 /* The timetable from the model's answer: known keys only, nulls dropped. */
 static json_t *timetable_from(json_t *answer, json_t *input)
 {
@@ -233,6 +256,7 @@ static json_t *timetable_from(json_t *answer, json_t *input)
             json_t *v = json_object_get(e, entry_keys[k]);
             if (v && !json_is_null(v)) json_object_set(copy, entry_keys[k], v);
         }
+        tidy_entry(copy);
         json_array_append_new(entries, copy);
     }
     json_object_set_new(tt, "entries", entries);
