@@ -896,10 +896,12 @@ static bool state_type_of(const char *name, enum state_type *type)
 static void check_state_name(struct validator *v, const char *ptr, const char *name)
 {
     json_t *first = json_object_get(v->state_names, name);
+    int line = 0, column = 0;
     if (first) {
+        workflow_key_position(v->doc, json_string_value(first), &line, &column);
         problem_at_key(v, ptr, "DuplicateStateName",
-                       "state name '%s' is already used (at %s); state names must be unique in the "
-                       "whole state machine", name, json_string_value(first));
+                       "state name '%s' is already used on line %d; state names must be unique in "
+                       "the whole state machine, branches and item processors included", name, line);
     } else {
         json_object_set_new(v->state_names, name, json_string(ptr));
     }
