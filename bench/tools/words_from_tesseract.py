@@ -3,8 +3,8 @@
 
     words_from_tesseract.py DOC OUT.json [--psm N] [--work DIR]
 
-Images: small pages are upscaled 2x (as the preprocess plugin scales text to
-the size tesseract reads best), then `tesseract IMG - --psm N tsv`.  PDFs:
+Images: grey, deskewed, small pages upscaled 2x (roughly what the preprocess
+plugin does), then `tesseract IMG - --psm N tsv`.  PDFs:
 the text layer via `pdftotext -bbox` (source "pdf-text"), with a page image
 rendered at 150 dpi; a PDF without text is rasterised and OCRed.
 Not product code: the pipeline's ocr/pdftext plugins produce the same format.
@@ -16,10 +16,11 @@ def run(cmd):
 
 def ocr_page(img, psm, work):
     w, h = map(int, run(["identify", "-format", "%w %h", img]).split())
-    if max(w, h) < 1600:
-        big = os.path.join(work, os.path.basename(img) + ".x2.png")
-        run(["convert", img, "-colorspace", "Gray", "-resize", "200%", big])
-        img, w, h = big, w * 2, h * 2
+    pre = os.path.join(work, os.path.basename(img) + ".pre.png")
+    scale = ["-resize", "200%"] if max(w, h) < 1600 else []
+    run(["convert", img, "-colorspace", "Gray", "-deskew", "40%", "+repage"] + scale + [pre])
+    img = pre
+    w, h = map(int, run(["identify", "-format", "%w %h", img]).split())
     tsv = run(["tesseract", img, "-", "--psm", str(psm), "tsv"])
     words = []
     for line in tsv.splitlines()[1:]:

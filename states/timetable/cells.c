@@ -51,6 +51,12 @@ static bool looks_like_room(const char *s)
     return s[i] == '\0' && l >= 1 && l <= 2 && d >= 1 && d <= 3;
 }
 
+/* Short and holding a digit: a code of some kind, not words of a subject. */
+static bool is_code(const char *s)
+{
+    return strlen(s) <= 8 && strpbrk(s, "0123456789") != NULL;
+}
+
 static void append(char *dst, size_t size, const char *src)
 {
     size_t len = strlen(dst), sl = strlen(src);
@@ -94,6 +100,9 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n, tt_entry *e)
             append(e->klass, sizeof e->klass, row);
         else if (k > 0 && !e->room[0] && looks_like_room(row))
             append(e->room, sizeof e->room, row);
+        else if (k > 0 && is_code(row))
+            append(e->klass[0] ? e->room : e->klass, e->klass[0] ? sizeof e->room : sizeof e->klass,
+                   row); /* a misread code ("724" for "7Z4") is still no subject */
         else if (!e->klass[0] && !e->room[0])
             append(e->subject, sizeof e->subject, row);
         k = end;

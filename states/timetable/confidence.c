@@ -36,7 +36,8 @@ static void warn(tt_result *res, const char *problem, const tt_entry *e)
     char t0[6], t1[6], msg[TT_TEXT + 128];
     tt_format_time(e->start, t0);
     tt_format_time(e->end, t1);
-    snprintf(msg, sizeof msg, "%s %s-%s %s: %s", tt_day_name(e->day), t0, t1, e->subject, problem);
+    /* The wording of plugin:validate, which skips warnings already given. */
+    snprintf(msg, sizeof msg, "%s %s-%s: %s", tt_day_name(e->day), t0, t1, problem);
     json_array_append_new(res->warnings, json_string(msg));
     res->ev.warnings++;
 }
@@ -56,7 +57,7 @@ void tt_check_entries(tt_result *res)
         if (e->word_conf < 60.0)
             res->ev.low_conf_words++;
         if (e->start < 0 || e->end < 0 || e->end <= e->start)
-            warn(res, "the end is not after the start", e);
+            warn(res, "ends before it starts", e);
         else if (e->start < 6 * 60 || e->end > 20 * 60)
             warn(res, "outside a school day (06:00-20:00)", e);
         if (k > 0 && e->day == e[-1].day && e->start < e[-1].end)

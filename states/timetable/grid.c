@@ -23,7 +23,7 @@
 
 #include "tt.h"
 
-#define RULE_PRESENT 0.6
+#define RULE_PRESENT 0.5
 #define SEP_PRESENT 0.5
 
 typedef struct cells {
@@ -80,6 +80,8 @@ static bool place_edge(const tt_grid *g, bool time_axis, int before, int after, 
     return true;
 }
 
+/* Edges are searched along the whole table (header and body), so that a
+ * rule through a solid header fill does not decide alone where it runs. */
 static int place_edges(const tt_page *page, tt_grid *g, cells *c, tt_evidence *ev)
 {
     int h = page->median_h, found = 0, interior = 0;
@@ -92,9 +94,15 @@ static int place_edges(const tt_page *page, tt_grid *g, cells *c, tt_evidence *e
         if (g->days[i].box.t1 > days_t1) days_t1 = g->days[i].box.t1;
         if (g->days[i].box.t0 < dt0) dt0 = g->days[i].box.t0;
     }
+    int hdr_d1 = hd1;
+    hd1 = g->days[g->ndays - 1].box.d1;
+    days_t1 = g->slots[g->nslots - 1].box.t1;
+    int day_col_t1 = 0;
+    for (int i = 0; i < g->ndays; i++)
+        if (g->days[i].box.t1 > day_col_t1) day_col_t1 = g->days[i].box.t1;
     for (int j = 1; j < g->nslots; j++, interior++)
         found += place_edge(g, true, g->slots[j - 1].box.t1, g->slots[j].box.t0, hd0, hd1, &c->tb[j]);
-    place_edge(g, true, days_t1, g->slots[0].box.t0, hd0, hd1, &c->tb[0]);
+    place_edge(g, true, day_col_t1, g->slots[0].box.t0, hd0, hd1, &c->tb[0]);
     const tt_slot *last = &g->slots[g->nslots - 1];
     int reach = last->box.t1 + (last->box.t0 - c->tb[g->nslots - 1]) + h;
     if (!place_edge(g, true, last->box.t1, reach, hd0, hd1, &c->tb[g->nslots]))
@@ -102,7 +110,7 @@ static int place_edges(const tt_page *page, tt_grid *g, cells *c, tt_evidence *e
     for (int i = 1; i < g->ndays; i++, interior++)
         found += place_edge(g, false, g->days[i - 1].box.d1, g->days[i].box.d0, dt0, days_t1,
                             &c->db[i]);
-    place_edge(g, false, hd1, g->days[0].box.d0, dt0, days_t1, &c->db[0]);
+    place_edge(g, false, hdr_d1, g->days[0].box.d0, dt0, days_t1, &c->db[0]);
     const tt_day_hdr *ld = &g->days[g->ndays - 1];
     int dreach = ld->box.d1 + (ld->box.d0 - c->db[g->ndays - 1]) + h;
     if (!place_edge(g, false, ld->box.d1, dreach, dt0, days_t1, &c->db[g->ndays]))
@@ -128,7 +136,7 @@ static bool is_header_line(const tt_grid *g, int line)
         if (g->days[i].line == line)
             return true;
     for (int j = 0; j < g->nslots; j++)
-        if (g->slots[j].line == line)
+        if (g->slots[j].line == line || g->slots[j].line2 == line)
             return true;
     return false;
 }
@@ -343,7 +351,7 @@ int tt_build_grid(tt_page *page, tt_result *res)
     c->nd = g.ndays, c->ns = g.nslots;
     for (int k = 0; k < c->nd * c->ns; k++)
         c->parent[k] = k;
-    g.rules = tt_rules_detect(page->image, page->width, page->height, page->median_h);
+    g.rules = page->rules;
     place_edges(page, &g, c, &res->ev);
     assign_words(page, &g, c, &res->ev);
     if (res->ev.ruled)
@@ -356,7 +364,6 @@ int tt_build_grid(tt_page *page, tt_result *res)
     fill_day_evidence(&g, &res->ev);
     res->layout = layout_name(&g);
     tt_set_title(page, res, table_top(page, &g, c));
-    tt_rules_free(g.rules);
     free(c->cell_of);
     free(c);
     return 0;

@@ -69,12 +69,20 @@ static int cmp_cand_pos(const void *a, const void *b)
  * candidate indices and days[] with the resolved days. */
 static int run_from(const day_cand *c, int n, int s, bool rows, int *run, int *days)
 {
-    int members[64], m = 0;
-    for (int j = 0; j < n && m < 64; j++) {
-        bool overlap = rows ? (c[j].x0 < c[s].x1 && c[s].x0 < c[j].x1)
-                            : (c[j].y0 < c[s].y1 && c[s].y0 < c[j].y1);
-        if (overlap && c[j].letter == c[s].letter)
-            members[m++] = j;
+    /* Members overlap the seed or, transitively, another member: a row of
+     * days on a slightly skewed page drifts by more than a text height. */
+    int members[64], m = 1;
+    bool in[64] = {false};
+    members[0] = s;
+    in[s] = true;
+    for (int k = 0; k < m; k++) {
+        const day_cand *a = &c[members[k]];
+        for (int j = 0; j < n && m < 64; j++) {
+            bool overlap = rows ? (c[j].x0 < a->x1 && a->x0 < c[j].x1)
+                                : (c[j].y0 < a->y1 && a->y0 < c[j].y1);
+            if (!in[j] && overlap && c[j].letter == a->letter)
+                members[m++] = j, in[j] = true;
+        }
     }
     sort_base = c;
     sort_rows = rows;
@@ -135,12 +143,51 @@ bool tt_line_is_time(const tt_page *page, int line, tt_time_range *tr)
     return page->lines[line].count <= 4 && tt_find_time_range(text, tr) >= 0;
 }
 
-static const tt_slot *slot_base;
 static int cmp_slot_t(const void *a, const void *b)
 {
     const tt_slot *p = a, *q = b;
-    (void)slot_base;
     return (p->box.t0 > q->box.t0) - (p->box.t0 < q->box.t0);
+}
+
+static bool ends_with_separator(const char *t)
+{
+    size_t n = strlen(t);
+    while (n > 0 && t[n - 1] == ' ')
+        n--;
+    if (n >= 1 && t[n - 1] == '-')
+        return true;
+    if (n >= 3 && (strncmp(t + n - 3, "\xe2\x80\x93", 3) == 0 || strncmp(t + n - 3, "\xe2\x80\x94", 3) == 0))
+        return true;
+    return n >= 3 && strncmp(t + n - 3, " to", 3) == 0;
+}
+
+/* "9:15am -" over "10:00am" in one header cell: a range wrapped in two. */
+static void join_wrapped_range(const tt_page *page, bool rows, tt_slot *s)
+{
+    char text[TT_TEXT];
+    const tt_line *l = &page->lines[s->line];
+    tt_line_text(page, l, text, sizeof text);
+    if (!ends_with_separator(text))
+        return;
+    int h = l->y1 - l->y0;
+    for (int li = 0; li < page->nlines; li++) {
+        const tt_line *u = &page->lines[li];
+        if (u->y0 < l->y1 - h / 4 || u->y0 > l->y1 + h || u->x0 >= l->x1 || l->x0 >= u->x1)
+            continue;
+        tt_time_range tr;
+        tt_line_text(page, u, text, sizeof text);
+        if (!tt_parse_time_range(text, &tr) || tr.end >= 0)
+            continue;
+        s->end = tr.start;
+        s->ampm_end = tr.start_ampm;
+        s->line2 = li;
+        tt_box b = tt_box_of(rows, u->x0, u->y0, u->x1 - u->x0, u->y1 - u->y0);
+        if (b.t0 < s->box.t0) s->box.t0 = b.t0;
+        if (b.t1 > s->box.t1) s->box.t1 = b.t1;
+        if (b.d0 < s->box.d0) s->box.d0 = b.d0;
+        if (b.d1 > s->box.d1) s->box.d1 = b.d1;
+        return;
+    }
 }
 
 /* Time phrases in the header position relative to the days. */
@@ -159,9 +206,38 @@ static int header_candidates(tt_page *page, const tt_grid *g, tt_slot *cand, int
         tt_time_range tr;
         if (!tt_line_is_time(page, li, &tr))
             continue;
-        cand[n++] = (tt_slot){tr.start, tr.end, tr.start_ampm, tr.end_ampm, li, b, 0, 0};
+        cand[n] = (tt_slot){tr.start, tr.end, tr.start_ampm, tr.end_ampm, li, -1, b, 0, 0};
+        if (tr.end < 0)
+            join_wrapped_range(page, g->days_as_rows, &cand[n]);
+        n++;
     }
-    return n;
+    /* A line taken as the second half of a wrapped range is no header of
+     * its own. */
+    int kept = 0;
+    for (int k = 0; k < n; k++) {
+        bool second = false;
+        for (int j = 0; j < n; j++)
+            second |= cand[j].line2 == cand[k].line;
+        if (!second)
+            cand[kept++] = cand[k];
+    }
+    return kept;
+}
+
+/* The candidates sharing a band of d with seed s, transitively. */
+static int cluster(const tt_slot *cand, int n, int s, bool *member)
+{
+    int queue[TT_MAX_SLOTS * 2], m = 1;
+    memset(member, 0, sizeof *member * (size_t)n);
+    queue[0] = s;
+    member[s] = true;
+    for (int k = 0; k < m; k++) {
+        const tt_box *a = &cand[queue[k]].box;
+        for (int j = 0; j < n; j++)
+            if (!member[j] && cand[j].box.d0 < a->d1 && a->d0 < cand[j].box.d1)
+                queue[m++] = j, member[j] = true;
+    }
+    return m;
 }
 
 int tt_find_time_header(tt_page *page, tt_grid *g)
@@ -169,19 +245,20 @@ int tt_find_time_header(tt_page *page, tt_grid *g)
     tt_slot cand[TT_MAX_SLOTS * 2];
     int n = header_candidates(page, g, cand, TT_MAX_SLOTS * 2);
     int best = 0, best_seed = -1;
+    bool member[TT_MAX_SLOTS * 2], best_member[TT_MAX_SLOTS * 2];
     for (int s = 0; s < n; s++) {
-        int m = 0;
-        for (int j = 0; j < n; j++)
-            m += cand[j].box.d0 < cand[s].box.d1 && cand[s].box.d0 < cand[j].box.d1;
+        int m = cluster(cand, n, s, member);
         /* Equal sizes: the header nearest the days. */
-        if (m > best || (m == best && best_seed >= 0 && cand[s].box.d1 > cand[best_seed].box.d1))
+        if (m > best || (m == best && best_seed >= 0 && cand[s].box.d1 > cand[best_seed].box.d1)) {
             best = m, best_seed = s;
+            memcpy(best_member, member, sizeof member);
+        }
     }
     if (best < 2)
         return -1;
     g->nslots = 0;
     for (int j = 0; j < n && g->nslots < TT_MAX_SLOTS; j++)
-        if (cand[j].box.d0 < cand[best_seed].box.d1 && cand[best_seed].box.d0 < cand[j].box.d1)
+        if (best_member[j])
             g->slots[g->nslots++] = cand[j];
     qsort(g->slots, (size_t)g->nslots, sizeof *g->slots, cmp_slot_t);
     int starts[TT_MAX_SLOTS], ends[TT_MAX_SLOTS];

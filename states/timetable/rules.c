@@ -6,7 +6,8 @@
  * morphological opening with a long horizontal brick keeps only horizontal
  * strokes longer than three text heights: rules, not letters. A vertical
  * brick a little taller than a line of text keeps vertical rules down to the
- * height of one table row. The two masks are kept.
+ * height of one table row. Solid fills (a dark header row) are removed
+ * from both: a rule is thin. The two masks are kept.
  *
  * The grid finder does not ask "where are the lines" but "is there a
  * separator between these two cells": the share of a segment's length that
@@ -41,6 +42,20 @@ static PIX *binarise(PIX *src)
     return bin;
 }
 
+/* Drop what is thicker than `thick` across the rule's direction: solid
+ * fills (a dark header row) are not rules. Takes ownership of m. */
+static PIX *thin_only(PIX *m, bool vertical, int thick)
+{
+    if (!m || thick < 3)
+        return m;
+    PIX *fat = vertical ? pixOpenBrick(NULL, m, thick, 1) : pixOpenBrick(NULL, m, 1, thick);
+    if (fat) {
+        pixSubtract(m, m, fat);
+        pixDestroy(&fat);
+    }
+    return m;
+}
+
 tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h)
 {
     if (!image || !*image || page_w <= 0 || page_h <= 0)
@@ -64,12 +79,17 @@ tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h)
     /* Rules are opened out of the binary image, then thickened across by a
      * few pixels so that a slightly skewed rule still covers one position
      * over its whole length. */
-    PIX *h = pixOpenBrick(NULL, bin, 3 * th, 1);
-    PIX *v = pixOpenBrick(NULL, bin, 1, th + th / 4);
+    PIX *h = thin_only(pixOpenBrick(NULL, bin, 3 * th, 1), false, th / 2);
+    PIX *v = thin_only(pixOpenBrick(NULL, bin, 1, th + th / 4), true, th / 2);
     r->h = h ? pixDilateBrick(NULL, h, 1, 7) : NULL;
     r->v = v ? pixDilateBrick(NULL, v, 7, 1) : NULL;
     pixDestroy(&h);
     pixDestroy(&v);
+    if (getenv("TT_DEBUG_MASKS")) {
+        pixWrite("/tmp/tt-bin.png", bin, IFF_PNG);
+        pixWrite("/tmp/tt-h.png", r->h, IFF_PNG);
+        pixWrite("/tmp/tt-v.png", r->v, IFF_PNG);
+    }
     pixDestroy(&bin);
     if (!r->h || !r->v) {
         tt_rules_free(r);
@@ -105,7 +125,9 @@ static double coverage(PIX *mask, bool vertical, int a, int b, int s0, int s1, i
         return 0.0;
     l_uint32 *data = pixGetData(mask);
     int wpl = pixGetWpl(mask);
-    int best = 0;
+    /* Ties (a rule running through a solid fill) resolve to the middle of
+     * the best run of positions. */
+    int best = 0, best_first = a, best_last = a;
     for (int p = a; p <= b; p++) {
         int hits = 0;
         for (int s = s0; s <= s1; s++) {
@@ -113,8 +135,11 @@ static double coverage(PIX *mask, bool vertical, int a, int b, int s0, int s1, i
             hits += GET_DATA_BIT(data + y * wpl, x) != 0;
         }
         if (hits > best)
-            best = hits, *at = p;
+            best = hits, best_first = best_last = p;
+        else if (hits == best && best_last == p - 1)
+            best_last = p;
     }
+    *at = (best_first + best_last) / 2;
     return (double)best / len;
 }
 

@@ -98,13 +98,15 @@ static int parse_separator(const char *s)
         i++;
     static const char *const seps[] = {"\xe2\x80\x93", "\xe2\x80\x94", "\xe2\x80\x92", "-", "~",
                                        "to ", "until ", "till "};
+    /* Dashes may come doubled from OCR ("-—"); words come once. */
     for (size_t k = 0; k < sizeof seps / sizeof *seps; k++) {
         size_t n = strlen(seps[k]);
         if (strncmp(s + i, seps[k], n) == 0) {
             i += n;
-            if (s[i] == '-') /* "--" */
-                i++;
-            break;
+            if (k < 5)
+                k = (size_t)-1;
+            else
+                break;
         }
     }
     while (s[i] == ' ')

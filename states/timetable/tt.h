@@ -34,6 +34,8 @@
 #define TT_MAX_ENTRIES 512
 #define TT_TEXT 256
 
+typedef struct tt_rules tt_rules;
+
 /* One OCR word. */
 typedef struct tt_word {
     char text[96];
@@ -58,6 +60,7 @@ typedef struct tt_page {
     int width, height;
     int median_h;     /* median word height: the page's text size */
     char image[1024]; /* path of the page image, may be empty */
+    struct tt_rules *rules; /* ruling lines of the image, or NULL */
     bool pdf_text;    /* words from a PDF text layer (exact) */
 } tt_page;
 
@@ -128,7 +131,6 @@ int tt_day_letter(const char *text);
 const char *tt_day_name(int day);
 
 /* rules.c */
-typedef struct tt_rules tt_rules;
 tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h);
 /* Share of the vertical segment (x, y0..y1) backed by a vertical rule, best
  * over x in [xa, xb]; *at (may be NULL) gets that x. 0 without rules. */
@@ -156,6 +158,7 @@ typedef struct tt_slot {
     int start, end;   /* minutes; end -1 when only a start is printed */
     bool ampm_start, ampm_end;
     int line;
+    int line2;        /* the second line of a wrapped range, or -1 */
     tt_box box;
     int lo, hi;       /* its band along the time axis */
 } tt_slot;
@@ -166,7 +169,7 @@ typedef struct tt_grid {
     int ndays;
     tt_slot slots[TT_MAX_SLOTS];
     int nslots;
-    tt_rules *rules;  /* may be NULL: no image or no rules */
+    const tt_rules *rules; /* the page's, may be NULL */
 } tt_grid;
 
 tt_box tt_box_of(bool days_as_rows, int x, int y, int w, int h);

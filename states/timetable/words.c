@@ -12,7 +12,8 @@
  * Words are visited left to right and each joins the phrase whose last word
  * ends just before it on an overlapping band of y; this keeps the grouping
  * O(words x phrases) and independent of the OCR engine's own line numbers,
- * which differ between page segmentation modes.
+ * which differ between page segmentation modes. A vertical ruling line
+ * between two words always separates them, however narrow the gap.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +46,8 @@ static int load_word(tt_page *page, const json_t *jw)
     size_t len = strlen(text);
     while (len > 0 && text[len - 1] == ' ')
         len--;
-    if (len == 0)
-        return 0;
+    if (len == 0 || strspn(text, "|") == len)
+        return 0; /* a vertical rule read as text */
     tt_word *w = &page->words[page->nwords];
     memset(w, 0, sizeof *w);
     if (len >= sizeof w->text)
@@ -98,6 +99,17 @@ static double v_overlap(const tt_word *w, const tt_line *l)
     return hmin > 0 ? (double)(bot - top) / hmin : 0.0;
 }
 
+/* A vertical rule between two words: they are in different cells. */
+static bool across_rule(const tt_page *page, const tt_word *a, const tt_word *b)
+{
+    if (!page->rules)
+        return false;
+    int x0 = a->x + a->w < b->x ? a->x + a->w : b->x - 1;
+    int y0 = a->y > b->y ? a->y : b->y;
+    int y1 = a->y + a->h < b->y + b->h ? a->y + a->h : b->y + b->h;
+    return y1 > y0 && tt_rules_vsep(page->rules, x0, b->x, y0, y1, NULL) >= 0.8;
+}
+
 static int join_line(tt_page *page, int wi, int *last_of, int *ntemp)
 {
     tt_word *w = &page->words[wi];
@@ -107,7 +119,9 @@ static int join_line(tt_page *page, int wi, int *last_of, int *ntemp)
         tt_line *l = &page->lines[li];
         const tt_word *last = &page->words[last_of[li]];
         int gap = w->x - (last->x + last->w);
-        if (gap > h * 11 / 10 || gap < -h || v_overlap(w, l) < 0.5)
+        if (gap > h * 11 / 10 || v_overlap(w, l) < 0.5 || w->x <= last->x)
+            continue;
+        if (across_rule(page, last, w))
             continue;
         if (best < 0 || gap < best_gap)
             best = li, best_gap = gap;
@@ -190,6 +204,8 @@ int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
     const char *source = json_string_value(json_object_get(words_json, "source"));
     page->pdf_text = source && strcmp(source, "pdf-text") == 0;
     page->median_h = median_height(page);
+    if (page->nwords > 0)
+        page->rules = tt_rules_detect(page->image, page->width, page->height, page->median_h);
     if (group_lines(page) < 0) {
         tt_page_free(page);
         yogi_fail(err, "States.Runtime", "out of memory");
@@ -200,6 +216,7 @@ int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
 
 void tt_page_free(tt_page *page)
 {
+    tt_rules_free(page->rules);
     free(page->words);
     free(page->order);
     free(page->lines);
