@@ -9,7 +9,7 @@ shared=${YOGI_SHARED:-../shared}
 mkdir -p "$pred"
 for f in "$words"/*.json; do
     n=$(basename "$f" .json)
-    "$BUILD"/tools/invoke_plugin "$BUILD"/states/timetable.so "$f" >"$pred/$n.json" 2>"$pred/$n.err" ||
-        echo "$n: $(cat "$pred/$n.err")"
+    "$BUILD"/yogi invoke timetable --input "@$f" >"$pred/$n.json" 2>"$pred/$n.err" ||
+        echo "$n: $(cat "$pred/$n.json" "$pred/$n.err")"
 done
 python3 "$shared"/bench/ttscore.py "$shared"/datasets/timetables-dev --pred-dir "$pred"

@@ -337,11 +337,28 @@ static int table_top(const tt_page *page, const tt_grid *g, const cells *c)
     return top;
 }
 
+/* Times inside the body, beyond the first day: a list read as a grid (the
+ * first block's times taken for a header) has as many there as in the
+ * header; a grid has next to none. */
+static bool times_in_body(const tt_page *page, const tt_grid *g)
+{
+    int n = 0;
+    for (int li = 0; li < page->nlines; li++) {
+        const tt_line *l = &page->lines[li];
+        tt_box b = tt_box_of(g->days_as_rows, l->x0, l->y0, l->x1 - l->x0, l->y1 - l->y0);
+        tt_time_range tr;
+        if (!is_header_line(g, li) && (b.d0 + b.d1) / 2 >= g->days[0].box.d1 &&
+            tt_line_is_time(page, li, &tr))
+            n++;
+    }
+    return n >= 2 && n * 2 >= g->nslots;
+}
+
 int tt_build_grid(tt_page *page, tt_result *res)
 {
     tt_grid g = {0};
     g.ndays = tt_find_days(page, g.days, &g.days_as_rows);
-    if (g.ndays < 2 || tt_find_time_header(page, &g) < 0)
+    if (g.ndays < 2 || tt_find_time_header(page, &g) < 0 || times_in_body(page, &g))
         return -1;
     cells *c = calloc(1, sizeof *c);
     if (!c || !(c->cell_of = malloc(sizeof *c->cell_of * (size_t)(page->nwords + 1)))) {

@@ -78,8 +78,9 @@ static int run_from(const day_cand *c, int n, int s, bool rows, int *run, int *d
     for (int k = 0; k < m; k++) {
         const day_cand *a = &c[members[k]];
         for (int j = 0; j < n && m < 64; j++) {
+            int slack = (a->y1 - a->y0) / 2;
             bool overlap = rows ? (c[j].x0 < a->x1 && a->x0 < c[j].x1)
-                                : (c[j].y0 < a->y1 && a->y0 < c[j].y1);
+                                : (c[j].y0 < a->y1 + slack && a->y0 - slack < c[j].y1);
             if (!in[j] && overlap && c[j].letter == a->letter)
                 members[m++] = j, in[j] = true;
         }
@@ -193,7 +194,7 @@ static void join_wrapped_range(const tt_page *page, bool rows, tt_slot *s)
 /* Time phrases in the header position relative to the days. */
 static int header_candidates(tt_page *page, const tt_grid *g, tt_slot *cand, int max)
 {
-    int days_t1 = 0, first_d0 = g->days[0].box.d0;
+    int days_t1 = 0, first_d0 = (g->days[0].box.d0 + g->days[0].box.d1) / 2;
     for (int i = 0; i < g->ndays; i++)
         if (g->days[i].box.t1 > days_t1)
             days_t1 = g->days[i].box.t1;
