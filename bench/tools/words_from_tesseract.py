@@ -18,7 +18,7 @@ def ocr_page(img, psm, work):
     w, h = map(int, run(["identify", "-format", "%w %h", img]).split())
     pre = os.path.join(work, os.path.basename(img) + ".pre.png")
     scale = ["-resize", "200%"] if max(w, h) < 1600 else []
-    run(["convert", img, "-colorspace", "Gray", "-deskew", "40%", "+repage"] + scale + [pre])
+    run(["convert", img, "-colorspace", "Gray", "-background", "white", "-deskew", "40%", "+repage"] + scale + [pre])
     img = pre
     w, h = map(int, run(["identify", "-format", "%w %h", img]).split())
     tsv = run(["tesseract", img, "-", "--psm", str(psm), "tsv"])

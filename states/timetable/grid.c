@@ -132,6 +132,8 @@ static int band_of(const int *edges, int n, int v)
 
 static bool is_header_line(const tt_grid *g, int line)
 {
+    if (line < 0)
+        return false;
     for (int i = 0; i < g->ndays; i++)
         if (g->days[i].line == line)
             return true;
@@ -257,6 +259,24 @@ static bool crowded(const tt_page *page, const int *idx, int n)
     return false;
 }
 
+static void emit_span(tt_page *page, const tt_grid *g, const int *idx, int n, int dmin, int dmax,
+                      int smin, int smax, tt_result *res)
+{
+    tt_entry proto = {0};
+    tt_cell_fill(page, idx, n, &proto);
+    if (!proto.subject[0])
+        return;
+    proto.start = g->slots[smin].start;
+    proto.end = slot_end(g, smax, &res->ev);
+    for (int i = dmin; i <= dmax && res->nentries < TT_MAX_ENTRIES; i++) {
+        tt_entry *e = &res->entries[res->nentries++];
+        *e = proto;
+        e->day = g->days[i].day;
+    }
+}
+
+/* A merged cell's entries. When it holds phrases side by side, the merge
+ * was wrong (a rule too faint to see): its cells are emitted one by one. */
 static void emit_region(tt_page *page, const tt_grid *g, cells *c, int root, tt_result *res)
 {
     int dmin = c->nd, dmax = -1, smin = c->ns, smax = -1;
@@ -275,17 +295,19 @@ static void emit_region(tt_page *page, const tt_grid *g, cells *c, int root, tt_
             idx[n++] = wi;
     if (n == 0)
         return;
-    res->ev.cells_crowded += crowded(page, idx, n);
-    tt_entry proto = {0};
-    tt_cell_fill(page, idx, n, &proto);
-    if (!proto.subject[0])
+    if (!crowded(page, idx, n) || dmin * c->ns + smin == dmax * c->ns + smax) {
+        emit_span(page, g, idx, n, dmin, dmax, smin, smax, res);
         return;
-    proto.start = g->slots[smin].start;
-    proto.end = slot_end(g, smax, &res->ev);
-    for (int i = dmin; i <= dmax && res->nentries < TT_MAX_ENTRIES; i++) {
-        tt_entry *e = &res->entries[res->nentries++];
-        *e = proto;
-        e->day = g->days[i].day;
+    }
+    res->ev.cells_crowded++;
+    for (int k = 0; k < c->nd * c->ns; k++) {
+        if (find_root(c, k) != root || c->count[k] == 0)
+            continue;
+        int m = 0;
+        for (int wi = 0; wi < page->nwords && m < 256; wi++)
+            if (c->cell_of[wi] == k)
+                idx[m++] = wi;
+        emit_span(page, g, idx, m, k / c->ns, k / c->ns, k % c->ns, k % c->ns, res);
     }
 }
 
@@ -331,6 +353,8 @@ static int table_top(const tt_page *page, const tt_grid *g, const cells *c)
         if (l->y0 < top) top = l->y0;
     }
     for (int i = 0; i < g->ndays; i++) {
+        if (g->days[i].line < 0)
+            continue;
         const tt_line *l = &page->lines[g->days[i].line];
         if (l->y0 < top) top = l->y0;
     }
@@ -354,10 +378,40 @@ static bool times_in_body(const tt_page *page, const tt_grid *g)
     return n >= 2 && n * 2 >= g->nslots;
 }
 
+/* A day OCR lost ("TUESDAY" read as "AY"): where two found days skip one
+ * and stand twice the usual distance apart, the skipped day is between. */
+static void infer_missing_days(tt_grid *g, tt_evidence *ev)
+{
+    if (g->ndays < 3)
+        return;
+    int gaps[TT_MAX_DAYS], n = 0;
+    for (int i = 1; i < g->ndays; i++)
+        if (g->days[i].day == g->days[i - 1].day + 1)
+            gaps[n++] = g->days[i].box.d0 - g->days[i - 1].box.d0;
+    if (n == 0)
+        return;
+    int usual = gaps[n / 2];
+    for (int i = 1; i < g->ndays && g->ndays < TT_MAX_DAYS; i++) {
+        tt_day_hdr *a = &g->days[i - 1], *b = &g->days[i];
+        int gap = b->box.d0 - a->box.d0;
+        if (b->day != a->day + 2 || gap * 10 < usual * 16 || gap * 10 > usual * 24)
+            continue;
+        memmove(b + 1, b, sizeof *b * (size_t)(g->ndays - i));
+        g->ndays++;
+        tt_day_hdr *m = &g->days[i];
+        m->day = a->day + 1;
+        m->line = -1;
+        m->box = a->box;
+        m->box.d0 += gap / 2, m->box.d1 += gap / 2;
+        ev->days_inferred++;
+    }
+}
+
 int tt_build_grid(tt_page *page, tt_result *res)
 {
     tt_grid g = {0};
     g.ndays = tt_find_days(page, g.days, &g.days_as_rows);
+    infer_missing_days(&g, &res->ev);
     if (g.ndays < 2 || tt_find_time_header(page, &g) < 0 || times_in_body(page, &g))
         return -1;
     cells *c = calloc(1, sizeof *c);

@@ -225,6 +225,36 @@ static int header_candidates(tt_page *page, const tt_grid *g, tt_slot *cand, int
     return kept;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* "12:55   13:55" with the dash lost: two starts much closer together than
+ * header cells are apart are one cell's range. */
+static void join_close_starts(tt_grid *g)
+{
+    int gaps[TT_MAX_SLOTS], n = 0;
+    for (int j = 1; j < g->nslots; j++)
+        gaps[n++] = g->slots[j].box.t0 - g->slots[j - 1].box.t1;
+    if (n < 3)
+        return;
+    qsort(gaps, (size_t)n, sizeof *gaps, cmp_int);
+    int median = gaps[n / 2];
+    for (int j = 1; j < g->nslots; j++) {
+        tt_slot *a = &g->slots[j - 1], *b = &g->slots[j];
+        if (a->end >= 0 || b->end >= 0 || b->box.t0 - a->box.t1 >= median / 2)
+            continue;
+        a->end = b->start;
+        a->ampm_end = b->ampm_start;
+        a->line2 = b->line;
+        a->box.t1 = b->box.t1;
+        memmove(b, b + 1, sizeof *b * (size_t)(g->nslots - j - 1));
+        g->nslots--;
+    }
+}
+
 /* The candidates sharing a band of d with seed s, transitively. */
 static int cluster(const tt_slot *cand, int n, int s, bool *member)
 {
@@ -262,6 +292,7 @@ int tt_find_time_header(tt_page *page, tt_grid *g)
         if (best_member[j])
             g->slots[g->nslots++] = cand[j];
     qsort(g->slots, (size_t)g->nslots, sizeof *g->slots, cmp_slot_t);
+    join_close_starts(g);
     int starts[TT_MAX_SLOTS], ends[TT_MAX_SLOTS];
     bool as[TT_MAX_SLOTS], ae[TT_MAX_SLOTS];
     for (int j = 0; j < g->nslots; j++) {

@@ -8,8 +8,9 @@
  * (read left to right). A row that opens with a time or a range starts an
  * entry, and the rest of the row is its subject; when nothing follows the
  * time, the next row without a time is the subject. A start without an end
- * ends where the next period starts. Rows after a subject that hold no time
- * are notes and are left out.
+ * ends where the next period starts. A row without a time right under an
+ * entry continues its subject (a wrapped "Computer / Science"); rows further
+ * down are notes and are left out.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,15 @@ static int after_time(const tt_page *page, const row *r, int chars, int *out)
     return n;
 }
 
+/* A row right under an entry's row, with no gap of its own and no digits,
+ * is the entry's subject wrapped ("Computer / Science"); further down,
+ * text is a note. */
+static bool continues(const row *prev, const row *r, const char *text)
+{
+    int h = r->y1 - r->y0;
+    return r->y0 - prev->y1 < h / 2 && strpbrk(text, "0123456789") == NULL;
+}
+
 static void block_entries(tt_page *page, const heading *h, tt_result *res)
 {
     row rows[64];
@@ -139,6 +149,15 @@ static void block_entries(tt_page *page, const heading *h, tt_result *res)
             for (int j = 0; j < rows[k].n; j++)
                 page->words[rows[k].idx[j]].used = true;
             open = false;
+        } else if (k > 0 && res->nentries > first && continues(&rows[k - 1], &rows[k], text)) {
+            tt_entry *e = &res->entries[res->nentries - 1];
+            size_t len = strlen(e->subject), tl = strlen(text);
+            if (len + 1 + tl < sizeof e->subject) {
+                e->subject[len] = ' ';
+                memcpy(e->subject + len + 1, text, tl + 1);
+            }
+            for (int j = 0; j < rows[k].n; j++)
+                page->words[rows[k].idx[j]].used = true;
         }
     }
     int n = res->nentries - first;

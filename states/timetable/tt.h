@@ -86,6 +86,7 @@ typedef struct tt_evidence {
     int days_found;        /* distinct day headers */
     bool days_in_order;
     bool days_consecutive; /* no day missing between the first and last */
+    int days_inferred;     /* days placed where OCR lost their name */
     int slots;             /* time slots (grid) or time lines (list) */
     int slots_unparsed;    /* slots whose end had to be guessed */
     bool times_increasing;
