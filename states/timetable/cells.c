@@ -68,6 +68,15 @@ static void append(char *dst, size_t size, const char *src)
     dst[len + sl] = '\0';
 }
 
+/* The entry's confidence is that of its subject words: a misread room
+ * code costs the scorer nothing, a misread subject costs the entry. */
+static void note_conf(const tt_page *page, const int *idx, int n, tt_entry *e)
+{
+    for (int k = 0; k < n; k++)
+        if (page->words[idx[k]].conf < e->word_conf)
+            e->word_conf = page->words[idx[k]].conf;
+}
+
 void tt_cell_fill(const tt_page *page, const int *idx_in, int n, tt_entry *e)
 {
     int idx[256];
@@ -77,15 +86,13 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n, tt_entry *e)
     sort_page = page;
     qsort(idx, (size_t)n, sizeof *idx, cmp_reading);
     e->word_conf = 100.0;
-    for (int k = 0; k < n; k++)
-        if (page->words[idx[k]].conf < e->word_conf)
-            e->word_conf = page->words[idx[k]].conf;
     e->subject[0] = e->room[0] = e->klass[0] = '\0';
     int singles = 0;
     for (int k = 0; k < n; k++)
         singles += strlen(page->words[idx[k]].text) == 1;
     if (n >= 3 && singles == n) {
         tt_words_text(page, idx, n, e->subject, sizeof e->subject);
+        note_conf(page, idx, n, e);
         return;
     }
     for (int k = 0; k < n;) {
@@ -103,8 +110,10 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n, tt_entry *e)
         else if (k > 0 && is_code(row))
             append(e->klass[0] ? e->room : e->klass, e->klass[0] ? sizeof e->room : sizeof e->klass,
                    row); /* a misread code ("724" for "7Z4") is still no subject */
-        else if (!e->klass[0] && !e->room[0])
+        else if (!e->klass[0] && !e->room[0]) {
             append(e->subject, sizeof e->subject, row);
+            note_conf(page, idx + k, end - k, e);
+        }
         k = end;
     }
 }
@@ -152,6 +161,6 @@ void tt_set_title(tt_page *page, tt_result *res, int table_top)
     sort_page = page;
     qsort(idx, (size_t)n, sizeof *idx, cmp_reading);
     for (int k = 0; k < n; k++)
-        page->words[idx[k]].used = true;
+        page->words[idx[k]].used = page->words[idx[k]].title = true;
     tt_words_text(page, idx, n, res->title, sizeof res->title);
 }

@@ -153,8 +153,17 @@ static void assign_words(tt_page *page, const tt_grid *g, cells *c, tt_evidence 
             continue;
         }
         tt_box b = tt_box_of(g->days_as_rows, w->x, w->y, w->w, w->h);
-        int j = band_of(c->tb, c->ns, (b.t0 + b.t1) / 2);
-        int i = band_of(c->db, c->nd, (b.d0 + b.d1) / 2);
+        int tc = (b.t0 + b.t1) / 2, dc = (b.d0 + b.d1) / 2;
+        int j = band_of(c->tb, c->ns, tc);
+        int i = band_of(c->db, c->nd, dc);
+        /* Labels in the header cells ("Period 1", "Day / Time") are read as
+         * part of the headers. */
+        bool in_time_header = j >= 0 && dc < c->db[0] && dc >= c->db[0] - 2 * (c->db[1] - c->db[0]);
+        bool in_day_column = i >= 0 && tc < c->tb[0] && tc >= c->tb[0] - 2 * (c->tb[1] - c->tb[0]);
+        if (in_time_header || in_day_column || (tc < c->tb[0] && dc < c->db[0] &&
+                                               tc >= c->tb[0] - 2 * (c->tb[1] - c->tb[0]) &&
+                                               dc >= c->db[0] - 2 * (c->db[1] - c->db[0])))
+            w->used = true;
         if (i < 0 || j < 0)
             continue;
         c->cell_of[wi] = i * c->ns + j;

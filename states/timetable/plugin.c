@@ -4,7 +4,8 @@
  * Input:  {"ocr": WORDS FORMAT, "document": {...}} (the words alone are
  *         accepted too, for tools). Output: a timetable per
  *         timetable.schema.json: title, layout, confidence, warnings and
- *         entries (day, start, end, subject, kind, room, class, confidence).
+ *         entries (day, start, end, subject, kind, room, class, confidence);
+ *         and "evidence", the checks behind the confidence (confidence.c).
  * Errors: Document.NotATimetable when no day/time structure is found (prose,
  *         a photo without text); States.Runtime when memory runs out.
  *
@@ -33,6 +34,23 @@ static json_t *entry_json(const tt_entry *e)
     return o;
 }
 
+/* The evidence behind the confidence, for reviewers and for calibration. */
+static json_t *evidence_json(const tt_evidence *ev)
+{
+    return json_pack("{s:i, s:b, s:b, s:i, s:i, s:i, s:b, s:b, s:f, s:i, s:i, s:i, s:i, s:f, s:f,"
+                     " s:i, s:i, s:i, s:i, s:i}",
+                     "days_found", ev->days_found, "days_in_order", ev->days_in_order,
+                     "days_consecutive", ev->days_consecutive, "days_inferred", ev->days_inferred,
+                     "time_slots", ev->slots, "slots_unparsed", ev->slots_unparsed,
+                     "times_increasing", ev->times_increasing, "ruled", ev->ruled,
+                     "rule_agreement", ev->rule_agreement, "cells_ambiguous", ev->cells_ambiguous,
+                     "cells_crowded", ev->cells_crowded, "empty_days", ev->empty_days,
+                     "low_conf_entries", ev->low_conf_words, "min_word_conf", ev->min_word_conf,
+                     "mean_word_conf", ev->mean_word_conf, "problems", ev->warnings,
+                     "page_words", ev->page_words, "page_words_used", ev->page_words_used,
+                     "stray_words", ev->stray_words, "subjects_with_times", ev->subjects_with_times);
+}
+
 static json_t *result_json(const tt_result *res)
 {
     json_t *entries = json_array();
@@ -43,10 +61,33 @@ static json_t *result_json(const tt_result *res)
         json_array_append_new(entries, entry_json(e));
     }
     double c = res->confidence;
-    return json_pack("{s:o, s:s, s:f, s:O, s:o}", "title",
+    return json_pack("{s:o, s:s, s:f, s:O, s:o, s:o}", "title",
                      res->title[0] ? json_string(res->title) : json_null(), "layout", res->layout,
                      "confidence", (double)((int)(c * 10000 + 0.5)) / 10000.0, "warnings",
-                     res->warnings, "entries", entries);
+                     res->warnings, "evidence", evidence_json(&res->ev), "entries", entries);
+}
+
+/* Words left over: inside the box of the words used by the table (headers
+ * and cells, not the title) they are text the builder failed to place. */
+static void count_unused(const tt_page *page, tt_evidence *ev)
+{
+    int x0 = page->width, y0 = page->height, x1 = 0, y1 = 0;
+    for (int i = 0; i < page->nwords; i++) {
+        const tt_word *w = &page->words[i];
+        ev->page_words_used += w->used;
+        if (!w->used || w->title)
+            continue;
+        if (w->x < x0) x0 = w->x;
+        if (w->y < y0) y0 = w->y;
+        if (w->x + w->w > x1) x1 = w->x + w->w;
+        if (w->y + w->h > y1) y1 = w->y + w->h;
+    }
+    for (int i = 0; i < page->nwords; i++) {
+        const tt_word *w = &page->words[i];
+        int cx = w->x + w->w / 2, cy = w->y + w->h / 2;
+        if (!w->used && cx > x0 && cx < x1 && cy > y0 && cy < y1)
+            ev->stray_words++;
+    }
 }
 
 /* Build from words; 0 with res filled, -1 with err. */
@@ -70,8 +111,7 @@ static int build(const json_t *words, tt_result *res, yogi_error *err)
             page.words[i].used = false;
         rc = tt_build_list(&page, res);
     }
-    for (int i = 0; i < page.nwords; i++)
-        res->ev.page_words_used += page.words[i].used;
+    count_unused(&page, &res->ev);
     tt_page_free(&page);
     if (rc < 0 || res->nentries == 0)
         return yogi_fail(err, "Document.NotATimetable",

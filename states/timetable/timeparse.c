@@ -97,7 +97,7 @@ static int parse_separator(const char *s)
     while (s[i] == ' ')
         i++;
     static const char *const seps[] = {"\xe2\x80\x93", "\xe2\x80\x94", "\xe2\x80\x92", "-", "~",
-                                       "to ", "until ", "till "};
+                                       "to", "until", "till"};
     /* Dashes may come doubled from OCR ("-—"); words come once. */
     for (size_t k = 0; k < sizeof seps / sizeof *seps; k++) {
         size_t n = strlen(seps[k]);

@@ -43,6 +43,7 @@ typedef struct tt_word {
     double conf;     /* 0..100 */
     int line;        /* index into tt_page.lines, -1 before grouping */
     bool used;       /* consumed by a header, a cell, the title */
+    bool title;      /* part of the title */
 } tt_word;
 
 /* Words on one text line, left to right (a phrase: no wide gap inside). */
@@ -94,6 +95,8 @@ typedef struct tt_evidence {
     double rule_agreement; /* share of header boundaries backed by a line */
     int body_words, body_words_assigned;
     int page_words, page_words_used;
+    int stray_words;       /* unused words inside the table's box */
+    int subjects_with_times; /* subjects holding a time: a header misread */
     int cells_ambiguous;   /* merged-cell spans inferred without lines */
     int cells_crowded;     /* cells holding two phrases side by side */
     int empty_days;        /* days without any entry */
