@@ -145,6 +145,11 @@ static bool is_header_line(const tt_grid *g, int line)
 
 static void assign_words(tt_page *page, const tt_grid *g, cells *c, tt_evidence *ev)
 {
+    int hdr_d0 = g->slots[0].box.d0, day_t0 = g->days[0].box.t0;
+    for (int j = 0; j < g->nslots; j++)
+        if (g->slots[j].box.d0 < hdr_d0) hdr_d0 = g->slots[j].box.d0;
+    for (int i = 0; i < g->ndays; i++)
+        if (g->days[i].box.t0 < day_t0) day_t0 = g->days[i].box.t0;
     for (int wi = 0; wi < page->nwords; wi++) {
         tt_word *w = &page->words[wi];
         c->cell_of[wi] = -1;
@@ -158,11 +163,9 @@ static void assign_words(tt_page *page, const tt_grid *g, cells *c, tt_evidence 
         int i = band_of(c->db, c->nd, dc);
         /* Labels in the header cells ("Period 1", "Day / Time") are read as
          * part of the headers. */
-        bool in_time_header = j >= 0 && dc < c->db[0] && dc >= c->db[0] - 2 * (c->db[1] - c->db[0]);
-        bool in_day_column = i >= 0 && tc < c->tb[0] && tc >= c->tb[0] - 2 * (c->tb[1] - c->tb[0]);
-        if (in_time_header || in_day_column || (tc < c->tb[0] && dc < c->db[0] &&
-                                               tc >= c->tb[0] - 2 * (c->tb[1] - c->tb[0]) &&
-                                               dc >= c->db[0] - 2 * (c->db[1] - c->db[0])))
+        bool header_band = dc < c->db[0] && dc >= hdr_d0 - page->median_h;
+        bool day_band = tc < c->tb[0] && tc >= day_t0 - page->median_h;
+        if ((header_band && (j >= 0 || day_band)) || (day_band && i >= 0))
             w->used = true;
         if (i < 0 || j < 0)
             continue;
