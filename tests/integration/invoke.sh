@@ -71,4 +71,19 @@ printf '%s' "$out" | grep -q '"config": "env"' && ok "YOGI_ env overrides config
 "$YOGI" invoke echo --plugins "$PLUGIN_DIR" --input '{bad' >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && ok "bad JSON input exits 2" || not_ok "bad JSON input exits 2" "rc=$rc"
 
+# The documented example plugin compiles with the documented command and runs.
+mkdir -p "$TMP/plugins"
+if cc -std=c11 -Wall -Wextra -Werror -O2 -fPIC -shared -fvisibility=hidden -Iinclude \
+      $(pkg-config --cflags jansson) -o "$TMP/plugins/hello.so" docs/examples/hello_plugin.c \
+      $(pkg-config --libs jansson) 2>"$TMP/cc.err"; then
+    ok "docs/examples/hello_plugin.c compiles"
+    out=$(YOGI_HELLO_GREETING=Bonjour "$YOGI" invoke hello --plugins "$TMP/plugins" \
+          --input '{"name":"Ada"}' --repeat 3 2>"$TMP/err" | tr -d ' \n')
+    [ "$out" = '{"greeting":"Bonjour,Ada!","served":3}' ] && ok "hello plugin runs warm" \
+        || not_ok "hello plugin runs warm" "$out"
+    expect_error "hello plugin's named error" hello Hello.NoName "input.name" --plugins "$TMP/plugins"
+else
+    not_ok "docs/examples/hello_plugin.c compiles" "$(head -5 "$TMP/cc.err")"
+fi
+
 done_testing
