@@ -198,10 +198,46 @@ static void check_nonempty_string(struct validator *v, const char *ptr, json_t *
     expect_string(v, ptr, value);
 }
 
+/* True when `text` refers to a variable ("$name", as JSONPath mode allows
+ * since variables came in): '$' followed by a letter or '_', not part of
+ * "$$" or "$.". Used only to name the problem once a check has failed. */
+static bool mentions_variable_text(const char *text)
+{
+    for (const char *p = strchr(text, '$'); p; p = strchr(p + 1, '$')) {
+        bool after_dollar = p > text && p[-1] == '$';
+        char c = p[1];
+        if (!after_dollar && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'))
+            return true;
+    }
+    return false;
+}
+
+static bool mentions_variable(json_t *value)
+{
+    const char *key;
+    json_t *item;
+    size_t i;
+    if (json_is_string(value)) return mentions_variable_text(json_string_value(value));
+    json_object_foreach(value, key, item) if (mentions_variable(item)) return true;
+    json_array_foreach(value, i, item) if (mentions_variable(item)) return true;
+    return false;
+}
+
+static void variables_unsupported(struct validator *v, const char *ptr)
+{
+    problem(v, ptr, "JSONataUnsupported",
+            "variables ($name) are not supported yet, as JSONata mode is not; read the value "
+            "from the state input ($.field) instead");
+}
+
 static void check_path_text(struct validator *v, const char *ptr, const char *path, bool reference)
 {
     char why[256] = "";
     if (asl_path_check(path, reference, why, sizeof why)) return;
+    if (mentions_variable_text(path)) {
+        variables_unsupported(v, ptr);
+        return;
+    }
     problem(v, ptr, reference ? "InvalidReferencePath" : "InvalidPath", "'%s' is not a valid %s: %s",
             path, reference ? "reference path" : "path", why);
 }
@@ -234,12 +270,15 @@ static void check_path_or_intrinsic(struct validator *v, const char *ptr, json_t
     if (!expect_type(v, ptr, value, JSON_STRING, "a path or an intrinsic function")) return;
     const char *text = json_string_value(value);
     char why[256] = "";
-    if (strncmp(text, "States.", 7) != 0) {
+    if (strncmp(text, "States.", 7) != 0)
         check_path_text(v, ptr, text, false);
-    } else if (!asl_intrinsic_check(text, why, sizeof why)) {
-        problem(v, ptr, "InvalidIntrinsic", "'%s' is not a valid intrinsic function call: %s", text,
-                why);
-    }
+    else if (asl_intrinsic_check(text, why, sizeof why))
+        return;
+    else if (mentions_variable_text(text))
+        variables_unsupported(v, ptr);
+    else
+        problem(v, ptr, "InvalidIntrinsic", "'%s' is not a valid intrinsic function call: %s",
+                text, why);
 }
 
 /* Parameters, ResultSelector, ItemSelector: every "key.$" holds a valid
@@ -249,6 +288,10 @@ static void check_template(struct validator *v, const char *ptr, json_t *value)
     char where[POINTER_MAX] = "", why[256] = "", at[POINTER_MAX * 2];
     if (asl_payload_check(value, where, sizeof where, why, sizeof why)) return;
     snprintf(at, sizeof at, "%s%s", ptr, where);
+    if (mentions_variable(value)) {
+        variables_unsupported(v, at);
+        return;
+    }
     problem(v, at, "InvalidTemplate", "%s; a \"key.$\" value must be a path ($.x, $$.x) or an "
             "intrinsic function (States.Format(...))", why);
 }
@@ -570,7 +613,10 @@ static void check_choice_rule(struct validator *v, const char *ptr, json_t *rule
         check_choice_variables(v, ptr, bare);
     } else {
         snprintf(at, sizeof at, "%s%s", ptr, where);
-        problem(v, at, "InvalidChoiceRule", "%s", why);
+        if (mentions_variable(bare))
+            variables_unsupported(v, at);
+        else
+            problem(v, at, "InvalidChoiceRule", "%s", why);
     }
     json_decref(bare);
 }
@@ -850,10 +896,12 @@ static bool state_type_of(const char *name, enum state_type *type)
 static void check_state_name(struct validator *v, const char *ptr, const char *name)
 {
     json_t *first = json_object_get(v->state_names, name);
+    int line = 0, column = 0;
     if (first) {
+        workflow_key_position(v->doc, json_string_value(first), &line, &column);
         problem_at_key(v, ptr, "DuplicateStateName",
-                       "state name '%s' is already used (at %s); state names must be unique in the "
-                       "whole state machine", name, json_string_value(first));
+                       "state name '%s' is already used on line %d; state names must be unique in "
+                       "the whole state machine, branches and item processors included", name, line);
     } else {
         json_object_set_new(v->state_names, name, json_string(ptr));
     }
@@ -887,33 +935,38 @@ static void check_state(struct validator *v, const char *ptr, const char *name, 
 
 /* ---- Machines ---------------------------------------------------------- */
 
-static void mark_reachable(json_t *states, json_t *reached, const char *name);
-
-static void mark_target(json_t *states, json_t *reached, json_t *target)
+/* Queue `target` when it names a state not seen yet. */
+static void reach(json_t *states, json_t *reached, json_t *queue, json_t *target)
 {
-    if (json_is_string(target)) mark_reachable(states, reached, json_string_value(target));
+    const char *name = json_string_value(target);
+    if (!name || !json_object_get(states, name) || json_object_get(reached, name)) return;
+    json_object_set_new(reached, name, json_true());
+    json_array_append(queue, target);
 }
 
-/* Depth-first walk along Next, Default, Choices[].Next and Catch[].Next;
- * recursion is bounded by the number of states, each visited once. An
- * explicit stack would do for machines of thousands of states; ASL machines
- * hold tens. */
-static void mark_reachable(json_t *states, json_t *reached, const char *name)
+/* Mark every state reachable from `start` along Next, Default,
+ * Choices[].Next and Catch[].Next. A work list rather than recursion: a
+ * 4 MiB file can chain a hundred thousand states. */
+static void mark_reachable(json_t *states, json_t *reached, json_t *start)
 {
-    json_t *state = json_object_get(states, name), *item;
-    size_t i;
-    if (!state || json_object_get(reached, name)) return;
-    json_object_set_new(reached, name, json_true());
-    mark_target(states, reached, json_object_get(state, "Next"));
-    mark_target(states, reached, json_object_get(state, "Default"));
-    json_array_foreach(json_object_get(state, "Choices"), i, item)
-        mark_target(states, reached, json_object_get(item, "Next"));
-    json_array_foreach(json_object_get(state, "Catch"), i, item)
-        mark_target(states, reached, json_object_get(item, "Next"));
+    json_t *queue = json_array(), *item;
+    if (!queue) return;
+    reach(states, reached, queue, start);
+    for (size_t next = 0; next < json_array_size(queue); next++) {
+        json_t *state = json_object_get(states, json_string_value(json_array_get(queue, next)));
+        size_t i;
+        reach(states, reached, queue, json_object_get(state, "Next"));
+        reach(states, reached, queue, json_object_get(state, "Default"));
+        json_array_foreach(json_object_get(state, "Choices"), i, item)
+            reach(states, reached, queue, json_object_get(item, "Next"));
+        json_array_foreach(json_object_get(state, "Catch"), i, item)
+            reach(states, reached, queue, json_object_get(item, "Next"));
+    }
+    json_decref(queue);
 }
 
 static void check_reachable(struct validator *v, const char *states_ptr, json_t *states,
-                            const char *start)
+                            json_t *start)
 {
     json_t *reached = json_object();
     if (!reached) return;
@@ -984,10 +1037,10 @@ static void check_states(struct validator *v, const char *ptr, json_t *machine)
     pointer_join(at, sizeof at, ptr, "StartAt");
     if (!start)
         problem_at_key(v, ptr, "MissingField", "the state machine needs StartAt: the first state");
-    else if (states && expect_string(v, at, start))
+    else if (states && json_object_size(states) > 0 && expect_string(v, at, start))
         check_target(v, at, start);
     if (states && json_is_string(start) && json_object_get(states, json_string_value(start)))
-        check_reachable(v, states_ptr, states, json_string_value(start));
+        check_reachable(v, states_ptr, states, start);
     v->scope = outer;
 }
 
