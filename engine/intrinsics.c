@@ -619,20 +619,12 @@ static int parse_string(struct iparser *ps, struct arg *out)
 
 static int parse_number(struct iparser *ps, struct arg *out)
 {
-    char *endp;
-    errno = 0;
-    double d = strtod(ps->p, &endp);
-    if (endp == ps->p || endp > ps->end || !isfinite(d)) return syntax_error(ps, "bad number");
-    size_t len = (size_t)(endp - ps->p);
-    bool integral = memchr(ps->p, '.', len) == NULL && memchr(ps->p, 'e', len) == NULL &&
-                    memchr(ps->p, 'E', len) == NULL && fabs(d) < 9.2e18;
-    if (integral) {
-        long long v = strtoll(ps->p, NULL, 10);
-        out->value = ps->eval ? json_integer(v) : NULL;
-    } else {
-        out->value = ps->eval ? json_real(d) : NULL;
-    }
-    ps->p = endp;
+    size_t len;
+    json_t *v = asl_number_literal(ps->p, ps->end, &len);
+    if (!v) return syntax_error(ps, "bad number");
+    if (ps->eval) out->value = v;
+    else json_decref(v);
+    ps->p += len;
     return 0;
 }
 

@@ -373,13 +373,10 @@ static bool parse_literal(struct parser *ps, struct operand *o)
     } else if (ps->end - ps->p >= 4 && strncmp(ps->p, "null", 4) == 0) {
         ps->p += 4, v = json_null();
     } else {
-        char *endp;
-        const char *s = ps->p;
-        double d = strtod(s, &endp);
-        if (endp == s || endp > ps->end) return parse_fail(ps, "%s", "expected a value in the filter");
-        ps->p = endp;
-        bool integral = strcspn(s, ".eE") >= (size_t)(endp - s) && d >= -9e15 && d <= 9e15;
-        v = integral ? json_integer((json_int_t)d) : json_real(d);
+        size_t len;
+        if (!(v = asl_number_literal(ps->p, ps->end, &len)))
+            return parse_fail(ps, "%s", "expected a value in the filter");
+        ps->p += len;
     }
     if (!v || json_array_append_new(ps->arena->values, v) != 0)
         return parse_fail(ps, "%s", "out of memory");

@@ -82,6 +82,8 @@ static const struct path_case cases[] = {
     {"$.items[?(@.price > $.a.b)].id", "[1, 2, 3]", NULL},
     {"$.a.c[?(@ > 15)]", "[20, 30, 40]", NULL},
     {"$.items[?(@.price > 'x')].id", "[]", NULL},
+    {"$.items[?(@.price == 1.5e1)].id", "[2]", NULL},
+    {"$.items[?(@.price > -1)].id", "[1, 2, 3]", NULL},
 };
 
 static json_t *parse(const char *text)
@@ -146,6 +148,7 @@ static void test_check_rejects(void)
         "", "a.b", ".a", "$.", "$..", "$.a.", "$[", "$[0", "$['a", "$['a']x", "$.a[?(@.x]",
         "$.a[?@.x]", "$.a[?()]", "$.a[::0]", "$.a[x]", "$.a[99999999999999999999999]",
         "$.a..", "$ .a", "$.a[?(@.x =~ 'y')]", "$.a[?(@.x == )]", "$.[0]",
+        "$.a[?(@.x == 0x10)]", "$.a[?(@.x == 1e999)]", "$.a[?(@.x == nan)]",
     };
     char why[128];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
