@@ -91,8 +91,9 @@ static int want_integer(const struct call *c, size_t i, long long *v, yogi_error
 {
     const json_t *a = c->args[i].value;
     double d = json_is_number(a) ? asl_number(a) : NAN;
-    if (json_is_integer(a) && llabs(json_integer_value(a)) <= (1LL << 53)) {
-        *v = json_integer_value(a);
+    json_int_t n = json_integer_value(a);
+    if (json_is_integer(a) && n >= -(1LL << 53) && n <= (1LL << 53)) {
+        *v = n;
         return 0;
     }
     if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0)
@@ -140,7 +141,8 @@ static int new_value(json_t *v, json_t **out, yogi_error *err)
 
 /* ---- States.Format, JSON conversions, States.Array ------------------------ */
 
-/* Expand the template: "\x" is a literal x, "{}" the next argument. */
+/* Expand the template: "{}" is the next argument; "\{", "\}", "\'" and
+ * "\\" are the literal characters (other backslashes stay as written). */
 static int format_expand(const struct call *c, const char *tmpl, asl_buf *b, yogi_error *err)
 {
     size_t next = 1;

@@ -63,6 +63,8 @@ static const struct intrinsic_case cases[] = {
     {"States.ArrayRange(0, 1000, 1)", "{}", NULL, "1000"},
     {"States.ArrayRange(0, 9007199254740992, 1)", "{}", NULL, "1000"},
     {"States.ArrayRange(1, 2, 0)", "{}", NULL, "step"},
+    {"States.ArrayRange($.n, 0, 1)", "{\"n\": -9223372036854775807}", NULL, "an integer"},
+    {"States.ArrayGetItem($.a, $.n)", "{\"a\": [1], \"n\": -9223372036854775807}", NULL, "an integer"},
     {"States.ArrayGetItem($.a, 1)", "{\"a\": [\"x\", \"y\"]}", "\"y\"", NULL},
     {"States.ArrayGetItem($.a, 5)", "{\"a\": [\"x\"]}", "null", NULL},
     {"States.ArrayGetItem($.a, 'x')", "{\"a\": [\"x\"]}", NULL, "an integer"},
