@@ -82,8 +82,10 @@ static json_t *load_resource_map(const char *path)
         return NULL;
     }
     if (!json_is_object(map)) {
-        fprintf(stderr, "%s: InvalidResourceMap: the resource map must be a JSON object whose "
-                "keys are Resource strings\n", path);
+        fprintf(stderr,
+                "%s: InvalidResourceMap: the resource map must be a JSON object whose "
+                "keys are Resource strings\n",
+                path);
         json_decref(map);
         return NULL;
     }
