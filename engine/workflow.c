@@ -380,6 +380,8 @@ static json_t *core_value(const char *s, size_t n, enum scalar_kind kind, const 
 
 struct loader {
     yaml_parser_t parser;
+    const char *text; /* the input, for positions libyaml does not give */
+    size_t len;
     workflow_diags *diags;
     workflow_doc *doc;
     json_t *anchors; /* anchor name → [node, expanded node count, height] */
@@ -415,6 +417,24 @@ static void fail_out_of_memory(struct loader *L, yaml_mark_t m)
     fail_at(L, m, "OutOfMemory", "out of memory while loading the definition");
 }
 
+/* The line and column of a byte offset (libyaml's reader errors give only
+ * the offset). Columns count characters, as libyaml's marks do. */
+static yaml_mark_t mark_at_offset(const struct loader *L, size_t offset)
+{
+    yaml_mark_t m = {0, 0, 0};
+    for (size_t i = 0; i < offset && i < L->len; i++) {
+        unsigned char c = (unsigned char)L->text[i];
+        if (c == '\n') {
+            m.line++;
+            m.column = 0;
+        } else if ((c & 0xC0) != 0x80) { /* not a continuation byte */
+            m.column++;
+        }
+    }
+    m.index = offset;
+    return m;
+}
+
 /* The next event, or false after reporting libyaml's error. */
 static bool next_event(struct loader *L, yaml_event_t *ev)
 {
@@ -425,7 +445,7 @@ static bool next_event(struct loader *L, yaml_event_t *ev)
         return false;
     }
     yaml_mark_t at = p->problem_mark;
-    if (p->error == YAML_READER_ERROR) at = p->mark;
+    if (p->error == YAML_READER_ERROR) at = mark_at_offset(L, p->problem_offset);
     fail_at(L, at, "SyntaxError", "%s%s%s: fix the YAML (or JSON) syntax here",
             p->context ? p->context : "", p->context ? ": " : "",
             p->problem ? p->problem : "invalid document");
@@ -875,7 +895,7 @@ workflow_doc *workflow_parse(const char *name, const char *text, size_t len, wor
         return NULL;
     }
     if (!check_utf8(text, len, diags)) return NULL;
-    struct loader L = {.diags = diags};
+    struct loader L = {.diags = diags, .text = text, .len = len};
     L.doc = calloc(1, sizeof *L.doc);
     L.anchors = json_object();
     if (!L.doc || !L.anchors || !yaml_parser_initialize(&L.parser)) {

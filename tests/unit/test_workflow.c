@@ -345,6 +345,8 @@ static void test_syntax_errors(void)
     EXPECT_FAILURE("{\"a\": 1,, }", "SyntaxError", 0, 0);
     EXPECT_FAILURE("a:\n\tb: 1\n", "SyntaxError", 0, 0);
     EXPECT_FAILURE("a: b: c\n", "SyntaxError", 1, 5);
+    expect_failure("a: 1\nb: x\0y\n", 11, "SyntaxError", 2, 5); /* a NUL byte */
+    EXPECT_FAILURE("a: \"\\ud800\"\n", "SyntaxError", 1, 7);      /* an escaped surrogate */
 }
 
 /* Every prefix of a real definition either loads or fails with a named
