@@ -240,3 +240,18 @@ uint64_t store_commit_count(store *s)
 {
     return s->commits;
 }
+
+int store_probe_commit(store *s, yogi_error *err)
+{
+    if (!s->probe_ready) {
+        if (store_exec(s, "CREATE TABLE IF NOT EXISTS probe(x INTEGER)", err) != 0) return -1;
+        s->probe_ready = true;
+    }
+    sqlite3_stmt *q = store_stmt(s, "INSERT INTO probe(x) VALUES (1)");
+    if (!q || store_begin(s, err) != 0) return -1;
+    if (store_step_done(s, q) != 0) {
+        store_rollback(s);
+        return yogi_fail(err, "Engine.Storage", "%s", s->first_error), -1;
+    }
+    return store_commit(s, err);
+}

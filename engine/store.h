@@ -49,6 +49,10 @@ int store_migrate(store *s, const char *module, int version, const char *sql, yo
 /* PRAGMA integrity_check; true when "ok". */
 bool store_integrity_ok(store *s, char *detail, size_t detail_len);
 
+/* Insert one row into a scratch table in a transaction of its own: the raw
+ * cost of a commit under the store's settings, for benchmarks. */
+int store_probe_commit(store *s, yogi_error *err);
+
 /* Outermost commits so far (for metrics and benchmarks). */
 uint64_t store_commit_count(store *s);
 
