@@ -970,7 +970,8 @@ static workflow_doc *load_json_with_surrogates(const char *text, size_t len,
     char *copy = without_surrogate_escapes(text, len);
     if (!copy) return NULL;
     json_error_t error;
-    json_t *tree = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &error);
+    json_t *tree = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+                              &error);
     workflow_diags scratch = {0};
     workflow_doc *doc = tree ? load_text(copy, len, &scratch) : NULL;
     if (doc) {
