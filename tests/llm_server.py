@@ -20,6 +20,7 @@ the plugin's own configuration (llm.model = test-MODE):
     test-valid         a timetable (--answer FILE, else a built-in one)
     test-wrong-schema  an object that breaks the timetable schema
     test-overlap       a well-formed timetable with overlapping lessons
+    test-sloppy        the timetable with "9:00"-style hours and "monday"
     test-prose         text instead of JSON / no tool call
     test-not-json      a 200 reply whose body is not JSON
     test-cutoff        an answer stopped by the token limit
@@ -286,6 +287,12 @@ class Handler(BaseHTTPRequestHandler):
             answer = as_answer({"entries": [
                 {"day": "Monday", "start": "09:00", "end": "10:30", "subject": "Maths"},
                 {"day": "Monday", "start": "10:00", "end": "11:00", "subject": "English"}]})
+        elif mode == "sloppy":
+            answer = json.loads(json.dumps(st.answer))
+            for e in answer["entries"]:
+                e["day"] = e["day"].lower()
+                if e["start"].startswith("0"):
+                    e["start"] = e["start"][1:]
         elif mode not in ("valid", "prose", "cutoff"):
             return self.error(provider, 400, "invalid_request_error", "unknown mode " + mode)
         return self.reply(200, self.success(provider, answer, mode))

@@ -123,6 +123,10 @@ for p in anthropic openai; do
         || not_ok "$p: the stall ended by the timeout" "took ${elapsed}s"
 done
 
+expect_output "unpadded hours and lower-case days are tidied, not refused" \
+    "$GOOD and o['timetable']['entries'][0]['start'] == '09:00' and o['timetable']['entries'][0]['day'] == 'Monday'" \
+    "$(config openai sloppy)"
+
 # Configuration and transport refusals.
 cfg=$(config anthropic valid "llm.api_key_env = NO_SUCH_KEY_VARIABLE")
 expect_error "a missing key is Llm.NotConfigured" Llm.NotConfigured "NO_SUCH_KEY_VARIABLE" "$cfg"
@@ -158,10 +162,13 @@ sizes = {(r["provider"], tuple(r["image"])) for r in reqs if "image" in r}
 assert ("anthropic", (1568, 1098)) in sizes, sizes
 assert ("openai", (2000, 1400)) in sizes, sizes
 assert all(max(s) <= (1568 if p == "anthropic" else 2048) for p, s in sizes), sizes
-assert len(reqs) >= 24, len(reqs)
+assert len(reqs) >= 25, len(reqs)
 EOF
 then ok "the server's checks passed for every request ($(wc -l <"$TMP/requests.log") requests)"
 else not_ok "the server's checks passed for every request" "$(tail -3 "$TMP/requests.log")"; fi
+if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$TMP/all-output"; then
+    not_ok "no sanitizer reports" "$(grep -m3 -E "Sanitizer|runtime error" "$TMP/all-output")"
+else ok "no sanitizer reports"; fi
 if grep -qF "$KEY" "$TMP/all-output"; then not_ok "the API key appears in no output"
 else ok "the API key appears in no output"; fi
 
