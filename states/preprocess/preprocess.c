@@ -115,11 +115,30 @@ static PIX *to_grey(PIX *pix)
     return grey;
 }
 
+/* Width and height from the header alone. A PNG's IHDR sits at a fixed
+ * offset, and leptonica wants more of the file than that before it looks. */
+static bool header_size(const char *path, long *w, long *h)
+{
+    unsigned char b[24];
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(b, 1, sizeof b, f) : 0;
+    if (f) fclose(f);
+    if (n == sizeof b && !memcmp(b, "\x89PNG\r\n\x1a\n", 8) && !memcmp(b + 12, "IHDR", 4)) {
+        *w = (long)b[16] << 24 | (long)b[17] << 16 | (long)b[18] << 8 | b[19];
+        *h = (long)b[20] << 24 | (long)b[21] << 16 | (long)b[22] << 8 | b[23];
+        return true;
+    }
+    l_int32 type, lw = 0, lh = 0, bps, spp, cmap;
+    if (pixReadHeader(path, &type, &lw, &lh, &bps, &spp, &cmap) != 0) return false;
+    *w = lw, *h = lh;
+    return true;
+}
+
 static PIX *load_image_page(const preprocess_state *st, const char *path, const char *format,
                             page_info *info, yogi_error *err)
 {
-    l_int32 type, w = 0, h = 0, bps, spp, cmap;
-    if (pixReadHeader(path, &type, &w, &h, &bps, &spp, &cmap) != 0) {
+    long w = 0, h = 0;
+    if (!header_size(path, &w, &h)) {
         yogi_fail(err, "Document.Corrupt", "the image header cannot be read");
         return NULL;
     }
