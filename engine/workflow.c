@@ -98,6 +98,8 @@ void workflow_diags_clear(workflow_diags *diags)
  * entry would cost more than the tree itself. */
 struct position {
     char *pointer;
+    size_t length;            /* of pointer */
+    uint32_t hash;            /* of pointer */
     int line, column;         /* the value; 0 when not recorded */
     int key_line, key_column; /* the member's key; 0 for array elements */
 };
@@ -120,11 +122,13 @@ static uint32_t hash_pointer(const char *s, size_t len)
 static struct position *position_find(const workflow_doc *doc, const char *p, size_t len)
 {
     if (!doc->nslots) return NULL;
-    for (size_t i = hash_pointer(p, len) & (doc->nslots - 1);; i = (i + 1) & (doc->nslots - 1)) {
+    uint32_t hash = hash_pointer(p, len);
+    for (size_t i = hash & (doc->nslots - 1);; i = (i + 1) & (doc->nslots - 1)) {
         uint32_t slot = doc->slots[i];
         if (!slot) return NULL;
         struct position *pos = &doc->positions[slot - 1];
-        if (strlen(pos->pointer) == len && memcmp(pos->pointer, p, len) == 0) return pos;
+        if (pos->hash == hash && pos->length == len && memcmp(pos->pointer, p, len) == 0)
+            return pos;
     }
 }
 
@@ -134,8 +138,7 @@ static bool positions_grow(workflow_doc *doc)
     uint32_t *slots = calloc(nslots, sizeof *slots);
     if (!slots) return false;
     for (size_t n = 0; n < doc->count; n++) {
-        const char *p = doc->positions[n].pointer;
-        size_t i = hash_pointer(p, strlen(p)) & (nslots - 1);
+        size_t i = doc->positions[n].hash & (nslots - 1);
         while (slots[i]) i = (i + 1) & (nslots - 1);
         slots[i] = (uint32_t)(n + 1);
     }
@@ -160,11 +163,12 @@ static struct position *position_entry(workflow_doc *doc, const char *p, size_t 
     }
     char *copy = strndup(p, len);
     if (!copy) return NULL;
-    size_t i = hash_pointer(p, len) & (doc->nslots - 1);
+    uint32_t hash = hash_pointer(p, len);
+    size_t i = hash & (doc->nslots - 1);
     while (doc->slots[i]) i = (i + 1) & (doc->nslots - 1);
     doc->slots[i] = (uint32_t)(doc->count + 1);
     pos = &doc->positions[doc->count++];
-    *pos = (struct position){.pointer = copy};
+    *pos = (struct position){.pointer = copy, .length = len, .hash = hash};
     return pos;
 }
 

@@ -896,10 +896,12 @@ static bool state_type_of(const char *name, enum state_type *type)
 static void check_state_name(struct validator *v, const char *ptr, const char *name)
 {
     json_t *first = json_object_get(v->state_names, name);
+    int line = 0, column = 0;
     if (first) {
+        workflow_key_position(v->doc, json_string_value(first), &line, &column);
         problem_at_key(v, ptr, "DuplicateStateName",
-                       "state name '%s' is already used (at %s); state names must be unique in the "
-                       "whole state machine", name, json_string_value(first));
+                       "state name '%s' is already used on line %d; state names must be unique in "
+                       "the whole state machine, branches and item processors included", name, line);
     } else {
         json_object_set_new(v->state_names, name, json_string(ptr));
     }
@@ -933,33 +935,38 @@ static void check_state(struct validator *v, const char *ptr, const char *name, 
 
 /* ---- Machines ---------------------------------------------------------- */
 
-static void mark_reachable(json_t *states, json_t *reached, const char *name);
-
-static void mark_target(json_t *states, json_t *reached, json_t *target)
+/* Queue `target` when it names a state not seen yet. */
+static void reach(json_t *states, json_t *reached, json_t *queue, json_t *target)
 {
-    if (json_is_string(target)) mark_reachable(states, reached, json_string_value(target));
+    const char *name = json_string_value(target);
+    if (!name || !json_object_get(states, name) || json_object_get(reached, name)) return;
+    json_object_set_new(reached, name, json_true());
+    json_array_append(queue, target);
 }
 
-/* Depth-first walk along Next, Default, Choices[].Next and Catch[].Next;
- * recursion is bounded by the number of states, each visited once. An
- * explicit stack would do for machines of thousands of states; ASL machines
- * hold tens. */
-static void mark_reachable(json_t *states, json_t *reached, const char *name)
+/* Mark every state reachable from `start` along Next, Default,
+ * Choices[].Next and Catch[].Next. A work list rather than recursion: a
+ * 4 MiB file can chain a hundred thousand states. */
+static void mark_reachable(json_t *states, json_t *reached, json_t *start)
 {
-    json_t *state = json_object_get(states, name), *item;
-    size_t i;
-    if (!state || json_object_get(reached, name)) return;
-    json_object_set_new(reached, name, json_true());
-    mark_target(states, reached, json_object_get(state, "Next"));
-    mark_target(states, reached, json_object_get(state, "Default"));
-    json_array_foreach(json_object_get(state, "Choices"), i, item)
-        mark_target(states, reached, json_object_get(item, "Next"));
-    json_array_foreach(json_object_get(state, "Catch"), i, item)
-        mark_target(states, reached, json_object_get(item, "Next"));
+    json_t *queue = json_array(), *item;
+    if (!queue) return;
+    reach(states, reached, queue, start);
+    for (size_t next = 0; next < json_array_size(queue); next++) {
+        json_t *state = json_object_get(states, json_string_value(json_array_get(queue, next)));
+        size_t i;
+        reach(states, reached, queue, json_object_get(state, "Next"));
+        reach(states, reached, queue, json_object_get(state, "Default"));
+        json_array_foreach(json_object_get(state, "Choices"), i, item)
+            reach(states, reached, queue, json_object_get(item, "Next"));
+        json_array_foreach(json_object_get(state, "Catch"), i, item)
+            reach(states, reached, queue, json_object_get(item, "Next"));
+    }
+    json_decref(queue);
 }
 
 static void check_reachable(struct validator *v, const char *states_ptr, json_t *states,
-                            const char *start)
+                            json_t *start)
 {
     json_t *reached = json_object();
     if (!reached) return;
@@ -1033,7 +1040,7 @@ static void check_states(struct validator *v, const char *ptr, json_t *machine)
     else if (states && json_object_size(states) > 0 && expect_string(v, at, start))
         check_target(v, at, start);
     if (states && json_is_string(start) && json_object_get(states, json_string_value(start)))
-        check_reachable(v, states_ptr, states, json_string_value(start));
+        check_reachable(v, states_ptr, states, start);
     v->scope = outer;
 }
 

@@ -33,7 +33,7 @@ the plugin's own configuration (llm.model = test-MODE):
                        run, then as test-valid
 
 Usage: llm_server.py --port-file F [--key K] [--answer FILE] [--log FILE]
-                     [--lifetime S] [--stall S]
+                     [--dump FILE] [--lifetime S] [--stall S]
 The port is written to F once the socket listens. Each request is appended
 to --log as one JSON line {"path", "model", "problems": [...], ...}. The
 server exits by itself after --lifetime seconds (default 300), so a test
@@ -215,6 +215,9 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if 0 < length < 64 << 20 else b""
         record = {"path": self.path, "provider": provider, "bytes": len(raw)}
+        if st.args.dump:
+            with open(st.args.dump, "wb") as f:
+                f.write(raw)
         if not provider:
             record["problems"] = ["unknown path"]
             st.log(record)
@@ -323,6 +326,7 @@ def main():
     ap.add_argument("--key", default="")
     ap.add_argument("--answer")
     ap.add_argument("--log")
+    ap.add_argument("--dump", help="write each request body here (the last one wins)")
     ap.add_argument("--lifetime", type=float, default=300)
     ap.add_argument("--stall", type=float, default=30)
     args = ap.parse_args()

@@ -348,6 +348,16 @@ static void test_hostile_intrinsics(void)
     CHECK_INT(asl_intrinsic_eval("States.Array(99999999999999999999)", input, NULL, &out, &err), 0);
     CHECK(json_is_real(json_array_get(out, 0)));
     json_decref(out);
+    /* ArrayUnique over 200,000 items stays linear */
+    json_t *many = json_array(), *holder = json_object();
+    for (int i = 0; i < 200000; i++) json_array_append_new(many, json_integer(i % 1000));
+    json_array_append_new(many, json_real(5.0)); /* equal to 5: dropped */
+    json_object_set_new(holder, "a", many);
+    CHECK_INT(asl_intrinsic_eval("States.ArrayUnique($.a)", holder, NULL, &out, &err), 0);
+    CHECK_INT(json_array_size(out), 1000);
+    CHECK_INT(json_integer_value(json_array_get(out, 999)), 999);
+    json_decref(out);
+    json_decref(holder);
     free(huge);
     free(nested);
     free(big);

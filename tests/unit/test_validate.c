@@ -421,10 +421,30 @@ static void test_many_problems(void)
     free(yaml);
 }
 
+/* A long chain of states: reachability must not recurse per state. */
+static void test_long_chain(void)
+{
+    enum { STATES = 60000 };
+    size_t cap = (size_t)STATES * 40 + 64, len = 0;
+    char *yaml = malloc(cap);
+    len += (size_t)snprintf(yaml + len, cap - len, "StartAt: S0\nStates:\n");
+    for (int i = 0; i < STATES; i++)
+        len += (size_t)snprintf(yaml + len, cap - len, "  S%d: {Type: Pass, Next: S%d}\n", i, i + 1);
+    len += (size_t)snprintf(yaml + len, cap - len, "  S%d: {Type: Succeed}\n", STATES);
+    workflow_diags diags = {0};
+    workflow_doc *doc = workflow_parse("chain", yaml, len, &diags);
+    CHECK(doc && workflow_validate(doc, NULL, NULL, &diags));
+    CHECK_INT(diags.count, 0);
+    workflow_free(doc);
+    workflow_diags_clear(&diags);
+    free(yaml);
+}
+
 int main(int argc, char **argv)
 {
     static const test_case fixed[] = {
         TEST(test_positions), TEST(test_hint), TEST(test_null_known), TEST(test_many_problems),
+        TEST(test_long_chain),
     };
     enum { NFIXED = sizeof fixed / sizeof fixed[0], NFNS = sizeof case_fns / sizeof case_fns[0] };
     static test_case tests[NFIXED + NFNS + 1];
