@@ -51,15 +51,15 @@ enum state_type {
 
 #define ALL_TYPES (PASS | TASK | CHOICE | WAIT | SUCCEED | FAIL | PARALLEL | MAP)
 #define FLOWING (PASS | TASK | WAIT | PARALLEL | MAP) /* end with Next or End */
-#define WITH_IO (ALL_TYPES & ~FAIL)                  /* InputPath, OutputPath */
-#define WITH_RESULT (PASS | TASK | PARALLEL | MAP)   /* ResultPath, Parameters */
-#define WITH_ERRORS (TASK | PARALLEL | MAP)          /* Retry, Catch, ResultSelector */
+#define WITH_IO (ALL_TYPES & ~FAIL)                   /* InputPath, OutputPath */
+#define WITH_RESULT (PASS | TASK | PARALLEL | MAP)    /* ResultPath, Parameters */
+#define WITH_ERRORS (TASK | PARALLEL | MAP)           /* Retry, Catch, ResultSelector */
 
 static const struct {
     const char *name;
     enum state_type type;
 } state_types[] = {
-    {"Pass", PASS}, {"Task", TASK},         {"Choice", CHOICE}, {"Wait", WAIT},
+    {"Pass", PASS},       {"Task", TASK}, {"Choice", CHOICE},     {"Wait", WAIT},
     {"Succeed", SUCCEED}, {"Fail", FAIL}, {"Parallel", PARALLEL}, {"Map", MAP},
 };
 
@@ -96,9 +96,10 @@ static void vreport(struct validator *v, const char *pointer, bool at_key, const
 }
 
 /* A problem with the value at `pointer`. */
-static void problem(struct validator *v, const char *pointer, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void problem(struct validator *v, const char *pointer, const char *code, const char *fmt, ...)
+static void problem(struct validator *v, const char *pointer, const char *code, const char *fmt,
+                    ...) __attribute__((format(printf, 4, 5)));
+static void problem(struct validator *v, const char *pointer, const char *code, const char *fmt,
+                    ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -218,8 +219,10 @@ static bool mentions_variable(json_t *value)
     json_t *item;
     size_t i;
     if (json_is_string(value)) return mentions_variable_text(json_string_value(value));
-    json_object_foreach(value, key, item) if (mentions_variable(item)) return true;
-    json_array_foreach(value, i, item) if (mentions_variable(item)) return true;
+    json_object_foreach (value, key, item)
+        if (mentions_variable(item)) return true;
+    json_array_foreach (value, i, item)
+        if (mentions_variable(item)) return true;
     return false;
 }
 
@@ -238,8 +241,8 @@ static void check_path_text(struct validator *v, const char *ptr, const char *pa
         variables_unsupported(v, ptr);
         return;
     }
-    problem(v, ptr, reference ? "InvalidReferencePath" : "InvalidPath", "'%s' is not a valid %s: %s",
-            path, reference ? "reference path" : "path", why);
+    problem(v, ptr, reference ? "InvalidReferencePath" : "InvalidPath",
+            "'%s' is not a valid %s: %s", path, reference ? "reference path" : "path", why);
 }
 
 /* InputPath, OutputPath: a path, or null (meaning {}). */
@@ -277,8 +280,8 @@ static void check_path_or_intrinsic(struct validator *v, const char *ptr, json_t
     else if (mentions_variable_text(text))
         variables_unsupported(v, ptr);
     else
-        problem(v, ptr, "InvalidIntrinsic", "'%s' is not a valid intrinsic function call: %s",
-                text, why);
+        problem(v, ptr, "InvalidIntrinsic", "'%s' is not a valid intrinsic function call: %s", text,
+                why);
 }
 
 /* Parameters, ResultSelector, ItemSelector: every "key.$" holds a valid
@@ -292,8 +295,10 @@ static void check_template(struct validator *v, const char *ptr, json_t *value)
         variables_unsupported(v, at);
         return;
     }
-    problem(v, at, "InvalidTemplate", "%s; a \"key.$\" value must be a path ($.x, $$.x) or an "
-            "intrinsic function (States.Format(...))", why);
+    problem(v, at, "InvalidTemplate",
+            "%s; a \"key.$\" value must be a path ($.x, $$.x) or an "
+            "intrinsic function (States.Format(...))",
+            why);
 }
 
 static void check_seconds(struct validator *v, const char *ptr, json_t *value)
@@ -354,7 +359,8 @@ static void check_jsonata(struct validator *v, const char *ptr, json_t *value)
     else
         problem_at_key(v, ptr, "JSONataUnsupported",
                        "JSONata mode is not supported yet ('%s' is a JSONata field); use the "
-                       "JSONPath fields (Parameters, InputPath, ResultPath, OutputPath...)", field);
+                       "JSONPath fields (Parameters, InputPath, ResultPath, OutputPath...)",
+                       field);
 }
 
 static void check_unsupported(struct validator *v, const char *ptr, json_t *value)
@@ -374,10 +380,13 @@ static void check_target(struct validator *v, const char *ptr, json_t *value)
     if (json_object_get(v->state_names, target))
         problem(v, ptr, "UnknownState",
                 "state '%s' is in another branch or iterator; a transition must stay within its "
-                "own States", target);
+                "own States",
+                target);
     else
-        problem(v, ptr, "UnknownState", "no state named '%s' in this States object; fix the name "
-                "or add the state", target);
+        problem(v, ptr, "UnknownState",
+                "no state named '%s' in this States object; fix the name "
+                "or add the state",
+                target);
 }
 
 static void check_end(struct validator *v, const char *ptr, json_t *value)
@@ -395,7 +404,8 @@ static void check_resource(struct validator *v, const char *ptr, json_t *value)
     if (v->known && !v->known(resource, v->ud))
         problem(v, ptr, "UnknownResource",
                 "nothing serves '%s': install the plugin (plugin:NAME needs NAME.so in the plugin "
-                "directory) or map the resource in the resource map", resource);
+                "directory) or map the resource in the resource map",
+                resource);
 }
 
 /* ---- Retry and Catch --------------------------------------------------- */
@@ -404,14 +414,15 @@ static void check_error_equals(struct validator *v, const char *ptr, json_t *val
 {
     if (!expect_type(v, ptr, value, JSON_ARRAY, "a list of error names")) return;
     if (json_array_size(value) == 0) {
-        problem(v, ptr, "EmptyErrorEquals", "ErrorEquals must name at least one error "
+        problem(v, ptr, "EmptyErrorEquals",
+                "ErrorEquals must name at least one error "
                 "(\"States.ALL\" matches every error)");
         return;
     }
     size_t i;
     json_t *name;
     char at[POINTER_MAX];
-    json_array_foreach(value, i, name) {
+    json_array_foreach (value, i, name) {
         pointer_index(at, sizeof at, ptr, i);
         if (!expect_string(v, at, name)) continue;
         if (strcmp(json_string_value(name), "States.ALL") != 0) continue;
@@ -507,7 +518,7 @@ static void check_members(struct validator *v, const char *ptr, json_t *object,
     const char *key;
     json_t *value;
     char at[POINTER_MAX];
-    json_object_foreach(object, key, value) {
+    json_object_foreach (object, key, value) {
         pointer_join(at, sizeof at, ptr, key);
         const struct member_rule *rule = member_rule_find(rules, key);
         if (!rule) {
@@ -528,7 +539,7 @@ static void check_handlers(struct validator *v, const char *ptr, json_t *value,
     size_t i, n = json_array_size(value);
     json_t *handler;
     char at[POINTER_MAX], field[POINTER_MAX];
-    json_array_foreach(value, i, handler) {
+    json_array_foreach (value, i, handler) {
         pointer_index(at, sizeof at, ptr, i);
         if (!expect_type(v, at, handler, JSON_OBJECT, "an object")) continue;
         check_members(v, at, handler, rules, what);
@@ -571,15 +582,15 @@ static void check_choice_variables(struct validator *v, const char *ptr, json_t 
         size_t i;
         char list[POINTER_MAX];
         pointer_join(list, sizeof list, ptr, lists[l]);
-        json_array_foreach(nested, i, item) {
+        json_array_foreach (nested, i, item) {
             pointer_index(at, sizeof at, list, i);
             check_choice_variables(v, at, item);
         }
     }
-    json_t *not = json_object_get(rule, "Not");
-    if (json_is_object(not)) {
+    json_t *negated = json_object_get(rule, "Not");
+    if (json_is_object(negated)) {
         pointer_join(at, sizeof at, ptr, "Not");
-        check_choice_variables(v, at, not);
+        check_choice_variables(v, at, negated);
     }
 }
 
@@ -629,7 +640,7 @@ static void check_choices(struct validator *v, const char *ptr, json_t *value)
     size_t i;
     json_t *rule;
     char at[POINTER_MAX];
-    json_array_foreach(value, i, rule) {
+    json_array_foreach (value, i, rule) {
         pointer_index(at, sizeof at, ptr, i);
         check_choice_rule(v, at, rule);
     }
@@ -650,7 +661,7 @@ static void check_branches(struct validator *v, const char *ptr, json_t *value)
     size_t i;
     json_t *branch;
     char at[POINTER_MAX];
-    json_array_foreach(value, i, branch) {
+    json_array_foreach (value, i, branch) {
         pointer_index(at, sizeof at, ptr, i);
         check_machine(v, at, branch, MACHINE_BRANCH);
     }
@@ -666,8 +677,7 @@ static void check_processor_mode(struct validator *v, const char *ptr, json_t *v
     const char *mode = json_string_value(value);
     if (mode && strcmp(mode, "INLINE") == 0) return;
     if (mode && strcmp(mode, "DISTRIBUTED") == 0)
-        problem(v, ptr, "Unsupported",
-                "Distributed Map is not supported; use Mode: INLINE");
+        problem(v, ptr, "Unsupported", "Distributed Map is not supported; use Mode: INLINE");
     else
         problem(v, ptr, "InvalidValue", "Mode must be \"INLINE\" (or \"DISTRIBUTED\")");
 }
@@ -769,7 +779,7 @@ static void check_state_fields(struct validator *v, const char *ptr, json_t *sta
     const char *key;
     json_t *value;
     char at[POINTER_MAX];
-    json_object_foreach(state, key, value) {
+    json_object_foreach (state, key, value) {
         pointer_join(at, sizeof at, ptr, key);
         const struct field_rule *rule = field_rule_find(key);
         const char *hint = rule ? NULL : field_hint(key);
@@ -779,10 +789,11 @@ static void check_state_fields(struct validator *v, const char *ptr, json_t *sta
             problem_at_key(v, at, "UnknownField", "a %s state does not take '%s'; remove it",
                            type_name, key);
         } else if (hint) {
-            problem_at_key(v, at, "UnknownField", "unknown field '%s'; did you mean '%s'?", key, hint);
+            problem_at_key(v, at, "UnknownField", "unknown field '%s'; did you mean '%s'?", key,
+                           hint);
         } else {
-            problem_at_key(v, at, "UnknownField", "unknown field '%s' in a %s state; remove it", key,
-                           type_name);
+            problem_at_key(v, at, "UnknownField", "unknown field '%s' in a %s state; remove it",
+                           key, type_name);
         }
     }
 }
@@ -901,7 +912,8 @@ static void check_state_name(struct validator *v, const char *ptr, const char *n
         workflow_key_position(v->doc, json_string_value(first), &line, &column);
         problem_at_key(v, ptr, "DuplicateStateName",
                        "state name '%s' is already used on line %d; state names must be unique in "
-                       "the whole state machine, branches and item processors included", name, line);
+                       "the whole state machine, branches and item processors included",
+                       name, line);
     } else {
         json_object_set_new(v->state_names, name, json_string(ptr));
     }
@@ -918,9 +930,11 @@ static void check_state(struct validator *v, const char *ptr, const char *name, 
     char at[POINTER_MAX];
     enum state_type type;
     if (!type_value) {
-        problem_at_key(v, ptr, "MissingField",
-                       "state '%s' needs Type (Pass, Task, Choice, Wait, Succeed, Fail, Parallel or "
-                       "Map)", name);
+        problem_at_key(
+            v, ptr, "MissingField",
+            "state '%s' needs Type (Pass, Task, Choice, Wait, Succeed, Fail, Parallel or "
+            "Map)",
+            name);
         return;
     }
     pointer_join(at, sizeof at, ptr, "Type");
@@ -957,9 +971,9 @@ static void mark_reachable(json_t *states, json_t *reached, json_t *start)
         size_t i;
         reach(states, reached, queue, json_object_get(state, "Next"));
         reach(states, reached, queue, json_object_get(state, "Default"));
-        json_array_foreach(json_object_get(state, "Choices"), i, item)
+        json_array_foreach (json_object_get(state, "Choices"), i, item)
             reach(states, reached, queue, json_object_get(item, "Next"));
-        json_array_foreach(json_object_get(state, "Catch"), i, item)
+        json_array_foreach (json_object_get(state, "Catch"), i, item)
             reach(states, reached, queue, json_object_get(item, "Next"));
     }
     json_decref(queue);
@@ -974,12 +988,13 @@ static void check_reachable(struct validator *v, const char *states_ptr, json_t 
     const char *name;
     json_t *state;
     char at[POINTER_MAX];
-    json_object_foreach(states, name, state) {
+    json_object_foreach (states, name, state) {
         if (json_object_get(reached, name)) continue;
         pointer_join(at, sizeof at, states_ptr, name);
         problem_at_key(v, at, "UnreachableState",
                        "state '%s' cannot be reached from StartAt; remove it or add a transition "
-                       "to it", name);
+                       "to it",
+                       name);
     }
     json_decref(reached);
 }
@@ -997,19 +1012,28 @@ static void check_version(struct validator *v, const char *ptr, json_t *value)
 }
 
 static const struct member_rule top_fields[] = {
-    {"StartAt", NULL}, {"States", NULL},
-    {"Comment", check_string}, {"Version", check_version},
-    {"TimeoutSeconds", check_top_timeout}, {"QueryLanguage", check_query_language},
+    {"StartAt", NULL},
+    {"States", NULL},
+    {"Comment", check_string},
+    {"Version", check_version},
+    {"TimeoutSeconds", check_top_timeout},
+    {"QueryLanguage", check_query_language},
     {NULL, NULL},
 };
 
 static const struct member_rule branch_fields[] = {
-    {"StartAt", NULL}, {"States", NULL}, {"Comment", check_string}, {NULL, NULL},
+    {"StartAt", NULL},
+    {"States", NULL},
+    {"Comment", check_string},
+    {NULL, NULL},
 };
 
 static const struct member_rule processor_fields[] = {
-    {"StartAt", NULL}, {"States", NULL}, {"Comment", check_string},
-    {"ProcessorConfig", check_processor_config}, {NULL, NULL},
+    {"StartAt", NULL},
+    {"States", NULL},
+    {"Comment", check_string},
+    {"ProcessorConfig", check_processor_config},
+    {NULL, NULL},
 };
 
 /* StartAt and States of a machine, then every state, then reachability. */
@@ -1030,7 +1054,7 @@ static void check_states(struct validator *v, const char *ptr, json_t *machine)
     v->scope = &scope;
     const char *name;
     json_t *state;
-    json_object_foreach(states, name, state) {
+    json_object_foreach (states, name, state) {
         pointer_join(at, sizeof at, states_ptr, name);
         check_state(v, at, name, state);
     }
@@ -1067,9 +1091,9 @@ static void sort_by_position(workflow_diags *diags, size_t first)
     for (size_t i = first + 1; i < end; i++) {
         workflow_diag d = diags->items[i];
         size_t j = i;
-        while (j > first && (diags->items[j - 1].line > d.line ||
-                             (diags->items[j - 1].line == d.line &&
-                              diags->items[j - 1].column > d.column))) {
+        while (j > first &&
+               (diags->items[j - 1].line > d.line ||
+                (diags->items[j - 1].line == d.line && diags->items[j - 1].column > d.column))) {
             diags->items[j] = diags->items[j - 1];
             j--;
         }
@@ -1081,7 +1105,11 @@ bool workflow_validate(const workflow_doc *doc, workflow_resource_known_fn known
                        workflow_diags *diags)
 {
     struct validator v = {
-        .doc = doc, .known = known, .ud = ud, .diags = diags, .state_names = json_object(),
+        .doc = doc,
+        .known = known,
+        .ud = ud,
+        .diags = diags,
+        .state_names = json_object(),
     };
     if (!v.state_names) {
         workflow_diags_add(diags, 0, 0, "OutOfMemory", "out of memory while validating");
