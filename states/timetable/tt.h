@@ -9,10 +9,12 @@
  *                the 12-hour rule (1:15 after 12:30 is 13:15)
  *   days.c       day names (Monday, MON, Tue., Th, M Tu W Th F)
  *   rules.c      ruling lines from the page image (leptonica)
- *   grid.c       day and time headers, bands, cells, merged cells
+ *   headers.c    day and time headers
+ *   grid.c       bands, cells, merged cells
  *   list.c       list layouts: a block of "time – subject" lines per day
  *   cells.c      a cell's words into subject, class code and room
  *   confidence.c the document confidence from evidence
+ *   figure.c     the structure drawn over the page (YOGI_TIMETABLE_DRAW)
  *   plugin.c     the plugin entry, output JSON
  *
  * Coordinates are page pixels of the input image, y growing downwards.
@@ -189,6 +191,13 @@ int tt_build_list(tt_page *page, tt_result *res);
 void tt_cell_fill(const tt_page *page, const int *idx, int n, tt_entry *e);
 const char *tt_kind_of(const char *subject);
 void tt_set_title(tt_page *page, tt_result *res, int table_top);
+
+/* figure.c: drawing for YOGI_TIMETABLE_DRAW; NULL figures draw nothing */
+typedef struct tt_figure tt_figure;
+tt_figure *tt_figure_open(const tt_page *page);
+void tt_figure_line(tt_figure *f, int x0, int y0, int x1, int y1, unsigned rgb, int width);
+void tt_figure_box(tt_figure *f, int x0, int y0, int x1, int y1, unsigned rgb, int width);
+void tt_figure_close(tt_figure *f);
 
 /* confidence.c */
 void tt_check_entries(tt_result *res);
