@@ -49,11 +49,6 @@ static void unite(cells *c, int a, int b)
         c->parent[a < b ? b : a] = a < b ? a : b;
 }
 
-static double time_sep(const tt_grid *g, int pa, int pb, int s0, int s1, int *at)
-{
-    return g->days_as_rows ? tt_rules_vsep(g->rules, pa, pb, s0, s1, at)
-                           : tt_rules_hsep(g->rules, pa, pb, s0, s1, at);
-}
 
 static double day_sep(const tt_grid *g, int pa, int pb, int s0, int s1, int *at)
 {
@@ -72,7 +67,7 @@ static bool place_edge(const tt_grid *g, bool time_axis, int before, int after, 
     }
     *edge = (before + after) / 2;
     int at = *edge;
-    double cov = time_axis ? time_sep(g, before, after, s0, s1, &at)
+    double cov = time_axis ? tt_time_sep(g, before, after, s0, s1, &at)
                            : day_sep(g, before, after, s0, s1, &at);
     if (cov < RULE_PRESENT)
         return false;
@@ -186,7 +181,7 @@ static void merge_ruled(const tt_page *page, const tt_grid *g, cells *c)
         for (int j = 0; j < c->ns; j++) {
             int t0 = c->tb[j], t1 = c->tb[j + 1], tm = (t1 - t0) * 15 / 100;
             if (j + 1 < c->ns &&
-                time_sep(g, t1 - win, t1 + win, d0 + dm, d1 - dm, NULL) < SEP_PRESENT)
+                tt_time_sep(g, t1 - win, t1 + win, d0 + dm, d1 - dm, NULL) < SEP_PRESENT)
                 unite(c, i * c->ns + j, i * c->ns + j + 1);
             if (i + 1 < c->nd &&
                 day_sep(g, d1 - win, d1 + win, t0 + tm, t1 - tm, NULL) < SEP_PRESENT)
@@ -479,6 +474,7 @@ static void infer_missing_days(tt_grid *g, tt_evidence *ev)
 int tt_build_grid(tt_page *page, tt_result *res)
 {
     tt_grid g = {0};
+    g.rules = page->rules;
     g.ndays = tt_find_days(page, g.days, &g.days_as_rows);
     infer_missing_days(&g, &res->ev);
     if (g.ndays < 2 || tt_find_time_header(page, &g) < 0 || times_in_body(page, &g))
@@ -491,7 +487,6 @@ int tt_build_grid(tt_page *page, tt_result *res)
     c->nd = g.ndays, c->ns = g.nslots;
     for (int k = 0; k < c->nd * c->ns; k++)
         c->parent[k] = k;
-    g.rules = page->rules;
     place_edges(page, &g, c, &res->ev);
     assign_words(page, &g, c, &res->ev);
     if (res->ev.ruled)

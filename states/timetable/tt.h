@@ -181,6 +181,8 @@ typedef struct tt_grid {
 tt_box tt_box_of(bool days_as_rows, int x, int y, int w, int h);
 int tt_find_days(tt_page *page, tt_day_hdr *days, bool *as_rows);
 int tt_find_time_header(tt_page *page, tt_grid *g);
+/* Coverage of a separator between time bands (tt_rules_vsep or _hsep). */
+double tt_time_sep(const tt_grid *g, int pa, int pb, int s0, int s1, int *at);
 bool tt_line_is_time(const tt_page *page, int line, tt_time_range *tr);
 
 /* grid.c / list.c: 0 when a timetable was found, -1 otherwise */
