@@ -65,6 +65,7 @@ typedef struct tt_page {
     char image[1024]; /* path of the page image, may be empty */
     struct tt_rules *rules; /* ruling lines of the image, or NULL */
     bool pdf_text;    /* words from a PDF text layer (exact) */
+    double deskew;    /* radians the words were turned by, 0 if not */
 } tt_page;
 
 /* A time or a range found in text. */
@@ -137,7 +138,9 @@ int tt_day_letter(const char *text);
 const char *tt_day_name(int day);
 
 /* rules.c */
-tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h);
+/* Rules of the page image turned by angle (radians, clockwise) about its
+ * centre, as the words were; NULL without an image or on failure. */
+tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h, double angle);
 /* Share of the vertical segment (x, y0..y1) backed by a vertical rule, best
  * over x in [xa, xb]; *at (may be NULL) gets that x. 0 without rules. */
 double tt_rules_vsep(const tt_rules *r, int xa, int xb, int y0, int y1, int *at);
