@@ -113,6 +113,12 @@ static double v_overlap(const tt_word *w, const tt_line *l)
     return hmin > 0 ? (double)(bot - top) / hmin : 0.0;
 }
 
+static bool is_dash(const char *t)
+{
+    return strcmp(t, "-") == 0 || strcmp(t, "\xe2\x80\x93") == 0 || strcmp(t, "\xe2\x80\x94") == 0 ||
+           strcmp(t, "to") == 0;
+}
+
 /* A vertical rule between two words: they are in different cells. */
 static bool across_rule(const tt_page *page, const tt_word *a, const tt_word *b)
 {
@@ -133,7 +139,10 @@ static int join_line(tt_page *page, int wi, int *last_of, int *ntemp)
         tt_line *l = &page->lines[li];
         const tt_word *last = &page->words[last_of[li]];
         int gap = w->x - (last->x + last->w);
-        if (gap > h * 11 / 10 || v_overlap(w, l) < 0.5 || w->x <= last->x)
+        /* A dash's box is narrow and placed loosely: after one, the range
+         * goes on across a wider gap. */
+        int max_gap = is_dash(last->text) ? 2 * h : h * 11 / 10;
+        if (gap > max_gap || v_overlap(w, l) < 0.5 || w->x <= last->x)
             continue;
         if (across_rule(page, last, w))
             continue;
