@@ -256,6 +256,34 @@ static void test_exit_mid_task(void)
     check_death_then_recovery("exit", "exited with status 3 during the task");
 }
 
+/* Crashes, aborts and echoes interleaved over three workers: every task
+ * gets exactly its own outcome, whichever worker died next to it. */
+static void test_mixed_crashes_under_load(void)
+{
+    enum { N = 60 };
+    static const char *const acts[] = {"echo", "crash", "echo", "abort", "echo", "fail"};
+    harness *h = start_default(3);
+    for (int i = 1; i <= N; i++)
+        submit(h, (uint64_t)i, "testkit",
+               json_pack("{s:s, s:i}", "action", acts[i % 6], "value", i));
+    run_until(h, N, 60000);
+    CHECK_INT(h->done, N);
+    int right = 0;
+    for (int i = 1; i <= N; i++) {
+        const result *r = &h->r[i];
+        const char *act = acts[i % 6];
+        if (strcmp(act, "echo") == 0) right += r->ok && json_integer_value(r->output) == i;
+        else if (strcmp(act, "fail") == 0) right += !r->ok && !strcmp(r->err.name, "Testkit.Failed");
+        else right += !r->ok && strstr(r->err.cause, act[0] == 'c' ? "SIGSEGV" : "SIGABRT");
+    }
+    CHECK_INT(right, N);
+    workers_stats st;
+    workers_get_stats(h->pool, &st);
+    CHECK_INT(st.worker_restarts, N / 3);
+    CHECK_INT(st.tasks_succeeded, N / 2);
+    finish(h);
+}
+
 static void test_memory_limit(void)
 {
     if (getenv("YOGI_SANITIZER") && strcmp(getenv("YOGI_SANITIZER"), "address") == 0)
@@ -724,6 +752,7 @@ int main(int argc, char **argv)
         TEST(test_crash_sigsegv),
         TEST(test_abort_sigabrt),
         TEST(test_exit_mid_task),
+        TEST(test_mixed_crashes_under_load),
         TEST(test_memory_limit),
         TEST(test_cancel_hanging_task),
         TEST(test_cancel_queued_task),
