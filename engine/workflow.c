@@ -25,6 +25,11 @@
  * counted before copying, so a billion-laughs document is refused after at
  * most WORKFLOW_MAX_ALIAS_NODES copied nodes.
  *
+ * JSON is read by the same path (it is YAML's flow style), with one
+ * exception: libyaml refuses JSON's surrogate-pair escapes ("\ud83d\ude00"),
+ * so a JSON document holding them takes its tree from jansson and its
+ * positions from libyaml reading a same-length copy without them.
+ *
  * This is the only file in the project that includes yaml.h.
  */
 #include "workflow.h"
@@ -446,9 +451,12 @@ static bool next_event(struct loader *L, yaml_event_t *ev)
     }
     yaml_mark_t at = p->problem_mark;
     if (p->error == YAML_READER_ERROR) at = mark_at_offset(L, p->problem_offset);
-    fail_at(L, at, "SyntaxError", "%s%s%s: fix the YAML (or JSON) syntax here",
-            p->context ? p->context : "", p->context ? ": " : "",
-            p->problem ? p->problem : "invalid document");
+    const char *problem = p->problem ? p->problem : "invalid document";
+    const char *hint = strstr(problem, "Unicode character escape")
+                           ? "write the character itself (or \\U0001F600 beyond U+FFFF)"
+                           : "fix the YAML (or JSON) syntax here";
+    fail_at(L, at, "SyntaxError", "%s%s%s; %s", p->context ? p->context : "",
+            p->context ? ": " : "", problem, hint);
     return false;
 }
 
@@ -885,16 +893,9 @@ static json_t *load_stream(struct loader *L)
     return root;
 }
 
-workflow_doc *workflow_parse(const char *name, const char *text, size_t len, workflow_diags *diags)
+/* Load `text` (already checked for size and UTF-8) with libyaml. */
+static workflow_doc *load_text(const char *text, size_t len, workflow_diags *diags)
 {
-    (void)name; /* diagnostics carry positions; the caller prints the name */
-    if (len > WORKFLOW_MAX_BYTES) {
-        workflow_diags_add(diags, 0, 0, "TooLarge",
-                           "the definition is %zu bytes; the limit is %u bytes", len,
-                           WORKFLOW_MAX_BYTES);
-        return NULL;
-    }
-    if (!check_utf8(text, len, diags)) return NULL;
     struct loader L = {.diags = diags, .text = text, .len = len};
     L.doc = calloc(1, sizeof *L.doc);
     L.anchors = json_object();
@@ -916,6 +917,87 @@ workflow_doc *workflow_parse(const char *name, const char *text, size_t len, wor
         return NULL;
     }
     return L.doc;
+}
+
+/* ---- JSON's surrogate pairs -------------------------------------------- */
+
+/* JSON writes a character beyond U+FFFF as two escapes, "\ud83d\ude00";
+ * libyaml, which reads YAML 1.1, refuses escaped surrogates. For such a
+ * file the tree comes from jansson (JSON's own reader) and the positions
+ * from libyaml reading a copy in which every surrogate escape is replaced
+ * by one of the same length: the structure, hence every position, is the
+ * same. */
+
+static bool is_surrogate_escape(const char *s, size_t avail)
+{
+    if (avail < 6 || s[0] != '\\' || (s[1] != 'u' && s[1] != 'U')) return false;
+    char hex[5] = {s[2], s[3], s[4], s[5], '\0'};
+    if (!all_digits(hex, 4, 16)) return false;
+    long code = strtol(hex, NULL, 16);
+    return code >= 0xD800 && code <= 0xDFFF;
+}
+
+/* Index of the next surrogate escape at or after `from`, or len. */
+static size_t next_surrogate_escape(const char *text, size_t len, size_t from)
+{
+    for (size_t i = from; i < len; i++) {
+        if (text[i] != '\\') continue;
+        if (is_surrogate_escape(text + i, len - i)) return i;
+        i++; /* skip the escaped character: "\\\\" is one backslash */
+    }
+    return len;
+}
+
+/* A copy of text with each surrogate escape replaced by "\u0020", or NULL
+ * when there is none (or no memory). */
+static char *without_surrogate_escapes(const char *text, size_t len)
+{
+    size_t at = next_surrogate_escape(text, len, 0);
+    if (at == len) return NULL;
+    char *copy = malloc(len);
+    if (!copy) return NULL;
+    memcpy(copy, text, len);
+    for (; at < len; at = next_surrogate_escape(text, len, at + 6))
+        memcpy(copy + at, "\\u0020", 6);
+    return copy;
+}
+
+/* The second chance for a JSON document libyaml refused; on success the
+ * diagnostics from `before` on (libyaml's refusal) are dropped. */
+static workflow_doc *load_json_with_surrogates(const char *text, size_t len,
+                                               workflow_diags *diags, size_t before)
+{
+    char *copy = without_surrogate_escapes(text, len);
+    if (!copy) return NULL;
+    json_error_t error;
+    json_t *tree = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+                              &error);
+    workflow_diags scratch = {0};
+    workflow_doc *doc = tree ? load_text(copy, len, &scratch) : NULL;
+    if (doc) {
+        json_decref(doc->definition);
+        doc->definition = json_incref(tree);
+        diags->count = before;
+    }
+    json_decref(tree);
+    workflow_diags_clear(&scratch);
+    free(copy);
+    return doc;
+}
+
+workflow_doc *workflow_parse(const char *name, const char *text, size_t len, workflow_diags *diags)
+{
+    (void)name; /* diagnostics carry positions; the caller prints the name */
+    if (len > WORKFLOW_MAX_BYTES) {
+        workflow_diags_add(diags, 0, 0, "TooLarge",
+                           "the definition is %zu bytes; the limit is %u bytes", len,
+                           WORKFLOW_MAX_BYTES);
+        return NULL;
+    }
+    if (!check_utf8(text, len, diags)) return NULL;
+    size_t before = diags->count;
+    workflow_doc *doc = load_text(text, len, diags);
+    return doc ? doc : load_json_with_surrogates(text, len, diags, before);
 }
 
 workflow_doc *workflow_parse_file(const char *path, workflow_diags *diags)

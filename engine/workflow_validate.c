@@ -26,10 +26,11 @@
  */
 #include "workflow.h"
 
+#include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <string.h>
-#include <strings.h>
 
 #include "asl.h"
 
@@ -156,6 +157,71 @@ static const char *json_type_name(const json_t *j)
     case JSON_NULL: return "null";
     }
     return "a value";
+}
+
+/* ---- "Did you mean" ---------------------------------------------------- */
+
+#define SUGGEST_MAX_LEN 32
+
+static bool same_letter(char a, char b)
+{
+    return tolower((unsigned char)a) == tolower((unsigned char)b);
+}
+
+/* Edit distance ignoring case, with a swap of two neighbours counting as
+ * one edit ("Tsak" is one typo from "Task"), between words of at most
+ * SUGGEST_MAX_LEN characters; longer words are never close. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char d[SUGGEST_MAX_LEN + 1][SUGGEST_MAX_LEN + 1];
+    if (la > SUGGEST_MAX_LEN || lb > SUGGEST_MAX_LEN) return SIZE_MAX;
+    for (size_t i = 0; i <= la; i++) d[i][0] = (unsigned char)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (unsigned char)j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            unsigned best = d[i - 1][j - 1] + !same_letter(a[i - 1], b[j - 1]);
+            if (d[i - 1][j] + 1u < best) best = d[i - 1][j] + 1u;
+            if (d[i][j - 1] + 1u < best) best = d[i][j - 1] + 1u;
+            if (i > 1 && j > 1 && same_letter(a[i - 1], b[j - 2]) &&
+                same_letter(a[i - 2], b[j - 1]) && d[i - 2][j - 2] + 1u < best)
+                best = d[i - 2][j - 2] + 1u;
+            d[i][j] = (unsigned char)best;
+        }
+    }
+    return d[la][lb];
+}
+
+/* The closest candidate offered so far to a misspelt word. */
+struct suggestion {
+    const char *word;
+    const char *best;
+    size_t distance;
+    bool off; /* no more diagnostics will be kept: do not spend time */
+};
+
+static struct suggestion suggestion_for(const struct validator *v, const char *word)
+{
+    return (struct suggestion){word, NULL, 0, v->diags->count >= WORKFLOW_MAX_DIAGS};
+}
+
+static void suggest(struct suggestion *s, const char *candidate)
+{
+    if (s->off) return;
+    size_t limit = strlen(s->word) <= 4 ? 1 : 2; /* typos, not other words */
+    size_t d = edit_distance(s->word, candidate);
+    if (d <= limit && (!s->best || d < s->distance)) {
+        s->best = candidate;
+        s->distance = d;
+    }
+}
+
+/* " (did you mean 'X'?)", or "" without a close candidate. */
+static const char *did_you_mean(const struct suggestion *s, char *buf, size_t len)
+{
+    if (!s->best) return "";
+    snprintf(buf, len, " (did you mean '%s'?)", s->best);
+    return buf;
 }
 
 /* ---- Value checks shared by many fields -------------------------------- */
@@ -377,16 +443,21 @@ static void check_target(struct validator *v, const char *ptr, json_t *value)
     if (!expect_string(v, ptr, value)) return;
     const char *target = json_string_value(value);
     if (json_object_get(v->scope->states, target)) return;
-    if (json_object_get(v->state_names, target))
+    if (json_object_get(v->state_names, target)) {
         problem(v, ptr, "UnknownState",
                 "state '%s' is in another branch or iterator; a transition must stay within its "
                 "own States",
                 target);
-    else
-        problem(v, ptr, "UnknownState",
-                "no state named '%s' in this States object; fix the name "
-                "or add the state",
-                target);
+        return;
+    }
+    struct suggestion hint = suggestion_for(v, target);
+    const char *name;
+    json_t *state;
+    char buf[128];
+    json_object_foreach (v->scope->states, name, state)
+        suggest(&hint, name);
+    problem(v, ptr, "UnknownState", "no state named '%s' in this States object%s; fix the name or "
+            "add the state", target, did_you_mean(&hint, buf, sizeof buf));
 }
 
 static void check_end(struct validator *v, const char *ptr, json_t *value)
@@ -501,15 +572,6 @@ static const struct member_rule *member_rule_find(const struct member_rule *rule
     return NULL;
 }
 
-/* A field name in `rules` that differs from `name` only in case, for "did
- * you mean" hints; "" when there is none. */
-static const char *member_rule_hint(const struct member_rule *rules, const char *name)
-{
-    for (; rules->name; rules++)
-        if (strcasecmp(rules->name, name) == 0) return rules->name;
-    return "";
-}
-
 /* Check every member of `object` against `rules`; `what` names the object
  * in messages ("a retrier"). */
 static void check_members(struct validator *v, const char *ptr, json_t *object,
@@ -522,9 +584,11 @@ static void check_members(struct validator *v, const char *ptr, json_t *object,
         pointer_join(at, sizeof at, ptr, key);
         const struct member_rule *rule = member_rule_find(rules, key);
         if (!rule) {
-            const char *hint = member_rule_hint(rules, key);
-            problem_at_key(v, at, "UnknownField", "unknown field '%s' in %s; remove it%s%s%s", key,
-                           what, *hint ? " (did you mean '" : "", hint, *hint ? "'?)" : "");
+            struct suggestion hint = suggestion_for(v, key);
+            char buf[128];
+            for (const struct member_rule *r = rules; r->name; r++) suggest(&hint, r->name);
+            problem_at_key(v, at, "UnknownField", "unknown field '%s' in %s%s; remove it", key,
+                           what, did_you_mean(&hint, buf, sizeof buf));
         } else if (rule->check) {
             rule->check(v, at, value);
         }
@@ -766,11 +830,14 @@ static const struct field_rule *field_rule_find(const char *name)
     return NULL;
 }
 
-static const char *field_hint(const char *name)
+/* The field of this state type closest to a misspelt `name`. */
+static struct suggestion field_hint(const struct validator *v, const char *name,
+                                    enum state_type type)
 {
+    struct suggestion hint = suggestion_for(v, name);
     for (size_t i = 0; i < sizeof field_rules / sizeof field_rules[0]; i++)
-        if (strcasecmp(field_rules[i].name, name) == 0) return field_rules[i].name;
-    return NULL;
+        if (field_rules[i].types & type) suggest(&hint, field_rules[i].name);
+    return hint;
 }
 
 static void check_state_fields(struct validator *v, const char *ptr, json_t *state,
@@ -782,18 +849,16 @@ static void check_state_fields(struct validator *v, const char *ptr, json_t *sta
     json_object_foreach (state, key, value) {
         pointer_join(at, sizeof at, ptr, key);
         const struct field_rule *rule = field_rule_find(key);
-        const char *hint = rule ? NULL : field_hint(key);
+        struct suggestion hint = field_hint(v, key, type);
+        char buf[128];
         if (rule && (rule->types & type)) {
             if (rule->check) rule->check(v, at, value);
         } else if (rule) {
             problem_at_key(v, at, "UnknownField", "a %s state does not take '%s'; remove it",
                            type_name, key);
-        } else if (hint) {
-            problem_at_key(v, at, "UnknownField", "unknown field '%s'; did you mean '%s'?", key,
-                           hint);
         } else {
-            problem_at_key(v, at, "UnknownField", "unknown field '%s' in a %s state; remove it",
-                           key, type_name);
+            problem_at_key(v, at, "UnknownField", "unknown field '%s' in a %s state%s; remove it",
+                           key, type_name, did_you_mean(&hint, buf, sizeof buf));
         }
     }
 }
@@ -939,8 +1004,14 @@ static void check_state(struct validator *v, const char *ptr, const char *name, 
     }
     pointer_join(at, sizeof at, ptr, "Type");
     if (!json_is_string(type_value) || !state_type_of(json_string_value(type_value), &type)) {
+        struct suggestion hint =
+            suggestion_for(v, json_is_string(type_value) ? json_string_value(type_value) : "");
+        char buf[128];
+        for (size_t i = 0; i < sizeof state_types / sizeof state_types[0]; i++)
+            suggest(&hint, state_types[i].name);
         problem(v, at, "UnknownStateType",
-                "Type must be one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map");
+                "Type must be one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map%s",
+                did_you_mean(&hint, buf, sizeof buf));
         return;
     }
     check_state_fields(v, ptr, state, type, json_string_value(type_value));

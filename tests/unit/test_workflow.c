@@ -4,6 +4,7 @@
  * (alias bombs, deep nesting, invalid UTF-8, duplicate keys, several
  * documents, odd keys and tags, huge and truncated input).
  */
+#include <glob.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,6 +407,62 @@ static void test_huge_input(void)
     free(big);
 }
 
+/* JSON writes characters beyond U+FFFF as surrogate pairs, which YAML 1.1
+ * (libyaml) refuses: JSON documents must load all the same, with exact
+ * positions. */
+static void test_json_surrogate_pairs(void)
+{
+    const char *json = "{\"a\": \"\\ud83d\\ude00!\", \"k\\ud83d\\ude00\": \"\\\\ud83d\",\n"
+                       " \"c\": [1, {\"d\": 2}]}";
+    workflow_diags diags = {0};
+    workflow_doc *doc = parse(json, &diags);
+    CHECK(doc != NULL);
+    CHECK_INT(diags.count, 0);
+    if (!doc) return;
+    json_t *d = workflow_definition(doc);
+    CHECK_STR(json_string_value(json_object_get(d, "a")), "\xf0\x9f\x98\x80!");
+    CHECK_STR(json_string_value(json_object_get(d, "k\xf0\x9f\x98\x80")), "\\ud83d");
+    check_position(doc, "/a", 1, 7);
+    check_position(doc, "/c/1/d", 2, 17);
+    workflow_free(doc);
+    /* In YAML the escape stays an error, with a hint. */
+    EXPECT_FAILURE("a: \"\\ud83d\\ude00\"\n", "SyntaxError", 1, 7);
+    CHECK(parse("a: \"\\ud83d\\ude00\"\n", &diags) == NULL);
+    CHECK(diags.count == 1 && strstr(diags.items[0].message, "\\U0001F600") != NULL);
+    workflow_diags_clear(&diags);
+}
+
+/* Every JSON file of the conformance suite loads to what jansson reads. */
+static void test_json_conformance_files(void)
+{
+    const char *shared = getenv("YOGI_SHARED");
+    char pattern[4096];
+    glob_t found;
+    if (!shared || !*shared) SKIP("YOGI_SHARED not set");
+    snprintf(pattern, sizeof pattern, "%s/conformance/asl/*/*.json", shared);
+    if (glob(pattern, 0, NULL, &found) != 0) SKIP("no conformance files");
+    int files = 0;
+    for (size_t i = 0; i < found.gl_pathc; i++) {
+        const char *path = found.gl_pathv[i];
+        json_error_t error;
+        json_t *want = json_load_file(path, JSON_DECODE_ANY, &error);
+        if (!want || json_is_null(want)) { /* a null document is "empty" here */
+            json_decref(want);
+            continue;
+        }
+        workflow_diags diags = {0};
+        workflow_doc *doc = workflow_parse_file(path, &diags);
+        if (!doc || !json_equal(want, workflow_definition(doc)))
+            test_fail_(__FILE__, __LINE__, "%s loads differently from jansson", path);
+        files++;
+        workflow_free(doc);
+        workflow_diags_clear(&diags);
+        json_decref(want);
+    }
+    globfree(&found);
+    CHECK(files > 1000);
+}
+
 static void test_parse_file(void)
 {
     workflow_diags diags = {0};
@@ -471,6 +528,8 @@ int main(int argc, char **argv)
         TEST(test_syntax_errors),
         TEST(test_truncated_input),
         TEST(test_huge_input),
+        TEST(test_json_surrogate_pairs),
+        TEST(test_json_conformance_files),
         TEST(test_parse_file),
         TEST(test_diags_print),
         {0},
