@@ -255,3 +255,19 @@ int store_probe_commit(store *s, yogi_error *err)
     }
     return store_commit(s, err);
 }
+
+int store_backup(store *s, const char *dest, yogi_error *err)
+{
+    if (s->depth > 0)
+        return yogi_fail(err, "Engine.Storage", "cannot back up inside a transaction"), -1;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db, "VACUUM INTO ?", -1, &q, NULL) != SQLITE_OK)
+        return yogi_fail(err, "Engine.Storage", "backup: %s", sqlite3_errmsg(s->db)), -1;
+    sqlite3_bind_text(q, 1, dest, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return yogi_fail(err, "Engine.Storage", "backup to %s: %s", dest, sqlite3_errmsg(s->db)),
+               -1;
+    return 0;
+}
