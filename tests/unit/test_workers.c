@@ -501,6 +501,18 @@ static void test_worker_closing_its_socket(void)
     finish(h);
 }
 
+static void test_host_services_from_threads(void)
+{
+    harness *h = start_default(1);
+    submit(h, 1, "testkit", json_pack("{s:s, s:i}", "action", "threads", "rounds", 50));
+    run_until(h, 1, 20000);
+    CHECK(h->r[1].ok);
+    CHECK_INT(json_integer_value(json_object_get(h->r[1].output, "threads")), 4);
+    CHECK_INT(json_integer_value(json_object_get(h->r[1].output, "calls_ok")), 200);
+    CHECK_INT(h->heartbeats, 200);
+    finish(h);
+}
+
 static void test_heartbeat(void)
 {
     harness *h = start_default(1);
@@ -765,6 +777,7 @@ int main(int argc, char **argv)
         TEST(test_plugin_failure),
         TEST(test_host_call_round_trip),
         TEST(test_heartbeat),
+        TEST(test_host_services_from_threads),
         TEST(test_cancel_from_inside_a_host_call),
         TEST(test_submit_from_on_done),
         TEST(test_protocol_garbage_kills_worker),
