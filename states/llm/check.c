@@ -7,8 +7,9 @@
  *               required keys, enums, the HH:MM pattern, [0,1] ranges);
  *               a reply that breaks them is a bad response.
  *   sense       what the schema cannot say: start < end, no two entries
- *               of one day overlapping, at least one entry; a reply that
- *               breaks them goes to a person.
+ *               of one day overlapping, times within a school day
+ *               (06:00-20:00), at least one entry; a reply that breaks
+ *               them goes to a person.
  *   confidence  evidence from outside the model: the share of subjects
  *               found among the OCR words (letters and digits compared
  *               with spacing and case removed, so "B R E A K" still
@@ -32,6 +33,8 @@
 
 #define MAX_PROBLEMS 40
 #define MINUTES_PER_DAY (24 * 60)
+#define SCHOOL_DAY_START (6 * 60) /* the validate step's bounds too */
+#define SCHOOL_DAY_END (20 * 60)
 
 static const char *const days[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
                                    "Friday", "Saturday", "Sunday"};
@@ -166,6 +169,8 @@ int llm_sense_problems(json_t *tt, json_t *problems)
         snprintf(at, sizeof at, "entries[%zu]", i);
         if (s.start >= s.end) found += problem(problems, at, "start is not before end");
         else spans[used++] = s;
+        if (s.start < SCHOOL_DAY_START || s.end > SCHOOL_DAY_END)
+            found += problem(problems, at, "outside the school day (06:00-20:00)");
     }
     qsort(spans, used, sizeof *spans, by_day_then_start);
     for (size_t k = 1; k < used; k++) {

@@ -134,8 +134,9 @@ void llm_reply_error_message(const char *body, size_t len, char *buf, size_t siz
  * (a JSON array of strings) as "entries[3].start: ..."; returns how many. */
 int llm_schema_problems(json_t *timetable, json_t *problems);
 
-/* The sense rules: start < end, no two entries of a day overlapping, at
- * least one entry. Appends to problems; returns how many. */
+/* The sense rules: start < end, no two entries of a day overlapping, times
+ * within 06:00-20:00, at least one entry. Appends to problems; returns how
+ * many. */
 int llm_sense_problems(json_t *timetable, json_t *problems);
 
 /* The answer's own confidence in [0,1], from evidence independent of the

@@ -440,6 +440,8 @@ static void test_sense_checks(void)
                           "{\"day\":\"Monday\",\"start\":\"10:00\",\"end\":\"11:00\",\"subject\":\"B\"},"
                           "{\"day\":\"Tuesday\",\"start\":\"09:30\",\"end\":\"10:30\",\"subject\":\"C\"}]"), 0);
     CHECK_INT(sense_count("[]"), 1);
+    CHECK_INT(sense_count("[{\"day\":\"Monday\",\"start\":\"03:00\",\"end\":\"04:00\",\"subject\":\"A\"}]"), 1);
+    CHECK_INT(sense_count("[{\"day\":\"Monday\",\"start\":\"19:00\",\"end\":\"20:30\",\"subject\":\"A\"}]"), 1);
     CHECK_INT(sense_count("[{\"day\":\"Monday\",\"start\":\"10:00\",\"end\":\"10:00\",\"subject\":\"A\"}]"), 1);
     CHECK_INT(sense_count("[{\"day\":\"Monday\",\"start\":\"11:00\",\"end\":\"10:00\",\"subject\":\"A\"}]"), 1);
     CHECK_INT(sense_count("[{\"day\":\"Friday\",\"start\":\"09:00\",\"end\":\"10:30\",\"subject\":\"A\"},"
