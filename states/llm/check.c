@@ -14,8 +14,9 @@
  *               found among the OCR words (letters and digits compared
  *               with spacing and case removed, so "B R E A K" still
  *               matches "Break"), the share of times found among the times
- *               printed on the page (12-hour readings included), and the
- *               agreement with the extractor's draft. Components with no
+ *               printed on the page (12-hour readings included), the
+ *               share placed under their day on the page (place.c), and
+ *               the agreement with the extractor's draft. Components with no
  *               evidence (no times printed, no draft) drop out of the mean
  *               instead of counting as failures. Losing a day the draft had
  *               scales the result down: a model that silently drops Friday
@@ -300,9 +301,10 @@ double llm_confidence(json_t *tt, json_t *ocr, json_t *draft)
             break;
         }
     }
-    double sum = 0.45 * subjects / n, weight = 0.45;
-    if (ev->any_time) sum += 0.35 * times / (2.0 * n), weight += 0.35;
-    if (json_array_size(draft_entries) > 0) sum += 0.20 * agreed / n, weight += 0.20;
+    double sum = 0.35 * subjects / n, weight = 0.35, placed = llm_placement(tt, ocr);
+    if (ev->any_time) sum += 0.30 * times / (2.0 * n), weight += 0.30;
+    if (placed >= 0) sum += 0.20 * placed, weight += 0.20;
+    if (json_array_size(draft_entries) > 0) sum += 0.15 * agreed / n, weight += 0.15;
     double c = sum / weight * day_coverage(entries, draft_entries);
     free(ev->text);
     free(ev);

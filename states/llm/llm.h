@@ -11,6 +11,7 @@
  *             OpenAI-compatible chat completions) and the answer schema
  *   answer.c  the provider's reply → the model's timetable and token usage
  *   check.c   the timetable schema, the sense rules and the confidence
+ *   place.c   whether entries sit under their day on the page
  *   http.c    one POST over libcurl, status codes → named errors
  *   plugin.c  the plugin entry: input → request → answer → output
  *
@@ -141,8 +142,14 @@ int llm_sense_problems(json_t *timetable, json_t *problems);
 
 /* The answer's own confidence in [0,1], from evidence independent of the
  * model: how many subjects appear in the OCR words, how many times appear
- * among the printed times, and agreement with the draft. */
+ * among the printed times, how many entries sit under their day on the
+ * page, and agreement with the draft. */
 double llm_confidence(json_t *timetable, json_t *ocr, json_t *draft);
+
+/* The share of entries (whose subject is printed) printed inside their
+ * day's region of the page, from the OCR words' positions; -1 when the
+ * page gives no evidence (fewer than two day headers). (place.c) */
+double llm_placement(json_t *timetable, json_t *ocr);
 
 /* "HH:MM" → minutes since midnight, or -1. */
 int llm_minutes(const char *hhmm);
