@@ -91,8 +91,9 @@ static int want_integer(const struct call *c, size_t i, long long *v, yogi_error
 {
     const json_t *a = c->args[i].value;
     double d = json_is_number(a) ? asl_number(a) : NAN;
-    if (json_is_integer(a) && llabs(json_integer_value(a)) <= (1LL << 53)) {
-        *v = json_integer_value(a);
+    json_int_t n = json_integer_value(a);
+    if (json_is_integer(a) && n >= -(1LL << 53) && n <= (1LL << 53)) {
+        *v = n;
         return 0;
     }
     if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0)
@@ -140,7 +141,8 @@ static int new_value(json_t *v, json_t **out, yogi_error *err)
 
 /* ---- States.Format, JSON conversions, States.Array ------------------------ */
 
-/* Expand the template: "\x" is a literal x, "{}" the next argument. */
+/* Expand the template: "{}" is the next argument; "\{", "\}", "\'" and
+ * "\\" are the literal characters (other backslashes stay as written). */
 static int format_expand(const struct call *c, const char *tmpl, asl_buf *b, yogi_error *err)
 {
     size_t next = 1;
@@ -290,20 +292,62 @@ static int fn_array_length(const struct call *c, json_t **out, yogi_error *err)
     return new_value(json_integer((json_int_t)json_array_size(c->args[0].value)), out, err);
 }
 
+/* A structural hash consistent with asl_json_equal: numbers hash by value
+ * (1 and 1.0 alike), objects independently of member order. */
+static uint64_t value_hash(const json_t *v)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)json_typeof(v);
+    const char *key;
+    json_t *item;
+    size_t i;
+    if (json_is_number(v)) {
+        double d = asl_number(v) + 0.0; /* -0.0 → 0.0 */
+        memcpy(&h, &d, sizeof h);
+        return h * 0x9e3779b97f4a7c15ULL;
+    }
+    if (json_is_string(v))
+        for (const char *p = json_string_value(v); *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    json_array_foreach(v, i, item) h = (h ^ value_hash(item)) * 1099511628211ULL;
+    if (json_is_object(v)) {
+        uint64_t members = 0;
+        json_object_foreach((json_t *)v, key, item) {
+            uint64_t k = 1469598103934665603ULL;
+            for (const char *p = key; *p; p++) k = (k ^ (unsigned char)*p) * 1099511628211ULL;
+            members += k ^ (value_hash(item) * 31);
+        }
+        h ^= members;
+    }
+    return h;
+}
+
+/* First occurrences, in order; an open-addressing table of indexes into
+ * the result keeps this linear for hostile arrays of many items. */
 static int fn_array_unique(const struct call *c, json_t **out, yogi_error *err)
 {
     if (want_type(c, 0, JSON_ARRAY, "an array", err)) return -1;
     json_t *arr = c->args[0].value, *u = json_array();
-    for (size_t i = 0; u && i < json_array_size(arr); i++) {
+    size_t n = json_array_size(arr), cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    size_t *slots = malloc(cap * sizeof *slots); /* index into u, + 1; 0 = empty */
+    if (slots) memset(slots, 0, cap * sizeof *slots);
+    for (size_t i = 0; u && slots && i < n; i++) {
         json_t *item = json_array_get(arr, i);
-        bool seen = false;
-        for (size_t k = 0; !seen && k < json_array_size(u); k++)
-            seen = asl_json_equal(json_array_get(u, k), item);
-        if (!seen && json_array_append(u, item) != 0) {
+        size_t at = (size_t)value_hash(item) & (cap - 1);
+        while (slots[at] && !asl_json_equal(json_array_get(u, slots[at] - 1), item))
+            at = (at + 1) & (cap - 1);
+        if (slots[at]) continue;
+        if (json_array_append(u, item) != 0) {
             json_decref(u);
             u = NULL;
+        } else {
+            slots[at] = json_array_size(u);
         }
     }
+    if (!slots) {
+        json_decref(u);
+        u = NULL;
+    }
+    free(slots);
     return new_value(u, out, err);
 }
 
@@ -577,20 +621,12 @@ static int parse_string(struct iparser *ps, struct arg *out)
 
 static int parse_number(struct iparser *ps, struct arg *out)
 {
-    char *endp;
-    errno = 0;
-    double d = strtod(ps->p, &endp);
-    if (endp == ps->p || endp > ps->end || !isfinite(d)) return syntax_error(ps, "bad number");
-    size_t len = (size_t)(endp - ps->p);
-    bool integral = memchr(ps->p, '.', len) == NULL && memchr(ps->p, 'e', len) == NULL &&
-                    memchr(ps->p, 'E', len) == NULL && fabs(d) < 9.2e18;
-    if (integral) {
-        long long v = strtoll(ps->p, NULL, 10);
-        out->value = ps->eval ? json_integer(v) : NULL;
-    } else {
-        out->value = ps->eval ? json_real(d) : NULL;
-    }
-    ps->p = endp;
+    size_t len;
+    json_t *v = asl_number_literal(ps->p, ps->end, &len);
+    if (!v) return syntax_error(ps, "bad number");
+    if (ps->eval) out->value = v;
+    else json_decref(v);
+    ps->p += len;
     return 0;
 }
 
@@ -676,11 +712,17 @@ static int parse_call(struct iparser *ps, struct arg *out)
     ps->p++;
     struct call c = {.name = fn->name};
     int rc = parse_args(ps, &c.args, &c.argc);
-    if (rc == 0 && (c.argc < fn->min_args || c.argc > fn->max_args))
-        rc = asl_fail(ps->err, RUNTIME, "Invalid arguments in %s: expected %zu%s argument%s, got %zu",
-                      fn->name, fn->min_args,
-                      fn->max_args == fn->min_args ? "" : fn->max_args == MAX_ARGS ? " or more" : " to 3",
-                      fn->min_args == 1 && fn->max_args == 1 ? "" : "s", c.argc);
+    if (rc == 0 && (c.argc < fn->min_args || c.argc > fn->max_args)) {
+        char want[48];
+        if (fn->max_args == fn->min_args)
+            snprintf(want, sizeof want, "%zu argument%s", fn->min_args, fn->min_args == 1 ? "" : "s");
+        else if (fn->max_args == MAX_ARGS)
+            snprintf(want, sizeof want, "%zu or more arguments", fn->min_args);
+        else
+            snprintf(want, sizeof want, "%zu to %zu arguments", fn->min_args, fn->max_args);
+        rc = asl_fail(ps->err, RUNTIME, "Invalid arguments in %s: expected %s, got %zu", fn->name,
+                      want, c.argc);
+    }
     if (rc == 0 && ps->eval) rc = fn->run(&c, &out->value, ps->err);
     free_args(c.args, c.argc);
     ps->depth--;
