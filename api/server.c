@@ -105,6 +105,19 @@ void api_engine_poke(api *a)
     arm_engine_timer(a);
 }
 
+/* The engine keeps its listeners until it closes, which may be after the
+ * loop and the hub are gone: it is given this slot, emptied at teardown. */
+static struct {
+    events_hub *hub;
+    bool subscribed;
+} listener_slot;
+
+static void on_engine_notice(void *ud, json_t *event)
+{
+    (void)ud;
+    if (listener_slot.hub) events_on_engine(listener_slot.hub, event);
+}
+
 /* ---- admission ------------------------------------------------------- */
 
 static bool rate_admit(api *a)
@@ -265,6 +278,7 @@ static int setup_engine_events(api *a, yogi_error *err)
 
 static void teardown(api *a)
 {
+    listener_slot.hub = NULL;
     if (a->events) events_hub_free(a->events);
     a->events = NULL; /* evhttp_free below closes connections, which tell the hub */
     if (a->http) evhttp_free(a->http);
@@ -299,7 +313,9 @@ int api_serve(engine *e, const api_options *opts, yogi_error *err)
     event_base_gettimeofday_cached(a.base, &a.bucket_time);
     a.events = events_hub_new(&a);
     if (!a.events || setup_http(&a, err) != 0 || setup_engine_events(&a, err) != 0) goto out;
-    engine_subscribe(e, events_on_engine, a.events);
+    listener_slot.hub = a.events;
+    if (!listener_slot.subscribed) engine_subscribe(e, on_engine_notice, &listener_slot);
+    listener_slot.subscribed = true;
     struct event *term = evsignal_new(a.base, SIGTERM, on_signal, &a);
     struct event *intr = evsignal_new(a.base, SIGINT, on_signal, &a);
     event_add(term, NULL);
@@ -307,7 +323,6 @@ int api_serve(engine *e, const api_options *opts, yogi_error *err)
     event_base_dispatch(a.base);
     event_free(term);
     event_free(intr);
-    engine_subscribe(e, NULL, NULL);
     rc = 0;
 out:
     teardown(&a);
