@@ -11,10 +11,11 @@
  *   - json_t arguments are borrowed; a json_t ** out-parameter receives a new
  *     reference on success and is left untouched on failure.
  *   - Return 0 on success, -1 on failure with err filled: err->name is the
- *     States.* error ASL prescribes (States.Runtime for a path that matches
- *     nothing, States.IntrinsicFailure for a failed intrinsic,
- *     States.QueryEvaluationError where AWS reports it) and err->cause the
- *     text AWS would give, as close as we know it.
+ *     States.* error AWS reports at run time (States.Runtime for a path that
+ *     matches nothing and for a failed intrinsic, as executions on AWS show
+ *     it) and err->cause the text AWS would give, as close as we know it,
+ *     without AWS's "An error occurred while executing the state 'X'
+ *     (entered at the event id #N). " prefix, which the executor adds.
  *   - `ctx` is the context object ($$): {"Execution": {...}, "State": {...},
  *     "StateMachine": {...}, "Task": {"Token": ...}, "Map": {"Item": ...}}.
  */
@@ -23,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -33,8 +35,10 @@
 /* Evaluate `path` ("$", "$.a.b", "$['a b'][0]", "$.a[*].b", "$..x",
  * "$.a[?(@.x > 1)]", "$.a[1:3]", or "$$.Execution.Id" against ctx) on
  * `root`. A definite path yields the value; an indefinite one (wildcards,
- * slices, filters, deep scan) yields an array of matches. A definite path
- * that matches nothing fails with States.Runtime. */
+ * slices, filters, deep scan, unions) yields an array of matches, possibly
+ * empty. A definite path that matches nothing fails with States.Runtime and
+ * Jayway's cause, e.g. "Invalid path '$.a' : No results for path: $['a']"
+ * (what AWS shows for InputPath and OutputPath). ctx may be NULL. */
 int asl_path_get(const char *path, json_t *root, json_t *ctx, json_t **out, yogi_error *err);
 
 /* True when `path` is syntactically valid. With `reference_only`, only
@@ -46,8 +50,8 @@ bool asl_path_check(const char *path, bool reference_only, char *why, size_t why
 /* ---- Intrinsic functions ----------------------------------------------- */
 
 /* Evaluate an intrinsic call such as "States.Format('{} x', $.a)" (nested
- * calls allowed). Fails with States.IntrinsicFailure (or the error AWS
- * gives) for bad arguments. */
+ * calls allowed; arguments may be paths into input or "$$" paths into ctx).
+ * Fails with States.Runtime for bad syntax or arguments. */
 int asl_intrinsic_eval(const char *expr, json_t *input, json_t *ctx, json_t **out,
                        yogi_error *err);
 
@@ -58,7 +62,9 @@ bool asl_intrinsic_check(const char *expr, char *why, size_t why_len);
 
 /* Parameters / ResultSelector / ItemSelector / Map Parameters: copy the
  * template, replacing every "key.$": "<path or intrinsic>" member by
- * "key": value, recursively through objects and arrays. */
+ * "key": value, recursively through objects and arrays. A path that
+ * matches nothing fails with States.Runtime: "The JSONPath '$.x' specified
+ * for the field 'key.$' could not be found in the input '<input JSON>'". */
 int asl_payload_eval(json_t *tmpl, json_t *input, json_t *ctx, json_t **out, yogi_error *err);
 
 /* Validator companion: every ".$" value is a valid path or intrinsic. On
@@ -82,13 +88,17 @@ int asl_result_path(json_t *path, json_t *raw_input, json_t *result, json_t **ou
 
 /* Evaluate one Choice rule (a comparison, And/Or/Not, Is* tests,
  * StringMatches, and the ...Path forms) against `input`. Returns 1 when
- * the rule matches, 0 when it does not, -1 with err on a runtime error
- * (e.g. States.Runtime when a ...Path operand does not exist). A missing
- * Variable is "no match" for comparisons, as in AWS, except IsPresent. */
+ * the rule matches, 0 when it does not, -1 with err on a runtime error.
+ * A Variable of the wrong type for the comparison is no match. A Variable
+ * or ...Path operand that does not exist is States.Runtime ("Invalid path
+ * '$.x': The choice state's condition path references an invalid value."),
+ * as on AWS, except for IsPresent, which tests exactly that. */
 int asl_choice_eval(json_t *rule, json_t *input, json_t *ctx, yogi_error *err);
 
 /* Validator companion: the rule is well-formed (exactly one operator,
- * operand of the right type, nested rules well-formed). */
+ * operand of the right type, nested rules well-formed; "Next" is not
+ * checked, since only top-level rules carry it). `where` gets the JSON
+ * pointer (relative to rule) of the first bad member. */
 bool asl_choice_check(json_t *rule, char *where, size_t where_len, char *why, size_t why_len);
 
 /* ---- Timestamps -------------------------------------------------------- */

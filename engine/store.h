@@ -21,6 +21,7 @@
 #define YOGI_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -47,5 +48,8 @@ int store_migrate(store *s, const char *module, int version, const char *sql, yo
 
 /* PRAGMA integrity_check; true when "ok". */
 bool store_integrity_ok(store *s, char *detail, size_t detail_len);
+
+/* Outermost commits so far (for metrics and benchmarks). */
+uint64_t store_commit_count(store *s);
 
 #endif

@@ -55,6 +55,9 @@ typedef struct workers_config {
     workers_heartbeat_fn on_heartbeat;   /* may be NULL */
     workers_host_call_fn on_host_call;   /* may be NULL: calls fail */
     void *ud;
+    int task_hard_limit_s;       /* safety net: kill a task running longer; 0 = none.
+                                  * (The engine's durable timers are the real
+                                  * TimeoutSeconds; this only catches what they miss.) */
 } workers_config;
 
 /* One task to run. All strings are copied by workers_submit. */

@@ -57,10 +57,23 @@ bool workflow_validate(const workflow_doc *doc, workflow_resource_known_fn known
 /* The definition (borrowed; lives as long as doc). */
 json_t *workflow_definition(const workflow_doc *doc);
 
-/* Source position of a JSON Pointer, or false when unknown. */
+/* Source position of a JSON Pointer, or false when unknown. A node that
+ * came from a YAML alias has no position of its own: it reports the
+ * position of its nearest ancestor that has one (the alias). */
 bool workflow_position(const workflow_doc *doc, const char *pointer, int *line, int *column);
 
+/* Position of the key of the object member named by `pointer` ("Fetch" in
+ * "/States/Fetch"), falling back to workflow_position when the pointer
+ * names an array element or the root. */
+bool workflow_key_position(const workflow_doc *doc, const char *pointer, int *line, int *column);
+
 void workflow_free(workflow_doc *doc);
+
+/* Append a diagnostic (line/column 0 when unknown). After
+ * WORKFLOW_MAX_DIAGS the list ends with one "TooManyProblems" entry. */
+#define WORKFLOW_MAX_DIAGS 1000
+void workflow_diags_add(workflow_diags *diags, int line, int column, const char *code,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* "file:line:column: code: message" lines, one per diagnostic. */
 void workflow_diags_print(const workflow_diags *diags, const char *name, FILE *out);

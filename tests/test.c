@@ -42,6 +42,7 @@ void test_skip_(const char *reason)
 const char *test_build_dir(void)
 {
     static char path[PATH_MAX];
+    if (path[0]) return path; /* resolved once, before the tests chdir away */
     const char *b = getenv("BUILD");
     if (!b || !*b) b = "build";
     if (!realpath(b, path)) snprintf(path, sizeof path, "%s", b);

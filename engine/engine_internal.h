@@ -1,0 +1,170 @@
+/*
+ * engine_internal.h — what the engine's own files (engine.c, exec.c,
+ * exec_branches.c, resources.c) share. Not part of the public API.
+ *
+ * The interpreter (exec*.c) never performs an effect itself: it changes the
+ * in-memory model, appends events and asks the engine for effects through
+ * the functions below (dispatch a task, cancel one, arm a timer). The engine
+ * queues those effects and performs them only after the batch that caused
+ * them has committed.
+ */
+#ifndef YOGI_ENGINE_INTERNAL_H
+#define YOGI_ENGINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "engine.h"
+#include "exec.h"
+#include "hmap.h"
+#include "store.h"
+#include "workers.h"
+
+/* A pending timer: fires exec_timer_fired for (execution, branch) unless
+ * superseded (the branch's timer_gen moved on). branch 0 = the execution's
+ * own deadline (workflow TimeoutSeconds). */
+typedef struct timer_entry {
+    int64_t at_ms;
+    uint64_t gen;
+    char exec_id[64];
+    int64_t branch_id;
+} timer_entry;
+
+/* A (execution, branch) reference that stays safe when either goes away. */
+typedef struct branch_ref {
+    char exec_id[64];
+    int64_t branch_id;
+} branch_ref;
+
+typedef struct host_op {
+    char *name;
+    engine_host_op_fn fn;
+    void *ud;
+} host_op;
+
+typedef struct listener {
+    engine_listener_fn fn;
+    void *ud;
+} listener;
+
+typedef struct task_metric {
+    char *plugin;
+    uint64_t count, failed;
+    double sum_ms;
+    uint64_t buckets[12]; /* <= 5,10,25,50,100,250,500,1000,2500,5000,10000,+Inf ms */
+} task_metric;
+
+struct engine {
+    char *data_dir, *plugin_dir, *workflow_dir, *config_path;
+    store *store;
+    worker_pool *pool;
+    int lock_fd;              /* flock on DATA_DIR/yogi.lock: one engine per directory */
+    int epoll_fd;             /* engine_fd(): contains the pool's fd */
+    json_t *resource_map;     /* Resource string → "plugin:NAME" | {plugin, config} */
+    json_t *definitions;      /* "name@version" → definition (cache) */
+    hmap executions;          /* id → execution*, RUNNING ones only */
+    hmap tasks;               /* task id (as key string) → branch_ref* */
+    uint64_t next_task_id;
+
+    timer_entry *timers;      /* binary min-heap on at_ms */
+    size_t n_timers, cap_timers;
+
+    branch_ref *runq;         /* branches in PH_ENTER to step, FIFO ring */
+    size_t runq_head, runq_len, runq_cap;
+
+    execution **touched;      /* executions changed in this batch */
+    size_t n_touched, cap_touched;
+    branch_ref *dispatch;     /* tasks to submit after commit */
+    size_t n_dispatch, cap_dispatch;
+    uint64_t *cancels;        /* worker tasks to cancel after commit */
+    size_t n_cancels, cap_cancels;
+    json_t *notices;          /* listener events to deliver after commit */
+
+    listener *listeners;
+    size_t n_listeners;
+    host_op *host_ops;
+    size_t n_host_ops;
+
+    task_metric *task_metrics;
+    size_t n_task_metrics;
+    uint64_t transitions;     /* events appended, for /metrics */
+    bool ready;
+};
+
+/* Wall clock in Unix milliseconds (timers are absolute so they survive restarts). */
+int64_t now_ms(void);
+/* ISO 8601 UTC with milliseconds, as Step Functions prints timestamps. */
+void format_iso8601(int64_t ms, char *buf, size_t len);
+
+/* ---- services the interpreter uses ------------------------------------ */
+
+/* Append a history event (details stolen; may be NULL). */
+void engine_emit(engine *e, execution *ex, const char *type, const char *state, json_t *details);
+/* Mark a branch (and its execution) for writing in this batch. */
+void branch_touch(engine *e, branch *b);
+void execution_touch(engine *e, execution *ex);
+void engine_runq_push(engine *e, branch *b);
+/* Arm (at_ms > 0) or disarm (0) the branch's timer. */
+void engine_set_timer(engine *e, branch *b, int64_t at_ms);
+void engine_set_execution_timer(engine *e, execution *ex, int64_t at_ms);
+/* After commit: submit the branch's task to the worker pool. */
+void engine_dispatch_later(engine *e, branch *b);
+/* After commit: cancel the branch's running worker task, if any. */
+void engine_cancel_task(engine *e, branch *b);
+
+branch *branch_new(engine *e, execution *ex, int64_t parent, int64_t slot, const char *scope,
+                   const char *state, branch_phase phase, json_t *input);
+void branch_delete(engine *e, branch *b);
+branch *branch_get(execution *ex, int64_t id);
+/* Resolve scope (a JSON Pointer) to the machine object in the definition. */
+json_t *definition_at(json_t *definition, const char *pointer);
+
+/* Resource string → plugin name and config (new ref or NULL). False if unknown. */
+bool resource_resolve(engine *e, const char *resource, char *plugin, size_t plugin_len,
+                      json_t **config);
+int resource_map_load(engine *e, const char *path, yogi_error *err);
+
+void engine_flush(engine *e);
+int engine_load_running(engine *e, yogi_error *err);
+int engine_register_workflow_dir(engine *e, yogi_error *err);
+/* Bring an execution row (journal_get_execution) into memory with its branches. */
+execution *engine_load_execution(engine *e, json_t *row, yogi_error *err);
+void execution_free(execution *ex);
+
+/* Metrics (engine_api.c). */
+void metrics_task_started(engine *e, branch *b, const char *plugin);
+void metrics_task_done(engine *e, branch *b, bool ok);
+void metrics_free(engine *e);
+
+/* ---- the interpreter (exec.c) ------------------------------------------ */
+
+void exec_step(engine *e, branch *b);                /* PH_ENTER: enter the state */
+void exec_task_result(engine *e, branch *b, bool ok, json_t *output, const yogi_error *err);
+void exec_timer_fired(engine *e, branch *b);
+void exec_execution_timed_out(engine *e, execution *ex);
+int exec_callback(engine *e, branch *b, const char *kind, json_t *output, const char *error,
+                  const char *cause, yogi_error *err);
+void exec_stop(engine *e, execution *ex, const char *error, const char *cause);
+int exec_redrive(engine *e, execution *ex, yogi_error *err);
+/* Build the context object ($$) for a state of branch b. */
+json_t *exec_context(execution *ex, const char *state, int64_t entered_ms, int retry_count,
+                     const char *token);
+
+/* Parallel and Map (exec_branches.c). */
+void exec_parallel_start(engine *e, branch *b, json_t *st, json_t *effective);
+void exec_map_start(engine *e, branch *b, json_t *st, json_t *effective);
+void exec_child_ended(engine *e, branch *child);
+void exec_abort_children(engine *e, branch *parent);
+
+/* Shared by exec.c and exec_branches.c. */
+json_t *state_of(branch *b);
+void state_succeeded(engine *e, branch *b, json_t *st, json_t *result);
+void state_failed(engine *e, branch *b, json_t *st, const char *error, const char *cause);
+void branch_ended(engine *e, branch *b, json_t *output);
+void branch_failed(engine *e, branch *b, const char *error, const char *cause);
+void execution_end(engine *e, execution *ex, const char *status, json_t *output,
+                   const char *error, const char *cause);
+
+#endif

@@ -1,0 +1,654 @@
+/*
+ * exec.c — the ASL interpreter: what each state does, and Retry/Catch.
+ *
+ * A branch (exec.h) enters its state from PH_ENTER; exec_step() emits
+ * <Type>StateEntered and runs the state's data flow:
+ *
+ *   raw input → InputPath → Parameters → (the work) → ResultSelector →
+ *   ResultPath (merged into the raw input) → OutputPath → output
+ *
+ * Pass, Choice, Succeed and Fail finish at once. Task, Wait, Parallel and
+ * Map park the branch in a waiting phase; the engine calls back into
+ * exec_task_result(), exec_timer_fired(), exec_callback() or
+ * exec_child_ended() when the awaited thing happens.
+ *
+ * Failure rules (ASL): a failing Task, Parallel or Map first looks for a
+ * retrier whose ErrorEquals matches (each retrier counts its own attempts;
+ * an exhausted retrier ends the search and falls through to Catch), then
+ * for a catcher, whose ResultPath places {"Error","Cause"} into the raw
+ * input before moving to its Next. States.Runtime is never retried or
+ * caught: it fails the execution. States.ALL matches every other error;
+ * States.TaskFailed matches every error but States.Timeout.
+ *
+ * Nothing here performs I/O: effects go through engine_internal.h and
+ * happen after the batch commits.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "asl.h"
+#include "engine_internal.h"
+
+#define RUNTIME "States.Runtime"
+
+json_t *state_of(branch *b)
+{
+    json_t *states = json_object_get(b->machine, "States");
+    return json_object_get(states, b->state);
+}
+
+static const char *state_type(json_t *st)
+{
+    const char *t = json_string_value(json_object_get(st, "Type"));
+    return t ? t : "Unknown";
+}
+
+static void emit_state_event(engine *e, branch *b, json_t *st, const char *suffix,
+                             json_t *details)
+{
+    char type[64];
+    snprintf(type, sizeof type, "%s%s", state_type(st), suffix);
+    engine_emit(e, b->ex, type, b->state, details);
+}
+
+static bool is_lambda(const char *resource)
+{
+    return resource && strncmp(resource, "arn:aws:lambda:", 15) == 0;
+}
+
+static bool is_callback_resource(const char *resource)
+{
+    size_t n = resource ? strlen(resource) : 0;
+    return n > 17 && strcmp(resource + n - 17, ".waitForTaskToken") == 0;
+}
+
+/* "TaskScheduled" or "LambdaFunctionScheduled", as Step Functions names them. */
+static void emit_task_event(engine *e, branch *b, json_t *st, const char *what, json_t *details)
+{
+    char type[64];
+    const char *resource = json_string_value(json_object_get(st, "Resource"));
+    snprintf(type, sizeof type, "%s%s", is_lambda(resource) ? "LambdaFunction" : "Task", what);
+    engine_emit(e, b->ex, type, b->state, details);
+}
+
+static int64_t data_int(branch *b, const char *key)
+{
+    return json_integer_value(json_object_get(b->data, key));
+}
+
+static json_t *context_for(branch *b)
+{
+    const char *token = json_string_value(json_object_get(b->data, "token"));
+    return exec_context(b->ex, b->state, data_int(b, "entered"), (int)data_int(b, "attempt"),
+                        token);
+}
+
+/* ---- leaving a state --------------------------------------------------------- */
+
+/* The state produced `result` (borrowed): ResultPath, OutputPath, exit
+ * event, then Next (or `next` when given: Choice's pick, a catcher's Next). */
+static void state_exit(engine *e, branch *b, json_t *st, json_t *result, const char *next,
+                       bool apply_output_path)
+{
+    yogi_error err = {{0}, {0}};
+    json_t *merged = NULL, *output = NULL;
+    if (asl_result_path(json_object_get(st, "ResultPath"), b->input, result, &merged, &err) != 0)
+        goto fail;
+    if (apply_output_path) {
+        json_t *ctx = context_for(b);
+        int rc = asl_select(json_object_get(st, "OutputPath"), merged, ctx, &output, &err);
+        json_decref(ctx);
+        json_decref(merged);
+        if (rc != 0) goto fail;
+    } else {
+        output = merged;
+    }
+    emit_state_event(e, b, st, "StateExited",
+                     json_pack("{s:s, s:O}", "name", b->state, "output", output));
+    if (!next) next = json_string_value(json_object_get(st, "Next"));
+    if (!next || json_is_true(json_object_get(st, "End"))) {
+        branch_ended(e, b, output);
+        json_decref(output);
+        return;
+    }
+    free(b->state);
+    b->state = strdup(next);
+    json_decref(b->input);
+    b->input = output;
+    json_decref(b->data);
+    b->data = json_object();
+    b->phase = PH_ENTER;
+    branch_touch(e, b);
+    engine_runq_push(e, b);
+    return;
+fail:
+    branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
+}
+
+void state_succeeded(engine *e, branch *b, json_t *st, json_t *result)
+{
+    state_exit(e, b, st, result, NULL, true);
+}
+
+/* ---- Retry and Catch --------------------------------------------------------- */
+
+static bool error_matches(json_t *error_equals, const char *error)
+{
+    size_t i;
+    json_t *name;
+    json_array_foreach(error_equals, i, name) {
+        const char *n = json_string_value(name);
+        if (!n) continue;
+        if (strcmp(n, error) == 0 || strcmp(n, "States.ALL") == 0) return true;
+        if (strcmp(n, "States.TaskFailed") == 0 && strcmp(error, "States.Timeout") != 0)
+            return true;
+    }
+    return false;
+}
+
+static double random_unit(void)
+{
+    uint32_t r = 0;
+    if (getrandom(&r, sizeof r, 0) != sizeof r) r = (uint32_t)now_ms();
+    return r / 4294967296.0;
+}
+
+static int64_t retry_delay_ms(json_t *retrier, int64_t attempt)
+{
+    json_t *iv = json_object_get(retrier, "IntervalSeconds");
+    json_t *br = json_object_get(retrier, "BackoffRate");
+    json_t *md = json_object_get(retrier, "MaxDelaySeconds");
+    double interval = iv ? json_number_value(iv) : 1.0;
+    double backoff = br ? json_number_value(br) : 2.0;
+    double delay = interval * pow(backoff, (double)attempt);
+    if (md && delay > json_number_value(md)) delay = json_number_value(md);
+    const char *jitter = json_string_value(json_object_get(retrier, "JitterStrategy"));
+    if (jitter && strcmp(jitter, "FULL") == 0) delay *= random_unit();
+    if (delay > 366.0 * 24 * 3600) delay = 366.0 * 24 * 3600;
+    return (int64_t)(delay * 1000.0);
+}
+
+/* True when a retrier takes the failure (the branch is then in PH_RETRY). */
+static bool try_retry(engine *e, branch *b, json_t *st, const char *error)
+{
+    json_t *retry = json_object_get(st, "Retry");
+    size_t i;
+    json_t *retrier;
+    json_array_foreach(retry, i, retrier) {
+        if (!error_matches(json_object_get(retrier, "ErrorEquals"), error)) continue;
+        json_t *counts = json_object_get(b->data, "retries");
+        if (!counts) {
+            counts = json_array();
+            for (size_t k = 0; k < json_array_size(retry); k++)
+                json_array_append_new(counts, json_integer(0));
+            json_object_set_new(b->data, "retries", counts);
+        }
+        int64_t used = json_integer_value(json_array_get(counts, i));
+        json_t *ma = json_object_get(retrier, "MaxAttempts");
+        int64_t max = ma ? json_integer_value(ma) : 3;
+        if (used >= max) return false; /* exhausted: fall through to Catch */
+        json_array_set_new(counts, i, json_integer(used + 1));
+        json_object_set_new(b->data, "attempt", json_integer(data_int(b, "attempt") + 1));
+        b->phase = PH_RETRY;
+        branch_touch(e, b);
+        engine_set_timer(e, b, now_ms() + retry_delay_ms(retrier, used));
+        return true;
+    }
+    return false;
+}
+
+static bool try_catch(engine *e, branch *b, json_t *st, const char *error, const char *cause)
+{
+    size_t i;
+    json_t *catcher;
+    json_array_foreach(json_object_get(st, "Catch"), i, catcher) {
+        if (!error_matches(json_object_get(catcher, "ErrorEquals"), error)) continue;
+        json_t *err_obj = json_pack("{s:s}", "Error", error);
+        if (cause) json_object_set_new(err_obj, "Cause", json_string(cause));
+        /* A catcher's ResultPath replaces the state's; OutputPath is not applied. */
+        json_t *view = json_pack("{s:O?}", "ResultPath", json_object_get(catcher, "ResultPath"));
+        if (!json_object_get(catcher, "ResultPath")) json_object_del(view, "ResultPath");
+        json_object_set(view, "Type", json_object_get(st, "Type"));
+        state_exit(e, b, view, err_obj, json_string_value(json_object_get(catcher, "Next")),
+                   false);
+        json_decref(view);
+        json_decref(err_obj);
+        return true;
+    }
+    return false;
+}
+
+void state_failed(engine *e, branch *b, json_t *st, const char *error, const char *cause)
+{
+    if (!error || !*error) error = "States.TaskFailed";
+    engine_set_timer(e, b, 0);
+    if (strcmp(error, RUNTIME) != 0) {
+        if (try_retry(e, b, st, error)) return;
+        if (try_catch(e, b, st, error, cause)) return;
+    }
+    branch_failed(e, b, error, cause);
+}
+
+/* ---- Task ---------------------------------------------------------------------- */
+
+static void make_token(branch *b, char *buf, size_t len)
+{
+    unsigned char rnd[16];
+    if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd) memset(rnd, 0, sizeof rnd);
+    int n = snprintf(buf, len, "%s.%lld.", b->ex->id, (long long)b->id);
+    for (size_t i = 0; i < sizeof rnd && n + 2 < (int)len; i++)
+        n += snprintf(buf + n, len - (size_t)n, "%02x", rnd[i]);
+}
+
+/* Seconds from a literal field or its ...Path twin; -1 when neither; -2 on error. */
+static int64_t seconds_field(json_t *st, const char *field, json_t *input, yogi_error *err)
+{
+    char path_field[64];
+    snprintf(path_field, sizeof path_field, "%sPath", field);
+    json_t *lit = json_object_get(st, field);
+    if (lit) return json_integer_value(lit);
+    const char *path = json_string_value(json_object_get(st, path_field));
+    if (!path) return -1;
+    json_t *v = NULL;
+    if (asl_path_get(path, input, NULL, &v, err) != 0) return -2;
+    int64_t s = json_is_integer(v) ? json_integer_value(v) : -3;
+    json_decref(v);
+    if (s <= 0) {
+        yogi_fail(err, RUNTIME, "The %s at '%s' must be a positive integer", path_field, path);
+        return -2;
+    }
+    return s;
+}
+
+static void task_schedule(engine *e, branch *b, json_t *st)
+{
+    const char *resource = json_string_value(json_object_get(st, "Resource"));
+    json_t *effective = json_object_get(b->data, "effective");
+    emit_task_event(e, b, st, "Scheduled",
+                    json_pack("{s:s?, s:O?}", "resource", resource, "parameters", effective));
+    emit_task_event(e, b, st, "Started", NULL);
+    b->phase = is_callback_resource(resource) ? PH_CALLBACK : PH_TASK;
+    json_object_set_new(b->data, "submitted", json_false());
+    int64_t now = now_ms(), at = 0;
+    int64_t timeout = data_int(b, "timeout_s"), heartbeat = data_int(b, "heartbeat_s");
+    if (timeout > 0) at = now + timeout * 1000;
+    if (heartbeat > 0) {
+        int64_t hb = now + heartbeat * 1000;
+        json_object_set_new(b->data, "heartbeat_at", json_integer(hb));
+        if (!at || hb < at) at = hb;
+    }
+    json_object_set_new(b->data, "timeout_at", json_integer(timeout > 0 ? now + timeout * 1000 : 0));
+    branch_touch(e, b);
+    engine_set_timer(e, b, at);
+    engine_dispatch_later(e, b);
+}
+
+static void task_enter(engine *e, branch *b, json_t *st, json_t *selected)
+{
+    yogi_error err = {{0}, {0}};
+    const char *resource = json_string_value(json_object_get(st, "Resource"));
+    if (is_callback_resource(resource)) {
+        char token[160];
+        make_token(b, token, sizeof token);
+        json_object_set_new(b->data, "token", json_string(token));
+    }
+    int64_t timeout = seconds_field(st, "TimeoutSeconds", selected, &err);
+    int64_t heartbeat = timeout == -2 ? -1 : seconds_field(st, "HeartbeatSeconds", selected, &err);
+    if (timeout == -2 || heartbeat == -2) {
+        state_failed(e, b, st, err.name, err.cause);
+        return;
+    }
+    json_object_set_new(b->data, "timeout_s", json_integer(timeout > 0 ? timeout : 0));
+    json_object_set_new(b->data, "heartbeat_s", json_integer(heartbeat > 0 ? heartbeat : 0));
+    json_t *params = json_object_get(st, "Parameters"), *effective = NULL;
+    if (params) {
+        json_t *ctx = context_for(b);
+        int rc = asl_payload_eval(params, selected, ctx, &effective, &err);
+        json_decref(ctx);
+        if (rc != 0) {
+            state_failed(e, b, st, err.name, err.cause);
+            return;
+        }
+    } else {
+        effective = json_incref(selected);
+    }
+    json_object_set_new(b->data, "effective", effective);
+    task_schedule(e, b, st);
+}
+
+static void task_succeeded(engine *e, branch *b, json_t *st, json_t *output)
+{
+    yogi_error err = {{0}, {0}};
+    emit_task_event(e, b, st, "Succeeded", json_pack("{s:O?}", "output", output));
+    engine_set_timer(e, b, 0);
+    json_t *selector = json_object_get(st, "ResultSelector"), *result = NULL;
+    if (selector) {
+        json_t *ctx = context_for(b);
+        int rc = asl_payload_eval(selector, output ? output : json_null(), ctx, &result, &err);
+        json_decref(ctx);
+        if (rc != 0) {
+            branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
+            return;
+        }
+    } else {
+        result = output ? json_incref(output) : json_null();
+    }
+    state_succeeded(e, b, st, result);
+    json_decref(result);
+}
+
+static void task_failed(engine *e, branch *b, json_t *st, const char *error, const char *cause,
+                        const char *what)
+{
+    emit_task_event(e, b, st, what, json_pack("{s:s, s:s?}", "error", error, "cause", cause));
+    engine_cancel_task(e, b);
+    state_failed(e, b, st, error, cause);
+}
+
+void exec_task_result(engine *e, branch *b, bool ok, json_t *output, const yogi_error *err)
+{
+    json_t *st = state_of(b);
+    if (b->phase == PH_CALLBACK && ok) {
+        /* The plugin handed the token on; the execution now waits for it. */
+        engine_emit(e, b->ex, "TaskSubmitted", b->state, json_pack("{s:O?}", "output", output));
+        json_object_set_new(b->data, "submitted", json_true());
+        branch_touch(e, b);
+        return;
+    }
+    if (b->phase != PH_TASK && b->phase != PH_CALLBACK) return;
+    if (ok) {
+        task_succeeded(e, b, st, output);
+        return;
+    }
+    const char *name = err && err->name[0] ? err->name : "States.TaskFailed";
+    task_failed(e, b, st, name, err && err->cause[0] ? err->cause : NULL, "Failed");
+}
+
+int exec_callback(engine *e, branch *b, const char *kind, json_t *output, const char *error,
+                  const char *cause, yogi_error *err)
+{
+    json_t *st = state_of(b);
+    if (strcmp(kind, "heartbeat") == 0) {
+        int64_t hb = data_int(b, "heartbeat_s");
+        if (hb > 0) {
+            int64_t at = now_ms() + hb * 1000, timeout_at = data_int(b, "timeout_at");
+            json_object_set_new(b->data, "heartbeat_at", json_integer(at));
+            branch_touch(e, b);
+            engine_set_timer(e, b, timeout_at && timeout_at < at ? timeout_at : at);
+        }
+        return 0;
+    }
+    engine_cancel_task(e, b);
+    if (strcmp(kind, "success") == 0)
+        task_succeeded(e, b, st, output);
+    else
+        task_failed(e, b, st, error && *error ? error : "States.TaskFailed", cause, "Failed");
+    (void)err;
+    return 0;
+}
+
+/* ---- Wait ------------------------------------------------------------------------ */
+
+static int64_t wait_deadline(json_t *st, json_t *input, json_t *ctx, yogi_error *err)
+{
+    json_t *v = NULL;
+    int64_t now = now_ms(), at = -1;
+    if ((v = json_object_get(st, "Seconds")))
+        return now + json_integer_value(v) * 1000;
+    if ((v = json_object_get(st, "Timestamp"))) {
+        if (!asl_timestamp_parse(json_string_value(v), &at))
+            return yogi_fail(err, RUNTIME, "Invalid Timestamp"), -1;
+        return at;
+    }
+    const char *path = json_string_value(json_object_get(st, "SecondsPath"));
+    bool seconds = path != NULL;
+    if (!path) path = json_string_value(json_object_get(st, "TimestampPath"));
+    if (!path) return now;
+    json_t *val = NULL;
+    if (asl_path_get(path, input, ctx, &val, err) != 0) return -1;
+    if (seconds && json_is_integer(val) && json_integer_value(val) >= 0)
+        at = now + json_integer_value(val) * 1000;
+    else if (!seconds && json_is_string(val) && asl_timestamp_parse(json_string_value(val), &at))
+        ;
+    else
+        yogi_fail(err, RUNTIME, "The %s parameter does not reference a valid %s: '%s'",
+                  seconds ? "SecondsPath" : "TimestampPath",
+                  seconds ? "non-negative integer" : "ISO-8601 timestamp", path), at = -1;
+    json_decref(val);
+    return at;
+}
+
+static void wait_enter(engine *e, branch *b, json_t *st, json_t *selected)
+{
+    yogi_error err = {{0}, {0}};
+    json_t *ctx = context_for(b);
+    int64_t at = wait_deadline(st, selected, ctx, &err);
+    json_decref(ctx);
+    if (at < 0) {
+        branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
+        return;
+    }
+    json_object_set(b->data, "effective", selected);
+    b->phase = PH_WAIT;
+    branch_touch(e, b);
+    engine_set_timer(e, b, at > 0 ? at : 1);
+}
+
+/* ---- Choice, Fail, Pass, Succeed ------------------------------------------------------ */
+
+static void choice_enter(engine *e, branch *b, json_t *st, json_t *selected)
+{
+    yogi_error err = {{0}, {0}};
+    json_t *ctx = context_for(b);
+    const char *next = NULL;
+    size_t i;
+    json_t *rule;
+    json_array_foreach(json_object_get(st, "Choices"), i, rule) {
+        int m = asl_choice_eval(rule, selected, ctx, &err);
+        if (m < 0) {
+            json_decref(ctx);
+            branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
+            return;
+        }
+        if (m == 1) {
+            next = json_string_value(json_object_get(rule, "Next"));
+            break;
+        }
+    }
+    json_decref(ctx);
+    if (!next) next = json_string_value(json_object_get(st, "Default"));
+    if (!next) {
+        branch_failed(e, b, "States.NoChoiceMatched",
+                      "No Matches! and no Default in the Choice state");
+        return;
+    }
+    state_exit(e, b, st, selected, next, true);
+}
+
+/* Error or Cause of a Fail state: literal, a path, or an intrinsic. */
+static int fail_field(json_t *st, const char *field, json_t *input, json_t *ctx, char **out,
+                      yogi_error *err)
+{
+    char path_field[32];
+    snprintf(path_field, sizeof path_field, "%sPath", field);
+    *out = NULL;
+    const char *lit = json_string_value(json_object_get(st, field));
+    if (lit) return (*out = strdup(lit)) ? 0 : -1;
+    const char *expr = json_string_value(json_object_get(st, path_field));
+    if (!expr) return 0;
+    json_t *v = NULL;
+    int rc = strncmp(expr, "States.", 7) == 0 ? asl_intrinsic_eval(expr, input, ctx, &v, err)
+                                              : asl_path_get(expr, input, ctx, &v, err);
+    if (rc != 0) return -1;
+    if (!json_is_string(v)) {
+        json_decref(v);
+        return yogi_fail(err, RUNTIME, "The %s '%s' did not resolve to a string", path_field,
+                         expr), -1;
+    }
+    *out = strdup(json_string_value(v));
+    json_decref(v);
+    return 0;
+}
+
+static void fail_enter(engine *e, branch *b, json_t *st)
+{
+    yogi_error err = {{0}, {0}};
+    char *error = NULL, *cause = NULL;
+    json_t *ctx = context_for(b);
+    int rc = fail_field(st, "Error", b->input, ctx, &error, &err);
+    if (rc == 0) rc = fail_field(st, "Cause", b->input, ctx, &cause, &err);
+    json_decref(ctx);
+    if (rc != 0)
+        branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
+    else
+        branch_failed(e, b, error, cause);
+    free(error);
+    free(cause);
+}
+
+static void pass_enter(engine *e, branch *b, json_t *st, json_t *selected)
+{
+    yogi_error err = {{0}, {0}};
+    json_t *result = json_object_get(st, "Result");
+    json_t *params = json_object_get(st, "Parameters");
+    if (result) {
+        state_succeeded(e, b, st, result);
+        return;
+    }
+    if (!params) {
+        state_succeeded(e, b, st, selected);
+        return;
+    }
+    json_t *ctx = context_for(b), *out = NULL;
+    int rc = asl_payload_eval(params, selected, ctx, &out, &err);
+    json_decref(ctx);
+    if (rc != 0) {
+        branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
+        return;
+    }
+    state_succeeded(e, b, st, out);
+    json_decref(out);
+}
+
+/* ---- entering a state -------------------------------------------------------------------- */
+
+void exec_step(engine *e, branch *b)
+{
+    json_t *st = state_of(b);
+    if (!st) {
+        branch_failed(e, b, RUNTIME, "The state machine has no state of that name");
+        return;
+    }
+    json_decref(b->data);
+    b->data = json_pack("{s:I}", "entered", (json_int_t)now_ms());
+    branch_touch(e, b);
+    emit_state_event(e, b, st, "StateEntered",
+                     json_pack("{s:s, s:O}", "name", b->state, "input", b->input));
+    const char *type = state_type(st);
+    if (strcmp(type, "Fail") == 0) {
+        fail_enter(e, b, st);
+        return;
+    }
+    yogi_error err = {{0}, {0}};
+    json_t *selected = NULL, *ctx = context_for(b);
+    int rc = asl_select(json_object_get(st, "InputPath"), b->input, ctx, &selected, &err);
+    json_decref(ctx);
+    if (rc != 0) {
+        branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
+        return;
+    }
+    if (strcmp(type, "Pass") == 0) pass_enter(e, b, st, selected);
+    else if (strcmp(type, "Task") == 0) task_enter(e, b, st, selected);
+    else if (strcmp(type, "Choice") == 0) choice_enter(e, b, st, selected);
+    else if (strcmp(type, "Wait") == 0) wait_enter(e, b, st, selected);
+    else if (strcmp(type, "Succeed") == 0) state_exit(e, b, st, selected, NULL, true);
+    else if (strcmp(type, "Parallel") == 0 || strcmp(type, "Map") == 0) {
+        json_t *params = json_object_get(st, "Parameters"), *effective = NULL;
+        bool is_map = strcmp(type, "Map") == 0;
+        if (params && !is_map) {
+            ctx = context_for(b);
+            rc = asl_payload_eval(params, selected, ctx, &effective, &err);
+            json_decref(ctx);
+            if (rc != 0) {
+                branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
+                json_decref(selected);
+                return;
+            }
+        } else {
+            effective = json_incref(selected);
+        }
+        json_object_set(b->data, "effective", effective);
+        if (is_map) exec_map_start(e, b, st, effective);
+        else exec_parallel_start(e, b, st, effective);
+        json_decref(effective);
+    } else branch_failed(e, b, RUNTIME, "Unknown state type");
+    json_decref(selected);
+}
+
+/* ---- timers ------------------------------------------------------------------------------- */
+
+void exec_timer_fired(engine *e, branch *b)
+{
+    json_t *st = state_of(b);
+    b->timer_ms = 0;
+    switch (b->phase) {
+    case PH_WAIT:
+        state_exit(e, b, st, json_object_get(b->data, "effective"), NULL, true);
+        return;
+    case PH_RETRY: {
+        json_t *effective = json_incref(json_object_get(b->data, "effective"));
+        const char *type = state_type(st);
+        if (strcmp(type, "Task") == 0) task_schedule(e, b, st);
+        else if (strcmp(type, "Map") == 0) exec_map_start(e, b, st, effective);
+        else exec_parallel_start(e, b, st, effective);
+        json_decref(effective);
+        return;
+    }
+    case PH_TASK:
+    case PH_CALLBACK: {
+        int64_t hb = data_int(b, "heartbeat_at"), to = data_int(b, "timeout_at");
+        bool heartbeat = hb && hb <= now_ms() && (!to || hb < to);
+        task_failed(e, b, st, heartbeat ? "States.HeartbeatTimeout" : "States.Timeout", NULL,
+                    "TimedOut");
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+/* ---- the end of a branch and of the execution ---------------------------------------------- */
+
+void branch_ended(engine *e, branch *b, json_t *output)
+{
+    if (b->parent == 0) {
+        b->phase = PH_DONE;
+        branch_touch(e, b);
+        execution_end(e, b->ex, "SUCCEEDED", output, NULL, NULL);
+        return;
+    }
+    json_decref(b->input);
+    b->input = json_incref(output);
+    b->phase = PH_DONE;
+    branch_touch(e, b);
+    exec_child_ended(e, b);
+}
+
+void branch_failed(engine *e, branch *b, const char *error, const char *cause)
+{
+    engine_set_timer(e, b, 0);
+    engine_cancel_task(e, b);
+    json_object_set_new(b->data, "error", error ? json_string(error) : json_null());
+    json_object_set_new(b->data, "cause", cause ? json_string(cause) : json_null());
+    b->phase = PH_FAILED;
+    branch_touch(e, b);
+    if (b->parent == 0) {
+        exec_abort_children(e, b);
+        execution_end(e, b->ex, "FAILED", NULL, error, cause);
+        return;
+    }
+    exec_child_ended(e, b);
+}

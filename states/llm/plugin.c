@@ -1,0 +1,293 @@
+/*
+ * plugin.c — the llm state plugin: a language model reviews a draft
+ * timetable the extractor was not sure of.
+ *
+ * Input (the workflow's state at LlmReview):
+ *   {"ocr": WORDS, "timetable": DRAFT, "document": {"id": ...}}
+ * where WORDS is the OCR step's output ({"source", "pages": [{"page",
+ * "width", "height", "image", "words": [...]}]}) and DRAFT the timetable
+ * builder's output. Output:
+ *   {"timetable": T, "passed": bool, "confidence": c, "problems": [...],
+ *    "usage": {"input_tokens", "output_tokens", "cost"}, "model": "..."}
+ * T follows timetable.schema.json; "passed" says the workflow may go on to
+ * ValidateData without a person (schema and sense rules hold and the
+ * confidence reaches llm.pass_confidence).
+ *
+ * One invocation is one request: retries belong to the workflow (Retry on
+ * Llm.RateLimited and Llm.Unavailable), which is durable and visible in the
+ * history, not to a loop hidden in here. The request never outlives the
+ * task: its timeout is the smaller of llm.timeout_seconds and what is left
+ * before the task's deadline.
+ *
+ * Tokens are recorded with the document (host call "documents.update",
+ * {"id", "llm_tokens": {...}}) as soon as the provider reports them, also
+ * when the answer then turns out bad: they were spent either way. A failed
+ * host call is logged, never fatal: the review matters more than the tally.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "llm.h"
+
+typedef struct llm_state {
+    const yogi_host *host;
+    llm_http *http;
+    bool configured;
+    llm_config cfg;
+    yogi_error config_err; /* why not configured */
+} llm_state;
+
+static const yogi_host *the_host; /* for the config lookup, which takes no user data */
+
+static const char *host_config(const char *key)
+{
+    return the_host && the_host->config ? the_host->config(key) : NULL;
+}
+
+static int llm_init(const yogi_host *host, void **state, yogi_error *err)
+{
+    llm_state *st = calloc(1, sizeof *st);
+    if (!st) return yogi_fail(err, "Llm.Unavailable", "out of memory");
+    st->host = the_host = host;
+    st->http = llm_http_new();
+    if (!st->http) {
+        free(st);
+        return yogi_fail(err, "Llm.Unavailable", "libcurl could not be initialised");
+    }
+    /* A missing configuration fails each task with Llm.NotConfigured (the
+     * workflow sends those documents to a person), not the worker. */
+    st->configured = llm_config_load(host_config, &st->cfg, &st->config_err) == YOGI_OK;
+    if (!st->configured && host->log)
+        host->log(YOGI_LOG_WARN, "llm: not configured: %s", st->config_err.cause);
+    *state = st;
+    return YOGI_OK;
+}
+
+static void llm_destroy(void *state)
+{
+    llm_state *st = state;
+    if (!st) return;
+    llm_http_free(st->http);
+    memset(&st->cfg, 0, sizeof st->cfg); /* the key */
+    free(st);
+}
+
+static int64_t now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* Base64 PNGs of the first pages that carry an image; *n of them. */
+static int page_images(const llm_config *cfg, json_t *ocr, char ***images, size_t *n,
+                       yogi_error *err)
+{
+    json_t *pages = json_object_get(ocr, "pages"), *page;
+    size_t i;
+    int side = cfg->provider == LLM_ANTHROPIC ? LLM_ANTHROPIC_MAX_SIDE : LLM_OPENAI_MAX_SIDE;
+    *n = 0;
+    *images = calloc((size_t)cfg->max_pages, sizeof **images);
+    if (!*images) return yogi_fail(err, "Llm.Unavailable", "out of memory");
+    json_array_foreach(pages, i, page) {
+        const char *path = json_string_value(json_object_get(page, "image"));
+        if (!path || *n == (size_t)cfg->max_pages) continue;
+        if (llm_image_base64(path, side, cfg->max_image_bytes, &(*images)[*n], err))
+            return YOGI_FAILED;
+        (*n)++;
+    }
+    return YOGI_OK;
+}
+
+static void free_images(char **images, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(images[i]);
+    free(images);
+}
+
+/* The request body as text. */
+static int build_request(const llm_config *cfg, json_t *input, char **body, yogi_error *err)
+{
+    char **images = NULL;
+    size_t n = 0;
+    if (page_images(cfg, json_object_get(input, "ocr"), &images, &n, err)) {
+        free_images(images, n);
+        return YOGI_FAILED;
+    }
+    char *prompt = llm_prompt_text(json_object_get(input, "ocr"), json_object_get(input, "timetable"));
+    json_t *req = prompt ? llm_request_body(cfg, prompt, (const char *const *)images, n) : NULL;
+    *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+    free(prompt);
+    free_images(images, n);
+    return *body ? YOGI_OK : yogi_fail(err, "Llm.Unavailable", "out of memory building the request");
+}
+
+static json_t *usage_json(const llm_config *cfg, const llm_usage *u)
+{
+    json_t *cost = json_null();
+    if (cfg->price_input_per_mtok >= 0 || cfg->price_output_per_mtok >= 0) {
+        double pi = cfg->price_input_per_mtok > 0 ? cfg->price_input_per_mtok : 0;
+        double po = cfg->price_output_per_mtok > 0 ? cfg->price_output_per_mtok : 0;
+        cost = json_real((u->input_tokens * pi + u->output_tokens * po) / 1e6);
+    }
+    return json_pack("{s:I, s:I, s:o}", "input_tokens", (json_int_t)u->input_tokens,
+                     "output_tokens", (json_int_t)u->output_tokens, "cost", cost);
+}
+
+static void record_usage(llm_state *st, json_t *input, const llm_usage *u)
+{
+    const char *id = json_string_value(json_object_get(json_object_get(input, "document"), "id"));
+    if (!id || (u->input_tokens == 0 && u->output_tokens == 0)) return;
+    if (!YOGI_HAS(st->host, call) || !st->host->call) return;
+    json_t *tokens = usage_json(&st->cfg, u);
+    json_object_set_new(tokens, "model", json_string(st->cfg.model));
+    json_t *args = json_pack("{s:s, s:o}", "id", id, "llm_tokens", tokens);
+    json_t *result = NULL;
+    yogi_error err;
+    memset(&err, 0, sizeof err);
+    if (st->host->call("documents.update", args, &result, &err) != YOGI_OK && st->host->log)
+        st->host->log(YOGI_LOG_WARN, "llm: tokens of document %s not recorded: %s: %s", id,
+                      err.name, err.cause);
+    json_decref(result);
+    json_decref(args);
+}
+
+/* Ask the model; *answer is its object. Usage is filled whenever known. */
+static int ask(llm_state *st, const yogi_call *call, json_t *input, json_t **answer,
+               llm_usage *usage, yogi_error *err)
+{
+    char url[700], *body = NULL, *reply = NULL;
+    size_t reply_len = 0;
+    long timeout_ms = st->cfg.timeout_seconds * 1000;
+    if (YOGI_HAS(call, deadline_ms) && call->deadline_ms > 0) {
+        int64_t left = call->deadline_ms - now_ms() - 500; /* leave time to answer */
+        if (left <= 0) return yogi_fail(err, "Llm.Unavailable", "no time left before the task deadline");
+        if (left < timeout_ms) timeout_ms = (long)left;
+    }
+    if (llm_endpoint(&st->cfg, url, sizeof url) != 0)
+        return yogi_fail(err, "Llm.NotConfigured", "llm.base_url is too long");
+    if (build_request(&st->cfg, input, &body, err)) return YOGI_FAILED;
+    if (YOGI_HAS(st->host, heartbeat) && st->host->heartbeat) st->host->heartbeat();
+    int rc = llm_http_post(st->http, &st->cfg, url, body, timeout_ms, &reply, &reply_len, err);
+    free(body);
+    if (rc == YOGI_OK) {
+        rc = llm_parse_reply(st->cfg.provider, reply, reply_len, answer, usage, err);
+        record_usage(st, input, usage);
+    }
+    free(reply);
+    return rc;
+}
+
+static const char *const entry_keys[] = {"day", "start", "end", "subject", "kind",
+                                         "room", "class", "teacher", "notes"};
+
+/* The timetable from the model's answer: known keys only, nulls dropped. */
+static json_t *timetable_from(json_t *answer, json_t *input)
+{
+    json_t *tt = json_object(), *entries, *e;
+    const char *doc_id = json_string_value(json_object_get(json_object_get(input, "document"), "id"));
+    const char *layout = json_string_value(json_object_get(json_object_get(input, "timetable"), "layout"));
+    if (doc_id) json_object_set_new(tt, "document_id", json_string(doc_id));
+    static const char *const top[] = {"title", "teacher", "class", "term"};
+    for (size_t k = 0; k < 4; k++) {
+        json_t *v = json_object_get(answer, top[k]);
+        json_object_set(tt, top[k], v ? v : json_null());
+    }
+    if (layout) json_object_set_new(tt, "layout", json_string(layout));
+    json_object_set_new(tt, "confidence", json_real(0));
+    json_t *src = json_object_get(answer, "entries");
+    if (!json_is_array(src)) {
+        if (src) json_object_set(tt, "entries", src); /* for the schema check to name */
+        return tt;
+    }
+    size_t i;
+    entries = json_array();
+    json_array_foreach(src, i, e) {
+        if (!json_is_object(e)) {
+            json_array_append(entries, e);
+            continue;
+        }
+        json_t *copy = json_object();
+        for (size_t k = 0; k < sizeof entry_keys / sizeof *entry_keys; k++) {
+            json_t *v = json_object_get(e, entry_keys[k]);
+            if (v && !json_is_null(v)) json_object_set(copy, entry_keys[k], v);
+        }
+        json_array_append_new(entries, copy);
+    }
+    json_object_set_new(tt, "entries", entries);
+    return tt;
+}
+
+static int schema_failure(json_t *problems, yogi_error *err)
+{
+    char list[1024] = "";
+    size_t used = 0, i;
+    json_t *p;
+    json_array_foreach(problems, i, p) {
+        if (i == 5) break;
+        int w = snprintf(list + used, sizeof list - used, "%s%s", i ? "; " : "", json_string_value(p));
+        if (w < 0 || (size_t)w >= sizeof list - used) break;
+        used += (size_t)w;
+    }
+    return yogi_fail(err, "Llm.BadResponse", "the answer does not fit the timetable schema (%zu problem%s): %s",
+                     json_array_size(problems), json_array_size(problems) == 1 ? "" : "s", list);
+}
+
+static int check_input(json_t *input, yogi_error *err)
+{
+    json_t *ocr = json_object_get(input, "ocr"), *draft = json_object_get(input, "timetable");
+    if (!json_is_object(input)) return yogi_fail(err, "Llm.BadInput", "the input is not an object");
+    if (!json_is_object(ocr) || !json_is_array(json_object_get(ocr, "pages")))
+        return yogi_fail(err, "Llm.BadInput", "input.ocr must be the OCR words ({\"pages\": [...]})");
+    if (draft && !json_is_object(draft) && !json_is_null(draft))
+        return yogi_fail(err, "Llm.BadInput", "input.timetable must be the draft timetable or null");
+    return YOGI_OK;
+}
+
+/* Answer → output document, or Llm.BadResponse. */
+static int review(llm_state *st, json_t *input, json_t *answer, const llm_usage *usage,
+                  json_t **output, yogi_error *err)
+{
+    json_t *tt = timetable_from(answer, input), *problems = json_array();
+    if (llm_schema_problems(tt, problems) > 0) {
+        int rc = schema_failure(problems, err);
+        json_decref(problems);
+        json_decref(tt);
+        return rc;
+    }
+    int sense = llm_sense_problems(tt, problems);
+    double c = sense ? 0.0 : llm_confidence(tt, json_object_get(input, "ocr"), json_object_get(input, "timetable"));
+    json_object_set_new(tt, "confidence", json_real(c));
+    if (json_array_size(problems) > 0) json_object_set(tt, "warnings", problems);
+    bool passed = sense == 0 && c >= st->cfg.pass_confidence;
+    if (st->host->log)
+        st->host->log(YOGI_LOG_INFO, "llm: %s answered %zu entries, confidence %.3f, %s (%ld+%ld tokens)",
+                      st->cfg.model, json_array_size(json_object_get(tt, "entries")), c,
+                      passed ? "passed" : "to review", usage->input_tokens, usage->output_tokens);
+    *output = json_pack("{s:o, s:b, s:f, s:o, s:o, s:s}", "timetable", tt, "passed", passed,
+                        "confidence", c, "problems", problems, "usage", usage_json(&st->cfg, usage),
+                        "model", st->cfg.model);
+    return *output ? YOGI_OK : yogi_fail(err, "Llm.Unavailable", "out of memory");
+}
+
+static int llm_invoke(void *state, const yogi_call *call, json_t *input, json_t **output,
+                      yogi_error *err)
+{
+    llm_state *st = state;
+    if (!st->configured) {
+        *err = st->config_err;
+        return YOGI_FAILED;
+    }
+    if (check_input(input, err)) return YOGI_FAILED;
+    json_t *answer = NULL;
+    llm_usage usage = {0, 0};
+    int rc = ask(st, call, input, &answer, &usage, err);
+    if (rc == YOGI_OK) rc = review(st, input, answer, &usage, output, err);
+    json_decref(answer);
+    if (rc != YOGI_OK) llm_redact(err->cause, sizeof err->cause, st->cfg.api_key);
+    return rc;
+}
+
+YOGI_PLUGIN(llm, llm_init, llm_invoke, llm_destroy)

@@ -1,0 +1,168 @@
+#!/bin/sh
+# llm.sh — the llm plugin against tests/llm_server.py, a local stand-in for
+# Claude's Messages API and OpenAI-compatible servers that checks every
+# request (headers, model, temperature 0, forced schema, image, no key in
+# the body) and answers in the mode the model name asks for. Each mode must
+# end in the named error or the right output, for both API shapes, with no
+# crash and the API key nowhere in any output. Ends with an end-to-end run
+# of the document workflow when the engine and the pipeline are present.
+. tests/lib.sh
+
+if ! command -v python3 >/dev/null 2>&1; then
+    skip "llm plugin tests" "python3 is not installed"; done_testing; exit
+fi
+
+KEY="sk-test-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+export YOGI_TEST_LLM_KEY="$KEY"
+python3 tests/llm_server.py --port-file "$TMP/port" --key "$KEY" --log "$TMP/requests.log" \
+    --lifetime 170 --stall 20 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
+i=0
+while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+PORT=$(cat "$TMP/port" 2>/dev/null)
+if [ -z "$PORT" ]; then not_ok "test server starts"; done_testing; exit; fi
+
+# A page image (2000 x 1400, larger than both providers' limits for Claude),
+# its OCR words and a draft with one entry wrong and one missing.
+python3 - "$TMP" <<'EOF'
+import json, struct, sys, zlib
+tmp = sys.argv[1]
+w, h = 2000, 1400
+rows = b"".join(b"\0" + bytes((0 if (y % 100 < 3 or x % 400 < 3) else 255) for x in range(w))
+                for y in range(h))
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+       + chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b""))
+open(tmp + "/page.png", "wb").write(png)
+texts = [("Class", 1), ("4B", 1), ("Monday", 2), ("09:00", 2), ("Maths", 2), ("10:00", 2),
+         ("English", 2), ("11:00", 2), ("Tuesday", 3), ("09:00", 3), ("Science", 3),
+         ("10:00", 3), ("History", 3), ("11:00", 3)]
+words = [{"text": t, "x": 100 + 150 * i, "y": 100 * line, "w": 120, "h": 30, "conf": 91.0,
+          "block": 1, "par": 1, "line": line} for i, (t, line) in enumerate(texts)]
+ocr = {"source": "ocr", "pages": [{"page": 1, "width": w, "height": h, "dpi": 200,
+                                   "image": tmp + "/page.png", "words": words}]}
+draft = {"confidence": 0.9, "layout": "days_rows", "entries": [
+    {"day": "Monday", "start": "09:00", "end": "10:00", "subject": "Maths"},
+    {"day": "Monday", "start": "10:00", "end": "11:00", "subject": "Eng1ish"},
+    {"day": "Tuesday", "start": "09:00", "end": "10:00", "subject": "Science"}]}
+json.dump({"ocr": ocr, "timetable": draft, "document": {"id": "doc-llm-test"}},
+          open(tmp + "/input.json", "w"))
+EOF
+
+# config PROVIDER MODEL [extra lines...] → $TMP/PROVIDER-MODEL.conf
+config() {
+    f="$TMP/$1-$2.conf"
+    {
+        echo "# llm test configuration"
+        echo "llm.provider = $1"
+        echo "llm.base_url = http://127.0.0.1:$PORT"
+        echo "llm.model = test-$2"
+        echo "llm.api_key_env = YOGI_TEST_LLM_KEY"
+        echo "llm.allow_http_loopback = true"
+        echo "llm.timeout_seconds = 3"
+        echo "llm.price_input_per_mtok = 3"
+        echo "llm.price_output_per_mtok = 15"
+        shift 2
+        for line in "$@"; do echo "$line"; done
+    } >"$f"
+    echo "$f"
+}
+
+# invoke CONFIG [INPUT] → $TMP/out, $TMP/err; status in $rc
+invoke() {
+    "$YOGI" invoke llm --plugins "$PLUGIN_DIR" --config "$1" --input @"${2:-$TMP/input.json}" \
+        --timeout 60 >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+    cat "$TMP/out" "$TMP/err" >>"$TMP/all-output"
+}
+
+# expect_error NAME ERROR CAUSE CONFIG [INPUT]
+expect_error() {
+    name=$1 error=$2 cause=$3; shift 3
+    invoke "$@"
+    if [ "$rc" -eq 0 ]; then not_ok "$name" "succeeded: $(head -c 300 "$TMP/out")"
+    elif ! grep -q "\"error\": *\"$error\"" "$TMP/err"; then not_ok "$name" "wrong error: $(tail -1 "$TMP/err")"
+    elif ! grep -qF "$cause" "$TMP/err"; then not_ok "$name" "cause lacks '$cause': $(tail -1 "$TMP/err")"
+    else ok "$name"; fi
+}
+
+# expect_output NAME PYTHON-CONDITION CONFIG — the condition reads the output as `o`
+expect_output() {
+    name=$1 cond=$2; shift 2
+    invoke "$@"
+    if [ "$rc" -ne 0 ]; then not_ok "$name" "failed: $(tail -1 "$TMP/err")"; return; fi
+    if python3 -c "import json,sys; o=json.load(open(sys.argv[1])); sys.exit(0 if ($cond) else 1)" \
+        "$TMP/out" 2>>"$TMP/err"; then ok "$name"
+    else not_ok "$name" "condition ($cond) false for: $(head -c 400 "$TMP/out")"; fi
+}
+
+GOOD='o["passed"] is True and len(o["timetable"]["entries"]) == 4 and o["timetable"]["confidence"] >= 0.85
+ and o["timetable"]["document_id"] == "doc-llm-test" and o["usage"]["input_tokens"] == 1234
+ and o["usage"]["output_tokens"] == 567 and abs(o["usage"]["cost"] - 0.012207) < 1e-9
+ and o["timetable"]["entries"][1]["subject"] == "English"'
+
+for p in anthropic openai; do
+    expect_output "$p: a valid answer passes with usage and cost" "$GOOD" "$(config $p valid)"
+    expect_output "$p: overlapping lessons do not pass" \
+        'o["passed"] is False and o["confidence"] == 0 and any("overlap" in w for w in o["problems"])' \
+        "$(config $p overlap)"
+    expect_error "$p: wrong-schema answer" Llm.BadResponse "timetable schema" "$(config $p wrong-schema)"
+    expect_error "$p: prose instead of JSON" Llm.BadResponse "" "$(config $p prose)"
+    expect_error "$p: a body that is not JSON" Llm.BadResponse "not JSON" "$(config $p not-json)"
+    expect_error "$p: an answer cut off by the token limit" Llm.BadResponse "cut off" "$(config $p cutoff)"
+    expect_error "$p: 429 honours Retry-After" Llm.RateLimited "retry after 7 seconds" "$(config $p 429)"
+    expect_error "$p: 529 overloaded" Llm.RateLimited "HTTP 529" "$(config $p 529)"
+    expect_error "$p: 500" Llm.Unavailable "HTTP 500" "$(config $p 500)"
+    expect_error "$p: a truncated body" Llm.Unavailable "broke during the reply" "$(config $p truncated)"
+    start=$(date +%s)
+    expect_error "$p: a stalled server times out" Llm.Unavailable "within 3 s" "$(config $p stall)"
+    elapsed=$(( $(date +%s) - start ))
+    [ "$elapsed" -le 10 ] && ok "$p: the stall ended by the timeout (${elapsed}s)" \
+        || not_ok "$p: the stall ended by the timeout" "took ${elapsed}s"
+done
+
+# Configuration and transport refusals.
+cfg=$(config anthropic valid "llm.api_key_env = NO_SUCH_KEY_VARIABLE")
+expect_error "a missing key is Llm.NotConfigured" Llm.NotConfigured "NO_SUCH_KEY_VARIABLE" "$cfg"
+printf 'wrong-key\n' >"$TMP/wrong.key"
+cfg=$(config openai valid "llm.api_key_file = $TMP/wrong.key")
+expect_error "a refused key is Llm.NotConfigured" Llm.NotConfigured "HTTP 401" "$cfg"
+cfg=$(config openai valid "llm.allow_http_loopback = false")
+expect_error "plain http needs llm.allow_http_loopback" Llm.NotConfigured "allow_http_loopback" "$cfg"
+cfg=$(config openai valid "llm.base_url = https://127.0.0.1:$PORT")
+expect_error "https to a plain-http server fails cleanly" Llm.Unavailable "" "$cfg"
+printf '' >"$TMP/empty.conf"
+expect_error "no configuration at all" Llm.NotConfigured "llm.provider is not set" "$TMP/empty.conf"
+cfg=$(config anthropic valid "llm.base_url = http://localhost:$PORT")
+expect_output "http://localhost is loopback too" 'o["passed"] is True' "$cfg"
+
+# Bad input.
+printf '{"timetable": {}}' >"$TMP/no-ocr.json"
+expect_error "input without OCR words" Llm.BadInput "input.ocr" "$(config anthropic valid)" "$TMP/no-ocr.json"
+sed "s#$TMP/page.png#$TMP/missing.png#" "$TMP/input.json" >"$TMP/no-image.json"
+expect_error "a missing page image" Llm.BadInput "missing.png" "$(config anthropic valid)" "$TMP/no-image.json"
+printf 'PNG? no' >"$TMP/fake.png"
+sed "s#$TMP/page.png#$TMP/fake.png#" "$TMP/input.json" >"$TMP/fake-image.json"
+expect_error "a page image that is not an image" Llm.BadInput "fake.png" "$(config openai valid)" "$TMP/fake-image.json"
+
+# What the server saw: every request passed its checks, images were scaled
+# to each provider's limit, and the key never reached any output.
+if python3 - "$TMP/requests.log" <<'EOF'
+import json, sys
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+bad = [r for r in reqs if r.get("problems") and r["problems"] != ["wrong or missing API key"]]
+assert not bad, bad[:3]
+sizes = {(r["provider"], tuple(r["image"])) for r in reqs if "image" in r}
+assert ("anthropic", (1568, 1098)) in sizes, sizes
+assert ("openai", (2000, 1400)) in sizes, sizes
+assert all(max(s) <= (1568 if p == "anthropic" else 2048) for p, s in sizes), sizes
+assert len(reqs) >= 24, len(reqs)
+EOF
+then ok "the server's checks passed for every request ($(wc -l <"$TMP/requests.log") requests)"
+else not_ok "the server's checks passed for every request" "$(tail -3 "$TMP/requests.log")"; fi
+if grep -qF "$KEY" "$TMP/all-output"; then not_ok "the API key appears in no output"
+else ok "the API key appears in no output"; fi
+
+done_testing
