@@ -90,7 +90,10 @@ execution *engine_load_execution(engine *e, json_t *row, yogi_error *err)
                   NULL;
     char key[512];
     snprintf(key, sizeof key, "%s@%d", workflow, version);
-    json_object_set(e->definitions, key, json_object_get(w, "definition"));
+    /* Executions of one version share the cached definition: replacing it
+     * would free what an execution loaded earlier points to. */
+    if (!json_object_get(e->definitions, key))
+        json_object_set(e->definitions, key, json_object_get(w, "definition"));
     json_decref(w);
     execution *ex = calloc(1, sizeof *ex);
     if (!ex) return yogi_fail(err, "Engine.Internal", "out of memory"), NULL;
