@@ -4,6 +4,9 @@
 # api/web/embed.c is a build tool (compiled for the build machine, never
 # linked into yogi): it turns api/web/*.{html,js,css} into a C table.
 
+# This fragment is included before the Makefiles first rule: keep "all" the default.
+.DEFAULT_GOAL := all
+
 WEB_FILES := $(sort $(wildcard api/web/*.html api/web/*.js api/web/*.css))
 
 $(BUILD)/api/web/embed: api/web/embed.c

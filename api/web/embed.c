@@ -38,11 +38,11 @@ static int emit(FILE *out, const char *path, int index, uint64_t *hash, long *si
     long n = 0;
     int c;
     while ((c = fgetc(in)) != EOF) {
-        fprintf(out, "%s%d", n % 24 ? "," : ",\n ", c);
+        fprintf(out, "%s%d", n == 0 ? "\n " : n % 24 ? "," : ",\n ", c);
         h = (h ^ (uint64_t)c) * 1099511628211ULL;
         n++;
     }
-    fprintf(out, "%s0};\n", n % 24 ? "," : "\n ");
+    fprintf(out, "%s0};\n", n ? "," : ""); /* a NUL after the data; never empty */
     fclose(in);
     *hash = h;
     *size = n;
