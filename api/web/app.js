@@ -22,6 +22,7 @@ function el(tag, attrs, ...children) {
     if (v === null || v === undefined || v === false) continue;
     if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
     else if (k === 'class') node.className = v;
+    else if (k === 'style') Object.assign(node.style, v); /* CSSOM: allowed by the CSP */
     else node.setAttribute(k, v === true ? '' : v);
   }
   for (const c of children.flat()) {
@@ -193,7 +194,7 @@ function timetableGrid(tt) {
     for (const d of days) {
       const hits = entries.filter((e) => e.day === d && `${e.start}–${e.end}` === slot);
       row.append(el('td', {}, hits.map((e) => el('div',
-        {class: 'slot', style: `background:${subjectColour(e.subject)}`},
+        {class: 'slot', style: {background: subjectColour(e.subject)}},
         e.subject, e.room ? el('small', {}, e.room) : null))));
     }
     body.append(row);
@@ -342,20 +343,38 @@ function findDraft(input) {
   return null;
 }
 
-async function pageReview() {
-  main.append(el('h1', {}, 'Review queue'));
-  const data = await api.call('GET', '/v1/tasks');
-  const tasks = data.tasks || [];
-  if (!tasks.length) { main.append(el('p', {class: 'muted'}, 'Nothing is waiting for review.')); }
-  else main.append(el('div', {class: 'card scroll'}, el('table', {},
-    el('thead', {}, el('tr', {}, ['Document', 'Step', 'Waiting since', '']
+function reviewTable(tasks) {
+  if (!tasks.length) return el('p', {class: 'muted'}, 'Nothing is waiting for review.');
+  return el('div', {class: 'card scroll'}, el('table', {},
+    el('thead', {}, el('tr', {}, ['Document', 'Step', 'Waiting since']
       .map((h) => el('th', {scope: 'col'}, h)))),
     el('tbody', {}, tasks.map((t) => el('tr', {},
-      el('td', {}, taskDocumentId(t) || t.execution_id), el('td', {}, t.state),
-      el('td', {}, when(t.since)),
-      el('td', {}, el('a', {class: 'button', href: `#/review/${encodeURIComponent(t.token)}`},
-        'Review'))))))));
-  return live.on((type) => { if (type === 'document' || type === 'execution') render(); });
+      el('td', {}, el('a', {class: 'button', href: `#/review/${encodeURIComponent(t.token)}`,
+        'aria-label': `Review ${taskDocumentId(t) || t.execution_id}`}, 'Review'), ' ',
+        taskDocumentId(t) || t.execution_id),
+      el('td', {}, t.state), el('td', {}, when(t.since)))))));
+}
+
+async function pageReview() {
+  main.append(el('h1', {}, 'Review queue'));
+  let tasks = (await api.call('GET', '/v1/tasks')).tasks || [];
+  let box = reviewTable(tasks);
+  main.append(box);
+  // Refresh in place, and only when the queue changed, so that a keyboard
+  // user's focus is not thrown away by unrelated events.
+  let timer = null;
+  return live.on(() => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const fresh = (await api.call('GET', '/v1/tasks').catch(() => ({tasks}))).tasks || [];
+      const key = (list) => list.map((t) => t.token).join(' ');
+      if (key(fresh) === key(tasks) || !box.isConnected) return;
+      tasks = fresh;
+      const next = reviewTable(tasks);
+      box.replaceWith(next);
+      box = next;
+    }, 300);
+  });
 }
 
 function entryRow(e, tbody) {
