@@ -523,7 +523,7 @@ function workflowGraph(def, taken, current, failed) {
   const height = rows.length * (H + GY);
   const takenEdges = new Set();
   for (let i = 1; i < taken.length; i++) takenEdges.add(`${taken[i - 1]}→${taken[i]}`);
-  const g = svg('svg', {class: 'graph', viewBox: `0 0 ${width} ${height}`, role: 'img',
+  const g = svg('svg', {class: 'graph', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
     'aria-label': 'Workflow graph; states taken are highlighted'},
   svg('defs', {}, svg('marker', {id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5,
     markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse'},
