@@ -290,20 +290,62 @@ static int fn_array_length(const struct call *c, json_t **out, yogi_error *err)
     return new_value(json_integer((json_int_t)json_array_size(c->args[0].value)), out, err);
 }
 
+/* A structural hash consistent with asl_json_equal: numbers hash by value
+ * (1 and 1.0 alike), objects independently of member order. */
+static uint64_t value_hash(const json_t *v)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)json_typeof(v);
+    const char *key;
+    json_t *item;
+    size_t i;
+    if (json_is_number(v)) {
+        double d = asl_number(v) + 0.0; /* -0.0 → 0.0 */
+        memcpy(&h, &d, sizeof h);
+        return h * 0x9e3779b97f4a7c15ULL;
+    }
+    if (json_is_string(v))
+        for (const char *p = json_string_value(v); *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    json_array_foreach(v, i, item) h = (h ^ value_hash(item)) * 1099511628211ULL;
+    if (json_is_object(v)) {
+        uint64_t members = 0;
+        json_object_foreach((json_t *)v, key, item) {
+            uint64_t k = 1469598103934665603ULL;
+            for (const char *p = key; *p; p++) k = (k ^ (unsigned char)*p) * 1099511628211ULL;
+            members += k ^ (value_hash(item) * 31);
+        }
+        h ^= members;
+    }
+    return h;
+}
+
+/* First occurrences, in order; an open-addressing table of indexes into
+ * the result keeps this linear for hostile arrays of many items. */
 static int fn_array_unique(const struct call *c, json_t **out, yogi_error *err)
 {
     if (want_type(c, 0, JSON_ARRAY, "an array", err)) return -1;
     json_t *arr = c->args[0].value, *u = json_array();
-    for (size_t i = 0; u && i < json_array_size(arr); i++) {
+    size_t n = json_array_size(arr), cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    size_t *slots = malloc(cap * sizeof *slots); /* index into u, + 1; 0 = empty */
+    if (slots) memset(slots, 0, cap * sizeof *slots);
+    for (size_t i = 0; u && slots && i < n; i++) {
         json_t *item = json_array_get(arr, i);
-        bool seen = false;
-        for (size_t k = 0; !seen && k < json_array_size(u); k++)
-            seen = asl_json_equal(json_array_get(u, k), item);
-        if (!seen && json_array_append(u, item) != 0) {
+        size_t at = (size_t)value_hash(item) & (cap - 1);
+        while (slots[at] && !asl_json_equal(json_array_get(u, slots[at] - 1), item))
+            at = (at + 1) & (cap - 1);
+        if (slots[at]) continue;
+        if (json_array_append(u, item) != 0) {
             json_decref(u);
             u = NULL;
+        } else {
+            slots[at] = json_array_size(u);
         }
     }
+    if (!slots) {
+        json_decref(u);
+        u = NULL;
+    }
+    free(slots);
     return new_value(u, out, err);
 }
 
@@ -676,11 +718,17 @@ static int parse_call(struct iparser *ps, struct arg *out)
     ps->p++;
     struct call c = {.name = fn->name};
     int rc = parse_args(ps, &c.args, &c.argc);
-    if (rc == 0 && (c.argc < fn->min_args || c.argc > fn->max_args))
-        rc = asl_fail(ps->err, RUNTIME, "Invalid arguments in %s: expected %zu%s argument%s, got %zu",
-                      fn->name, fn->min_args,
-                      fn->max_args == fn->min_args ? "" : fn->max_args == MAX_ARGS ? " or more" : " to 3",
-                      fn->min_args == 1 && fn->max_args == 1 ? "" : "s", c.argc);
+    if (rc == 0 && (c.argc < fn->min_args || c.argc > fn->max_args)) {
+        char want[48];
+        if (fn->max_args == fn->min_args)
+            snprintf(want, sizeof want, "%zu argument%s", fn->min_args, fn->min_args == 1 ? "" : "s");
+        else if (fn->max_args == MAX_ARGS)
+            snprintf(want, sizeof want, "%zu or more arguments", fn->min_args);
+        else
+            snprintf(want, sizeof want, "%zu to %zu arguments", fn->min_args, fn->max_args);
+        rc = asl_fail(ps->err, RUNTIME, "Invalid arguments in %s: expected %s, got %zu", fn->name,
+                      want, c.argc);
+    }
     if (rc == 0 && ps->eval) rc = fn->run(&c, &out->value, ps->err);
     free_args(c.args, c.argc);
     ps->depth--;

@@ -50,7 +50,8 @@
 #define MAX_WARM 16              /* plugins remembered per worker */
 #define EXIT_GRACE_MS 5000       /* a retired worker's time to destroy its plugins */
 #define DEAD_GRACE_MS 1000       /* a worker whose socket closed by itself */
-#define REAP_POLL_MS 2           /* how soon to look again for an exited worker */
+#define REAP_POLL_MIN_MS 2       /* how soon to look again for an exited worker, */
+#define REAP_POLL_MAX_MS 100     /* backing off while one takes its time to exit */
 #define READS_PER_EVENT 64       /* bound one worker's share of a pass */
 #define NEAR_LIMIT(peak, limit) ((peak) * 10 >= (limit) * 9)
 
@@ -86,6 +87,7 @@ typedef struct worker {
     int dying_signal;            /* from the crash handler's "dying" frame */
     long dying_peak_kb;
     bool expected_exit;          /* retired: not counted as a restart */
+    int64_t lost_at_ms;          /* GONE: since when */
     int64_t kill_at_ms;          /* GONE: SIGKILL if still there by then */
     struct worker *next;
 } worker;
@@ -274,7 +276,8 @@ static void worker_lose(worker_pool *pool, worker *w, bool expected, int64_t gra
     w->fd = -1;
     w->state = W_GONE;
     w->expected_exit = expected;
-    w->kill_at_ms = now_ms() + grace_ms;
+    w->lost_at_ms = now_ms();
+    w->kill_at_ms = w->lost_at_ms + grace_ms;
     frame_buf_free(&w->in);
     frame_buf_free(&w->out);
     w->next = pool->gone;
@@ -753,7 +756,14 @@ int workers_timeout_ms(worker_pool *pool)
 {
     if (pool->done_head) return 0;
     int64_t now = now_ms(), best = -1;
-    if (pool->gone) best = REAP_POLL_MS;
+    for (worker *w = pool->gone; w; w = w->next) {
+        /* Most exit within a millisecond; poll fast, then back off. */
+        int64_t wait = (now - w->lost_at_ms) / 4;
+        if (wait < REAP_POLL_MIN_MS) wait = REAP_POLL_MIN_MS;
+        if (wait > REAP_POLL_MAX_MS) wait = REAP_POLL_MAX_MS;
+        if (w->kill_at_ms - now < wait) wait = w->kill_at_ms > now ? w->kill_at_ms - now : 0;
+        if (best < 0 || wait < best) best = wait;
+    }
     if (pool->cfg.task_hard_limit_s > 0)
         for (worker *w = pool->live; w; w = w->next) {
             if (w->state != W_BUSY) continue;

@@ -14,10 +14,15 @@
  *
  * Failure isolation: a worker that dies (signal, exit) while running a task
  * fails that task with States.TaskFailed and a cause naming the signal
- * ("worker killed by SIGSEGV"); one that exceeds its memory limit
- * (RLIMIT_AS) fails it with States.TaskFailed, cause "memory limit ..."; a
+ * ("worker for plugin ocr died: SIGSEGV (Segmentation fault)"); one that
+ * died at its memory limit (RLIMIT_AS) says so ("... died: SIGABRT
+ * (Aborted) after reaching its memory limit 2048 MB (peak 2047 MB)"); a
  * task cancelled by workers_cancel() (the engine's durable timeout fired)
  * gets its worker killed and no callback. Dead workers are replaced.
+ *
+ * Callbacks may call workers_submit() and workers_cancel() (the engine
+ * schedules the next state from on_done), never workers_destroy(). Task ids
+ * must be unique among the tasks in the pool.
  */
 #ifndef YOGI_WORKERS_H
 #define YOGI_WORKERS_H

@@ -198,10 +198,46 @@ static void check_nonempty_string(struct validator *v, const char *ptr, json_t *
     expect_string(v, ptr, value);
 }
 
+/* True when `text` refers to a variable ("$name", as JSONPath mode allows
+ * since variables came in): '$' followed by a letter or '_', not part of
+ * "$$" or "$.". Used only to name the problem once a check has failed. */
+static bool mentions_variable_text(const char *text)
+{
+    for (const char *p = strchr(text, '$'); p; p = strchr(p + 1, '$')) {
+        bool after_dollar = p > text && p[-1] == '$';
+        char c = p[1];
+        if (!after_dollar && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'))
+            return true;
+    }
+    return false;
+}
+
+static bool mentions_variable(json_t *value)
+{
+    const char *key;
+    json_t *item;
+    size_t i;
+    if (json_is_string(value)) return mentions_variable_text(json_string_value(value));
+    json_object_foreach(value, key, item) if (mentions_variable(item)) return true;
+    json_array_foreach(value, i, item) if (mentions_variable(item)) return true;
+    return false;
+}
+
+static void variables_unsupported(struct validator *v, const char *ptr)
+{
+    problem(v, ptr, "JSONataUnsupported",
+            "variables ($name) are not supported yet, as JSONata mode is not; read the value "
+            "from the state input ($.field) instead");
+}
+
 static void check_path_text(struct validator *v, const char *ptr, const char *path, bool reference)
 {
     char why[256] = "";
     if (asl_path_check(path, reference, why, sizeof why)) return;
+    if (mentions_variable_text(path)) {
+        variables_unsupported(v, ptr);
+        return;
+    }
     problem(v, ptr, reference ? "InvalidReferencePath" : "InvalidPath", "'%s' is not a valid %s: %s",
             path, reference ? "reference path" : "path", why);
 }
@@ -234,12 +270,15 @@ static void check_path_or_intrinsic(struct validator *v, const char *ptr, json_t
     if (!expect_type(v, ptr, value, JSON_STRING, "a path or an intrinsic function")) return;
     const char *text = json_string_value(value);
     char why[256] = "";
-    if (strncmp(text, "States.", 7) != 0) {
+    if (strncmp(text, "States.", 7) != 0)
         check_path_text(v, ptr, text, false);
-    } else if (!asl_intrinsic_check(text, why, sizeof why)) {
-        problem(v, ptr, "InvalidIntrinsic", "'%s' is not a valid intrinsic function call: %s", text,
-                why);
-    }
+    else if (asl_intrinsic_check(text, why, sizeof why))
+        return;
+    else if (mentions_variable_text(text))
+        variables_unsupported(v, ptr);
+    else
+        problem(v, ptr, "InvalidIntrinsic", "'%s' is not a valid intrinsic function call: %s",
+                text, why);
 }
 
 /* Parameters, ResultSelector, ItemSelector: every "key.$" holds a valid
@@ -249,6 +288,10 @@ static void check_template(struct validator *v, const char *ptr, json_t *value)
     char where[POINTER_MAX] = "", why[256] = "", at[POINTER_MAX * 2];
     if (asl_payload_check(value, where, sizeof where, why, sizeof why)) return;
     snprintf(at, sizeof at, "%s%s", ptr, where);
+    if (mentions_variable(value)) {
+        variables_unsupported(v, at);
+        return;
+    }
     problem(v, at, "InvalidTemplate", "%s; a \"key.$\" value must be a path ($.x, $$.x) or an "
             "intrinsic function (States.Format(...))", why);
 }
@@ -570,7 +613,10 @@ static void check_choice_rule(struct validator *v, const char *ptr, json_t *rule
         check_choice_variables(v, ptr, bare);
     } else {
         snprintf(at, sizeof at, "%s%s", ptr, where);
-        problem(v, at, "InvalidChoiceRule", "%s", why);
+        if (mentions_variable(bare))
+            variables_unsupported(v, at);
+        else
+            problem(v, at, "InvalidChoiceRule", "%s", why);
     }
     json_decref(bare);
 }
@@ -984,7 +1030,7 @@ static void check_states(struct validator *v, const char *ptr, json_t *machine)
     pointer_join(at, sizeof at, ptr, "StartAt");
     if (!start)
         problem_at_key(v, ptr, "MissingField", "the state machine needs StartAt: the first state");
-    else if (states && expect_string(v, at, start))
+    else if (states && json_object_size(states) > 0 && expect_string(v, at, start))
         check_target(v, at, start);
     if (states && json_is_string(start) && json_object_get(states, json_string_value(start)))
         check_reachable(v, states_ptr, states, json_string_value(start));

@@ -20,6 +20,7 @@ the plugin's own configuration (llm.model = test-MODE):
     test-valid         a timetable (--answer FILE, else a built-in one)
     test-wrong-schema  an object that breaks the timetable schema
     test-overlap       a well-formed timetable with overlapping lessons
+    test-sloppy        the timetable with "9:00"-style hours and "monday"
     test-prose         text instead of JSON / no tool call
     test-not-json      a 200 reply whose body is not JSON
     test-cutoff        an answer stopped by the token limit
@@ -32,7 +33,7 @@ the plugin's own configuration (llm.model = test-MODE):
                        run, then as test-valid
 
 Usage: llm_server.py --port-file F [--key K] [--answer FILE] [--log FILE]
-                     [--lifetime S] [--stall S]
+                     [--dump FILE] [--lifetime S] [--stall S]
 The port is written to F once the socket listens. Each request is appended
 to --log as one JSON line {"path", "model", "problems": [...], ...}. The
 server exits by itself after --lifetime seconds (default 300), so a test
@@ -214,6 +215,9 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if 0 < length < 64 << 20 else b""
         record = {"path": self.path, "provider": provider, "bytes": len(raw)}
+        if st.args.dump:
+            with open(st.args.dump, "wb") as f:
+                f.write(raw)
         if not provider:
             record["problems"] = ["unknown path"]
             st.log(record)
@@ -286,6 +290,12 @@ class Handler(BaseHTTPRequestHandler):
             answer = as_answer({"entries": [
                 {"day": "Monday", "start": "09:00", "end": "10:30", "subject": "Maths"},
                 {"day": "Monday", "start": "10:00", "end": "11:00", "subject": "English"}]})
+        elif mode == "sloppy":
+            answer = json.loads(json.dumps(st.answer))
+            for e in answer["entries"]:
+                e["day"] = e["day"].lower()
+                if e["start"].startswith("0"):
+                    e["start"] = e["start"][1:]
         elif mode not in ("valid", "prose", "cutoff"):
             return self.error(provider, 400, "invalid_request_error", "unknown mode " + mode)
         return self.reply(200, self.success(provider, answer, mode))
@@ -316,6 +326,7 @@ def main():
     ap.add_argument("--key", default="")
     ap.add_argument("--answer")
     ap.add_argument("--log")
+    ap.add_argument("--dump", help="write each request body here (the last one wins)")
     ap.add_argument("--lifetime", type=float, default=300)
     ap.add_argument("--stall", type=float, default=30)
     args = ap.parse_args()

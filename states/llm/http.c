@@ -17,6 +17,9 @@
  *     connection and then says nothing (a stalled model) ends as
  *     Llm.Unavailable instead of holding the worker forever.
  *   - The reply is capped at MAX_REPLY bytes.
+ *   - While waiting, yogi_host.heartbeat is called every HEARTBEAT_MS, so
+ *     a Task with HeartbeatSeconds survives a local model that thinks
+ *     for minutes, and still fails fast if the worker itself hangs.
  *
  * Status mapping (llm_status_error): 429 and Anthropic's 529 "overloaded"
  * are Llm.RateLimited with Retry-After's seconds in the cause ("retry after
@@ -39,6 +42,7 @@
 #include "llm.h"
 
 #define MAX_REPLY (16L << 20)
+#define HEARTBEAT_MS 5000
 
 struct llm_http {
     CURL *curl;
@@ -50,6 +54,8 @@ struct llm_http {
     bool refused_address;  /* an http:// connection aimed off the machine */
     bool loopback_only;
     long retry_after;
+    void (*heartbeat)(void);   /* called every HEARTBEAT_MS while waiting */
+    struct timespec last_beat;
 };
 
 llm_http *llm_http_new(void)
@@ -113,6 +119,28 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
     return bytes;
 }
 
+void llm_http_set_heartbeat(llm_http *h, void (*heartbeat)(void))
+{
+    h->heartbeat = heartbeat;
+}
+
+/* A local model may think for minutes: tell the engine the task is alive
+ * (HeartbeatSeconds) while the request is in flight. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    llm_http *h = ud;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ms = (now.tv_sec - h->last_beat.tv_sec) * 1000 +
+              (now.tv_nsec - h->last_beat.tv_nsec) / 1000000;
+    if (h->heartbeat && ms >= HEARTBEAT_MS) {
+        h->heartbeat();
+        h->last_beat = now;
+    }
+    return 0;
+}
+
 static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
     llm_http *h = ud;
@@ -164,6 +192,9 @@ int llm_status_error(long status, long retry_after, const char *body, size_t len
     if (status == 404)
         return yogi_fail(err, "Llm.NotConfigured",
                          "HTTP 404%s%s: check llm.base_url and llm.model", sep, msg);
+    if ((status == 408 || status >= 500) && retry_after >= 0)
+        return yogi_fail(err, "Llm.Unavailable", "retry after %ld seconds (HTTP %ld%s%s)",
+                         retry_after, status, sep, msg);
     if (status == 408 || status >= 500)
         return yogi_fail(err, "Llm.Unavailable", "HTTP %ld%s%s", status, sep, msg);
     if (status >= 300 && status < 400)
@@ -222,6 +253,9 @@ static void set_options(llm_http *h, const char *url, const char *body, long tim
     curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
 }
 
 static int transport_error(llm_http *h, CURLcode rc, long timeout_ms, yogi_error *err)
@@ -251,6 +285,7 @@ int llm_http_post(llm_http *h, const llm_config *cfg, const char *url, const cha
     h->loopback_only = is_http;
     h->retry_after = -1;
     h->errbuf[0] = '\0';
+    clock_gettime(CLOCK_MONOTONIC, &h->last_beat);
     struct curl_slist *headers = auth_headers(cfg);
     if (!headers) return yogi_fail(err, "Llm.Unavailable", "out of memory");
     set_options(h, url, body, timeout_ms, headers, is_http);

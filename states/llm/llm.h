@@ -153,6 +153,10 @@ typedef struct llm_http llm_http;
 llm_http *llm_http_new(void);
 void llm_http_free(llm_http *h);
 
+/* Call heartbeat (yogi_host.heartbeat) every few seconds while a request
+ * is in flight; NULL for none. */
+void llm_http_set_heartbeat(llm_http *h, void (*heartbeat)(void));
+
 /* POST body (JSON) to url with cfg's auth headers, within timeout_ms.
  * On YOGI_OK: *reply (malloc'd, NUL-terminated, reply_len bytes) holds a
  * 200 reply. Failures carry the named errors above. */

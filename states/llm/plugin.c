@@ -21,11 +21,13 @@
  *
  * Tokens are recorded with the document (host call "documents.update",
  * {"id", "llm_tokens": {...}}) as soon as the provider reports them, also
- * when the answer then turns out bad: they were spent either way. A failed
+ * when the answer then turns out bad: they were spent either way. A store
+ * that keeps llm_tokens as a plain count gets the total instead. A failed
  * host call is logged, never fatal: the review matters more than the tally.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 
 #include "llm.h"
@@ -136,6 +138,18 @@ static json_t *usage_json(const llm_config *cfg, const llm_usage *u)
                      "output_tokens", (json_int_t)u->output_tokens, "cost", cost);
 }
 
+static int update_document(llm_state *st, const char *id, json_t *tokens, yogi_error *err)
+{
+    json_t *args = json_pack("{s:s, s:O}", "id", id, "llm_tokens", tokens), *result = NULL;
+    int rc = st->host->call("documents.update", args, &result, err);
+    json_decref(result);
+    json_decref(args);
+    return rc;
+}
+
+/* Save the tokens with the document: the full record {"input_tokens",
+ * "output_tokens", "cost", "model"} where the store keeps JSON, the total
+ * where it keeps a plain count (it answers InvalidInput to the object). */
 static void record_usage(llm_state *st, json_t *input, const llm_usage *u)
 {
     const char *id = json_string_value(json_object_get(json_object_get(input, "document"), "id"));
@@ -143,15 +157,18 @@ static void record_usage(llm_state *st, json_t *input, const llm_usage *u)
     if (!YOGI_HAS(st->host, call) || !st->host->call) return;
     json_t *tokens = usage_json(&st->cfg, u);
     json_object_set_new(tokens, "model", json_string(st->cfg.model));
-    json_t *args = json_pack("{s:s, s:o}", "id", id, "llm_tokens", tokens);
-    json_t *result = NULL;
     yogi_error err;
     memset(&err, 0, sizeof err);
-    if (st->host->call("documents.update", args, &result, &err) != YOGI_OK && st->host->log)
+    int rc = update_document(st, id, tokens, &err);
+    if (rc != YOGI_OK && !strcmp(err.name, "InvalidInput")) {
+        json_decref(tokens);
+        tokens = json_integer((json_int_t)u->input_tokens + u->output_tokens);
+        rc = update_document(st, id, tokens, &err);
+    }
+    json_decref(tokens);
+    if (rc != YOGI_OK && st->host->log)
         st->host->log(YOGI_LOG_WARN, "llm: tokens of document %s not recorded: %s: %s", id,
                       err.name, err.cause);
-    json_decref(result);
-    json_decref(args);
 }
 
 /* Ask the model; *answer is its object. Usage is filled whenever known. */
@@ -169,7 +186,10 @@ static int ask(llm_state *st, const yogi_call *call, json_t *input, json_t **ans
     if (llm_endpoint(&st->cfg, url, sizeof url) != 0)
         return yogi_fail(err, "Llm.NotConfigured", "llm.base_url is too long");
     if (build_request(&st->cfg, input, &body, err)) return YOGI_FAILED;
-    if (YOGI_HAS(st->host, heartbeat) && st->host->heartbeat) st->host->heartbeat();
+    if (YOGI_HAS(st->host, heartbeat) && st->host->heartbeat) {
+        st->host->heartbeat();
+        llm_http_set_heartbeat(st->http, st->host->heartbeat);
+    }
     int rc = llm_http_post(st->http, &st->cfg, url, body, timeout_ms, &reply, &reply_len, err);
     free(body);
     if (rc == YOGI_OK) {
@@ -182,6 +202,28 @@ static int ask(llm_state *st, const yogi_call *call, json_t *input, json_t **ans
 
 static const char *const entry_keys[] = {"day", "start", "end", "subject", "kind",
                                          "room", "class", "teacher", "notes"};
+
+/* Forgive spelling that carries no doubt: "9:05" is "09:05", "monday" and
+ * "MONDAY" are "Monday". Anything else is left for the schema check. */
+static void tidy_entry(json_t *e)
+{
+    static const char *const times[] = {"start", "end"};
+    for (int k = 0; k < 2; k++) {
+        const char *t = json_string_value(json_object_get(e, times[k]));
+        if (t && strlen(t) == 4 && t[0] >= '0' && t[0] <= '9' && t[1] == ':') {
+            char padded[6] = {'0', t[0], ':', t[2], t[3], '\0'};
+            json_object_set_new(e, times[k], json_string(padded));
+        }
+    }
+    const char *day = json_string_value(json_object_get(e, "day"));
+    static const char *const days[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+                                       "Friday", "Saturday", "Sunday"};
+    for (int d = 0; day && d < 7; d++)
+        if (strcmp(day, days[d]) != 0 && !strcasecmp(day, days[d])) {
+            json_object_set_new(e, "day", json_string(days[d]));
+            break;
+        }
+}
 
 /* The timetable from the model's answer: known keys only, nulls dropped. */
 static json_t *timetable_from(json_t *answer, json_t *input)
@@ -214,6 +256,7 @@ static json_t *timetable_from(json_t *answer, json_t *input)
             json_t *v = json_object_get(e, entry_keys[k]);
             if (v && !json_is_null(v)) json_object_set(copy, entry_keys[k], v);
         }
+        tidy_entry(copy);
         json_array_append_new(entries, copy);
     }
     json_object_set_new(tt, "entries", entries);

@@ -97,6 +97,24 @@ static int act_oom(testkit *tk, json_t *in, json_t **out, yogi_error *err)
     return yogi_fail(err, "Testkit.OutOfMemory", "malloc failed after %zu MiB", n);
 }
 
+/* Misbehave on the worker's own socket (fd 3): write a frame header that
+ * promises 4 GB, or close it and carry on as if nothing happened. */
+static int act_garbage(testkit *tk, json_t *in, json_t **out, yogi_error *err)
+{
+    static const unsigned char junk[] = {0xff, 0xff, 0xff, 0xff, 'j', 'u', 'n', 'k'};
+    if (write(3, junk, sizeof junk) != (ssize_t)sizeof junk)
+        return yogi_fail(err, "Testkit.Failed", "write: %s", strerror(errno));
+    sleep_seconds(number_or(in, "seconds", 10));
+    return YOGI_FAILED;
+}
+
+static int act_close_socket(testkit *tk, json_t *in, json_t **out, yogi_error *err)
+{
+    close(3);
+    sleep_seconds(number_or(in, "seconds", 10));
+    return YOGI_FAILED;
+}
+
 static int act_echo(testkit *tk, json_t *in, json_t **out, yogi_error *err)
 {
     json_t *v = json_object_get(in, "value");
@@ -202,7 +220,8 @@ static const struct {
     {"exit", act_exit},   {"oom", act_oom},       {"echo", act_echo},
     {"fail", act_fail},   {"sleep", act_sleep},   {"heartbeat", act_heartbeat},
     {"call", act_call},   {"fds", act_fds},       {"big", act_big},
-    {"env", act_env},     {"stdout", act_stdout},
+    {"env", act_env},     {"stdout", act_stdout}, {"garbage", act_garbage},
+    {"close_socket", act_close_socket},
 };
 
 /* Config "testkit.fail_init" (env YOGI_TESTKIT_FAIL_INIT) makes init fail,

@@ -123,6 +123,10 @@ for p in anthropic openai; do
         || not_ok "$p: the stall ended by the timeout" "took ${elapsed}s"
 done
 
+expect_output "unpadded hours and lower-case days are tidied, not refused" \
+    "$GOOD and o['timetable']['entries'][0]['start'] == '09:00' and o['timetable']['entries'][0]['day'] == 'Monday'" \
+    "$(config openai sloppy)"
+
 # Configuration and transport refusals.
 cfg=$(config anthropic valid "llm.api_key_env = NO_SUCH_KEY_VARIABLE")
 expect_error "a missing key is Llm.NotConfigured" Llm.NotConfigured "NO_SUCH_KEY_VARIABLE" "$cfg"
@@ -147,6 +151,87 @@ printf 'PNG? no' >"$TMP/fake.png"
 sed "s#$TMP/page.png#$TMP/fake.png#" "$TMP/input.json" >"$TMP/fake-image.json"
 expect_error "a page image that is not an image" Llm.BadInput "fake.png" "$(config openai valid)" "$TMP/fake-image.json"
 
+# The plugin under the engine: the LlmReview fragment of the document
+# workflow (Retry, Catch, the Choice on $.llm.passed) with short intervals.
+cat >"$TMP/llm_review.yaml" <<'EOF'
+StartAt: LlmReview
+States:
+  LlmReview:
+    Type: Task
+    Resource: plugin:llm
+    Parameters:
+      ocr.$: $.ocr
+      timetable.$: $.timetable
+      document.$: $.document
+    ResultSelector:
+      timetable.$: $.timetable
+      passed.$: $.passed
+      usage.$: $.usage
+    ResultPath: $.llm
+    TimeoutSeconds: 60
+    Retry:
+      - ErrorEquals: [Llm.RateLimited]
+        IntervalSeconds: 1
+        MaxAttempts: 2
+      - ErrorEquals: [Llm.Unavailable]
+        IntervalSeconds: 1
+        MaxAttempts: 1
+    Catch:
+      - ErrorEquals: [States.ALL]
+        ResultPath: $.llm_error
+        Next: HumanReview
+    Next: LlmVerdict
+  LlmVerdict:
+    Type: Choice
+    Choices:
+      - Variable: $.llm.passed
+        BooleanEquals: true
+        Next: Accepted
+    Default: HumanReview
+  Accepted:
+    Type: Pass
+    Result: llm
+    ResultPath: $.route
+    End: true
+  HumanReview:
+    Type: Pass
+    Result: review
+    ResultPath: $.route
+    End: true
+EOF
+# run_fragment MODE → $TMP/run.json
+run_fragment() {
+    YOGI_LLM_PROVIDER=anthropic YOGI_LLM_BASE_URL="http://127.0.0.1:$PORT" YOGI_LLM_MODEL="test-$1" \
+    YOGI_LLM_API_KEY_ENV=YOGI_TEST_LLM_KEY YOGI_LLM_ALLOW_HTTP_LOOPBACK=true YOGI_LLM_TIMEOUT_SECONDS=3 \
+        "$YOGI" run "$TMP/llm_review.yaml" --plugins "$PLUGIN_DIR" --input @"$TMP/input.json" \
+        >"$TMP/run.json" 2>"$TMP/run.err"
+    cat "$TMP/run.json" "$TMP/run.err" >>"$TMP/all-output"
+}
+# expect_run NAME MODE PYTHON-CONDITION (on the run's output as `o`) REQUESTS
+expect_run() {
+    before=$(grep -c "\"test-$2\"" "$TMP/requests.log")
+    run_fragment "$2"
+    n=$(( $(grep -c "\"test-$2\"" "$TMP/requests.log") - before ))
+    if ! python3 -c "import json,sys; r=json.load(open(sys.argv[1])); o=r.get('output') or {}; sys.exit(0 if r['status']=='SUCCEEDED' and ($3) else 1)" "$TMP/run.json" 2>/dev/null; then
+        not_ok "$1" "$(head -c 400 "$TMP/run.json") $(tail -2 "$TMP/run.err")"
+    elif [ "$n" -ne "$4" ]; then not_ok "$1" "$n requests to the server, expected $4"
+    else ok "$1"; fi
+}
+if "$YOGI" run --help >/dev/null 2>&1; then
+    expect_run "workflow: a passing answer is accepted" valid \
+        'o["route"] == "llm" and len(o["llm"]["timetable"]["entries"]) == 4' 1
+    expect_run "workflow: 429 is retried, then the answer accepted" flaky \
+        'o["route"] == "llm" and o["llm"]["usage"]["input_tokens"] == 1234' 2
+    expect_run "workflow: an answer that does not pass goes to review" overlap \
+        'o["route"] == "review" and o["llm"]["passed"] is False' 1
+    expect_run "workflow: Llm.Unavailable retried, then caught into review" 500 \
+        'o["route"] == "review" and o["llm_error"]["Error"] == "Llm.Unavailable"' 2
+    expect_run "workflow: Llm.BadResponse is not retried, caught into review" wrong-schema \
+        'o["route"] == "review" and o["llm_error"]["Error"] == "Llm.BadResponse"' 1
+else
+    skip "workflow: the LlmReview fragment under the engine" "yogi run is not built"
+fi
+
 # What the server saw: every request passed its checks, images were scaled
 # to each provider's limit, and the key never reached any output.
 if python3 - "$TMP/requests.log" <<'EOF'
@@ -158,10 +243,13 @@ sizes = {(r["provider"], tuple(r["image"])) for r in reqs if "image" in r}
 assert ("anthropic", (1568, 1098)) in sizes, sizes
 assert ("openai", (2000, 1400)) in sizes, sizes
 assert all(max(s) <= (1568 if p == "anthropic" else 2048) for p, s in sizes), sizes
-assert len(reqs) >= 24, len(reqs)
+assert len(reqs) >= 25, len(reqs)
 EOF
 then ok "the server's checks passed for every request ($(wc -l <"$TMP/requests.log") requests)"
 else not_ok "the server's checks passed for every request" "$(tail -3 "$TMP/requests.log")"; fi
+if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$TMP/all-output"; then
+    not_ok "no sanitizer reports" "$(grep -m3 -E "Sanitizer|runtime error" "$TMP/all-output")"
+else ok "no sanitizer reports"; fi
 if grep -qF "$KEY" "$TMP/all-output"; then not_ok "the API key appears in no output"
 else ok "the API key appears in no output"; fi
 

@@ -6,7 +6,9 @@
  * areas intrinsic_functions-*, als-intrinsic-*, choice_operators-* and
  * als-choice-* are single Pass states with Parameters, or a Choice state
  * leading to Pass states; a mini-interpreter (Pass, Choice, Succeed, Fail
- * with InputPath, Parameters, Result, ResultPath, OutputPath) runs them and
+ * with InputPath, Parameters, Result, ResultPath, OutputPath) validates
+ * them as the workflow validator does (asl_payload_check,
+ * asl_choice_check), runs them and
  * compares status, output, error and cause with expected.json the way
  * conformance/run.py does: numbers by value, "ignore" pointers, "$..Key"
  * and placeholder tokens honoured.
@@ -36,6 +38,10 @@ static const struct {
     {"als-intrinsic-StatesFormat-6", "als expects failure; AWS formats objects (intrinsic_functions-context_json_path)"},
     {"als-intrinsic-StatesMathRandom-5", "als expects failure; AWS accepts non-integer bounds (intrinsic_functions-math_random-0)"},
     {"als-intrinsic-StatesMathRandom-6", "als expects failure; AWS accepts non-integer bounds (intrinsic_functions-math_random-0)"},
+    {"als-intrinsic-StatesJsonMerge-2", "als expects a run-time failure; the validator refuses the \"...\" literal, as AWS refuses invalid intrinsic syntax at creation"},
+    {"als-intrinsic-StatesJsonMerge-3", "als expects a run-time failure; the validator refuses the \"...\" literal, as AWS refuses invalid intrinsic syntax at creation"},
+    {"als-intrinsic-StatesJsonMerge-4", "als expects a run-time failure; the validator refuses the \"...\" literal, as AWS refuses invalid intrinsic syntax at creation"},
+    {"als-intrinsic-StatesStringToJson-1", "als expects a run-time failure; the validator refuses the wrong argument count before any run"},
 };
 
 struct result {
@@ -151,10 +157,33 @@ static const char *step(json_t *st, json_t **data, json_t *ctx, struct result *r
     return next;
 }
 
+/* What the workflow validator checks before a run: templates and rules. */
+static bool definition_valid(json_t *states, struct result *r)
+{
+    const char *name;
+    json_t *st, *rule;
+    char where[256], why[256];
+    size_t i;
+    json_object_foreach(states, name, st) {
+        json_t *params = json_object_get(st, "Parameters");
+        bool ok = !params || asl_payload_check(params, where, sizeof where, why, sizeof why);
+        json_array_foreach(json_object_get(st, "Choices"), i, rule)
+            ok = ok && asl_choice_check(rule, where, sizeof where, why, sizeof why);
+        if (!ok) {
+            r->status = "INVALID";
+            snprintf(r->err.name, sizeof r->err.name, "States.Validation");
+            snprintf(r->err.cause, sizeof r->err.cause, "%s: %s %s", name, where, why);
+            return false;
+        }
+    }
+    return true;
+}
+
 static void run_machine(json_t *def, json_t *input, struct result *r)
 {
     json_t *states = json_object_get(def, "States"), *data = json_incref(input);
     const char *name = json_string_value(json_object_get(def, "StartAt"));
+    if (!definition_valid(states, r)) name = NULL;
     if (json_object_get(def, "QueryLanguage") && strcmp(json_string_value(json_object_get(def, "QueryLanguage")), "JSONPath"))
         snprintf(r->skip, sizeof r->skip, "QueryLanguage");
     for (int hops = 0; name && !r->skip[0] && !r->status && hops < 16; hops++) {

@@ -357,6 +357,9 @@ static void test_status_errors(void)
     CHECK_STR(err.name, "Llm.Unavailable");
     llm_status_error(503, -1, "", 0, &err);
     CHECK_STR(err.name, "Llm.Unavailable");
+    llm_status_error(503, 30, "", 0, &err);
+    CHECK_STR(err.name, "Llm.Unavailable");
+    CHECK(strstr(err.cause, "retry after 30 seconds") != NULL);
     llm_status_error(401, -1, "", 0, &err);
     CHECK_STR(err.name, "Llm.NotConfigured");
     llm_status_error(404, -1, "{\"error\":\"model 'x' not found\"}", 31, &err);

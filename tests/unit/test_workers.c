@@ -35,8 +35,11 @@ typedef struct harness {
     int heartbeats;
     int callbacks_outside_process; /* must stay 0 */
     bool in_process;
-    char plugin_dir[4096];
+    uint64_t cancel_from_host_call; /* task that op "test.cancel" cancels */
+    int chain_left;                 /* on_done submits another echo while > 0 */
 } harness;
+
+static void submit(harness *h, uint64_t id, const char *plugin, json_t *input);
 
 static void on_done(void *ud, uint64_t id, bool ok, json_t *output, const yogi_error *err)
 {
@@ -53,6 +56,10 @@ static void on_done(void *ud, uint64_t id, bool ok, json_t *output, const yogi_e
     if (ok) r->output = json_incref(output);
     else r->err = *err;
     h->done++;
+    if (h->chain_left > 0) { /* the engine submits the next state from here */
+        h->chain_left--;
+        submit(h, id + 1, "echo", json_integer((json_int_t)id + 1));
+    }
 }
 
 static void on_heartbeat(void *ud, uint64_t id)
@@ -63,18 +70,29 @@ static void on_heartbeat(void *ud, uint64_t id)
 static int on_host_call(void *ud, const char *op, json_t *args, json_t **result_out,
                         yogi_error *err)
 {
+    harness *h = ud;
     if (strcmp(op, "test.fail") == 0) return yogi_fail(err, "Test.HostFailed", "as asked");
+    if (strcmp(op, "test.cancel") == 0) { /* e.g. the call stopped its own execution */
+        workers_cancel(h->pool, h->cancel_from_host_call);
+        return yogi_fail(err, "Test.Cancelled", "cancelled");
+    }
     *result_out = json_pack("{s:s, s:O}", "op", op, "args", args);
     return YOGI_OK;
 }
 
-static workers_config base_config(harness *h, int max_workers)
+static const char *plugin_dir(void)
 {
-    snprintf(h->plugin_dir, sizeof h->plugin_dir, "%s/states", test_build_dir());
-    return (workers_config){.plugin_dir = h->plugin_dir, .data_dir = ".",
+    static char dir[4096];
+    if (!dir[0]) snprintf(dir, sizeof dir, "%s/states", test_build_dir());
+    return dir;
+}
+
+/* A config for start(), which points ud at the harness it makes. */
+static workers_config base_config(int max_workers)
+{
+    return (workers_config){.plugin_dir = plugin_dir(), .data_dir = ".",
                             .max_workers = max_workers, .on_done = on_done,
-                            .on_heartbeat = on_heartbeat, .on_host_call = on_host_call,
-                            .ud = h};
+                            .on_heartbeat = on_heartbeat, .on_host_call = on_host_call};
 }
 
 static harness *start(const workers_config *cfg_in)
@@ -82,8 +100,6 @@ static harness *start(const workers_config *cfg_in)
     harness *h = calloc(1, sizeof *h);
     workers_config cfg = *cfg_in;
     cfg.ud = h;
-    memcpy(h->plugin_dir, cfg_in->plugin_dir, strlen(cfg_in->plugin_dir) + 1);
-    cfg.plugin_dir = h->plugin_dir;
     yogi_error err = {.name = ""};
     h->pool = workers_create(&cfg, &err);
     if (!h->pool) test_fail_(__FILE__, __LINE__, "workers_create: %s", err.cause);
@@ -92,8 +108,7 @@ static harness *start(const workers_config *cfg_in)
 
 static harness *start_default(int max_workers)
 {
-    harness tmp;
-    workers_config cfg = base_config(&tmp, max_workers);
+    workers_config cfg = base_config(max_workers);
     return start(&cfg);
 }
 
@@ -245,8 +260,7 @@ static void test_memory_limit(void)
 {
     if (getenv("YOGI_SANITIZER") && strcmp(getenv("YOGI_SANITIZER"), "address") == 0)
         SKIP("RLIMIT_AS is not applied under AddressSanitizer");
-    harness tmp;
-    workers_config cfg = base_config(&tmp, 1);
+    workers_config cfg = base_config(1);
     cfg.memory_limit_mb = 128;
     harness *h = start(&cfg);
     submit(h, 1, "testkit", action("oom"));
@@ -311,7 +325,7 @@ static void check_plugin_error(const char *plugin, const char *name, const char 
     run_until(h, 2, 10000);
     CHECK(h->r[2].ok);
     yogi_error err = {.name = ""};
-    CHECK(!workers_plugin_probe(h->plugin_dir, plugin, &err));
+    CHECK(!workers_plugin_probe(plugin_dir(), plugin, &err));
     CHECK_STR(err.name, name);
     finish(h);
 }
@@ -405,6 +419,57 @@ static void test_host_call_round_trip(void)
               5);
     CHECK_STR(h->r[2].err.name, "Test.HostFailed");
     CHECK_STR(h->r[2].err.cause, "as asked");
+    finish(h);
+}
+
+static void test_cancel_from_inside_a_host_call(void)
+{
+    harness *h = start_default(1);
+    h->cancel_from_host_call = 1;
+    submit(h, 1, "testkit", json_pack("{s:s, s:s}", "action", "call", "op", "test.cancel"));
+    run_until(h, 1, 500);
+    CHECK(!h->r[1].done);
+    submit(h, 2, "echo", json_true());
+    run_until(h, 1, 10000);
+    CHECK(h->r[2].ok);
+    finish(h);
+}
+
+static void test_submit_from_on_done(void)
+{
+    harness *h = start_default(2);
+    h->chain_left = 99;
+    submit(h, 1, "echo", json_integer(1));
+    run_until(h, 100, 20000);
+    CHECK_INT(h->done, 100);
+    CHECK_INT(json_integer_value(h->r[100].output), 100);
+    finish(h);
+}
+
+static void test_protocol_garbage_kills_worker(void)
+{
+    harness *h = start_default(1);
+    submit(h, 1, "testkit", action("garbage"));
+    run_until(h, 1, 5000);
+    CHECK_STR(h->r[1].err.name, "States.TaskFailed");
+    if (!strstr(h->r[1].err.cause, "broke the protocol"))
+        test_fail_(__FILE__, __LINE__, "cause: %s", h->r[1].err.cause);
+    submit(h, 2, "echo", json_true());
+    run_until(h, 2, 10000);
+    CHECK(h->r[2].ok);
+    finish(h);
+}
+
+static void test_worker_closing_its_socket(void)
+{
+    harness *h = start_default(1);
+    int64_t t0 = mono_ms();
+    submit(h, 1, "testkit", action("close_socket"));
+    run_until(h, 1, 5000);
+    CHECK_STR(h->r[1].err.name, "States.TaskFailed");
+    if (!strstr(h->r[1].err.cause, "SIGKILL"))
+        test_fail_(__FILE__, __LINE__, "cause: %s", h->r[1].err.cause);
+    CHECK(mono_ms() - t0 < 3000); /* killed after the grace, not after its sleep */
     finish(h);
 }
 
@@ -505,8 +570,7 @@ static void test_config_file_and_env(void)
     fputs("# a comment\n  llm.provider = \"local\"\nnotify.webhook_url=http://x/#frag\n\n"
           "junk line without equals\n", f);
     fclose(f);
-    harness tmp;
-    workers_config cfg = base_config(&tmp, 1);
+    workers_config cfg = base_config(1);
     cfg.config_path = "yogi.conf";
     harness *h = start(&cfg);
     const char *keys[] = {"llm.provider", "notify.webhook_url", "absent"};
@@ -522,8 +586,7 @@ static void test_config_file_and_env(void)
 
 static void test_warm_worker_preferred_and_recycled(void)
 {
-    harness tmp;
-    workers_config cfg = base_config(&tmp, 2);
+    workers_config cfg = base_config(2);
     cfg.max_tasks_per_worker = 2;
     harness *h = start(&cfg);
     int p1 = testkit_pid(h, 1);
@@ -544,8 +607,7 @@ static void test_warm_worker_preferred_and_recycled(void)
 
 static void test_hard_limit(void)
 {
-    harness tmp;
-    workers_config cfg = base_config(&tmp, 1);
+    workers_config cfg = base_config(1);
     cfg.task_hard_limit_s = 1;
     harness *h = start(&cfg);
     int64_t t0 = mono_ms();
@@ -646,6 +708,7 @@ static void test_frame_over_a_socketpair(void)
     CHECK_INT(frame_send(sv[0], m, &err), 0);
     CHECK_INT(frame_recv(sv[1], &got, &err), 1);
     CHECK(json_equal(m, got));
+    json_decref(got);
     close(sv[0]);
     CHECK_INT(frame_recv(sv[1], &got, &err), 0); /* end of file */
     close(sv[1]);
@@ -673,6 +736,10 @@ int main(int argc, char **argv)
         TEST(test_plugin_failure),
         TEST(test_host_call_round_trip),
         TEST(test_heartbeat),
+        TEST(test_cancel_from_inside_a_host_call),
+        TEST(test_submit_from_on_done),
+        TEST(test_protocol_garbage_kills_worker),
+        TEST(test_worker_closing_its_socket),
         TEST(test_large_input_and_output),
         TEST(test_oversized_input_refused),
         TEST(test_no_fd_leaks_into_workers),

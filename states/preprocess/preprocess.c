@@ -1,0 +1,380 @@
+/*
+ * preprocess.c — page images that tesseract reads well (plugin:preprocess).
+ *
+ * Input {"path": "/abs/file", "classification": <classify's output>}; output
+ *   {"pages": [{"page": n, "path": "/abs/page-n.png", "width", "height",
+ *               "dpi", "scale", "skew_degrees", "background_normalised"}]}
+ * with the images under DATA_DIR/work/<execution_id>/ (the work directory of
+ * the execution; a retry overwrites the same files).
+ *
+ * Each page goes through the same steps, in this order:
+ *   1. limits: the header is read before any decoding, and an image over
+ *      document.max_pixels (default 40 Mpx) is refused (Document.TooLarge);
+ *      under 32 px on a side is Document.TooSmall. A scanned PDF page is
+ *      rendered at 300 dpi (poppler-glib + cairo), capped by the same limit.
+ *   2. grey (8 bpp): alpha blended over white, colour by luminance.
+ *   3. background normalisation, only when the background is uneven (phone
+ *      photos: a lamp on one side, a shadow on the other) — measured as the
+ *      spread of a coarse background map; on even pages it only costs time.
+ *   4. deskew (pixFindSkewAndDeskew) when the skew found is confident.
+ *   5. scale, so that the median glyph height is preprocess.text_height px
+ *      (default 30): tesseract's LSTM reads small text badly (100-dpi images
+ *      are upscaled 2-3x) and spends time for nothing on huge text.
+ * Binarisation is left to tesseract (its Otsu on a normalised background):
+ * on the development set a binarised input read worse (docs/pipeline.md).
+ *
+ * The glyph height is estimated from connected components of a binarised
+ * copy: components of plausible glyph shape, median height.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cairo.h>
+#include <leptonica/allheaders.h>
+#include <poppler.h>
+
+#include "yogi/plugin.h"
+#include "../workdir.h"
+
+#define DEFAULT_MAX_PIXELS 40000000L
+#define DEFAULT_TEXT_HEIGHT 30
+#define MIN_SIDE 32
+#define PDF_DPI 300
+#define MAX_PAGES 100 /* classify enforces document.max_pages; this is a backstop */
+
+typedef struct preprocess_state {
+    const yogi_host *host;
+    long max_pixels;
+    double text_height;   /* target median glyph height, px */
+    bool normalise;       /* preprocess.background: "auto" (default) or "never" */
+} preprocess_state;
+
+/* One page's provenance and what was done to it. */
+typedef struct page_info {
+    int number;       /* 1-based */
+    int source_dpi;   /* from the file or the renderer; 0 if unknown */
+    double scale;
+    double skew_degrees;
+    double glyph_height; /* median glyph height after scaling, px; 0 if unknown */
+    bool normalised;
+} page_info;
+
+static long config_long(const yogi_host *host, const char *key, long fallback)
+{
+    const char *v = host && host->config ? host->config(key) : NULL;
+    if (!v || !*v) return fallback;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    return errno || *end || n <= 0 ? fallback : n;
+}
+
+static int preprocess_init(const yogi_host *host, void **state, yogi_error *err)
+{
+    preprocess_state *st = calloc(1, sizeof *st);
+    if (!st) return yogi_fail(err, "States.Runtime", "out of memory");
+    st->host = host;
+    st->max_pixels = config_long(host, "document.max_pixels", DEFAULT_MAX_PIXELS);
+    st->text_height = (double)config_long(host, "preprocess.text_height", DEFAULT_TEXT_HEIGHT);
+    const char *bg = host && host->config ? host->config("preprocess.background") : NULL;
+    st->normalise = !(bg && !strcmp(bg, "never"));
+    setMsgSeverity(L_SEVERITY_NONE);
+    *state = st;
+    return YOGI_OK;
+}
+
+static void preprocess_destroy(void *state)
+{
+    free(state);
+}
+
+static int check_size(const preprocess_state *st, long w, long h, yogi_error *err)
+{
+    if (w <= 0 || h <= 0) return yogi_fail(err, "Document.Corrupt", "the image has no size");
+    if (w > st->max_pixels / h)
+        return yogi_fail(err, "Document.TooLarge", "%ld x %ld pixels; the limit is %ld pixels",
+                         w, h, st->max_pixels);
+    if (w < MIN_SIDE || h < MIN_SIDE)
+        return yogi_fail(err, "Document.TooSmall", "%ld x %ld pixels; at least %d on a side", w,
+                         h, MIN_SIDE);
+    return YOGI_OK;
+}
+
+/* ---- loading: image files --------------------------------------------- */
+
+static PIX *to_grey(PIX *pix)
+{
+    PIX *flat = pixGetSpp(pix) == 4 ? pixRemoveAlpha(pix) : pixClone(pix);
+    PIX *grey = flat ? pixConvertTo8(flat, FALSE) : NULL;
+    pixDestroy(&flat);
+    return grey;
+}
+
+static PIX *load_image_page(const preprocess_state *st, const char *path, const char *format,
+                            page_info *info, yogi_error *err)
+{
+    l_int32 type, w = 0, h = 0, bps, spp, cmap;
+    if (pixReadHeader(path, &type, &w, &h, &bps, &spp, &cmap) != 0) {
+        yogi_fail(err, "Document.Corrupt", "the image header cannot be read");
+        return NULL;
+    }
+    if (check_size(st, w, h, err) != YOGI_OK) return NULL;
+    PIX *pix = format && !strcmp(format, "tiff") ? pixReadTiff(path, info->number - 1)
+                                                 : pixRead(path);
+    if (!pix) {
+        yogi_fail(err, "Document.Corrupt", "page %d cannot be decoded", info->number);
+        return NULL;
+    }
+    if (check_size(st, pixGetWidth(pix), pixGetHeight(pix), err) != YOGI_OK) {
+        pixDestroy(&pix);
+        return NULL;
+    }
+    int xres = pixGetXRes(pix);
+    info->source_dpi = xres >= 50 && xres <= 1200 ? xres : 0;
+    PIX *grey = to_grey(pix);
+    pixDestroy(&pix);
+    if (!grey) yogi_fail(err, "Document.Corrupt", "page %d has no usable pixels", info->number);
+    return grey;
+}
+
+/* ---- loading: scanned PDF pages --------------------------------------- */
+
+/* Cairo's RGB24 pixels are native-endian 0x00RRGGBB words; luminance into an
+ * 8 bpp leptonica image. */
+static PIX *surface_to_grey(cairo_surface_t *surface)
+{
+    int w = cairo_image_surface_get_width(surface), h = cairo_image_surface_get_height(surface);
+    int stride = cairo_image_surface_get_stride(surface);
+    const unsigned char *data = cairo_image_surface_get_data(surface);
+    PIX *grey = pixCreate(w, h, 8);
+    if (!grey) return NULL;
+    l_uint32 *line = pixGetData(grey);
+    int wpl = pixGetWpl(grey);
+    for (int y = 0; y < h; y++, line += wpl) {
+        const uint32_t *src = (const uint32_t *)(data + (size_t)y * stride);
+        for (int x = 0; x < w; x++) {
+            uint32_t p = src[x];
+            unsigned r = p >> 16 & 0xff, g = p >> 8 & 0xff, b = p & 0xff;
+            SET_DATA_BYTE(line, x, (r * 77 + g * 150 + b * 29) >> 8);
+        }
+    }
+    return grey;
+}
+
+static PIX *render_pdf_page(const preprocess_state *st, PopplerDocument *pdf, page_info *info,
+                            yogi_error *err)
+{
+    PopplerPage *page = poppler_document_get_page(pdf, info->number - 1);
+    if (!page) {
+        yogi_fail(err, "Document.Corrupt", "PDF page %d cannot be read", info->number);
+        return NULL;
+    }
+    double pw, ph, dpi = PDF_DPI;
+    poppler_page_get_size(page, &pw, &ph);
+    /* An outsized page is rendered at a lower resolution, not refused. */
+    double px = pw * ph * (dpi / 72) * (dpi / 72);
+    if (px > (double)st->max_pixels) dpi *= sqrt((double)st->max_pixels / px);
+    long w = lround(pw * dpi / 72), h = lround(ph * dpi / 72);
+    PIX *grey = NULL;
+    if (check_size(st, w, h, err) != YOGI_OK) goto out_unref;
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)w, (int)h);
+    cairo_t *cr = cairo_create(surface);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_scale(cr, dpi / 72, dpi / 72);
+    poppler_page_render_for_printing(page, cr);
+    cairo_destroy(cr);
+    cairo_surface_flush(surface);
+    if (cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS) grey = surface_to_grey(surface);
+    cairo_surface_destroy(surface);
+    if (!grey) yogi_fail(err, "States.Runtime", "PDF page %d could not be rendered", info->number);
+    info->source_dpi = (int)lround(dpi);
+out_unref:
+    g_object_unref(page);
+    return grey;
+}
+
+/* ---- the steps --------------------------------------------------------- */
+
+/* Median height of glyph-shaped connected components of a binarised copy, or
+ * 0 when there are too few to tell. */
+static double glyph_height(PIX *grey)
+{
+    PIX *bin = pixConvertTo1(grey, 160);
+    BOXA *boxes = bin ? pixConnCompBB(bin, 8) : NULL;
+    NUMA *heights = numaCreate(0);
+    int n = boxes ? boxaGetCount(boxes) : 0;
+    int max_h = pixGetHeight(grey) / 4;
+    for (int i = 0; i < n; i++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
+        if (h >= 6 && h <= max_h && w >= 2 && w <= 2 * h) numaAddNumber(heights, (float)h);
+    }
+    float median = 0;
+    if (numaGetCount(heights) >= 10) numaGetMedian(heights, &median);
+    numaDestroy(&heights);
+    boxaDestroy(&boxes);
+    pixDestroy(&bin);
+    return median;
+}
+
+/* True when the page's background varies enough to defeat a global
+ * threshold: the spread of a coarse background map. */
+static bool background_uneven(PIX *grey)
+{
+    PIX *map = NULL;
+    if (pixGetBackgroundGrayMap(grey, NULL, 64, 64, 100, 40, &map) != 0 || !map) return false;
+    l_int32 lo = 0, hi = 0;
+    bool uneven = pixGetRangeValues(map, 1, L_SELECT_RED, &lo, &hi) == 0 && hi - lo > 40;
+    pixDestroy(&map);
+    return uneven;
+}
+
+static PIX *normalise_background(PIX *grey, page_info *info)
+{
+    if (!background_uneven(grey)) return pixClone(grey);
+    PIX *norm = pixBackgroundNorm(grey, NULL, NULL, 64, 64, 100, 40, 230, 2, 2);
+    if (!norm) return pixClone(grey);
+    info->normalised = true;
+    return norm;
+}
+
+static PIX *deskew(PIX *grey, page_info *info)
+{
+    l_float32 angle = 0, conf = 0;
+    PIX *straight = pixFindSkewAndDeskew(grey, 2, &angle, &conf);
+    if (!straight) return pixClone(grey);
+    /* pixFindSkewAndDeskew only rotates when it is confident; report what it did. */
+    info->skew_degrees = conf >= 3.0 && fabsf(angle) >= 0.1f ? angle : 0;
+    return straight;
+}
+
+static PIX *scale_for_ocr(const preprocess_state *st, PIX *grey, page_info *info)
+{
+    double h = glyph_height(grey);
+    double scale = h > 0 ? st->text_height / h : 1;
+    if (scale > 4) scale = 4;
+    if (scale < 0.5) scale = 0.5;
+    /* Never grow a page past the pixel limit the input itself had to meet. */
+    double area = (double)pixGetWidth(grey) * pixGetHeight(grey) * scale * scale;
+    if (area > (double)st->max_pixels) scale = sqrt((double)st->max_pixels / area) * scale;
+    if (scale > 0.85 && scale < 1.2) scale = 1; /* resampling would cost more than it gains */
+    info->scale = scale;
+    info->glyph_height = h * scale;
+    if (scale == 1) return pixClone(grey);
+    return scale > 1 ? pixScaleGrayLI(grey, (float)scale, (float)scale)
+                     : pixScaleAreaMap(grey, (float)scale, (float)scale);
+}
+
+static PIX *prepare(const preprocess_state *st, PIX *grey, page_info *info)
+{
+    PIX *norm = st->normalise ? normalise_background(grey, info) : pixClone(grey);
+    PIX *straight = deskew(norm, info);
+    PIX *scaled = scale_for_ocr(st, straight, info);
+    pixDestroy(&norm);
+    pixDestroy(&straight);
+    return scaled;
+}
+
+/* The page's resolution as tesseract should assume it: body text of about
+ * 10 pt is glyph_height px high at 300 dpi once scaled, whatever the file's
+ * metadata claims (phone photos say 72). */
+static int effective_dpi(const preprocess_state *st, const page_info *info)
+{
+    if (info->glyph_height > 0) return (int)lround(300.0 * info->glyph_height / st->text_height);
+    if (info->source_dpi > 0) return (int)lround(info->source_dpi * info->scale);
+    return 300;
+}
+
+static json_t *write_page(const preprocess_state *st, PIX *pix, const char *dir,
+                          const page_info *info, yogi_error *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/page-%d.png", dir, info->number);
+    pixSetSpecial(pix, 10 + 1); /* zlib level 1: the file is read once, soon */
+    if (pixWrite(path, pix, IFF_PNG) != 0) {
+        yogi_fail(err, "States.Runtime", "cannot write %s", path);
+        return NULL;
+    }
+    return json_pack("{s:i, s:s, s:i, s:i, s:i, s:f, s:f, s:b}", "page", info->number, "path",
+                     path, "width", pixGetWidth(pix), "height", pixGetHeight(pix), "dpi",
+                     effective_dpi(st, info), "scale", round(info->scale * 1000) / 1000,
+                     "skew_degrees", round(info->skew_degrees * 100) / 100,
+                     "background_normalised", info->normalised);
+}
+
+/* ---- invoke ------------------------------------------------------------- */
+
+static PopplerDocument *open_pdf(const char *path, yogi_error *err)
+{
+    GError *gerr = NULL;
+    char *uri = g_filename_to_uri(path, NULL, &gerr);
+    PopplerDocument *pdf = uri ? poppler_document_new_from_file(uri, NULL, &gerr) : NULL;
+    g_free(uri);
+    if (!pdf) {
+        bool locked = gerr && gerr->domain == POPPLER_ERROR && gerr->code == POPPLER_ERROR_ENCRYPTED;
+        yogi_fail(err, locked ? "Document.Encrypted" : "Document.Corrupt", "the PDF cannot be opened: %s",
+                  gerr ? gerr->message : "unknown error");
+    }
+    if (gerr) g_error_free(gerr);
+    return pdf;
+}
+
+static int process_pages(const preprocess_state *st, const char *path, const json_t *cls,
+                         const char *dir, json_t *pages, yogi_error *err)
+{
+    const char *type = json_string_value(json_object_get(cls, "type"));
+    const char *format = json_string_value(json_object_get(cls, "format"));
+    json_int_t count = json_integer_value(json_object_get(cls, "pages"));
+    if (count < 1) count = 1;
+    if (count > MAX_PAGES)
+        return yogi_fail(err, "Document.TooManyPages", "%lld pages", (long long)count);
+    bool is_pdf = type && !strcmp(type, "pdf-scanned");
+    PopplerDocument *pdf = is_pdf ? open_pdf(path, err) : NULL;
+    if (is_pdf && !pdf) return YOGI_FAILED;
+    int rc = YOGI_OK;
+    for (int i = 1; i <= count && rc == YOGI_OK; i++) {
+        page_info info = {.number = i, .scale = 1};
+        PIX *grey = pdf ? render_pdf_page(st, pdf, &info, err)
+                        : load_image_page(st, path, format, &info, err);
+        PIX *ready = grey ? prepare(st, grey, &info) : NULL;
+        json_t *page = ready ? write_page(st, ready, dir, &info, err) : NULL;
+        if (grey && !ready) yogi_fail(err, "States.Runtime", "page %d: preprocessing failed", i);
+        if (page) json_array_append_new(pages, page);
+        else rc = YOGI_FAILED;
+        pixDestroy(&ready);
+        pixDestroy(&grey);
+        if (st->host && st->host->heartbeat) st->host->heartbeat();
+    }
+    if (pdf) g_object_unref(pdf);
+    return rc;
+}
+
+static int preprocess_invoke(void *state, const yogi_call *call, json_t *input, json_t **output,
+                             yogi_error *err)
+{
+    preprocess_state *st = state;
+    const char *path = json_string_value(json_object_get(input, "path"));
+    json_t *cls = json_object_get(input, "classification");
+    if (!path || path[0] != '/' || !json_is_object(cls))
+        return yogi_fail(err, "States.Runtime",
+                         "input needs \"path\" (absolute) and \"classification\"");
+    char dir[4096];
+    const char *data_dir = st->host && st->host->data_dir ? st->host->data_dir : ".";
+    if (workdir_make(data_dir, call ? call->execution_id : NULL, dir, sizeof dir, err) != YOGI_OK)
+        return YOGI_FAILED;
+    json_t *pages = json_array();
+    if (process_pages(st, path, cls, dir, pages, err) != YOGI_OK) {
+        json_decref(pages);
+        return YOGI_FAILED;
+    }
+    *output = json_pack("{s:o}", "pages", pages);
+    return YOGI_OK;
+}
+
+YOGI_PLUGIN(preprocess, preprocess_init, preprocess_invoke, preprocess_destroy)

@@ -1,0 +1,56 @@
+/*
+ * save.c — keep the finished timetable (plugin:save).
+ *
+ * Input {"document_id", "timetable", "route": "auto"|"review"}. Through the
+ * engine (the database is the engine's alone): host call
+ * "documents.save_timetable" with source "reviewed" when a person corrected
+ * it, else "extracted"; then "documents.update" to status "completed" with the
+ * confidence and route. Both run inside the engine's transaction for this
+ * task's completion, so a crash between them is replayed, not half-applied;
+ * saving the same version twice is harmless (a retry adds a version with the
+ * same content, which the API shows as the latest).
+ * Output {"document_id", "status": "completed"}.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "yogi/plugin.h"
+
+static int save_invoke(void *state, const yogi_call *call, json_t *input, json_t **output,
+                       yogi_error *err)
+{
+    const yogi_host *host = state;
+    const char *id = json_string_value(json_object_get(input, "document_id"));
+    json_t *timetable = json_object_get(input, "timetable");
+    if (!id || !json_is_object(timetable))
+        return yogi_fail(err, "States.Runtime", "input needs \"document_id\" and \"timetable\"");
+    const char *route = json_string_value(json_object_get(input, "route"));
+    if (!route) route = "auto";
+    bool reviewed = !strcmp(route, "review");
+    json_t *args = json_pack("{s:s, s:O, s:s}", "id", id, "timetable", timetable, "source",
+                             reviewed ? "reviewed" : "extracted");
+    json_t *result = NULL;
+    int rc = host->call("documents.save_timetable", args, &result, err);
+    json_decref(args);
+    json_decref(result);
+    if (rc != YOGI_OK) return YOGI_FAILED;
+    json_t *fields = json_pack("{s:s, s:s, s:s, s:b}", "id", id, "status", "completed", "route",
+                               route, "needs_review", 0);
+    json_t *conf = json_object_get(timetable, "confidence");
+    if (json_is_number(conf)) json_object_set(fields, "confidence", conf);
+    result = NULL;
+    rc = host->call("documents.update", fields, &result, err);
+    json_decref(fields);
+    json_decref(result);
+    if (rc != YOGI_OK) return YOGI_FAILED;
+    *output = json_pack("{s:s, s:s}", "document_id", id, "status", "completed");
+    return YOGI_OK;
+}
+
+static int save_init(const yogi_host *host, void **state, yogi_error *err)
+{
+    *state = (void *)host;
+    return YOGI_OK;
+}
+
+YOGI_PLUGIN(save, save_init, save_invoke, NULL)

@@ -1,0 +1,166 @@
+/*
+ * cells.c — what a cell says: subject, class code, room; and the title.
+ *
+ * A cell's words are read in rows (top to bottom, each left to right). The
+ * first row starts the subject. Later rows that look like a class code
+ * ("10A4", "7Z2") or a room ("Rm 22", "Lab 29", "M19", "L7") fill those
+ * fields; any other row continues the subject (a wrapped "Business /
+ * Studies"). Cells whose words are all single letters are letter-spaced or
+ * vertical text ("B R E A K") and are joined without spaces.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt.h"
+
+static const tt_page *sort_page;
+static int cmp_reading(const void *a, const void *b)
+{
+    const tt_word *p = &sort_page->words[*(const int *)a], *q = &sort_page->words[*(const int *)b];
+    int h = (p->h < q->h ? p->h : q->h) / 2;
+    int pc = p->y + p->h / 2, qc = q->y + q->h / 2;
+    if (pc < qc - h)
+        return -1;
+    if (pc > qc + h)
+        return 1;
+    return (p->x > q->x) - (p->x < q->x);
+}
+
+/* 10A4, 7Z2, 13X3, 9Y: digits, one to three letters, optional digits. */
+static bool looks_like_class(const char *s)
+{
+    size_t i = 0, d = 0, l = 0, d2 = 0;
+    while (isdigit((unsigned char)s[i])) i++, d++;
+    while (isalpha((unsigned char)s[i])) i++, l++;
+    while (isdigit((unsigned char)s[i])) i++, d2++;
+    return s[i] == '\0' && d >= 1 && d <= 2 && l >= 1 && l <= 3 && d2 <= 2;
+}
+
+/* Rm 22, Room 4, Lab 29, M19, L7, S20, R34A. */
+static bool looks_like_room(const char *s)
+{
+    static const char *const words[] = {"rm ", "rm. ", "room ", "lab ", "hall", "gym", "studio"};
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+        if (strncasecmp(s, words[k], strlen(words[k])) == 0)
+            return true;
+    size_t i = 0, l = 0, d = 0;
+    while (isupper((unsigned char)s[i])) i++, l++;
+    while (isdigit((unsigned char)s[i])) i++, d++;
+    if (isalpha((unsigned char)s[i]) && s[i + 1] == '\0') i++;
+    return s[i] == '\0' && l >= 1 && l <= 2 && d >= 1 && d <= 3;
+}
+
+/* Short and holding a digit: a code of some kind, not words of a subject. */
+static bool is_code(const char *s)
+{
+    return strlen(s) <= 8 && strpbrk(s, "0123456789") != NULL;
+}
+
+static void append(char *dst, size_t size, const char *src)
+{
+    size_t len = strlen(dst), sl = strlen(src);
+    if (len && len + 1 < size)
+        dst[len++] = ' ', dst[len] = '\0';
+    if (len + sl >= size)
+        sl = size - len - 1;
+    memcpy(dst + len, src, sl);
+    dst[len + sl] = '\0';
+}
+
+/* The entry's confidence is that of its subject words: a misread room
+ * code costs the scorer nothing, a misread subject costs the entry. */
+static void note_conf(const tt_page *page, const int *idx, int n, tt_entry *e)
+{
+    for (int k = 0; k < n; k++)
+        if (page->words[idx[k]].conf < e->word_conf)
+            e->word_conf = page->words[idx[k]].conf;
+}
+
+void tt_cell_fill(const tt_page *page, const int *idx_in, int n, tt_entry *e)
+{
+    int idx[256];
+    if (n > 256)
+        n = 256;
+    memcpy(idx, idx_in, sizeof *idx * (size_t)n);
+    sort_page = page;
+    qsort(idx, (size_t)n, sizeof *idx, cmp_reading);
+    e->word_conf = 100.0;
+    e->subject[0] = e->room[0] = e->klass[0] = '\0';
+    int singles = 0;
+    for (int k = 0; k < n; k++)
+        singles += strlen(page->words[idx[k]].text) == 1;
+    if (n >= 3 && singles == n) {
+        tt_words_text(page, idx, n, e->subject, sizeof e->subject);
+        note_conf(page, idx, n, e);
+        return;
+    }
+    for (int k = 0; k < n;) {
+        const tt_word *first = &page->words[idx[k]];
+        int end = k + 1;
+        while (end < n && abs(page->words[idx[end]].y + page->words[idx[end]].h / 2 -
+                              (first->y + first->h / 2)) <= first->h / 2)
+            end++;
+        char row[TT_TEXT];
+        tt_words_text(page, idx + k, end - k, row, sizeof row);
+        if (k > 0 && !e->klass[0] && looks_like_class(row))
+            append(e->klass, sizeof e->klass, row);
+        else if (k > 0 && !e->room[0] && looks_like_room(row))
+            append(e->room, sizeof e->room, row);
+        else if (k > 0 && is_code(row))
+            append(e->klass[0] ? e->room : e->klass, e->klass[0] ? sizeof e->room : sizeof e->klass,
+                   row); /* a misread code ("724" for "7Z4") is still no subject */
+        else if (!e->klass[0] && !e->room[0]) {
+            append(e->subject, sizeof e->subject, row);
+            note_conf(page, idx + k, end - k, e);
+        }
+        k = end;
+    }
+}
+
+const char *tt_kind_of(const char *subject)
+{
+    char low[TT_TEXT];
+    size_t n = 0;
+    for (const char *p = subject; *p && n + 1 < sizeof low; p++)
+        low[n++] = (char)tolower((unsigned char)*p);
+    low[n] = '\0';
+    if (strstr(low, "lunch"))
+        return "lunch";
+    if (strstr(low, "break") || strstr(low, "playtime") || strstr(low, "recess"))
+        return "break";
+    if (strstr(low, "registration") || strstr(low, "tutor") || strstr(low, "form time") ||
+        strstr(low, "assembly"))
+        return "registration";
+    return "lesson";
+}
+
+/* The title: the tallest phrase above the table, with the phrases beside it. */
+void tt_set_title(tt_page *page, tt_result *res, int table_top)
+{
+    int best = -1;
+    for (int li = 0; li < page->nlines; li++) {
+        const tt_line *l = &page->lines[li];
+        if (l->y1 > table_top || page->words[page->order[l->first]].used)
+            continue;
+        if (best < 0 || l->y1 - l->y0 > page->lines[best].y1 - page->lines[best].y0)
+            best = li;
+    }
+    res->title[0] = '\0';
+    if (best < 0)
+        return;
+    const tt_line *t = &page->lines[best];
+    int idx[128], n = 0;
+    for (int li = 0; li < page->nlines; li++) {
+        const tt_line *l = &page->lines[li];
+        if (l->y1 > table_top || l->y0 >= t->y1 || t->y0 >= l->y1)
+            continue;
+        for (int k = 0; k < l->count && n < 128; k++)
+            idx[n++] = page->order[l->first + k];
+    }
+    sort_page = page;
+    qsort(idx, (size_t)n, sizeof *idx, cmp_reading);
+    for (int k = 0; k < n; k++)
+        page->words[idx[k]].used = page->words[idx[k]].title = true;
+    tt_words_text(page, idx, n, res->title, sizeof res->title);
+}

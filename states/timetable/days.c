@@ -1,0 +1,104 @@
+/*
+ * days.c — day names as timetables print them.
+ *
+ * Accepted: full names in any case ("Monday", "MONDAY"), their prefixes of
+ * three letters or more ("Mon", "Tues", "Thurs", "Wed."), and full names
+ * with one OCR error ("Wednesdav"). Single letters (M Tu W Th F) are only
+ * day names inside an aligned sequence, so they are recognised separately by
+ * tt_day_letter and accepted by the grid finder when they line up in order.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "tt.h"
+
+static const char *const day_names[TT_MAX_DAYS] = {"monday", "tuesday", "wednesday", "thursday",
+                                                   "friday", "saturday", "sunday"};
+static const char *const day_titles[TT_MAX_DAYS] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+                                                    "Friday", "Saturday", "Sunday"};
+
+const char *tt_day_name(int day)
+{
+    return day >= 0 && day < TT_MAX_DAYS ? day_titles[day] : "?";
+}
+
+/* Lower-case letters of text, trailing punctuation dropped; false when the
+ * text holds anything but letters and a final '.', ',' or ':'. */
+static bool letters_of(const char *text, char *out, size_t size)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (isalpha(c)) {
+            if (n + 1 >= size)
+                return false;
+            out[n++] = (char)tolower(c);
+        } else if ((c == '.' || c == ',' || c == ':') && p[1] == '\0') {
+            break;
+        } else {
+            return false;
+        }
+    }
+    out[n] = '\0';
+    return n > 0;
+}
+
+static int edit_distance_le1(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la == lb) {
+        int diff = 0;
+        for (size_t i = 0; i < la; i++)
+            diff += a[i] != b[i];
+        return diff <= 1;
+    }
+    if (la + 1 != lb && lb + 1 != la)
+        return 0;
+    const char *s = la < lb ? a : b, *l = la < lb ? b : a;
+    size_t i = 0, j = 0;
+    int skipped = 0;
+    while (s[i] && l[j]) {
+        if (s[i] == l[j]) {
+            i++, j++;
+        } else if (skipped++) {
+            return 0;
+        } else {
+            j++;
+        }
+    }
+    return 1;
+}
+
+int tt_day_of(const char *text)
+{
+    char w[32];
+    if (!letters_of(text, w, sizeof w))
+        return -1;
+    size_t n = strlen(w);
+    for (int d = 0; d < TT_MAX_DAYS; d++)
+        if (n >= 3 && strncmp(day_names[d], w, n) == 0)
+            return d;
+    if (n >= 6)
+        for (int d = 0; d < TT_MAX_DAYS; d++)
+            if (edit_distance_le1(w, day_names[d]))
+                return d;
+    return -1;
+}
+
+/* M Tu W Th F Sa Su: the day; "T" and "S" return -2 and -3 (Tuesday or
+ * Thursday, Saturday or Sunday: the sequence decides); -1 otherwise. */
+int tt_day_letter(const char *text)
+{
+    char w[8];
+    if (!letters_of(text, w, sizeof w) || strlen(w) > 2)
+        return -1;
+    static const char *const letters[] = {"m", "tu", "w", "th", "f", "sa", "su"};
+    for (int d = 0; d < TT_MAX_DAYS; d++)
+        if (strcmp(w, letters[d]) == 0)
+            return d;
+    if (strcmp(w, "t") == 0)
+        return -2;
+    if (strcmp(w, "s") == 0)
+        return -3;
+    return -1;
+}

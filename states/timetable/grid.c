@@ -1,0 +1,453 @@
+/*
+ * grid.c — a grid timetable: bands, cells, merged cells, entries.
+ *
+ * Once the headers are known (headers.c), every day owns a band along the
+ * day axis and every time header a band along the time axis. Band edges sit
+ * on the ruling lines when the image has them (searched between the header
+ * texts), else half way between neighbouring headers. The grid is ruled
+ * when most interior edges are backed by a rule.
+ *
+ * Each body word goes to the virtual cell (day band x time band) holding
+ * its centre. Virtual cells are then joined into merged cells:
+ *   - ruled: two neighbouring cells are one when the separator between them
+ *     is missing from the image (a double lesson; a break down every day);
+ *   - borderless: a phrase that straddles a time edge joins the cells it
+ *     covers, and a break, lunch or registration alone in its time column
+ *     covers every day.
+ * Each merged cell holding words gives one entry per day it covers, from the
+ * start of its first time band to the end of its last. A time header with
+ * only a start ends where the next one starts.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt.h"
+
+#define RULE_PRESENT 0.5
+#define SEP_PRESENT 0.5
+
+typedef struct cells {
+    int nd, ns;
+    int parent[TT_MAX_DAYS * TT_MAX_SLOTS];
+    int count[TT_MAX_DAYS * TT_MAX_SLOTS]; /* words in each virtual cell */
+    int tb[TT_MAX_SLOTS + 1];              /* time edges */
+    int db[TT_MAX_DAYS + 1];               /* day edges */
+    int *cell_of;                          /* per word: cell or -1 */
+} cells;
+
+static int find_root(cells *c, int i)
+{
+    while (c->parent[i] != i)
+        i = c->parent[i] = c->parent[c->parent[i]];
+    return i;
+}
+
+static void unite(cells *c, int a, int b)
+{
+    a = find_root(c, a), b = find_root(c, b);
+    if (a != b)
+        c->parent[a < b ? b : a] = a < b ? a : b;
+}
+
+static double time_sep(const tt_grid *g, int pa, int pb, int s0, int s1, int *at)
+{
+    return g->days_as_rows ? tt_rules_vsep(g->rules, pa, pb, s0, s1, at)
+                           : tt_rules_hsep(g->rules, pa, pb, s0, s1, at);
+}
+
+static double day_sep(const tt_grid *g, int pa, int pb, int s0, int s1, int *at)
+{
+    return g->days_as_rows ? tt_rules_hsep(g->rules, pa, pb, s0, s1, at)
+                           : tt_rules_vsep(g->rules, pa, pb, s0, s1, at);
+}
+
+/* An edge between text ending at `before` and text starting at `after`:
+ * on a rule found between them, else half way. Returns whether a rule was. */
+static bool place_edge(const tt_grid *g, bool time_axis, int before, int after, int s0, int s1,
+                       int *edge)
+{
+    if (after < before) {
+        int m = (before + after) / 2;
+        before = m - 2, after = m + 2;
+    }
+    *edge = (before + after) / 2;
+    int at = *edge;
+    double cov = time_axis ? time_sep(g, before, after, s0, s1, &at)
+                           : day_sep(g, before, after, s0, s1, &at);
+    if (cov < RULE_PRESENT)
+        return false;
+    *edge = at;
+    return true;
+}
+
+/* Edges are searched along the whole table (header and body), so that a
+ * rule through a solid header fill does not decide alone where it runs. */
+static int place_edges(const tt_page *page, tt_grid *g, cells *c, tt_evidence *ev)
+{
+    int h = page->median_h, found = 0, interior = 0;
+    int hd0 = g->slots[0].box.d0, hd1 = g->slots[0].box.d1, days_t1 = 0, dt0 = g->days[0].box.t0;
+    for (int j = 0; j < g->nslots; j++) {
+        if (g->slots[j].box.d0 < hd0) hd0 = g->slots[j].box.d0;
+        if (g->slots[j].box.d1 > hd1) hd1 = g->slots[j].box.d1;
+    }
+    for (int i = 0; i < g->ndays; i++) {
+        if (g->days[i].box.t1 > days_t1) days_t1 = g->days[i].box.t1;
+        if (g->days[i].box.t0 < dt0) dt0 = g->days[i].box.t0;
+    }
+    int hdr_d1 = hd1;
+    hd1 = g->days[g->ndays - 1].box.d1;
+    days_t1 = g->slots[g->nslots - 1].box.t1;
+    int day_col_t1 = 0;
+    for (int i = 0; i < g->ndays; i++)
+        if (g->days[i].box.t1 > day_col_t1) day_col_t1 = g->days[i].box.t1;
+    for (int j = 1; j < g->nslots; j++, interior++)
+        found += place_edge(g, true, g->slots[j - 1].box.t1, g->slots[j].box.t0, hd0, hd1, &c->tb[j]);
+    place_edge(g, true, day_col_t1, g->slots[0].box.t0, hd0, hd1, &c->tb[0]);
+    const tt_slot *last = &g->slots[g->nslots - 1];
+    int reach = last->box.t1 + (last->box.t0 - c->tb[g->nslots - 1]) + h;
+    if (!place_edge(g, true, last->box.t1, reach, hd0, hd1, &c->tb[g->nslots]))
+        c->tb[g->nslots] = last->box.t1 + (last->box.t0 - c->tb[g->nslots - 1]);
+    for (int i = 1; i < g->ndays; i++, interior++)
+        found += place_edge(g, false, g->days[i - 1].box.d1, g->days[i].box.d0, dt0, days_t1,
+                            &c->db[i]);
+    place_edge(g, false, hdr_d1, g->days[0].box.d0, dt0, days_t1, &c->db[0]);
+    const tt_day_hdr *ld = &g->days[g->ndays - 1];
+    int dreach = ld->box.d1 + (ld->box.d0 - c->db[g->ndays - 1]) + h;
+    if (!place_edge(g, false, ld->box.d1, dreach, dt0, days_t1, &c->db[g->ndays]))
+        c->db[g->ndays] = ld->box.d1 + (ld->box.d0 - c->db[g->ndays - 1]);
+    ev->rule_agreement = interior ? (double)found / interior : 0.0;
+    ev->ruled = g->rules && interior >= 2 && ev->rule_agreement >= 0.75;
+    return 0;
+}
+
+static int band_of(const int *edges, int n, int v)
+{
+    if (v < edges[0] || v >= edges[n])
+        return -1;
+    for (int k = 0; k < n; k++)
+        if (v < edges[k + 1])
+            return k;
+    return -1;
+}
+
+static bool is_header_line(const tt_grid *g, int line)
+{
+    if (line < 0)
+        return false;
+    for (int i = 0; i < g->ndays; i++)
+        if (g->days[i].line == line)
+            return true;
+    for (int j = 0; j < g->nslots; j++)
+        if (g->slots[j].line == line || g->slots[j].line2 == line)
+            return true;
+    return false;
+}
+
+static void assign_words(tt_page *page, const tt_grid *g, cells *c, tt_evidence *ev)
+{
+    int hdr_d0 = g->slots[0].box.d0, day_t0 = g->days[0].box.t0;
+    for (int j = 0; j < g->nslots; j++)
+        if (g->slots[j].box.d0 < hdr_d0) hdr_d0 = g->slots[j].box.d0;
+    for (int i = 0; i < g->ndays; i++)
+        if (g->days[i].box.t0 < day_t0) day_t0 = g->days[i].box.t0;
+    for (int wi = 0; wi < page->nwords; wi++) {
+        tt_word *w = &page->words[wi];
+        c->cell_of[wi] = -1;
+        if (is_header_line(g, w->line)) {
+            w->used = true;
+            continue;
+        }
+        tt_box b = tt_box_of(g->days_as_rows, w->x, w->y, w->w, w->h);
+        int tc = (b.t0 + b.t1) / 2, dc = (b.d0 + b.d1) / 2;
+        int j = band_of(c->tb, c->ns, tc);
+        int i = band_of(c->db, c->nd, dc);
+        /* Labels in the header cells ("Period 1", "Day / Time") are read as
+         * part of the headers. */
+        bool header_band = dc < c->db[0] && dc >= hdr_d0 - page->median_h;
+        bool day_band = tc < c->tb[0] && tc >= day_t0 - page->median_h;
+        if ((header_band && (j >= 0 || day_band)) || (day_band && i >= 0))
+            w->used = true;
+        if (i < 0 || j < 0)
+            continue;
+        c->cell_of[wi] = i * c->ns + j;
+        c->count[i * c->ns + j]++;
+        w->used = true;
+        ev->body_words++;
+        ev->body_words_assigned++;
+    }
+}
+
+/* Ruled grid: join neighbours whose separator is missing. */
+static void merge_ruled(const tt_page *page, const tt_grid *g, cells *c)
+{
+    int win = page->median_h / 3 > 4 ? page->median_h / 3 : 4;
+    for (int i = 0; i < c->nd; i++) {
+        int d0 = c->db[i], d1 = c->db[i + 1], dm = (d1 - d0) * 15 / 100;
+        for (int j = 0; j < c->ns; j++) {
+            int t0 = c->tb[j], t1 = c->tb[j + 1], tm = (t1 - t0) * 15 / 100;
+            if (j + 1 < c->ns &&
+                time_sep(g, t1 - win, t1 + win, d0 + dm, d1 - dm, NULL) < SEP_PRESENT)
+                unite(c, i * c->ns + j, i * c->ns + j + 1);
+            if (i + 1 < c->nd &&
+                day_sep(g, d1 - win, d1 + win, t0 + tm, t1 - tm, NULL) < SEP_PRESENT)
+                unite(c, i * c->ns + j, (i + 1) * c->ns + j);
+        }
+    }
+}
+
+/* Borderless grid: phrases straddling time edges, and lone breaks. */
+static void merge_borderless(tt_page *page, const tt_grid *g, cells *c, tt_evidence *ev)
+{
+    for (int li = 0; li < page->nlines; li++) {
+        const tt_line *l = &page->lines[li];
+        int wi = page->order[l->first];
+        if (c->cell_of[wi] < 0)
+            continue;
+        tt_box b = tt_box_of(g->days_as_rows, l->x0, l->y0, l->x1 - l->x0, l->y1 - l->y0);
+        int len = b.t1 - b.t0 > 0 ? b.t1 - b.t0 : 1, first = -1, lastj = -1;
+        for (int j = 0; j < c->ns; j++) {
+            int lo = b.t0 > c->tb[j] ? b.t0 : c->tb[j], hi = b.t1 < c->tb[j + 1] ? b.t1 : c->tb[j + 1];
+            if (hi - lo >= len * 3 / 10) {
+                if (first < 0) first = j;
+                lastj = j;
+            }
+        }
+        int i = c->cell_of[wi] / c->ns;
+        for (int j = first + 1; first >= 0 && j <= lastj; j++) {
+            unite(c, i * c->ns + first, i * c->ns + j);
+            ev->cells_ambiguous++;
+        }
+    }
+    for (int j = 0; j < c->ns; j++) {
+        int filled = 0, at = -1;
+        for (int i = 0; i < c->nd; i++)
+            if (c->count[i * c->ns + j] > 0)
+                filled++, at = i;
+        if (filled != 1 || c->nd < 2)
+            continue;
+        int idx[64], n = 0;
+        for (int wi = 0; wi < page->nwords && n < 64; wi++)
+            if (c->cell_of[wi] >= 0 && find_root(c, c->cell_of[wi]) == find_root(c, at * c->ns + j))
+                idx[n++] = wi;
+        char text[TT_TEXT];
+        tt_words_text(page, idx, n, text, sizeof text);
+        if (strcmp(tt_kind_of(text), "lesson") == 0)
+            continue;
+        for (int i = 0; i < c->nd; i++)
+            unite(c, at * c->ns + j, i * c->ns + j);
+        ev->cells_ambiguous++;
+    }
+}
+
+static int slot_end(const tt_grid *g, int j, tt_evidence *ev)
+{
+    if (g->slots[j].end >= 0)
+        return g->slots[j].end;
+    if (j + 1 < g->nslots)
+        return g->slots[j + 1].start;
+    /* The last header gives only a start: assume the usual length. */
+    ev->slots_unparsed++;
+    int lens[TT_MAX_SLOTS], n = 0;
+    for (int k = 0; k + 1 < g->nslots; k++)
+        lens[n++] = g->slots[k + 1].start - g->slots[k].start;
+    int len = n ? lens[n / 2] : 60;
+    return g->slots[j].start + len;
+}
+
+/* Two phrases side by side in one merged cell mean a missed header or rule. */
+static bool crowded(const tt_page *page, const int *idx, int n)
+{
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++) {
+            const tt_line *p = &page->lines[page->words[idx[a]].line];
+            const tt_line *q = &page->lines[page->words[idx[b]].line];
+            if (p == q)
+                continue;
+            bool same_row = p->y0 < q->y1 && q->y0 < p->y1 &&
+                            (p->y1 - p->y0 + q->y1 - q->y0) / 2 > 0;
+            if (same_row && (p->x1 < q->x0 || q->x1 < p->x0))
+                return true;
+        }
+    return false;
+}
+
+static void emit_span(tt_page *page, const tt_grid *g, const int *idx, int n, int dmin, int dmax,
+                      int smin, int smax, tt_result *res)
+{
+    tt_entry proto = {0};
+    tt_cell_fill(page, idx, n, &proto);
+    if (!proto.subject[0])
+        return;
+    proto.start = g->slots[smin].start;
+    proto.end = slot_end(g, smax, &res->ev);
+    for (int i = dmin; i <= dmax && res->nentries < TT_MAX_ENTRIES; i++) {
+        tt_entry *e = &res->entries[res->nentries++];
+        *e = proto;
+        e->day = g->days[i].day;
+    }
+}
+
+/* A merged cell's entries. When it holds phrases side by side, the merge
+ * was wrong (a rule too faint to see): its cells are emitted one by one. */
+static void emit_region(tt_page *page, const tt_grid *g, cells *c, int root, tt_result *res)
+{
+    int dmin = c->nd, dmax = -1, smin = c->ns, smax = -1;
+    for (int k = 0; k < c->nd * c->ns; k++) {
+        if (find_root(c, k) != root)
+            continue;
+        int i = k / c->ns, j = k % c->ns;
+        if (i < dmin) dmin = i;
+        if (i > dmax) dmax = i;
+        if (j < smin) smin = j;
+        if (j > smax) smax = j;
+    }
+    int idx[256], n = 0;
+    for (int wi = 0; wi < page->nwords && n < 256; wi++)
+        if (c->cell_of[wi] >= 0 && find_root(c, c->cell_of[wi]) == root)
+            idx[n++] = wi;
+    if (n == 0)
+        return;
+    if (!crowded(page, idx, n) || dmin * c->ns + smin == dmax * c->ns + smax) {
+        emit_span(page, g, idx, n, dmin, dmax, smin, smax, res);
+        return;
+    }
+    res->ev.cells_crowded++;
+    for (int k = 0; k < c->nd * c->ns; k++) {
+        if (find_root(c, k) != root || c->count[k] == 0)
+            continue;
+        int m = 0;
+        for (int wi = 0; wi < page->nwords && m < 256; wi++)
+            if (c->cell_of[wi] == k)
+                idx[m++] = wi;
+        emit_span(page, g, idx, m, k / c->ns, k / c->ns, k % c->ns, k % c->ns, res);
+    }
+}
+
+static void fill_day_evidence(const tt_grid *g, tt_evidence *ev)
+{
+    ev->days_found = g->ndays;
+    ev->days_in_order = true;
+    ev->days_consecutive = true;
+    for (int i = 1; i < g->ndays; i++) {
+        if (g->days[i].day <= g->days[i - 1].day)
+            ev->days_in_order = false;
+        if (g->days[i].day != g->days[i - 1].day + 1)
+            ev->days_consecutive = false;
+    }
+    ev->slots = g->nslots;
+    ev->times_increasing = true;
+    for (int j = 0; j < g->nslots; j++) {
+        const tt_slot *s = &g->slots[j];
+        if (s->end >= 0 && s->end <= s->start)
+            ev->times_increasing = false;
+        if (j > 0 && s->start <= g->slots[j - 1].start)
+            ev->times_increasing = false;
+        if (j > 0 && g->slots[j - 1].end >= 0 && g->slots[j - 1].end > s->start)
+            ev->times_increasing = false;
+    }
+}
+
+static const char *layout_name(const tt_grid *g)
+{
+    if (!g->days_as_rows)
+        return "days_cols";
+    int starts_only = 0;
+    for (int j = 0; j < g->nslots; j++)
+        starts_only += g->slots[j].end < 0;
+    return starts_only * 2 > g->nslots ? "days_rows_starts" : "days_rows";
+}
+
+static int table_top(const tt_page *page, const tt_grid *g, const cells *c)
+{
+    int top = page->height;
+    for (int j = 0; j < g->nslots; j++) {
+        const tt_line *l = &page->lines[g->slots[j].line];
+        if (l->y0 < top) top = l->y0;
+    }
+    for (int i = 0; i < g->ndays; i++) {
+        if (g->days[i].line < 0)
+            continue;
+        const tt_line *l = &page->lines[g->days[i].line];
+        if (l->y0 < top) top = l->y0;
+    }
+    return top;
+}
+
+/* Times inside the body, beyond the first day: a list read as a grid (the
+ * first block's times taken for a header) has as many there as in the
+ * header; a grid has next to none. */
+static bool times_in_body(const tt_page *page, const tt_grid *g)
+{
+    int n = 0;
+    for (int li = 0; li < page->nlines; li++) {
+        const tt_line *l = &page->lines[li];
+        tt_box b = tt_box_of(g->days_as_rows, l->x0, l->y0, l->x1 - l->x0, l->y1 - l->y0);
+        tt_time_range tr;
+        if (!is_header_line(g, li) && (b.d0 + b.d1) / 2 >= g->days[0].box.d1 &&
+            tt_line_is_time(page, li, &tr))
+            n++;
+    }
+    return n >= 2 && n * 2 >= g->nslots;
+}
+
+/* A day OCR lost ("TUESDAY" read as "AY"): where two found days skip one
+ * and stand twice the usual distance apart, the skipped day is between. */
+static void infer_missing_days(tt_grid *g, tt_evidence *ev)
+{
+    if (g->ndays < 3)
+        return;
+    int gaps[TT_MAX_DAYS], n = 0;
+    for (int i = 1; i < g->ndays; i++)
+        if (g->days[i].day == g->days[i - 1].day + 1)
+            gaps[n++] = g->days[i].box.d0 - g->days[i - 1].box.d0;
+    if (n == 0)
+        return;
+    int usual = gaps[n / 2];
+    for (int i = 1; i < g->ndays && g->ndays < TT_MAX_DAYS; i++) {
+        tt_day_hdr *a = &g->days[i - 1], *b = &g->days[i];
+        int gap = b->box.d0 - a->box.d0;
+        if (b->day != a->day + 2 || gap * 10 < usual * 16 || gap * 10 > usual * 24)
+            continue;
+        memmove(b + 1, b, sizeof *b * (size_t)(g->ndays - i));
+        g->ndays++;
+        tt_day_hdr *m = &g->days[i];
+        m->day = a->day + 1;
+        m->line = -1;
+        m->box = a->box;
+        m->box.d0 += gap / 2, m->box.d1 += gap / 2;
+        ev->days_inferred++;
+    }
+}
+
+int tt_build_grid(tt_page *page, tt_result *res)
+{
+    tt_grid g = {0};
+    g.ndays = tt_find_days(page, g.days, &g.days_as_rows);
+    infer_missing_days(&g, &res->ev);
+    if (g.ndays < 2 || tt_find_time_header(page, &g) < 0 || times_in_body(page, &g))
+        return -1;
+    cells *c = calloc(1, sizeof *c);
+    if (!c || !(c->cell_of = malloc(sizeof *c->cell_of * (size_t)(page->nwords + 1)))) {
+        free(c);
+        return -1;
+    }
+    c->nd = g.ndays, c->ns = g.nslots;
+    for (int k = 0; k < c->nd * c->ns; k++)
+        c->parent[k] = k;
+    g.rules = page->rules;
+    place_edges(page, &g, c, &res->ev);
+    assign_words(page, &g, c, &res->ev);
+    if (res->ev.ruled)
+        merge_ruled(page, &g, c);
+    else
+        merge_borderless(page, &g, c, &res->ev);
+    for (int k = 0; k < c->nd * c->ns; k++)
+        if (find_root(c, k) == k)
+            emit_region(page, &g, c, k, res);
+    fill_day_evidence(&g, &res->ev);
+    res->layout = layout_name(&g);
+    tt_set_title(page, res, table_top(page, &g, c));
+    free(c->cell_of);
+    free(c);
+    return 0;
+}

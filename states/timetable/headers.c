@@ -1,0 +1,306 @@
+/*
+ * headers.c — the day and time headers of a grid.
+ *
+ * Days: a phrase that is one day name ("Monday", "TUE", "Thu.") or one day
+ * letter (M Tu W Th F). The days of a table line up: down one column when
+ * days are rows, along one row when they are columns. For each orientation
+ * and each candidate as a seed, the candidates whose boxes overlap the seed
+ * across the run are taken in reading order and kept while the day
+ * increases; the longest run wins. Letters need a run of four (a lone "M"
+ * or "F" is any word), and resolve T and S by order (T after M is Tuesday).
+ *
+ * Times: with days as rows, the time header is a row of times above the
+ * first day and to the right of the day column; with days as columns, a
+ * column of times left of the first day and below the day row. Expressed on
+ * the time axis t and the day axis d (tt_box) the two are one rule: before
+ * the first day along d, beyond the days along t. Candidates sharing a band
+ * of d are one header; the largest wins.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt.h"
+
+tt_box tt_box_of(bool days_as_rows, int x, int y, int w, int h)
+{
+    if (days_as_rows)
+        return (tt_box){x, x + w, y, y + h};
+    return (tt_box){y, y + h, x, x + w};
+}
+
+typedef struct day_cand {
+    int day;  /* 0..6, or -2 (T), -3 (S) */
+    bool letter;
+    int line;
+    int x0, y0, x1, y1;
+} day_cand;
+
+static int collect_day_candidates(const tt_page *page, day_cand *c, int max)
+{
+    int n = 0;
+    for (int li = 0; li < page->nlines && n < max; li++) {
+        const tt_line *l = &page->lines[li];
+        if (l->count != 1)
+            continue;
+        const char *t = page->words[page->order[l->first]].text;
+        int d = tt_day_of(t);
+        bool letter = false;
+        if (d < 0) {
+            d = tt_day_letter(t);
+            letter = true;
+        }
+        if (d == -1)
+            continue;
+        c[n++] = (day_cand){d, letter, li, l->x0, l->y0, l->x1, l->y1};
+    }
+    return n;
+}
+
+static const day_cand *sort_base;
+static bool sort_rows;
+static int cmp_cand_pos(const void *a, const void *b)
+{
+    const day_cand *p = &sort_base[*(const int *)a], *q = &sort_base[*(const int *)b];
+    int u = sort_rows ? p->y0 : p->x0, v = sort_rows ? q->y0 : q->x0;
+    return (u > v) - (u < v);
+}
+
+/* The run seeded by candidate s; returns its length, fills run[] with
+ * candidate indices and days[] with the resolved days. */
+static int run_from(const day_cand *c, int n, int s, bool rows, int *run, int *days)
+{
+    /* Members overlap the seed or, transitively, another member: a row of
+     * days on a slightly skewed page drifts by more than a text height. */
+    int members[64], m = 1;
+    bool in[64] = {false};
+    members[0] = s;
+    in[s] = true;
+    for (int k = 0; k < m; k++) {
+        const day_cand *a = &c[members[k]];
+        for (int j = 0; j < n && m < 64; j++) {
+            int slack = (a->y1 - a->y0) / 2;
+            bool overlap = rows ? (c[j].x0 < a->x1 && a->x0 < c[j].x1)
+                                : (c[j].y0 < a->y1 + slack && a->y0 - slack < c[j].y1);
+            if (!in[j] && overlap && c[j].letter == a->letter)
+                members[m++] = j, in[j] = true;
+        }
+    }
+    sort_base = c;
+    sort_rows = rows;
+    qsort(members, (size_t)m, sizeof *members, cmp_cand_pos);
+    int len = 0, prev = -1;
+    for (int k = 0; k < m; k++) {
+        int d = c[members[k]].day;
+        if (d == -2)
+            d = prev < 1 ? 1 : 3;
+        else if (d == -3)
+            d = prev < 5 ? 5 : 6;
+        if (d <= prev)
+            continue;
+        run[len] = members[k];
+        days[len++] = d;
+        prev = d;
+    }
+    if (c[s].letter && len < 4)
+        return 0;
+    return len;
+}
+
+int tt_find_days(tt_page *page, tt_day_hdr *out, bool *as_rows)
+{
+    day_cand c[64];
+    int n = collect_day_candidates(page, c, 64);
+    int best = 0, best_run[64], best_days[64];
+    for (int o = 0; o < 2; o++) {
+        bool rows = o == 0;
+        for (int s = 0; s < n; s++) {
+            int run[64], days[64];
+            int len = run_from(c, n, s, rows, run, days);
+            if (len > best) {
+                best = len;
+                *as_rows = rows;
+                memcpy(best_run, run, sizeof run);
+                memcpy(best_days, days, sizeof days);
+            }
+        }
+    }
+    if (best > TT_MAX_DAYS)
+        best = TT_MAX_DAYS;
+    for (int k = 0; k < best; k++) {
+        const day_cand *d = &c[best_run[k]];
+        out[k].day = best_days[k];
+        out[k].line = d->line;
+        out[k].box = tt_box_of(*as_rows, d->x0, d->y0, d->x1 - d->x0, d->y1 - d->y0);
+    }
+    return best;
+}
+
+bool tt_line_is_time(const tt_page *page, int line, tt_time_range *tr)
+{
+    char text[TT_TEXT];
+    tt_line_text(page, &page->lines[line], text, sizeof text);
+    if (tt_parse_time_range(text, tr))
+        return true;
+    return page->lines[line].count <= 4 && tt_find_time_range(text, tr) >= 0;
+}
+
+static int cmp_slot_t(const void *a, const void *b)
+{
+    const tt_slot *p = a, *q = b;
+    return (p->box.t0 > q->box.t0) - (p->box.t0 < q->box.t0);
+}
+
+static bool ends_with_separator(const char *t)
+{
+    size_t n = strlen(t);
+    while (n > 0 && t[n - 1] == ' ')
+        n--;
+    if (n >= 1 && t[n - 1] == '-')
+        return true;
+    if (n >= 3 && (strncmp(t + n - 3, "\xe2\x80\x93", 3) == 0 || strncmp(t + n - 3, "\xe2\x80\x94", 3) == 0))
+        return true;
+    return n >= 3 && strncmp(t + n - 3, " to", 3) == 0;
+}
+
+/* "9:15am -" over "10:00am" in one header cell: a range wrapped in two. */
+static void join_wrapped_range(const tt_page *page, bool rows, tt_slot *s)
+{
+    char text[TT_TEXT];
+    const tt_line *l = &page->lines[s->line];
+    tt_line_text(page, l, text, sizeof text);
+    if (!ends_with_separator(text))
+        return;
+    int h = l->y1 - l->y0;
+    for (int li = 0; li < page->nlines; li++) {
+        const tt_line *u = &page->lines[li];
+        if (u->y0 < l->y1 - h / 4 || u->y0 > l->y1 + h || u->x0 >= l->x1 || l->x0 >= u->x1)
+            continue;
+        tt_time_range tr;
+        tt_line_text(page, u, text, sizeof text);
+        if (!tt_parse_time_range(text, &tr) || tr.end >= 0)
+            continue;
+        s->end = tr.start;
+        s->ampm_end = tr.start_ampm;
+        s->line2 = li;
+        tt_box b = tt_box_of(rows, u->x0, u->y0, u->x1 - u->x0, u->y1 - u->y0);
+        if (b.t0 < s->box.t0) s->box.t0 = b.t0;
+        if (b.t1 > s->box.t1) s->box.t1 = b.t1;
+        if (b.d0 < s->box.d0) s->box.d0 = b.d0;
+        if (b.d1 > s->box.d1) s->box.d1 = b.d1;
+        return;
+    }
+}
+
+/* Time phrases in the header position relative to the days. */
+static int header_candidates(tt_page *page, const tt_grid *g, tt_slot *cand, int max)
+{
+    int days_t1 = 0, first_d0 = (g->days[0].box.d0 + g->days[0].box.d1) / 2;
+    for (int i = 0; i < g->ndays; i++)
+        if (g->days[i].box.t1 > days_t1)
+            days_t1 = g->days[i].box.t1;
+    int n = 0;
+    for (int li = 0; li < page->nlines && n < max; li++) {
+        const tt_line *l = &page->lines[li];
+        tt_box b = tt_box_of(g->days_as_rows, l->x0, l->y0, l->x1 - l->x0, l->y1 - l->y0);
+        if ((b.d0 + b.d1) / 2 >= first_d0 || b.t0 < days_t1 - page->median_h / 2)
+            continue;
+        tt_time_range tr;
+        if (!tt_line_is_time(page, li, &tr))
+            continue;
+        cand[n] = (tt_slot){tr.start, tr.end, tr.start_ampm, tr.end_ampm, li, -1, b, 0, 0};
+        if (tr.end < 0)
+            join_wrapped_range(page, g->days_as_rows, &cand[n]);
+        n++;
+    }
+    /* A line taken as the second half of a wrapped range is no header of
+     * its own. */
+    int kept = 0;
+    for (int k = 0; k < n; k++) {
+        bool second = false;
+        for (int j = 0; j < n; j++)
+            second |= cand[j].line2 == cand[k].line;
+        if (!second)
+            cand[kept++] = cand[k];
+    }
+    return kept;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* "12:55   13:55" with the dash lost: two starts much closer together than
+ * header cells are apart are one cell's range. */
+static void join_close_starts(tt_grid *g)
+{
+    int gaps[TT_MAX_SLOTS], n = 0;
+    for (int j = 1; j < g->nslots; j++)
+        gaps[n++] = g->slots[j].box.t0 - g->slots[j - 1].box.t1;
+    if (n < 3)
+        return;
+    qsort(gaps, (size_t)n, sizeof *gaps, cmp_int);
+    int median = gaps[n / 2];
+    for (int j = 1; j < g->nslots; j++) {
+        tt_slot *a = &g->slots[j - 1], *b = &g->slots[j];
+        if (a->end >= 0 || b->end >= 0 || b->box.t0 - a->box.t1 >= median / 2)
+            continue;
+        a->end = b->start;
+        a->ampm_end = b->ampm_start;
+        a->line2 = b->line;
+        a->box.t1 = b->box.t1;
+        memmove(b, b + 1, sizeof *b * (size_t)(g->nslots - j - 1));
+        g->nslots--;
+    }
+}
+
+/* The candidates sharing a band of d with seed s, transitively. */
+static int cluster(const tt_slot *cand, int n, int s, bool *member)
+{
+    int queue[TT_MAX_SLOTS * 2], m = 1;
+    memset(member, 0, sizeof *member * (size_t)n);
+    queue[0] = s;
+    member[s] = true;
+    for (int k = 0; k < m; k++) {
+        const tt_box *a = &cand[queue[k]].box;
+        for (int j = 0; j < n; j++)
+            if (!member[j] && cand[j].box.d0 < a->d1 && a->d0 < cand[j].box.d1)
+                queue[m++] = j, member[j] = true;
+    }
+    return m;
+}
+
+int tt_find_time_header(tt_page *page, tt_grid *g)
+{
+    tt_slot cand[TT_MAX_SLOTS * 2];
+    int n = header_candidates(page, g, cand, TT_MAX_SLOTS * 2);
+    int best = 0, best_seed = -1;
+    bool member[TT_MAX_SLOTS * 2], best_member[TT_MAX_SLOTS * 2];
+    for (int s = 0; s < n; s++) {
+        int m = cluster(cand, n, s, member);
+        /* Equal sizes: the header nearest the days. */
+        if (m > best || (m == best && best_seed >= 0 && cand[s].box.d1 > cand[best_seed].box.d1)) {
+            best = m, best_seed = s;
+            memcpy(best_member, member, sizeof member);
+        }
+    }
+    if (best < 2)
+        return -1;
+    g->nslots = 0;
+    for (int j = 0; j < n && g->nslots < TT_MAX_SLOTS; j++)
+        if (best_member[j])
+            g->slots[g->nslots++] = cand[j];
+    qsort(g->slots, (size_t)g->nslots, sizeof *g->slots, cmp_slot_t);
+    join_close_starts(g);
+    int starts[TT_MAX_SLOTS], ends[TT_MAX_SLOTS];
+    bool as[TT_MAX_SLOTS], ae[TT_MAX_SLOTS];
+    for (int j = 0; j < g->nslots; j++) {
+        starts[j] = g->slots[j].start, ends[j] = g->slots[j].end;
+        as[j] = g->slots[j].ampm_start, ae[j] = g->slots[j].ampm_end;
+    }
+    tt_resolve_12h(starts, ends, as, ae, g->nslots);
+    for (int j = 0; j < g->nslots; j++)
+        g->slots[j].start = starts[j], g->slots[j].end = ends[j];
+    return 0;
+}

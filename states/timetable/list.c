@@ -1,0 +1,211 @@
+/*
+ * list.c — list timetables: under each day name, one line per period.
+ *
+ * Blocks may run down the page or stand side by side. A day heading owns
+ * the text below it, from its own left edge (less a little indent) up to the
+ * next heading to its right on about the same level, and down to the next
+ * heading below it. Inside a block, phrases on one baseline are one row
+ * (read left to right). A row that opens with a time or a range starts an
+ * entry, and the rest of the row is its subject; when nothing follows the
+ * time, the next row without a time is the subject. A start without an end
+ * ends where the next period starts. A row without a time right under an
+ * entry continues its subject (a wrapped "Computer / Science"); rows further
+ * down are notes and are left out.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt.h"
+
+typedef struct heading {
+    int day, line;
+    int x0, y0, x1, y1;
+    int xmax, ymax; /* the block's extent */
+} heading;
+
+typedef struct row {
+    int idx[64];
+    int n;
+    int y0, y1, x0;
+} row;
+
+static int find_headings(tt_page *page, heading *hd, int max)
+{
+    int n = 0;
+    for (int li = 0; li < page->nlines && n < max; li++) {
+        const tt_line *l = &page->lines[li];
+        if (l->count != 1)
+            continue;
+        int d = tt_day_of(page->words[page->order[l->first]].text);
+        if (d >= 0)
+            hd[n++] = (heading){d, li, l->x0, l->y0, l->x1, l->y1, page->width, page->height};
+    }
+    int h = page->median_h;
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++) {
+            if (a == b)
+                continue;
+            bool level = abs(hd[b].y0 - hd[a].y0) < 4 * h;
+            if (level && hd[b].x0 > hd[a].x1 && hd[b].x0 - h / 2 < hd[a].xmax)
+                hd[a].xmax = hd[b].x0 - h / 2;
+            bool under = hd[b].y0 > hd[a].y1 && hd[b].x0 < hd[a].xmax && hd[b].x1 > hd[a].x0 - 2 * h;
+            if (under && hd[b].y0 < hd[a].ymax)
+                hd[a].ymax = hd[b].y0;
+        }
+    return n;
+}
+
+static int cmp_row_y(const void *a, const void *b)
+{
+    const row *p = a, *q = b;
+    return (p->y0 > q->y0) - (p->y0 < q->y0);
+}
+
+/* Phrases inside the block, merged into rows by baseline. */
+static int block_rows(tt_page *page, const heading *h, row *rows, int max)
+{
+    int n = 0, th = page->median_h;
+    for (int li = 0; li < page->nlines; li++) {
+        const tt_line *l = &page->lines[li];
+        if (li == h->line || l->y0 < h->y1 - th / 2 || l->y1 > h->ymax + th / 2 ||
+            l->x0 < h->x0 - 2 * th || l->x0 >= h->xmax)
+            continue;
+        if (page->words[page->order[l->first]].used)
+            continue;
+        int r = -1;
+        for (int k = 0; k < n; k++) {
+            int mid = (l->y0 + l->y1) / 2;
+            if (mid >= rows[k].y0 && mid <= rows[k].y1)
+                r = k;
+        }
+        if (r < 0) {
+            if (n == max)
+                continue;
+            r = n++;
+            rows[r] = (row){.n = 0, .y0 = l->y0, .y1 = l->y1, .x0 = l->x0};
+        }
+        for (int k = 0; k < l->count && rows[r].n < 64; k++)
+            rows[r].idx[rows[r].n++] = page->order[l->first + k];
+    }
+    qsort(rows, (size_t)n, sizeof *rows, cmp_row_y);
+    return n;
+}
+
+static const tt_page *xs_page;
+static int cmp_x(const void *a, const void *b)
+{
+    const tt_word *p = &xs_page->words[*(const int *)a], *q = &xs_page->words[*(const int *)b];
+    return (p->x > q->x) - (p->x < q->x);
+}
+
+/* The subject words of row r after the time: words whose text starts after
+ * the time's characters. */
+static int after_time(const tt_page *page, const row *r, int chars, int *out)
+{
+    int n = 0, pos = 0;
+    for (int k = 0; k < r->n; k++) {
+        if (pos >= chars)
+            out[n++] = r->idx[k];
+        pos += (int)strlen(page->words[r->idx[k]].text) + 1;
+    }
+    return n;
+}
+
+/* A row right under an entry's row, with no gap of its own and no digits,
+ * is the entry's subject wrapped ("Computer / Science"); further down,
+ * text is a note. */
+static bool continues(const row *prev, const row *r, const char *text)
+{
+    int h = r->y1 - r->y0;
+    return r->y0 - prev->y1 < h / 2 && strpbrk(text, "0123456789") == NULL;
+}
+
+static void block_entries(tt_page *page, const heading *h, tt_result *res)
+{
+    row rows[64];
+    int nr = block_rows(page, h, rows, 64);
+    int first = res->nentries;
+    bool open = false; /* the last entry still needs its subject */
+    for (int k = 0; k < nr; k++) {
+        xs_page = page;
+        qsort(rows[k].idx, (size_t)rows[k].n, sizeof *rows[k].idx, cmp_x);
+        char text[TT_TEXT];
+        tt_words_text(page, rows[k].idx, rows[k].n, text, sizeof text);
+        tt_time_range tr;
+        int at = tt_find_time_range(text, &tr);
+        if (at >= 0 && at <= 2 && res->nentries < TT_MAX_ENTRIES) {
+            tt_entry *e = &res->entries[res->nentries++];
+            memset(e, 0, sizeof *e);
+            e->day = h->day, e->start = tr.start, e->end = tr.end;
+            int rest[64], n = after_time(page, &rows[k], tr.chars_used, rest);
+            if (n > 0)
+                tt_cell_fill(page, rest, n, e);
+            open = n == 0;
+            res->ev.slots++;
+            for (int j = 0; j < rows[k].n; j++)
+                page->words[rows[k].idx[j]].used = true;
+        } else if (open) {
+            tt_cell_fill(page, rows[k].idx, rows[k].n, &res->entries[res->nentries - 1]);
+            for (int j = 0; j < rows[k].n; j++)
+                page->words[rows[k].idx[j]].used = true;
+            open = false;
+        } else if (k > 0 && res->nentries > first && continues(&rows[k - 1], &rows[k], text)) {
+            tt_entry *e = &res->entries[res->nentries - 1];
+            size_t len = strlen(e->subject), tl = strlen(text);
+            if (len + 1 + tl < sizeof e->subject) {
+                e->subject[len] = ' ';
+                memcpy(e->subject + len + 1, text, tl + 1);
+            }
+            for (int j = 0; j < rows[k].n; j++)
+                page->words[rows[k].idx[j]].used = true;
+        }
+    }
+    int n = res->nentries - first;
+    int starts[TT_MAX_ENTRIES], ends[TT_MAX_ENTRIES];
+    for (int k = 0; k < n; k++)
+        starts[k] = res->entries[first + k].start, ends[k] = res->entries[first + k].end;
+    tt_resolve_12h(starts, ends, NULL, NULL, n);
+    for (int k = 0; k < n; k++) {
+        tt_entry *e = &res->entries[first + k];
+        e->start = starts[k];
+        e->end = ends[k] >= 0 ? ends[k] : (k + 1 < n ? starts[k + 1] : -1);
+        if (e->end < 0)
+            res->ev.slots_unparsed++;
+        if (k > 0 && e->start < starts[k - 1])
+            res->ev.times_increasing = false;
+    }
+}
+
+int tt_build_list(tt_page *page, tt_result *res)
+{
+    heading hd[32];
+    int n = find_headings(page, hd, 32);
+    bool seen[TT_MAX_DAYS] = {false};
+    int distinct = 0, top = page->height;
+    for (int k = 0; k < n; k++) {
+        distinct += !seen[hd[k].day];
+        seen[hd[k].day] = true;
+        if (hd[k].y0 < top)
+            top = hd[k].y0;
+    }
+    if (distinct < 2)
+        return -1;
+    res->nentries = 0;
+    res->ev.times_increasing = true;
+    for (int k = 0; k < n; k++)
+        page->words[page->order[page->lines[hd[k].line].first]].used = true;
+    for (int k = 0; k < n; k++)
+        block_entries(page, &hd[k], res);
+    res->ev.days_found = distinct;
+    res->ev.days_in_order = distinct == n;
+    int lo = 7, hi = -1;
+    for (int d = 0; d < TT_MAX_DAYS; d++)
+        if (seen[d]) {
+            if (d < lo) lo = d;
+            hi = d;
+        }
+    res->ev.days_consecutive = hi - lo + 1 == distinct;
+    res->layout = "list";
+    tt_set_title(page, res, top);
+    return res->nentries > 0 ? 0 : -1;
+}

@@ -1,0 +1,151 @@
+/*
+ * plugin.c — plugin:timetable, from OCR words to a weekly timetable.
+ *
+ * Input:  {"ocr": WORDS FORMAT, "document": {...}} (the words alone are
+ *         accepted too, for tools). Output: a timetable per
+ *         timetable.schema.json: title, layout, confidence, warnings and
+ *         entries (day, start, end, subject, kind, room, class, confidence);
+ *         and "evidence", the checks behind the confidence (confidence.c).
+ * Errors: Document.NotATimetable when no day/time structure is found (prose,
+ *         a photo without text); States.Runtime when memory runs out.
+ *
+ * A grid is tried first (days as rows or as columns, with a time header);
+ * when there is none, a list (a block per day). The builder keeps no state
+ * between tasks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt.h"
+
+static json_t *entry_json(const tt_entry *e)
+{
+    char t0[6], t1[6];
+    tt_format_time(e->start, t0);
+    tt_format_time(e->end, t1);
+    double conf = e->word_conf / 100.0;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f}", "day", tt_day_name(e->day), "start",
+                          t0, "end", t1, "subject", e->subject, "kind", tt_kind_of(e->subject),
+                          "confidence", conf < 0 ? 0.0 : conf > 1 ? 1.0 : conf);
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "room", e->room[0] ? json_string(e->room) : json_null());
+    json_object_set_new(o, "class", e->klass[0] ? json_string(e->klass) : json_null());
+    return o;
+}
+
+/* The evidence behind the confidence, for reviewers and for calibration. */
+static json_t *evidence_json(const tt_evidence *ev)
+{
+    return json_pack("{s:i, s:b, s:b, s:i, s:i, s:i, s:b, s:b, s:f, s:i, s:i, s:i, s:i, s:f, s:f,"
+                     " s:i, s:i, s:i, s:i, s:i}",
+                     "days_found", ev->days_found, "days_in_order", ev->days_in_order,
+                     "days_consecutive", ev->days_consecutive, "days_inferred", ev->days_inferred,
+                     "time_slots", ev->slots, "slots_unparsed", ev->slots_unparsed,
+                     "times_increasing", ev->times_increasing, "ruled", ev->ruled,
+                     "rule_agreement", ev->rule_agreement, "cells_ambiguous", ev->cells_ambiguous,
+                     "cells_crowded", ev->cells_crowded, "empty_days", ev->empty_days,
+                     "low_conf_entries", ev->low_conf_words, "min_word_conf", ev->min_word_conf,
+                     "mean_word_conf", ev->mean_word_conf, "problems", ev->warnings,
+                     "page_words", ev->page_words, "page_words_used", ev->page_words_used,
+                     "stray_words", ev->stray_words, "subjects_with_times", ev->subjects_with_times);
+}
+
+static json_t *result_json(const tt_result *res)
+{
+    json_t *entries = json_array();
+    for (int k = 0; k < res->nentries; k++) {
+        const tt_entry *e = &res->entries[k];
+        if (e->start < 0 || e->end < 0)
+            continue;
+        json_array_append_new(entries, entry_json(e));
+    }
+    double c = res->confidence;
+    return json_pack("{s:o, s:s, s:f, s:O, s:o, s:o}", "title",
+                     res->title[0] ? json_string(res->title) : json_null(), "layout", res->layout,
+                     "confidence", (double)((int)(c * 10000 + 0.5)) / 10000.0, "warnings",
+                     res->warnings, "evidence", evidence_json(&res->ev), "entries", entries);
+}
+
+/* Words left over: inside the box of the words used by the table (headers
+ * and cells, not the title) they are text the builder failed to place. */
+static void count_unused(const tt_page *page, tt_evidence *ev)
+{
+    int x0 = page->width, y0 = page->height, x1 = 0, y1 = 0;
+    for (int i = 0; i < page->nwords; i++) {
+        const tt_word *w = &page->words[i];
+        ev->page_words_used += w->used;
+        if (!w->used || w->title)
+            continue;
+        if (w->x < x0) x0 = w->x;
+        if (w->y < y0) y0 = w->y;
+        if (w->x + w->w > x1) x1 = w->x + w->w;
+        if (w->y + w->h > y1) y1 = w->y + w->h;
+    }
+    for (int i = 0; i < page->nwords; i++) {
+        const tt_word *w = &page->words[i];
+        int cx = w->x + w->w / 2, cy = w->y + w->h / 2;
+        if (!w->used && cx > x0 && cx < x1 && cy > y0 && cy < y1)
+            ev->stray_words++;
+    }
+}
+
+/* Build from words; 0 with res filled, -1 with err. */
+static int build(const json_t *words, tt_result *res, yogi_error *err)
+{
+    tt_page page;
+    if (tt_page_load(&page, words, err) < 0)
+        return -1;
+    if (page.nwords == 0) {
+        tt_page_free(&page);
+        return yogi_fail(err, "Document.NotATimetable", "no text found on the page"), -1;
+    }
+    res->ev.pdf_text = page.pdf_text;
+    res->ev.page_words = page.nwords;
+    int rc = tt_build_grid(&page, res);
+    if (rc < 0 || res->nentries == 0) {
+        tt_evidence keep = {.pdf_text = page.pdf_text, .page_words = page.nwords};
+        res->ev = keep;
+        res->nentries = 0;
+        for (int i = 0; i < page.nwords; i++)
+            page.words[i].used = false;
+        rc = tt_build_list(&page, res);
+    }
+    count_unused(&page, &res->ev);
+    tt_page_free(&page);
+    if (rc < 0 || res->nentries == 0)
+        return yogi_fail(err, "Document.NotATimetable",
+                         "no timetable found: no day names with times in a grid or a list"),
+               -1;
+    tt_check_entries(res);
+    res->confidence = tt_confidence(&res->ev, res->nentries);
+    return 0;
+}
+
+static int timetable_invoke(void *state, const yogi_call *call, json_t *input, json_t **output,
+                            yogi_error *err)
+{
+    (void)state, (void)call;
+    const json_t *words = json_object_get(input, "ocr");
+    if (!words && json_object_get(input, "pages"))
+        words = input;
+    if (!json_is_object(words))
+        return yogi_fail(err, "Document.NotATimetable", "the input has no OCR words (\"ocr\")");
+    tt_result *res = calloc(1, sizeof *res);
+    if (!res)
+        return yogi_fail(err, "States.Runtime", "out of memory");
+    res->warnings = json_array();
+    if (json_array_size(json_object_get(words, "pages")) > 1)
+        json_array_append_new(res->warnings, json_string("only the first page was read"));
+    int rc = build(words, res, err);
+    if (rc == 0) {
+        *output = result_json(res);
+        if (!*output)
+            rc = yogi_fail(err, "States.Runtime", "could not build the output");
+    }
+    json_decref(res->warnings);
+    free(res);
+    return rc == 0 ? YOGI_OK : YOGI_FAILED;
+}
+
+YOGI_PLUGIN(timetable, NULL, timetable_invoke, NULL)

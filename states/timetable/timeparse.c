@@ -1,0 +1,197 @@
+/*
+ * timeparse.c — times as timetables print them.
+ *
+ * A clock is H:MM or H.MM (one or two hour digits, "08:45", "9.00"),
+ * optionally followed by am/pm ("9:00am", "1:10 PM", "2.05p.m."), or an hour
+ * alone with am/pm ("9am"). A range is two clocks joined by "-", an en or em
+ * dash, "~", "to" or "until", or by nothing but spaces when OCR lost the dash.
+ * OCR's usual confusions inside digits (O for 0, l or I for 1) are
+ * forgiven. Minutes are after midnight; am/pm is applied when written.
+ *
+ * Without am/pm, a timetable writes the afternoon in 12-hour form ("12:40 -
+ * 1:30"). tt_resolve_12h fixes a sequence of times read in order: an hour
+ * from 1 to 5 is afternoon (no school lesson starts at 3 in the night), and a
+ * time that would go back more than half an hour behind the one before it is
+ * moved forward by twelve hours.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tt.h"
+
+static int digit_at(const char *s, size_t i)
+{
+    char c = s[i];
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c == 'O' || c == 'o')
+        return 0;
+    if (c == 'l' || c == 'I' || c == '|')
+        return 1;
+    return -1;
+}
+
+/* am/pm at s: returns characters used, sets *pm; 0 when absent. */
+static int parse_meridiem(const char *s, bool *pm)
+{
+    size_t i = 0;
+    while (s[i] == ' ')
+        i++;
+    char c = (char)tolower((unsigned char)s[i]);
+    if (c != 'a' && c != 'p')
+        return 0;
+    size_t j = i + 1;
+    if (s[j] == '.')
+        j++;
+    if (tolower((unsigned char)s[j]) != 'm')
+        return 0;
+    j++;
+    if (s[j] == '.')
+        j++;
+    if (isalpha((unsigned char)s[j]))
+        return 0;
+    *pm = c == 'p';
+    return (int)j;
+}
+
+/* A clock at the start of s: returns characters used, 0 when none. */
+static int parse_clock(const char *s, int *minutes, bool *ampm)
+{
+    if (!isdigit((unsigned char)s[0]))
+        return 0;
+    int h = s[0] - '0';
+    size_t i = 1;
+    if (isdigit((unsigned char)s[1]))
+        h = h * 10 + (s[1] - '0'), i = 2;
+    int m = 0;
+    bool has_minutes = false;
+    if ((s[i] == ':' || s[i] == '.') && digit_at(s, i + 1) >= 0 && digit_at(s, i + 2) >= 0 &&
+        digit_at(s, i + 3) < 0) {
+        m = digit_at(s, i + 1) * 10 + digit_at(s, i + 2);
+        i += 3;
+        has_minutes = true;
+    }
+    bool pm = false;
+    int mer = parse_meridiem(s + i, &pm);
+    if (!has_minutes && mer == 0)
+        return 0;
+    if (h > 23 || m > 59 || (mer && (h == 0 || h > 12)))
+        return 0;
+    if (mer) {
+        if (h == 12)
+            h = 0;
+        if (pm)
+            h += 12;
+    }
+    *minutes = h * 60 + m;
+    *ampm = mer > 0;
+    return (int)i + mer;
+}
+
+/* A separator between the clocks of a range: returns characters used (may be
+ * only spaces), -1 when the text between is something else. */
+static int parse_separator(const char *s)
+{
+    size_t i = 0;
+    while (s[i] == ' ')
+        i++;
+    static const char *const seps[] = {"\xe2\x80\x93", "\xe2\x80\x94", "\xe2\x80\x92", "-", "~",
+                                       "to", "until", "till"};
+    /* Dashes may come doubled from OCR ("-—"); words come once. */
+    for (size_t k = 0; k < sizeof seps / sizeof *seps; k++) {
+        size_t n = strlen(seps[k]);
+        if (strncmp(s + i, seps[k], n) == 0) {
+            i += n;
+            if (k < 5)
+                k = (size_t)-1;
+            else
+                break;
+        }
+    }
+    while (s[i] == ' ')
+        i++;
+    return (int)i;
+}
+
+static bool starts_clock_here(const char *s, size_t i)
+{
+    if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == ':' || s[i - 1] == '.'))
+        return false;
+    return isdigit((unsigned char)s[i]);
+}
+
+int tt_find_time_range(const char *s, tt_time_range *out)
+{
+    for (size_t i = 0; s[i]; i++) {
+        if (!starts_clock_here(s, i))
+            continue;
+        int t1;
+        bool a1;
+        int n1 = parse_clock(s + i, &t1, &a1);
+        if (n1 == 0)
+            continue;
+        *out = (tt_time_range){t1, -1, a1, false, (int)i + n1};
+        int ns = parse_separator(s + i + n1);
+        size_t j = i + (size_t)n1 + (size_t)ns;
+        int t2;
+        bool a2;
+        int n2 = ns > 0 && isdigit((unsigned char)s[j]) ? parse_clock(s + j, &t2, &a2) : 0;
+        if (n2 > 0) {
+            out->end = t2;
+            out->end_ampm = a2;
+            out->chars_used = (int)j + n2;
+            /* "1:10 - 2:05pm": the am/pm written once covers both. */
+            if (a2 && !a1 && t2 >= 12 * 60 && t1 < 12 * 60 && t1 + 12 * 60 <= t2)
+                out->start += 12 * 60, out->start_ampm = true;
+        }
+        return (int)i;
+    }
+    return -1;
+}
+
+bool tt_parse_time_range(const char *s, tt_time_range *out)
+{
+    while (*s == ' ')
+        s++;
+    if (tt_find_time_range(s, out) != 0)
+        return false;
+    const char *rest = s + out->chars_used;
+    while (*rest == ' ' || *rest == ',' || *rest == ';' || *rest == ')' || *rest == '|')
+        rest++;
+    return *rest == '\0';
+}
+
+static int fix_12h(int t, bool ampm, int prev)
+{
+    if (t < 0 || ampm)
+        return t;
+    int h = t / 60;
+    if (h >= 1 && h <= 5)
+        return t + 12 * 60;
+    if (h < 12 && t + 30 < prev)
+        return t + 12 * 60;
+    return t;
+}
+
+void tt_resolve_12h(int *starts, int *ends, const bool *ampm_start, const bool *ampm_end, int n)
+{
+    int prev = 0;
+    for (int i = 0; i < n; i++) {
+        starts[i] = fix_12h(starts[i], ampm_start && ampm_start[i], prev);
+        if (starts[i] >= 0)
+            prev = starts[i];
+        if (ends) {
+            ends[i] = fix_12h(ends[i], ampm_end && ampm_end[i], prev);
+            if (ends[i] >= 0)
+                prev = ends[i];
+        }
+    }
+}
+
+void tt_format_time(int minutes, char out[6])
+{
+    if (minutes < 0 || minutes >= 24 * 60)
+        minutes = 0;
+    snprintf(out, 6, "%02d:%02d", (minutes / 60) % 100, minutes % 60);
+}

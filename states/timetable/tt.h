@@ -1,0 +1,197 @@
+/*
+ * tt.h — internals of the timetable builder (plugin:timetable).
+ *
+ * The builder turns OCR words (WORDS FORMAT, see docs/timetable.md) into a
+ * weekly timetable. It works in passes, one file each:
+ *
+ *   words.c      parse the input, group words into lines and phrases
+ *   timeparse.c  times ("9.00", "1:15pm", "08:45 – 09:30", "9 to 10") and
+ *                the 12-hour rule (1:15 after 12:30 is 13:15)
+ *   days.c       day names (Monday, MON, Tue., Th, M Tu W Th F)
+ *   rules.c      ruling lines from the page image (leptonica)
+ *   grid.c       day and time headers, bands, cells, merged cells
+ *   list.c       list layouts: a block of "time – subject" lines per day
+ *   cells.c      a cell's words into subject, class code and room
+ *   confidence.c the document confidence from evidence
+ *   plugin.c     the plugin entry, output JSON
+ *
+ * Coordinates are page pixels of the input image, y growing downwards.
+ * Times are minutes after midnight; -1 means "unknown".
+ */
+#ifndef YOGI_TT_H
+#define YOGI_TT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "yogi/plugin.h"
+
+#define TT_MAX_WORDS 20000
+#define TT_MAX_DAYS 7
+#define TT_MAX_SLOTS 64
+#define TT_MAX_ENTRIES 512
+#define TT_TEXT 256
+
+typedef struct tt_rules tt_rules;
+
+/* One OCR word. */
+typedef struct tt_word {
+    char text[96];
+    int x, y, w, h;
+    double conf;     /* 0..100 */
+    int line;        /* index into tt_page.lines, -1 before grouping */
+    bool used;       /* consumed by a header, a cell, the title */
+    bool title;      /* part of the title */
+} tt_word;
+
+/* Words on one text line, left to right (a phrase: no wide gap inside). */
+typedef struct tt_line {
+    int first, count; /* into tt_page.order */
+    int x0, y0, x1, y1;
+} tt_line;
+
+typedef struct tt_page {
+    tt_word *words;
+    int nwords;
+    int *order;       /* word indices grouped by line, left to right */
+    tt_line *lines;
+    int nlines;
+    int width, height;
+    int median_h;     /* median word height: the page's text size */
+    char image[1024]; /* path of the page image, may be empty */
+    struct tt_rules *rules; /* ruling lines of the image, or NULL */
+    bool pdf_text;    /* words from a PDF text layer (exact) */
+} tt_page;
+
+/* A time or a range found in text. */
+typedef struct tt_time_range {
+    int start, end;       /* minutes; end -1 when only a start was written */
+    bool start_ampm, end_ampm; /* am/pm was written */
+    int chars_used;       /* characters of the input consumed */
+} tt_time_range;
+
+/* One entry of the output. */
+typedef struct tt_entry {
+    int day;              /* 0 = Monday */
+    int start, end;       /* minutes */
+    char subject[TT_TEXT];
+    char room[64];
+    char klass[64];
+    double word_conf;     /* lowest OCR confidence of its words, 0..100 */
+} tt_entry;
+
+/* Evidence collected while building, read by the confidence model. */
+typedef struct tt_evidence {
+    int days_found;        /* distinct day headers */
+    bool days_in_order;
+    bool days_consecutive; /* no day missing between the first and last */
+    int days_inferred;     /* days placed where OCR lost their name */
+    int slots;             /* time slots (grid) or time lines (list) */
+    int slots_unparsed;    /* slots whose end had to be guessed */
+    bool times_increasing;
+    bool ruled;            /* ruling lines agreed with the headers */
+    double rule_agreement; /* share of header boundaries backed by a line */
+    int body_words, body_words_assigned;
+    int page_words, page_words_used;
+    int stray_words;       /* unused words inside the table's box */
+    int subjects_with_times; /* subjects holding a time: a header misread */
+    int cells_ambiguous;   /* merged-cell spans inferred without lines */
+    int cells_crowded;     /* cells holding two phrases side by side */
+    int empty_days;        /* days without any entry */
+    int low_conf_words;    /* cell words with conf < 60 */
+    double min_word_conf;
+    double mean_word_conf;
+    int warnings;          /* validation-type problems found */
+    bool pdf_text;
+} tt_evidence;
+
+typedef struct tt_result {
+    const char *layout;   /* "days_rows", "days_cols", "days_rows_starts", "list" */
+    char title[TT_TEXT];
+    tt_entry entries[TT_MAX_ENTRIES];
+    int nentries;
+    json_t *warnings;     /* array of strings, owned */
+    tt_evidence ev;
+    double confidence;
+} tt_result;
+
+/* words.c */
+int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err);
+void tt_page_free(tt_page *page);
+void tt_line_text(const tt_page *page, const tt_line *line, char *buf, size_t size);
+void tt_words_text(const tt_page *page, const int *idx, int n, char *buf, size_t size);
+
+/* timeparse.c */
+bool tt_parse_time_range(const char *s, tt_time_range *out);
+int tt_find_time_range(const char *s, tt_time_range *out);
+void tt_resolve_12h(int *starts, int *ends, const bool *ampm_start, const bool *ampm_end, int n);
+void tt_format_time(int minutes, char out[6]);
+
+/* days.c */
+int tt_day_of(const char *text);
+int tt_day_letter(const char *text);
+const char *tt_day_name(int day);
+
+/* rules.c */
+tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h);
+/* Share of the vertical segment (x, y0..y1) backed by a vertical rule, best
+ * over x in [xa, xb]; *at (may be NULL) gets that x. 0 without rules. */
+double tt_rules_vsep(const tt_rules *r, int xa, int xb, int y0, int y1, int *at);
+/* The same for a horizontal segment (x0..x1, y), best over y in [ya, yb]. */
+double tt_rules_hsep(const tt_rules *r, int ya, int yb, int x0, int x1, int *at);
+void tt_rules_free(tt_rules *r);
+
+/* A box seen along the time axis (t) and the day axis (d): for days as
+ * rows, t is x and d is y; for days as columns, the other way round. */
+typedef struct tt_box {
+    int t0, t1, d0, d1;
+} tt_box;
+
+/* A day header: the day and where it is printed. */
+typedef struct tt_day_hdr {
+    int day;
+    int line;         /* its phrase */
+    tt_box box;
+    int lo, hi;       /* its band along the day axis */
+} tt_day_hdr;
+
+/* A time header: one column (or row) of the grid. */
+typedef struct tt_slot {
+    int start, end;   /* minutes; end -1 when only a start is printed */
+    bool ampm_start, ampm_end;
+    int line;
+    int line2;        /* the second line of a wrapped range, or -1 */
+    tt_box box;
+    int lo, hi;       /* its band along the time axis */
+} tt_slot;
+
+typedef struct tt_grid {
+    bool days_as_rows;
+    tt_day_hdr days[TT_MAX_DAYS];
+    int ndays;
+    tt_slot slots[TT_MAX_SLOTS];
+    int nslots;
+    const tt_rules *rules; /* the page's, may be NULL */
+} tt_grid;
+
+tt_box tt_box_of(bool days_as_rows, int x, int y, int w, int h);
+int tt_find_days(tt_page *page, tt_day_hdr *days, bool *as_rows);
+int tt_find_time_header(tt_page *page, tt_grid *g);
+bool tt_line_is_time(const tt_page *page, int line, tt_time_range *tr);
+
+/* grid.c / list.c: 0 when a timetable was found, -1 otherwise */
+int tt_build_grid(tt_page *page, tt_result *res);
+int tt_build_list(tt_page *page, tt_result *res);
+
+/* cells.c */
+void tt_cell_fill(const tt_page *page, const int *idx, int n, tt_entry *e);
+const char *tt_kind_of(const char *subject);
+void tt_set_title(tt_page *page, tt_result *res, int table_top);
+
+/* confidence.c */
+void tt_check_entries(tt_result *res);
+double tt_confidence(const tt_evidence *ev, int nentries);
+
+#endif

@@ -1,0 +1,253 @@
+/*
+ * words.c — the input words and their grouping into phrases.
+ *
+ * The input is WORDS FORMAT (docs/timetable.md): pages of words with boxes
+ * and confidences. Only the first page is read: a weekly timetable is one
+ * page; more pages are reported as a warning by the caller.
+ *
+ * A "line" here is a phrase: words on the same baseline with no gap wider
+ * than about one text height between neighbours. Table cells are separated
+ * by wider gaps than words are, so a phrase never straddles two cells of a
+ * borderless grid, while "8:50 to 9:50" or "Design Technology" stays whole.
+ * Words are visited left to right and each joins the phrase whose last word
+ * ends just before it on an overlapping band of y; this keeps the grouping
+ * O(words x phrases) and independent of the OCR engine's own line numbers,
+ * which differ between page segmentation modes. A vertical ruling line
+ * between two words always separates them, however narrow the gap.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt.h"
+
+static int json_int(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    if (json_is_integer(v))
+        return (int)json_integer_value(v);
+    if (json_is_real(v))
+        return (int)json_real_value(v);
+    return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+static int load_word(tt_page *page, const json_t *jw)
+{
+    const char *text = json_string_value(json_object_get(jw, "text"));
+    if (!text)
+        return 0;
+    while (*text == ' ')
+        text++;
+    size_t len = strlen(text);
+    while (len > 0 && text[len - 1] == ' ')
+        len--;
+    if (len == 0 || strspn(text, "|") == len)
+        return 0; /* a vertical rule read as text */
+    tt_word *w = &page->words[page->nwords];
+    memset(w, 0, sizeof *w);
+    if (len >= sizeof w->text)
+        len = sizeof w->text - 1;
+    memcpy(w->text, text, len);
+    w->x = json_int(jw, "x");
+    w->y = json_int(jw, "y");
+    w->w = json_int(jw, "w");
+    w->h = json_int(jw, "h");
+    const json_t *c = json_object_get(jw, "conf");
+    w->conf = json_is_number(c) ? json_number_value(c) : 0.0;
+    w->line = -1;
+    if (w->w <= 0 || w->h <= 0 || w->x < -100000 || w->y < -100000 || w->x > 1000000 ||
+        w->y > 1000000 || w->w > 1000000 || w->h > 1000000)
+        return 0;
+    page->nwords++;
+    return 0;
+}
+
+static int median_height(const tt_page *page)
+{
+    if (page->nwords == 0)
+        return 0;
+    int *h = malloc(sizeof *h * (size_t)page->nwords);
+    if (!h)
+        return 0;
+    for (int i = 0; i < page->nwords; i++)
+        h[i] = page->words[i].h;
+    qsort(h, (size_t)page->nwords, sizeof *h, cmp_int);
+    int m = h[page->nwords / 2];
+    free(h);
+    return m;
+}
+
+static const tt_page *sort_page;
+static int cmp_word_x(const void *a, const void *b)
+{
+    const tt_word *p = &sort_page->words[*(const int *)a], *q = &sort_page->words[*(const int *)b];
+    return (p->x > q->x) - (p->x < q->x);
+}
+
+/* Vertical overlap of a word with a phrase's band, as a share of the
+ * smaller height. */
+static double v_overlap(const tt_word *w, const tt_line *l)
+{
+    int top = w->y > l->y0 ? w->y : l->y0;
+    int bot = w->y + w->h < l->y1 ? w->y + w->h : l->y1;
+    int hmin = w->h < l->y1 - l->y0 ? w->h : l->y1 - l->y0;
+    return hmin > 0 ? (double)(bot - top) / hmin : 0.0;
+}
+
+/* A vertical rule between two words: they are in different cells. */
+static bool across_rule(const tt_page *page, const tt_word *a, const tt_word *b)
+{
+    if (!page->rules)
+        return false;
+    int x0 = a->x + a->w < b->x ? a->x + a->w : b->x - 1;
+    int y0 = a->y > b->y ? a->y : b->y;
+    int y1 = a->y + a->h < b->y + b->h ? a->y + a->h : b->y + b->h;
+    return y1 > y0 && tt_rules_vsep(page->rules, x0, b->x, y0, y1, NULL) >= 0.8;
+}
+
+static int join_line(tt_page *page, int wi, int *last_of, int *ntemp)
+{
+    tt_word *w = &page->words[wi];
+    int h = w->h > page->median_h ? w->h : page->median_h;
+    int best = -1, best_gap = 0;
+    for (int li = 0; li < *ntemp; li++) {
+        tt_line *l = &page->lines[li];
+        const tt_word *last = &page->words[last_of[li]];
+        int gap = w->x - (last->x + last->w);
+        if (gap > h * 11 / 10 || v_overlap(w, l) < 0.5 || w->x <= last->x)
+            continue;
+        if (across_rule(page, last, w))
+            continue;
+        if (best < 0 || gap < best_gap)
+            best = li, best_gap = gap;
+    }
+    if (best < 0) {
+        best = (*ntemp)++;
+        page->lines[best] = (tt_line){0, 0, w->x, w->y, w->x + w->w, w->y + w->h};
+    }
+    tt_line *l = &page->lines[best];
+    l->count++;
+    if (w->y < l->y0) l->y0 = w->y;
+    if (w->y + w->h > l->y1) l->y1 = w->y + w->h;
+    if (w->x + w->w > l->x1) l->x1 = w->x + w->w;
+    last_of[best] = wi;
+    w->line = best;
+    return 0;
+}
+
+static int group_lines(tt_page *page)
+{
+    int n = page->nwords;
+    int *byx = malloc(sizeof *byx * (size_t)(n ? n : 1));
+    int *last_of = malloc(sizeof *last_of * (size_t)(n ? n : 1));
+    page->lines = calloc((size_t)(n ? n : 1), sizeof *page->lines);
+    page->order = malloc(sizeof *page->order * (size_t)(n ? n : 1));
+    if (!byx || !last_of || !page->lines || !page->order) {
+        free(byx);
+        free(last_of);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        byx[i] = i;
+    sort_page = page;
+    qsort(byx, (size_t)n, sizeof *byx, cmp_word_x);
+    int nlines = 0;
+    for (int i = 0; i < n; i++)
+        join_line(page, byx[i], last_of, &nlines);
+    /* Lay the word indices out line by line, each line left to right. */
+    int pos = 0;
+    for (int li = 0; li < nlines; li++) {
+        page->lines[li].first = pos;
+        page->lines[li].count = 0;
+        for (int i = 0; i < n; i++)
+            if (page->words[byx[i]].line == li)
+                page->order[pos++] = byx[i], page->lines[li].count++;
+    }
+    page->nlines = nlines;
+    free(byx);
+    free(last_of);
+    return 0;
+}
+
+int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
+{
+    memset(page, 0, sizeof *page);
+    const json_t *pages = json_object_get(words_json, "pages");
+    const json_t *p = json_array_get(pages, 0);
+    if (!json_is_object(p)) {
+        yogi_fail(err, "Document.NotATimetable", "the OCR output has no page");
+        return -1;
+    }
+    const json_t *words = json_object_get(p, "words");
+    size_t n = json_array_size(words);
+    if (n > TT_MAX_WORDS) {
+        yogi_fail(err, "Document.NotATimetable", "%zu words on the page: not a timetable", n);
+        return -1;
+    }
+    page->words = calloc(n ? n : 1, sizeof *page->words);
+    if (!page->words) {
+        yogi_fail(err, "States.Runtime", "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        load_word(page, json_array_get(words, i));
+    page->width = json_int(p, "width");
+    page->height = json_int(p, "height");
+    const char *image = json_string_value(json_object_get(p, "image"));
+    if (image)
+        snprintf(page->image, sizeof page->image, "%s", image);
+    const char *source = json_string_value(json_object_get(words_json, "source"));
+    page->pdf_text = source && strcmp(source, "pdf-text") == 0;
+    page->median_h = median_height(page);
+    if (page->nwords > 0)
+        page->rules = tt_rules_detect(page->image, page->width, page->height, page->median_h);
+    if (group_lines(page) < 0) {
+        tt_page_free(page);
+        yogi_fail(err, "States.Runtime", "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+void tt_page_free(tt_page *page)
+{
+    tt_rules_free(page->rules);
+    free(page->words);
+    free(page->order);
+    free(page->lines);
+    memset(page, 0, sizeof *page);
+}
+
+/* Join words with single spaces; a run of one-letter words ("B R E A K",
+ * letter-spaced or vertical text) is joined without them. */
+void tt_words_text(const tt_page *page, const int *idx, int n, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    int singles = 0;
+    for (int i = 0; i < n; i++)
+        singles += strlen(page->words[idx[i]].text) == 1;
+    bool spaced_letters = n >= 3 && singles == n;
+    for (int i = 0; i < n; i++) {
+        const char *t = page->words[idx[i]].text;
+        size_t tl = strlen(t);
+        size_t sep = (len > 0 && !spaced_letters) ? 1 : 0;
+        if (len + sep + tl + 1 > size)
+            break;
+        if (sep)
+            buf[len++] = ' ';
+        memcpy(buf + len, t, tl);
+        len += tl;
+        buf[len] = '\0';
+    }
+}
+
+void tt_line_text(const tt_page *page, const tt_line *line, char *buf, size_t size)
+{
+    tt_words_text(page, page->order + line->first, line->count, buf, size);
+}
