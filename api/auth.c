@@ -9,6 +9,7 @@
  * a guess was right. Revocation takes effect on the next request: nothing is
  * cached.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -36,6 +37,7 @@ static int random_bytes(unsigned char *buf, size_t n, yogi_error *err)
     size_t got = 0;
     while (got < n) {
         ssize_t r = getrandom(buf + got, n - got, 0);
+        if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
             yogi_fail(err, "Auth.Random", "getrandom failed");
             return -1;

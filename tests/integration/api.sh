@@ -347,6 +347,15 @@ head -c $((2 * 1024 * 1024)) /dev/zero >"$TMP/2mb.png"
 call "$UPLOADER" POST /v1/documents -H 'Content-Type: image/png' --data-binary @"$TMP/2mb.png"
 expect "body over a configured 1 MB limit: 413" 413
 stop_server
+start_server --max-connections 2 || not_ok "server restarts with a connection limit"
+curl -s -N --max-time 10 -H "Authorization: Bearer $ADMIN" "$BASE/v1/events" >/dev/null & S1=$!
+curl -s -N --max-time 10 -H "Authorization: Bearer $ADMIN" "$BASE/v1/events" >/dev/null & S2=$!
+sleep 0.5
+call "" GET /healthz; expect "a connection over --max-connections: 503" 503 .error.code ServiceUnavailable
+kill "$S1" "$S2" 2>/dev/null; wait "$S1" "$S2" 2>/dev/null
+sleep 0.3
+call "" GET /healthz; expect "closed connections free their slots" 200
+stop_server
 "$YOGI" serve --data "$DATA" --no-auth --listen 0.0.0.0:0 >"$TMP/refuse.log" 2>&1
 rc=$?
 [ $rc -eq 2 ] && grep -q refusing "$TMP/refuse.log" && ok "no auth on a non-loopback address is refused" ||
