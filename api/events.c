@@ -182,7 +182,10 @@ events_hub *events_hub_new(api *a)
 
 void events_hub_free(events_hub *h)
 {
-    while (h->streams) stream_free(h, h->streams, true);
+    /* No reply_end here: evhttp_free() right after closes the connections
+     * and frees their requests, and a request whose end is still being
+     * written when its connection goes would be leaked. */
+    while (h->streams) stream_free(h, h->streams, false);
     if (h->keepalive) event_free(h->keepalive);
     if (h->poll) event_free(h->poll);
     free(h->watch);
@@ -199,7 +202,12 @@ void events_connection_closed(events_hub *h, struct evhttp_connection *conn)
     stream *next;
     for (stream *s = h->streams; s; s = next) {
         next = s->next;
-        if (s->conn == conn) stream_free(h, s, false);
+        if (s->conn != conn) continue;
+        /* When the client left mid-stream libevent detaches the request
+         * from its connection and leaves it to us: ending it frees it. A
+         * request still attached is freed with the connection. */
+        bool orphaned = evhttp_request_get_connection(s->req) == NULL;
+        stream_free(h, s, orphaned);
     }
 }
 

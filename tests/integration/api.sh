@@ -16,7 +16,15 @@ DATA=$TMP/data
 WF=$TMP/workflows
 mkdir -p "$WF"
 PID=""
-stop_server() { [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; PID=""; }
+# Stop the server; its log must hold no sanitizer report (as Redis's tests do).
+stop_server() {
+    [ -n "$PID" ] || return 0
+    kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=""
+    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP/server.log"; then
+        not_ok "no sanitizer report from the server" "$(grep -m3 -E 'Sanitizer|runtime error' "$TMP/server.log")"
+        [ -n "${KEEP_LOGS:-}" ] && cp "$TMP/server.log" "$KEEP_LOGS/server-$(date +%s%N).log"
+    fi
+}
 trap 'stop_server; rm -rf "$TMP"' EXIT
 
 # ---- workflows --------------------------------------------------------------
