@@ -139,8 +139,11 @@ static bool upload_from_request(api_request *r, document_new *doc, multipart_par
 static int start_processing(api *a, const char *id, const char *path, const document_new *d,
                             char *exec_id, yogi_error *err)
 {
-    json_t *input = json_pack("{s:s,s:s,s:s,s:s?}", "document_id", id, "path", path, "filename",
-                              d->filename, "content_type", d->content_type);
+    /* {"document": {...}} is what workflows/document_processing.yaml reads;
+     * "document_id" at the top saves small workflows a Parameters block. */
+    json_t *input = json_pack("{s:{s:s,s:s,s:s,s:s?},s:s}", "document", "id", id, "path", path,
+                              "filename", d->filename, "content_type", d->content_type,
+                              "document_id", id);
     engine_start_request req = {.workflow = a->opts.upload_workflow, .input = input, .name = id};
     int rc = engine_start(a->e, &req, exec_id, err);
     json_decref(input);

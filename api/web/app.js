@@ -436,7 +436,7 @@ async function pageReviewTask(token) {
   const approve = () => {
     let entries;
     try { entries = collectEntries(tbody); } catch (e) { toast(e.message); return; }
-    const output = Object.assign({}, draft, {entries, confidence: 1, reviewed: true});
+    const output = Object.assign({}, draft, {entries, confidence: 1});
     post('success', {output});
   };
   const reason = el('input', {id: 'reason', placeholder: 'why (optional)'});
