@@ -1,11 +1,14 @@
 #!/bin/sh
-# browser.sh — the web app in headless Chromium (tests/browser/webapp.mjs).
+# browser.sh — the web app in headless Chromium (tests/browser/*.mjs).
 #
 # Uploads a timetable from the shared dataset through the page, watches its
 # status change live, reviews it (corrects a cell, adds an entry, approves)
-# and checks the saved timetable. The server runs the stand-in document
-# workflow of api.sh (review, then save what the reviewer sent) so that the
-# review step always happens, whatever the extraction's confidence.
+# and checks the saved timetable — with the stand-in document workflow of
+# api.sh (review, then save what the reviewer sent), so that the review step
+# always happens whatever the extraction's confidence. Then, when the real
+# document workflow's plugins are built, tests/browser/pipeline.mjs uploads
+# the same image through the real workflow (OCR and all) and opens the
+# timetable it produced.
 # Skips without the dataset, Chromium or Node; installs playwright-core into
 # tests/browser/node_modules from the lock file when it is missing.
 . tests/lib.sh
@@ -63,26 +66,54 @@ States:
         status: completed
     End: true
 Y
-"$YOGI" serve --data "$DATA" --listen 127.0.0.1:0 --workflows "$WF" --plugins "$PLUGIN_DIR" \
-    >"$TMP/server.log" 2>&1 &
-PID=$!
-trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$TMP"' EXIT
-i=0
-while [ $i -lt 100 ] && ! grep -q 'listening on' "$TMP/server.log"; do sleep 0.1; i=$((i + 1)); done
-PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/server.log")
-[ -n "$PORT" ] || { not_ok "server starts" "$(tail -3 "$TMP/server.log")"; done_testing; exit 1; }
-UPLOADER=$("$YOGI" token create --role uploader --data "$DATA" 2>/dev/null)
-REVIEWER=$("$YOGI" token create --role reviewer --data "$DATA" 2>/dev/null)
-SHOTS=${SHOTS:-} CHROMIUM="$CHROMIUM" timeout 300 node tests/browser/webapp.mjs "http://127.0.0.1:$PORT" \
-    "$UPLOADER" "$REVIEWER" "$IMAGE" >"$TMP/tap" 2>&1
-rc=$?
-# Re-number the script's lines into this suite's count.
-while IFS= read -r line; do
-    case "$line" in
-        "ok "*) ok "${line#ok [0-9]* }" ;;
-        "not ok "*) not_ok "${line#not ok [0-9]* }" ;;
-        "# "*) echo "$line" ;;
-    esac
-done <"$TMP/tap"
-[ $rc -eq 0 ] || [ "$_failed" -gt 0 ] || not_ok "webapp.mjs" "exit $rc: $(tail -3 "$TMP/tap")"
+PID=""
+trap '[ -n "$PID" ] && kill -TERM $PID 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+# start_server WORKFLOW-DIR: a fresh data directory, an uploader and a reviewer.
+start_server() {
+    DATA=$(mktemp -d "$TMP/data-XXXXXX")
+    "$YOGI" serve --data "$DATA" --listen 127.0.0.1:0 --workflows "$1" --plugins "$PLUGIN_DIR" \
+        >"$TMP/server.log" 2>&1 &
+    PID=$!
+    i=0
+    while [ $i -lt 100 ] && ! grep -q 'listening on' "$TMP/server.log"; do sleep 0.1; i=$((i + 1)); done
+    PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/server.log")
+    [ -n "$PORT" ] || { not_ok "server starts" "$(tail -3 "$TMP/server.log")"; return 1; }
+    UPLOADER=$("$YOGI" token create --role uploader --data "$DATA" 2>/dev/null)
+    REVIEWER=$("$YOGI" token create --role reviewer --data "$DATA" 2>/dev/null)
+}
+stop_server() { kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=""; }
+# run_script FILE ARGS...: run a browser script and re-number its lines into this suite.
+run_script() {
+    script=$1; shift
+    SHOTS=${SHOTS:-} CHROMIUM="$CHROMIUM" timeout 400 node "tests/browser/$script" \
+        "http://127.0.0.1:$PORT" "$UPLOADER" "$REVIEWER" "$@" >"$TMP/tap" 2>&1
+    rc=$?
+    before=$_failed
+    while IFS= read -r line; do
+        case "$line" in
+            "ok "*) ok "${line#ok [0-9]* }" ;;
+            "not ok "*) not_ok "${line#not ok [0-9]* }" ;;
+            "# "*) echo "$line" ;;
+        esac
+    done <"$TMP/tap"
+    [ $rc -eq 0 ] || [ "$_failed" -gt "$before" ] || not_ok "$script" "exit $rc: $(tail -3 "$TMP/tap")"
+}
+
+# 1. The review round trip, with the stand-in workflow.
+if start_server "$WF"; then
+    run_script webapp.mjs "$IMAGE"
+    stop_server
+fi
+
+# 2. The real document workflow (OCR and all), when its plugins are built.
+if [ -f workflows/document_processing.yaml ] && [ -f "$PLUGIN_DIR/ocr.so" ] &&
+   [ -f "$PLUGIN_DIR/classify.so" ] && [ -f "$PLUGIN_DIR/save.so" ]; then
+    # A subject printed in tt001.png (see its .truth.json).
+    if start_server "$PWD/workflows"; then
+        run_script pipeline.mjs "$IMAGE" Spelling
+        stop_server
+    fi
+else
+    skip "the web app with the real document workflow" "its plugins are not built"
+fi
 done_testing
