@@ -58,7 +58,8 @@ typedef struct api {
     struct event *engine_timer;  /* engine_timeout_ms() expired */
     events_hub *events;
     api_stats stats;
-    int connections;             /* open client connections */
+    struct evhttp_connection **conns; /* open client connections, from first request */
+    int connections, conns_capacity;
     double bucket;               /* rate limiter: tokens available */
     struct timeval bucket_time;  /* when the bucket was last filled */
 } api;

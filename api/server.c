@@ -135,42 +135,34 @@ static bool rate_admit(api *a)
     return true;
 }
 
-/* Open connections, by their evhttp_connection, from first request to close. */
-typedef struct conn_table {
-    struct evhttp_connection **items;
-    int count, capacity;
-} conn_table;
-static conn_table conns;
-
 static void on_connection_closed(struct evhttp_connection *c, void *arg)
 {
     api *a = arg;
     if (a->events) events_connection_closed(a->events, c);
-    for (int i = 0; i < conns.count; i++) {
-        if (conns.items[i] != c) continue;
-        conns.items[i] = conns.items[--conns.count];
+    for (int i = 0; i < a->connections; i++) {
+        if (a->conns[i] != c) continue;
+        a->conns[i] = a->conns[--a->connections];
         break;
     }
-    a->connections = conns.count;
 }
 
-/* Track the request's connection; false when it is one too many. */
+/* Track the request's connection; false when it is one too many. A linear
+ * scan: max_connections is hundreds and a request costs far more. */
 static bool connection_admit(api *a, struct evhttp_request *req)
 {
     struct evhttp_connection *c = evhttp_request_get_connection(req);
     if (!c) return true;
-    for (int i = 0; i < conns.count; i++)
-        if (conns.items[i] == c) return true;
-    if (conns.count >= a->opts.max_connections) return false;
-    if (conns.count == conns.capacity) {
-        int cap = conns.capacity ? 2 * conns.capacity : 64;
-        void *p = realloc(conns.items, (size_t)cap * sizeof *conns.items);
+    for (int i = 0; i < a->connections; i++)
+        if (a->conns[i] == c) return true;
+    if (a->connections >= a->opts.max_connections) return false;
+    if (a->connections == a->conns_capacity) {
+        int cap = a->conns_capacity ? 2 * a->conns_capacity : 64;
+        void *p = realloc(a->conns, (size_t)cap * sizeof *a->conns);
         if (!p) return false;
-        conns.items = p;
-        conns.capacity = cap;
+        a->conns = p;
+        a->conns_capacity = cap;
     }
-    conns.items[conns.count++] = c;
-    a->connections = conns.count;
+    a->conns[a->connections++] = c;
     evhttp_connection_set_closecb(c, on_connection_closed, a);
     return true;
 }
@@ -284,8 +276,7 @@ static void teardown(api *a)
     if (a->http) evhttp_free(a->http);
     if (a->engine_ev) event_free(a->engine_ev);
     if (a->engine_timer) event_free(a->engine_timer);
-    free(conns.items);
-    memset(&conns, 0, sizeof conns);
+    free(a->conns);
     if (a->base) event_base_free(a->base);
 }
 
