@@ -235,7 +235,7 @@ function pageUpload() {
   const rows = new Map();
   const drop = el('div', {class: 'drop'},
     el('p', {}, 'Drop timetable photos, scans or PDFs here, or'),
-    el('label', {for: 'files', class: 'button'}, 'Choose files'), input);
+    input, el('label', {for: 'files', class: 'button'}, 'Choose files'));
   const start = (files) => { for (const f of files) uploadOne(f, list, rows); };
   input.addEventListener('change', () => { start(input.files); input.value = ''; });
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
