@@ -11,7 +11,8 @@
 # Each part of the tree contributes through a fragment so that adding a file
 # never means editing this one: engine/*.c, cli/*.c and api/*.c go into the
 # binary; states/NAME/*.c become build/states/NAME.so, with extra pkg-config
-# packages named in states/NAME/plugin.mk as PLUGIN_PKGS_NAME; tests/unit/
+# packages named in states/NAME/plugin.mk as PLUGIN_PKGS_NAME (and
+# `PLUGIN_TEST_ONLY += NAME` for plugins that `make install` leaves out); tests/unit/
 # test_*.c become test programs linked with the engine objects.
 
 PREFIX    ?= /usr/local
@@ -86,7 +87,7 @@ $$(BUILD)/states/$(1).so: $$(PLUGIN_OBJ_$(1))
 	$$(CC) -shared $$(LDFLAGS) -o $$@ $$^ $$(shell pkg-config --libs jansson $$(PLUGIN_PKGS_$(1))) $$(PLUGIN_LIBS_$(1))
 $$(BUILD)/states/$(1)/%.pic.o: states/$(1)/%.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(ALL_CFLAGS) -fPIC -fvisibility=hidden $$(shell pkg-config --cflags $$(PLUGIN_PKGS_$(1))) -c $$< -o $$@
+	$$(CC) $$(ALL_CFLAGS) -fPIC -fvisibility=hidden $$(if $$(PLUGIN_PKGS_$(1)),$$(shell pkg-config --cflags $$(PLUGIN_PKGS_$(1)))) -c $$< -o $$@
 endef
 $(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p))))
 
@@ -111,7 +112,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/yogi/states \
 	        $(DESTDIR)$(PREFIX)/share/yogi/workflows $(DESTDIR)$(PREFIX)/include/yogi
 	install -m 755 $(BUILD)/yogi $(DESTDIR)$(PREFIX)/bin/yogi
-	install -m 644 $(PLUGIN_SO) $(DESTDIR)$(PREFIX)/lib/yogi/states/
+	install -m 644 $(filter-out $(PLUGIN_TEST_ONLY:%=$(BUILD)/states/%.so),$(PLUGIN_SO)) \
+	        $(DESTDIR)$(PREFIX)/lib/yogi/states/
 	install -m 644 workflows/*.yaml $(DESTDIR)$(PREFIX)/share/yogi/workflows/
 	install -m 644 include/yogi/plugin.h $(DESTDIR)$(PREFIX)/include/yogi/
 

@@ -2,11 +2,13 @@
  * cmd_validate.c — `yogi validate`: load and check workflow files, and
  * report every problem as "file:line:column: code: message".
  *
- * A Task's Resource is known when a plugin serves it ("plugin:NAME" or
- * "plugin:NAME.waitForTaskToken" with NAME.so in the plugin directory) or
- * when the resource map names it (its keys are Resource strings, e.g.
- * "arn:aws:states:::lambda:invoke"). Problems go to stderr, "FILE: ok" to
- * stdout, so that `yogi validate *.yaml 2>problems.txt` separates them.
+ * A Task's Resource is known when a plugin serves it: "plugin:NAME" or
+ * "plugin:NAME.waitForTaskToken" with NAME.so in the plugin directory, or a
+ * key of the resource map (e.g. "arn:aws:states:::lambda:invoke", with or
+ * without ".waitForTaskToken") whose value names such a plugin — the rules
+ * of engine/resources.c, so that what validates here is what the engine
+ * accepts. Problems go to stderr, "FILE: ok" to stdout, so that
+ * `yogi validate *.yaml 2>problems.txt` separates them.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -33,7 +35,8 @@ static void usage(FILE *out)
             "FILE:LINE:COLUMN: CODE: MESSAGE on stderr; print FILE: ok for each good file.\n"
             "\n"
             "  --plugins DIR         where NAME.so serves plugin:NAME (default: %s)\n"
-            "  --resources MAP.json  a JSON object whose keys are further known Resource strings\n"
+            "  --resources MAP.json  the resource map: Resource string -> \"plugin:NAME\" or\n"
+            "                        {\"plugin\": NAME, \"config\": {...}}\n"
             "  -h, --help            this help\n"
             "\n"
             "Exit status: 0 when every file is valid, 2 otherwise.\n",
@@ -61,15 +64,49 @@ static bool plugin_exists(const char *dir, const char *name, size_t len)
     return n > 0 && (size_t)n < sizeof path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* "NAME" or "NAME.waitForTaskToken" → the length of NAME. */
+static size_t without_callback_suffix(const char *name)
+{
+    size_t len = strlen(name), suffix = strlen(CALLBACK_SUFFIX);
+    if (len > suffix && strcmp(name + len - suffix, CALLBACK_SUFFIX) == 0) return len - suffix;
+    return len;
+}
+
+/* True when "plugin:NAME[.waitForTaskToken]" names a plugin in the directory. */
+static bool plugin_uri_served(const char *dir, const char *uri)
+{
+    if (strncmp(uri, PLUGIN_PREFIX, strlen(PLUGIN_PREFIX)) != 0) return false;
+    const char *name = uri + strlen(PLUGIN_PREFIX);
+    size_t len = without_callback_suffix(name);
+    return plugin_name_ok(name, len) && plugin_exists(dir, name, len);
+}
+
+/* A resource map value: "plugin:NAME", {"plugin": NAME, "config": ...}, or
+ * the conformance harness's shorthand ({"echo": {}}, {"return": V}...),
+ * which the `mock` plugin serves. */
+static bool map_value_served(const char *dir, json_t *value)
+{
+    static const char *const shorthand[] = {"echo", "return", "fail", "sleep", "callback"};
+    if (json_is_string(value)) return plugin_uri_served(dir, json_string_value(value));
+    const char *name = json_string_value(json_object_get(value, "plugin"));
+    if (name) return plugin_name_ok(name, strlen(name)) && plugin_exists(dir, name, strlen(name));
+    for (size_t i = 0; i < sizeof shorthand / sizeof shorthand[0]; i++)
+        if (json_object_get(value, shorthand[i])) return plugin_exists(dir, "mock", 4);
+    return false;
+}
+
 static bool resource_known(const char *resource, void *ud)
 {
     const struct resolver *r = ud;
-    if (r->map && json_object_get(r->map, resource)) return true;
-    if (strncmp(resource, PLUGIN_PREFIX, strlen(PLUGIN_PREFIX)) != 0) return false;
-    const char *name = resource + strlen(PLUGIN_PREFIX);
-    size_t len = strlen(name), suffix = strlen(CALLBACK_SUFFIX);
-    if (len > suffix && strcmp(name + len - suffix, CALLBACK_SUFFIX) == 0) len -= suffix;
-    return plugin_name_ok(name, len) && plugin_exists(r->plugin_dir, name, len);
+    if (plugin_uri_served(r->plugin_dir, resource)) return true;
+    if (!r->map) return false;
+    json_t *value = json_object_get(r->map, resource);
+    if (!value) {
+        char base[1024];
+        snprintf(base, sizeof base, "%.*s", (int)without_callback_suffix(resource), resource);
+        value = json_object_get(r->map, base);
+    }
+    return value && map_value_served(r->plugin_dir, value);
 }
 
 static json_t *load_resource_map(const char *path)
@@ -82,8 +119,10 @@ static json_t *load_resource_map(const char *path)
         return NULL;
     }
     if (!json_is_object(map)) {
-        fprintf(stderr, "%s: InvalidResourceMap: the resource map must be a JSON object whose "
-                "keys are Resource strings\n", path);
+        fprintf(stderr,
+                "%s: InvalidResourceMap: the resource map must be a JSON object whose "
+                "keys are Resource strings\n",
+                path);
         json_decref(map);
         return NULL;
     }

@@ -41,6 +41,13 @@
  * (what AWS shows for InputPath and OutputPath). ctx may be NULL. */
 int asl_path_get(const char *path, json_t *root, json_t *ctx, json_t **out, yogi_error *err);
 
+/* A path written in a state field (ErrorPath, CausePath, a template's
+ * "key.$"...): as asl_path_get, but a path that matches nothing fails with
+ * the wording AWS uses for fields: "The JSONPath '$.x' specified for the
+ * field 'ErrorPath' could not be found in the input '<input as JSON>'". */
+int asl_field_path_get(const char *field, const char *path, json_t *input, json_t *ctx,
+                       json_t **out, yogi_error *err);
+
 /* True when `path` is syntactically valid. With `reference_only`, only
  * Reference Paths (no wildcards, filters, slices or deep scan; what
  * ResultPath and Choice Variable allow) are accepted. On false, `why` gets

@@ -43,6 +43,12 @@ char *asl_java_string(const json_t *value);
  * structural, with integers and reals equal when numerically equal. */
 bool asl_json_equal(const json_t *a, const json_t *b);
 
+/* A number literal as JSON writes it (-?int(.frac)?(e[+-]?int)?) starting
+ * at s and ending before `end`: a new json integer (when it has no fraction
+ * or exponent and fits) or real, with *len set to its length; NULL when s
+ * does not start with one or it overflows a double. */
+json_t *asl_number_literal(const char *s, const char *end, size_t *len);
+
 /* A number's value as a double (integers converted). */
 double asl_number(const json_t *num);
 

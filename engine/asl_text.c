@@ -9,6 +9,7 @@
  */
 #include "asl_private.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,6 +66,43 @@ char *asl_buf_take(asl_buf *b)
 }
 
 /* ---- numbers ------------------------------------------------------------ */
+
+static size_t digit_run(const char *s, const char *end)
+{
+    size_t n = 0;
+    while (s + n < end && s[n] >= '0' && s[n] <= '9') n++;
+    return n;
+}
+
+json_t *asl_number_literal(const char *s, const char *end, size_t *len)
+{
+    const char *p = s + (s < end && *s == '-');
+    size_t n = digit_run(p, end);
+    bool integral = true;
+    if (n == 0) return NULL;
+    p += n;
+    if (p < end && *p == '.') {
+        if ((n = digit_run(p + 1, end)) == 0) return NULL;
+        p += 1 + n, integral = false;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        const char *q = p + 1 + (p + 1 < end && (p[1] == '+' || p[1] == '-'));
+        if ((n = digit_run(q, end)) == 0) return NULL;
+        p = q + n, integral = false;
+    }
+    char text[64];
+    *len = (size_t)(p - s);
+    if (*len >= sizeof text) return NULL; /* no sane literal is this long */
+    memcpy(text, s, *len);
+    text[*len] = '\0';
+    errno = 0;
+    if (integral) {
+        long long v = strtoll(text, NULL, 10);
+        if (errno != ERANGE) return json_integer(v);
+    }
+    double d = strtod(text, NULL);
+    return isfinite(d) ? json_real(d) : NULL;
+}
 
 /* Shortest "%.*e" rendering of d that reads back exactly: digits without
  * the point into `digits`, the decimal exponent into *exp10. */

@@ -36,13 +36,20 @@ static int eval_dynamic(const char *key, json_t *expr, json_t *input, json_t *ct
                         "contains a JSONPath or an intrinsic function", key);
     const char *text = json_string_value(expr);
     if (text[0] != '$') return asl_intrinsic_eval(text, input, ctx, out, err);
+    return asl_field_path_get(key, text, input, ctx, out, err);
+}
+
+int asl_field_path_get(const char *field, const char *path, json_t *input, json_t *ctx,
+                       json_t **out, yogi_error *err)
+{
     char why[256];
-    if (!asl_path_check(text, false, why, sizeof why))
-        return asl_fail(err, RUNTIME, "Invalid path '%s' for the field '%s': %s", text, key, why);
-    if (asl_path_get(text, input, ctx, out, err) == 0) return 0;
+    if (!asl_path_check(path, false, why, sizeof why))
+        return asl_fail(err, RUNTIME, "Invalid path '%s' for the field '%s': %s", path ? path : "",
+                        field, why);
+    if (asl_path_get(path, input, ctx, out, err) == 0) return 0;
     char *shown = asl_json_compact(input);
     asl_fail(err, RUNTIME, "The JSONPath '%s' specified for the field '%s' could not be found "
-             "in the input '%s'", text, key, shown ? shown : "");
+             "in the input '%s'", path, field, shown ? shown : "");
     free(shown);
     return -1;
 }

@@ -65,8 +65,15 @@ json_t *documents_timetable(store *s, const char *id);
 json_t *documents_list(store *s, const char *status, const char *owner, int limit,
                        const char *cursor);
 
+/* Remove files under DATA_DIR/documents that no row names (left by a crash
+ * between the file's fsync and the row's commit) and stray *.tmp files.
+ * Call when opening a data directory, before documents are created in it.
+ * *removed counts the files removed. */
+int documents_sweep_orphans(store *s, const char *data_dir, int *removed);
+
 /* Engine host operations for plugins: "documents.update", "documents.save_timetable"
- * with args {"id": ..., ...}. Call once after engine_open. */
+ * with args {"id": ..., ...}. Call once after engine_open; creates the
+ * tables (documents_init) too. */
 struct engine;
 int documents_register_host_ops(struct engine *e);
 

@@ -58,7 +58,7 @@ static void diags_to_cause(const workflow_diags *d, const char *name, yogi_error
     snprintf(err->name, sizeof err->name, "InvalidDefinition");
 }
 
-static json_t *definition_for(engine *e, const char *name, int version)
+json_t *definition_for(engine *e, const char *name, int version)
 {
     char key[512];
     snprintf(key, sizeof key, "%s@%d", name, version);

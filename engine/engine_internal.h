@@ -127,6 +127,8 @@ bool resource_resolve(engine *e, const char *resource, char *plugin, size_t plug
 int resource_map_load(engine *e, const char *path, yogi_error *err);
 
 void engine_flush(engine *e);
+/* The cached definition of name@version (borrowed; lives as long as the engine). */
+json_t *definition_for(engine *e, const char *name, int version);
 int engine_load_running(engine *e, yogi_error *err);
 int engine_register_workflow_dir(engine *e, yogi_error *err);
 /* Bring an execution row (journal_get_execution) into memory with its branches. */
@@ -162,6 +164,9 @@ void exec_abort_children(engine *e, branch *parent);
 json_t *state_of(branch *b);
 void state_succeeded(engine *e, branch *b, json_t *st, json_t *result);
 void state_failed(engine *e, branch *b, json_t *st, const char *error, const char *cause);
+/* The same, emitting failed_event ("MapStateFailed") unless a retrier takes it. */
+void state_failed_event(engine *e, branch *b, json_t *st, const char *error, const char *cause,
+                        const char *failed_event);
 void branch_ended(engine *e, branch *b, json_t *output);
 void branch_failed(engine *e, branch *b, const char *error, const char *cause);
 void execution_end(engine *e, execution *ex, const char *status, json_t *output,

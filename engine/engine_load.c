@@ -85,23 +85,19 @@ execution *engine_load_execution(engine *e, json_t *row, yogi_error *err)
 {
     const char *workflow = json_string_value(json_object_get(row, "workflow"));
     int version = (int)json_integer_value(json_object_get(row, "version"));
-    json_t *w = journal_get_workflow(e->store, workflow, version);
-    if (!w) return yogi_fail(err, "Engine.Corrupt", "workflow %s@%d is missing", workflow, version),
-                  NULL;
-    char key[512];
-    snprintf(key, sizeof key, "%s@%d", workflow, version);
-    /* Executions of one version share the cached definition: replacing it
-     * would free what an execution loaded earlier points to. */
-    if (!json_object_get(e->definitions, key))
-        json_object_set(e->definitions, key, json_object_get(w, "definition"));
-    json_decref(w);
+    /* The cached definition is shared by every execution of this version:
+     * never replace it, branches point into it. */
+    json_t *definition = definition_for(e, workflow, version);
+    if (!definition)
+        return yogi_fail(err, "Engine.Corrupt", "workflow %s@%d is missing", workflow, version),
+               NULL;
     execution *ex = calloc(1, sizeof *ex);
     if (!ex) return yogi_fail(err, "Engine.Internal", "out of memory"), NULL;
     snprintf(ex->id, sizeof ex->id, "%s", json_string_value(json_object_get(row, "id")));
     ex->name = strdup(json_string_value(json_object_get(row, "name")));
     ex->workflow = strdup(workflow);
     ex->version = version;
-    ex->definition = json_object_get(e->definitions, key);
+    ex->definition = definition;
     snprintf(ex->status, sizeof ex->status, "%s", json_string_value(json_object_get(row, "status")));
     ex->input = json_incref(json_object_get(row, "input"));
     ex->started = json_integer_value(json_object_get(row, "started"));

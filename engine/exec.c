@@ -82,8 +82,30 @@ static int64_t data_int(branch *b, const char *key)
 static json_t *context_for(branch *b)
 {
     const char *token = json_string_value(json_object_get(b->data, "token"));
-    return exec_context(b->ex, b->state, data_int(b, "entered"), (int)data_int(b, "attempt"),
-                        token);
+    json_t *st = state_of(b);
+    const char *type = json_string_value(json_object_get(st, "Type"));
+    bool can_retry = type && (!strcmp(type, "Task") || !strcmp(type, "Parallel") ||
+                              !strcmp(type, "Map"));
+    return exec_context(b->ex, b->state, data_int(b, "entered"),
+                        can_retry ? (int)data_int(b, "attempt") : -1, token);
+}
+
+/* Step Functions' payload limit: a state's output over 256 KiB fails it. */
+#define MAX_PAYLOAD_BYTES (256 * 1024)
+
+static int count_bytes(const char *buffer, size_t size, void *data)
+{
+    (void)buffer;
+    size_t *total = data;
+    *total += size;
+    return *total > MAX_PAYLOAD_BYTES ? -1 : 0;
+}
+
+static bool payload_too_large(json_t *v)
+{
+    size_t total = 0;
+    return json_dump_callback(v, count_bytes, &total, JSON_COMPACT | JSON_ENCODE_ANY) != 0 &&
+           total > MAX_PAYLOAD_BYTES;
 }
 
 /* ---- leaving a state --------------------------------------------------------- */
@@ -105,6 +127,14 @@ static void state_exit(engine *e, branch *b, json_t *st, json_t *result, const c
         if (rc != 0) goto fail;
     } else {
         output = merged;
+    }
+    if (payload_too_large(output)) {
+        json_decref(output);
+        char cause[512];
+        snprintf(cause, sizeof cause, "The state/task '%s' returned a result with a size "
+                 "exceeding the maximum number of bytes service limit.", b->state);
+        branch_failed(e, b, "States.DataLimitExceeded", cause);
+        return;
     }
     emit_state_event(e, b, st, "StateExited",
                      json_pack("{s:s, s:O}", "name", b->state, "output", output));
@@ -142,6 +172,10 @@ static bool error_matches(json_t *error_equals, const char *error)
     json_array_foreach(error_equals, i, name) {
         const char *n = json_string_value(name);
         if (!n) continue;
+        if (!error) { /* a Fail state without Error: only the wildcard takes it */
+            if (strcmp(n, "States.ALL") == 0) return true;
+            continue;
+        }
         if (strcmp(n, error) == 0 || strcmp(n, "States.ALL") == 0) return true;
         if (strcmp(n, "States.TaskFailed") == 0 && strcmp(error, "States.Timeout") != 0)
             return true;
@@ -206,8 +240,7 @@ static bool try_catch(engine *e, branch *b, json_t *st, const char *error, const
     json_t *catcher;
     json_array_foreach(json_object_get(st, "Catch"), i, catcher) {
         if (!error_matches(json_object_get(catcher, "ErrorEquals"), error)) continue;
-        json_t *err_obj = json_pack("{s:s}", "Error", error);
-        if (cause) json_object_set_new(err_obj, "Cause", json_string(cause));
+        json_t *err_obj = json_pack("{s:s?, s:s}", "Error", error, "Cause", cause ? cause : "");
         /* A catcher's ResultPath replaces the state's; OutputPath is not applied. */
         json_t *view = json_pack("{s:O?}", "ResultPath", json_object_get(catcher, "ResultPath"));
         if (!json_object_get(catcher, "ResultPath")) json_object_del(view, "ResultPath");
@@ -221,15 +254,21 @@ static bool try_catch(engine *e, branch *b, json_t *st, const char *error, const
     return false;
 }
 
+void state_failed_event(engine *e, branch *b, json_t *st, const char *error, const char *cause,
+                        const char *failed_event)
+{
+    engine_set_timer(e, b, 0);
+    bool runtime = error && strcmp(error, RUNTIME) == 0;
+    if (!runtime && try_retry(e, b, st, error)) return;
+    /* Map and Parallel report their failure only once no retrier takes it. */
+    if (failed_event) engine_emit(e, b->ex, failed_event, b->state, NULL);
+    if (!runtime && try_catch(e, b, st, error, cause)) return;
+    branch_failed(e, b, error, cause);
+}
+
 void state_failed(engine *e, branch *b, json_t *st, const char *error, const char *cause)
 {
-    if (!error || !*error) error = "States.TaskFailed";
-    engine_set_timer(e, b, 0);
-    if (strcmp(error, RUNTIME) != 0) {
-        if (try_retry(e, b, st, error)) return;
-        if (try_catch(e, b, st, error, cause)) return;
-    }
-    branch_failed(e, b, error, cause);
+    state_failed_event(e, b, st, error, cause, NULL);
 }
 
 /* ---- Task ---------------------------------------------------------------------- */
@@ -392,6 +431,34 @@ int exec_callback(engine *e, branch *b, const char *kind, json_t *output, const 
 
 /* ---- Wait ------------------------------------------------------------------------ */
 
+static int64_t seconds_from(json_t *val, const char *path, int64_t now, yogi_error *err)
+{
+    char *text = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY);
+    int64_t at = -1;
+    if (json_is_integer(val) && json_integer_value(val) >= 0)
+        at = now + json_integer_value(val) * 1000;
+    else if (json_is_integer(val))
+        yogi_fail(err, RUNTIME, "The SecondsPath parameter references a negative value: %s == %s",
+                  path, text ? text : "?");
+    else
+        yogi_fail(err, RUNTIME, "The SecondsPath parameter cannot be parsed as a long value: %s == %s",
+                  path, text ? text : "?");
+    free(text);
+    return at;
+}
+
+static int64_t timestamp_from(json_t *val, const char *path, yogi_error *err)
+{
+    int64_t at = -1;
+    if (json_is_string(val) && asl_timestamp_parse(json_string_value(val), &at)) return at;
+    char *text = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY);
+    yogi_fail(err, RUNTIME, "The TimestampPath parameter does not reference a valid ISO-8601 "
+              "extended offset date-time format string: %s == %s", path,
+              json_is_string(val) ? json_string_value(val) : (text ? text : "?"));
+    free(text);
+    return -1;
+}
+
 static int64_t wait_deadline(json_t *st, json_t *input, json_t *ctx, yogi_error *err)
 {
     json_t *v = NULL;
@@ -408,15 +475,12 @@ static int64_t wait_deadline(json_t *st, json_t *input, json_t *ctx, yogi_error 
     if (!path) path = json_string_value(json_object_get(st, "TimestampPath"));
     if (!path) return now;
     json_t *val = NULL;
-    if (asl_path_get(path, input, ctx, &val, err) != 0) return -1;
-    if (seconds && json_is_integer(val) && json_integer_value(val) >= 0)
-        at = now + json_integer_value(val) * 1000;
-    else if (!seconds && json_is_string(val) && asl_timestamp_parse(json_string_value(val), &at))
-        ;
-    else
-        yogi_fail(err, RUNTIME, "The %s parameter does not reference a valid %s: '%s'",
-                  seconds ? "SecondsPath" : "TimestampPath",
-                  seconds ? "non-negative integer" : "ISO-8601 timestamp", path), at = -1;
+    if (asl_path_get(path, input, ctx, &val, err) != 0) {
+        yogi_fail(err, RUNTIME, "The %s parameter does not reference an input value: %s",
+                  seconds ? "SecondsPath" : "TimestampPath", path);
+        return -1;
+    }
+    at = seconds ? seconds_from(val, path, now, err) : timestamp_from(val, path, err);
     json_decref(val);
     return at;
 }
@@ -480,8 +544,15 @@ static int fail_field(json_t *st, const char *field, json_t *input, json_t *ctx,
     const char *expr = json_string_value(json_object_get(st, path_field));
     if (!expr) return 0;
     json_t *v = NULL;
-    int rc = strncmp(expr, "States.", 7) == 0 ? asl_intrinsic_eval(expr, input, ctx, &v, err)
-                                              : asl_path_get(expr, input, ctx, &v, err);
+    bool intrinsic = strncmp(expr, "States.", 7) == 0;
+    int rc = intrinsic ? asl_intrinsic_eval(expr, input, ctx, &v, err)
+                       : asl_path_get(expr, input, ctx, &v, err);
+    if (rc != 0 && !intrinsic) {
+        char *text = json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY);
+        yogi_fail(err, RUNTIME, "The JSONPath '%s' specified for the field '%s' could not be "
+                  "found in the input '%s'", expr, path_field, text ? text : "");
+        free(text);
+    }
     if (rc != 0) return -1;
     if (!json_is_string(v)) {
         json_decref(v);
@@ -543,7 +614,8 @@ void exec_step(engine *e, branch *b)
         return;
     }
     json_decref(b->data);
-    b->data = json_pack("{s:I}", "entered", (json_int_t)now_ms());
+    b->data = json_pack("{s:I, s:I}", "entered", (json_int_t)now_ms(), "entered_event",
+                        (json_int_t)b->ex->next_event);
     branch_touch(e, b);
     emit_state_event(e, b, st, "StateEntered",
                      json_pack("{s:s, s:O}", "name", b->state, "input", b->input));
@@ -637,12 +709,31 @@ void branch_ended(engine *e, branch *b, json_t *output)
     exec_child_ended(e, b);
 }
 
+/* Step Functions prefixes the cause of a States.Runtime error with where it happened. */
+static json_t *runtime_cause(branch *b, const char *error, const char *cause)
+{
+    static const char prefix[] = "An error occurred while executing the state";
+    if (!error || strcmp(error, RUNTIME) != 0 || !cause || !strncmp(cause, prefix, sizeof prefix - 1))
+        return cause ? json_string(cause) : json_null();
+    char head[512];
+    snprintf(head, sizeof head, "%s '%s' (entered at the event id #%lld). ", prefix, b->state,
+             (long long)data_int(b, "entered_event"));
+    size_t n = strlen(head) + strlen(cause) + 1;
+    char *full = malloc(n);
+    if (!full) return json_string(cause);
+    snprintf(full, n, "%s%s", head, cause);
+    json_t *j = json_string(full);
+    free(full);
+    return j;
+}
+
 void branch_failed(engine *e, branch *b, const char *error, const char *cause)
 {
     engine_set_timer(e, b, 0);
     engine_cancel_task(e, b);
     json_object_set_new(b->data, "error", error ? json_string(error) : json_null());
-    json_object_set_new(b->data, "cause", cause ? json_string(cause) : json_null());
+    json_object_set_new(b->data, "cause", runtime_cause(b, error, cause));
+    cause = json_string_value(json_object_get(b->data, "cause"));
     b->phase = PH_FAILED;
     branch_touch(e, b);
     if (b->parent == 0) {

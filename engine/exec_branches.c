@@ -96,7 +96,8 @@ static void complete_parent(engine *e, branch *b, json_t *st)
     json_t *selector = json_object_get(st, "ResultSelector"), *result = NULL;
     if (selector) {
         json_t *ctx = exec_context(ex, b->state, counter(b, "entered"),
-                                   (int)counter(b, "attempt"), NULL);
+                                   (int)counter(b, "attempt"),
+                                   NULL);
         int rc = asl_payload_eval(selector, results, ctx, &result, &err);
         json_decref(ctx);
         json_decref(results);
@@ -149,10 +150,15 @@ static int64_t nonneg_field(json_t *st, const char *field, json_t *input, int64_
     if (json_is_integer(v) && json_integer_value(v) >= 0) r = json_integer_value(v);
     else if (json_is_real(v) && json_real_value(v) >= 0 && strstr(field, "Percentage"))
         r = (int64_t)json_real_value(v);
+    if (r < 0) {
+        char *text = json_is_string(v) ? strdup(json_string_value(v))
+                                       : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        yogi_fail(err, "States.Runtime",
+                  "The %s field refers to value \"%s\" which is not a valid integer: %s", pf,
+                  text ? text : "", path);
+        free(text);
+    }
     json_decref(v);
-    if (r < 0)
-        yogi_fail(err, "States.Runtime", "The %s field at '%s' must be a non-negative integer",
-                  pf, path);
     return r;
 }
 
@@ -284,8 +290,8 @@ void exec_child_ended(engine *e, branch *child)
         const char *cause = json_string_value(json_object_get(child->data, "cause"));
         char *err_copy = error ? strdup(error) : NULL, *cause_copy = cause ? strdup(cause) : NULL;
         exec_abort_children(e, b);
-        engine_emit(e, b->ex, map ? "MapStateFailed" : "ParallelStateFailed", b->state, NULL);
-        state_failed(e, b, st, err_copy ? err_copy : "States.TaskFailed", cause_copy);
+        state_failed_event(e, b, st, err_copy, cause_copy,
+                           map ? "MapStateFailed" : "ParallelStateFailed");
         free(err_copy);
         free(cause_copy);
         return;

@@ -180,11 +180,14 @@ json_t *exec_context(execution *ex, const char *state, int64_t entered_ms, int r
     snprintf(exec_arn, sizeof exec_arn, "arn:yogi:states:local:000000000000:execution:%s:%s",
              ex->workflow, ex->name);
     json_t *ctx = json_pack(
-        "{s:{s:s, s:O, s:s, s:s, s:s, s:i}, s:{s:s, s:s, s:i}, s:{s:s, s:s}}",
+        "{s:{s:s, s:O, s:s, s:s, s:s, s:i}, s:{s:s, s:s}, s:{s:s, s:s}}",
         "Execution", "Id", exec_arn, "Input", ex->input, "Name", ex->name, "RoleArn",
         "arn:yogi:iam::000000000000:role/yogi", "StartTime", started, "RedriveCount",
         ex->redrive_count, "State", "EnteredTime", entered, "Name", state ? state : "",
-        "RetryCount", retry_count, "StateMachine", "Id", sm_arn, "Name", ex->workflow);
+        "StateMachine", "Id", sm_arn, "Name", ex->workflow);
+    /* Step Functions shows State.RetryCount only in states that can retry. */
+    if (retry_count >= 0)
+        json_object_set_new(json_object_get(ctx, "State"), "RetryCount", json_integer(retry_count));
     if (token) json_object_set_new(ctx, "Task", json_pack("{s:s}", "Token", token));
     return ctx;
 }

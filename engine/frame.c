@@ -17,11 +17,20 @@
 #include <unistd.h>
 
 #define READ_CHUNK ((size_t)256 << 10)
+#define KEEP_MAX ((size_t)1 << 20) /* an idle buffer larger than this is released */
 
 void frame_buf_free(frame_buf *b)
 {
     free(b->data);
     memset(b, 0, sizeof *b);
+}
+
+/* An emptied buffer: keep small ones for reuse, release what one big frame
+ * made big, so a worker that once passed 10 MB does not hold it forever. */
+static void emptied(frame_buf *b)
+{
+    b->pos = b->len = 0;
+    if (b->cap > KEEP_MAX) frame_buf_free(b);
 }
 
 /* Drop consumed bytes once they dominate the buffer. */
@@ -96,7 +105,7 @@ int frame_flush(int fd, frame_buf *b)
         if (n < 0) return -1;
         b->pos += (size_t)n;
     }
-    b->pos = b->len = 0;
+    emptied(b);
     return 1;
 }
 
@@ -155,7 +164,7 @@ int frame_next(frame_buf *b, json_t **msg, yogi_error *err)
     }
     *msg = parse_object(b->data + b->pos + 4, body, err);
     b->pos += 4 + body;
-    if (b->pos == b->len) b->pos = b->len = 0;
+    if (b->pos == b->len) emptied(b);
     return *msg ? 1 : -1;
 }
 

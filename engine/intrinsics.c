@@ -91,8 +91,9 @@ static int want_integer(const struct call *c, size_t i, long long *v, yogi_error
 {
     const json_t *a = c->args[i].value;
     double d = json_is_number(a) ? asl_number(a) : NAN;
-    if (json_is_integer(a) && llabs(json_integer_value(a)) <= (1LL << 53)) {
-        *v = json_integer_value(a);
+    json_int_t n = json_integer_value(a);
+    if (json_is_integer(a) && n >= -(1LL << 53) && n <= (1LL << 53)) {
+        *v = n;
         return 0;
     }
     if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0)
@@ -140,7 +141,8 @@ static int new_value(json_t *v, json_t **out, yogi_error *err)
 
 /* ---- States.Format, JSON conversions, States.Array ------------------------ */
 
-/* Expand the template: "\x" is a literal x, "{}" the next argument. */
+/* Expand the template: "{}" is the next argument; "\{", "\}", "\'" and
+ * "\\" are the literal characters (other backslashes stay as written). */
 static int format_expand(const struct call *c, const char *tmpl, asl_buf *b, yogi_error *err)
 {
     size_t next = 1;
@@ -619,20 +621,12 @@ static int parse_string(struct iparser *ps, struct arg *out)
 
 static int parse_number(struct iparser *ps, struct arg *out)
 {
-    char *endp;
-    errno = 0;
-    double d = strtod(ps->p, &endp);
-    if (endp == ps->p || endp > ps->end || !isfinite(d)) return syntax_error(ps, "bad number");
-    size_t len = (size_t)(endp - ps->p);
-    bool integral = memchr(ps->p, '.', len) == NULL && memchr(ps->p, 'e', len) == NULL &&
-                    memchr(ps->p, 'E', len) == NULL && fabs(d) < 9.2e18;
-    if (integral) {
-        long long v = strtoll(ps->p, NULL, 10);
-        out->value = ps->eval ? json_integer(v) : NULL;
-    } else {
-        out->value = ps->eval ? json_real(d) : NULL;
-    }
-    ps->p = endp;
+    size_t len;
+    json_t *v = asl_number_literal(ps->p, ps->end, &len);
+    if (!v) return syntax_error(ps, "bad number");
+    if (ps->eval) out->value = v;
+    else json_decref(v);
+    ps->p += len;
     return 0;
 }
 

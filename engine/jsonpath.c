@@ -14,6 +14,14 @@
  *     when the last is). Any other path is indefinite and yields an array of
  *     its matches, possibly empty; it never fails at run time.
  *   - "$$" starts a path on the context object instead of the input.
+ *   - Filters test each element of an array (or a non-array object itself):
+ *     comparisons of numbers by value and strings by code point; a
+ *     comparison with a missing or mistyped operand is false; "=~" takes a
+ *     /regex/ or /regex/i in POSIX extended syntax (Jayway uses Java's,
+ *     which agrees on the common subset).
+ *   - A quoted name keeps its backslashes (Jayway's reading: AWS resolves
+ *     $['a\"b'] to the member a\"b); a backslash only stops the next
+ *     character from closing the quote.
  *
  * Memory: a parsed path lives in one arena (a list of blocks freed at once),
  * so the recursive-descent parser never frees partial trees on error.
@@ -69,22 +77,22 @@ struct filter {
 };
 
 struct arena_block {
-    struct arena_block *next;
-    size_t used, size;
+    struct arena_block *next; /* the block allocated before this one */
+    size_t used, size;        /* bytes of data handed out, and available */
     max_align_t data[];
 };
 
 struct arena {
     struct arena_block *blocks;
     json_t *values;  /* literals of filters, decref'd with the arena */
-    regex_t **regexes;
+    regex_t **regexes; /* compiled "=~" patterns, regfree'd with the arena */
     size_t n_regexes;
 };
 
 struct asl_path {
-    struct arena *arena;
-    bool context;       /* "$$" */
-    size_t n;
+    struct arena *arena; /* owns it all; shared with the paths in its filters */
+    bool context;        /* starts with "$$" */
+    size_t n;            /* number of steps */
     struct step *steps;
 };
 
@@ -171,9 +179,8 @@ static char *arena_strndup(struct arena *a, const char *s, size_t n)
     return d;
 }
 
-/* A quoted name in brackets: 'a b' or "a b". As in Jayway, a backslash
- * keeps the next character from closing the quote but stays in the name
- * (AWS resolves $['a\\"b'] to the member named a\\"b). */
+/* A quoted name in brackets: 'a b' or "a b"; backslashes stay in the name
+ * (see the top of the file). */
 static const char *parse_quoted(struct parser *ps)
 {
     char quote = *ps->p++;
@@ -373,13 +380,10 @@ static bool parse_literal(struct parser *ps, struct operand *o)
     } else if (ps->end - ps->p >= 4 && strncmp(ps->p, "null", 4) == 0) {
         ps->p += 4, v = json_null();
     } else {
-        char *endp;
-        const char *s = ps->p;
-        double d = strtod(s, &endp);
-        if (endp == s || endp > ps->end) return parse_fail(ps, "%s", "expected a value in the filter");
-        ps->p = endp;
-        bool integral = strcspn(s, ".eE") >= (size_t)(endp - s) && d >= -9e15 && d <= 9e15;
-        v = integral ? json_integer((json_int_t)d) : json_real(d);
+        size_t len;
+        if (!(v = asl_number_literal(ps->p, ps->end, &len)))
+            return parse_fail(ps, "%s", "expected a value in the filter");
+        ps->p += len;
     }
     if (!v || json_array_append_new(ps->arena->values, v) != 0)
         return parse_fail(ps, "%s", "out of memory");
@@ -670,19 +674,30 @@ static json_t *eval_all(const asl_path *path, json_t *node, json_t *root)
 
 /* ---- evaluation: filters ------------------------------------------------ */
 
+/* Follow a Reference Path from node (borrowed result, NULL on a miss):
+ * the fast way for filter operands, evaluated once per array element. */
+static json_t *walk_reference(const asl_path *path, json_t *node)
+{
+    for (size_t i = 0; i < path->n && node; i++) {
+        const struct step *st = &path->steps[i];
+        if (st->kind == STEP_NAME) {
+            node = json_object_get(node, st->name);
+        } else {
+            long idx = st->index < 0 ? st->index + (long)json_array_size(node) : st->index;
+            node = idx >= 0 ? json_array_get(node, (size_t)idx) : NULL;
+        }
+    }
+    return node;
+}
+
 /* The operand's value (a new reference), or NULL when a path matches
  * nothing. An indefinite path gives the array of its matches. */
 static json_t *operand_value(struct eval *ev, const struct operand *o, json_t *node)
 {
     if (o->kind == OPD_VALUE) return json_incref(o->value);
-    json_t *all = eval_all(o->path, o->from_root ? ev->root : node, ev->root);
-    if (!all) return NULL;
-    if (asl_path_is_reference(o->path)) {
-        json_t *one = json_incref(json_array_get(all, 0));
-        json_decref(all);
-        return one;
-    }
-    return all;
+    json_t *from = o->from_root ? ev->root : node;
+    if (asl_path_is_reference(o->path)) return json_incref(walk_reference(o->path, from));
+    return eval_all(o->path, from, ev->root);
 }
 
 static bool compare(enum cmp_op op, const json_t *a, const json_t *b, const regex_t *re)

@@ -26,6 +26,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,6 +57,9 @@ static const char *g_current = "worker"; /* plugin being called, for log lines *
 static uint64_t g_task_id;
 static json_t *g_config;                  /* key → string, from config_path */
 static volatile sig_atomic_t g_in_write;
+/* Plugins may use host services from their own threads: one frame or one
+ * call-and-reply at a time on the socket. */
+static pthread_mutex_t g_io = PTHREAD_MUTEX_INITIALIZER;
 static yogi_host g_host;
 
 /* ---- isolation ------------------------------------------------------- */
@@ -187,12 +191,41 @@ static void apply_memory_limit(long mb)
 
 /* ---- host services (yogi_host) --------------------------------------- */
 
-static int send_frame(const json_t *msg)
+/* Write one encoded frame whole; the caller holds g_io. */
+static int write_frame_locked(const frame_buf *b)
 {
-    yogi_error err;
+    int rc = 0;
     g_in_write = 1;
-    int rc = frame_send(WORKER_SOCKET_FD, msg, &err);
+    for (size_t off = b->pos; off < b->len;) {
+        ssize_t n = write(WORKER_SOCKET_FD, b->data + off, b->len - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            rc = -1;
+            break;
+        }
+        off += (size_t)n;
+    }
     g_in_write = 0;
+    return rc;
+}
+
+static int send_frame_locked(const json_t *msg, yogi_error *err)
+{
+    frame_buf b = {0};
+    int rc = frame_encode(&b, msg, err);
+    if (rc == 0 && write_frame_locked(&b) != 0) {
+        yogi_fail(err, "Host.Unavailable", "cannot write to the engine: %s", strerror(errno));
+        rc = -1;
+    }
+    frame_buf_free(&b);
+    return rc;
+}
+
+static int send_frame(const json_t *msg, yogi_error *err)
+{
+    pthread_mutex_lock(&g_io);
+    int rc = send_frame_locked(msg, err);
+    pthread_mutex_unlock(&g_io);
     return rc;
 }
 
@@ -267,12 +300,17 @@ static int host_call(const char *op, json_t *args, json_t **result, yogi_error *
     *result = NULL;
     json_t *msg = json_pack("{s:s, s:I, s:s, s:O?}", "t", "call", "id", (json_int_t)g_task_id,
                             "op", op ? op : "", "args", args);
-    int rc = msg ? send_frame(msg) : -1;
-    json_decref(msg);
-    if (rc != 0) return yogi_fail(err, "Host.Unavailable", "cannot reach the engine");
+    if (!msg) return yogi_fail(err, "Host.Failed", "the arguments cannot be encoded");
     json_t *reply = NULL;
-    if (frame_recv(WORKER_SOCKET_FD, &reply, err) != 1)
-        return yogi_fail(err, "Host.Unavailable", "the engine did not answer '%s'", op);
+    pthread_mutex_lock(&g_io);
+    int rc = send_frame_locked(msg, err);
+    if (rc == 0 && frame_recv(WORKER_SOCKET_FD, &reply, err) != 1) {
+        yogi_fail(err, "Host.Unavailable", "the engine did not answer '%s'", op);
+        rc = -1;
+    }
+    pthread_mutex_unlock(&g_io);
+    json_decref(msg);
+    if (rc != 0) return YOGI_FAILED;
     int ok = json_is_true(json_object_get(reply, "ok"));
     if (ok) {
         *result = json_incref(json_object_get(reply, "result"));
@@ -288,7 +326,8 @@ static int host_call(const char *op, json_t *args, json_t **result, yogi_error *
 static void host_heartbeat(void)
 {
     json_t *msg = json_pack("{s:s, s:I}", "t", "heartbeat", "id", (json_int_t)g_task_id);
-    if (msg) send_frame(msg);
+    yogi_error err;
+    if (msg) send_frame(msg, &err);
     json_decref(msg);
 }
 
@@ -416,7 +455,8 @@ static void send_failure(uint64_t id, const yogi_error *err, bool retire)
         msg = json_pack("{s:s, s:I, s:b, s:s, s:s, s:b}", "t", "result", "id", (json_int_t)id,
                         "ok", 0, "error", "States.TaskFailed", "cause",
                         "the plugin's error was not valid UTF-8", "retire", retire);
-    if (!msg || send_frame(msg) != 0) _exit(1); /* the engine sees us die */
+    yogi_error unused;
+    if (!msg || send_frame(msg, &unused) != 0) _exit(1); /* the engine sees us die */
     json_decref(msg);
 }
 
@@ -433,15 +473,9 @@ static void send_output(uint64_t id, json_t *output)
         return;
     }
     json_decref(msg);
-    g_in_write = 1;
-    size_t off = 0;
-    while (off < b.len) {
-        ssize_t n = write(WORKER_SOCKET_FD, b.data + off, b.len - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) _exit(1);
-        off += (size_t)n;
-    }
-    g_in_write = 0;
+    pthread_mutex_lock(&g_io);
+    if (write_frame_locked(&b) != 0) _exit(1); /* the engine sees us die */
+    pthread_mutex_unlock(&g_io);
     frame_buf_free(&b);
 }
 
@@ -457,6 +491,7 @@ static void serve_task(const json_t *msg)
     json_t *input = json_object_get(msg, "input");
     const json_t *c = json_object_get(msg, "call");
     yogi_error err = {.name = ""};
+    g_task_id = id; /* a host call or heartbeat from init belongs to this task */
     loaded_plugin *lp = plugin_get(plugin ? plugin : "", &err);
     if (!lp || lp->init_failed) {
         send_failure(id, lp ? &lp->init_err : &err, lp != NULL);
@@ -475,7 +510,6 @@ static void serve_task(const json_t *msg)
         .deadline_ms = json_integer_value(json_object_get(c, "deadline_ms")),
     };
     json_t *output = NULL;
-    g_task_id = id;
     g_current = lp->name;
     int rc = lp->entry->invoke(lp->state, &call, input ? input : json_null(), &output, &err);
     if (rc == YOGI_OK) {

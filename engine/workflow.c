@@ -25,6 +25,11 @@
  * counted before copying, so a billion-laughs document is refused after at
  * most WORKFLOW_MAX_ALIAS_NODES copied nodes.
  *
+ * JSON is read by the same path (it is YAML's flow style), with one
+ * exception: libyaml refuses JSON's surrogate-pair escapes ("\ud83d\ude00"),
+ * so a JSON document holding them takes its tree from jansson and its
+ * positions from libyaml reading a same-length copy without them.
+ *
  * This is the only file in the project that includes yaml.h.
  */
 #include "workflow.h"
@@ -98,6 +103,8 @@ void workflow_diags_clear(workflow_diags *diags)
  * entry would cost more than the tree itself. */
 struct position {
     char *pointer;
+    size_t length;            /* of pointer */
+    uint32_t hash;            /* of pointer */
     int line, column;         /* the value; 0 when not recorded */
     int key_line, key_column; /* the member's key; 0 for array elements */
 };
@@ -120,11 +127,13 @@ static uint32_t hash_pointer(const char *s, size_t len)
 static struct position *position_find(const workflow_doc *doc, const char *p, size_t len)
 {
     if (!doc->nslots) return NULL;
-    for (size_t i = hash_pointer(p, len) & (doc->nslots - 1);; i = (i + 1) & (doc->nslots - 1)) {
+    uint32_t hash = hash_pointer(p, len);
+    for (size_t i = hash & (doc->nslots - 1);; i = (i + 1) & (doc->nslots - 1)) {
         uint32_t slot = doc->slots[i];
         if (!slot) return NULL;
         struct position *pos = &doc->positions[slot - 1];
-        if (strlen(pos->pointer) == len && memcmp(pos->pointer, p, len) == 0) return pos;
+        if (pos->hash == hash && pos->length == len && memcmp(pos->pointer, p, len) == 0)
+            return pos;
     }
 }
 
@@ -134,8 +143,7 @@ static bool positions_grow(workflow_doc *doc)
     uint32_t *slots = calloc(nslots, sizeof *slots);
     if (!slots) return false;
     for (size_t n = 0; n < doc->count; n++) {
-        const char *p = doc->positions[n].pointer;
-        size_t i = hash_pointer(p, strlen(p)) & (nslots - 1);
+        size_t i = doc->positions[n].hash & (nslots - 1);
         while (slots[i]) i = (i + 1) & (nslots - 1);
         slots[i] = (uint32_t)(n + 1);
     }
@@ -160,11 +168,12 @@ static struct position *position_entry(workflow_doc *doc, const char *p, size_t 
     }
     char *copy = strndup(p, len);
     if (!copy) return NULL;
-    size_t i = hash_pointer(p, len) & (doc->nslots - 1);
+    uint32_t hash = hash_pointer(p, len);
+    size_t i = hash & (doc->nslots - 1);
     while (doc->slots[i]) i = (i + 1) & (doc->nslots - 1);
     doc->slots[i] = (uint32_t)(doc->count + 1);
     pos = &doc->positions[doc->count++];
-    *pos = (struct position){.pointer = copy};
+    *pos = (struct position){.pointer = copy, .length = len, .hash = hash};
     return pos;
 }
 
@@ -238,7 +247,8 @@ static bool check_utf8(const char *text, size_t len, workflow_diags *diags)
     for (size_t i = 0; i < len;) {
         size_t n = utf8_sequence(s + i, len - i);
         if (n == 0) {
-            bool utf16 = len >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF));
+            bool utf16 =
+                len >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF));
             workflow_diags_add(diags, line, column, "InvalidUtf8",
                                "byte 0x%02X at offset %zu is not valid UTF-8; %s", s[i], i,
                                utf16 ? "the file looks like UTF-16: save it as UTF-8"
@@ -258,17 +268,18 @@ static bool check_utf8(const char *text, size_t len, workflow_diags *diags)
 
 /* ---- Scalars: the YAML 1.2 core schema ---------------------------------- */
 
+static bool is_digit(char c, int base)
+{
+    if (base == 8) return c >= '0' && c <= '7';
+    if (base == 16 && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return true;
+    return c >= '0' && c <= '9';
+}
+
 static bool all_digits(const char *s, size_t n, int base)
 {
     if (n == 0) return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        bool ok = base == 8    ? (c >= '0' && c <= '7')
-                  : base == 16 ? ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-                                  (c >= 'A' && c <= 'F'))
-                               : (c >= '0' && c <= '9');
-        if (!ok) return false;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (!is_digit(s[i], base)) return false;
     return true;
 }
 
@@ -312,9 +323,9 @@ static enum scalar_kind core_kind(const char *s, size_t n)
 {
     static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
     static const char *const bools[] = {"true", "True", "TRUE", "false", "False", "FALSE", NULL};
-    static const char *const nonfinite[] = {".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf", "+.INF",
-                                            "-.inf", "-.Inf", "-.INF", ".nan",  ".NaN",  ".NAN",
-                                            NULL};
+    static const char *const nonfinite[] = {".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf",
+                                            "+.INF", "-.inf", "-.Inf", "-.INF", ".nan",
+                                            ".NaN",  ".NAN",  NULL};
     if (one_of(s, n, nulls)) return SCALAR_NULL;
     if (one_of(s, n, bools)) return SCALAR_BOOL;
     size_t sign = n > 0 && (s[0] == '-' || s[0] == '+');
@@ -336,7 +347,8 @@ static json_t *integer_value(const char *buf, const char **why)
     errno = 0;
     long long v = strtoll(base == 10 ? buf : buf + 2, NULL, base);
     if (errno == 0) return json_integer((json_int_t)v);
-    if (base == 10) return json_real(strtod(buf, NULL));
+    double d = base == 10 ? strtod(buf, NULL) : INFINITY;
+    if (isfinite(d)) return json_real(d);
     *why = "integer out of range";
     return NULL;
 }
@@ -373,10 +385,12 @@ static json_t *core_value(const char *s, size_t n, enum scalar_kind kind, const 
 
 struct loader {
     yaml_parser_t parser;
+    const char *text; /* the input, for positions libyaml does not give */
+    size_t len;
     workflow_diags *diags;
     workflow_doc *doc;
-    json_t *anchors;    /* anchor name → [node, expanded node count] */
-    char *pointer;      /* the current node's JSON Pointer */
+    json_t *anchors; /* anchor name → [node, expanded node count, height] */
+    char *pointer;   /* the current node's JSON Pointer */
     size_t pointer_len, pointer_cap;
     size_t alias_nodes; /* nodes produced by alias expansion so far */
 };
@@ -408,6 +422,24 @@ static void fail_out_of_memory(struct loader *L, yaml_mark_t m)
     fail_at(L, m, "OutOfMemory", "out of memory while loading the definition");
 }
 
+/* The line and column of a byte offset (libyaml's reader errors give only
+ * the offset). Columns count characters, as libyaml's marks do. */
+static yaml_mark_t mark_at_offset(const struct loader *L, size_t offset)
+{
+    yaml_mark_t m = {0, 0, 0};
+    for (size_t i = 0; i < offset && i < L->len; i++) {
+        unsigned char c = (unsigned char)L->text[i];
+        if (c == '\n') {
+            m.line++;
+            m.column = 0;
+        } else if ((c & 0xC0) != 0x80) { /* not a continuation byte */
+            m.column++;
+        }
+    }
+    m.index = offset;
+    return m;
+}
+
 /* The next event, or false after reporting libyaml's error. */
 static bool next_event(struct loader *L, yaml_event_t *ev)
 {
@@ -418,10 +450,13 @@ static bool next_event(struct loader *L, yaml_event_t *ev)
         return false;
     }
     yaml_mark_t at = p->problem_mark;
-    if (p->error == YAML_READER_ERROR) at = p->mark;
-    fail_at(L, at, "SyntaxError", "%s%s%s: fix the YAML (or JSON) syntax here",
-            p->context ? p->context : "", p->context ? ": " : "",
-            p->problem ? p->problem : "invalid document");
+    if (p->error == YAML_READER_ERROR) at = mark_at_offset(L, p->problem_offset);
+    const char *problem = p->problem ? p->problem : "invalid document";
+    const char *hint = strstr(problem, "Unicode character escape")
+                           ? "write the character itself (or \\U0001F600 beyond U+FFFF)"
+                           : "fix the YAML (or JSON) syntax here";
+    fail_at(L, at, "SyntaxError", "%s%s%s; %s", p->context ? p->context : "",
+            p->context ? ": " : "", problem, hint);
     return false;
 }
 
@@ -525,8 +560,11 @@ static int tagged_kind(const char *tag)
     static const struct {
         const char *name;
         enum scalar_kind kind;
-    } tags[] = {{"str", SCALAR_STRING}, {"null", SCALAR_NULL}, {"bool", SCALAR_BOOL},
-                {"int", SCALAR_INT},    {"float", SCALAR_FLOAT}};
+    } tags[] = {{"str", SCALAR_STRING},
+                {"null", SCALAR_NULL},
+                {"bool", SCALAR_BOOL},
+                {"int", SCALAR_INT},
+                {"float", SCALAR_FLOAT}};
     if (strcmp(tag, "!") == 0) return SCALAR_STRING; /* the non-specific tag */
     if (strncmp(tag, CORE_TAG_PREFIX, strlen(CORE_TAG_PREFIX)) != 0) return -1;
     for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
@@ -546,15 +584,16 @@ static json_t *scalar_json(struct loader *L, const yaml_event_t *ev)
         if (want < 0) {
             fail_at(L, ev->start_mark, "UnsupportedTag",
                     "tag '%s' is not supported: a definition holds plain JSON values; "
-                    "remove the tag", tag);
+                    "remove the tag",
+                    tag);
             return NULL;
         }
         enum scalar_kind actual = core_kind(v, n);
         if (want == SCALAR_FLOAT && actual == SCALAR_INT) actual = SCALAR_FLOAT;
         if (want != SCALAR_STRING && actual != (enum scalar_kind)want) {
             fail_at(L, ev->start_mark, "TagMismatch",
-                    "'%.*s' is not a valid %s; fix the value or remove the tag", (int)(n > 80 ? 80 : n),
-                    v, tag + strlen(CORE_TAG_PREFIX));
+                    "'%.*s' is not a valid %s; fix the value or remove the tag",
+                    (int)(n > 80 ? 80 : n), v, tag + strlen(CORE_TAG_PREFIX));
             return NULL;
         }
         kind = (enum scalar_kind)want;
@@ -597,7 +636,8 @@ static bool load_alias(struct loader *L, yaml_event_t *ev, int depth, json_t **o
     if (nodes > WORKFLOW_MAX_ALIAS_NODES - L->alias_nodes) {
         fail_at(L, ev->start_mark, "AliasBomb",
                 "aliases expand to more than %d nodes (a \"billion laughs\" document?); "
-                "use fewer aliases or write the values out", WORKFLOW_MAX_ALIAS_NODES);
+                "use fewer aliases or write the values out",
+                WORKFLOW_MAX_ALIAS_NODES);
         return false;
     }
     if (depth + height > WORKFLOW_MAX_DEPTH) {
@@ -677,8 +717,8 @@ static bool key_ok(struct loader *L, const yaml_event_t *ev)
     size_t n = ev->data.scalar.length;
     const char *tag = (const char *)ev->data.scalar.tag;
     bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-    bool is_string = tag ? tagged_kind(tag) == SCALAR_STRING
-                         : !plain || core_kind(v, n) == SCALAR_STRING;
+    bool is_string =
+        tag ? tagged_kind(tag) == SCALAR_STRING : !plain || core_kind(v, n) == SCALAR_STRING;
     if (!is_string) {
         fail_at(L, ev->start_mark, "NonStringKey",
                 "key '%.*s' is not a string in YAML; quote it (\"%.*s\")", (int)(n > 80 ? 80 : n),
@@ -741,8 +781,8 @@ static bool load_member(struct loader *L, json_t *object, yaml_event_t *key, int
                         struct subtree *st)
 {
     size_t base = L->pointer_len;
-    bool ok = key_ok(L, key) && member_key(L, object, key) &&
-              member_value(L, object, key, depth, st);
+    bool ok =
+        key_ok(L, key) && member_key(L, object, key) && member_value(L, object, key, depth, st);
     pointer_pop(L, base);
     yaml_event_delete(key);
     return ok;
@@ -775,7 +815,8 @@ out_free_object:
 
 /* Load the node that starts with `ev` (consumed) at nesting `depth` (the
  * root is 0): the scalar, alias or whole collection. */
-static bool load_node(struct loader *L, yaml_event_t *ev, int depth, json_t **out, struct subtree *st)
+static bool load_node(struct loader *L, yaml_event_t *ev, int depth, json_t **out,
+                      struct subtree *st)
 {
     bool ok = false;
     const yaml_char_t *anchor = NULL;
@@ -789,12 +830,12 @@ static bool load_node(struct loader *L, yaml_event_t *ev, int depth, json_t **ou
                 "values nest deeper than %d levels; flatten the definition", WORKFLOW_MAX_DEPTH);
     } else if (ev->type == YAML_SEQUENCE_START_EVENT) {
         anchor = ev->data.sequence_start.anchor;
-        ok = collection_tag_ok(L, ev, ev->data.sequence_start.tag, "seq") && record_value(L, ev->start_mark) &&
-             load_sequence(L, ev, depth, out, st);
+        ok = collection_tag_ok(L, ev, ev->data.sequence_start.tag, "seq") &&
+             record_value(L, ev->start_mark) && load_sequence(L, ev, depth, out, st);
     } else if (ev->type == YAML_MAPPING_START_EVENT) {
         anchor = ev->data.mapping_start.anchor;
-        ok = collection_tag_ok(L, ev, ev->data.mapping_start.tag, "map") && record_value(L, ev->start_mark) &&
-             load_mapping(L, ev, depth, out, st);
+        ok = collection_tag_ok(L, ev, ev->data.mapping_start.tag, "map") &&
+             record_value(L, ev->start_mark) && load_mapping(L, ev, depth, out, st);
     } else {
         fail_at(L, ev->start_mark, "SyntaxError", "unexpected YAML event");
     }
@@ -836,7 +877,8 @@ static json_t *load_stream(struct loader *L)
     }
     yaml_event_delete(&ev);
     if (!next_event(L, &ev) || !load_node(L, &ev, 0, &root, &st)) return NULL;
-    if (!expect_event(L, YAML_DOCUMENT_END_EVENT, "SyntaxError", "expected the end of the document") ||
+    if (!expect_event(L, YAML_DOCUMENT_END_EVENT, "SyntaxError",
+                      "expected the end of the document") ||
         !expect_event(L, YAML_STREAM_END_EVENT, "MultipleDocuments",
                       "the file holds more than one YAML document; keep one definition per file")) {
         json_decref(root);
@@ -851,21 +893,15 @@ static json_t *load_stream(struct loader *L)
     return root;
 }
 
-workflow_doc *workflow_parse(const char *name, const char *text, size_t len, workflow_diags *diags)
+/* Load `text` (already checked for size and UTF-8) with libyaml. */
+static workflow_doc *load_text(const char *text, size_t len, workflow_diags *diags)
 {
-    (void)name; /* diagnostics carry positions; the caller prints the name */
-    if (len > WORKFLOW_MAX_BYTES) {
-        workflow_diags_add(diags, 0, 0, "TooLarge",
-                           "the definition is %zu bytes; the limit is %u bytes", len,
-                           WORKFLOW_MAX_BYTES);
-        return NULL;
-    }
-    if (!check_utf8(text, len, diags)) return NULL;
-    struct loader L = {.diags = diags};
+    struct loader L = {.diags = diags, .text = text, .len = len};
     L.doc = calloc(1, sizeof *L.doc);
     L.anchors = json_object();
     if (!L.doc || !L.anchors || !yaml_parser_initialize(&L.parser)) {
-        workflow_diags_add(diags, 0, 0, "OutOfMemory", "out of memory while loading the definition");
+        workflow_diags_add(diags, 0, 0, "OutOfMemory",
+                           "out of memory while loading the definition");
         free(L.doc);
         json_decref(L.anchors);
         return NULL;
@@ -881,6 +917,87 @@ workflow_doc *workflow_parse(const char *name, const char *text, size_t len, wor
         return NULL;
     }
     return L.doc;
+}
+
+/* ---- JSON's surrogate pairs -------------------------------------------- */
+
+/* JSON writes a character beyond U+FFFF as two escapes, "\ud83d\ude00";
+ * libyaml, which reads YAML 1.1, refuses escaped surrogates. For such a
+ * file the tree comes from jansson (JSON's own reader) and the positions
+ * from libyaml reading a copy in which every surrogate escape is replaced
+ * by one of the same length: the structure, hence every position, is the
+ * same. */
+
+static bool is_surrogate_escape(const char *s, size_t avail)
+{
+    if (avail < 6 || s[0] != '\\' || (s[1] != 'u' && s[1] != 'U')) return false;
+    char hex[5] = {s[2], s[3], s[4], s[5], '\0'};
+    if (!all_digits(hex, 4, 16)) return false;
+    long code = strtol(hex, NULL, 16);
+    return code >= 0xD800 && code <= 0xDFFF;
+}
+
+/* Index of the next surrogate escape at or after `from`, or len. */
+static size_t next_surrogate_escape(const char *text, size_t len, size_t from)
+{
+    for (size_t i = from; i < len; i++) {
+        if (text[i] != '\\') continue;
+        if (is_surrogate_escape(text + i, len - i)) return i;
+        i++; /* skip the escaped character: "\\\\" is one backslash */
+    }
+    return len;
+}
+
+/* A copy of text with each surrogate escape replaced by "\u0020", or NULL
+ * when there is none (or no memory). */
+static char *without_surrogate_escapes(const char *text, size_t len)
+{
+    size_t at = next_surrogate_escape(text, len, 0);
+    if (at == len) return NULL;
+    char *copy = malloc(len);
+    if (!copy) return NULL;
+    memcpy(copy, text, len);
+    for (; at < len; at = next_surrogate_escape(text, len, at + 6))
+        memcpy(copy + at, "\\u0020", 6);
+    return copy;
+}
+
+/* The second chance for a JSON document libyaml refused; on success the
+ * diagnostics from `before` on (libyaml's refusal) are dropped. */
+static workflow_doc *load_json_with_surrogates(const char *text, size_t len,
+                                               workflow_diags *diags, size_t before)
+{
+    char *copy = without_surrogate_escapes(text, len);
+    if (!copy) return NULL;
+    json_error_t error;
+    json_t *tree = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+                              &error);
+    workflow_diags scratch = {0};
+    workflow_doc *doc = tree ? load_text(copy, len, &scratch) : NULL;
+    if (doc) {
+        json_decref(doc->definition);
+        doc->definition = json_incref(tree);
+        diags->count = before;
+    }
+    json_decref(tree);
+    workflow_diags_clear(&scratch);
+    free(copy);
+    return doc;
+}
+
+workflow_doc *workflow_parse(const char *name, const char *text, size_t len, workflow_diags *diags)
+{
+    (void)name; /* diagnostics carry positions; the caller prints the name */
+    if (len > WORKFLOW_MAX_BYTES) {
+        workflow_diags_add(diags, 0, 0, "TooLarge",
+                           "the definition is %zu bytes; the limit is %u bytes", len,
+                           WORKFLOW_MAX_BYTES);
+        return NULL;
+    }
+    if (!check_utf8(text, len, diags)) return NULL;
+    size_t before = diags->count;
+    workflow_doc *doc = load_text(text, len, diags);
+    return doc ? doc : load_json_with_surrogates(text, len, diags, before);
 }
 
 workflow_doc *workflow_parse_file(const char *path, workflow_diags *diags)

@@ -26,10 +26,11 @@
  */
 #include "workflow.h"
 
+#include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <string.h>
-#include <strings.h>
 
 #include "asl.h"
 
@@ -51,15 +52,15 @@ enum state_type {
 
 #define ALL_TYPES (PASS | TASK | CHOICE | WAIT | SUCCEED | FAIL | PARALLEL | MAP)
 #define FLOWING (PASS | TASK | WAIT | PARALLEL | MAP) /* end with Next or End */
-#define WITH_IO (ALL_TYPES & ~FAIL)                  /* InputPath, OutputPath */
-#define WITH_RESULT (PASS | TASK | PARALLEL | MAP)   /* ResultPath, Parameters */
-#define WITH_ERRORS (TASK | PARALLEL | MAP)          /* Retry, Catch, ResultSelector */
+#define WITH_IO (ALL_TYPES & ~FAIL)                   /* InputPath, OutputPath */
+#define WITH_RESULT (PASS | TASK | PARALLEL | MAP)    /* ResultPath, Parameters */
+#define WITH_ERRORS (TASK | PARALLEL | MAP)           /* Retry, Catch, ResultSelector */
 
 static const struct {
     const char *name;
     enum state_type type;
 } state_types[] = {
-    {"Pass", PASS}, {"Task", TASK},         {"Choice", CHOICE}, {"Wait", WAIT},
+    {"Pass", PASS},       {"Task", TASK}, {"Choice", CHOICE},     {"Wait", WAIT},
     {"Succeed", SUCCEED}, {"Fail", FAIL}, {"Parallel", PARALLEL}, {"Map", MAP},
 };
 
@@ -96,9 +97,10 @@ static void vreport(struct validator *v, const char *pointer, bool at_key, const
 }
 
 /* A problem with the value at `pointer`. */
-static void problem(struct validator *v, const char *pointer, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void problem(struct validator *v, const char *pointer, const char *code, const char *fmt, ...)
+static void problem(struct validator *v, const char *pointer, const char *code, const char *fmt,
+                    ...) __attribute__((format(printf, 4, 5)));
+static void problem(struct validator *v, const char *pointer, const char *code, const char *fmt,
+                    ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -155,6 +157,71 @@ static const char *json_type_name(const json_t *j)
     case JSON_NULL: return "null";
     }
     return "a value";
+}
+
+/* ---- "Did you mean" ---------------------------------------------------- */
+
+#define SUGGEST_MAX_LEN 32
+
+static bool same_letter(char a, char b)
+{
+    return tolower((unsigned char)a) == tolower((unsigned char)b);
+}
+
+/* Edit distance ignoring case, with a swap of two neighbours counting as
+ * one edit ("Tsak" is one typo from "Task"), between words of at most
+ * SUGGEST_MAX_LEN characters; longer words are never close. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char d[SUGGEST_MAX_LEN + 1][SUGGEST_MAX_LEN + 1];
+    if (la > SUGGEST_MAX_LEN || lb > SUGGEST_MAX_LEN) return SIZE_MAX;
+    for (size_t i = 0; i <= la; i++) d[i][0] = (unsigned char)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (unsigned char)j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            unsigned best = d[i - 1][j - 1] + !same_letter(a[i - 1], b[j - 1]);
+            if (d[i - 1][j] + 1u < best) best = d[i - 1][j] + 1u;
+            if (d[i][j - 1] + 1u < best) best = d[i][j - 1] + 1u;
+            if (i > 1 && j > 1 && same_letter(a[i - 1], b[j - 2]) &&
+                same_letter(a[i - 2], b[j - 1]) && d[i - 2][j - 2] + 1u < best)
+                best = d[i - 2][j - 2] + 1u;
+            d[i][j] = (unsigned char)best;
+        }
+    }
+    return d[la][lb];
+}
+
+/* The closest candidate offered so far to a misspelt word. */
+struct suggestion {
+    const char *word;
+    const char *best;
+    size_t distance;
+    bool off; /* no more diagnostics will be kept: do not spend time */
+};
+
+static struct suggestion suggestion_for(const struct validator *v, const char *word)
+{
+    return (struct suggestion){word, NULL, 0, v->diags->count >= WORKFLOW_MAX_DIAGS};
+}
+
+static void suggest(struct suggestion *s, const char *candidate)
+{
+    if (s->off) return;
+    size_t limit = strlen(s->word) <= 4 ? 1 : 2; /* typos, not other words */
+    size_t d = edit_distance(s->word, candidate);
+    if (d <= limit && (!s->best || d < s->distance)) {
+        s->best = candidate;
+        s->distance = d;
+    }
+}
+
+/* " (did you mean 'X'?)", or "" without a close candidate. */
+static const char *did_you_mean(const struct suggestion *s, char *buf, size_t len)
+{
+    if (!s->best) return "";
+    snprintf(buf, len, " (did you mean '%s'?)", s->best);
+    return buf;
 }
 
 /* ---- Value checks shared by many fields -------------------------------- */
@@ -218,8 +285,10 @@ static bool mentions_variable(json_t *value)
     json_t *item;
     size_t i;
     if (json_is_string(value)) return mentions_variable_text(json_string_value(value));
-    json_object_foreach(value, key, item) if (mentions_variable(item)) return true;
-    json_array_foreach(value, i, item) if (mentions_variable(item)) return true;
+    json_object_foreach (value, key, item)
+        if (mentions_variable(item)) return true;
+    json_array_foreach (value, i, item)
+        if (mentions_variable(item)) return true;
     return false;
 }
 
@@ -238,8 +307,8 @@ static void check_path_text(struct validator *v, const char *ptr, const char *pa
         variables_unsupported(v, ptr);
         return;
     }
-    problem(v, ptr, reference ? "InvalidReferencePath" : "InvalidPath", "'%s' is not a valid %s: %s",
-            path, reference ? "reference path" : "path", why);
+    problem(v, ptr, reference ? "InvalidReferencePath" : "InvalidPath",
+            "'%s' is not a valid %s: %s", path, reference ? "reference path" : "path", why);
 }
 
 /* InputPath, OutputPath: a path, or null (meaning {}). */
@@ -277,8 +346,8 @@ static void check_path_or_intrinsic(struct validator *v, const char *ptr, json_t
     else if (mentions_variable_text(text))
         variables_unsupported(v, ptr);
     else
-        problem(v, ptr, "InvalidIntrinsic", "'%s' is not a valid intrinsic function call: %s",
-                text, why);
+        problem(v, ptr, "InvalidIntrinsic", "'%s' is not a valid intrinsic function call: %s", text,
+                why);
 }
 
 /* Parameters, ResultSelector, ItemSelector: every "key.$" holds a valid
@@ -292,8 +361,10 @@ static void check_template(struct validator *v, const char *ptr, json_t *value)
         variables_unsupported(v, at);
         return;
     }
-    problem(v, at, "InvalidTemplate", "%s; a \"key.$\" value must be a path ($.x, $$.x) or an "
-            "intrinsic function (States.Format(...))", why);
+    problem(v, at, "InvalidTemplate",
+            "%s; a \"key.$\" value must be a path ($.x, $$.x) or an "
+            "intrinsic function (States.Format(...))",
+            why);
 }
 
 static void check_seconds(struct validator *v, const char *ptr, json_t *value)
@@ -354,7 +425,8 @@ static void check_jsonata(struct validator *v, const char *ptr, json_t *value)
     else
         problem_at_key(v, ptr, "JSONataUnsupported",
                        "JSONata mode is not supported yet ('%s' is a JSONata field); use the "
-                       "JSONPath fields (Parameters, InputPath, ResultPath, OutputPath...)", field);
+                       "JSONPath fields (Parameters, InputPath, ResultPath, OutputPath...)",
+                       field);
 }
 
 static void check_unsupported(struct validator *v, const char *ptr, json_t *value)
@@ -371,13 +443,21 @@ static void check_target(struct validator *v, const char *ptr, json_t *value)
     if (!expect_string(v, ptr, value)) return;
     const char *target = json_string_value(value);
     if (json_object_get(v->scope->states, target)) return;
-    if (json_object_get(v->state_names, target))
+    if (json_object_get(v->state_names, target)) {
         problem(v, ptr, "UnknownState",
                 "state '%s' is in another branch or iterator; a transition must stay within its "
-                "own States", target);
-    else
-        problem(v, ptr, "UnknownState", "no state named '%s' in this States object; fix the name "
-                "or add the state", target);
+                "own States",
+                target);
+        return;
+    }
+    struct suggestion hint = suggestion_for(v, target);
+    const char *name;
+    json_t *state;
+    char buf[128];
+    json_object_foreach (v->scope->states, name, state)
+        suggest(&hint, name);
+    problem(v, ptr, "UnknownState", "no state named '%s' in this States object%s; fix the name or "
+            "add the state", target, did_you_mean(&hint, buf, sizeof buf));
 }
 
 static void check_end(struct validator *v, const char *ptr, json_t *value)
@@ -395,7 +475,8 @@ static void check_resource(struct validator *v, const char *ptr, json_t *value)
     if (v->known && !v->known(resource, v->ud))
         problem(v, ptr, "UnknownResource",
                 "nothing serves '%s': install the plugin (plugin:NAME needs NAME.so in the plugin "
-                "directory) or map the resource in the resource map", resource);
+                "directory) or map the resource in the resource map",
+                resource);
 }
 
 /* ---- Retry and Catch --------------------------------------------------- */
@@ -404,14 +485,15 @@ static void check_error_equals(struct validator *v, const char *ptr, json_t *val
 {
     if (!expect_type(v, ptr, value, JSON_ARRAY, "a list of error names")) return;
     if (json_array_size(value) == 0) {
-        problem(v, ptr, "EmptyErrorEquals", "ErrorEquals must name at least one error "
+        problem(v, ptr, "EmptyErrorEquals",
+                "ErrorEquals must name at least one error "
                 "(\"States.ALL\" matches every error)");
         return;
     }
     size_t i;
     json_t *name;
     char at[POINTER_MAX];
-    json_array_foreach(value, i, name) {
+    json_array_foreach (value, i, name) {
         pointer_index(at, sizeof at, ptr, i);
         if (!expect_string(v, at, name)) continue;
         if (strcmp(json_string_value(name), "States.ALL") != 0) continue;
@@ -490,15 +572,6 @@ static const struct member_rule *member_rule_find(const struct member_rule *rule
     return NULL;
 }
 
-/* A field name in `rules` that differs from `name` only in case, for "did
- * you mean" hints; "" when there is none. */
-static const char *member_rule_hint(const struct member_rule *rules, const char *name)
-{
-    for (; rules->name; rules++)
-        if (strcasecmp(rules->name, name) == 0) return rules->name;
-    return "";
-}
-
 /* Check every member of `object` against `rules`; `what` names the object
  * in messages ("a retrier"). */
 static void check_members(struct validator *v, const char *ptr, json_t *object,
@@ -507,13 +580,15 @@ static void check_members(struct validator *v, const char *ptr, json_t *object,
     const char *key;
     json_t *value;
     char at[POINTER_MAX];
-    json_object_foreach(object, key, value) {
+    json_object_foreach (object, key, value) {
         pointer_join(at, sizeof at, ptr, key);
         const struct member_rule *rule = member_rule_find(rules, key);
         if (!rule) {
-            const char *hint = member_rule_hint(rules, key);
-            problem_at_key(v, at, "UnknownField", "unknown field '%s' in %s; remove it%s%s%s", key,
-                           what, *hint ? " (did you mean '" : "", hint, *hint ? "'?)" : "");
+            struct suggestion hint = suggestion_for(v, key);
+            char buf[128];
+            for (const struct member_rule *r = rules; r->name; r++) suggest(&hint, r->name);
+            problem_at_key(v, at, "UnknownField", "unknown field '%s' in %s%s; remove it", key,
+                           what, did_you_mean(&hint, buf, sizeof buf));
         } else if (rule->check) {
             rule->check(v, at, value);
         }
@@ -528,7 +603,7 @@ static void check_handlers(struct validator *v, const char *ptr, json_t *value,
     size_t i, n = json_array_size(value);
     json_t *handler;
     char at[POINTER_MAX], field[POINTER_MAX];
-    json_array_foreach(value, i, handler) {
+    json_array_foreach (value, i, handler) {
         pointer_index(at, sizeof at, ptr, i);
         if (!expect_type(v, at, handler, JSON_OBJECT, "an object")) continue;
         check_members(v, at, handler, rules, what);
@@ -571,15 +646,15 @@ static void check_choice_variables(struct validator *v, const char *ptr, json_t 
         size_t i;
         char list[POINTER_MAX];
         pointer_join(list, sizeof list, ptr, lists[l]);
-        json_array_foreach(nested, i, item) {
+        json_array_foreach (nested, i, item) {
             pointer_index(at, sizeof at, list, i);
             check_choice_variables(v, at, item);
         }
     }
-    json_t *not = json_object_get(rule, "Not");
-    if (json_is_object(not)) {
+    json_t *negated = json_object_get(rule, "Not");
+    if (json_is_object(negated)) {
         pointer_join(at, sizeof at, ptr, "Not");
-        check_choice_variables(v, at, not);
+        check_choice_variables(v, at, negated);
     }
 }
 
@@ -629,7 +704,7 @@ static void check_choices(struct validator *v, const char *ptr, json_t *value)
     size_t i;
     json_t *rule;
     char at[POINTER_MAX];
-    json_array_foreach(value, i, rule) {
+    json_array_foreach (value, i, rule) {
         pointer_index(at, sizeof at, ptr, i);
         check_choice_rule(v, at, rule);
     }
@@ -650,7 +725,7 @@ static void check_branches(struct validator *v, const char *ptr, json_t *value)
     size_t i;
     json_t *branch;
     char at[POINTER_MAX];
-    json_array_foreach(value, i, branch) {
+    json_array_foreach (value, i, branch) {
         pointer_index(at, sizeof at, ptr, i);
         check_machine(v, at, branch, MACHINE_BRANCH);
     }
@@ -666,8 +741,7 @@ static void check_processor_mode(struct validator *v, const char *ptr, json_t *v
     const char *mode = json_string_value(value);
     if (mode && strcmp(mode, "INLINE") == 0) return;
     if (mode && strcmp(mode, "DISTRIBUTED") == 0)
-        problem(v, ptr, "Unsupported",
-                "Distributed Map is not supported; use Mode: INLINE");
+        problem(v, ptr, "Unsupported", "Distributed Map is not supported; use Mode: INLINE");
     else
         problem(v, ptr, "InvalidValue", "Mode must be \"INLINE\" (or \"DISTRIBUTED\")");
 }
@@ -756,11 +830,14 @@ static const struct field_rule *field_rule_find(const char *name)
     return NULL;
 }
 
-static const char *field_hint(const char *name)
+/* The field of this state type closest to a misspelt `name`. */
+static struct suggestion field_hint(const struct validator *v, const char *name,
+                                    enum state_type type)
 {
+    struct suggestion hint = suggestion_for(v, name);
     for (size_t i = 0; i < sizeof field_rules / sizeof field_rules[0]; i++)
-        if (strcasecmp(field_rules[i].name, name) == 0) return field_rules[i].name;
-    return NULL;
+        if (field_rules[i].types & type) suggest(&hint, field_rules[i].name);
+    return hint;
 }
 
 static void check_state_fields(struct validator *v, const char *ptr, json_t *state,
@@ -769,20 +846,19 @@ static void check_state_fields(struct validator *v, const char *ptr, json_t *sta
     const char *key;
     json_t *value;
     char at[POINTER_MAX];
-    json_object_foreach(state, key, value) {
+    json_object_foreach (state, key, value) {
         pointer_join(at, sizeof at, ptr, key);
         const struct field_rule *rule = field_rule_find(key);
-        const char *hint = rule ? NULL : field_hint(key);
+        struct suggestion hint = field_hint(v, key, type);
+        char buf[128];
         if (rule && (rule->types & type)) {
             if (rule->check) rule->check(v, at, value);
         } else if (rule) {
             problem_at_key(v, at, "UnknownField", "a %s state does not take '%s'; remove it",
                            type_name, key);
-        } else if (hint) {
-            problem_at_key(v, at, "UnknownField", "unknown field '%s'; did you mean '%s'?", key, hint);
         } else {
-            problem_at_key(v, at, "UnknownField", "unknown field '%s' in a %s state; remove it", key,
-                           type_name);
+            problem_at_key(v, at, "UnknownField", "unknown field '%s' in a %s state%s; remove it",
+                           key, type_name, did_you_mean(&hint, buf, sizeof buf));
         }
     }
 }
@@ -896,10 +972,13 @@ static bool state_type_of(const char *name, enum state_type *type)
 static void check_state_name(struct validator *v, const char *ptr, const char *name)
 {
     json_t *first = json_object_get(v->state_names, name);
+    int line = 0, column = 0;
     if (first) {
+        workflow_key_position(v->doc, json_string_value(first), &line, &column);
         problem_at_key(v, ptr, "DuplicateStateName",
-                       "state name '%s' is already used (at %s); state names must be unique in the "
-                       "whole state machine", name, json_string_value(first));
+                       "state name '%s' is already used on line %d; state names must be unique in "
+                       "the whole state machine, branches and item processors included",
+                       name, line);
     } else {
         json_object_set_new(v->state_names, name, json_string(ptr));
     }
@@ -916,15 +995,23 @@ static void check_state(struct validator *v, const char *ptr, const char *name, 
     char at[POINTER_MAX];
     enum state_type type;
     if (!type_value) {
-        problem_at_key(v, ptr, "MissingField",
-                       "state '%s' needs Type (Pass, Task, Choice, Wait, Succeed, Fail, Parallel or "
-                       "Map)", name);
+        problem_at_key(
+            v, ptr, "MissingField",
+            "state '%s' needs Type (Pass, Task, Choice, Wait, Succeed, Fail, Parallel or "
+            "Map)",
+            name);
         return;
     }
     pointer_join(at, sizeof at, ptr, "Type");
     if (!json_is_string(type_value) || !state_type_of(json_string_value(type_value), &type)) {
+        struct suggestion hint =
+            suggestion_for(v, json_is_string(type_value) ? json_string_value(type_value) : "");
+        char buf[128];
+        for (size_t i = 0; i < sizeof state_types / sizeof state_types[0]; i++)
+            suggest(&hint, state_types[i].name);
         problem(v, at, "UnknownStateType",
-                "Type must be one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map");
+                "Type must be one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map%s",
+                did_you_mean(&hint, buf, sizeof buf));
         return;
     }
     check_state_fields(v, ptr, state, type, json_string_value(type_value));
@@ -933,33 +1020,38 @@ static void check_state(struct validator *v, const char *ptr, const char *name, 
 
 /* ---- Machines ---------------------------------------------------------- */
 
-static void mark_reachable(json_t *states, json_t *reached, const char *name);
-
-static void mark_target(json_t *states, json_t *reached, json_t *target)
+/* Queue `target` when it names a state not seen yet. */
+static void reach(json_t *states, json_t *reached, json_t *queue, json_t *target)
 {
-    if (json_is_string(target)) mark_reachable(states, reached, json_string_value(target));
+    const char *name = json_string_value(target);
+    if (!name || !json_object_get(states, name) || json_object_get(reached, name)) return;
+    json_object_set_new(reached, name, json_true());
+    json_array_append(queue, target);
 }
 
-/* Depth-first walk along Next, Default, Choices[].Next and Catch[].Next;
- * recursion is bounded by the number of states, each visited once. An
- * explicit stack would do for machines of thousands of states; ASL machines
- * hold tens. */
-static void mark_reachable(json_t *states, json_t *reached, const char *name)
+/* Mark every state reachable from `start` along Next, Default,
+ * Choices[].Next and Catch[].Next. A work list rather than recursion: a
+ * 4 MiB file can chain a hundred thousand states. */
+static void mark_reachable(json_t *states, json_t *reached, json_t *start)
 {
-    json_t *state = json_object_get(states, name), *item;
-    size_t i;
-    if (!state || json_object_get(reached, name)) return;
-    json_object_set_new(reached, name, json_true());
-    mark_target(states, reached, json_object_get(state, "Next"));
-    mark_target(states, reached, json_object_get(state, "Default"));
-    json_array_foreach(json_object_get(state, "Choices"), i, item)
-        mark_target(states, reached, json_object_get(item, "Next"));
-    json_array_foreach(json_object_get(state, "Catch"), i, item)
-        mark_target(states, reached, json_object_get(item, "Next"));
+    json_t *queue = json_array(), *item;
+    if (!queue) return;
+    reach(states, reached, queue, start);
+    for (size_t next = 0; next < json_array_size(queue); next++) {
+        json_t *state = json_object_get(states, json_string_value(json_array_get(queue, next)));
+        size_t i;
+        reach(states, reached, queue, json_object_get(state, "Next"));
+        reach(states, reached, queue, json_object_get(state, "Default"));
+        json_array_foreach (json_object_get(state, "Choices"), i, item)
+            reach(states, reached, queue, json_object_get(item, "Next"));
+        json_array_foreach (json_object_get(state, "Catch"), i, item)
+            reach(states, reached, queue, json_object_get(item, "Next"));
+    }
+    json_decref(queue);
 }
 
 static void check_reachable(struct validator *v, const char *states_ptr, json_t *states,
-                            const char *start)
+                            json_t *start)
 {
     json_t *reached = json_object();
     if (!reached) return;
@@ -967,12 +1059,13 @@ static void check_reachable(struct validator *v, const char *states_ptr, json_t 
     const char *name;
     json_t *state;
     char at[POINTER_MAX];
-    json_object_foreach(states, name, state) {
+    json_object_foreach (states, name, state) {
         if (json_object_get(reached, name)) continue;
         pointer_join(at, sizeof at, states_ptr, name);
         problem_at_key(v, at, "UnreachableState",
                        "state '%s' cannot be reached from StartAt; remove it or add a transition "
-                       "to it", name);
+                       "to it",
+                       name);
     }
     json_decref(reached);
 }
@@ -990,19 +1083,28 @@ static void check_version(struct validator *v, const char *ptr, json_t *value)
 }
 
 static const struct member_rule top_fields[] = {
-    {"StartAt", NULL}, {"States", NULL},
-    {"Comment", check_string}, {"Version", check_version},
-    {"TimeoutSeconds", check_top_timeout}, {"QueryLanguage", check_query_language},
+    {"StartAt", NULL},
+    {"States", NULL},
+    {"Comment", check_string},
+    {"Version", check_version},
+    {"TimeoutSeconds", check_top_timeout},
+    {"QueryLanguage", check_query_language},
     {NULL, NULL},
 };
 
 static const struct member_rule branch_fields[] = {
-    {"StartAt", NULL}, {"States", NULL}, {"Comment", check_string}, {NULL, NULL},
+    {"StartAt", NULL},
+    {"States", NULL},
+    {"Comment", check_string},
+    {NULL, NULL},
 };
 
 static const struct member_rule processor_fields[] = {
-    {"StartAt", NULL}, {"States", NULL}, {"Comment", check_string},
-    {"ProcessorConfig", check_processor_config}, {NULL, NULL},
+    {"StartAt", NULL},
+    {"States", NULL},
+    {"Comment", check_string},
+    {"ProcessorConfig", check_processor_config},
+    {NULL, NULL},
 };
 
 /* StartAt and States of a machine, then every state, then reachability. */
@@ -1023,7 +1125,7 @@ static void check_states(struct validator *v, const char *ptr, json_t *machine)
     v->scope = &scope;
     const char *name;
     json_t *state;
-    json_object_foreach(states, name, state) {
+    json_object_foreach (states, name, state) {
         pointer_join(at, sizeof at, states_ptr, name);
         check_state(v, at, name, state);
     }
@@ -1033,7 +1135,7 @@ static void check_states(struct validator *v, const char *ptr, json_t *machine)
     else if (states && json_object_size(states) > 0 && expect_string(v, at, start))
         check_target(v, at, start);
     if (states && json_is_string(start) && json_object_get(states, json_string_value(start)))
-        check_reachable(v, states_ptr, states, json_string_value(start));
+        check_reachable(v, states_ptr, states, start);
     v->scope = outer;
 }
 
@@ -1060,9 +1162,9 @@ static void sort_by_position(workflow_diags *diags, size_t first)
     for (size_t i = first + 1; i < end; i++) {
         workflow_diag d = diags->items[i];
         size_t j = i;
-        while (j > first && (diags->items[j - 1].line > d.line ||
-                             (diags->items[j - 1].line == d.line &&
-                              diags->items[j - 1].column > d.column))) {
+        while (j > first &&
+               (diags->items[j - 1].line > d.line ||
+                (diags->items[j - 1].line == d.line && diags->items[j - 1].column > d.column))) {
             diags->items[j] = diags->items[j - 1];
             j--;
         }
@@ -1074,7 +1176,11 @@ bool workflow_validate(const workflow_doc *doc, workflow_resource_known_fn known
                        workflow_diags *diags)
 {
     struct validator v = {
-        .doc = doc, .known = known, .ud = ud, .diags = diags, .state_names = json_object(),
+        .doc = doc,
+        .known = known,
+        .ud = ud,
+        .diags = diags,
+        .state_names = json_object(),
     };
     if (!v.state_names) {
         workflow_diags_add(diags, 0, 0, "OutOfMemory", "out of memory while validating");

@@ -74,7 +74,8 @@ typedef struct yogi_error {
     char cause[4096]; /* human-readable; truncated if longer */
 } yogi_error;
 
-/* Services the engine offers to a plugin; filled by the host, read-only. */
+/* Services the engine offers to a plugin; filled by the host, read-only.
+ * The functions may be called from any thread of the plugin. */
 typedef struct yogi_host {
     uint32_t abi_version; /* YOGI_PLUGIN_ABI of the host */
     uint32_t size;        /* sizeof(yogi_host) as the host knows it */

@@ -12,6 +12,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +153,48 @@ static int act_call(testkit *tk, json_t *in, json_t **out, yogi_error *err)
     return tk->host->call(string_or(in, "op", "echo"), args ? args : json_null(), out, err);
 }
 
+/* Host services from several threads at once: heartbeats and host calls
+ * must neither interleave their frames nor take each other's replies. */
+typedef struct thread_job {
+    testkit *tk;
+    int rounds, calls_ok;
+} thread_job;
+
+static void *thread_main(void *arg)
+{
+    thread_job *job = arg;
+    for (int i = 0; i < job->rounds; i++) {
+        job->tk->host->heartbeat();
+        json_t *args = json_pack("{s:i}", "i", i), *result = NULL;
+        yogi_error err;
+        if (job->tk->host->call("echo", args, &result, &err) == YOGI_OK &&
+            json_integer_value(json_object_get(json_object_get(result, "args"), "i")) == i)
+            job->calls_ok++;
+        json_decref(result);
+        json_decref(args);
+    }
+    return NULL;
+}
+
+static int act_threads(testkit *tk, json_t *in, json_t **out, yogi_error *err)
+{
+    enum { THREADS = 4 };
+    pthread_t t[THREADS];
+    thread_job jobs[THREADS];
+    int started = 0, ok = 0;
+    for (int i = 0; i < THREADS; i++) {
+        jobs[i] = (thread_job){tk, (int)number_or(in, "rounds", 50), 0};
+        if (pthread_create(&t[i], NULL, thread_main, &jobs[i]) == 0) started++;
+        else break;
+    }
+    for (int i = 0; i < started; i++) {
+        pthread_join(t[i], NULL);
+        ok += jobs[i].calls_ok;
+    }
+    *out = json_pack("{s:i, s:i}", "threads", started, "calls_ok", ok);
+    return YOGI_OK;
+}
+
 static int act_fds(testkit *tk, json_t *in, json_t **out, yogi_error *err)
 {
     DIR *d = opendir("/proc/self/fd");
@@ -221,7 +264,7 @@ static const struct {
     {"fail", act_fail},   {"sleep", act_sleep},   {"heartbeat", act_heartbeat},
     {"call", act_call},   {"fds", act_fds},       {"big", act_big},
     {"env", act_env},     {"stdout", act_stdout}, {"garbage", act_garbage},
-    {"close_socket", act_close_socket},
+    {"close_socket", act_close_socket}, {"threads", act_threads},
 };
 
 /* Config "testkit.fail_init" (env YOGI_TESTKIT_FAIL_INIT) makes init fail,

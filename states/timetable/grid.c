@@ -49,11 +49,6 @@ static void unite(cells *c, int a, int b)
         c->parent[a < b ? b : a] = a < b ? a : b;
 }
 
-static double time_sep(const tt_grid *g, int pa, int pb, int s0, int s1, int *at)
-{
-    return g->days_as_rows ? tt_rules_vsep(g->rules, pa, pb, s0, s1, at)
-                           : tt_rules_hsep(g->rules, pa, pb, s0, s1, at);
-}
 
 static double day_sep(const tt_grid *g, int pa, int pb, int s0, int s1, int *at)
 {
@@ -72,7 +67,7 @@ static bool place_edge(const tt_grid *g, bool time_axis, int before, int after, 
     }
     *edge = (before + after) / 2;
     int at = *edge;
-    double cov = time_axis ? time_sep(g, before, after, s0, s1, &at)
+    double cov = time_axis ? tt_time_sep(g, before, after, s0, s1, &at)
                            : day_sep(g, before, after, s0, s1, &at);
     if (cov < RULE_PRESENT)
         return false;
@@ -186,7 +181,7 @@ static void merge_ruled(const tt_page *page, const tt_grid *g, cells *c)
         for (int j = 0; j < c->ns; j++) {
             int t0 = c->tb[j], t1 = c->tb[j + 1], tm = (t1 - t0) * 15 / 100;
             if (j + 1 < c->ns &&
-                time_sep(g, t1 - win, t1 + win, d0 + dm, d1 - dm, NULL) < SEP_PRESENT)
+                tt_time_sep(g, t1 - win, t1 + win, d0 + dm, d1 - dm, NULL) < SEP_PRESENT)
                 unite(c, i * c->ns + j, i * c->ns + j + 1);
             if (i + 1 < c->nd &&
                 day_sep(g, d1 - win, d1 + win, t0 + tm, t1 - tm, NULL) < SEP_PRESENT)
@@ -373,6 +368,63 @@ static int table_top(const tt_page *page, const tt_grid *g, const cells *c)
     return top;
 }
 
+/* A page box from time and day coordinates. */
+static void figure_box(tt_figure *f, const tt_grid *g, int t0, int t1, int d0, int d1,
+                       unsigned rgb, int width)
+{
+    if (g->days_as_rows)
+        tt_figure_box(f, t0, d0, t1, d1, rgb, width);
+    else
+        tt_figure_box(f, d0, t0, d1, t1, rgb, width);
+}
+
+static void figure_line(tt_figure *f, const tt_grid *g, int t0, int d0, int t1, int d1,
+                        unsigned rgb)
+{
+    if (g->days_as_rows)
+        tt_figure_line(f, t0, d0, t1, d1, rgb, 2);
+    else
+        tt_figure_line(f, d0, t0, d1, t1, rgb, 2);
+}
+
+/* YOGI_TIMETABLE_DRAW: headers orange, band edges blue (time) and green
+ * (day), merged cells holding text red. */
+static void draw_grid(const tt_page *page, const tt_grid *g, cells *c)
+{
+    tt_figure *f = tt_figure_open(page);
+    if (!f)
+        return;
+    for (int i = 0; i < g->ndays; i++)
+        figure_box(f, g, g->days[i].box.t0, g->days[i].box.t1, g->days[i].box.d0,
+                   g->days[i].box.d1, 0xff8c00, 2);
+    for (int j = 0; j < g->nslots; j++)
+        figure_box(f, g, g->slots[j].box.t0, g->slots[j].box.t1, g->slots[j].box.d0,
+                   g->slots[j].box.d1, 0xff8c00, 2);
+    for (int j = 0; j <= c->ns; j++)
+        figure_line(f, g, c->tb[j], c->db[0], c->tb[j], c->db[c->nd], 0x1e64ff);
+    for (int i = 0; i <= c->nd; i++)
+        figure_line(f, g, c->tb[0], c->db[i], c->tb[c->ns], c->db[i], 0x00a03c);
+    for (int k = 0; k < c->nd * c->ns; k++) {
+        if (find_root(c, k) != k)
+            continue;
+        int dmin = c->nd, dmax = -1, smin = c->ns, smax = -1, words = 0;
+        for (int q = 0; q < c->nd * c->ns; q++) {
+            if (find_root(c, q) != k)
+                continue;
+            int i = q / c->ns, j = q % c->ns;
+            words += c->count[q];
+            if (i < dmin) dmin = i;
+            if (i > dmax) dmax = i;
+            if (j < smin) smin = j;
+            if (j > smax) smax = j;
+        }
+        if (words)
+            figure_box(f, g, c->tb[smin] + 4, c->tb[smax + 1] - 4, c->db[dmin] + 4,
+                       c->db[dmax + 1] - 4, 0xdc1e1e, 3);
+    }
+    tt_figure_close(f);
+}
+
 /* Times inside the body, beyond the first day: a list read as a grid (the
  * first block's times taken for a header) has as many there as in the
  * header; a grid has next to none. */
@@ -422,6 +474,7 @@ static void infer_missing_days(tt_grid *g, tt_evidence *ev)
 int tt_build_grid(tt_page *page, tt_result *res)
 {
     tt_grid g = {0};
+    g.rules = page->rules;
     g.ndays = tt_find_days(page, g.days, &g.days_as_rows);
     infer_missing_days(&g, &res->ev);
     if (g.ndays < 2 || tt_find_time_header(page, &g) < 0 || times_in_body(page, &g))
@@ -434,7 +487,6 @@ int tt_build_grid(tt_page *page, tt_result *res)
     c->nd = g.ndays, c->ns = g.nslots;
     for (int k = 0; k < c->nd * c->ns; k++)
         c->parent[k] = k;
-    g.rules = page->rules;
     place_edges(page, &g, c, &res->ev);
     assign_words(page, &g, c, &res->ev);
     if (res->ev.ruled)
@@ -444,6 +496,7 @@ int tt_build_grid(tt_page *page, tt_result *res)
     for (int k = 0; k < c->nd * c->ns; k++)
         if (find_root(c, k) == k)
             emit_region(page, &g, c, k, res);
+    draw_grid(page, &g, c);
     fill_day_evidence(&g, &res->ev);
     res->layout = layout_name(&g);
     tt_set_title(page, res, table_top(page, &g, c));

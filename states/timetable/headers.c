@@ -231,28 +231,67 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* "12:55   13:55" with the dash lost: two starts much closer together than
- * header cells are apart are one cell's range. */
-static void join_close_starts(tt_grid *g)
+double tt_time_sep(const tt_grid *g, int pa, int pb, int s0, int s1, int *at)
 {
-    int gaps[TT_MAX_SLOTS], n = 0;
-    for (int j = 1; j < g->nslots; j++)
-        gaps[n++] = g->slots[j].box.t0 - g->slots[j - 1].box.t1;
-    if (n < 3)
-        return;
-    qsort(gaps, (size_t)n, sizeof *gaps, cmp_int);
-    int median = gaps[n / 2];
-    for (int j = 1; j < g->nslots; j++) {
-        tt_slot *a = &g->slots[j - 1], *b = &g->slots[j];
-        if (a->end >= 0 || b->end >= 0 || b->box.t0 - a->box.t1 >= median / 2)
-            continue;
-        a->end = b->start;
-        a->ampm_end = b->ampm_start;
-        a->line2 = b->line;
-        a->box.t1 = b->box.t1;
-        memmove(b, b + 1, sizeof *b * (size_t)(g->nslots - j - 1));
-        g->nslots--;
+    return g->days_as_rows ? tt_rules_vsep(g->rules, pa, pb, s0, s1, at)
+                           : tt_rules_hsep(g->rules, pa, pb, s0, s1, at);
+}
+
+/* Which neighbouring starts are one cell's range with the dash lost
+ * ("12:55   13:55")? With ruled headers: those with no rule between them,
+ * when rules separate others. Without: those much closer together than
+ * header cells are apart (the gaps fall in two groups). */
+static void find_joins(const tt_grid *g, int text_h, bool *join)
+{
+    int n = g->nslots - 1, ruled = 0;
+    bool rule[TT_MAX_SLOTS];
+    int gaps[TT_MAX_SLOTS], sorted[TT_MAX_SLOTS];
+    for (int j = 0; j < n; j++) {
+        const tt_slot *a = &g->slots[j], *b = &g->slots[j + 1];
+        int d0 = a->box.d0 < b->box.d0 ? a->box.d0 : b->box.d0;
+        int d1 = a->box.d1 > b->box.d1 ? a->box.d1 : b->box.d1;
+        rule[j] = tt_time_sep(g, a->box.t1, b->box.t0, d0, d1, NULL) >= 0.5;
+        ruled += rule[j];
+        sorted[j] = gaps[j] = b->box.t0 - a->box.t1;
+        join[j] = false;
     }
+    /* A lost dash leaves a gap of a few characters, never of a cell. */
+    if (ruled >= 2 && ruled < n) {
+        for (int j = 0; j < n; j++)
+            join[j] = !rule[j] && gaps[j] < 2 * text_h;
+        return;
+    }
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_int);
+    int cut = -1;
+    for (int k = 1; k < n; k++)
+        if (sorted[k - 1] > 0 && sorted[k] * 10 > sorted[k - 1] * 16 &&
+            (cut < 0 || sorted[k] * sorted[cut - 1] > sorted[cut] * sorted[k - 1]))
+            cut = k;
+    for (int j = 0; cut > 0 && j < n; j++)
+        join[j] = gaps[j] < sorted[cut] && gaps[j] < 2 * text_h;
+}
+
+static void join_close_starts(tt_grid *g, int text_h)
+{
+    if (g->nslots < 3)
+        return;
+    bool join[TT_MAX_SLOTS];
+    find_joins(g, text_h, join);
+    int out = 0;
+    for (int j = 0; j < g->nslots; j++) {
+        tt_slot *a = &g->slots[j], *b = j + 1 < g->nslots ? &g->slots[j + 1] : NULL;
+        g->slots[out] = *a;
+        if (b && join[j] && a->end < 0 && b->end < 0 && b->start > a->start) {
+            tt_slot *m = &g->slots[out];
+            m->end = b->start;
+            m->ampm_end = b->ampm_start;
+            m->line2 = b->line;
+            m->box.t1 = b->box.t1;
+            j++;
+        }
+        out++;
+    }
+    g->nslots = out;
 }
 
 /* The candidates sharing a band of d with seed s, transitively. */
@@ -292,7 +331,7 @@ int tt_find_time_header(tt_page *page, tt_grid *g)
         if (best_member[j])
             g->slots[g->nslots++] = cand[j];
     qsort(g->slots, (size_t)g->nslots, sizeof *g->slots, cmp_slot_t);
-    join_close_starts(g);
+    join_close_starts(g, page->median_h);
     int starts[TT_MAX_SLOTS], ends[TT_MAX_SLOTS];
     bool as[TT_MAX_SLOTS], ae[TT_MAX_SLOTS];
     for (int j = 0; j < g->nslots; j++) {

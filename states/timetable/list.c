@@ -194,8 +194,14 @@ int tt_build_list(tt_page *page, tt_result *res)
     res->ev.times_increasing = true;
     for (int k = 0; k < n; k++)
         page->words[page->order[page->lines[hd[k].line].first]].used = true;
-    for (int k = 0; k < n; k++)
+    tt_figure *f = tt_figure_open(page);
+    for (int k = 0; k < n; k++) {
         block_entries(page, &hd[k], res);
+        tt_figure_box(f, hd[k].x0, hd[k].y0, hd[k].x1, hd[k].y1, 0xff8c00, 2);
+        tt_figure_box(f, hd[k].x0 - page->median_h, hd[k].y1, hd[k].xmax,
+                      hd[k].ymax < page->height ? hd[k].ymax : page->height - 1, 0x1e64ff, 2);
+    }
+    tt_figure_close(f);
     res->ev.days_found = distinct;
     res->ev.days_in_order = distinct == n;
     int lo = 7, hi = -1;

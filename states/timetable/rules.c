@@ -56,7 +56,7 @@ static PIX *thin_only(PIX *m, bool vertical, int thick)
     return m;
 }
 
-tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h)
+tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h, double angle)
 {
     if (!image || !*image || page_w <= 0 || page_h <= 0)
         return NULL;
@@ -67,6 +67,13 @@ tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h)
     tt_rules *r = calloc(1, sizeof *r);
     PIX *bin = r ? binarise(src) : NULL;
     pixDestroy(&src);
+    if (bin && angle != 0.0) {
+        /* The words were turned by angle about the page centre: so is the
+         * image (leptonica: clockwise positive, as y runs down). */
+        PIX *turned = pixRotate(bin, (float)angle, L_ROTATE_SAMPLING, L_BRING_IN_WHITE, 0, 0);
+        pixDestroy(&bin);
+        bin = turned;
+    }
     if (!bin) {
         free(r);
         return NULL;
@@ -85,11 +92,7 @@ tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h)
     r->v = v ? pixDilateBrick(NULL, v, 7, 1) : NULL;
     pixDestroy(&h);
     pixDestroy(&v);
-    if (getenv("TT_DEBUG_MASKS")) {
-        pixWrite("/tmp/tt-bin.png", bin, IFF_PNG);
-        pixWrite("/tmp/tt-h.png", r->h, IFF_PNG);
-        pixWrite("/tmp/tt-v.png", r->v, IFF_PNG);
-    }
+
     pixDestroy(&bin);
     if (!r->h || !r->v) {
         tt_rules_free(r);

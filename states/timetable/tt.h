@@ -9,10 +9,12 @@
  *                the 12-hour rule (1:15 after 12:30 is 13:15)
  *   days.c       day names (Monday, MON, Tue., Th, M Tu W Th F)
  *   rules.c      ruling lines from the page image (leptonica)
- *   grid.c       day and time headers, bands, cells, merged cells
+ *   headers.c    day and time headers
+ *   grid.c       bands, cells, merged cells
  *   list.c       list layouts: a block of "time – subject" lines per day
  *   cells.c      a cell's words into subject, class code and room
  *   confidence.c the document confidence from evidence
+ *   figure.c     the structure drawn over the page (YOGI_TIMETABLE_DRAW)
  *   plugin.c     the plugin entry, output JSON
  *
  * Coordinates are page pixels of the input image, y growing downwards.
@@ -63,6 +65,7 @@ typedef struct tt_page {
     char image[1024]; /* path of the page image, may be empty */
     struct tt_rules *rules; /* ruling lines of the image, or NULL */
     bool pdf_text;    /* words from a PDF text layer (exact) */
+    double deskew;    /* radians the words were turned by, 0 if not */
 } tt_page;
 
 /* A time or a range found in text. */
@@ -135,7 +138,9 @@ int tt_day_letter(const char *text);
 const char *tt_day_name(int day);
 
 /* rules.c */
-tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h);
+/* Rules of the page image turned by angle (radians, clockwise) about its
+ * centre, as the words were; NULL without an image or on failure. */
+tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h, double angle);
 /* Share of the vertical segment (x, y0..y1) backed by a vertical rule, best
  * over x in [xa, xb]; *at (may be NULL) gets that x. 0 without rules. */
 double tt_rules_vsep(const tt_rules *r, int xa, int xb, int y0, int y1, int *at);
@@ -179,6 +184,8 @@ typedef struct tt_grid {
 tt_box tt_box_of(bool days_as_rows, int x, int y, int w, int h);
 int tt_find_days(tt_page *page, tt_day_hdr *days, bool *as_rows);
 int tt_find_time_header(tt_page *page, tt_grid *g);
+/* Coverage of a separator between time bands (tt_rules_vsep or _hsep). */
+double tt_time_sep(const tt_grid *g, int pa, int pb, int s0, int s1, int *at);
 bool tt_line_is_time(const tt_page *page, int line, tt_time_range *tr);
 
 /* grid.c / list.c: 0 when a timetable was found, -1 otherwise */
@@ -189,6 +196,13 @@ int tt_build_list(tt_page *page, tt_result *res);
 void tt_cell_fill(const tt_page *page, const int *idx, int n, tt_entry *e);
 const char *tt_kind_of(const char *subject);
 void tt_set_title(tt_page *page, tt_result *res, int table_top);
+
+/* figure.c: drawing for YOGI_TIMETABLE_DRAW; NULL figures draw nothing */
+typedef struct tt_figure tt_figure;
+tt_figure *tt_figure_open(const tt_page *page);
+void tt_figure_line(tt_figure *f, int x0, int y0, int x1, int y1, unsigned rgb, int width);
+void tt_figure_box(tt_figure *f, int x0, int y0, int x1, int y1, unsigned rgb, int width);
+void tt_figure_close(tt_figure *f);
 
 /* confidence.c */
 void tt_check_entries(tt_result *res);

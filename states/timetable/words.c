@@ -14,11 +14,25 @@
  * O(words x phrases) and independent of the OCR engine's own line numbers,
  * which differ between page segmentation modes. A vertical ruling line
  * between two words always separates them, however narrow the gap.
+ *
+ * Skew: the preprocess step deskews, but a photo's perspective can leave a
+ * few degrees, enough to put a header a row off by the far end of the page.
+ * The median slope of long phrases measures what is left; the words are
+ * turned upright about the page centre (and rules.c turns the image by the
+ * same angle), then grouped again.
  */
+#include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tt.h"
+
+/* Skew worth turning the words for (0.4 degrees), and more than a page a
+ * teacher photographs is ever turned (15 degrees): beyond, the slope is
+ * more likely an artefact of the phrases than the page. */
+#define MIN_SKEW_SLOPE 0.007
+#define MAX_SKEW_SLOPE 0.27
 
 static int json_int(const json_t *o, const char *key)
 {
@@ -99,6 +113,12 @@ static double v_overlap(const tt_word *w, const tt_line *l)
     return hmin > 0 ? (double)(bot - top) / hmin : 0.0;
 }
 
+static bool is_dash(const char *t)
+{
+    return strcmp(t, "-") == 0 || strcmp(t, "\xe2\x80\x93") == 0 || strcmp(t, "\xe2\x80\x94") == 0 ||
+           strcmp(t, "to") == 0;
+}
+
 /* A vertical rule between two words: they are in different cells. */
 static bool across_rule(const tt_page *page, const tt_word *a, const tt_word *b)
 {
@@ -119,7 +139,10 @@ static int join_line(tt_page *page, int wi, int *last_of, int *ntemp)
         tt_line *l = &page->lines[li];
         const tt_word *last = &page->words[last_of[li]];
         int gap = w->x - (last->x + last->w);
-        if (gap > h * 11 / 10 || v_overlap(w, l) < 0.5 || w->x <= last->x)
+        /* A dash's box is narrow and placed loosely: after one, the range
+         * goes on across a wider gap. */
+        int max_gap = is_dash(last->text) ? 2 * h : h * 11 / 10;
+        if (gap > max_gap || v_overlap(w, l) < 0.5 || w->x <= last->x)
             continue;
         if (across_rule(page, last, w))
             continue;
@@ -143,6 +166,11 @@ static int join_line(tt_page *page, int wi, int *last_of, int *ntemp)
 static int group_lines(tt_page *page)
 {
     int n = page->nwords;
+    free(page->lines);
+    free(page->order);
+    page->lines = NULL, page->order = NULL;
+    for (int i = 0; i < n; i++)
+        page->words[i].line = -1;
     int *byx = malloc(sizeof *byx * (size_t)(n ? n : 1));
     int *last_of = malloc(sizeof *last_of * (size_t)(n ? n : 1));
     page->lines = calloc((size_t)(n ? n : 1), sizeof *page->lines);
@@ -172,6 +200,64 @@ static int group_lines(tt_page *page)
     free(byx);
     free(last_of);
     return 0;
+}
+
+static bool has_alnum(const char *s)
+{
+    for (; *s; s++)
+        if (isalnum((unsigned char)*s))
+            return true;
+    return false;
+}
+
+/* The median slope of long phrases, from the centre of the first word to
+ * that of the last of the same height (a descender moves a box's centre);
+ * 0 with too few phrases to tell. */
+static double phrase_slope(const tt_page *page)
+{
+    double slopes[512];
+    int n = 0;
+    for (int li = 0; li < page->nlines && n < 512; li++) {
+        const tt_line *l = &page->lines[li];
+        if (l->count < 2)
+            continue;
+        const tt_word *a = NULL, *b = NULL;
+        for (int k = 0; k < l->count; k++) {
+            const tt_word *w = &page->words[page->order[l->first + k]];
+            if (!has_alnum(w->text) || w->h < page->median_h / 2)
+                continue; /* a dash's box says nothing of the baseline */
+            if (!a)
+                a = w;
+            else if (abs(w->h - a->h) <= 1 + a->h / 20)
+                b = w; /* same height: same ascenders and descenders */
+        }
+        double dx = b ? (b->x + b->w / 2.0) - (a->x + a->w / 2.0) : 0.0;
+        if (dx < 3.0 * page->median_h)
+            continue;
+        slopes[n++] = ((b->y + b->h / 2.0) - (a->y + a->h / 2.0)) / dx;
+    }
+    if (n < 5)
+        return 0.0;
+    for (int i = 1; i < n; i++) /* insertion sort: n is small */
+        for (int j = i; j > 0 && slopes[j - 1] > slopes[j]; j--) {
+            double t = slopes[j];
+            slopes[j] = slopes[j - 1], slopes[j - 1] = t;
+        }
+    return slopes[n / 2];
+}
+
+/* Turn every word's centre by angle (clockwise, y down) about the page
+ * centre; boxes keep their size. Phrases must be grouped again after. */
+static void turn_words(tt_page *page, double angle)
+{
+    double c = cos(angle), s = sin(angle), mx = page->width / 2.0, my = page->height / 2.0;
+    for (int i = 0; i < page->nwords; i++) {
+        tt_word *w = &page->words[i];
+        double x = w->x + w->w / 2.0 - mx, y = w->y + w->h / 2.0 - my;
+        w->x = (int)lround(mx + x * c - y * s - w->w / 2.0);
+        w->y = (int)lround(my + x * s + y * c - w->h / 2.0);
+    }
+    page->deskew = angle;
 }
 
 int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
@@ -204,14 +290,23 @@ int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
     const char *source = json_string_value(json_object_get(words_json, "source"));
     page->pdf_text = source && strcmp(source, "pdf-text") == 0;
     page->median_h = median_height(page);
+    if (group_lines(page) < 0)
+        goto out_of_memory;
+    /* Phrases now show the skew: turn the words upright and group again,
+     * this time knowing the rules. */
+    double slope = phrase_slope(page);
+    if (!page->pdf_text && fabs(slope) > MIN_SKEW_SLOPE && fabs(slope) < MAX_SKEW_SLOPE)
+        turn_words(page, -atan(slope));
     if (page->nwords > 0)
-        page->rules = tt_rules_detect(page->image, page->width, page->height, page->median_h);
-    if (group_lines(page) < 0) {
-        tt_page_free(page);
-        yogi_fail(err, "States.Runtime", "out of memory");
-        return -1;
-    }
+        page->rules = tt_rules_detect(page->image, page->width, page->height, page->median_h,
+                                      page->deskew);
+    if (group_lines(page) < 0)
+        goto out_of_memory;
     return 0;
+out_of_memory:
+    tt_page_free(page);
+    yogi_fail(err, "States.Runtime", "out of memory");
+    return -1;
 }
 
 void tt_page_free(tt_page *page)

@@ -53,6 +53,9 @@ States:
 EOF
 printf '{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}\n' >"$TMP/aws.json"
 printf '{"arn:aws:states:::lambda:invoke": {"plugin": "echo"}}\n' >"$TMP/map.json"
+printf '{"arn:aws:states:::lambda:invoke": "plugin:ghost"}\n' >"$TMP/ghost-map.json"
+printf '{"arn:aws:states:::lambda:invoke": {"return": 1}}\n' >"$TMP/mock-map.json"
+printf '{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken", "End": true}}}\n' >"$TMP/aws-callback.json"
 printf '{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "plugin:echo.waitForTaskToken", "End": true}}}\n' >"$TMP/callback.json"
 printf '{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "plugin:../echo", "End": true}}}\n' >"$TMP/traversal.json"
 printf 'a: [1,\n' >"$TMP/broken.yaml"
@@ -90,6 +93,11 @@ expect_status "waitForTaskToken of a known plugin" 0 "$YOGI" validate --plugins 
 expect_status "a plugin name cannot leave the directory" 2 "$YOGI" validate --plugins "$TMP/plugins/sub" "$TMP/traversal.json"
 expect_status "an AWS resource needs the map" 2 "$YOGI" validate --plugins "$TMP/plugins" "$TMP/aws.json"
 expect_status "a mapped AWS resource is known" 0 "$YOGI" validate --plugins "$TMP/plugins" --resources "$TMP/map.json" "$TMP/aws.json"
+expect_status "a mapped resource needs its plugin" 2 "$YOGI" validate --plugins "$TMP/plugins" --resources "$TMP/ghost-map.json" "$TMP/aws.json"
+expect_status "a map key also serves its .waitForTaskToken form" 0 "$YOGI" validate --plugins "$TMP/plugins" --resources "$TMP/map.json" "$TMP/aws-callback.json"
+expect_status "harness shorthand needs the mock plugin" 2 "$YOGI" validate --plugins "$TMP/plugins" --resources "$TMP/mock-map.json" "$TMP/aws.json"
+: >"$TMP/plugins/mock.so"
+expect_status "harness shorthand is served by mock" 0 "$YOGI" validate --plugins "$TMP/plugins" --resources "$TMP/mock-map.json" "$TMP/aws.json"
 expect_status "a broken resource map is a usage error" 2 "$YOGI" validate --resources "$TMP/broken.yaml" "$TMP/aws.json"
 expect_text "a broken resource map is named" "$TMP/err" "InvalidResourceMap"
 
@@ -104,7 +112,8 @@ else
 fi
 
 # Conformance definitions (JSONPath mode) that AWS accepted must validate.
-# Their Resources are those of resources.json, so every one is known.
+# Their Resources are those of resources.json (served by the fake mock.so
+# made above), so every one is known.
 # Cases that need what Yogi does not support (JSONata, variables,
 # Distributed Map) are skipped, never counted as passed.
 conformance_case() {

@@ -6,8 +6,8 @@
 Each fixture is a synthetic page laid out here: NAME.words.json in WORDS
 FORMAT (word boxes computed from the layout, as OCR would report them),
 NAME.expect.json with the entries the builder must produce (or the error it
-must fail with) and, for ruled tables, NAME.png: the page drawn with
-ImageMagick (rules and text), which the builder reads its ruling lines from.
+must fail with) and NAME.png: the page drawn with ImageMagick (text, and
+rules for ruled tables), which the builder reads its ruling lines from.
 The word geometry is exact, so the fixtures test the structure logic, not
 OCR. Run it again after changing a fixture; the output is committed.
 """
@@ -37,18 +37,17 @@ class Page:
     def line(self, x0, y0, x1, y1):
         self.lines.append((x0, y0, x1, y1))
 
-    def save(self, outdir, name, ruled):
+    def save(self, outdir, name, ruled=True):
         words = {"source": "ocr", "pages": [{"page": 1, "width": self.w, "height": self.h,
                                              "dpi": 300, "image": "", "words": self.words}]}
-        if ruled:
-            png = os.path.join(outdir, name + ".png")
-            subprocess.run(["convert", "-size", "%dx%d" % (self.w, self.h), "xc:white",
-                            "-stroke", "black", "-strokewidth", "2", "-fill", "none"] +
-                           line_args(self.lines) +
-                           ["-stroke", "none", "-fill", "black", "-font", FONT,
-                            "-pointsize", "16"] + text_args(self.texts) +
-                           ["-type", "Grayscale", "-depth", "8", png], check=True)
-            words["pages"][0]["image"] = name + ".png"
+        png = os.path.join(outdir, name + ".png")
+        subprocess.run(["convert", "-size", "%dx%d" % (self.w, self.h), "xc:white",
+                        "-stroke", "black", "-strokewidth", "2", "-fill", "none"] +
+                       line_args(self.lines) +
+                       ["-stroke", "none", "-fill", "black", "-font", FONT,
+                        "-pointsize", "16"] + text_args(self.texts) +
+                       ["-type", "Grayscale", "-depth", "8", png], check=True)
+        words["pages"][0]["image"] = name + ".png"
         with open(os.path.join(outdir, name + ".words.json"), "w") as f:
             json.dump(words, f, indent=0)
 

@@ -199,18 +199,21 @@ static void run_machine(json_t *def, json_t *input, struct result *r)
 
 /* ---- comparing with expected.json ----------------------------------------- */
 
+/* Delete the member a JSON pointer names ("/output/a/b"), if present. */
 static void remove_pointer(json_t *root, const char *ptr)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", ptr);
-    char *last = strrchr(buf, '/');
-    if (!last) return;
-    *last++ = '\0';
+    const char *last = strrchr(ptr, '/');
     json_t *parent = root;
-    for (char *tok = strtok(buf[0] ? buf + 1 : buf, "/"); tok && parent; tok = strtok(NULL, "/"))
-        parent = json_is_array(parent) ? json_array_get(parent, strtoul(tok, NULL, 10))
-                                       : json_object_get(parent, tok);
-    if (json_is_object(parent)) json_object_del(parent, last);
+    if (!last) return;
+    for (const char *tok = ptr; parent && tok < last;) {
+        const char *next = strchr(tok + 1, '/');
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(next - tok - 1), tok + 1);
+        parent = json_is_array(parent) ? json_array_get(parent, strtoul(name, NULL, 10))
+                                       : json_object_get(parent, name);
+        tok = next;
+    }
+    if (json_is_object(parent)) json_object_del(parent, last + 1);
 }
 
 static void remove_key_everywhere(json_t *v, const char *key)

@@ -127,6 +127,23 @@ static void test_select(void)
     json_decref(v);
 }
 
+static void test_field_path(void)
+{
+    json_t *input = parse("{\"Error\": \"E\", \"n\": 1}"), *out = NULL;
+    yogi_error err;
+    CHECK_INT(asl_field_path_get("ErrorPath", "$.Error", input, NULL, &out, &err), 0);
+    CHECK_STR(json_string_value(out), "E");
+    json_decref(out);
+    CHECK_INT(asl_field_path_get("ErrorPath", "$.ErrorX", input, NULL, &out, &err), -1);
+    CHECK_STR(err.name, "States.Runtime");
+    CHECK_STR(err.cause, "The JSONPath '$.ErrorX' specified for the field 'ErrorPath' could not be "
+                         "found in the input '{\"Error\":\"E\",\"n\":1}'");
+    CHECK_INT(asl_field_path_get("CausePath", "$[", input, NULL, &out, &err), -1);
+    CHECK(strstr(err.cause, "Invalid path '$['") != NULL);
+    CHECK_INT(asl_field_path_get("CausePath", NULL, input, NULL, &out, &err), -1);
+    json_decref(input);
+}
+
 struct result_case {
     const char *path;   /* JSON text of the ResultPath member; NULL when absent */
     const char *input, *result;
@@ -206,6 +223,7 @@ int main(int argc, char **argv)
 {
     static const test_case tests[] = {
         TEST(test_payload_table), TEST(test_payload_check),     TEST(test_select),
+        TEST(test_field_path),
         TEST(test_result_path_table), TEST(test_hostile_templates), {0},
     };
     return test_main(argc, argv, tests);

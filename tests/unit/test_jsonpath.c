@@ -7,6 +7,7 @@
 #include "asl.h"
 #include "test.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 static const char *const doc =
@@ -82,6 +83,8 @@ static const struct path_case cases[] = {
     {"$.items[?(@.price > $.a.b)].id", "[1, 2, 3]", NULL},
     {"$.a.c[?(@ > 15)]", "[20, 30, 40]", NULL},
     {"$.items[?(@.price > 'x')].id", "[]", NULL},
+    {"$.items[?(@.price == 1.5e1)].id", "[2]", NULL},
+    {"$.items[?(@.price > -1)].id", "[1, 2, 3]", NULL},
 };
 
 static json_t *parse(const char *text)
@@ -146,6 +149,7 @@ static void test_check_rejects(void)
         "", "a.b", ".a", "$.", "$..", "$.a.", "$[", "$[0", "$['a", "$['a']x", "$.a[?(@.x]",
         "$.a[?@.x]", "$.a[?()]", "$.a[::0]", "$.a[x]", "$.a[99999999999999999999999]",
         "$.a..", "$ .a", "$.a[?(@.x =~ 'y')]", "$.a[?(@.x == )]", "$.[0]",
+        "$.a[?(@.x == 0x10)]", "$.a[?(@.x == 1e999)]", "$.a[?(@.x == nan)]",
     };
     char why[128];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -219,12 +223,50 @@ static void test_hostile_paths(void)
     free(long_path);
 }
 
+/* Mutations of valid paths (fixed seed): each parses and evaluates or is
+ * refused with a reason; none crashes. */
+static void test_fuzz_paths(void)
+{
+    static const char *const seeds[] = {
+        "$.items[?(@.price > 10 && (@.tag == 'x' || !@.id))].id",
+        "$..a['b c','d'][1:-1:2][*]",
+        "$$.Execution.Input[0].k[-1]",
+        "$.a[?(@.t =~ /^x.*$/i)]",
+    };
+    static const char alphabet[] = "$.[]()?@'\"*:,-=!<>&|/\\ 0a1~";
+    json_t *root = parse(doc), *ctx = parse("{\"Execution\": {\"Input\": [{\"k\": [1]}]}}");
+    uint64_t rng = 42;
+    char buf[256], why[128];
+    for (int round = 0; round < 20000; round++) {
+        snprintf(buf, sizeof buf, "%s", seeds[round % 4]);
+        for (int m = 0; m < 1 + round % 4; m++) {
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t len = strlen(buf), at = (size_t)(rng >> 33) % (len + 1);
+            char ch = alphabet[(rng >> 17) % (sizeof alphabet - 1)];
+            if ((rng & 3) == 0 && len > 0) memmove(buf + at, buf + at + 1, len - at);
+            else if ((rng & 3) == 1 && len + 2 < sizeof buf) {
+                memmove(buf + at + 1, buf + at, len - at + 1);
+                buf[at] = ch;
+            } else if (at < len) buf[at] = ch;
+        }
+        bool valid = asl_path_check(buf, false, why, sizeof why);
+        json_t *out = NULL;
+        yogi_error err = {{0}, {0}};
+        int rc = asl_path_get(buf, root, ctx, &out, &err);
+        if (rc == 0) CHECK(valid && out != NULL);
+        else CHECK(strcmp(err.name, "States.Runtime") == 0 && out == NULL);
+        json_decref(out);
+    }
+    json_decref(root);
+    json_decref(ctx);
+}
+
 int main(int argc, char **argv)
 {
     static const test_case tests[] = {
         TEST(test_path_table),          TEST(test_context_paths),
         TEST(test_check_rejects),       TEST(test_check_reference_paths),
-        TEST(test_hostile_paths),       {0},
+        TEST(test_hostile_paths),       TEST(test_fuzz_paths),          {0},
     };
     return test_main(argc, argv, tests);
 }

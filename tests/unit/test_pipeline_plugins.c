@@ -16,6 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cairo-pdf.h>
@@ -24,6 +30,10 @@
 
 #include "test.h"
 #include "yogi/plugin.h"
+
+/* The HMAC vectors test the notify plugin's own SHA-256, compiled in here:
+ * the plugin exports nothing but its entry point. */
+#include "../../states/notify/hmac.c"
 
 /* ---- a fake host ------------------------------------------------------ */
 
@@ -137,7 +147,8 @@ static void write_bytes(const char *path, const void *data, size_t len)
 static char *abs_path(const char *name)
 {
     static char buf[PATH_MAX + 256];
-    snprintf(buf, sizeof buf, "%s/%s", data_dir[0] ? data_dir : ".", name);
+    if (!data_dir[0] && !getcwd(data_dir, sizeof data_dir)) return NULL;
+    snprintf(buf, sizeof buf, "%s/%s", data_dir, name);
     return buf;
 }
 
@@ -365,6 +376,400 @@ static void test_classify_bad_pdfs(void)
     expect_error("cut.pdf", "Document.Corrupt");
 }
 
+/* ---- preprocess, ocr, pdftext ------------------------------------------ */
+
+/* A PNG of real text, drawn with cairo, for the OCR to read. */
+static void write_text_png(const char *name)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 900, 300);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 36);
+    cairo_move_to(cr, 40, 90);
+    cairo_show_text(cr, "Monday 9:00 Maths");
+    cairo_move_to(cr, 40, 200);
+    cairo_show_text(cr, "Tuesday 10:00 English");
+    cairo_destroy(cr);
+    cairo_surface_write_to_png(s, name);
+    cairo_surface_destroy(s);
+}
+
+static json_t *run_plugin(const char *plugin, json_t *input, yogi_error *err)
+{
+    loaded_plugin lp;
+    if (!plugin_load(&lp, plugin)) {
+        snprintf(err->name, sizeof err->name, "load");
+        return NULL;
+    }
+    json_t *out = plugin_run(&lp, input, NULL, err);
+    plugin_unload(&lp);
+    return out;
+}
+
+static json_t *preprocess(const char *name, yogi_error *err)
+{
+    json_t *cls = classify(name, err);
+    if (!cls) return NULL;
+    json_t *in = json_pack("{s:s, s:o}", "path", abs_path(name), "classification", cls);
+    json_t *out = run_plugin("preprocess", in, err);
+    json_decref(in);
+    return out;
+}
+
+static bool has_word(json_t *words_format, const char *text)
+{
+    size_t i, k;
+    json_t *page, *w;
+    json_array_foreach(json_object_get(words_format, "pages"), i, page)
+        json_array_foreach(json_object_get(page, "words"), k, w)
+            if (!strcmp(json_string_value(json_object_get(w, "text")), text)) return true;
+    return false;
+}
+
+/* Every box lies inside its page image. */
+static void check_boxes(json_t *words_format)
+{
+    size_t i, k;
+    json_t *page, *w;
+    json_array_foreach(json_object_get(words_format, "pages"), i, page) {
+        json_int_t W = json_integer_value(json_object_get(page, "width"));
+        json_int_t H = json_integer_value(json_object_get(page, "height"));
+        CHECK(access(json_string_value(json_object_get(page, "image")), R_OK) == 0);
+        json_array_foreach(json_object_get(page, "words"), k, w) {
+            json_int_t x = json_integer_value(json_object_get(w, "x"));
+            json_int_t y = json_integer_value(json_object_get(w, "y"));
+            CHECK(x >= 0 && y >= 0 && x + json_integer_value(json_object_get(w, "w")) <= W &&
+                  y + json_integer_value(json_object_get(w, "h")) <= H);
+            CHECK(json_integer_value(json_object_get(w, "line")) >= 1);
+        }
+    }
+}
+
+static void test_preprocess_writes_pages(void)
+{
+    write_image("page.png", IFF_PNG, 800, 600);
+    yogi_error err;
+    json_t *out = preprocess("page.png", &err);
+    if (!out) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+        return;
+    }
+    json_t *page = json_array_get(json_object_get(out, "pages"), 0);
+    const char *path = json_string_value(json_object_get(page, "path"));
+    CHECK(path && strstr(path, "/work/exec-1/page-1.png") != NULL);
+    CHECK(path && access(path, R_OK) == 0);
+    CHECK(json_integer_value(json_object_get(page, "dpi")) > 0);
+    CHECK(json_number_value(json_object_get(page, "scale")) > 0);
+    json_decref(out);
+}
+
+static void test_preprocess_refuses_before_decoding(void)
+{
+    loaded_plugin lp;
+    if (!plugin_load(&lp, "preprocess")) return;
+    write_png_header("huge.png", 100000, 100000);
+    write_image("tiny.png", IFF_PNG, 8, 8);
+    write_image("whole.png", IFF_PNG, 400, 300);
+    truncate_copy("whole.png", "cut.png", 0.5);
+    const char *names[] = {"huge.png", "tiny.png", "cut.png"};
+    const char *errors[] = {"Document.TooLarge", "Document.TooSmall", "Document.Corrupt"};
+    for (int i = 0; i < 3; i++) {
+        json_t *in = json_pack("{s:s, s:{s:s, s:s, s:i}}", "path", abs_path(names[i]),
+                               "classification", "type", "image", "format", "png", "pages", 1);
+        yogi_error err;
+        json_t *out = plugin_run(&lp, in, NULL, &err);
+        CHECK(out == NULL);
+        if (strcmp(err.name, errors[i]) != 0)
+            test_fail_(__FILE__, __LINE__, "%s: expected %s, got %s", names[i], errors[i],
+                       err.name);
+        json_decref(out);
+        json_decref(in);
+    }
+    plugin_unload(&lp);
+}
+
+static void test_ocr_reads_words(void)
+{
+    write_text_png("text.png");
+    yogi_error err;
+    json_t *pages = preprocess("text.png", &err);
+    if (!pages) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+        return;
+    }
+    loaded_plugin lp;
+    if (!plugin_load(&lp, "ocr")) return;
+    json_t *out = plugin_run(&lp, pages, NULL, &err);
+    if (!out) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    } else {
+        CHECK_STR(json_string_value(json_object_get(out, "source")), "ocr");
+        CHECK(has_word(out, "Monday"));
+        CHECK(has_word(out, "Tuesday"));
+        CHECK(has_word(out, "Maths"));
+        check_boxes(out);
+    }
+    json_decref(out);
+    /* The same engine reads a second page: it is reused, not reinitialised. */
+    out = plugin_run(&lp, pages, NULL, &err);
+    CHECK(out && has_word(out, "English"));
+    json_decref(out);
+    json_decref(pages);
+    plugin_unload(&lp);
+}
+
+static void test_pdftext_words_and_image(void)
+{
+    write_pdf("text.pdf", 2, true);
+    json_t *in = json_pack("{s:s}", "path", abs_path("text.pdf"));
+    yogi_error err;
+    json_t *out = run_plugin("pdftext", in, &err);
+    json_decref(in);
+    if (!out) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+        return;
+    }
+    json_t *ocr = json_object_get(out, "ocr");
+    CHECK_STR(json_string_value(json_object_get(ocr, "source")), "pdf-text");
+    CHECK_INT(json_array_size(json_object_get(ocr, "pages")), 2);
+    CHECK_INT(json_array_size(json_object_get(out, "pages")), 2);
+    CHECK(has_word(ocr, "Monday"));
+    CHECK(has_word(ocr, "9:00-10:00"));
+    check_boxes(ocr);
+    json_decref(out);
+}
+
+static void test_scanned_pdf_is_rendered(void)
+{
+    write_pdf("scan.pdf", 1, false);
+    yogi_error err;
+    json_t *out = preprocess("scan.pdf", &err);
+    if (!out) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+        return;
+    }
+    json_t *page = json_array_get(json_object_get(out, "pages"), 0);
+    CHECK(access(json_string_value(json_object_get(page, "path")), R_OK) == 0);
+    CHECK(json_integer_value(json_object_get(page, "width")) >= 595); /* A4 at >= 72 dpi */
+    json_decref(out);
+}
+
+/* ---- review, save --------------------------------------------------------- */
+
+static json_t *call_args(size_t i, const char *op)
+{
+    json_t *c = json_array_get(host_calls, i);
+    if (!c || strcmp(json_string_value(json_object_get(c, "op")), op) != 0) return NULL;
+    return json_object_get(c, "args");
+}
+
+static void test_review_marks_document(void)
+{
+    json_t *in = json_pack("{s:s, s:s, s:{s:f}}", "token", "tok", "document_id", "d1", "draft",
+                           "confidence", 0.5);
+    yogi_error err;
+    json_t *out = run_plugin("review", in, &err);
+    CHECK(out != NULL);
+    json_t *args = call_args(0, "documents.update");
+    CHECK_STR(json_string_value(json_object_get(args, "status")), "needs_review");
+    CHECK(json_real_value(json_object_get(args, "confidence")) == 0.5);
+    json_decref(out);
+    json_object_del(in, "token"); /* no .waitForTaskToken: refused, not skipped */
+    out = run_plugin("review", in, &err);
+    CHECK(out == NULL);
+    json_decref(in);
+}
+
+static void test_save_records_timetable(void)
+{
+    json_t *in = json_pack("{s:s, s:s, s:{s:f, s:[]}}", "document_id", "d1", "route", "review",
+                           "timetable", "confidence", 0.9, "entries");
+    yogi_error err;
+    json_t *out = run_plugin("save", in, &err);
+    CHECK(out != NULL);
+    json_t *a0 = call_args(0, "documents.save_timetable"), *a1 = call_args(1, "documents.update");
+    CHECK_STR(json_string_value(json_object_get(a0, "source")), "reviewed");
+    CHECK_STR(json_string_value(json_object_get(a1, "status")), "completed");
+    json_decref(out);
+    json_decref(in);
+}
+
+/* ---- hmac and notify ------------------------------------------------------ */
+
+static void test_hmac_rfc4231(void)
+{
+    unsigned char k20[20], k25[25], k131[131], d50[50];
+    char hex[65];
+    memset(k20, 0x0b, sizeof k20);
+    hmac_sha256_hex(k20, 20, "Hi There", 8, hex);
+    CHECK_STR(hex, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    hmac_sha256_hex("Jefe", 4, "what do ya want for nothing?", 28, hex);
+    CHECK_STR(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    memset(k20, 0xaa, sizeof k20);
+    memset(d50, 0xdd, sizeof d50);
+    hmac_sha256_hex(k20, 20, d50, 50, hex);
+    CHECK_STR(hex, "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
+    for (int i = 0; i < 25; i++) k25[i] = (unsigned char)(i + 1);
+    memset(d50, 0xcd, sizeof d50);
+    hmac_sha256_hex(k25, 25, d50, 50, hex);
+    CHECK_STR(hex, "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
+    memset(k131, 0xaa, sizeof k131);
+    const char *m6 = "Test Using Larger Than Block-Size Key - Hash Key First";
+    hmac_sha256_hex(k131, 131, m6, strlen(m6), hex);
+    CHECK_STR(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    const char *m7 = "This is a test using a larger than block-size key and a larger than "
+                     "block-size data. The key needs to be hashed before being used by the "
+                     "HMAC algorithm.";
+    hmac_sha256_hex(k131, 131, m7, strlen(m7), hex);
+    CHECK_STR(hex, "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+}
+
+static void test_sha256_long_input(void)
+{
+    sha256_ctx c;
+    uint8_t d[32];
+    char block[1000];
+    memset(block, 'a', sizeof block);
+    sha256_init(&c);
+    for (int i = 0; i < 1000; i++) sha256_update(&c, block, sizeof block);
+    sha256_final(&c, d);
+    char hex[65];
+    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+/* A one-shot HTTP server on 127.0.0.1 in a child process: it saves the
+ * request to request.txt and answers with `status`. Returns the port. */
+static int serve_once(int status, pid_t *pid)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 1) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        return -1;
+    *pid = fork();
+    if (*pid == 0) {
+        alarm(20);
+        int c = accept(fd, NULL, NULL);
+        char buf[65536];
+        size_t n = 0;
+        ssize_t r;
+        /* Read headers and body: stop once Content-Length bytes follow the blank line. */
+        while (n < sizeof buf - 1 && (r = read(c, buf + n, sizeof buf - 1 - n)) > 0) {
+            n += (size_t)r;
+            buf[n] = '\0';
+            char *body = strstr(buf, "\r\n\r\n"), *cl = strcasestr(buf, "Content-Length:");
+            if (body && cl && (size_t)(buf + n - (body + 4)) >= strtoul(cl + 15, NULL, 10))
+                break;
+        }
+        FILE *f = fopen("request.txt", "wb");
+        if (f) fwrite(buf, 1, n, f), fclose(f);
+        char resp[128];
+        int m = snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\nContent-Length: 0\r\n"
+                                            "Connection: close\r\n\r\n", status);
+        if (write(c, resp, (size_t)m) < 0) _exit(1);
+        close(c);
+        _exit(0);
+    }
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static json_t *notify_to(int port, yogi_error *err)
+{
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", port);
+    set_config("notify.webhook_url", url);
+    json_t *in = json_pack("{s:s, s:s}", "document_id", "d1", "status", "completed");
+    json_t *out = run_plugin("notify", in, err);
+    json_decref(in);
+    return out;
+}
+
+static void test_notify_without_url_succeeds(void)
+{
+    yogi_error err;
+    json_t *out = run_plugin("notify", json_object(), &err);
+    CHECK(out && json_is_false(json_object_get(out, "delivered")));
+    json_decref(out);
+}
+
+static void test_notify_refuses_private_addresses(void)
+{
+    const char *urls[] = {"http://127.0.0.1:9/", "http://10.1.2.3/", "http://192.168.0.1/",
+                          "http://169.254.169.254/latest", "http://[::1]:9/", "ftp://a.b/"};
+    for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
+        set_config("notify.webhook_url", urls[i]);
+        yogi_error err;
+        json_t *out = run_plugin("notify", json_object(), &err);
+        CHECK(out == NULL);
+        if (strcmp(err.name, "Notify.Rejected") != 0)
+            test_fail_(__FILE__, __LINE__, "%s: %s (%s)", urls[i], err.name, err.cause);
+    }
+}
+
+static void test_notify_posts_signed_body(void)
+{
+    set_config("notify.allow_private", "true");
+    set_config("notify.secret", "s3cret");
+    pid_t pid;
+    int port = serve_once(200, &pid);
+    yogi_error err;
+    json_t *out = notify_to(port, &err);
+    waitpid(pid, NULL, 0);
+    if (!out) test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    CHECK(out && json_is_true(json_object_get(out, "delivered")));
+    json_decref(out);
+    FILE *f = fopen("request.txt", "rb");
+    static char req[65536];
+    size_t n = f ? fread(req, 1, sizeof req - 1, f) : 0;
+    if (f) fclose(f);
+    req[n] = '\0';
+    char *body = strstr(req, "\r\n\r\n");
+    CHECK(strncmp(req, "POST /hook ", 11) == 0);
+    CHECK(body != NULL);
+    if (!body) return;
+    body += 4;
+    CHECK_STR(body, "{\"document_id\":\"d1\",\"status\":\"completed\"}");
+    char hex[65], header[128];
+    hmac_sha256_hex("s3cret", 6, body, strlen(body), hex);
+    snprintf(header, sizeof header, "X-Yogi-Signature: sha256=%s\r\n", hex);
+    CHECK(strstr(req, header) != NULL);
+}
+
+static void test_notify_error_names(void)
+{
+    set_config("notify.allow_private", "true");
+    int statuses[] = {503, 429, 404, 400};
+    const char *names[] = {"Notify.Unavailable", "Notify.Unavailable", "Notify.Rejected",
+                           "Notify.Rejected"};
+    for (int i = 0; i < 4; i++) {
+        pid_t pid;
+        int port = serve_once(statuses[i], &pid);
+        yogi_error err;
+        json_t *out = notify_to(port, &err);
+        waitpid(pid, NULL, 0);
+        CHECK(out == NULL);
+        if (strcmp(err.name, names[i]) != 0)
+            test_fail_(__FILE__, __LINE__, "HTTP %d: %s", statuses[i], err.name);
+    }
+    /* Nobody listening: a connection failure, which the workflow retries. */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    bind(fd, (struct sockaddr *)&a, sizeof a);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    close(fd);
+    yogi_error err;
+    json_t *out = notify_to(ntohs(a.sin_port), &err);
+    CHECK(out == NULL);
+    CHECK_STR(err.name, "Notify.Unavailable");
+}
+
 int main(int argc, char **argv)
 {
     static const test_case tests[] = {
@@ -373,6 +778,19 @@ int main(int argc, char **argv)
         TEST(test_classify_pdfs),
         TEST(test_classify_bad_input),
         TEST(test_classify_bad_pdfs),
+        TEST(test_preprocess_writes_pages),
+        TEST(test_preprocess_refuses_before_decoding),
+        TEST(test_ocr_reads_words),
+        TEST(test_pdftext_words_and_image),
+        TEST(test_scanned_pdf_is_rendered),
+        TEST(test_review_marks_document),
+        TEST(test_save_records_timetable),
+        TEST(test_hmac_rfc4231),
+        TEST(test_sha256_long_input),
+        TEST(test_notify_without_url_succeeds),
+        TEST(test_notify_refuses_private_addresses),
+        TEST(test_notify_posts_signed_body),
+        TEST(test_notify_error_names),
         {0},
     };
     return test_main(argc, argv, tests);

@@ -374,19 +374,43 @@ static void test_positions(void)
     workflow_diags_clear(&diags);
 }
 
-/* A "did you mean" hint for a field written in the wrong case. */
-static void test_hint(void)
+/* The message of the only diagnostic `yaml` gets, in `out`. */
+static void only_message(const char *yaml, char *out, size_t len)
 {
-    const char *yaml = "{StartAt: A, States: {A: {Type: Pass, end: true}}}";
     workflow_diags diags = {0};
     workflow_doc *doc = workflow_parse("h", yaml, strlen(yaml), &diags);
     CHECK(doc && !workflow_validate(doc, known_resource, NULL, &diags));
-    bool hinted = false;
-    for (size_t i = 0; i < diags.count; i++)
-        hinted = hinted || strstr(diags.items[i].message, "did you mean 'End'?") != NULL;
-    CHECK(hinted);
+    CHECK_INT(diags.count, 1);
+    snprintf(out, len, "%s", diags.count ? diags.items[0].message : "");
     workflow_free(doc);
     workflow_diags_clear(&diags);
+}
+
+#define CHECK_HINT(yaml, hint)                                                     \
+    do {                                                                           \
+        char msg_[512];                                                            \
+        only_message(yaml, msg_, sizeof msg_);                                     \
+        if (!strstr(msg_, hint)) test_fail_(__FILE__, __LINE__, "no '%s' in: %s", hint, msg_); \
+    } while (0)
+
+/* Misspelt names get a "did you mean" hint; unrelated words do not. */
+static void test_hints(void)
+{
+    CHECK_HINT("{StartAt: A, States: {A: {Type: Pass, End: true, comment: x}}}",
+               "(did you mean 'Comment'?)");
+    CHECK_HINT("{StartAt: A, States: {A: {Type: Task, Resource: 'plugin:echo', End: true,"
+               " TimeoutSecond: 3}}}",
+               "(did you mean 'TimeoutSeconds'?)");
+    CHECK_HINT("{StartAt: A, States: {A: {Type: Tsak, End: true}}}", "(did you mean 'Task'?)");
+    CHECK_HINT("{StartAt: Done, States: {Done: {Type: Pass, Next: Dnoe}}}",
+               "(did you mean 'Done'?)");
+    CHECK_HINT("{StartAt: A, States: {A: {Type: Task, Resource: 'plugin:echo', End: true,"
+               " Retry: [{ErrorEquals: [X], MaxAtempts: 1}]}}}",
+               "(did you mean 'MaxAttempts'?)");
+    char msg[512];
+    only_message("{StartAt: A, States: {A: {Type: Pass, End: true, Colour: blue}}}", msg,
+                 sizeof msg);
+    CHECK(strstr(msg, "did you mean") == NULL);
 }
 
 /* A NULL resource callback accepts every resource. */
@@ -421,10 +445,30 @@ static void test_many_problems(void)
     free(yaml);
 }
 
+/* A long chain of states: reachability must not recurse per state. */
+static void test_long_chain(void)
+{
+    enum { STATES = 60000 };
+    size_t cap = (size_t)STATES * 40 + 64, len = 0;
+    char *yaml = malloc(cap);
+    len += (size_t)snprintf(yaml + len, cap - len, "StartAt: S0\nStates:\n");
+    for (int i = 0; i < STATES; i++)
+        len += (size_t)snprintf(yaml + len, cap - len, "  S%d: {Type: Pass, Next: S%d}\n", i, i + 1);
+    len += (size_t)snprintf(yaml + len, cap - len, "  S%d: {Type: Succeed}\n", STATES);
+    workflow_diags diags = {0};
+    workflow_doc *doc = workflow_parse("chain", yaml, len, &diags);
+    CHECK(doc && workflow_validate(doc, NULL, NULL, &diags));
+    CHECK_INT(diags.count, 0);
+    workflow_free(doc);
+    workflow_diags_clear(&diags);
+    free(yaml);
+}
+
 int main(int argc, char **argv)
 {
     static const test_case fixed[] = {
-        TEST(test_positions), TEST(test_hint), TEST(test_null_known), TEST(test_many_problems),
+        TEST(test_positions), TEST(test_hints), TEST(test_null_known), TEST(test_many_problems),
+        TEST(test_long_chain),
     };
     enum { NFIXED = sizeof fixed / sizeof fixed[0], NFNS = sizeof case_fns / sizeof case_fns[0] };
     static test_case tests[NFIXED + NFNS + 1];

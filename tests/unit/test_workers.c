@@ -256,6 +256,34 @@ static void test_exit_mid_task(void)
     check_death_then_recovery("exit", "exited with status 3 during the task");
 }
 
+/* Crashes, aborts and echoes interleaved over three workers: every task
+ * gets exactly its own outcome, whichever worker died next to it. */
+static void test_mixed_crashes_under_load(void)
+{
+    enum { N = 60 };
+    static const char *const acts[] = {"echo", "crash", "echo", "abort", "echo", "fail"};
+    harness *h = start_default(3);
+    for (int i = 1; i <= N; i++)
+        submit(h, (uint64_t)i, "testkit",
+               json_pack("{s:s, s:i}", "action", acts[i % 6], "value", i));
+    run_until(h, N, 60000);
+    CHECK_INT(h->done, N);
+    int right = 0;
+    for (int i = 1; i <= N; i++) {
+        const result *r = &h->r[i];
+        const char *act = acts[i % 6];
+        if (strcmp(act, "echo") == 0) right += r->ok && json_integer_value(r->output) == i;
+        else if (strcmp(act, "fail") == 0) right += !r->ok && !strcmp(r->err.name, "Testkit.Failed");
+        else right += !r->ok && strstr(r->err.cause, act[0] == 'c' ? "SIGSEGV" : "SIGABRT");
+    }
+    CHECK_INT(right, N);
+    workers_stats st;
+    workers_get_stats(h->pool, &st);
+    CHECK_INT(st.worker_restarts, N / 3);
+    CHECK_INT(st.tasks_succeeded, N / 2);
+    finish(h);
+}
+
 static void test_memory_limit(void)
 {
     if (getenv("YOGI_SANITIZER") && strcmp(getenv("YOGI_SANITIZER"), "address") == 0)
@@ -470,6 +498,18 @@ static void test_worker_closing_its_socket(void)
     if (!strstr(h->r[1].err.cause, "SIGKILL"))
         test_fail_(__FILE__, __LINE__, "cause: %s", h->r[1].err.cause);
     CHECK(mono_ms() - t0 < 3000); /* killed after the grace, not after its sleep */
+    finish(h);
+}
+
+static void test_host_services_from_threads(void)
+{
+    harness *h = start_default(1);
+    submit(h, 1, "testkit", json_pack("{s:s, s:i}", "action", "threads", "rounds", 50));
+    run_until(h, 1, 20000);
+    CHECK(h->r[1].ok);
+    CHECK_INT(json_integer_value(json_object_get(h->r[1].output, "threads")), 4);
+    CHECK_INT(json_integer_value(json_object_get(h->r[1].output, "calls_ok")), 200);
+    CHECK_INT(h->heartbeats, 200);
     finish(h);
 }
 
@@ -724,6 +764,7 @@ int main(int argc, char **argv)
         TEST(test_crash_sigsegv),
         TEST(test_abort_sigabrt),
         TEST(test_exit_mid_task),
+        TEST(test_mixed_crashes_under_load),
         TEST(test_memory_limit),
         TEST(test_cancel_hanging_task),
         TEST(test_cancel_queued_task),
@@ -736,6 +777,7 @@ int main(int argc, char **argv)
         TEST(test_plugin_failure),
         TEST(test_host_call_round_trip),
         TEST(test_heartbeat),
+        TEST(test_host_services_from_threads),
         TEST(test_cancel_from_inside_a_host_call),
         TEST(test_submit_from_on_done),
         TEST(test_protocol_garbage_kills_worker),

@@ -4,6 +4,7 @@
  * (alias bombs, deep nesting, invalid UTF-8, duplicate keys, several
  * documents, odd keys and tags, huge and truncated input).
  */
+#include <glob.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,8 @@ static void expect_failure(const char *text, size_t len, const char *code, int l
     workflow_diags_clear(&diags);
 }
 
-#define EXPECT_FAILURE(text, code, line, column) expect_failure(text, strlen(text), code, line, column)
+#define EXPECT_FAILURE(text, code, line, column)                                                   \
+    expect_failure(text, strlen(text), code, line, column)
 
 static void check_position(const workflow_doc *doc, const char *pointer, int line, int column)
 {
@@ -90,10 +92,11 @@ static void test_block_yaml_positions(void)
 
 static void test_json_positions(void)
 {
-    const char *json = "{\n"
-                       "  \"StartAt\": \"A\",\n"
-                       "  \"States\": {\"A\": {\"Type\":\"Pass\",\"End\":true,\"R\":\"\\u00e9\\/\"}}\n"
-                       "}\n";
+    const char *json =
+        "{\n"
+        "  \"StartAt\": \"A\",\n"
+        "  \"States\": {\"A\": {\"Type\":\"Pass\",\"End\":true,\"R\":\"\\u00e9\\/\"}}\n"
+        "}\n";
     workflow_diags diags = {0};
     workflow_doc *doc = parse(json, &diags);
     CHECK(doc != NULL);
@@ -120,12 +123,14 @@ static void test_scalar_types(void)
     CHECK(doc != NULL);
     if (!doc) return;
     json_t *d = workflow_definition(doc);
-    CHECK(json_is_integer(json_object_get(d, "i")) && json_integer_value(json_object_get(d, "i")) == 42);
+    CHECK(json_is_integer(json_object_get(d, "i")) &&
+          json_integer_value(json_object_get(d, "i")) == 42);
     CHECK_INT(json_integer_value(json_object_get(d, "neg")), -7);
     CHECK_INT(json_integer_value(json_object_get(d, "hex")), 31);
     CHECK_INT(json_integer_value(json_object_get(d, "oct")), 15);
     CHECK(json_is_real(json_object_get(d, "f")) && json_real_value(json_object_get(d, "f")) == 2.5);
-    CHECK(json_is_real(json_object_get(d, "e")) && json_real_value(json_object_get(d, "e")) == 1000.0);
+    CHECK(json_is_real(json_object_get(d, "e")) &&
+          json_real_value(json_object_get(d, "e")) == 1000.0);
     CHECK(json_is_null(json_object_get(d, "n")));
     CHECK(json_is_null(json_object_get(d, "tilde")));
     CHECK(json_is_null(json_object_get(d, "empty")));
@@ -173,7 +178,8 @@ static void test_anchors_and_aliases(void)
 static void test_alias_bomb(void)
 {
     char yaml[2048];
-    size_t n = (size_t)snprintf(yaml, sizeof yaml, "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    size_t n = (size_t)snprintf(yaml, sizeof yaml,
+                                "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for (char c = 'b'; c <= 'i'; c++) {
         n += (size_t)snprintf(yaml + n, sizeof yaml - n, "%c: &%c [", c, c);
         for (int i = 0; i < 9; i++)
@@ -233,7 +239,8 @@ static void test_nesting_through_aliases(void)
     char *inner = nested(40, "[", "]");
     size_t len = strlen(inner) + 200;
     char *yaml = malloc(len);
-    snprintf(yaml, len, "x: &deep %s%s", inner + 3, "y: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[*deep]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n");
+    snprintf(yaml, len, "x: &deep %s%s", inner + 3,
+             "y: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[*deep]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n");
     EXPECT_FAILURE(yaml, "TooDeep", 0, 0);
     free(yaml);
     free(inner);
@@ -242,18 +249,22 @@ static void test_nesting_through_aliases(void)
 static void test_invalid_utf8(void)
 {
     EXPECT_FAILURE("a: ok\nb: \xff\n", "InvalidUtf8", 2, 4);
-    EXPECT_FAILURE("a: \xc0\xaf\n", "InvalidUtf8", 1, 4);         /* overlong '/' */
-    EXPECT_FAILURE("a: \xed\xa0\x80\n", "InvalidUtf8", 1, 4);     /* a surrogate */
-    EXPECT_FAILURE("a: \xf4\x90\x80\x80\n", "InvalidUtf8", 1, 4); /* above U+10FFFF */
-    EXPECT_FAILURE("a: \xe2\x82\n", "InvalidUtf8", 1, 4);         /* truncated */
+    EXPECT_FAILURE("a: \xc0\xaf\n", "InvalidUtf8", 1, 4);            /* overlong '/' */
+    EXPECT_FAILURE("a: \xed\xa0\x80\n", "InvalidUtf8", 1, 4);        /* a surrogate */
+    EXPECT_FAILURE("a: \xf4\x90\x80\x80\n", "InvalidUtf8", 1, 4);    /* above U+10FFFF */
+    EXPECT_FAILURE("a: \xe2\x82\n", "InvalidUtf8", 1, 4);            /* truncated */
     EXPECT_FAILURE("\xc3\xa9\xc3\xa9: \x80\n", "InvalidUtf8", 1, 5); /* columns count characters */
-    const char utf16[] = "\xff\xfe" "a\0:\0 \0" "1\0";
+    const char utf16[] = "\xff\xfe"
+                         "a\0:\0 \0"
+                         "1\0";
     workflow_diags diags = {0};
     CHECK(workflow_parse("u16", utf16, sizeof utf16 - 1, &diags) == NULL);
     CHECK(diags.count == 1 && strstr(diags.items[0].message, "UTF-16") != NULL);
     workflow_diags_clear(&diags);
     /* A UTF-8 byte order mark is fine. */
-    workflow_doc *doc = parse("\xef\xbb\xbf" "a: 1\n", &diags);
+    workflow_doc *doc = parse("\xef\xbb\xbf"
+                              "a: 1\n",
+                              &diags);
     CHECK(doc != NULL);
     workflow_free(doc);
     workflow_diags_clear(&diags);
@@ -323,6 +334,9 @@ static void test_numbers(void)
     EXPECT_FAILURE("a: .nan\n", "InvalidNumber", 1, 4);
     EXPECT_FAILURE("a: 1e999\n", "InvalidNumber", 1, 4);
     EXPECT_FAILURE("a: 0x10000000000000000\n", "InvalidNumber", 1, 4);
+    char huge[400] = "a: 1";
+    memset(huge + 4, '0', 330); /* 10^330: beyond int64 and double */
+    EXPECT_FAILURE(huge, "InvalidNumber", 1, 4);
 }
 
 static void test_syntax_errors(void)
@@ -332,6 +346,8 @@ static void test_syntax_errors(void)
     EXPECT_FAILURE("{\"a\": 1,, }", "SyntaxError", 0, 0);
     EXPECT_FAILURE("a:\n\tb: 1\n", "SyntaxError", 0, 0);
     EXPECT_FAILURE("a: b: c\n", "SyntaxError", 1, 5);
+    expect_failure("a: 1\nb: x\0y\n", 11, "SyntaxError", 2, 5); /* a NUL byte */
+    EXPECT_FAILURE("a: \"\\ud800\"\n", "SyntaxError", 1, 7);      /* an escaped surrogate */
 }
 
 /* Every prefix of a real definition either loads or fails with a named
@@ -352,7 +368,8 @@ static void test_truncated_input(void)
     for (size_t n = 0; n <= len; n++) {
         workflow_diags diags = {0};
         workflow_doc *doc = workflow_parse("cut", yaml, n, &diags);
-        if (!doc && diags.count == 0) test_fail_(__FILE__, __LINE__, "prefix %zu: no diagnostic", n);
+        if (!doc && diags.count == 0)
+            test_fail_(__FILE__, __LINE__, "prefix %zu: no diagnostic", n);
         if (doc && diags.count != 0) test_fail_(__FILE__, __LINE__, "prefix %zu: diagnostics", n);
         workflow_free(doc);
         workflow_diags_clear(&diags);
@@ -375,7 +392,8 @@ static void test_huge_input(void)
     /* Just under it: a large but valid JSON list of 200k numbers loads. */
     size_t n = 0;
     n += (size_t)snprintf(big + n, len - n, "{\"items\": [");
-    for (int i = 0; i < 200000; i++) n += (size_t)snprintf(big + n, len - n, "%s%d", i ? "," : "", i);
+    for (int i = 0; i < 200000; i++)
+        n += (size_t)snprintf(big + n, len - n, "%s%d", i ? "," : "", i);
     n += (size_t)snprintf(big + n, len - n, "]}");
     workflow_diags diags = {0};
     workflow_doc *doc = workflow_parse("big", big, n, &diags);
@@ -387,6 +405,62 @@ static void test_huge_input(void)
     workflow_free(doc);
     workflow_diags_clear(&diags);
     free(big);
+}
+
+/* JSON writes characters beyond U+FFFF as surrogate pairs, which YAML 1.1
+ * (libyaml) refuses: JSON documents must load all the same, with exact
+ * positions. */
+static void test_json_surrogate_pairs(void)
+{
+    const char *json = "{\"a\": \"\\ud83d\\ude00!\", \"k\\ud83d\\ude00\": \"\\\\ud83d\",\n"
+                       " \"c\": [1, {\"d\": 2}]}";
+    workflow_diags diags = {0};
+    workflow_doc *doc = parse(json, &diags);
+    CHECK(doc != NULL);
+    CHECK_INT(diags.count, 0);
+    if (!doc) return;
+    json_t *d = workflow_definition(doc);
+    CHECK_STR(json_string_value(json_object_get(d, "a")), "\xf0\x9f\x98\x80!");
+    CHECK_STR(json_string_value(json_object_get(d, "k\xf0\x9f\x98\x80")), "\\ud83d");
+    check_position(doc, "/a", 1, 7);
+    check_position(doc, "/c/1/d", 2, 17);
+    workflow_free(doc);
+    /* In YAML the escape stays an error, with a hint. */
+    EXPECT_FAILURE("a: \"\\ud83d\\ude00\"\n", "SyntaxError", 1, 7);
+    CHECK(parse("a: \"\\ud83d\\ude00\"\n", &diags) == NULL);
+    CHECK(diags.count == 1 && strstr(diags.items[0].message, "\\U0001F600") != NULL);
+    workflow_diags_clear(&diags);
+}
+
+/* Every JSON file of the conformance suite loads to what jansson reads. */
+static void test_json_conformance_files(void)
+{
+    const char *shared = getenv("YOGI_SHARED");
+    char pattern[4096];
+    glob_t found;
+    if (!shared || !*shared) SKIP("YOGI_SHARED not set");
+    snprintf(pattern, sizeof pattern, "%s/conformance/asl/*/*.json", shared);
+    if (glob(pattern, 0, NULL, &found) != 0) SKIP("no conformance files");
+    int files = 0;
+    for (size_t i = 0; i < found.gl_pathc; i++) {
+        const char *path = found.gl_pathv[i];
+        json_error_t error;
+        json_t *want = json_load_file(path, JSON_DECODE_ANY, &error);
+        if (!want || json_is_null(want)) { /* a null document is "empty" here */
+            json_decref(want);
+            continue;
+        }
+        workflow_diags diags = {0};
+        workflow_doc *doc = workflow_parse_file(path, &diags);
+        if (!doc || !json_equal(want, workflow_definition(doc)))
+            test_fail_(__FILE__, __LINE__, "%s loads differently from jansson", path);
+        files++;
+        workflow_free(doc);
+        workflow_diags_clear(&diags);
+        json_decref(want);
+    }
+    globfree(&found);
+    CHECK(files > 1000);
 }
 
 static void test_parse_file(void)
@@ -454,6 +528,8 @@ int main(int argc, char **argv)
         TEST(test_syntax_errors),
         TEST(test_truncated_input),
         TEST(test_huge_input),
+        TEST(test_json_surrogate_pairs),
+        TEST(test_json_conformance_files),
         TEST(test_parse_file),
         TEST(test_diags_print),
         {0},

@@ -1,0 +1,366 @@
+/*
+ * cmd_extract.c — `yogi extract FILE...`: the document workflow, from the
+ * command line, on each file.
+ *
+ * Each file becomes a document (documents_create: stored durably, named by
+ * content, never by its path) and an execution of workflows/
+ * document_processing.yaml; the engine runs them all (up to --workers
+ * worker processes) until every execution has ended or is waiting at
+ * HumanReview. A waiting execution's draft — the input of its waiting
+ * callback — is printed with "needs_review": true; it stays waiting in the
+ * database when --data is given, for a reviewer to finish through the API.
+ *
+ * Output: for one file the timetable JSON; for several (or --json-lines) one
+ * object per line: {"file", "document_id", "needs_review", "timetable"} or
+ * {"file", "document_id", "error", "cause"}. Exit status 0 when every file
+ * was extracted (review included), 1 when one failed — its error name and
+ * cause on stderr — and 2 on usage errors.
+ *
+ * Without --data a temporary data directory is used and removed at exit; its
+ * database skips fsync (nothing in it outlives the process). One worker per
+ * file, at most two by default: one file is a sequential pipeline, and a
+ * single worker keeps every plugin (tesseract's model above all) loaded once.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "documents.h"
+#include "engine.h"
+#include "workflow.h"
+
+#define WORKFLOW_NAME "document_processing"
+#define MAX_DOCUMENT_BYTES (64L << 20) /* as classify's default document.max_bytes */
+
+struct extract_args {
+    const char *data_dir, *plugins, *config;
+    bool json_lines;
+    int workers;
+    char **files;
+    int n_files;
+};
+
+/* One file's way through the workflow. */
+typedef struct job {
+    const char *file;
+    char document_id[DOCUMENT_ID_MAX];
+    char execution_id[64];
+    bool started, finished, failed;
+    json_t *result; /* what to print: the timetable, or {"error","cause"} */
+} job;
+
+static void extract_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: yogi extract FILE... [--data DIR] [--json-lines] [--workers N]\n"
+            "                    [--plugins DIR] [--config FILE]\n\n"
+            "Extracts the weekly timetable from each document (photo, scan or PDF) with\n"
+            "the document workflow and prints it as JSON: for one file the timetable, for\n"
+            "several one object per line. A draft the confidence gate sends to review is\n"
+            "printed with \"needs_review\": true.\n"
+            "  --data DIR     keep documents and executions in DIR (default: temporary)\n"
+            "  --json-lines   one JSON object per line even for a single file\n"
+            "  --workers N    worker processes (default: one per file, at most 2)\n"
+            "  --plugins DIR  the plugin directory (default: beside the binary)\n"
+            "  --config FILE  yogi config file (notify.webhook_url, ...)\n"
+            "Exit status: 0 extracted, 1 an extraction failed, 2 usage error.\n");
+}
+
+static int parse_extract_args(int argc, char **argv, struct extract_args *a)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'd'},    {"json-lines", no_argument, NULL, 'j'},
+        {"workers", required_argument, NULL, 'w'}, {"plugins", required_argument, NULL, 'p'},
+        {"config", required_argument, NULL, 'c'},  {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:jw:p:c:h", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'd': a->data_dir = optarg; break;
+        case 'j': a->json_lines = true; break;
+        case 'p': a->plugins = optarg; break;
+        case 'c': a->config = optarg; break;
+        case 'w':
+            errno = 0;
+            a->workers = (int)strtol(optarg, &end, 10);
+            if (errno || *end || a->workers < 1 || a->workers > 64) {
+                fprintf(stderr, "yogi extract: --workers wants 1..64\n");
+                return -1;
+            }
+            break;
+        case 'h': extract_usage(stdout); exit(YOGI_EXIT_OK);
+        default: extract_usage(stderr); return -1;
+        }
+    }
+    if (optind >= argc) {
+        extract_usage(stderr);
+        return -1;
+    }
+    a->files = argv + optind;
+    a->n_files = argc - optind;
+    if (a->workers == 0) a->workers = a->n_files < 2 ? 1 : 2;
+    return 0;
+}
+
+static char *read_whole(const char *path, long limit, size_t *len, yogi_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        yogi_fail(err, "Document.NotFound", "%s", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    char *buf = NULL;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+        yogi_fail(err, "Document.NotFound", "not a regular file");
+    else if (st.st_size > limit)
+        yogi_fail(err, "Document.TooLarge", "%lld bytes; the limit is %ld",
+                  (long long)st.st_size, limit);
+    else if (!(buf = malloc((size_t)st.st_size + 1)))
+        yogi_fail(err, "States.Runtime", "out of memory");
+    else if ((*len = fread(buf, 1, (size_t)st.st_size, f)) != (size_t)st.st_size) {
+        yogi_fail(err, "Document.Corrupt", "short read");
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    return buf;
+}
+
+static void job_fail(job *j, const char *error, const char *cause)
+{
+    j->finished = j->failed = true;
+    json_decref(j->result);
+    j->result = json_pack("{s:s, s:s}", "error", error ? error : "States.Runtime", "cause",
+                          cause ? cause : "");
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Store the file as a document and start its execution. */
+static void job_start(engine *e, const char *data_dir, job *j)
+{
+    yogi_error err = {{0}, {0}};
+    size_t len = 0;
+    char *bytes = read_whole(j->file, MAX_DOCUMENT_BYTES, &len, &err);
+    if (!bytes) {
+        job_fail(j, err.name, err.cause);
+        return;
+    }
+    char path[PATH_MAX];
+    document_new doc = {bytes, len, base_name(j->file), NULL, NULL};
+    store *s = engine_store(e);
+    int rc = documents_create(s, data_dir, &doc, j->document_id, path, sizeof path, &err);
+    free(bytes);
+    if (rc != YOGI_OK) {
+        job_fail(j, err.name, err.cause);
+        return;
+    }
+    json_t *input = json_pack("{s:{s:s, s:s, s:s}}", "document", "id", j->document_id, "path",
+                              path, "filename", base_name(j->file));
+    engine_start_request req = {.workflow = WORKFLOW_NAME, .input = input,
+                                .name = j->document_id};
+    rc = engine_start(e, &req, j->execution_id, &err);
+    json_decref(input);
+    if (rc != 0) {
+        job_fail(j, err.name, err.cause);
+        return;
+    }
+    j->started = true;
+    json_t *fields = json_pack("{s:s, s:s}", "status", "processing", "execution_id",
+                               j->execution_id);
+    documents_update(s, j->document_id, fields, &err); /* bookkeeping; the run goes on */
+    json_decref(fields);
+}
+
+/* The draft of an execution waiting at HumanReview, or NULL. */
+static json_t *waiting_draft(json_t *callbacks, const char *execution_id)
+{
+    size_t i;
+    json_t *cb;
+    json_array_foreach(callbacks, i, cb) {
+        const char *id = json_string_value(json_object_get(cb, "execution_id"));
+        if (id && !strcmp(id, execution_id))
+            return json_object_get(json_object_get(cb, "input"), "draft");
+    }
+    return NULL;
+}
+
+static void job_finish(engine *e, job *j, json_t *desc)
+{
+    const char *status = json_string_value(json_object_get(desc, "status"));
+    j->finished = true;
+    if (status && !strcmp(status, "SUCCEEDED")) {
+        json_t *tt = json_object_get(json_object_get(desc, "output"), "timetable");
+        j->result = tt ? json_deep_copy(tt) : json_object();
+        return;
+    }
+    const char *error = json_string_value(json_object_get(desc, "error"));
+    const char *cause = json_string_value(json_object_get(desc, "cause"));
+    if (!error) error = status ? status : "States.Runtime";
+    yogi_error err;
+    json_t *fields = json_pack("{s:s, s:s, s:s?}", "status", "failed", "error", error, "cause",
+                               cause);
+    documents_update(engine_store(e), j->document_id, fields, &err);
+    json_decref(fields);
+    job_fail(j, error, cause);
+}
+
+/* Look at every unfinished job once; true when all are finished. */
+static bool poll_jobs(engine *e, job *jobs, int n)
+{
+    json_t *callbacks = NULL;
+    bool all = true;
+    for (int i = 0; i < n; i++) {
+        job *j = &jobs[i];
+        if (j->finished) continue;
+        json_t *desc = engine_describe(e, j->execution_id);
+        const char *status = json_string_value(json_object_get(desc, "status"));
+        if (!status || strcmp(status, "RUNNING") != 0) {
+            job_finish(e, j, desc);
+        } else {
+            if (!callbacks) callbacks = engine_list_callbacks(e, 1000);
+            json_t *draft = waiting_draft(callbacks, j->execution_id);
+            if (draft) {
+                j->finished = true;
+                j->result = json_deep_copy(draft);
+                json_object_set_new(j->result, "needs_review", json_true());
+            } else {
+                all = false;
+            }
+        }
+        json_decref(desc);
+    }
+    json_decref(callbacks);
+    return all;
+}
+
+static void run_until_settled(engine *e, job *jobs, int n)
+{
+    while (!poll_jobs(e, jobs, n)) {
+        struct pollfd p = {.fd = engine_fd(e), .events = POLLIN};
+        poll(&p, 1, engine_timeout_ms(e));
+        engine_run_once(e);
+    }
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static int print_jobs(const job *jobs, int n, bool lines)
+{
+    int rc = YOGI_EXIT_OK;
+    for (int i = 0; i < n; i++) {
+        const job *j = &jobs[i];
+        if (j->failed) {
+            rc = YOGI_EXIT_FAILED;
+            fprintf(stderr, "yogi extract: %s: %s: %s\n", j->file,
+                    json_string_value(json_object_get(j->result, "error")),
+                    json_string_value(json_object_get(j->result, "cause")));
+        }
+        json_t *out;
+        if (!lines) {
+            if (j->failed) continue;
+            out = json_incref(j->result);
+        } else {
+            out = json_pack("{s:s, s:s}", "file", j->file, "document_id", j->document_id);
+            if (j->failed) {
+                json_object_update(out, j->result);
+            } else {
+                json_object_set_new(out, "needs_review",
+                                    json_boolean(json_is_true(
+                                        json_object_get(j->result, "needs_review"))));
+                json_object_set(out, "timetable", j->result);
+            }
+        }
+        char *text = json_dumps(out, lines ? JSON_COMPACT : JSON_INDENT(2));
+        if (text) puts(text);
+        free(text);
+        json_decref(out);
+    }
+    fflush(stdout);
+    return rc;
+}
+
+/* ---- the engine -------------------------------------------------------- */
+
+static engine *open_engine(const struct extract_args *a, const char *data_dir, bool temporary)
+{
+    engine_options o = {.data_dir = data_dir,
+                        .plugin_dir = a->plugins ? a->plugins : cli_default_plugin_dir(),
+                        .config_path = a->config, .workers = a->workers,
+                        .synchronous_normal = temporary};
+    yogi_error err = {{0}, {0}};
+    engine *e = engine_open(&o, &err);
+    if (!e) {
+        fprintf(stderr, "yogi extract: %s: %s\n", err.name, err.cause);
+        return NULL;
+    }
+    if (documents_register_host_ops(e) != 0) {
+        fprintf(stderr, "yogi extract: cannot set up the documents store\n");
+        engine_close(e);
+        return NULL;
+    }
+    int removed = 0;
+    if (!temporary) documents_sweep_orphans(engine_store(e), data_dir, &removed);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s.yaml", cli_default_workflow_dir(), WORKFLOW_NAME);
+    size_t len = 0;
+    char *text = read_whole(path, WORKFLOW_MAX_BYTES, &len, &err);
+    if (!text || engine_put_workflow(e, WORKFLOW_NAME, text, len, &err) < 0) {
+        fprintf(stderr, "yogi extract: %s: %s: %s\n", path, err.name, err.cause);
+        engine_close(e);
+        e = NULL;
+    }
+    free(text);
+    return e;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+int cmd_extract(int argc, char **argv)
+{
+    struct extract_args a = {0};
+    if (parse_extract_args(argc, argv, &a) != 0) return YOGI_EXIT_USAGE;
+    char tmp[] = "/tmp/yogi-extract-XXXXXX";
+    bool temporary = !a.data_dir;
+    if (temporary && !mkdtemp(tmp)) {
+        fprintf(stderr, "yogi extract: cannot make a temporary directory: %s\n", strerror(errno));
+        return YOGI_EXIT_FAILED;
+    }
+    const char *data_dir = temporary ? tmp : a.data_dir;
+    engine *e = open_engine(&a, data_dir, temporary);
+    job *jobs = calloc((size_t)a.n_files, sizeof *jobs);
+    int rc = YOGI_EXIT_FAILED;
+    if (e && jobs) {
+        for (int i = 0; i < a.n_files; i++) {
+            jobs[i].file = a.files[i];
+            job_start(e, data_dir, &jobs[i]);
+        }
+        run_until_settled(e, jobs, a.n_files);
+        rc = print_jobs(jobs, a.n_files, a.json_lines || a.n_files > 1);
+    }
+    for (int i = 0; jobs && i < a.n_files; i++) json_decref(jobs[i].result);
+    free(jobs);
+    engine_close(e);
+    if (temporary) nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return rc;
+}

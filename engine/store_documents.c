@@ -1,0 +1,533 @@
+/*
+ * store_documents.c — uploaded documents and their timetables (documents.h).
+ *
+ * Schema (module "documents", store_migrate):
+ *   documents(id TEXT PK, filename, content_type, bytes, sha256, owner,
+ *             path, created, updated, status, execution_id, type,
+ *             confidence, route, error, cause, needs_review, llm_tokens)
+ *   timetables(document_id, version, source, timetable JSON, created),
+ *             one row per version, (document_id, version) unique.
+ * Times are Unix milliseconds in the database and ISO 8601 (UTC, ms) in
+ * JSON, as the engine reports executions.
+ *
+ * Durability invariant: a row never names a file that is not on disk. The
+ * original is written to DATA_DIR/documents/<id[0..1]>/<id>.tmp, fsynced,
+ * renamed to its name, and the directory fsynced — all before the INSERT
+ * commits. A crash in between leaves a file that no row names;
+ * documents_sweep_orphans() removes those (called when a data directory is
+ * opened, never while another process may be creating documents in it).
+ *
+ * Ids are 32 random hex digits (getrandom): unguessable, so an id in a URL
+ * is not an invitation to enumerate, and evenly spread over the 256
+ * two-digit directories. The file name given at upload is kept for display
+ * and never used as a path.
+ */
+#include "documents.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "hash.h"
+#include "store_internal.h"
+
+static const char schema_v1[] =
+    "CREATE TABLE documents("
+    " id TEXT PRIMARY KEY, filename TEXT, content_type TEXT, bytes INTEGER NOT NULL,"
+    " sha256 TEXT NOT NULL, owner TEXT, path TEXT NOT NULL,"
+    " created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'received', execution_id TEXT, type TEXT,"
+    " confidence REAL, route TEXT, error TEXT, cause TEXT,"
+    " needs_review INTEGER NOT NULL DEFAULT 0, llm_tokens INTEGER);"
+    "CREATE INDEX documents_by_created ON documents(created DESC, id DESC);"
+    "CREATE INDEX documents_by_status ON documents(status, created DESC);"
+    "CREATE INDEX documents_by_owner ON documents(owner, created DESC);"
+    "CREATE TABLE timetables("
+    " document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,"
+    " version INTEGER NOT NULL, source TEXT NOT NULL, timetable TEXT NOT NULL,"
+    " created INTEGER NOT NULL, PRIMARY KEY (document_id, version));";
+
+static const char *const statuses[] = {"received", "processing", "needs_review", "completed",
+                                       "failed", "rejected"};
+
+int documents_init(store *s, yogi_error *err)
+{
+    return store_migrate(s, "documents", 1, schema_v1, err);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static json_t *iso_time(int64_t ms)
+{
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    char buf[40];
+    if (!gmtime_r(&sec, &tm)) return json_null();
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof buf - n, ".%03dZ", (int)(ms % 1000));
+    return json_string(buf);
+}
+
+static int storage_error(store *s, yogi_error *err, const char *what)
+{
+    return yogi_fail(err, "Engine.Storage", "%s: %s", what,
+                     s->first_error[0] ? s->first_error : sqlite3_errmsg(s->db));
+}
+
+/* ---- the file ---------------------------------------------------------- */
+
+static int new_id(char id[DOCUMENT_ID_MAX], yogi_error *err)
+{
+    unsigned char r[16];
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+        return yogi_fail(err, "Engine.Storage", "getrandom: %s", strerror(errno));
+    for (size_t i = 0; i < sizeof r; i++) snprintf(id + 2 * i, 3, "%02x", r[i]);
+    return YOGI_OK;
+}
+
+static int mkdir_exists_ok(const char *path)
+{
+    return mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+static int fsync_path(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        p += n, len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Write bytes to dir/name durably: temporary file, fsync, rename, fsync dir. */
+static int write_durably(const char *dir, const char *name, const void *bytes, size_t len,
+                         char *path_out, size_t path_len, yogi_error *err)
+{
+    char tmp[PATH_MAX];
+    if ((size_t)snprintf(path_out, path_len, "%s/%s", dir, name) >= path_len ||
+        (size_t)snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, name) >= sizeof tmp)
+        return yogi_fail(err, "Engine.Storage", "document path too long");
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return yogi_fail(err, "Engine.Storage", "create %s: %s", tmp, strerror(errno));
+    int rc = write_all(fd, bytes, len) == 0 && fsync(fd) == 0 ? 0 : -1;
+    int saved = errno;
+    if (close(fd) != 0 && rc == 0) rc = -1, saved = errno;
+    if (rc == 0 && rename(tmp, path_out) != 0) rc = -1, saved = errno;
+    if (rc == 0 && fsync_path(dir, O_RDONLY | O_DIRECTORY) != 0) rc = -1, saved = errno;
+    if (rc != 0) {
+        unlink(tmp);
+        return yogi_fail(err, "Engine.Storage", "write %s: %s", path_out, strerror(saved));
+    }
+    return YOGI_OK;
+}
+
+static int store_file(const char *data_dir, const char *id, const document_new *doc,
+                      char *path_out, size_t path_len, yogi_error *err)
+{
+    char top[PATH_MAX], dir[PATH_MAX], abs[PATH_MAX];
+    /* The row keeps an absolute path: documents_file_path has no data_dir. */
+    if (mkdir_exists_ok(data_dir) != 0 || !realpath(data_dir, abs))
+        return yogi_fail(err, "Engine.Storage", "data directory %s: %s", data_dir,
+                         strerror(errno));
+    data_dir = abs;
+    if ((size_t)snprintf(top, sizeof top, "%s/documents", data_dir) >= sizeof top ||
+        (size_t)snprintf(dir, sizeof dir, "%s/%.2s", top, id) >= sizeof dir)
+        return yogi_fail(err, "Engine.Storage", "data directory path too long");
+    if (mkdir_exists_ok(top) != 0 || mkdir_exists_ok(dir) != 0)
+        return yogi_fail(err, "Engine.Storage", "mkdir %s: %s", dir, strerror(errno));
+    /* A new shard directory must itself survive a crash before the file in it. */
+    if (fsync_path(top, O_RDONLY | O_DIRECTORY) != 0)
+        return yogi_fail(err, "Engine.Storage", "fsync %s: %s", top, strerror(errno));
+    return write_durably(dir, id, doc->bytes, doc->len, path_out, path_len, err);
+}
+
+/* ---- rows ---------------------------------------------------------------- */
+
+static void bind_text_or_null(sqlite3_stmt *q, int idx, const char *v)
+{
+    if (v) sqlite3_bind_text(q, idx, v, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(q, idx);
+}
+
+static int insert_row(store *s, const char *id, const document_new *doc, const char *path,
+                      yogi_error *err)
+{
+    char sha[2 * HASH_MAX_DIGEST + 1];
+    hash_hex("SHA-256", doc->bytes, doc->len, sha);
+    if (store_begin(s, err) != 0) return YOGI_FAILED;
+    sqlite3_stmt *q = store_stmt(s,
+        "INSERT INTO documents(id, filename, content_type, bytes, sha256, owner, path,"
+        " created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    int64_t now = now_ms();
+    if (q) {
+        sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+        bind_text_or_null(q, 2, doc->filename);
+        bind_text_or_null(q, 3, doc->content_type);
+        sqlite3_bind_int64(q, 4, (sqlite3_int64)doc->len);
+        sqlite3_bind_text(q, 5, sha, -1, SQLITE_TRANSIENT);
+        bind_text_or_null(q, 6, doc->owner);
+        sqlite3_bind_text(q, 7, path, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 8, now);
+        sqlite3_bind_int64(q, 9, now);
+    }
+    if (!q || store_step_done(s, q) != 0) {
+        storage_error(s, err, "insert document");
+        store_rollback(s);
+        return YOGI_FAILED;
+    }
+    return store_commit(s, err) == 0 ? YOGI_OK : YOGI_FAILED;
+}
+
+int documents_create(store *s, const char *data_dir, const document_new *doc, char *id_out,
+                     char *path_out, size_t path_len, yogi_error *err)
+{
+    if (!doc || (!doc->bytes && doc->len > 0))
+        return yogi_fail(err, "InvalidInput", "no document bytes");
+    char id[DOCUMENT_ID_MAX];
+    if (new_id(id, err) != YOGI_OK) return YOGI_FAILED;
+    if (store_file(data_dir, id, doc, path_out, path_len, err) != YOGI_OK) return YOGI_FAILED;
+    if (insert_row(s, id, doc, path_out, err) != YOGI_OK) {
+        unlink(path_out); /* nothing names it */
+        return YOGI_FAILED;
+    }
+    memcpy(id_out, id, strlen(id) + 1);
+    return YOGI_OK;
+}
+
+/* ---- updates -------------------------------------------------------------- */
+
+typedef enum { FIELD_TEXT, FIELD_REAL, FIELD_INT, FIELD_BOOL } field_kind;
+
+static const struct updatable {
+    const char *key;
+    field_kind kind;
+} updatable[] = {
+    {"status", FIELD_TEXT}, {"execution_id", FIELD_TEXT}, {"type", FIELD_TEXT},
+    {"confidence", FIELD_REAL}, {"route", FIELD_TEXT}, {"error", FIELD_TEXT},
+    {"cause", FIELD_TEXT}, {"needs_review", FIELD_BOOL}, {"llm_tokens", FIELD_INT},
+};
+
+static const struct updatable *find_updatable(const char *key)
+{
+    for (size_t i = 0; i < sizeof updatable / sizeof *updatable; i++)
+        if (!strcmp(updatable[i].key, key)) return &updatable[i];
+    return NULL;
+}
+
+static bool known_status(const char *v)
+{
+    for (size_t i = 0; i < sizeof statuses / sizeof *statuses; i++)
+        if (!strcmp(statuses[i], v)) return true;
+    return false;
+}
+
+static int check_field(const struct updatable *f, const char *key, json_t *v, yogi_error *err)
+{
+    bool ok = json_is_null(v) ||
+              (f->kind == FIELD_TEXT && json_is_string(v)) ||
+              (f->kind == FIELD_REAL && json_is_number(v)) ||
+              (f->kind == FIELD_INT && json_is_integer(v)) ||
+              (f->kind == FIELD_BOOL && json_is_boolean(v));
+    if (!ok) return yogi_fail(err, "InvalidInput", "\"%s\" has the wrong type", key);
+    if (!strcmp(key, "status") && (!json_is_string(v) || !known_status(json_string_value(v))))
+        return yogi_fail(err, "InvalidInput", "unknown status");
+    return YOGI_OK;
+}
+
+/* One UPDATE per field: a handful of cached statements instead of SQL built
+ * from keys, all in one transaction. */
+static int update_field(store *s, const char *id, const char *key, field_kind kind, json_t *v)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE documents SET %s = ?, updated = ? WHERE id = ?", key);
+    sqlite3_stmt *q = store_stmt(s, sql);
+    if (!q) return -1;
+    if (json_is_null(v)) sqlite3_bind_null(q, 1);
+    else if (kind == FIELD_TEXT) sqlite3_bind_text(q, 1, json_string_value(v), -1, SQLITE_TRANSIENT);
+    else if (kind == FIELD_REAL) sqlite3_bind_double(q, 1, json_number_value(v));
+    else if (kind == FIELD_INT) sqlite3_bind_int64(q, 1, json_integer_value(v));
+    else sqlite3_bind_int(q, 1, json_is_true(v));
+    sqlite3_bind_int64(q, 2, now_ms());
+    sqlite3_bind_text(q, 3, id, -1, SQLITE_TRANSIENT);
+    return store_step_done(s, q);
+}
+
+static bool document_exists(store *s, const char *id)
+{
+    sqlite3_stmt *q = store_stmt(s, "SELECT 1 FROM documents WHERE id = ?");
+    if (!q) return false;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+    bool found = sqlite3_step(q) == SQLITE_ROW;
+    store_reset(q);
+    return found;
+}
+
+int documents_update(store *s, const char *id, json_t *fields, yogi_error *err)
+{
+    if (!id || !json_is_object(fields)) return yogi_fail(err, "InvalidInput", "bad update");
+    const char *key;
+    json_t *v;
+    json_object_foreach(fields, key, v) {
+        const struct updatable *f = find_updatable(key);
+        if (!f) return yogi_fail(err, "InvalidInput", "\"%s\" cannot be updated", key);
+        if (check_field(f, key, v, err) != YOGI_OK) return YOGI_FAILED;
+    }
+    if (!document_exists(s, id))
+        return yogi_fail(err, "DocumentDoesNotExist", "no document %s", id);
+    if (store_begin(s, err) != 0) return YOGI_FAILED;
+    json_object_foreach(fields, key, v) {
+        const struct updatable *f = find_updatable(key); /* the SQL names f->key, never key */
+        if (update_field(s, id, f->key, f->kind, v) != 0) {
+            storage_error(s, err, "update document");
+            store_rollback(s);
+            return YOGI_FAILED;
+        }
+    }
+    return store_commit(s, err) == 0 ? YOGI_OK : YOGI_FAILED;
+}
+
+int documents_save_timetable(store *s, const char *id, json_t *timetable, const char *source,
+                             yogi_error *err)
+{
+    if (!json_is_object(timetable)) return yogi_fail(err, "InvalidInput", "not a timetable");
+    if (!source || (strcmp(source, "extracted") && strcmp(source, "llm") &&
+                    strcmp(source, "reviewed")))
+        return yogi_fail(err, "InvalidInput", "source must be extracted, llm or reviewed");
+    if (!document_exists(s, id))
+        return yogi_fail(err, "DocumentDoesNotExist", "no document %s", id);
+    if (store_begin(s, err) != 0) return YOGI_FAILED;
+    sqlite3_stmt *q = store_stmt(s,
+        "INSERT INTO timetables(document_id, version, source, timetable, created)"
+        " SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3, ?4 FROM timetables"
+        " WHERE document_id = ?1");
+    if (q) {
+        sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 2, source, -1, SQLITE_TRANSIENT);
+        store_bind_json(q, 3, timetable);
+        sqlite3_bind_int64(q, 4, now_ms());
+    }
+    if (!q || store_step_done(s, q) != 0) {
+        storage_error(s, err, "save timetable");
+        store_rollback(s);
+        return YOGI_FAILED;
+    }
+    return store_commit(s, err) == 0 ? YOGI_OK : YOGI_FAILED;
+}
+
+/* ---- reads ------------------------------------------------------------------ */
+
+#define DOCUMENT_COLUMNS                                                               \
+    "id, filename, content_type, bytes, sha256, owner, created, updated, status,"      \
+    " execution_id, type, confidence, route, error, cause, needs_review, llm_tokens"
+
+static json_t *column_text(sqlite3_stmt *q, int col)
+{
+    const unsigned char *t = sqlite3_column_text(q, col);
+    return t ? json_string((const char *)t) : json_null();
+}
+
+static json_t *row_to_json(sqlite3_stmt *q)
+{
+    json_t *d = json_object();
+    static const char *const text_cols[] = {"id", "filename", "content_type"};
+    for (int i = 0; i < 3; i++) json_object_set_new(d, text_cols[i], column_text(q, i));
+    json_object_set_new(d, "bytes", json_integer(sqlite3_column_int64(q, 3)));
+    json_object_set_new(d, "sha256", column_text(q, 4));
+    json_object_set_new(d, "owner", column_text(q, 5));
+    json_object_set_new(d, "created", iso_time(sqlite3_column_int64(q, 6)));
+    json_object_set_new(d, "updated", iso_time(sqlite3_column_int64(q, 7)));
+    static const char *const state_cols[] = {"status", "execution_id", "type"};
+    for (int i = 0; i < 3; i++) json_object_set_new(d, state_cols[i], column_text(q, 8 + i));
+    json_object_set_new(d, "confidence", sqlite3_column_type(q, 11) == SQLITE_NULL
+                                             ? json_null()
+                                             : json_real(sqlite3_column_double(q, 11)));
+    json_object_set_new(d, "route", column_text(q, 12));
+    json_object_set_new(d, "error", column_text(q, 13));
+    json_object_set_new(d, "cause", column_text(q, 14));
+    json_object_set_new(d, "needs_review", json_boolean(sqlite3_column_int(q, 15)));
+    json_object_set_new(d, "llm_tokens", sqlite3_column_type(q, 16) == SQLITE_NULL
+                                             ? json_null()
+                                             : json_integer(sqlite3_column_int64(q, 16)));
+    return d;
+}
+
+json_t *documents_get(store *s, const char *id)
+{
+    sqlite3_stmt *q = store_stmt(s, "SELECT " DOCUMENT_COLUMNS " FROM documents WHERE id = ?");
+    if (!q || !id) return NULL;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+    json_t *d = sqlite3_step(q) == SQLITE_ROW ? row_to_json(q) : NULL;
+    store_reset(q);
+    return d;
+}
+
+int documents_file_path(store *s, const char *id, char *buf, size_t len)
+{
+    sqlite3_stmt *q = store_stmt(s, "SELECT path FROM documents WHERE id = ?");
+    if (!q || !id) return -1;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+    int rc = -1;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        const char *p = (const char *)sqlite3_column_text(q, 0);
+        if (p && (size_t)snprintf(buf, len, "%s", p) < len) rc = 0;
+    }
+    store_reset(q);
+    return rc;
+}
+
+json_t *documents_timetable(store *s, const char *id)
+{
+    sqlite3_stmt *q = store_stmt(s, "SELECT timetable, source, version FROM timetables"
+                                    " WHERE document_id = ? ORDER BY version DESC LIMIT 1");
+    if (!q || !id) return NULL;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+    json_t *t = sqlite3_step(q) == SQLITE_ROW ? store_column_json(q, 0) : NULL;
+    store_reset(q);
+    return t;
+}
+
+/* Cursor: "<created ms>.<id>" of the last row of the previous page. */
+static bool parse_cursor(const char *cursor, int64_t *created, char id[DOCUMENT_ID_MAX])
+{
+    char *end;
+    errno = 0;
+    long long ms = strtoll(cursor, &end, 10);
+    if (errno || *end != '.' || strlen(end + 1) >= DOCUMENT_ID_MAX) return false;
+    *created = ms;
+    memcpy(id, end + 1, strlen(end + 1) + 1);
+    return true;
+}
+
+json_t *documents_list(store *s, const char *status, const char *owner, int limit,
+                       const char *cursor)
+{
+    if (limit <= 0 || limit > 1000) limit = 100;
+    int64_t after_created = INT64_MAX;
+    char after_id[DOCUMENT_ID_MAX] = "~"; /* sorts after every hex id */
+    if (cursor && *cursor && !parse_cursor(cursor, &after_created, after_id)) return NULL;
+    sqlite3_stmt *q = store_stmt(s,
+        "SELECT " DOCUMENT_COLUMNS " FROM documents"
+        " WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR owner = ?2)"
+        " AND (created < ?3 OR (created = ?3 AND id < ?4))"
+        " ORDER BY created DESC, id DESC LIMIT ?5");
+    if (!q) return NULL;
+    bind_text_or_null(q, 1, status);
+    bind_text_or_null(q, 2, owner);
+    sqlite3_bind_int64(q, 3, after_created);
+    sqlite3_bind_text(q, 4, after_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(q, 5, limit + 1); /* one more tells whether a next page exists */
+    json_t *docs = json_array(), *next = json_null();
+    int64_t last_created = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if ((int)json_array_size(docs) == limit) {
+            json_t *last = json_array_get(docs, json_array_size(docs) - 1);
+            char buf[64];
+            snprintf(buf, sizeof buf, "%lld.%s", (long long)last_created,
+                     json_string_value(json_object_get(last, "id")));
+            json_decref(next);
+            next = json_string(buf);
+            break;
+        }
+        last_created = sqlite3_column_int64(q, 6);
+        json_array_append_new(docs, row_to_json(q));
+    }
+    store_reset(q);
+    return json_pack("{s:o, s:o}", "documents", docs, "next", next);
+}
+
+/* ---- host operations --------------------------------------------------------- */
+
+static int op_update(void *ud, json_t *args, json_t **result, yogi_error *err)
+{
+    store *s = engine_store(ud);
+    const char *id = json_string_value(json_object_get(args, "id"));
+    if (!id) return yogi_fail(err, "InvalidInput", "documents.update needs \"id\"");
+    json_t *fields = json_deep_copy(args);
+    json_object_del(fields, "id");
+    int rc = documents_update(s, id, fields, err);
+    json_decref(fields);
+    if (rc == YOGI_OK) *result = json_pack("{s:s}", "id", id);
+    return rc;
+}
+
+static int op_save_timetable(void *ud, json_t *args, json_t **result, yogi_error *err)
+{
+    store *s = engine_store(ud);
+    const char *id = json_string_value(json_object_get(args, "id"));
+    const char *source = json_string_value(json_object_get(args, "source"));
+    if (!id) return yogi_fail(err, "InvalidInput", "documents.save_timetable needs \"id\"");
+    int rc = documents_save_timetable(s, id, json_object_get(args, "timetable"),
+                                      source ? source : "extracted", err);
+    if (rc == YOGI_OK) *result = json_pack("{s:s}", "id", id);
+    return rc;
+}
+
+int documents_register_host_ops(struct engine *e)
+{
+    yogi_error err;
+    if (documents_init(engine_store(e), &err) != YOGI_OK) return -1;
+    if (engine_register_host_op(e, "documents.update", op_update, e) != 0) return -1;
+    return engine_register_host_op(e, "documents.save_timetable", op_save_timetable, e);
+}
+
+/* ---- orphans ------------------------------------------------------------------ */
+
+static void sweep_shard(store *s, const char *dir, int *removed)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *ent;
+    while ((ent = readdir(d)) != NULL) {
+        if (ent->d_name[0] == '.') continue;
+        char path[PATH_MAX];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, ent->d_name) >= sizeof path)
+            continue;
+        size_t n = strlen(ent->d_name);
+        bool tmp = n > 4 && !strcmp(ent->d_name + n - 4, ".tmp");
+        if ((tmp || !document_exists(s, ent->d_name)) && unlink(path) == 0) (*removed)++;
+    }
+    closedir(d);
+}
+
+int documents_sweep_orphans(store *s, const char *data_dir, int *removed)
+{
+    *removed = 0;
+    char top[PATH_MAX];
+    if ((size_t)snprintf(top, sizeof top, "%s/documents", data_dir) >= sizeof top) return -1;
+    DIR *d = opendir(top);
+    if (!d) return errno == ENOENT ? 0 : -1;
+    struct dirent *ent;
+    while ((ent = readdir(d)) != NULL) {
+        if (strlen(ent->d_name) != 2 || ent->d_name[0] == '.') continue;
+        char shard[PATH_MAX];
+        if ((size_t)snprintf(shard, sizeof shard, "%s/%s", top, ent->d_name) < sizeof shard)
+            sweep_shard(s, shard, removed);
+    }
+    closedir(d);
+    return 0;
+}

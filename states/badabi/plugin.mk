@@ -1,0 +1,2 @@
+# badabi is for tests only: `make install` leaves it out.
+PLUGIN_TEST_ONLY += badabi

@@ -1,0 +1,2 @@
+# testkit is for tests only: `make install` leaves it out.
+PLUGIN_TEST_ONLY += testkit
