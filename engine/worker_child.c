@@ -359,6 +359,16 @@ bool plugin_name_valid(const char *name)
     return n > 0;
 }
 
+static bool is_elf(const char *path)
+{
+    unsigned char magic[4] = {0};
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ssize_t n = read(fd, magic, sizeof magic);
+    close(fd);
+    return n == 4 && memcmp(magic, "\177ELF", 4) == 0;
+}
+
 typedef const yogi_plugin *entry_fn(void);
 
 static int check_entry(const yogi_plugin *p, const char *name, yogi_error *err)
@@ -391,7 +401,13 @@ int plugin_open(const char *dir, const char *name, void **handle, const yogi_plu
         return yogi_fail(err, "Plugin.NotFound", "no plugin '%s' (%s: %s)", name, path,
                          strerror(errno)), -1;
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!h) return yogi_fail(err, "Plugin.NotAPlugin", "cannot load %s: %s", path, dlerror()), -1;
+    if (!h) {
+        /* A shared object that will not load (a library missing, no memory
+         * left under the limit) is not the same mistake as a stray file. */
+        const char *why = dlerror();
+        return yogi_fail(err, is_elf(path) ? "Plugin.LoadFailed" : "Plugin.NotAPlugin",
+                         "cannot load %s: %s", path, why ? why : "unknown error"), -1;
+    }
     void *sym = dlsym(h, YOGI_PLUGIN_ENTRY_SYMBOL);
     if (!sym) {
         dlclose(h);

@@ -29,7 +29,9 @@
 bool plugin_name_valid(const char *name);
 
 /* dlopen DIR/NAME.so and check its entry. On failure returns -1 with err:
- * Plugin.NotFound, Plugin.NotAPlugin or Plugin.AbiMismatch. */
+ * Plugin.NotFound, Plugin.NotAPlugin, Plugin.LoadFailed (a shared object
+ * dlopen refuses: a missing library, the memory limit) or
+ * Plugin.AbiMismatch. */
 int plugin_open(const char *dir, const char *name, void **handle, const yogi_plugin **entry,
                 yogi_error *err);
 
