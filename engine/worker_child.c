@@ -26,6 +26,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -177,6 +178,10 @@ static void install_crash_handler(void)
 static void apply_memory_limit(long mb)
 {
     if (mb <= 0) return;
+    /* RLIMIT_AS counts reserved address space, and glibc reserves 64 MiB
+     * for each thread's malloc arena: a plugin with a few threads would
+     * hit the limit without using the memory. */
+    mallopt(M_ARENA_MAX, 2);
 #if defined(__SANITIZE_ADDRESS__)
     /* ASan reserves terabytes of shadow address space: RLIMIT_AS would
      * kill the worker at its first allocation. */
