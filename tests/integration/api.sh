@@ -55,6 +55,17 @@ States:
       action: fail
     End: true
 Y
+cat >"$WF/sleeper.yaml" <<'Y'
+StartAt: Sleep
+States:
+  Sleep:
+    Type: Task
+    Resource: plugin:testkit
+    Parameters:
+      action: sleep
+      seconds: 2
+    End: true
+Y
 cat >"$WF/document_processing.yaml" <<'Y'
 StartAt: MarkReview
 States:
@@ -304,7 +315,13 @@ wait_task "$REVIEWER" && ok "GET /v1/tasks shows the waiting review" || not_ok "
 call "$REVIEWER" GET /v1/documents; expect "reviewer lists the review queue" 200 '.documents[0].status' needs_review
 stop_server
 ok "server stops on SIGTERM"
+# A file left by a crash between its fsync and its row's commit.
+ORPHAN="$DATA/documents/ab/ab$(printf '%030d' 7)"
+mkdir -p "$(dirname "$ORPHAN")" && echo orphan >"$ORPHAN"
 start_server || not_ok "server restarts" "$(tail -5 "$TMP/server.log")"
+[ ! -e "$ORPHAN" ] && ok "files that no row names are swept at start" || not_ok "orphan sweep" "$(ls "$(dirname "$ORPHAN")")"
+call "$UPLOADER" GET "/v1/documents/$DOC/file"
+cmp -s "$TMP/tt.png" "$TMP/body" && ok "stored documents survive the sweep" || not_ok "documents survive the sweep"
 grep -q 'admin token' "$TMP/server.log" && not_ok "no new admin token after the first start" || ok "no new admin token after the first start"
 call "$REVIEWER" GET /v1/tasks
 RTASK=$(json "[.tasks[] | select(.input.document_id == \"$DOC\")][0].token")
@@ -354,6 +371,17 @@ sleep 1.2
 head -c $((2 * 1024 * 1024)) /dev/zero >"$TMP/2mb.png"
 call "$UPLOADER" POST /v1/documents -H 'Content-Type: image/png' --data-binary @"$TMP/2mb.png"
 expect "body over a configured 1 MB limit: 413" 413
+stop_server
+# One worker busy and one task queued behind it: the next upload is refused.
+start_server --workers 1 --max-pending 1 --upload-workflow sleeper || not_ok "server restarts with a backlog limit"
+codes=""
+for i in 1 2 3; do
+    call "$UPLOADER" POST /v1/documents -H 'Content-Type: image/png' --data-binary @"$TMP/tt.png"
+    codes="$codes $STATUS"; sleep 0.3
+done
+[ "$codes" = " 202 202 429" ] && ok "uploads beyond the processing backlog: 429" || not_ok "backlog limit" "$codes"
+"$YOGI" serve --data "$DATA" --workers x >/dev/null 2>"$TMP/usage"
+[ $? -eq 2 ] && grep -q -- "--workers wants a number" "$TMP/usage" && ok "a bad number is a usage error" || not_ok "usage error" "$(cat "$TMP/usage")"
 stop_server
 start_server --max-connections 2 || not_ok "server restarts with a connection limit"
 curl -s -N --max-time 10 -H "Authorization: Bearer $ADMIN" "$BASE/v1/events" >/dev/null & S1=$!
