@@ -115,10 +115,15 @@ static int first_start_token(engine *e, yogi_error *err)
     return 0;
 }
 
-static int open_tables(engine *e, bool auth, yogi_error *err)
+static int open_tables(engine *e, const char *data_dir, bool auth, yogi_error *err)
 {
     struct store *s = engine_store(e);
     if (documents_init(s, err) != 0 || tokens_init(s, err) != 0) return -1;
+    /* Files a crash left between their fsync and their row's commit; no
+     * upload can be in flight yet. */
+    int removed = 0;
+    if (documents_sweep_orphans(s, data_dir, &removed) == 0 && removed > 0)
+        fprintf(stderr, "yogi: removed %d document file(s) that no row names\n", removed);
     if (documents_register_host_ops(e) != 0) {
         yogi_fail(err, "Internal", "cannot register the documents host operations");
         return -1;
@@ -157,7 +162,7 @@ int cmd_serve(int argc, char **argv)
         return YOGI_EXIT_FAILED;
     }
     int rc = YOGI_EXIT_OK;
-    if (open_tables(e, a.api.auth, &err) != 0 || api_serve(e, &a.api, &err) != 0) {
+    if (open_tables(e, a.eng.data_dir, a.api.auth, &err) != 0 || api_serve(e, &a.api, &err) != 0) {
         fprintf(stderr, "yogi serve: %s: %s\n", err.name, err.cause);
         rc = YOGI_EXIT_FAILED;
     }
