@@ -49,11 +49,11 @@ typedef struct api_stats {
 } api_stats;
 
 typedef struct api {
-    engine *e;
-    store *s;
-    api_options opts;
-    struct event_base *base;
-    struct evhttp *http;
+    engine *e;                   /* the engine this server drives */
+    store *s;                    /* its store, for documents and tokens */
+    api_options opts;            /* as given to api_serve() */
+    struct event_base *base;     /* the one loop */
+    struct evhttp *http;         /* the listener and its connections */
     struct event *engine_ev;     /* engine_fd() readable */
     struct event *engine_timer;  /* engine_timeout_ms() expired */
     events_hub *events;
