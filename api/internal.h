@@ -56,10 +56,11 @@ typedef struct api {
     struct evhttp *http;         /* the listener and its connections */
     struct event *engine_ev;     /* engine_fd() readable */
     struct event *engine_timer;  /* engine_timeout_ms() expired */
-    events_hub *events;
-    api_stats stats;
+    events_hub *events;          /* the Server-Sent Event streams */
+    api_stats stats;             /* the server's own counters */
     struct evhttp_connection **conns; /* open client connections, from first request */
-    int connections, conns_capacity;
+    int connections;             /* entries used in conns */
+    int conns_capacity;          /* entries allocated */
     double bucket;               /* rate limiter: tokens available */
     struct timeval bucket_time;  /* when the bucket was last filled */
 } api;
