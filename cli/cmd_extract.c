@@ -55,6 +55,8 @@ typedef struct job {
     char document_id[DOCUMENT_ID_MAX];
     char execution_id[64];
     bool started, finished, failed;
+    bool review_submitted; /* the review plugin has returned (TaskSubmitted) */
+    int64_t history_seen;  /* last history event id looked at */
     json_t *result; /* what to print: the timetable, or {"error","cause"} */
 } job;
 
@@ -221,6 +223,29 @@ static void job_finish(engine *e, job *j, json_t *desc)
     job_fail(j, error, cause);
 }
 
+/* The callback is published when HumanReview is dispatched; the document is
+ * marked for review only when the review plugin returns, which the history
+ * records as TaskSubmitted. Settle only then, so that nothing is left
+ * half-done when the process exits. */
+static bool review_submitted(engine *e, job *j)
+{
+    while (!j->review_submitted) {
+        json_t *page = engine_history(e, j->execution_id, j->history_seen, 200);
+        size_t i;
+        json_t *ev;
+        json_array_foreach(json_object_get(page, "events"), i, ev) {
+            j->history_seen = json_integer_value(json_object_get(ev, "id"));
+            const char *type = json_string_value(json_object_get(ev, "type"));
+            if (type && !strcmp(type, "TaskSubmitted")) j->review_submitted = true;
+        }
+        bool more = json_array_size(json_object_get(page, "events")) > 0 &&
+                    !json_is_null(json_object_get(page, "next"));
+        json_decref(page);
+        if (!more) break;
+    }
+    return j->review_submitted;
+}
+
 /* Look at every unfinished job once; true when all are finished. */
 static bool poll_jobs(engine *e, job *jobs, int n)
 {
@@ -236,7 +261,7 @@ static bool poll_jobs(engine *e, job *jobs, int n)
         } else {
             if (!callbacks) callbacks = engine_list_callbacks(e, 1000);
             json_t *draft = waiting_draft(callbacks, j->execution_id);
-            if (draft) {
+            if (draft && review_submitted(e, j)) {
                 j->finished = true;
                 j->result = json_deep_copy(draft);
                 json_object_set_new(j->result, "needs_review", json_true());

@@ -69,7 +69,10 @@ static json_t *load_json_arg(const char *what, const char *arg)
     if (strcmp(arg, "@-") == 0) v = json_loadf(stdin, JSON_DECODE_ANY, &jerr);
     else if (arg[0] == '@') v = json_load_file(arg + 1, JSON_DECODE_ANY, &jerr);
     else v = json_loads(arg, JSON_DECODE_ANY, &jerr);
-    if (!v) fprintf(stderr, "yogi invoke: %s: %s (line %d)\n", what, jerr.text, jerr.line);
+    if (!v && jerr.line > 0)
+        fprintf(stderr, "yogi invoke: %s: %s (line %d)\n", what, jerr.text, jerr.line);
+    else if (!v)
+        fprintf(stderr, "yogi invoke: %s: %s\n", what, jerr.text);
     return v;
 }
 

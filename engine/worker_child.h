@@ -12,7 +12,8 @@
  *                    {"t":"result","id":N,"ok":false,"error":E,"cause":C[,"retire":true]}
  *                    {"t":"call","id":N,"op":O,"args":X}   (answered by "reply")
  *                    {"t":"heartbeat","id":N}
- *                    {"t":"dying","signal":S,"vm_peak_kb":K} (from the crash handler)
+ *                    {"t":"dying","signal":S,"vm_peak_kb":K,"limit_kb":L}
+ *                      (from the crash handler; L is the RLIMIT_AS in force, 0 if none)
  */
 #ifndef YOGI_WORKER_CHILD_H
 #define YOGI_WORKER_CHILD_H
@@ -29,7 +30,9 @@
 bool plugin_name_valid(const char *name);
 
 /* dlopen DIR/NAME.so and check its entry. On failure returns -1 with err:
- * Plugin.NotFound, Plugin.NotAPlugin or Plugin.AbiMismatch. */
+ * Plugin.NotFound, Plugin.NotAPlugin, Plugin.LoadFailed (a shared object
+ * dlopen refuses: a missing library, the memory limit) or
+ * Plugin.AbiMismatch. */
 int plugin_open(const char *dir, const char *name, void **handle, const yogi_plugin **entry,
                 yogi_error *err);
 

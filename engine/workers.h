@@ -103,7 +103,8 @@ void workers_process(worker_pool *pool);
 /* Does NAME.so exist in the plugin directory and carry a valid entry?
  * (Checked in a short-lived child, so a broken plugin cannot crash the
  * engine.) On false, err says why: Plugin.NotFound, Plugin.NotAPlugin,
- * Plugin.AbiMismatch. */
+ * Plugin.LoadFailed (a shared object that will not load: a library it needs
+ * is missing), Plugin.AbiMismatch. */
 bool workers_plugin_probe(const char *plugin_dir, const char *name, yogi_error *err);
 
 /* Counters for /metrics. */

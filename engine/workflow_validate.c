@@ -27,7 +27,6 @@
 #include "workflow.h"
 
 #include <ctype.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <string.h>
@@ -66,8 +65,7 @@ static const struct {
 
 /* The machine being checked: its States object, for Next targets. */
 struct scope {
-    json_t *states;
-    const char *pointer; /* of the machine object */
+    json_t *states; /* NULL when the machine has none */
 };
 
 struct validator {
@@ -1121,7 +1119,7 @@ static void check_states(struct validator *v, const char *ptr, json_t *machine)
         problem(v, states_ptr, "InvalidValue", "States must hold at least one state");
     }
     if (!json_is_object(states)) states = NULL;
-    const struct scope scope = {states, ptr}, *outer = v->scope;
+    const struct scope scope = {states}, *outer = v->scope;
     v->scope = &scope;
     const char *name;
     json_t *state;

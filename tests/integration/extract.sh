@@ -122,6 +122,7 @@ expect_error prose.png Document.NotATimetable
 expect_error malformed.pdf Document.Corrupt
 expect_error encrypted.pdf Document.Encrypted
 expect_error long.pdf Document.TooManyPages
+expect_error missing.png Document.NotFound
 
 # ---- several files: one line each, the failure named, the rest extracted -----
 
