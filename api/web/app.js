@@ -529,10 +529,10 @@ function workflowGraph(def, taken, current, failed) {
     markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse'},
   svg('path', {d: 'M0,0 L10,5 L0,10 z', fill: '#7d879b'}))));
   for (const [s, st] of Object.entries(def.States || {})) {
-    for (const [, t] of transitions(st)) {
+    for (const [label, t] of transitions(st)) {
       const a = pos.get(s), b = pos.get(t);
       if (!a || !b) continue;
-      const cls = takenEdges.has(`${s}→${t}`) ? 'taken-edge' : '';
+      const cls = takenEdges.has(`${s}→${t}`) ? 'taken-edge' : label === 'catch' ? 'catch-edge' : '';
       g.append(svg('path', {class: cls, 'marker-end': 'url(#arrow)',
         d: `M${a.x + W / 2},${a.y + H} C${a.x + W / 2},${a.y + H + GY / 2} ` +
            `${b.x + W / 2},${b.y - GY / 2} ${b.x + W / 2},${b.y}`}));

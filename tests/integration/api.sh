@@ -55,6 +55,17 @@ States:
       action: fail
     End: true
 Y
+cat >"$WF/sleeper.yaml" <<'Y'
+StartAt: Sleep
+States:
+  Sleep:
+    Type: Task
+    Resource: plugin:testkit
+    Parameters:
+      action: sleep
+      seconds: 2
+    End: true
+Y
 cat >"$WF/document_processing.yaml" <<'Y'
 StartAt: MarkReview
 States:
@@ -360,6 +371,17 @@ sleep 1.2
 head -c $((2 * 1024 * 1024)) /dev/zero >"$TMP/2mb.png"
 call "$UPLOADER" POST /v1/documents -H 'Content-Type: image/png' --data-binary @"$TMP/2mb.png"
 expect "body over a configured 1 MB limit: 413" 413
+stop_server
+# One worker busy and one task queued behind it: the next upload is refused.
+start_server --workers 1 --max-pending 1 --upload-workflow sleeper || not_ok "server restarts with a backlog limit"
+codes=""
+for i in 1 2 3; do
+    call "$UPLOADER" POST /v1/documents -H 'Content-Type: image/png' --data-binary @"$TMP/tt.png"
+    codes="$codes $STATUS"; sleep 0.3
+done
+[ "$codes" = " 202 202 429" ] && ok "uploads beyond the processing backlog: 429" || not_ok "backlog limit" "$codes"
+"$YOGI" serve --data "$DATA" --workers x >/dev/null 2>"$TMP/usage"
+[ $? -eq 2 ] && grep -q -- "--workers wants a number" "$TMP/usage" && ok "a bad number is a usage error" || not_ok "usage error" "$(cat "$TMP/usage")"
 stop_server
 start_server --max-connections 2 || not_ok "server restarts with a connection limit"
 curl -s -N --max-time 10 -H "Authorization: Bearer $ADMIN" "$BASE/v1/events" >/dev/null & S1=$!
