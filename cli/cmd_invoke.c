@@ -128,6 +128,8 @@ static void print_error(const yogi_error *err)
 {
     json_t *e = json_pack("{s:s, s:s}", "error", err->name, "cause", err->cause);
     if (e) json_dumpf(e, stderr, JSON_COMPACT);
+    else /* not UTF-8: say it plainly rather than not at all */
+        fprintf(stderr, "%s: %s", err->name, err->cause);
     fputc('\n', stderr);
     json_decref(e);
 }

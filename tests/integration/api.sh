@@ -259,6 +259,10 @@ call "$ADMIN" POST "/v1/executions/$FAIL_EX/redrive"; expect "POST redrive" 200
 wait_status "$ADMIN" "$FAIL_EX" FAILED
 expect "redriven execution ran again" 200 .redrive_count 1
 call "$ADMIN" POST "/v1/executions/$EX1/redrive"; expect "redrive of a succeeded execution: 409" 409
+call "$ADMIN" GET "/v1/executions?limit=1"; FIRST=$(json '.executions[0].id'); CURSOR=$(json '.next')
+call "$ADMIN" GET "/v1/executions?limit=1&cursor=$CURSOR"
+[ "$CURSOR" != null ] && [ "$(json '.executions[0].id')" != "$FIRST" ] &&
+    ok "GET /v1/executions pages with next" || not_ok "executions paging" "$FIRST $CURSOR $(cat "$TMP/body")"
 
 # ---- documents --------------------------------------------------------------
 printf '\211PNG\r\n\032\nnot really an image, the test workflow never looks' >"$TMP/tt.png"
@@ -293,6 +297,13 @@ head -c $((26 * 1024 * 1024)) /dev/zero >"$TMP/huge.png"
 call "$UPLOADER" POST /v1/documents -H 'Content-Type: image/png' --data-binary @"$TMP/huge.png"
 expect "body over the 25 MB default: 413" 413
 call "$ADMIN" GET "/v1/documents?limit=0"; expect "bad limit: 400" 400
+call "$UPLOADER" GET "/v1/documents?limit=1"; FIRST=$(json '.documents[0].id'); CURSOR=$(json '.next')
+call "$UPLOADER" GET "/v1/documents?limit=1&cursor=$CURSOR"
+[ "$CURSOR" != null ] && [ -n "$(json '.documents[0].id')" ] && [ "$(json '.documents[0].id')" != "$FIRST" ] &&
+    ok "GET /v1/documents pages with next" || not_ok "documents paging" "$FIRST $CURSOR $(cat "$TMP/body")"
+call "$UPLOADER" GET "/v1/documents/$DOC"; ST=$(json .status)
+call "$UPLOADER" GET "/v1/documents?status=$ST"; expect "GET /v1/documents?status= filters" 200 \
+    "[.documents[].status] | unique | join(\",\")" "$ST"
 
 # ---- live events ------------------------------------------------------------
 curl -s -N --max-time 4 -H "Authorization: Bearer $ADMIN" "$BASE/v1/events?types=execution&workflow=hello" >"$TMP/sse" &
@@ -391,6 +402,11 @@ call "" GET /healthz; expect "a connection over --max-connections: 503" 503 .err
 kill "$S1" "$S2" 2>/dev/null; wait "$S1" "$S2" 2>/dev/null
 sleep 0.3
 call "" GET /healthz; expect "closed connections free their slots" 200
+stop_server
+start_server --no-auth || not_ok "server restarts without auth"
+call "" GET /v1/workflows; expect "no auth on loopback: every caller is admin" 200
+call "" GET /v1/workflows -H "Host: attacker.example:$PORT"
+expect "no auth: a foreign Host (DNS rebinding) is refused" 403 .error.code HostNotAllowed
 stop_server
 "$YOGI" serve --data "$DATA" --no-auth --listen 0.0.0.0:0 >"$TMP/refuse.log" 2>&1
 rc=$?
