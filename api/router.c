@@ -11,6 +11,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 
 #include <event2/http.h>
@@ -189,6 +190,21 @@ static void route_request(api_request *r, const char *path)
     }
 }
 
+/* With auth off, a web page elsewhere could still reach a loopback server
+ * through DNS rebinding (its own name resolving to 127.0.0.1): the browser
+ * then sends that name as Host. Only loopback names are accepted. */
+static bool host_allowed(api_request *r)
+{
+    if (r->a->opts.auth) return true;
+    const char *host = request_header(r, "Host");
+    if (!host) return true; /* HTTP/1.0 clients; no browser omits it */
+    size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
+    static const char *const loopback[] = {"localhost", "127.0.0.1", "[::1]"};
+    for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++)
+        if (strlen(loopback[i]) == n && !strncasecmp(host, loopback[i], n)) return true;
+    return false;
+}
+
 void router_dispatch(api *a, struct evhttp_request *req)
 {
     api_request r;
@@ -209,6 +225,9 @@ void router_dispatch(api *a, struct evhttp_request *req)
         evhttp_clear_headers(&r.query);
         return;
     }
-    route_request(&r, path);
+    if (!host_allowed(&r))
+        reply_error(&r, 403, "HostNotAllowed", "without auth only loopback host names are served");
+    else
+        route_request(&r, path);
     evhttp_clear_headers(&r.query);
 }

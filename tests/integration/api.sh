@@ -403,6 +403,11 @@ kill "$S1" "$S2" 2>/dev/null; wait "$S1" "$S2" 2>/dev/null
 sleep 0.3
 call "" GET /healthz; expect "closed connections free their slots" 200
 stop_server
+start_server --no-auth || not_ok "server restarts without auth"
+call "" GET /v1/workflows; expect "no auth on loopback: every caller is admin" 200
+call "" GET /v1/workflows -H "Host: attacker.example:$PORT"
+expect "no auth: a foreign Host (DNS rebinding) is refused" 403 .error.code HostNotAllowed
+stop_server
 "$YOGI" serve --data "$DATA" --no-auth --listen 0.0.0.0:0 >"$TMP/refuse.log" 2>&1
 rc=$?
 [ $rc -eq 2 ] && grep -q refusing "$TMP/refuse.log" && ok "no auth on a non-loopback address is refused" ||
