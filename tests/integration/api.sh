@@ -122,7 +122,7 @@ start_server() {
         --plugins "$PLUGIN_DIR" --workers 2 "$@" >>"$TMP/server.log" 2>&1 &
     PID=$!
     i=0
-    while [ $i -lt 100 ]; do
+    while [ $i -lt 300 ]; do
         PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/server.log")
         [ -n "$PORT" ] && break
         kill -0 "$PID" 2>/dev/null || break
