@@ -19,6 +19,8 @@
 
 #include "internal.h"
 
+static route_handler whoami_h;
+
 typedef struct route {
     enum evhttp_cmd_type method;
     const char *path;       /* template; {x} matches one segment */
@@ -54,11 +56,23 @@ static const route routes[] = {
     {POST, "/v1/tasks/{token}/failure", REV | ADM, tasks_failure_h, true},
     {POST, "/v1/tasks/{token}/heartbeat", REV | ADM, tasks_heartbeat_h, true},
     {GET, "/v1/events", ROLE_ANY, events_stream_h, false},
+    {GET, "/v1/whoami", ROLE_ANY, whoami_h, false},
     {GET, "/healthz", ROLE_PUBLIC, ops_healthz_h, false},
     {GET, "/readyz", ROLE_PUBLIC, ops_readyz_h, false},
     {GET, "/metrics", ADM, ops_metrics_h, false},
 };
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])
+
+/* The caller's role and token id, so the web app shows only what it may use. */
+static void whoami_h(api_request *r)
+{
+    const char *role = r->who.role == ROLE_ADMIN      ? "admin"
+                       : r->who.role == ROLE_REVIEWER ? "reviewer"
+                                                      : "uploader";
+    reply_json(r, 200, json_pack("{s:s,s:s?,s:b}", "role", role, "token_id",
+                                 r->who.token_id[0] ? r->who.token_id : NULL, "auth",
+                                 r->a->opts.auth));
+}
 
 static const char *method_name(enum evhttp_cmd_type m)
 {

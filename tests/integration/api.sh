@@ -201,6 +201,7 @@ call "$UPLOADER" GET /v1/executions; expect "uploader may not list executions: 4
 call "$REVIEWER" POST /v1/documents -H 'Content-Type: image/png' --data-binary x; expect "reviewer may not upload: 403" 403
 call "$UPLOADER" GET /v1/tasks; expect "uploader may not see tasks: 403" 403
 call "$REVIEWER" GET /v1/workflows; expect "reviewer may not see workflows: 403" 403
+call "$REVIEWER" GET /v1/whoami; expect "GET /v1/whoami names the role" 200 .role reviewer
 
 # ---- workflows --------------------------------------------------------------
 call "$ADMIN" GET /v1/workflows; expect "GET /v1/workflows lists the registered ones" 200 \
