@@ -151,11 +151,16 @@ static bool replace_json(json_t **slot, const char *what, const char *arg)
 static int parse_options(int argc, char **argv, invoke_options *o)
 {
     static const struct option longopts[] = {
-        {"input", required_argument, NULL, 'i'},   {"resource-config", required_argument, NULL, 'r'},
-        {"plugins", required_argument, NULL, 'p'}, {"config", required_argument, NULL, 'c'},
-        {"data-dir", required_argument, NULL, 'd'}, {"memory-mb", required_argument, NULL, 'm'},
-        {"timeout", required_argument, NULL, 't'}, {"repeat", required_argument, NULL, 'n'},
-        {"workers", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
+        {"input", required_argument, NULL, 'i'},
+        {"resource-config", required_argument, NULL, 'r'},
+        {"plugins", required_argument, NULL, 'p'},
+        {"config", required_argument, NULL, 'c'},
+        {"data-dir", required_argument, NULL, 'd'},
+        {"memory-mb", required_argument, NULL, 'm'},
+        {"timeout", required_argument, NULL, 't'},
+        {"repeat", required_argument, NULL, 'n'},
+        {"workers", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
