@@ -70,13 +70,14 @@ static json_t *visible_document(api_request *r)
     return doc;
 }
 
+/* The processing backlog is the tasks waiting for a worker: executions
+ * waiting for a person (a review) cost nothing and must not block uploads. */
 static bool backlog_full(api *a)
 {
     json_t *m = engine_metrics(a->e);
-    json_int_t running = json_integer_value(json_object_get(json_object_get(m, "executions"),
-                                                            "RUNNING"));
+    json_int_t queued = json_integer_value(json_object_get(m, "queue_depth"));
     json_decref(m);
-    return running >= a->opts.max_pending_documents;
+    return queued >= a->opts.max_pending_documents;
 }
 
 /* The uploaded file from a multipart or a raw body; replies on failure. */
@@ -161,7 +162,7 @@ void documents_post(api_request *r)
     if (backlog_full(r->a)) {
         r->a->stats.rejected_rate++;
         evhttp_add_header(evhttp_request_get_output_headers(r->req), "Retry-After", "5");
-        reply_error(r, 429, "TooManyRequests", "%d documents are being processed; retry later",
+        reply_error(r, 429, "TooManyRequests", "%d tasks are waiting for a worker; retry later",
                     r->a->opts.max_pending_documents);
         return;
     }

@@ -14,7 +14,8 @@
  *   - a token bucket (rate_limit_rps, burst of one second) answers 429 with
  *     Retry-After before any database work;
  *   - connections beyond max_connections get 503 and are closed;
- *   - uploads beyond max_pending_documents in flight get 429 (routes_documents.c).
+ *   - an upload while max_pending_documents tasks wait for a worker gets 429
+ *     (routes_documents.c).
  * A connection is counted from its first request until libevent closes it.
  */
 #include <arpa/inet.h>

@@ -217,6 +217,7 @@ function pageToken() {
         el('button', {onclick: () => {
           localStorage.setItem('yogi.token', input.value.trim());
           toast('Token saved');
+          applyRole();
           live.connect();
           location.hash = '#/upload';
         }}, 'Save'),
@@ -529,10 +530,10 @@ function workflowGraph(def, taken, current, failed) {
     markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse'},
   svg('path', {d: 'M0,0 L10,5 L0,10 z', fill: '#7d879b'}))));
   for (const [s, st] of Object.entries(def.States || {})) {
-    for (const [, t] of transitions(st)) {
+    for (const [label, t] of transitions(st)) {
       const a = pos.get(s), b = pos.get(t);
       if (!a || !b) continue;
-      const cls = takenEdges.has(`${s}→${t}`) ? 'taken-edge' : '';
+      const cls = takenEdges.has(`${s}→${t}`) ? 'taken-edge' : label === 'catch' ? 'catch-edge' : '';
       g.append(svg('path', {class: cls, 'marker-end': 'url(#arrow)',
         d: `M${a.x + W / 2},${a.y + H} C${a.x + W / 2},${a.y + H + GY / 2} ` +
            `${b.x + W / 2},${b.y - GY / 2} ${b.x + W / 2},${b.y}`}));
@@ -631,6 +632,20 @@ async function render() {
   if (!main.contains(focused)) main.focus({preventScroll: true});
 }
 
+/* Show only the pages the token's role may use (the server enforces it). */
+const PAGES_BY_ROLE = {
+  uploader: ['upload', 'documents', 'token'],
+  reviewer: ['documents', 'review', 'token'],
+  admin: ['upload', 'documents', 'review', 'executions', 'token'],
+};
+async function applyRole() {
+  let role = null;
+  try { role = (await api.call('GET', '/v1/whoami')).role; } catch (e) { role = null; }
+  const allowed = PAGES_BY_ROLE[role] || ['token'];
+  for (const a of document.querySelectorAll('[data-nav]')) a.hidden = !allowed.includes(a.dataset.nav);
+}
+
 window.addEventListener('hashchange', render);
 render();
+applyRole();
 live.connect();
