@@ -173,18 +173,31 @@ static void assign_words(tt_page *page, const tt_grid *g, cells *c, tt_evidence 
 }
 
 /* Ruled grid: join neighbours whose separator is missing. */
+/* How far from an edge its rule may run: a slanted rule (a photo's
+ * perspective) drifts along the table; a quarter band stays clear of the
+ * next rule and of the text, which the masks do not hold anyway. */
+static int drift(const int *edges, int k, int n, int text_h)
+{
+    int lo = k > 0 ? edges[k] - edges[k - 1] : edges[k + 1] - edges[k];
+    int hi = k < n ? edges[k + 1] - edges[k] : lo;
+    int w = (lo < hi ? lo : hi) / 4;
+    return w > text_h / 3 ? w : text_h / 3 > 4 ? text_h / 3 : 4;
+}
+
+/* Ruled grid: join neighbours whose separator is missing. */
 static void merge_ruled(const tt_page *page, const tt_grid *g, cells *c)
 {
-    int win = page->median_h / 3 > 4 ? page->median_h / 3 : 4;
     for (int i = 0; i < c->nd; i++) {
         int d0 = c->db[i], d1 = c->db[i + 1], dm = (d1 - d0) * 15 / 100;
+        int dw = i + 1 < c->nd ? drift(c->db, i + 1, c->nd, page->median_h) : 0;
         for (int j = 0; j < c->ns; j++) {
             int t0 = c->tb[j], t1 = c->tb[j + 1], tm = (t1 - t0) * 15 / 100;
+            int tw = j + 1 < c->ns ? drift(c->tb, j + 1, c->ns, page->median_h) : 0;
             if (j + 1 < c->ns &&
-                tt_time_sep(g, t1 - win, t1 + win, d0 + dm, d1 - dm, NULL) < SEP_PRESENT)
+                tt_time_sep(g, t1 - tw, t1 + tw, d0 + dm, d1 - dm, NULL) < SEP_PRESENT)
                 unite(c, i * c->ns + j, i * c->ns + j + 1);
             if (i + 1 < c->nd &&
-                day_sep(g, d1 - win, d1 + win, t0 + tm, t1 - tm, NULL) < SEP_PRESENT)
+                day_sep(g, d1 - dw, d1 + dw, t0 + tm, t1 - tm, NULL) < SEP_PRESENT)
                 unite(c, i * c->ns + j, (i + 1) * c->ns + j);
         }
     }

@@ -297,7 +297,7 @@ static void test_confidence_falls_with_evidence(void)
         const char *t = json_string_value(json_object_get(w, "text"));
         if (strcmp(t, "Friday") == 0)
             json_object_set_new(w, "text", json_string("Fridge"));
-        if (strcmp(t, "11:10") == 0)
+        else if (strcmp(t, "11:10") == 0) /* t is freed once replaced */
             json_object_set_new(w, "text", json_string("10:10"));
     }
     yogi_error err;
