@@ -167,8 +167,6 @@ static void assign_words(tt_page *page, const tt_grid *g, cells *c, tt_evidence 
         c->cell_of[wi] = i * c->ns + j;
         c->count[i * c->ns + j]++;
         w->used = true;
-        ev->body_words++;
-        ev->body_words_assigned++;
     }
 }
 
