@@ -122,7 +122,7 @@ start_server() {
         --plugins "$PLUGIN_DIR" --workers 2 "$@" >>"$TMP/server.log" 2>&1 &
     PID=$!
     i=0
-    while [ $i -lt 100 ]; do
+    while [ $i -lt 300 ]; do
         PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/server.log")
         [ -n "$PORT" ] && break
         kill -0 "$PID" 2>/dev/null || break
@@ -201,6 +201,7 @@ call "$UPLOADER" GET /v1/executions; expect "uploader may not list executions: 4
 call "$REVIEWER" POST /v1/documents -H 'Content-Type: image/png' --data-binary x; expect "reviewer may not upload: 403" 403
 call "$UPLOADER" GET /v1/tasks; expect "uploader may not see tasks: 403" 403
 call "$REVIEWER" GET /v1/workflows; expect "reviewer may not see workflows: 403" 403
+call "$REVIEWER" GET /v1/whoami; expect "GET /v1/whoami names the role" 200 .role reviewer
 
 # ---- workflows --------------------------------------------------------------
 call "$ADMIN" GET /v1/workflows; expect "GET /v1/workflows lists the registered ones" 200 \
@@ -402,6 +403,11 @@ call "" GET /healthz; expect "a connection over --max-connections: 503" 503 .err
 kill "$S1" "$S2" 2>/dev/null; wait "$S1" "$S2" 2>/dev/null
 sleep 0.3
 call "" GET /healthz; expect "closed connections free their slots" 200
+stop_server
+start_server --no-auth || not_ok "server restarts without auth"
+call "" GET /v1/workflows; expect "no auth on loopback: every caller is admin" 200
+call "" GET /v1/workflows -H "Host: attacker.example:$PORT"
+expect "no auth: a foreign Host (DNS rebinding) is refused" 403 .error.code HostNotAllowed
 stop_server
 "$YOGI" serve --data "$DATA" --no-auth --listen 0.0.0.0:0 >"$TMP/refuse.log" 2>&1
 rc=$?

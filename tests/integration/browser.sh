@@ -75,7 +75,7 @@ start_server() {
         >"$TMP/server.log" 2>&1 &
     PID=$!
     i=0
-    while [ $i -lt 100 ] && ! grep -q 'listening on' "$TMP/server.log"; do sleep 0.1; i=$((i + 1)); done
+    while [ $i -lt 300 ] && ! grep -q "listening on" "$TMP/server.log" && kill -0 "$PID" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
     PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/server.log")
     [ -n "$PORT" ] || { not_ok "server starts" "$(tail -3 "$TMP/server.log")"; return 1; }
     UPLOADER=$("$YOGI" token create --role uploader --data "$DATA" 2>/dev/null)
