@@ -135,6 +135,7 @@ route_handler executions_start_h, executions_list_h, executions_get_h, execution
 route_handler tasks_list_h, tasks_success_h, tasks_failure_h, tasks_heartbeat_h;
 route_handler events_stream_h;
 route_handler ops_healthz_h, ops_readyz_h, ops_metrics_h;
+route_handler tokens_list_h, tokens_create_h, tokens_revoke_h, backup_h;
 route_handler web_asset_h;
 
 /* ---- events.c -------------------------------------------------------- */

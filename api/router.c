@@ -32,6 +32,7 @@ typedef struct route {
 #define GET EVHTTP_REQ_GET
 #define POST EVHTTP_REQ_POST
 #define PUT EVHTTP_REQ_PUT
+#define DEL EVHTTP_REQ_DELETE
 #define UPL ROLE_UPLOADER
 #define REV ROLE_REVIEWER
 #define ADM ROLE_ADMIN
@@ -57,6 +58,10 @@ static const route routes[] = {
     {POST, "/v1/tasks/{token}/heartbeat", REV | ADM, tasks_heartbeat_h, true},
     {GET, "/v1/events", ROLE_ANY, events_stream_h, false},
     {GET, "/v1/whoami", ROLE_ANY, whoami_h, false},
+    {GET, "/v1/tokens", ADM, tokens_list_h, false},
+    {POST, "/v1/tokens", ADM, tokens_create_h, false},
+    {DEL, "/v1/tokens/{id}", ADM, tokens_revoke_h, false},
+    {POST, "/v1/backup", ADM, backup_h, false},
     {GET, "/healthz", ROLE_PUBLIC, ops_healthz_h, false},
     {GET, "/readyz", ROLE_PUBLIC, ops_readyz_h, false},
     {GET, "/metrics", ADM, ops_metrics_h, false},

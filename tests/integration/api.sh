@@ -178,12 +178,18 @@ fi
 ok "server starts on a free loopback port"
 ADMIN=$(sed -n 's/^yogi: admin token: //p' "$TMP/server.log")
 [ -n "$ADMIN" ] && ok "first start prints an admin token" || not_ok "first start prints an admin token"
-UPLOADER=$("$YOGI" token create --role uploader --data "$DATA" 2>/dev/null)
-UPLOADER2=$("$YOGI" token create --role uploader --data "$DATA" 2>/dev/null)
-REVIEWER=$("$YOGI" token create --role reviewer --data "$DATA" 2>/dev/null)
-check "yogi token create (uploader, reviewer)" test -n "$UPLOADER" -a -n "$REVIEWER"
-"$YOGI" token create --role wizard --data "$DATA" >/dev/null 2>&1
-[ $? -eq 2 ] && ok "yogi token create refuses an unknown role" || not_ok "unknown role refused"
+# new_token ROLE: a token made through the API (the service owns the database).
+new_token() { json_post "$ADMIN" /v1/tokens "{\"role\":\"$1\",\"label\":\"api.sh\"}"; json .token; }
+UPLOADER=$(new_token uploader)
+UPLOADER2=$(new_token uploader)
+REVIEWER=$(new_token reviewer)
+check "POST /v1/tokens (uploader, reviewer)" test -n "$UPLOADER" -a -n "$REVIEWER" -a "$UPLOADER" != null
+json_post "$ADMIN" /v1/tokens '{"role":"wizard"}'; expect "POST /v1/tokens refuses an unknown role" 400 .error.code InvalidRole
+call "$ADMIN" GET /v1/tokens; expect "GET /v1/tokens lists them, without secrets" 200 '[.tokens[] | has("token") or has("hash")] | any' false
+json_post "$UPLOADER" /v1/tokens '{"role":"admin"}'; expect "an uploader may not make tokens: 403" 403
+"$YOGI" token create --role admin --data "$DATA" >"$TMP/tok.out" 2>"$TMP/tok.err"
+[ $? -eq 1 ] && [ ! -s "$TMP/tok.out" ] && grep -q '/v1/tokens' "$TMP/tok.err" &&
+    ok "yogi token refuses a directory a service is using" || not_ok "yogi token while serving" "$(cat "$TMP/tok.err")"
 
 # ---- operations -------------------------------------------------------------
 call "" GET /healthz; expect "GET /healthz" 200 .status ok
@@ -327,6 +333,14 @@ wait_task "$REVIEWER" && ok "GET /v1/tasks shows the waiting review" || not_ok "
 call "$REVIEWER" GET /v1/documents; expect "reviewer lists the review queue" 200 '.documents[0].status' needs_review
 stop_server
 ok "server stops on SIGTERM"
+# With the service stopped, the command line manages tokens.
+"$YOGI" token create --role wizard --data "$DATA" >/dev/null 2>&1
+[ $? -eq 2 ] && ok "yogi token create refuses an unknown role" || not_ok "unknown role refused"
+REVIEWER2=$("$YOGI" token create --role reviewer --label "second" --data "$DATA" 2>/dev/null)
+check "yogi token create" test -n "$REVIEWER2"
+RID2=$(printf '%s' "$REVIEWER2" | cut -d_ -f2)
+"$YOGI" token list --data "$DATA" | grep "$RID2" | grep -q second && ok "yogi token list" || not_ok "yogi token list"
+"$YOGI" token revoke "$RID2" --data "$DATA" 2>/dev/null && ok "yogi token revoke" || not_ok "yogi token revoke"
 # A file left by a crash between its fsync and its row's commit.
 ORPHAN="$DATA/documents/ab/ab$(printf '%030d' 7)"
 mkdir -p "$(dirname "$ORPHAN")" && echo orphan >"$ORPHAN"
@@ -363,10 +377,20 @@ json_post "$REVIEWER" "/v1/tasks/$TASK/failure" '{"error":"Review.Rejected","cau
 expect "POST failure (reject)" 200
 
 # ---- tokens -----------------------------------------------------------------
+call "$REVIEWER2" GET /v1/tasks; expect "a token revoked with yogi token is refused" 401
 RID=$(printf '%s' "$UPLOADER2" | cut -d_ -f2)
-"$YOGI" token list --data "$DATA" | grep -q "$RID" && ok "yogi token list" || not_ok "yogi token list"
-"$YOGI" token revoke "$RID" --data "$DATA" 2>/dev/null
+call "$ADMIN" DELETE "/v1/tokens/$RID"; expect "DELETE /v1/tokens/{id}" 200 .revoked true
 call "$UPLOADER2" GET /v1/documents; expect "a revoked token is refused at once" 401
+call "$ADMIN" DELETE "/v1/tokens/$RID"; expect "revoking twice: 404" 404 .error.code TokenDoesNotExist
+AID=$(printf '%s' "$ADMIN" | cut -d_ -f2)
+call "$ADMIN" DELETE "/v1/tokens/$AID"; expect "a token cannot revoke itself: 409" 409
+
+# ---- backup -----------------------------------------------------------------
+call "$ADMIN" POST /v1/backup; expect "POST /v1/backup" 201
+BK=$(json .path)
+case "$BK" in "$DATA"/backups/yogi-*.db) ok "the backup is written under DATA/backups" ;; *) not_ok "backup path" "$BK" ;; esac
+[ "$(head -c 15 "$BK" 2>/dev/null)" = "SQLite format 3" ] && ok "the backup is a database" || not_ok "backup file" "$BK"
+call "$UPLOADER" POST /v1/backup; expect "an uploader may not take backups: 403" 403
 
 # ---- the web app ------------------------------------------------------------
 call "" GET /; expect "GET / serves the web app" 200
