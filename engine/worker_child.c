@@ -26,6 +26,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -57,6 +58,7 @@ static const char *g_current = "worker"; /* plugin being called, for log lines *
 static uint64_t g_task_id;
 static json_t *g_config;                  /* key → string, from config_path */
 static volatile sig_atomic_t g_in_write;
+static long g_limit_kb;                   /* RLIMIT_AS in force, 0 for none */
 /* Plugins may use host services from their own threads: one frame or one
  * call-and-reply at a time on the socket. */
 static pthread_mutex_t g_io = PTHREAD_MUTEX_INITIALIZER;
@@ -151,6 +153,8 @@ static void crash_handler(int sig)
         p = put_long(p, sig);
         p = put_str(p, ",\"vm_peak_kb\":");
         p = put_long(p, vm_peak_kb());
+        p = put_str(p, ",\"limit_kb\":");
+        p = put_long(p, g_limit_kb);
         p = put_str(p, "}");
         size_t body = (size_t)(p - frame - 4);
         frame[0] = frame[1] = frame[2] = 0;
@@ -177,13 +181,19 @@ static void install_crash_handler(void)
 static void apply_memory_limit(long mb)
 {
     if (mb <= 0) return;
+    /* RLIMIT_AS counts reserved address space, and glibc reserves 64 MiB
+     * for each thread's malloc arena: a plugin with a few threads would
+     * hit the limit without using the memory. */
+    mallopt(M_ARENA_MAX, 2);
 #if defined(__SANITIZE_ADDRESS__)
     /* ASan reserves terabytes of shadow address space: RLIMIT_AS would
      * kill the worker at its first allocation. */
     fprintf(stderr, "yogi worker: memory limit not applied under AddressSanitizer\n");
 #else
     struct rlimit rl = {.rlim_cur = (rlim_t)mb << 20, .rlim_max = (rlim_t)mb << 20};
-    if (setrlimit(RLIMIT_AS, &rl) != 0)
+    if (setrlimit(RLIMIT_AS, &rl) == 0)
+        g_limit_kb = mb * 1024;
+    else
         fprintf(stderr, "yogi worker: cannot set a memory limit of %ld MB: %s\n", mb,
                 strerror(errno));
 #endif

@@ -12,7 +12,8 @@
  *                    {"t":"result","id":N,"ok":false,"error":E,"cause":C[,"retire":true]}
  *                    {"t":"call","id":N,"op":O,"args":X}   (answered by "reply")
  *                    {"t":"heartbeat","id":N}
- *                    {"t":"dying","signal":S,"vm_peak_kb":K} (from the crash handler)
+ *                    {"t":"dying","signal":S,"vm_peak_kb":K,"limit_kb":L}
+ *                      (from the crash handler; L is the RLIMIT_AS in force, 0 if none)
  */
 #ifndef YOGI_WORKER_CHILD_H
 #define YOGI_WORKER_CHILD_H

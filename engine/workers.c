@@ -86,6 +86,7 @@ typedef struct worker {
     int tasks_run;
     int dying_signal;            /* from the crash handler's "dying" frame */
     long dying_peak_kb;
+    long dying_limit_kb;         /* the limit it really had (0: none applied) */
     bool expected_exit;          /* retired: not counted as a restart */
     int64_t lost_at_ms;          /* GONE: since when */
     int64_t kill_at_ms;          /* GONE: SIGKILL if still there by then */
@@ -298,8 +299,7 @@ static void signal_name(int sig, char *buf, size_t len)
 }
 
 /* Why a worker that held a task is gone, in words for the execution's cause. */
-static void describe_death(const worker_pool *pool, const worker *w, int status, char *buf,
-                           size_t len)
+static void describe_death(const worker *w, int status, char *buf, size_t len)
 {
     char sig[96];
     if (status < 0) {
@@ -314,13 +314,14 @@ static void describe_death(const worker_pool *pool, const worker *w, int status,
     }
     int s = WTERMSIG(status);
     signal_name(s, sig, sizeof sig);
-    long limit_kb = pool->cfg.memory_limit_mb * 1024;
-    bool memory_sig = s == SIGABRT || s == SIGSEGV || s == SIGBUS || s == SIGKILL;
+    /* The worker's own report: the limit it had and how close it came. */
+    long limit_kb = w->dying_limit_kb;
+    bool memory_sig = s == SIGABRT || s == SIGSEGV || s == SIGBUS;
     if (limit_kb > 0 && memory_sig && w->dying_peak_kb > 0 &&
         NEAR_LIMIT(w->dying_peak_kb, limit_kb))
         snprintf(buf, len,
                  "worker for plugin %s died: %s after reaching its memory limit %ld MB "
-                 "(peak %ld MB)", w->task_plugin, sig, pool->cfg.memory_limit_mb,
+                 "(peak %ld MB)", w->task_plugin, sig, limit_kb / 1024,
                  w->dying_peak_kb / 1024);
     else
         snprintf(buf, len, "worker for plugin %s died: %s", w->task_plugin, sig);
@@ -330,7 +331,7 @@ static void finalize(worker_pool *pool, worker *w, int status)
 {
     if (w->task) {
         char cause[512];
-        describe_death(pool, w, status, cause, sizeof cause);
+        describe_death(w, status, cause, sizeof cause);
         complete_error(pool, w->task->id, "States.TaskFailed", "%s", cause);
         task_free(w->task);
         w->task = NULL;
@@ -444,6 +445,7 @@ static int on_message(worker_pool *pool, worker *w, json_t *msg, yogi_error *err
     } else if (strcmp(type, "dying") == 0) {
         w->dying_signal = (int)json_integer_value(json_object_get(msg, "signal"));
         w->dying_peak_kb = (long)json_integer_value(json_object_get(msg, "vm_peak_kb"));
+        w->dying_limit_kb = (long)json_integer_value(json_object_get(msg, "limit_kb"));
     } else {
         return yogi_fail(err, "States.Runtime", "an unknown message type '%s'", type), -1;
     }
@@ -540,6 +542,7 @@ static void assign(worker_pool *pool, worker *w, task *t)
     w->task_started_ms = now_ms();
     w->dying_signal = 0;
     w->dying_peak_kb = 0;
+    w->dying_limit_kb = 0;
     snprintf(w->task_plugin, sizeof w->task_plugin, "%s", t->plugin);
     mark_warm(w, t->plugin);
     if (w->out.len == w->out.pos) { /* hand the frame over instead of copying it */

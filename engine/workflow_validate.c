@@ -27,7 +27,6 @@
 #include "workflow.h"
 
 #include <ctype.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <string.h>
@@ -36,6 +35,7 @@
 
 #define POINTER_MAX 2048
 #define STATE_NAME_MAX 80
+#define LABEL_MAX 40
 #define SECONDS_MAX 99999999 /* AWS's bound for TimeoutSeconds, IntervalSeconds... */
 #define MAX_DELAY_SECONDS_MAX 31622400
 
@@ -66,8 +66,7 @@ static const struct {
 
 /* The machine being checked: its States object, for Next targets. */
 struct scope {
-    json_t *states;
-    const char *pointer; /* of the machine object */
+    json_t *states; /* NULL when the machine has none */
 };
 
 struct validator {
@@ -76,6 +75,7 @@ struct validator {
     void *ud;
     workflow_diags *diags;
     json_t *state_names; /* every state name of the whole machine → its pointer */
+    json_t *labels;      /* every Map Label of the whole machine → its pointer */
     const struct scope *scope;
     size_t problems;
 };
@@ -202,7 +202,8 @@ struct suggestion {
 
 static struct suggestion suggestion_for(const struct validator *v, const char *word)
 {
-    return (struct suggestion){word, NULL, 0, v->diags->count >= WORKFLOW_MAX_DIAGS};
+    bool off = strlen(word) < 3 || v->diags->count >= WORKFLOW_MAX_DIAGS; /* "Z" is not "A" */
+    return (struct suggestion){word, NULL, 0, off};
 }
 
 static void suggest(struct suggestion *s, const char *candidate)
@@ -258,11 +259,6 @@ static bool expect_integer(struct validator *v, const char *ptr, json_t *value, 
 static void check_string(struct validator *v, const char *ptr, json_t *value)
 {
     expect_type(v, ptr, value, JSON_STRING, "a string");
-}
-
-static void check_nonempty_string(struct validator *v, const char *ptr, json_t *value)
-{
-    expect_string(v, ptr, value);
 }
 
 /* True when `text` refers to a variable ("$name", as JSONPath mode allows
@@ -765,6 +761,28 @@ static void check_processor_config(struct validator *v, const char *ptr, json_t 
         check_members(v, ptr, value, processor_config_fields, "ProcessorConfig");
 }
 
+/* A Map's Label names its runs: unique, short, no characters that would
+ * need quoting (AWS's naming rules for labels). */
+static void check_label(struct validator *v, const char *ptr, json_t *value)
+{
+    if (!expect_string(v, ptr, value)) return;
+    const char *label = json_string_value(value);
+    if (strlen(label) > LABEL_MAX || strpbrk(label, " \t\n<>{}[]?*\"#%\\^|~`$&,;:/"))
+        problem(v, ptr, "InvalidLabel",
+                "a Label has at most %d characters and no spaces, brackets, wildcards or "
+                "punctuation such as \"#%%\\^|~`$&,;:/",
+                LABEL_MAX);
+    json_t *first = json_object_get(v->labels, label);
+    int line = 0, column = 0;
+    if (first) {
+        workflow_position(v->doc, json_string_value(first), &line, &column);
+        problem(v, ptr, "DuplicateLabel", "Label '%s' is already used on line %d; make it unique",
+                label, line);
+    } else {
+        json_object_set_new(v->labels, label, json_string(ptr));
+    }
+}
+
 /* ---- States ------------------------------------------------------------ */
 
 static const struct field_rule {
@@ -812,7 +830,7 @@ static const struct field_rule {
     {"ToleratedFailureCountPath", MAP, check_reference_path},
     {"ToleratedFailurePercentage", MAP, check_percentage},
     {"ToleratedFailurePercentagePath", MAP, check_reference_path},
-    {"Label", MAP, check_nonempty_string},
+    {"Label", MAP, check_label},
     {"ItemReader", MAP, check_unsupported},
     {"ResultWriter", MAP, check_unsupported},
     {"ItemBatcher", MAP, check_unsupported},
@@ -1107,6 +1125,22 @@ static const struct member_rule processor_fields[] = {
     {NULL, NULL},
 };
 
+/* A machine must be able to end: one state at least is a Succeed, a Fail
+ * or has "End": true. */
+static void check_has_end(struct validator *v, const char *states_ptr, json_t *states)
+{
+    const char *name;
+    json_t *state;
+    json_object_foreach (states, name, state) {
+        const char *type = json_string_value(json_object_get(state, "Type"));
+        if (json_is_true(json_object_get(state, "End"))) return;
+        if (type && (strcmp(type, "Succeed") == 0 || strcmp(type, "Fail") == 0)) return;
+    }
+    problem_at_key(v, states_ptr, "MissingEndState",
+                   "no state ends the machine; give one \"End\": true or add a Succeed or Fail "
+                   "state");
+}
+
 /* StartAt and States of a machine, then every state, then reachability. */
 static void check_states(struct validator *v, const char *ptr, json_t *machine)
 {
@@ -1121,14 +1155,19 @@ static void check_states(struct validator *v, const char *ptr, json_t *machine)
         problem(v, states_ptr, "InvalidValue", "States must hold at least one state");
     }
     if (!json_is_object(states)) states = NULL;
-    const struct scope scope = {states, ptr}, *outer = v->scope;
+    const struct scope scope = {states}, *outer = v->scope;
     v->scope = &scope;
     const char *name;
     json_t *state;
+    size_t problems_before = v->problems;
     json_object_foreach (states, name, state) {
         pointer_join(at, sizeof at, states_ptr, name);
         check_state(v, at, name, state);
     }
+    /* A missing end is worth saying only when the states are otherwise
+     * sound: a missing or unknown Next already explains it. */
+    if (states && json_object_size(states) > 0 && v->problems == problems_before)
+        check_has_end(v, states_ptr, states);
     pointer_join(at, sizeof at, ptr, "StartAt");
     if (!start)
         problem_at_key(v, ptr, "MissingField", "the state machine needs StartAt: the first state");
@@ -1180,9 +1219,11 @@ bool workflow_validate(const workflow_doc *doc, workflow_resource_known_fn known
         .known = known,
         .ud = ud,
         .diags = diags,
-        .state_names = json_object(),
+        .state_names = json_object(), .labels = json_object(),
     };
-    if (!v.state_names) {
+    if (!v.state_names || !v.labels) {
+        json_decref(v.state_names);
+        json_decref(v.labels);
         workflow_diags_add(diags, 0, 0, "OutOfMemory", "out of memory while validating");
         return false;
     }
@@ -1190,5 +1231,6 @@ bool workflow_validate(const workflow_doc *doc, workflow_resource_known_fn known
     check_machine(&v, "", workflow_definition(doc), MACHINE_TOP);
     sort_by_position(diags, first);
     json_decref(v.state_names);
+    json_decref(v.labels);
     return v.problems == 0;
 }

@@ -14,7 +14,7 @@ BUILD="build-essential pkg-config make"
 LIBS="libevent-dev libsqlite3-dev sqlite3 libtesseract-dev libleptonica-dev
       tesseract-ocr tesseract-ocr-eng libcurl4-openssl-dev libjansson-dev
       libyaml-dev libpoppler-glib-dev libcairo2-dev"
-TEST="valgrind python3 curl ca-certificates poppler-utils imagemagick
+TEST="valgrind python3 curl jq ca-certificates poppler-utils imagemagick
       chromium"
 # Browser tests drive Chromium with playwright-core from npm. Some images ship
 # Node.js with its own npm (which conflicts with Debian's npm package), so

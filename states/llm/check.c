@@ -7,14 +7,16 @@
  *               required keys, enums, the HH:MM pattern, [0,1] ranges);
  *               a reply that breaks them is a bad response.
  *   sense       what the schema cannot say: start < end, no two entries
- *               of one day overlapping, at least one entry; a reply that
- *               breaks them goes to a person.
+ *               of one day overlapping, times within a school day
+ *               (06:00-20:00), at least one entry; a reply that breaks
+ *               them goes to a person.
  *   confidence  evidence from outside the model: the share of subjects
  *               found among the OCR words (letters and digits compared
  *               with spacing and case removed, so "B R E A K" still
  *               matches "Break"), the share of times found among the times
- *               printed on the page (12-hour readings included), and the
- *               agreement with the extractor's draft. Components with no
+ *               printed on the page (12-hour readings included), the
+ *               share placed under their day on the page (place.c), and
+ *               the agreement with the extractor's draft. Components with no
  *               evidence (no times printed, no draft) drop out of the mean
  *               instead of counting as failures. Losing a day the draft had
  *               scales the result down: a model that silently drops Friday
@@ -32,6 +34,8 @@
 
 #define MAX_PROBLEMS 40
 #define MINUTES_PER_DAY (24 * 60)
+#define SCHOOL_DAY_START (6 * 60) /* the validate step's bounds too */
+#define SCHOOL_DAY_END (20 * 60)
 
 static const char *const days[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
                                    "Friday", "Saturday", "Sunday"};
@@ -166,6 +170,8 @@ int llm_sense_problems(json_t *tt, json_t *problems)
         snprintf(at, sizeof at, "entries[%zu]", i);
         if (s.start >= s.end) found += problem(problems, at, "start is not before end");
         else spans[used++] = s;
+        if (s.start < SCHOOL_DAY_START || s.end > SCHOOL_DAY_END)
+            found += problem(problems, at, "outside the school day (06:00-20:00)");
     }
     qsort(spans, used, sizeof *spans, by_day_then_start);
     for (size_t k = 1; k < used; k++) {
@@ -295,9 +301,10 @@ double llm_confidence(json_t *tt, json_t *ocr, json_t *draft)
             break;
         }
     }
-    double sum = 0.45 * subjects / n, weight = 0.45;
-    if (ev->any_time) sum += 0.35 * times / (2.0 * n), weight += 0.35;
-    if (json_array_size(draft_entries) > 0) sum += 0.20 * agreed / n, weight += 0.20;
+    double sum = 0.35 * subjects / n, weight = 0.35, placed = llm_placement(tt, ocr);
+    if (ev->any_time) sum += 0.30 * times / (2.0 * n), weight += 0.30;
+    if (placed >= 0) sum += 0.20 * placed, weight += 0.20;
+    if (json_array_size(draft_entries) > 0) sum += 0.15 * agreed / n, weight += 0.15;
     double c = sum / weight * day_coverage(entries, draft_entries);
     free(ev->text);
     free(ev);

@@ -11,6 +11,7 @@
  *             OpenAI-compatible chat completions) and the answer schema
  *   answer.c  the provider's reply → the model's timetable and token usage
  *   check.c   the timetable schema, the sense rules and the confidence
+ *   place.c   whether entries sit under their day on the page
  *   http.c    one POST over libcurl, status codes → named errors
  *   plugin.c  the plugin entry: input → request → answer → output
  *
@@ -134,14 +135,21 @@ void llm_reply_error_message(const char *body, size_t len, char *buf, size_t siz
  * (a JSON array of strings) as "entries[3].start: ..."; returns how many. */
 int llm_schema_problems(json_t *timetable, json_t *problems);
 
-/* The sense rules: start < end, no two entries of a day overlapping, at
- * least one entry. Appends to problems; returns how many. */
+/* The sense rules: start < end, no two entries of a day overlapping, times
+ * within 06:00-20:00, at least one entry. Appends to problems; returns how
+ * many. */
 int llm_sense_problems(json_t *timetable, json_t *problems);
 
 /* The answer's own confidence in [0,1], from evidence independent of the
  * model: how many subjects appear in the OCR words, how many times appear
- * among the printed times, and agreement with the draft. */
+ * among the printed times, how many entries sit under their day on the
+ * page, and agreement with the draft. */
 double llm_confidence(json_t *timetable, json_t *ocr, json_t *draft);
+
+/* The share of entries (whose subject is printed) printed inside their
+ * day's region of the page, from the OCR words' positions; -1 when the
+ * page gives no evidence (fewer than two day headers). (place.c) */
+double llm_placement(json_t *timetable, json_t *ocr);
 
 /* "HH:MM" → minutes since midnight, or -1. */
 int llm_minutes(const char *hhmm);

@@ -1,10 +1,11 @@
 /*
  * save.c — keep the finished timetable (plugin:save).
  *
- * Input {"document_id", "timetable", "route": "auto"|"review"}. Through the
- * engine (the database is the engine's alone): host call
+ * Input {"document_id", "timetable", "route": "auto"|"review"|"llm"}. Through
+ * the engine (the database is the engine's alone): host call
  * "documents.save_timetable" with source "reviewed" when a person corrected
- * it, else "extracted"; then "documents.update" to status "completed" with the
+ * it, "llm" when a language model's answer passed its checks, else
+ * "extracted"; then "documents.update" to status "completed" with the
  * confidence and route. Both run inside the engine's transaction for this
  * task's completion, so a crash between them is replayed, not half-applied;
  * saving the same version twice is harmless (a retry adds a version with the
@@ -26,9 +27,11 @@ static int save_invoke(void *state, const yogi_call *call, json_t *input, json_t
         return yogi_fail(err, "States.Runtime", "input needs \"document_id\" and \"timetable\"");
     const char *route = json_string_value(json_object_get(input, "route"));
     if (!route) route = "auto";
-    bool reviewed = !strcmp(route, "review");
+    const char *source = !strcmp(route, "review") ? "reviewed"
+                         : !strcmp(route, "llm")  ? "llm"
+                                                  : "extracted";
     json_t *args = json_pack("{s:s, s:O, s:s}", "id", id, "timetable", timetable, "source",
-                             reviewed ? "reviewed" : "extracted");
+                             source);
     json_t *result = NULL;
     int rc = host->call("documents.save_timetable", args, &result, err);
     json_decref(args);

@@ -232,6 +232,89 @@ else
     skip "workflow: the LlmReview fragment under the engine" "yogi run is not built"
 fi
 
+# End to end: dev-set documents through `yogi extract` (the real document
+# workflow: classify, preprocess, OCR, build, gate) until one lands in the
+# 0.80-0.98 band and meets the LLM step, served here by the test server with
+# that document's true timetable as the model's answer. It must come out as
+# the printed timetable, be saved with source "llm" and its tokens recorded.
+e2e_config() {
+    {
+        echo "llm.provider = anthropic"
+        echo "llm.base_url = http://127.0.0.1:$1"
+        echo "llm.model = test-$2"
+        echo "llm.api_key_env = YOGI_TEST_LLM_KEY"
+        echo "llm.allow_http_loopback = true"
+        echo "llm.price_input_per_mtok = 3"
+        echo "llm.price_output_per_mtok = 15"
+    } >"$TMP/e2e.conf"
+}
+# e2e_run DOC MODE → $TMP/e2e.out, $TMP/e2e.log (the server's requests), $TMP/data-MODE
+e2e_run() {
+    rm -f "$TMP/e2e.port" "$TMP/e2e.log"
+    python3 tests/llm_server.py --port-file "$TMP/e2e.port" --key "$KEY" --log "$TMP/e2e.log" \
+        --answer "${1%.*}.truth.json" --lifetime 120 &
+    e2e_server=$!
+    i=0
+    while [ ! -s "$TMP/e2e.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    e2e_config "$(cat "$TMP/e2e.port")" "$2"
+    rm -rf "$TMP/data-$2"
+    timeout 300 "$YOGI" extract "$1" --data "$TMP/data-$2" --config "$TMP/e2e.conf" \
+        --plugins "$PLUGIN_DIR" >"$TMP/e2e.out" 2>"$TMP/e2e.err"
+    e2e_rc=$?
+    kill $e2e_server 2>/dev/null; wait $e2e_server 2>/dev/null
+    touch "$TMP/e2e.log"
+    cat "$TMP/e2e.out" "$TMP/e2e.err" >>"$TMP/all-output"
+}
+if ! have_shared; then
+    skip "end to end: a dev-set document through the LLM step" "needs ../shared (the dev set)"
+elif ! "$YOGI" extract --help >/dev/null 2>&1; then
+    skip "end to end: a dev-set document through the LLM step" "yogi extract is not built"
+else
+    doc=""
+    for f in tt000.jpg tt009.jpg tt018.jpg tt026.jpg tt033.jpg tt038.jpg; do
+        f="$YOGI_SHARED/datasets/timetables-dev/$f"
+        [ -f "$f" ] || continue
+        e2e_run "$f" valid
+        if [ -s "$TMP/e2e.log" ]; then doc=$f; break; fi
+    done
+    if [ -z "$doc" ]; then
+        skip "end to end: a dev-set document through the LLM step" \
+            "no candidate document scored in 0.80-0.98 (the gate sent none to the LLM)"
+    else
+        name=$(basename "$doc")
+        if [ "$e2e_rc" -eq 0 ] && python3 - "$TMP/e2e.out" "${doc%.*}.truth.json" "$TMP/e2e.log" <<'EOF'
+import json, sys
+out, truth = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+reqs = [json.loads(l) for l in open(sys.argv[3])]
+key = lambda e: (e["day"], e["start"], e["end"], e["subject"])
+assert not out.get("needs_review"), "sent to review"
+assert sorted(map(key, out["entries"])) == sorted(map(key, truth["entries"])), "entries differ"
+assert len(reqs) == 1 and not reqs[0]["problems"] and "image" in reqs[0], reqs
+EOF
+        then ok "end to end: $name went through LlmReview and printed the model's timetable"
+        else not_ok "end to end: $name through LlmReview" "rc=$e2e_rc $(head -c 300 "$TMP/e2e.out") $(tail -3 "$TMP/e2e.err")"; fi
+        if python3 - "$TMP/data-valid/yogi.db" "${doc%.*}.truth.json" <<'EOF'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+status, route, tokens = db.execute("SELECT status, route, llm_tokens FROM documents").fetchone()
+source, tt = db.execute("SELECT source, timetable FROM timetables ORDER BY version DESC LIMIT 1").fetchone()
+truth = json.load(open(sys.argv[2]))
+assert (status, route, source) == ("completed", "llm", "llm"), (status, route, source)
+tokens = json.loads(tokens) if isinstance(tokens, str) else tokens
+assert tokens == 1234 + 567 or tokens.get("input_tokens") == 1234, tokens
+assert len(json.loads(tt)["entries"]) == len(truth["entries"])
+EOF
+        then ok "end to end: saved with source llm, route llm and the tokens recorded"
+        else not_ok "end to end: saved with source llm and the tokens recorded"; fi
+
+        e2e_run "$doc" wrong-schema
+        if [ "$e2e_rc" -eq 0 ] && python3 -c "import json,sys; o=json.load(open(sys.argv[1])); sys.exit(0 if o.get('needs_review') is True else 1)" "$TMP/e2e.out" \
+            && [ "$(wc -l <"$TMP/e2e.log")" -eq 1 ]; then
+            ok "end to end: a bad answer leaves $name to human review"
+        else not_ok "end to end: a bad answer leaves the document to human review" "rc=$e2e_rc $(head -c 300 "$TMP/e2e.out")"; fi
+    fi
+fi
+
 # What the server saw: every request passed its checks, images were scaled
 # to each provider's limit, and the key never reached any output.
 if python3 - "$TMP/requests.log" <<'EOF'

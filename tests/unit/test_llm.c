@@ -440,6 +440,8 @@ static void test_sense_checks(void)
                           "{\"day\":\"Monday\",\"start\":\"10:00\",\"end\":\"11:00\",\"subject\":\"B\"},"
                           "{\"day\":\"Tuesday\",\"start\":\"09:30\",\"end\":\"10:30\",\"subject\":\"C\"}]"), 0);
     CHECK_INT(sense_count("[]"), 1);
+    CHECK_INT(sense_count("[{\"day\":\"Monday\",\"start\":\"03:00\",\"end\":\"04:00\",\"subject\":\"A\"}]"), 1);
+    CHECK_INT(sense_count("[{\"day\":\"Monday\",\"start\":\"19:00\",\"end\":\"20:30\",\"subject\":\"A\"}]"), 1);
     CHECK_INT(sense_count("[{\"day\":\"Monday\",\"start\":\"10:00\",\"end\":\"10:00\",\"subject\":\"A\"}]"), 1);
     CHECK_INT(sense_count("[{\"day\":\"Monday\",\"start\":\"11:00\",\"end\":\"10:00\",\"subject\":\"A\"}]"), 1);
     CHECK_INT(sense_count("[{\"day\":\"Friday\",\"start\":\"09:00\",\"end\":\"10:30\",\"subject\":\"A\"},"
@@ -455,7 +457,9 @@ static json_t *ocr_of(const char *const *words)
 
 static void test_confidence(void)
 {
-    static const char *const words[] = {"Monday", "Tuesday", "9:00", "10:00", "11.00", "Maths",
+    /* No day names among the words: placement has no evidence and drops
+     * out here (it has tests of its own below). */
+    static const char *const words[] = {"Week", "9:00", "10:00", "11.00", "Maths",
                                         "B", "R", "E", "A", "K", "1:15", NULL};
     json_t *ocr = ocr_of(words);
     json_t *good = tt("[{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Maths\"},"
@@ -477,6 +481,73 @@ static void test_confidence(void)
     json_decref(invented);
     json_decref(monday_only);
     json_decref(empty);
+}
+
+/* ---- placement -------------------------------------------------------- */
+
+static json_t *word(const char *text, int x, int y)
+{
+    return json_pack("{s:s, s:i, s:i, s:i, s:i}", "text", text, "x", x, "y", y, "w", 80, "h", 20);
+}
+
+static json_t *page_of(json_t *words)
+{
+    return json_pack("{s:[{s:o}]}", "pages", "words", words);
+}
+
+static void test_placement_rows_columns_lists(void)
+{
+    /* Days as rows: headers down the left, lessons level with them. */
+    json_t *rows = page_of(json_pack("[o,o,o,o,o]", word("Mon", 10, 100), word("Maths", 200, 100),
+                                     word("Tue", 10, 200), word("Art", 200, 200),
+                                     word("Thursday", 10, 300)));
+    json_t *right = tt("[{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Maths\"},"
+                       "{\"day\":\"Tuesday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Art\"}]");
+    json_t *swapped = tt("[{\"day\":\"Tuesday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Maths\"},"
+                         "{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Art\"}]");
+    CHECK(llm_placement(right, rows) == 1.0);
+    CHECK(llm_placement(swapped, rows) == 0.0);
+
+    /* Days as columns: headers across the top. */
+    json_t *cols = page_of(json_pack("[o,o,o,o]", word("MONDAY", 100, 10), word("TUESDAY", 400, 12),
+                                     word("Maths", 110, 300), word("Art", 390, 300)));
+    CHECK(llm_placement(right, cols) == 1.0);
+    CHECK(llm_placement(swapped, cols) == 0.0);
+
+    /* A list in two columns: Mon above Tue on the left, Wed on the right
+     * standing higher than Tue. */
+    json_t *list = page_of(json_pack("[o,o,o,o,o,o]", word("Mon", 10, 100), word("Maths", 40, 140),
+                                     word("Tue", 10, 400), word("Art", 40, 440),
+                                     word("Wed", 800, 120), word("Music", 830, 460)));
+    json_t *week = tt("[{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Maths\"},"
+                      "{\"day\":\"Tuesday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Art\"},"
+                      "{\"day\":\"Wednesday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Music\"}]");
+    CHECK(llm_placement(week, list) == 1.0);
+    CHECK(llm_placement(swapped, list) == 0.0);
+
+    /* No evidence: one day header only, or no subject printed. */
+    json_t *bare = page_of(json_pack("[o,o]", word("Mon", 10, 100), word("Maths", 200, 100)));
+    CHECK(llm_placement(right, bare) < 0);
+    json_t *ghost = tt("[{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Chess\"}]");
+    CHECK(llm_placement(ghost, rows) < 0);
+    json_decref(rows), json_decref(cols), json_decref(list), json_decref(bare);
+    json_decref(right), json_decref(swapped), json_decref(week), json_decref(ghost);
+}
+
+static void test_placement_skips_periods_spanning_days(void)
+{
+    /* "Lunch" printed once, in Wednesday's row, for every day. */
+    json_t *page = page_of(json_pack("[o,o,o,o,o,o]", word("Mon", 10, 100), word("Tue", 10, 200),
+                                     word("Wed", 10, 300), word("Lunch", 300, 300),
+                                     word("Maths", 200, 100), word("Art", 200, 200)));
+    json_t *t = tt("[{\"day\":\"Monday\",\"start\":\"12:00\",\"end\":\"13:00\",\"subject\":\"Lunch\"},"
+                   "{\"day\":\"Tuesday\",\"start\":\"12:00\",\"end\":\"13:00\",\"subject\":\"Lunch\"},"
+                   "{\"day\":\"Wednesday\",\"start\":\"12:00\",\"end\":\"13:00\",\"subject\":\"Lunch\"},"
+                   "{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Maths\"},"
+                   "{\"day\":\"Tuesday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Art\"}]");
+    CHECK(llm_placement(t, page) == 1.0);
+    json_decref(page);
+    json_decref(t);
 }
 
 /* ---- base64 and images ------------------------------------------------ */
@@ -593,6 +664,8 @@ int main(int argc, char **argv)
         TEST(test_schema_checks),
         TEST(test_sense_checks),
         TEST(test_confidence),
+        TEST(test_placement_rows_columns_lists),
+        TEST(test_placement_skips_periods_spanning_days),
         TEST(test_base64_vectors),
         TEST(test_image_downscaled),
         TEST(test_image_bad_input),

@@ -93,6 +93,10 @@ static const struct vcase cases[] = {
     {"Next out of a branch", "{StartAt: P, States: {P: {Type: Parallel, End: true, Branches: ["
      "{StartAt: X, States: {X: {Type: Pass, Next: P}}}]}}}", "UnknownState"},
     {"unreachable", "{StartAt: A, States: {A: {Type: Succeed}, B: {Type: Succeed}}}", "UnreachableState"},
+    {"no end state", "{StartAt: A, States: {A: {Type: Pass, Next: B}, B: {Type: Pass, Next: A}}}",
+     "MissingEndState"},
+    {"no end state in a branch", "{StartAt: P, States: {P: {Type: Parallel, End: true, Branches: ["
+     "{StartAt: X, States: {X: {Type: Wait, Seconds: 1, Next: X}}}]}}}", "MissingEndState"},
     {"unreachable cycle", "{StartAt: A, States: {A: {Type: Succeed}, B: {Type: Pass, Next: C},"
      " C: {Type: Pass, Next: B}}}", "UnreachableState,UnreachableState"},
     {"Succeed with Next", "{StartAt: A, States: {A: {Type: Succeed, Next: A}}}", "UnknownField"},
@@ -225,6 +229,14 @@ static const struct vcase cases[] = {
     {"tolerated failures paths", "{StartAt: A, States: {A: {Type: Map, End: true, ToleratedFailureCount: 1,"
      " ToleratedFailureCountPath: $.c, ItemProcessor: {StartAt: I, States: {I: {Type: Succeed}}}}}}",
      "ConflictingFields"},
+    {"Label", "{StartAt: A, States: {A: {Type: Map, End: true, Label: items,"
+     " ItemProcessor: {StartAt: I, States: {I: {Type: Succeed}}}}}}", ""},
+    {"bad Label", "{StartAt: A, States: {A: {Type: Map, End: true, Label: 'two words',"
+     " ItemProcessor: {StartAt: I, States: {I: {Type: Succeed}}}}}}", "InvalidLabel"},
+    {"duplicate Label", "{StartAt: A, States: {A: {Type: Map, Next: B, Label: L,"
+     " ItemProcessor: {StartAt: I, States: {I: {Type: Succeed}}}},"
+     " B: {Type: Map, End: true, Label: L, ItemProcessor: {StartAt: J, States: {J: {Type: Succeed}}}}}}",
+     "DuplicateLabel"},
     {"ItemsPath not reference", "{StartAt: A, States: {A: {Type: Map, End: true, ItemsPath: '$.a[*]',"
      " ItemProcessor: {StartAt: I, States: {I: {Type: Succeed}}}}}}", "InvalidReferencePath"},
     {"processor problems", "{StartAt: A, States: {A: {Type: Map, End: true,"

@@ -381,6 +381,63 @@ static void test_truncated_input(void)
     workflow_diags_clear(&diags);
 }
 
+/* Deterministic mutations of a definition (bytes flipped, deleted,
+ * duplicated): each one loads, or fails with diagnostics, and a loaded one
+ * validates without crashing. Run under the sanitizers, this is a small
+ * fuzzer. */
+static void test_mutations(void)
+{
+    static const char seed[] = "StartAt: A\n"
+                               "States:\n"
+                               "  A: &p {Type: Pass, Result: {x: [1, 2.5, 'q', \"\\u00e9\"]}, Next: B}\n"
+                               "  B:\n"
+                               "    Type: Choice\n"
+                               "    Choices:\n"
+                               "      - {Variable: $.x, NumericEquals: 1, Next: C}\n"
+                               "    Default: C\n"
+                               "  C: {Type: Task, Resource: 'plugin:x', Retry: [{ErrorEquals: [E]}],"
+                               " Catch: [{ErrorEquals: [States.ALL], Next: A}], End: true}\n";
+    static const char alphabet[] = "{}[]:,&*!|>'\"\\- \n\t#?%@`~$.0aZ\x80\xc3";
+    char text[sizeof seed * 2];
+    unsigned state = 12345;
+    int loaded = 0, refused = 0;
+    for (int round = 0; round < 3000; round++) {
+        size_t len = sizeof seed - 1;
+        memcpy(text, seed, len);
+        for (int edits = 1 + round % 4; edits > 0; edits--) {
+            state = state * 1103515245u + 12345u;
+            size_t at = (state >> 8) % len;
+            char c = alphabet[(state >> 20) % (sizeof alphabet - 1)];
+            if (state % 3 == 0) {
+                text[at] = c; /* replace */
+            } else if (state % 3 == 1 && len > 1) {
+                memmove(text + at, text + at + 1, len - at - 1); /* delete */
+                len--;
+            } else if (len + 1 < sizeof text) {
+                memmove(text + at + 1, text + at, len - at); /* insert */
+                text[at] = c;
+                len++;
+            }
+        }
+        workflow_diags diags = {0};
+        workflow_doc *doc = workflow_parse("fuzz", text, len, &diags);
+        loaded += doc != NULL;
+        refused += doc == NULL;
+        if (doc) {
+            CHECK_INT(diags.count, 0);
+            (void)workflow_validate(doc, NULL, NULL, &diags);
+        } else if (diags.count != 1) {
+            test_fail_(__FILE__, __LINE__, "round %d: %zu diagnostics for a refused text", round,
+                       diags.count);
+        }
+        workflow_free(doc);
+        workflow_diags_clear(&diags);
+    }
+    /* Both paths were exercised. */
+    if (loaded < 300 || refused < 300)
+        test_fail_(__FILE__, __LINE__, "%d loaded, %d refused", loaded, refused);
+}
+
 static void test_huge_input(void)
 {
     /* Over the limit: refused before parsing. */
@@ -527,6 +584,7 @@ int main(int argc, char **argv)
         TEST(test_numbers),
         TEST(test_syntax_errors),
         TEST(test_truncated_input),
+        TEST(test_mutations),
         TEST(test_huge_input),
         TEST(test_json_surrogate_pairs),
         TEST(test_json_conformance_files),

@@ -1,0 +1,135 @@
+/*
+ * auth.c — bearer tokens.
+ *
+ * A token reads "ygt_<id>_<secret>": id is 8 random bytes in hex (public,
+ * the row's key), secret 32 random bytes in hex. The database keeps only
+ * SHA-256(token) and the role, so a stolen database yields no usable token.
+ * Verification looks the row up by id and compares the hashes with a
+ * constant-time comparison, so the time taken says nothing about how much of
+ * a guess was right. Revocation takes effect on the next request: nothing is
+ * cached.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "internal.h"
+#include "sha256.h"
+
+#define TOKEN_PREFIX "ygt_"
+#define ID_BYTES 8
+#define SECRET_BYTES 32
+
+static void to_hex(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int random_bytes(unsigned char *buf, size_t n, yogi_error *err)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = getrandom(buf + got, n - got, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            yogi_fail(err, "Auth.Random", "getrandom failed");
+            return -1;
+        }
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+int api_token_create(struct store *s, const char *role, const char *label, char *token_out,
+                     char *id_out, yogi_error *err)
+{
+    if (!tokens_role_valid(role)) {
+        yogi_fail(err, "InvalidRole", "role must be uploader, reviewer or admin, not '%s'", role);
+        return -1;
+    }
+    unsigned char id_raw[ID_BYTES], secret_raw[SECRET_BYTES];
+    if (random_bytes(id_raw, sizeof id_raw, err) != 0 ||
+        random_bytes(secret_raw, sizeof secret_raw, err) != 0)
+        return -1;
+    char id[2 * ID_BYTES + 1], secret[2 * SECRET_BYTES + 1];
+    to_hex(id_raw, ID_BYTES, id);
+    to_hex(secret_raw, SECRET_BYTES, secret);
+    snprintf(token_out, API_TOKEN_MAX, TOKEN_PREFIX "%s_%s", id, secret);
+    char hash[SHA256_HEX_LEN];
+    sha256_hex(token_out, strlen(token_out), hash);
+    if (tokens_insert(s, id, hash, role, label, err) != 0) return -1;
+    snprintf(id_out, TOKEN_ID_MAX, "%s", id);
+    return 0;
+}
+
+static bool equal_constant_time(const char *a, const char *b, size_t n)
+{
+    unsigned char diff = 0;
+    for (size_t i = 0; i < n; i++) diff |= (unsigned char)(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+static bool all_hex(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
+    return true;
+}
+
+static int role_bit(const char *role)
+{
+    if (!strcmp(role, "admin")) return ROLE_ADMIN;
+    if (!strcmp(role, "reviewer")) return ROLE_REVIEWER;
+    if (!strcmp(role, "uploader")) return ROLE_UPLOADER;
+    return 0;
+}
+
+/* The token's id when it has the right shape, else false. */
+static bool parse_token(const char *token, char id[TOKEN_ID_MAX])
+{
+    const size_t plen = strlen(TOKEN_PREFIX), idlen = 2 * ID_BYTES, slen = 2 * SECRET_BYTES;
+    if (strlen(token) != plen + idlen + 1 + slen) return false;
+    if (strncmp(token, TOKEN_PREFIX, plen) != 0 || token[plen + idlen] != '_') return false;
+    if (!all_hex(token + plen, idlen) || !all_hex(token + plen + idlen + 1, slen)) return false;
+    memcpy(id, token + plen, idlen);
+    id[idlen] = '\0';
+    return true;
+}
+
+static bool unauthorized(api_request *r, const char *message)
+{
+    evhttp_add_header(evhttp_request_get_output_headers(r->req), "WWW-Authenticate",
+                      "Bearer realm=\"yogi\"");
+    reply_error(r, 401, "Unauthorized", "%s", message);
+    return false;
+}
+
+bool auth_authenticate(api_request *r)
+{
+    if (!r->a->opts.auth) {
+        r->who.role = ROLE_ADMIN;
+        r->who.token_id[0] = '\0';
+        return true;
+    }
+    const char *h = request_header(r, "Authorization");
+    if (!h) return unauthorized(r, "an Authorization: Bearer token is required");
+    if (strncasecmp(h, "Bearer ", 7) != 0) return unauthorized(r, "use Authorization: Bearer");
+    const char *token = h + 7;
+    char id[TOKEN_ID_MAX], stored[TOKEN_HASH_MAX], role[TOKEN_ROLE_MAX];
+    if (!parse_token(token, id)) return unauthorized(r, "the token is malformed");
+    char hash[SHA256_HEX_LEN];
+    sha256_hex(token, strlen(token), hash);
+    if (tokens_find(r->a->s, id, stored, role) != 0 || strlen(stored) != 64 ||
+        !equal_constant_time(hash, stored, 64) || !role_bit(role))
+        return unauthorized(r, "the token is unknown or revoked");
+    snprintf(r->who.token_id, sizeof r->who.token_id, "%s", id);
+    r->who.role = role_bit(role);
+    return true;
+}

@@ -1,0 +1,376 @@
+/*
+ * routes_documents.c — uploads, the document records, their files and
+ * timetables.
+ *
+ * An upload is stored durably first (documents_create fsyncs the file and
+ * commits its row), then its execution is started with the document id as
+ * the execution name, so a retried start attaches to the same execution and
+ * an execution event names its document. If the start fails the document is
+ * marked failed, never left "received" with nothing to process it.
+ *
+ * Visibility: an uploader sees only the documents it uploaded (others are
+ * 404, not 403, so ids do not leak); a reviewer lists the review queue
+ * (status needs_review) and reads any document by id, since review tasks
+ * name them; an admin sees everything.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "documents.h"
+#include "export.h"
+#include "internal.h"
+#include "multipart.h"
+
+#define UPLOAD_PARTS_MAX 8
+
+static const char *const accepted_types[] = {"image/png", "image/jpeg", "image/tiff",
+                                             "image/webp", "image/bmp", "application/pdf"};
+
+/* The media type of a Content-Type value, lower-cased, without parameters. */
+static void media_type(const char *ct, char *out, size_t len)
+{
+    size_t n = ct ? strcspn(ct, "; \t") : 0;
+    if (n >= len) n = len - 1;
+    for (size_t i = 0; i < n; i++) out[i] = (char)((ct[i] >= 'A' && ct[i] <= 'Z') ? ct[i] + 32 : ct[i]);
+    out[n] = '\0';
+}
+
+static bool accepted_type(const char *type)
+{
+    for (size_t i = 0; i < sizeof accepted_types / sizeof accepted_types[0]; i++)
+        if (!strcmp(type, accepted_types[i])) return true;
+    return false;
+}
+
+static bool may_see(api_request *r, const json_t *doc)
+{
+    if (r->who.role != ROLE_UPLOADER || !r->a->opts.auth) return true;
+    const char *owner = json_string_value(json_object_get(doc, "owner"));
+    return owner && !strcmp(owner, r->who.token_id);
+}
+
+/* The document named by the path, visible to the caller; replies 404 if not. */
+static json_t *visible_document(api_request *r)
+{
+    json_t *doc = documents_get(r->a->s, r->params[0]);
+    if (!doc || !may_see(r, doc)) {
+        json_decref(doc);
+        reply_error(r, 404, "DocumentDoesNotExist", "no document '%s'", r->params[0]);
+        return NULL;
+    }
+    return doc;
+}
+
+/* The processing backlog is the tasks waiting for a worker: executions
+ * waiting for a person (a review) cost nothing and must not block uploads. */
+static bool backlog_full(api *a)
+{
+    json_t *m = engine_metrics(a->e);
+    json_int_t queued = json_integer_value(json_object_get(m, "queue_depth"));
+    json_decref(m);
+    return queued >= a->opts.max_pending_documents;
+}
+
+/* The uploaded file from a multipart or a raw body; replies on failure. */
+static bool upload_from_request(api_request *r, document_new *doc, multipart_part *part)
+{
+    const char *ct = request_header(r, "Content-Type");
+    char type[128], boundary[80];
+    media_type(ct, type, sizeof type);
+    size_t len;
+    const unsigned char *body = request_body(r, &len);
+    if (!strcmp(type, "multipart/form-data")) {
+        if (!multipart_boundary(ct, boundary, sizeof boundary)) {
+            reply_error(r, 400, "MalformedMultipart", "the multipart boundary is missing or invalid");
+            return false;
+        }
+        multipart_part parts[UPLOAD_PARTS_MAX];
+        char why[128];
+        int n = multipart_parse(boundary, body ? body : (const unsigned char *)"", len, parts,
+                                UPLOAD_PARTS_MAX, why, sizeof why);
+        if (n < 0) {
+            reply_error(r, 400, "MalformedMultipart", "%s", why);
+            return false;
+        }
+        int found = -1;
+        for (int i = 0; i < n; i++)
+            if (!strcmp(parts[i].name, "file")) found = found < 0 ? i : -2;
+        if (found < 0) {
+            reply_error(r, 400, "InvalidRequest", "send exactly one part named \"file\"");
+            return false;
+        }
+        *part = parts[found];
+        media_type(part->content_type, type, sizeof type);
+        doc->bytes = part->data;
+        doc->len = part->len;
+        doc->filename = part->filename[0] ? part->filename : "upload";
+    } else {
+        doc->bytes = body;
+        doc->len = len;
+        const char *name = request_query(r, "filename");
+        doc->filename = name && *name ? name : "upload";
+    }
+    if (type[0] && strcmp(type, "application/octet-stream") != 0 && !accepted_type(type)) {
+        reply_error(r, 415, "UnsupportedMediaType",
+                    "'%s' is not a document type: send PNG, JPEG, TIFF, WebP, BMP or PDF", type);
+        return false;
+    }
+    if (!type[0] && !part->name[0]) {
+        reply_error(r, 415, "UnsupportedMediaType", "a Content-Type is required");
+        return false;
+    }
+    if (doc->len == 0) {
+        reply_error(r, 400, "Document.Empty", "the document is empty");
+        return false;
+    }
+    snprintf(part->content_type, sizeof part->content_type, "%s", type);
+    doc->content_type = type[0] ? part->content_type : NULL;
+    return true;
+}
+
+static int start_processing(api *a, const char *id, const char *path, const document_new *d,
+                            char *exec_id, yogi_error *err)
+{
+    /* {"document": {...}} is what workflows/document_processing.yaml reads;
+     * "document_id" at the top saves small workflows a Parameters block. */
+    json_t *input = json_pack("{s:{s:s,s:s,s:s,s:s?},s:s}", "document", "id", id, "path", path,
+                              "filename", d->filename, "content_type", d->content_type,
+                              "document_id", id);
+    engine_start_request req = {.workflow = a->opts.upload_workflow, .input = input, .name = id};
+    int rc = engine_start(a->e, &req, exec_id, err);
+    json_decref(input);
+    json_t *fields = rc == 0 ? json_pack("{s:s,s:s}", "status", "processing", "execution_id", exec_id)
+                             : json_pack("{s:s,s:s,s:s}", "status", "failed", "error", err->name,
+                                         "cause", err->cause);
+    yogi_error uerr;
+    documents_update(a->s, id, fields, &uerr);
+    json_decref(fields);
+    return rc;
+}
+
+void documents_post(api_request *r)
+{
+    if (backlog_full(r->a)) {
+        r->a->stats.rejected_rate++;
+        evhttp_add_header(evhttp_request_get_output_headers(r->req), "Retry-After", "5");
+        reply_error(r, 429, "TooManyRequests", "%d tasks are waiting for a worker; retry later",
+                    r->a->opts.max_pending_documents);
+        return;
+    }
+    document_new doc = {0};
+    multipart_part part = {0};
+    if (!upload_from_request(r, &doc, &part)) return;
+    if (doc.len > r->a->opts.max_upload_bytes) {
+        reply_error(r, 413, "PayloadTooLarge", "documents are limited to %zu bytes",
+                    r->a->opts.max_upload_bytes);
+        return;
+    }
+    doc.owner = r->who.token_id[0] ? r->who.token_id : NULL;
+    char id[DOCUMENT_ID_MAX], path[4096], exec_id[64] = "";
+    yogi_error err = {{0}, {0}};
+    if (documents_create(r->a->s, r->a->opts.data_dir, &doc, id, path, sizeof path, &err) != 0) {
+        reply_yogi_error(r, &err);
+        return;
+    }
+    r->a->stats.uploads++;
+    if (start_processing(r->a, id, path, &doc, exec_id, &err) != 0) {
+        events_publish_document(r->a->events, id);
+        reply_error(r, 503, "WorkflowUnavailable", "document %s stored but not started: %s: %s",
+                    id, err.name, err.cause);
+        return;
+    }
+    events_watch_document(r->a->events, id);
+    events_publish_document(r->a->events, id);
+    char location[DOCUMENT_ID_MAX + 32];
+    snprintf(location, sizeof location, "/v1/documents/%s", id);
+    evhttp_add_header(evhttp_request_get_output_headers(r->req), "Location", location);
+    reply_json(r, 202, json_pack("{s:s,s:s,s:s}", "id", id, "execution_id", exec_id, "status",
+                                 "processing"));
+}
+
+void documents_list_h(api_request *r)
+{
+    long limit;
+    if (!request_query_int(r, "limit", 1, 500, 50, &limit)) return;
+    const char *status = request_query(r, "status");
+    const char *owner = NULL;
+    if (r->who.role == ROLE_UPLOADER && r->a->opts.auth) owner = r->who.token_id;
+    if (r->who.role == ROLE_REVIEWER) {
+        if (status && strcmp(status, "needs_review") != 0) {
+            reply_error(r, 403, "Forbidden", "reviewers list the review queue (status=needs_review)");
+            return;
+        }
+        status = "needs_review";
+    }
+    json_t *list = documents_list(r->a->s, status, owner, (int)limit, request_query(r, "cursor"));
+    if (!list) {
+        reply_error(r, 400, "InvalidParameter", "bad status or cursor");
+        return;
+    }
+    reply_json(r, 200, list);
+}
+
+void documents_get_h(api_request *r)
+{
+    json_t *doc = visible_document(r);
+    if (doc) reply_json(r, 200, doc);
+}
+
+/* Content-Disposition filename: printable ASCII only, quotes removed. */
+static void disposition(const char *kind, const char *filename, char *out, size_t len)
+{
+    char safe[300];
+    size_t o = 0;
+    for (const char *p = filename ? filename : ""; *p && o + 1 < sizeof safe; p++)
+        if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') safe[o++] = *p;
+    safe[o] = '\0';
+    snprintf(out, len, "%s; filename=\"%s\"", kind, o ? safe : "document");
+}
+
+void documents_file_h(api_request *r)
+{
+    json_t *doc = visible_document(r);
+    if (!doc) return;
+    char path[4096], type[128], disp[200];
+    int fd = -1;
+    struct stat st;
+    if (documents_file_path(r->a->s, r->params[0], path, sizeof path) != 0 ||
+        (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0) close(fd);
+        json_decref(doc);
+        reply_error(r, 404, "DocumentDoesNotExist", "the original file is missing");
+        return;
+    }
+    media_type(json_string_value(json_object_get(doc, "content_type")), type, sizeof type);
+    disposition("inline", json_string_value(json_object_get(doc, "filename")), disp, sizeof disp);
+    json_decref(doc);
+    struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+    evhttp_add_header(h, "Content-Type", accepted_type(type) ? type : "application/octet-stream");
+    evhttp_add_header(h, "Content-Disposition", disp);
+    evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(h, "Content-Security-Policy", "sandbox; default-src 'none'");
+    struct evbuffer *buf = evbuffer_new();
+    evbuffer_add_file(buf, fd, 0, st.st_size); /* takes the descriptor */
+    r->a->stats.responses[2]++;
+    evhttp_send_reply(r->req, 200, "OK", buf);
+    evbuffer_free(buf);
+}
+
+/* ?from=YYYY-MM-DD, else today (local time). */
+static bool export_from(api_request *r, int *y, int *m, int *d)
+{
+    const char *from = request_query(r, "from");
+    if (from) {
+        char extra;
+        if (sscanf(from, "%4d-%2d-%2d%c", y, m, d, &extra) == 3 && *y >= 1970 && *y <= 9999 &&
+            *m >= 1 && *m <= 12 && *d >= 1 && *d <= 31)
+            return true;
+        reply_error(r, 400, "InvalidParameter", "from must be a date YYYY-MM-DD");
+        return false;
+    }
+    time_t now = time(NULL);
+    struct tm t;
+    localtime_r(&now, &t);
+    *y = t.tm_year + 1900, *m = t.tm_mon + 1, *d = t.tm_mday;
+    return true;
+}
+
+static void reply_export(api_request *r, json_t *tt, const char *format)
+{
+    char why[256], disp[400], name[300];
+    size_t len = 0;
+    char *text = NULL;
+    const char *ctype;
+    if (!strcmp(format, "ics")) {
+        int y, m, d;
+        if (!export_from(r, &y, &m, &d)) return;
+        text = ics_render(tt, r->params[0], y, m, d, time(NULL), &len, why, sizeof why);
+        ctype = "text/calendar; charset=utf-8";
+    } else {
+        text = csv_render(tt, &len, why, sizeof why);
+        ctype = "text/csv; charset=utf-8";
+    }
+    if (!text) {
+        reply_error(r, 422, "InvalidTimetable", "%s", why);
+        return;
+    }
+    snprintf(name, sizeof name, "timetable-%s.%s", r->params[0], format);
+    disposition("attachment", name, disp, sizeof disp);
+    evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Disposition", disp);
+    reply_bytes(r, 200, ctype, text, len);
+    free(text);
+}
+
+void documents_timetable_h(api_request *r)
+{
+    const char *format = request_query(r, "format");
+    if (!format) format = "json";
+    if (strcmp(format, "json") && strcmp(format, "ics") && strcmp(format, "csv")) {
+        reply_error(r, 400, "InvalidParameter", "format is json, ics or csv");
+        return;
+    }
+    json_t *doc = visible_document(r);
+    if (!doc) return;
+    json_decref(doc);
+    json_t *tt = documents_timetable(r->a->s, r->params[0]);
+    if (!tt) {
+        reply_error(r, 404, "TimetableNotReady", "document '%s' has no timetable yet",
+                    r->params[0]);
+        return;
+    }
+    if (!strcmp(format, "json")) {
+        reply_json(r, 200, tt);
+        return;
+    }
+    reply_export(r, tt, format);
+    json_decref(tt);
+}
+
+static bool terminal_failure(const char *status)
+{
+    return status && (!strcmp(status, "FAILED") || !strcmp(status, "TIMED_OUT") ||
+                      !strcmp(status, "ABORTED"));
+}
+
+static bool document_finished(const char *status)
+{
+    return status && (!strcmp(status, "completed") || !strcmp(status, "failed") ||
+                      !strcmp(status, "rejected"));
+}
+
+void documents_on_execution(api *a, json_t *event)
+{
+    const char *name = json_string_value(json_object_get(event, "name"));
+    const char *exec_id = json_string_value(json_object_get(event, "id"));
+    if (!name || !exec_id || !api_name_valid(name)) return;
+    json_t *doc = documents_get(a->s, name);
+    const char *doc_exec = json_string_value(json_object_get(doc, "execution_id"));
+    if (!doc || !doc_exec || strcmp(doc_exec, exec_id) != 0) {
+        json_decref(doc);
+        return;
+    }
+    const char *status = json_string_value(json_object_get(event, "status"));
+    if (terminal_failure(status) &&
+        !document_finished(json_string_value(json_object_get(doc, "status")))) {
+        json_t *ex = engine_describe(a->e, exec_id);
+        const char *error = json_string_value(json_object_get(ex, "error"));
+        const char *cause = json_string_value(json_object_get(ex, "cause"));
+        json_t *fields = json_pack("{s:s,s:s,s:s}", "status", "failed", "error",
+                                   error ? error : status, "cause", cause ? cause : "");
+        yogi_error err;
+        documents_update(a->s, name, fields, &err);
+        json_decref(fields);
+        json_decref(ex);
+    }
+    json_decref(doc);
+    events_publish_document(a->events, name);
+}

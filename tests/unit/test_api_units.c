@@ -1,0 +1,199 @@
+/*
+ * test_api_units.c — the parts of api/ that need no server: SHA-256, the
+ * multipart parser, the iCalendar and CSV exports. (api.mk links the api/
+ * objects in; the server itself is tested by tests/integration/api.sh.)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+#include "multipart.h"
+#include "sha256.h"
+#include "test.h"
+
+static void test_sha256_vectors(void)
+{
+    char hex[SHA256_HEX_LEN];
+    sha256_hex("", 0, hex);
+    CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    sha256_hex("abc", 3, hex);
+    CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    sha256_hex(m, strlen(m), hex);
+    CHECK_STR(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    /* One million 'a', fed in uneven pieces to exercise the block buffer. */
+    sha256_ctx c;
+    sha256_init(&c);
+    char a[997];
+    memset(a, 'a', sizeof a);
+    size_t left = 1000000;
+    while (left) {
+        size_t n = left < sizeof a ? left : sizeof a;
+        sha256_update(&c, a, n);
+        left -= n;
+    }
+    unsigned char d[32];
+    sha256_final(&c, d);
+    CHECK(d[0] == 0xcd && d[1] == 0xc7 && d[31] == 0xd0);
+}
+
+static int parse(const char *body, multipart_part *parts, int max, char *why)
+{
+    return multipart_parse("XyZ", (const unsigned char *)body, strlen(body), parts, max, why, 128);
+}
+
+static void test_multipart_valid(void)
+{
+    multipart_part p[4];
+    char why[128] = "";
+    const char *body = "preamble\r\n--XyZ\r\n"
+                       "Content-Disposition: form-data; name=\"file\"; filename=\"C:\\\\x\\\\tt.png\"\r\n"
+                       "Content-Type: image/png\r\n\r\n"
+                       "PNG\r\n--XY not a delimiter\r\n"
+                       "--XyZ\r\nContent-Disposition: form-data; name=note\r\n\r\nhi\r\n--XyZ--\r\nepilogue";
+    int n = parse(body, p, 4, why);
+    CHECK_INT(n, 2);
+    if (n != 2) return;
+    CHECK_STR(p[0].name, "file");
+    CHECK_STR(p[0].filename, "tt.png");
+    CHECK_STR(p[0].content_type, "image/png");
+    CHECK_INT(p[0].len, strlen("PNG\r\n--XY not a delimiter"));
+    CHECK_STR(p[1].name, "note");
+    CHECK_INT(p[1].len, 2);
+}
+
+static void test_multipart_malformed(void)
+{
+    multipart_part p[2];
+    char why[128];
+    static const char *bad[] = {
+        "",
+        "no delimiter at all",
+        "--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\ndata", /* truncated */
+        "--XyZ\r\nContent-Type: image/png\r\n\r\ndata\r\n--XyZ--",         /* no disposition */
+        "--XyZ\r\nContent-Disposition: attachment; name=\"f\"\r\n\r\nx\r\n--XyZ--",
+        "--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--",     /* no name */
+        "--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\n",         /* headers cut */
+        "--XyZ garbage\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n--XyZ--",
+        "--XyZ\r\nNoColonHere\r\n\r\nx\r\n--XyZ--",
+        "--XyZ\r\nContent-Disposition: form-data; name=\"unterminated\r\n\r\nx\r\n--XyZ--",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why[0] = '\0';
+        int n = parse(bad[i], p, 2, why);
+        if (n != -1) test_fail_(__FILE__, __LINE__, "case %zu parsed (%d parts)", i, n);
+        CHECK(why[0] != '\0');
+    }
+    const char *three = "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n"
+                        "--XyZ\r\nContent-Disposition: form-data; name=b\r\n\r\n2\r\n"
+                        "--XyZ\r\nContent-Disposition: form-data; name=c\r\n\r\n3\r\n--XyZ--";
+    CHECK_INT(parse(three, p, 2, why), -1); /* more parts than room */
+}
+
+static void test_multipart_boundary(void)
+{
+    char b[80];
+    CHECK(multipart_boundary("multipart/form-data; boundary=abc", b, sizeof b));
+    CHECK_STR(b, "abc");
+    CHECK(multipart_boundary("multipart/form-data; charset=x; boundary=\"a b\"", b, sizeof b));
+    CHECK_STR(b, "a b");
+    CHECK(!multipart_boundary("multipart/form-data", b, sizeof b));
+    CHECK(!multipart_boundary("multipart/form-data; boundary=", b, sizeof b));
+    CHECK(!multipart_boundary("multipart/form-data; boundary=a\x01", b, sizeof b));
+    CHECK(!multipart_boundary("text/plain; boundary=abc", b, sizeof b));
+    char long_b[200] = "multipart/form-data; boundary=";
+    memset(long_b + strlen(long_b), 'x', 80);
+    CHECK(!multipart_boundary(long_b, b, sizeof b));
+}
+
+static json_t *sample_timetable(void)
+{
+    return json_pack(
+        "{s:s,s:[{s:s,s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s}]}", "title",
+        "Year 5; Willow, Term 1",
+        "entries", "day", "Wednesday", "start", "09:00", "end", "10:00", "subject",
+        "Maths, \"sets\"\nrevision", "room", "B1",
+        "day", "Monday", "start", "13:10", "end", "14:00", "subject", "=HYPERLINK(\"x\")",
+        "day", "Monday", "start", "08:50", "end", "09:50", "subject",
+        "Éducation physique et sportive avec une description très longue qui dépasse "
+        "largement soixante-quinze octets");
+}
+
+static void test_ics_render(void)
+{
+    json_t *tt = sample_timetable();
+    char why[128];
+    size_t len;
+    /* 2026-11-30 is a Monday. */
+    char *ics = ics_render(tt, "doc1", 2026, 11, 30, 1764500000, &len, why, sizeof why);
+    CHECK(ics != NULL);
+    if (!ics) return;
+    CHECK(strstr(ics, "BEGIN:VCALENDAR\r\n") == ics);
+    CHECK(strstr(ics, "DTSTART:20261202T090000\r\n") != NULL); /* the Wednesday after */
+    CHECK(strstr(ics, "DTSTART:20261130T085000\r\n") != NULL); /* Monday is that day */
+    CHECK(strstr(ics, "RRULE:FREQ=WEEKLY\r\n") != NULL);
+    CHECK(strstr(ics, "SUMMARY:Maths\\, \"sets\"\\nrevision\r\n") != NULL);
+    CHECK(strstr(ics, "X-WR-CALNAME:Year 5\\; Willow\\, Term 1\r\n") != NULL);
+    CHECK(strstr(ics, "END:VCALENDAR\r\n") != NULL);
+    /* Every line is CRLF-terminated, at most 75 octets, and never cuts a
+     * UTF-8 sequence (a continuation byte never starts a folded line). */
+    for (char *line = ics; *line;) {
+        char *eol = strstr(line, "\r\n");
+        CHECK(eol != NULL);
+        if (!eol) break;
+        CHECK(eol - line <= 75);
+        if (line[0] == ' ') CHECK(((unsigned char)line[1] & 0xC0) != 0x80);
+        line = eol + 2;
+    }
+    CHECK(strstr(ics, "\r\n ") != NULL); /* the long summary was folded */
+    free(ics);
+    json_decref(tt);
+}
+
+static void test_csv_render(void)
+{
+    json_t *tt = sample_timetable();
+    char why[128];
+    size_t len;
+    char *csv = csv_render(tt, &len, why, sizeof why);
+    CHECK(csv != NULL);
+    if (!csv) return;
+    CHECK(strncmp(csv, "day,start,end,subject,kind,room,class,teacher,notes\r\n", 53) == 0);
+    const char *monday1 = strstr(csv, "Monday,08:50");
+    const char *monday2 = strstr(csv, "Monday,13:10");
+    const char *wed = strstr(csv, "Wednesday,09:00");
+    CHECK(monday1 && monday2 && wed && monday1 < monday2 && monday2 < wed);
+    CHECK(strstr(csv, "\"'=HYPERLINK(\"\"x\"\")\"") != NULL); /* formula defused */
+    CHECK(strstr(csv, "\"Maths, \"\"sets\"\"\nrevision\",,B1") != NULL);
+    free(csv);
+    json_decref(tt);
+}
+
+static void test_export_rejects_bad_entries(void)
+{
+    char why[128] = "";
+    size_t len;
+    json_t *bad = json_pack("{s:[{s:s,s:s,s:s,s:s}]}", "entries", "day", "Funday", "start",
+                            "09:00", "end", "10:00", "subject", "X");
+    CHECK(csv_render(bad, &len, why, sizeof why) == NULL);
+    CHECK(why[0] != '\0');
+    json_decref(bad);
+    bad = json_pack("{s:[{s:s,s:s,s:s,s:s}]}", "entries", "day", "Monday", "start", "24:00",
+                    "end", "10:00", "subject", "X");
+    CHECK(ics_render(bad, "d", 2026, 1, 1, 0, &len, why, sizeof why) == NULL);
+    json_decref(bad);
+    json_t *none = json_object();
+    CHECK(csv_render(none, &len, why, sizeof why) == NULL);
+    json_decref(none);
+}
+
+int main(int argc, char **argv)
+{
+    static const test_case tests[] = {
+        TEST(test_sha256_vectors),    TEST(test_multipart_valid),
+        TEST(test_multipart_malformed), TEST(test_multipart_boundary),
+        TEST(test_ics_render),        TEST(test_csv_render),
+        TEST(test_export_rejects_bad_entries), {0},
+    };
+    return test_main(argc, argv, tests);
+}
