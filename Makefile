@@ -3,8 +3,8 @@
 #   make                      build/yogi and build/states/*.so
 #   make test                 the whole test suite (ends with "N passed, N failed")
 #   make SANITIZER=address    an ASan+LSan build in build-address/ (also: undefined)
-#   make check-sanitizers     the test suite under ASan and UBSan builds
-#   make valgrind             unit tests and a workflow run under valgrind
+#   make check-sanitizers     ASan and UBSan builds of the engine's tests (also in make test)
+#   make valgrind             workflow runs under valgrind (also in make test)
 #   make bench                benchmarks (engine, extraction, API)
 #   make install PREFIX=/usr/local
 #
@@ -15,6 +15,7 @@
 # `PLUGIN_TEST_ONLY += NAME` for plugins that `make install` leaves out); tests/unit/
 # test_*.c become test programs linked with the engine objects.
 
+.DEFAULT_GOAL := all
 PREFIX    ?= /usr/local
 CC        ?= cc
 SANITIZER ?=
@@ -95,12 +96,11 @@ test:
 	$(MAKE) -j$(shell nproc) all
 	BUILD=$(BUILD) tests/run.sh
 
-check-sanitizers:
-	$(MAKE) SANITIZER=address all && BUILD=build-address YOGI_SANITIZER=address tests/run.sh
-	$(MAKE) SANITIZER=undefined all && BUILD=build-undefined YOGI_SANITIZER=undefined tests/run.sh
+check-sanitizers: all
+	BUILD=$(BUILD) tests/integration/sanitizers.sh
 
 valgrind: all
-	BUILD=$(BUILD) tests/valgrind.sh
+	BUILD=$(BUILD) tests/integration/valgrind.sh
 
 bench: all
 	BUILD=$(BUILD) bench/run.sh

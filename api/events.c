@@ -40,11 +40,13 @@
 enum { TYPE_EXECUTION = 1, TYPE_DOCUMENT = 2 };
 
 typedef struct stream {
-    struct evhttp_request *req;
-    struct evhttp_connection *conn;
-    principal who;
-    unsigned types;
-    char workflow[API_PARAM_LEN], execution[API_PARAM_LEN], document[API_PARAM_LEN];
+    struct evhttp_request *req;      /* the open chunked reply */
+    struct evhttp_connection *conn;  /* its connection, to match close callbacks */
+    principal who;                   /* decides what it may see */
+    unsigned types;                  /* TYPE_ bits asked for */
+    char workflow[API_PARAM_LEN];    /* filters; "" matches everything */
+    char execution[API_PARAM_LEN];
+    char document[API_PARAM_LEN];
     struct stream *next;
 } stream;
 

@@ -49,17 +49,18 @@ typedef struct api_stats {
 } api_stats;
 
 typedef struct api {
-    engine *e;
-    store *s;
-    api_options opts;
-    struct event_base *base;
-    struct evhttp *http;
+    engine *e;                   /* the engine this server drives */
+    store *s;                    /* its store, for documents and tokens */
+    api_options opts;            /* as given to api_serve() */
+    struct event_base *base;     /* the one loop */
+    struct evhttp *http;         /* the listener and its connections */
     struct event *engine_ev;     /* engine_fd() readable */
     struct event *engine_timer;  /* engine_timeout_ms() expired */
-    events_hub *events;
-    api_stats stats;
+    events_hub *events;          /* the Server-Sent Event streams */
+    api_stats stats;             /* the server's own counters */
     struct evhttp_connection **conns; /* open client connections, from first request */
-    int connections, conns_capacity;
+    int connections;             /* entries used in conns */
+    int conns_capacity;          /* entries allocated */
     double bucket;               /* rate limiter: tokens available */
     struct timeval bucket_time;  /* when the bucket was last filled */
 } api;
@@ -134,6 +135,7 @@ route_handler executions_start_h, executions_list_h, executions_get_h, execution
 route_handler tasks_list_h, tasks_success_h, tasks_failure_h, tasks_heartbeat_h;
 route_handler events_stream_h;
 route_handler ops_healthz_h, ops_readyz_h, ops_metrics_h;
+route_handler tokens_list_h, tokens_create_h, tokens_revoke_h, backup_h;
 route_handler web_asset_h;
 
 /* ---- events.c -------------------------------------------------------- */

@@ -98,6 +98,7 @@ static const struct {
     {"InvalidName", 400},              {"TaskDoesNotExist", 404},
     {"TaskTimedOut", 410},             {"DocumentDoesNotExist", 404},
     {"TokenDoesNotExist", 404},        {"Engine.Storage", 503},
+    {"InvalidRole", 400},
 };
 
 void reply_yogi_error(api_request *r, const yogi_error *err)

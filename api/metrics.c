@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "documents.h"
 #include "internal.h"
 #include "strbuf.h"
 
@@ -116,12 +117,27 @@ static void put_server(strbuf *b, api *a)
     strbuf_printf(b, "yogi_uploads_total %llu\n", (unsigned long long)a->stats.uploads);
 }
 
+/* Tokens spent by the LLM review step, from the documents store. */
+static void put_llm(strbuf *b, engine *e)
+{
+    json_t *u = documents_llm_usage(engine_store(e));
+    if (!u) return;
+    put_help(b, "yogi_llm_documents_total", "counter", "Documents reviewed by a language model.");
+    strbuf_printf(b, "yogi_llm_documents_total %lld\n",
+                  (long long)json_integer_value(json_object_get(u, "documents")));
+    put_help(b, "yogi_llm_tokens_total", "counter", "Language-model tokens, input and output.");
+    strbuf_printf(b, "yogi_llm_tokens_total %lld\n",
+                  (long long)json_integer_value(json_object_get(u, "tokens")));
+    json_decref(u);
+}
+
 void ops_metrics_h(api_request *r)
 {
     strbuf b = {0};
     json_t *m = engine_metrics(r->a->e);
     if (m) put_engine(&b, m);
     json_decref(m);
+    put_llm(&b, r->a->e);
     put_server(&b, r->a);
     size_t len;
     char *text = strbuf_take(&b, &len);

@@ -11,12 +11,15 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
 #include "internal.h"
+
+static route_handler whoami_h;
 
 typedef struct route {
     enum evhttp_cmd_type method;
@@ -29,6 +32,7 @@ typedef struct route {
 #define GET EVHTTP_REQ_GET
 #define POST EVHTTP_REQ_POST
 #define PUT EVHTTP_REQ_PUT
+#define DEL EVHTTP_REQ_DELETE
 #define UPL ROLE_UPLOADER
 #define REV ROLE_REVIEWER
 #define ADM ROLE_ADMIN
@@ -53,11 +57,27 @@ static const route routes[] = {
     {POST, "/v1/tasks/{token}/failure", REV | ADM, tasks_failure_h, true},
     {POST, "/v1/tasks/{token}/heartbeat", REV | ADM, tasks_heartbeat_h, true},
     {GET, "/v1/events", ROLE_ANY, events_stream_h, false},
+    {GET, "/v1/whoami", ROLE_ANY, whoami_h, false},
+    {GET, "/v1/tokens", ADM, tokens_list_h, false},
+    {POST, "/v1/tokens", ADM, tokens_create_h, false},
+    {DEL, "/v1/tokens/{id}", ADM, tokens_revoke_h, false},
+    {POST, "/v1/backup", ADM, backup_h, false},
     {GET, "/healthz", ROLE_PUBLIC, ops_healthz_h, false},
     {GET, "/readyz", ROLE_PUBLIC, ops_readyz_h, false},
     {GET, "/metrics", ADM, ops_metrics_h, false},
 };
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])
+
+/* The caller's role and token id, so the web app shows only what it may use. */
+static void whoami_h(api_request *r)
+{
+    const char *role = r->who.role == ROLE_ADMIN      ? "admin"
+                       : r->who.role == ROLE_REVIEWER ? "reviewer"
+                                                      : "uploader";
+    reply_json(r, 200, json_pack("{s:s,s:s?,s:b}", "role", role, "token_id",
+                                 r->who.token_id[0] ? r->who.token_id : NULL, "auth",
+                                 r->a->opts.auth));
+}
 
 static const char *method_name(enum evhttp_cmd_type m)
 {
@@ -189,6 +209,21 @@ static void route_request(api_request *r, const char *path)
     }
 }
 
+/* With auth off, a web page elsewhere could still reach a loopback server
+ * through DNS rebinding (its own name resolving to 127.0.0.1): the browser
+ * then sends that name as Host. Only loopback names are accepted. */
+static bool host_allowed(api_request *r)
+{
+    if (r->a->opts.auth) return true;
+    const char *host = request_header(r, "Host");
+    if (!host) return true; /* HTTP/1.0 clients; no browser omits it */
+    size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
+    static const char *const loopback[] = {"localhost", "127.0.0.1", "[::1]"};
+    for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++)
+        if (strlen(loopback[i]) == n && !strncasecmp(host, loopback[i], n)) return true;
+    return false;
+}
+
 void router_dispatch(api *a, struct evhttp_request *req)
 {
     api_request r;
@@ -209,6 +244,9 @@ void router_dispatch(api *a, struct evhttp_request *req)
         evhttp_clear_headers(&r.query);
         return;
     }
-    route_request(&r, path);
+    if (!host_allowed(&r))
+        reply_error(&r, 403, "HostNotAllowed", "without auth only loopback host names are served");
+    else
+        route_request(&r, path);
     evhttp_clear_headers(&r.query);
 }

@@ -39,7 +39,7 @@ start() {
         --plugins "$PWD/$BUILD/states" "$@" >>"$TMP/log" 2>&1 &
     PID=$!
     i=0
-    while [ $i -lt 100 ] && ! grep -q 'listening on' "$TMP/log"; do sleep 0.1; i=$((i + 1)); done
+    while [ $i -lt 300 ] && ! grep -q "listening on" "$TMP/log" && kill -0 "$PID" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
     PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/log")
     [ -n "$PORT" ] || { echo "api_load: server did not start: $(tail -3 "$TMP/log")" >&2; exit 1; }
 }

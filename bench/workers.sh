@@ -22,3 +22,7 @@ printf '"%s"' "$big" >"${TMPDIR:-/tmp}/yogi-bench-1mb.json"
 "$YOGI" invoke echo --plugins "$BUILD/states" --input @"${TMPDIR:-/tmp}/yogi-bench-1mb.json" \
     --repeat 50 --workers 2 2>&1 >/dev/null | sed 's/^yogi invoke: /workers (1 MB input): /'
 rm -f "${TMPDIR:-/tmp}/yogi-bench-1mb.json"
+# A crash per task: the cost of noticing a dead worker, failing its task and
+# forking its replacement.
+"$YOGI" invoke testkit --plugins "$BUILD/states" --input '{"action":"crash"}' \
+    --repeat 200 2>&1 >/dev/null | grep tasks/s | sed 's/^yogi invoke: /workers (crash + replace): /'

@@ -128,6 +128,8 @@ static void print_error(const yogi_error *err)
 {
     json_t *e = json_pack("{s:s, s:s}", "error", err->name, "cause", err->cause);
     if (e) json_dumpf(e, stderr, JSON_COMPACT);
+    else /* not UTF-8: say it plainly rather than not at all */
+        fprintf(stderr, "%s: %s", err->name, err->cause);
     fputc('\n', stderr);
     json_decref(e);
 }
@@ -149,11 +151,16 @@ static bool replace_json(json_t **slot, const char *what, const char *arg)
 static int parse_options(int argc, char **argv, invoke_options *o)
 {
     static const struct option longopts[] = {
-        {"input", required_argument, NULL, 'i'},   {"resource-config", required_argument, NULL, 'r'},
-        {"plugins", required_argument, NULL, 'p'}, {"config", required_argument, NULL, 'c'},
-        {"data-dir", required_argument, NULL, 'd'}, {"memory-mb", required_argument, NULL, 'm'},
-        {"timeout", required_argument, NULL, 't'}, {"repeat", required_argument, NULL, 'n'},
-        {"workers", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
+        {"input", required_argument, NULL, 'i'},
+        {"resource-config", required_argument, NULL, 'r'},
+        {"plugins", required_argument, NULL, 'p'},
+        {"config", required_argument, NULL, 'c'},
+        {"data-dir", required_argument, NULL, 'd'},
+        {"memory-mb", required_argument, NULL, 'm'},
+        {"timeout", required_argument, NULL, 't'},
+        {"repeat", required_argument, NULL, 'n'},
+        {"workers", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;

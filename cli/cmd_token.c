@@ -5,15 +5,23 @@
  *   yogi token list --data DIR
  *   yogi token revoke ID --data DIR
  *
- * It opens the database alone (store_open), not the engine, so it can run
- * beside a live `yogi serve` without resuming anybody's executions; the
- * store's busy timeout covers the moment the server holds the write lock.
+ * It opens the database alone (store_open), not the engine, so no
+ * execution is resumed, but it takes the data directory's lock
+ * (DATA_DIR/yogi.lock) as the engine does: a second process writing to the
+ * database beside a running service risks SQLite's WAL corruption (see
+ * store.h), so while `yogi serve` runs, tokens are managed through the API
+ * (POST/GET /v1/tokens, DELETE /v1/tokens/ID) instead.
  * The new token goes to stdout (and nowhere else) so a script can capture it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "commands.h"
@@ -28,8 +36,34 @@ static void token_usage(FILE *out)
                  "       yogi token revoke ID --data DIR\n");
 }
 
+/* Hold DATA_DIR/yogi.lock until exit (the descriptor is never closed). */
+static int lock_data_dir(const char *data_dir, yogi_error *err)
+{
+    char path[PATH_MAX];
+    if (mkdir(data_dir, 0750) != 0 && errno != EEXIST) {
+        yogi_fail(err, "Engine.DataDir", "cannot create %s: %s", data_dir, strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/yogi.lock", data_dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        yogi_fail(err, "Engine.DataDir", "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        yogi_fail(err, "Engine.Busy",
+                  "%s is in use by a running service; manage tokens through its API "
+                  "(POST /v1/tokens, GET /v1/tokens, DELETE /v1/tokens/ID with an admin token) "
+                  "or stop it first", data_dir);
+        return -1;
+    }
+    return 0;
+}
+
 static store *open_tokens(const char *data_dir, yogi_error *err)
 {
+    if (lock_data_dir(data_dir, err) != 0) return NULL;
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/yogi.db", data_dir);
     store_options so = {.path = path};

@@ -43,10 +43,11 @@ static void usage(FILE *out)
             cli_default_plugin_dir());
 }
 
-/* A plugin name is a file name in the plugin directory: no path, no dots. */
+/* A plugin name is a file name in the plugin directory: no path, no dots,
+ * at most 64 characters (as engine/resources.c has it). */
 static bool plugin_name_ok(const char *name, size_t len)
 {
-    if (len == 0 || len > NAME_MAX - 3) return false;
+    if (len == 0 || len > 64) return false;
     for (size_t i = 0; i < len; i++) {
         char c = name[i];
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

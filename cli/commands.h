@@ -24,6 +24,7 @@ __attribute__((weak)) yogi_command cmd_validate;
 __attribute__((weak)) yogi_command cmd_extract;
 __attribute__((weak)) yogi_command cmd_invoke;
 __attribute__((weak)) yogi_command cmd_token;
+__attribute__((weak)) yogi_command cmd_backup;
 
 /* Default paths, resolved relative to the executable when running from a
  * build tree (build/yogi → build/states, ./workflows), else the installed

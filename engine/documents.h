@@ -65,6 +65,11 @@ json_t *documents_timetable(store *s, const char *id);
 json_t *documents_list(store *s, const char *status, const char *owner, int limit,
                        const char *cursor);
 
+/* Language-model use over all documents, for /metrics:
+ * {"documents": documents with llm_tokens recorded, "tokens": their sum}.
+ * New reference; NULL if the database fails. */
+json_t *documents_llm_usage(store *s);
+
 /* Remove files under DATA_DIR/documents that no row names (left by a crash
  * between the file's fsync and the row's commit) and stray *.tmp files.
  * Call when opening a data directory, before documents are created in it.

@@ -126,6 +126,11 @@ bool engine_ready(engine *e);
 typedef int (*engine_host_op_fn)(void *ud, json_t *args, json_t **result, yogi_error *err);
 int engine_register_host_op(engine *e, const char *op, engine_host_op_fn fn, void *ud);
 
+/* A consistent copy of the database at `dest` (a new file), taken through
+ * the engine's own connection, so it is safe while executions run. The
+ * stored document files live beside it in DATA_DIR/documents/. */
+int engine_backup(engine *e, const char *dest, yogi_error *err);
+
 /* The store behind the engine, for modules with tables of their own
  * (documents, tokens). See store.h. */
 struct store;

@@ -491,3 +491,8 @@ json_t *engine_metrics(engine *e)
                      "queued", ws.queued, "commits",
                      (json_int_t)store_commit_count(e->store));
 }
+
+int engine_backup(engine *e, const char *dest, yogi_error *err)
+{
+    return store_backup(e->store, dest, err);
+}

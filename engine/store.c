@@ -240,3 +240,34 @@ uint64_t store_commit_count(store *s)
 {
     return s->commits;
 }
+
+int store_probe_commit(store *s, yogi_error *err)
+{
+    if (!s->probe_ready) {
+        if (store_exec(s, "CREATE TABLE IF NOT EXISTS probe(x INTEGER)", err) != 0) return -1;
+        s->probe_ready = true;
+    }
+    sqlite3_stmt *q = store_stmt(s, "INSERT INTO probe(x) VALUES (1)");
+    if (!q || store_begin(s, err) != 0) return -1;
+    if (store_step_done(s, q) != 0) {
+        store_rollback(s);
+        return yogi_fail(err, "Engine.Storage", "%s", s->first_error), -1;
+    }
+    return store_commit(s, err);
+}
+
+int store_backup(store *s, const char *dest, yogi_error *err)
+{
+    if (s->depth > 0)
+        return yogi_fail(err, "Engine.Storage", "cannot back up inside a transaction"), -1;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db, "VACUUM INTO ?", -1, &q, NULL) != SQLITE_OK)
+        return yogi_fail(err, "Engine.Storage", "backup: %s", sqlite3_errmsg(s->db)), -1;
+    sqlite3_bind_text(q, 1, dest, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return yogi_fail(err, "Engine.Storage", "backup to %s: %s", dest, sqlite3_errmsg(s->db)),
+               -1;
+    return 0;
+}

@@ -49,6 +49,15 @@ int store_migrate(store *s, const char *module, int version, const char *sql, yo
 /* PRAGMA integrity_check; true when "ok". */
 bool store_integrity_ok(store *s, char *detail, size_t detail_len);
 
+/* Write a consistent copy of the whole database to `dest` (which must not
+ * exist) with VACUUM INTO, through the one connection: safe while the
+ * service runs. */
+int store_backup(store *s, const char *dest, yogi_error *err);
+
+/* Insert one row into a scratch table in a transaction of its own: the raw
+ * cost of a commit under the store's settings, for benchmarks. */
+int store_probe_commit(store *s, yogi_error *err);
+
 /* Outermost commits so far (for metrics and benchmarks). */
 uint64_t store_commit_count(store *s);
 

@@ -287,6 +287,19 @@ static bool document_exists(store *s, const char *id)
     return found;
 }
 
+json_t *documents_llm_usage(store *s)
+{
+    sqlite3_stmt *q = store_stmt(s, "SELECT COUNT(llm_tokens), COALESCE(SUM(llm_tokens), 0)"
+                                    " FROM documents WHERE llm_tokens IS NOT NULL");
+    if (!q) return NULL;
+    json_t *usage = NULL;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        usage = json_pack("{s:I, s:I}", "documents", (json_int_t)sqlite3_column_int64(q, 0),
+                          "tokens", (json_int_t)sqlite3_column_int64(q, 1));
+    store_reset(q);
+    return usage;
+}
+
 int documents_update(store *s, const char *id, json_t *fields, yogi_error *err)
 {
     if (!id || !json_is_object(fields)) return yogi_fail(err, "InvalidInput", "bad update");

@@ -17,6 +17,7 @@ struct store {
     bool poisoned;            /* a statement failed: the transaction must roll back */
     char first_error[512];    /* the first failure in this transaction */
     uint64_t commits;         /* outermost commits that succeeded */
+    bool probe_ready;         /* the benchmark table exists */
     int n_cached;
     struct {
         char *sql;

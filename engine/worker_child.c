@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "frame.h"
@@ -159,7 +160,8 @@ static void crash_handler(int sig)
         size_t body = (size_t)(p - frame - 4);
         frame[0] = frame[1] = frame[2] = 0;
         frame[3] = (char)body;
-        ssize_t unused = write(WORKER_SOCKET_FD, frame, body + 4);
+        /* Never block a dying process: a full socket loses the report. */
+        ssize_t unused = send(WORKER_SOCKET_FD, frame, body + 4, MSG_DONTWAIT | MSG_NOSIGNAL);
         (void)unused;
     }
     errno = saved;

@@ -14,7 +14,9 @@
  * closing the socket asks it to destroy its plugins and exit), or when it is
  * killed (cancel, hard limit, protocol error). GONE workers are reaped by
  * pid with WNOHANG — never waitpid(-1), never a SIGCHLD handler, so the
- * engine's other children are left alone — and SIGKILLed if they linger.
+ * engine's other children are left alone — when their pidfd (in the same
+ * epoll set from the moment they are GONE) says they have exited, or by
+ * polling where pidfds are missing; and SIGKILLed if they linger.
  * A task still attached to a GONE worker fails when the worker is reaped,
  * with a cause built from its wait status ("died: SIGSEGV ...").
  *
@@ -40,6 +42,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,8 +53,8 @@
 #define MAX_WARM 16              /* plugins remembered per worker */
 #define EXIT_GRACE_MS 5000       /* a retired worker's time to destroy its plugins */
 #define DEAD_GRACE_MS 1000       /* a worker whose socket closed by itself */
-#define REAP_POLL_MIN_MS 2       /* how soon to look again for an exited worker, */
-#define REAP_POLL_MAX_MS 100     /* backing off while one takes its time to exit */
+#define REAP_POLL_MIN_MS 2       /* without a pidfd: how soon to look again for */
+#define REAP_POLL_MAX_MS 100     /* an exited worker, backing off while it takes its time */
 #define READS_PER_EVENT 64       /* bound one worker's share of a pass */
 #define NEAR_LIMIT(peak, limit) ((peak) * 10 >= (limit) * 9)
 
@@ -88,8 +91,10 @@ typedef struct worker {
     long dying_peak_kb;
     long dying_limit_kb;         /* the limit it really had (0: none applied) */
     bool expected_exit;          /* retired: not counted as a restart */
+    int pidfd;                   /* readable once it has exited; -1 if unsupported */
     int64_t lost_at_ms;          /* GONE: since when */
     int64_t kill_at_ms;          /* GONE: SIGKILL if still there by then */
+    bool killed;                 /* SIGKILL sent: only its exit is awaited */
     struct worker *next;
 } worker;
 
@@ -223,6 +228,20 @@ static void set_want_write(worker_pool *pool, worker *w, bool on)
     w->want_write = on;
 }
 
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    static bool unsupported; /* an old kernel, or valgrind: ask once */
+    if (unsupported) return -1;
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0); /* close-on-exec by definition */
+    if (fd < 0 && errno == ENOSYS) unsupported = true;
+    return fd;
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
 static worker *spawn_worker(worker_pool *pool)
 {
     int sv[2];
@@ -241,6 +260,7 @@ static worker *spawn_worker(worker_pool *pool)
     }
     close(sv[1]);
     w->pid = pid;
+    w->pidfd = open_pidfd(pid);
     w->fd = sv[0];
     w->state = W_IDLE;
     fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK);
@@ -279,6 +299,13 @@ static void worker_lose(worker_pool *pool, worker *w, bool expected, int64_t gra
     w->expected_exit = expected;
     w->lost_at_ms = now_ms();
     w->kill_at_ms = w->lost_at_ms + grace_ms;
+    if (w->pidfd >= 0) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
+        if (epoll_ctl(pool->epfd, EPOLL_CTL_ADD, w->pidfd, &ev) != 0) {
+            close(w->pidfd); /* reap() polls for it instead */
+            w->pidfd = -1;
+        }
+    }
     frame_buf_free(&w->in);
     frame_buf_free(&w->out);
     w->next = pool->gone;
@@ -289,6 +316,17 @@ static void worker_kill(worker_pool *pool, worker *w)
 {
     kill(w->pid, SIGKILL);
     worker_lose(pool, w, false, 0);
+    w->killed = true;
+}
+
+static void worker_free(worker_pool *pool, worker *w)
+{
+    if (w->pidfd >= 0) {
+        epoll_ctl(pool->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
+        close(w->pidfd);
+    }
+    task_free(w->task);
+    free(w);
 }
 
 static void signal_name(int sig, char *buf, size_t len)
@@ -337,7 +375,7 @@ static void finalize(worker_pool *pool, worker *w, int status)
         w->task = NULL;
     }
     if (!w->expected_exit) pool->stats.worker_restarts++;
-    free(w);
+    worker_free(pool, w);
 }
 
 /* Reap every GONE worker that has exited; kill those past their grace. */
@@ -350,7 +388,10 @@ static void reap(worker_pool *pool)
         int status = 0;
         pid_t r = waitpid(w->pid, &status, WNOHANG);
         if (r == 0) {
-            if (now >= w->kill_at_ms) kill(w->pid, SIGKILL);
+            if (!w->killed && now >= w->kill_at_ms) {
+                kill(w->pid, SIGKILL);
+                w->killed = true;
+            }
             pp = &w->next;
             continue;
         }
@@ -662,8 +703,7 @@ static void reap_all(worker_pool *pool, int64_t deadline)
         worker *w = pool->gone;
         pool->gone = w->next;
         while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR) {}
-        task_free(w->task);
-        free(w);
+        worker_free(pool, w);
     }
 }
 
@@ -760,12 +800,15 @@ int workers_timeout_ms(worker_pool *pool)
     if (pool->done_head) return 0;
     int64_t now = now_ms(), best = -1;
     for (worker *w = pool->gone; w; w = w->next) {
-        /* Most exit within a millisecond; poll fast, then back off. */
-        int64_t wait = (now - w->lost_at_ms) / 4;
-        if (wait < REAP_POLL_MIN_MS) wait = REAP_POLL_MIN_MS;
-        if (wait > REAP_POLL_MAX_MS) wait = REAP_POLL_MAX_MS;
-        if (w->kill_at_ms - now < wait) wait = w->kill_at_ms > now ? w->kill_at_ms - now : 0;
-        if (best < 0 || wait < best) best = wait;
+        int64_t wait = -1;
+        if (!w->killed) wait = w->kill_at_ms > now ? w->kill_at_ms - now : 0;
+        if (w->pidfd < 0) { /* most exit within a millisecond: poll fast, then back off */
+            int64_t poll_ms = (now - w->lost_at_ms) / 4;
+            if (poll_ms < REAP_POLL_MIN_MS) poll_ms = REAP_POLL_MIN_MS;
+            if (poll_ms > REAP_POLL_MAX_MS) poll_ms = REAP_POLL_MAX_MS;
+            if (wait < 0 || poll_ms < wait) wait = poll_ms;
+        }
+        if (wait >= 0 && (best < 0 || wait < best)) best = wait;
     }
     if (pool->cfg.task_hard_limit_s > 0)
         for (worker *w = pool->live; w; w = w->next) {
@@ -786,7 +829,7 @@ void workers_process(worker_pool *pool)
     } while (n < 0 && errno == EINTR);
     for (int i = 0; i < n; i++) {
         worker *w = events[i].data.ptr;
-        if (w->state == W_GONE) continue; /* lost earlier in this pass */
+        if (w->state == W_GONE) continue; /* its pidfd, or lost earlier: reap() sees */
         if (events[i].events & EPOLLOUT) flush_out(pool, w);
         if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) on_readable(pool, w);
     }

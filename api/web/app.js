@@ -217,6 +217,7 @@ function pageToken() {
         el('button', {onclick: () => {
           localStorage.setItem('yogi.token', input.value.trim());
           toast('Token saved');
+          applyRole();
           live.connect();
           location.hash = '#/upload';
         }}, 'Save'),
@@ -631,6 +632,20 @@ async function render() {
   if (!main.contains(focused)) main.focus({preventScroll: true});
 }
 
+/* Show only the pages the token's role may use (the server enforces it). */
+const PAGES_BY_ROLE = {
+  uploader: ['upload', 'documents', 'token'],
+  reviewer: ['documents', 'review', 'token'],
+  admin: ['upload', 'documents', 'review', 'executions', 'token'],
+};
+async function applyRole() {
+  let role = null;
+  try { role = (await api.call('GET', '/v1/whoami')).role; } catch (e) { role = null; }
+  const allowed = PAGES_BY_ROLE[role] || ['token'];
+  for (const a of document.querySelectorAll('[data-nav]')) a.hidden = !allowed.includes(a.dataset.nav);
+}
+
 window.addEventListener('hashchange', render);
 render();
+applyRole();
 live.connect();

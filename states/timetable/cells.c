@@ -6,7 +6,8 @@
  * ("10A4", "7Z2") or a room ("Rm 22", "Lab 29", "M19", "L7") fill those
  * fields; any other row continues the subject (a wrapped "Business /
  * Studies"). Cells whose words are all single letters are letter-spaced or
- * vertical text ("B R E A K") and are joined without spaces.
+ * vertical text ("B R E A K") and are joined without spaces. OCR debris
+ * (punctuation alone, doubtful scraps beside well-read words) is left out.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -77,12 +78,50 @@ static void note_conf(const tt_page *page, const int *idx, int n, tt_entry *e)
             e->word_conf = page->words[idx[k]].conf;
 }
 
-void tt_cell_fill(const tt_page *page, const int *idx_in, int n, tt_entry *e)
+/* Letters or digits, counting non-ASCII letters ("é") but not the
+ * punctuation block U+2000-U+206F (dashes, quotes: E2 80 xx, E2 81 xx). */
+static bool has_alnum(const char *text)
 {
-    int idx[256];
-    if (n > 256)
-        n = 256;
-    memcpy(idx, idx_in, sizeof *idx * (size_t)n);
+    const unsigned char *s = (const unsigned char *)text;
+    while (*s) {
+        if (s[0] == 0xe2 && (s[1] == 0x80 || s[1] == 0x81) && s[2]) {
+            s += 3;
+            continue;
+        }
+        if (isalnum(*s) || *s >= 0x80)
+            return true;
+        s++;
+    }
+    return false;
+}
+
+/* OCR debris beside real words: punctuation alone ("—", "}", ":"), or a
+ * short word tesseract doubts ("eee", "sn,") next to one it reads well on
+ * the same row. A doubtful word alone stays: it may be the subject. */
+static bool is_debris(const tt_page *page, const int *idx, int n, int k)
+{
+    const tt_word *w = &page->words[idx[k]];
+    if (!has_alnum(w->text) && !strpbrk(w->text, "&+/"))
+        return n > 1;
+    if (w->conf >= 50.0 || strlen(w->text) > 3)
+        return false;
+    for (int j = 0; j < n; j++) {
+        const tt_word *o = &page->words[idx[j]];
+        if (j != k && o->conf >= 80.0 && has_alnum(o->text) &&
+            abs((o->y + o->h / 2) - (w->y + w->h / 2)) <= o->h / 2)
+            return true;
+    }
+    return false;
+}
+
+void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
+{
+    int idx[256], n = 0;
+    if (n_in > 256)
+        n_in = 256;
+    for (int k = 0; k < n_in; k++)
+        if (!is_debris(page, idx_in, n_in, k))
+            idx[n++] = idx_in[k];
     sort_page = page;
     qsort(idx, (size_t)n, sizeof *idx, cmp_reading);
     e->word_conf = 100.0;

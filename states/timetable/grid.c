@@ -167,24 +167,35 @@ static void assign_words(tt_page *page, const tt_grid *g, cells *c, tt_evidence 
         c->cell_of[wi] = i * c->ns + j;
         c->count[i * c->ns + j]++;
         w->used = true;
-        ev->body_words++;
-        ev->body_words_assigned++;
     }
+}
+
+/* Ruled grid: join neighbours whose separator is missing. */
+/* How far from an edge its rule may run: a slanted rule (a photo's
+ * perspective) drifts along the table; a quarter band stays clear of the
+ * next rule and of the text, which the masks do not hold anyway. */
+static int drift(const int *edges, int k, int n, int text_h)
+{
+    int lo = k > 0 ? edges[k] - edges[k - 1] : edges[k + 1] - edges[k];
+    int hi = k < n ? edges[k + 1] - edges[k] : lo;
+    int w = (lo < hi ? lo : hi) / 4;
+    return w > text_h / 3 ? w : text_h / 3 > 4 ? text_h / 3 : 4;
 }
 
 /* Ruled grid: join neighbours whose separator is missing. */
 static void merge_ruled(const tt_page *page, const tt_grid *g, cells *c)
 {
-    int win = page->median_h / 3 > 4 ? page->median_h / 3 : 4;
     for (int i = 0; i < c->nd; i++) {
         int d0 = c->db[i], d1 = c->db[i + 1], dm = (d1 - d0) * 15 / 100;
+        int dw = i + 1 < c->nd ? drift(c->db, i + 1, c->nd, page->median_h) : 0;
         for (int j = 0; j < c->ns; j++) {
             int t0 = c->tb[j], t1 = c->tb[j + 1], tm = (t1 - t0) * 15 / 100;
+            int tw = j + 1 < c->ns ? drift(c->tb, j + 1, c->ns, page->median_h) : 0;
             if (j + 1 < c->ns &&
-                tt_time_sep(g, t1 - win, t1 + win, d0 + dm, d1 - dm, NULL) < SEP_PRESENT)
+                tt_time_sep(g, t1 - tw, t1 + tw, d0 + dm, d1 - dm, NULL) < SEP_PRESENT)
                 unite(c, i * c->ns + j, i * c->ns + j + 1);
             if (i + 1 < c->nd &&
-                day_sep(g, d1 - win, d1 + win, t0 + tm, t1 - tm, NULL) < SEP_PRESENT)
+                day_sep(g, d1 - dw, d1 + dw, t0 + tm, t1 - tm, NULL) < SEP_PRESENT)
                 unite(c, i * c->ns + j, (i + 1) * c->ns + j);
         }
     }
@@ -471,6 +482,27 @@ static void infer_missing_days(tt_grid *g, tt_evidence *ev)
     }
 }
 
+/* The first day lost the same way: the time header stands two rows above
+ * the first day found, and that day is not Monday. */
+static void infer_leading_day(tt_grid *g, tt_evidence *ev)
+{
+    if (g->ndays < 3 || g->ndays >= TT_MAX_DAYS || g->days[0].day == 0)
+        return;
+    int usual = (g->days[g->ndays - 1].box.d0 - g->days[0].box.d0) / (g->ndays - 1);
+    int hdr_d1 = g->slots[0].box.d1;
+    for (int j = 1; j < g->nslots; j++)
+        if (g->slots[j].box.d1 > hdr_d1) hdr_d1 = g->slots[j].box.d1;
+    int room = g->days[0].box.d0 - hdr_d1;
+    if (usual <= 0 || room * 10 < usual * 12) /* a row is half a pitch from its header */
+        return;
+    memmove(&g->days[1], &g->days[0], sizeof *g->days * (size_t)g->ndays);
+    g->ndays++;
+    g->days[0].day = g->days[1].day - 1;
+    g->days[0].line = -1;
+    g->days[0].box.d0 -= usual, g->days[0].box.d1 -= usual;
+    ev->days_inferred++;
+}
+
 int tt_build_grid(tt_page *page, tt_result *res)
 {
     tt_grid g = {0};
@@ -479,6 +511,7 @@ int tt_build_grid(tt_page *page, tt_result *res)
     infer_missing_days(&g, &res->ev);
     if (g.ndays < 2 || tt_find_time_header(page, &g) < 0 || times_in_body(page, &g))
         return -1;
+    infer_leading_day(&g, &res->ev);
     cells *c = calloc(1, sizeof *c);
     if (!c || !(c->cell_of = malloc(sizeof *c->cell_of * (size_t)(page->nwords + 1)))) {
         free(c);

@@ -92,6 +92,11 @@ tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h,
     r->v = v ? pixDilateBrick(NULL, v, 7, 1) : NULL;
     pixDestroy(&h);
     pixDestroy(&v);
+    if (getenv("TT_DEBUG_MASKS")) {
+        pixWrite("/tmp/tt-bin.png", bin, IFF_PNG);
+        pixWrite("/tmp/tt-h.png", r->h, IFF_PNG);
+        pixWrite("/tmp/tt-v.png", r->v, IFF_PNG);
+    }
 
     pixDestroy(&bin);
     if (!r->h || !r->v) {

@@ -210,6 +210,43 @@ static bool has_alnum(const char *s)
     return false;
 }
 
+/* OCR reads ruling lines and smudges as words: a box far wider than a
+ * tenth of its height that is flatter than a third of a text line is a rule
+ * ("————", "a" 330 px wide and 4 high); a box twice the text height
+ * that tesseract gives no confidence at all is a smear across cells. */
+static void drop_noise(tt_page *page)
+{
+    int kept = 0, mh = page->median_h;
+    for (int i = 0; i < page->nwords; i++) {
+        const tt_word *w = &page->words[i];
+        bool rule = w->h * 3 < mh && w->w > 8 * w->h && w->w > mh;
+        /* No letter is a fifth of a line high; a dash may be. */
+        bool sliver = w->h * 5 < mh && strspn(w->text, "-.,_~") < strlen(w->text) &&
+                      strncmp(w->text, "\xe2\x80", 2) != 0;
+        bool smear = w->h > 2 * mh && w->conf < 20.0;
+        if (!rule && !smear && !sliver)
+            page->words[kept++] = *w;
+    }
+    page->nwords = kept;
+}
+
+/* A doubtful word lying on a horizontal rule is the rule misread ("eee",
+ * "z" across a cell border): text sits between rules, not on them. */
+static void drop_on_rules(tt_page *page)
+{
+    if (!page->rules)
+        return;
+    int kept = 0;
+    for (int i = 0; i < page->nwords; i++) {
+        const tt_word *w = &page->words[i];
+        bool on_rule = w->conf < 60.0 &&
+                       tt_rules_hsep(page->rules, w->y, w->y + w->h, w->x, w->x + w->w, NULL) >= 0.6;
+        if (!on_rule)
+            page->words[kept++] = *w;
+    }
+    page->nwords = kept;
+}
+
 /* The median slope of long phrases, from the centre of the first word to
  * that of the last of the same height (a descender moves a box's centre);
  * 0 with too few phrases to tell. */
@@ -290,6 +327,7 @@ int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
     const char *source = json_string_value(json_object_get(words_json, "source"));
     page->pdf_text = source && strcmp(source, "pdf-text") == 0;
     page->median_h = median_height(page);
+    drop_noise(page);
     if (group_lines(page) < 0)
         goto out_of_memory;
     /* Phrases now show the skew: turn the words upright and group again,
@@ -300,6 +338,7 @@ int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
     if (page->nwords > 0)
         page->rules = tt_rules_detect(page->image, page->width, page->height, page->median_h,
                                       page->deskew);
+    drop_on_rules(page);
     if (group_lines(page) < 0)
         goto out_of_memory;
     return 0;

@@ -53,6 +53,11 @@ try {
     await up.goto(`${base}/#/upload`);
     await up.getByText('Choose files').waitFor();
   });
+  await step("an uploader's menu hides the pages its role may not use", async () => {
+    await up.getByRole('link', { name: 'Executions' }).waitFor({ state: 'hidden' });
+    await up.getByRole('link', { name: 'Review', exact: true }).waitFor({ state: 'hidden' });
+    await up.getByRole('link', { name: 'Documents' }).waitFor();
+  });
   await step('a file is uploaded with progress and gets its status live', async () => {
     await up.setInputFiles('#files', image);
     const link = up.locator('.files li a').first();

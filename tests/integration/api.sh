@@ -122,7 +122,7 @@ start_server() {
         --plugins "$PLUGIN_DIR" --workers 2 "$@" >>"$TMP/server.log" 2>&1 &
     PID=$!
     i=0
-    while [ $i -lt 100 ]; do
+    while [ $i -lt 300 ]; do
         PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/server.log")
         [ -n "$PORT" ] && break
         kill -0 "$PID" 2>/dev/null || break
@@ -178,12 +178,18 @@ fi
 ok "server starts on a free loopback port"
 ADMIN=$(sed -n 's/^yogi: admin token: //p' "$TMP/server.log")
 [ -n "$ADMIN" ] && ok "first start prints an admin token" || not_ok "first start prints an admin token"
-UPLOADER=$("$YOGI" token create --role uploader --data "$DATA" 2>/dev/null)
-UPLOADER2=$("$YOGI" token create --role uploader --data "$DATA" 2>/dev/null)
-REVIEWER=$("$YOGI" token create --role reviewer --data "$DATA" 2>/dev/null)
-check "yogi token create (uploader, reviewer)" test -n "$UPLOADER" -a -n "$REVIEWER"
-"$YOGI" token create --role wizard --data "$DATA" >/dev/null 2>&1
-[ $? -eq 2 ] && ok "yogi token create refuses an unknown role" || not_ok "unknown role refused"
+# new_token ROLE: a token made through the API (the service owns the database).
+new_token() { json_post "$ADMIN" /v1/tokens "{\"role\":\"$1\",\"label\":\"api.sh\"}"; json .token; }
+UPLOADER=$(new_token uploader)
+UPLOADER2=$(new_token uploader)
+REVIEWER=$(new_token reviewer)
+check "POST /v1/tokens (uploader, reviewer)" test -n "$UPLOADER" -a -n "$REVIEWER" -a "$UPLOADER" != null
+json_post "$ADMIN" /v1/tokens '{"role":"wizard"}'; expect "POST /v1/tokens refuses an unknown role" 400 .error.code InvalidRole
+call "$ADMIN" GET /v1/tokens; expect "GET /v1/tokens lists them, without secrets" 200 '[.tokens[] | has("token") or has("hash")] | any' false
+json_post "$UPLOADER" /v1/tokens '{"role":"admin"}'; expect "an uploader may not make tokens: 403" 403
+"$YOGI" token create --role admin --data "$DATA" >"$TMP/tok.out" 2>"$TMP/tok.err"
+[ $? -eq 1 ] && [ ! -s "$TMP/tok.out" ] && grep -q '/v1/tokens' "$TMP/tok.err" &&
+    ok "yogi token refuses a directory a service is using" || not_ok "yogi token while serving" "$(cat "$TMP/tok.err")"
 
 # ---- operations -------------------------------------------------------------
 call "" GET /healthz; expect "GET /healthz" 200 .status ok
@@ -201,6 +207,7 @@ call "$UPLOADER" GET /v1/executions; expect "uploader may not list executions: 4
 call "$REVIEWER" POST /v1/documents -H 'Content-Type: image/png' --data-binary x; expect "reviewer may not upload: 403" 403
 call "$UPLOADER" GET /v1/tasks; expect "uploader may not see tasks: 403" 403
 call "$REVIEWER" GET /v1/workflows; expect "reviewer may not see workflows: 403" 403
+call "$REVIEWER" GET /v1/whoami; expect "GET /v1/whoami names the role" 200 .role reviewer
 
 # ---- workflows --------------------------------------------------------------
 call "$ADMIN" GET /v1/workflows; expect "GET /v1/workflows lists the registered ones" 200 \
@@ -259,6 +266,10 @@ call "$ADMIN" POST "/v1/executions/$FAIL_EX/redrive"; expect "POST redrive" 200
 wait_status "$ADMIN" "$FAIL_EX" FAILED
 expect "redriven execution ran again" 200 .redrive_count 1
 call "$ADMIN" POST "/v1/executions/$EX1/redrive"; expect "redrive of a succeeded execution: 409" 409
+call "$ADMIN" GET "/v1/executions?limit=1"; FIRST=$(json '.executions[0].id'); CURSOR=$(json '.next')
+call "$ADMIN" GET "/v1/executions?limit=1&cursor=$CURSOR"
+[ "$CURSOR" != null ] && [ "$(json '.executions[0].id')" != "$FIRST" ] &&
+    ok "GET /v1/executions pages with next" || not_ok "executions paging" "$FIRST $CURSOR $(cat "$TMP/body")"
 
 # ---- documents --------------------------------------------------------------
 printf '\211PNG\r\n\032\nnot really an image, the test workflow never looks' >"$TMP/tt.png"
@@ -293,6 +304,13 @@ head -c $((26 * 1024 * 1024)) /dev/zero >"$TMP/huge.png"
 call "$UPLOADER" POST /v1/documents -H 'Content-Type: image/png' --data-binary @"$TMP/huge.png"
 expect "body over the 25 MB default: 413" 413
 call "$ADMIN" GET "/v1/documents?limit=0"; expect "bad limit: 400" 400
+call "$UPLOADER" GET "/v1/documents?limit=1"; FIRST=$(json '.documents[0].id'); CURSOR=$(json '.next')
+call "$UPLOADER" GET "/v1/documents?limit=1&cursor=$CURSOR"
+[ "$CURSOR" != null ] && [ -n "$(json '.documents[0].id')" ] && [ "$(json '.documents[0].id')" != "$FIRST" ] &&
+    ok "GET /v1/documents pages with next" || not_ok "documents paging" "$FIRST $CURSOR $(cat "$TMP/body")"
+call "$UPLOADER" GET "/v1/documents/$DOC"; ST=$(json .status)
+call "$UPLOADER" GET "/v1/documents?status=$ST"; expect "GET /v1/documents?status= filters" 200 \
+    "[.documents[].status] | unique | join(\",\")" "$ST"
 
 # ---- live events ------------------------------------------------------------
 curl -s -N --max-time 4 -H "Authorization: Bearer $ADMIN" "$BASE/v1/events?types=execution&workflow=hello" >"$TMP/sse" &
@@ -315,6 +333,14 @@ wait_task "$REVIEWER" && ok "GET /v1/tasks shows the waiting review" || not_ok "
 call "$REVIEWER" GET /v1/documents; expect "reviewer lists the review queue" 200 '.documents[0].status' needs_review
 stop_server
 ok "server stops on SIGTERM"
+# With the service stopped, the command line manages tokens.
+"$YOGI" token create --role wizard --data "$DATA" >/dev/null 2>&1
+[ $? -eq 2 ] && ok "yogi token create refuses an unknown role" || not_ok "unknown role refused"
+REVIEWER2=$("$YOGI" token create --role reviewer --label "second" --data "$DATA" 2>/dev/null)
+check "yogi token create" test -n "$REVIEWER2"
+RID2=$(printf '%s' "$REVIEWER2" | cut -d_ -f2)
+"$YOGI" token list --data "$DATA" | grep "$RID2" | grep -q second && ok "yogi token list" || not_ok "yogi token list"
+"$YOGI" token revoke "$RID2" --data "$DATA" 2>/dev/null && ok "yogi token revoke" || not_ok "yogi token revoke"
 # A file left by a crash between its fsync and its row's commit.
 ORPHAN="$DATA/documents/ab/ab$(printf '%030d' 7)"
 mkdir -p "$(dirname "$ORPHAN")" && echo orphan >"$ORPHAN"
@@ -351,10 +377,20 @@ json_post "$REVIEWER" "/v1/tasks/$TASK/failure" '{"error":"Review.Rejected","cau
 expect "POST failure (reject)" 200
 
 # ---- tokens -----------------------------------------------------------------
+call "$REVIEWER2" GET /v1/tasks; expect "a token revoked with yogi token is refused" 401
 RID=$(printf '%s' "$UPLOADER2" | cut -d_ -f2)
-"$YOGI" token list --data "$DATA" | grep -q "$RID" && ok "yogi token list" || not_ok "yogi token list"
-"$YOGI" token revoke "$RID" --data "$DATA" 2>/dev/null
+call "$ADMIN" DELETE "/v1/tokens/$RID"; expect "DELETE /v1/tokens/{id}" 200 .revoked true
 call "$UPLOADER2" GET /v1/documents; expect "a revoked token is refused at once" 401
+call "$ADMIN" DELETE "/v1/tokens/$RID"; expect "revoking twice: 404" 404 .error.code TokenDoesNotExist
+AID=$(printf '%s' "$ADMIN" | cut -d_ -f2)
+call "$ADMIN" DELETE "/v1/tokens/$AID"; expect "a token cannot revoke itself: 409" 409
+
+# ---- backup -----------------------------------------------------------------
+call "$ADMIN" POST /v1/backup; expect "POST /v1/backup" 201
+BK=$(json .path)
+case "$BK" in "$DATA"/backups/yogi-*.db) ok "the backup is written under DATA/backups" ;; *) not_ok "backup path" "$BK" ;; esac
+[ "$(head -c 15 "$BK" 2>/dev/null)" = "SQLite format 3" ] && ok "the backup is a database" || not_ok "backup file" "$BK"
+call "$UPLOADER" POST /v1/backup; expect "an uploader may not take backups: 403" 403
 
 # ---- the web app ------------------------------------------------------------
 call "" GET /; expect "GET / serves the web app" 200
@@ -391,6 +427,11 @@ call "" GET /healthz; expect "a connection over --max-connections: 503" 503 .err
 kill "$S1" "$S2" 2>/dev/null; wait "$S1" "$S2" 2>/dev/null
 sleep 0.3
 call "" GET /healthz; expect "closed connections free their slots" 200
+stop_server
+start_server --no-auth || not_ok "server restarts without auth"
+call "" GET /v1/workflows; expect "no auth on loopback: every caller is admin" 200
+call "" GET /v1/workflows -H "Host: attacker.example:$PORT"
+expect "no auth: a foreign Host (DNS rebinding) is refused" 403 .error.code HostNotAllowed
 stop_server
 "$YOGI" serve --data "$DATA" --no-auth --listen 0.0.0.0:0 >"$TMP/refuse.log" 2>&1
 rc=$?

@@ -68,18 +68,18 @@ States:
 Y
 PID=""
 trap '[ -n "$PID" ] && kill -TERM $PID 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
-# start_server WORKFLOW-DIR: a fresh data directory, an uploader and a reviewer.
+# start_server WORKFLOW-DIR: a fresh data directory with an uploader and a reviewer token.
 start_server() {
     DATA=$(mktemp -d "$TMP/data-XXXXXX")
+    UPLOADER=$("$YOGI" token create --role uploader --data "$DATA" 2>/dev/null)
+    REVIEWER=$("$YOGI" token create --role reviewer --data "$DATA" 2>/dev/null)
     "$YOGI" serve --data "$DATA" --listen 127.0.0.1:0 --workflows "$1" --plugins "$PLUGIN_DIR" \
         >"$TMP/server.log" 2>&1 &
     PID=$!
     i=0
-    while [ $i -lt 100 ] && ! grep -q 'listening on' "$TMP/server.log"; do sleep 0.1; i=$((i + 1)); done
+    while [ $i -lt 300 ] && ! grep -q "listening on" "$TMP/server.log" && kill -0 "$PID" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
     PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/server.log")
     [ -n "$PORT" ] || { not_ok "server starts" "$(tail -3 "$TMP/server.log")"; return 1; }
-    UPLOADER=$("$YOGI" token create --role uploader --data "$DATA" 2>/dev/null)
-    REVIEWER=$("$YOGI" token create --role reviewer --data "$DATA" 2>/dev/null)
 }
 stop_server() { kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=""; }
 # run_script FILE ARGS...: run a browser script and re-number its lines into this suite.

@@ -307,6 +307,27 @@ EOF
         then ok "end to end: saved with source llm, route llm and the tokens recorded"
         else not_ok "end to end: saved with source llm and the tokens recorded"; fi
 
+        # /metrics of a server on the same data directory counts those tokens.
+        if "$YOGI" serve --help >/dev/null 2>&1 && command -v curl >/dev/null 2>&1; then
+            "$YOGI" serve --data "$TMP/data-valid" --listen 127.0.0.1:0 --no-auth \
+                --plugins "$PLUGIN_DIR" --workers 1 >"$TMP/serve.log" 2>&1 &
+            serve_pid=$!
+            sport=""; i=0
+            while [ -z "$sport" ] && [ $i -lt 100 ]; do
+                sleep 0.1; i=$((i + 1))
+                sport=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/serve.log")
+            done
+            metrics=$(curl -s --max-time 10 "http://127.0.0.1:$sport/metrics")
+            kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null
+            if printf '%s\n' "$metrics" | grep -qx 'yogi_llm_documents_total 1' &&
+               printf '%s\n' "$metrics" | grep -qx 'yogi_llm_tokens_total 1801'; then
+                ok "end to end: /metrics counts the document's LLM tokens"
+            else not_ok "end to end: /metrics counts the document's LLM tokens" \
+                "$(printf '%s\n' "$metrics" | grep llm) $(tail -2 "$TMP/serve.log")"; fi
+        else
+            skip "end to end: /metrics counts the LLM tokens" "yogi serve or curl is missing"
+        fi
+
         e2e_run "$doc" wrong-schema
         if [ "$e2e_rc" -eq 0 ] && python3 -c "import json,sys; o=json.load(open(sys.argv[1])); sys.exit(0 if o.get('needs_review') is True else 1)" "$TMP/e2e.out" \
             && [ "$(wc -l <"$TMP/e2e.log")" -eq 1 ]; then

@@ -106,6 +106,45 @@ static void test_multipart_boundary(void)
     CHECK(!multipart_boundary(long_b, b, sizeof b));
 }
 
+/* Mutations of a valid body (bytes flipped, cut, duplicated) never make the
+ * parser read outside the body: every part it returns lies inside it.
+ * Deterministic (a fixed LCG), so a failure reproduces. */
+static void test_multipart_mutations(void)
+{
+    const char *valid = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n"
+                        "Content-Type: image/png\r\n\r\n\x89PNG\r\n--X\r\n"
+                        "--XyZ\r\nContent-Disposition: form-data; name=b\r\n\r\nv\r\n--XyZ--\r\n";
+    size_t n = strlen(valid);
+    unsigned char buf[512];
+    unsigned state = 12345;
+    multipart_part parts[4];
+    char why[128];
+    for (int round = 0; round < 20000; round++) {
+        memcpy(buf, valid, n);
+        size_t len = n;
+        for (int k = 0; k < 1 + round % 4; k++) {
+            state = state * 1103515245u + 12345u;
+            size_t at = (state >> 8) % len;
+            switch ((state >> 4) % 3) {
+            case 0: buf[at] = (unsigned char)(state >> 16); break;        /* flip a byte */
+            case 1: len = at + 1; break;                                  /* truncate */
+            default:                                                     /* duplicate a run */
+                if (len + 16 < sizeof buf) {
+                    memmove(buf + at + 16, buf + at, len - at);
+                    len += 16;
+                }
+            }
+        }
+        unsigned char *body = malloc(len); /* exact size: ASan sees any overread */
+        memcpy(body, buf, len);
+        int got = multipart_parse("XyZ", body, len, parts, 4, why, sizeof why);
+        for (int i = 0; i < got; i++)
+            if (parts[i].data < body || parts[i].data + parts[i].len > body + len)
+                test_fail_(__FILE__, __LINE__, "round %d: part %d outside the body", round, i);
+        free(body);
+    }
+}
+
 static json_t *sample_timetable(void)
 {
     return json_pack(
@@ -192,6 +231,7 @@ int main(int argc, char **argv)
     static const test_case tests[] = {
         TEST(test_sha256_vectors),    TEST(test_multipart_valid),
         TEST(test_multipart_malformed), TEST(test_multipart_boundary),
+        TEST(test_multipart_mutations),
         TEST(test_ics_render),        TEST(test_csv_render),
         TEST(test_export_rejects_bad_entries), {0},
     };

@@ -1,7 +1,8 @@
 /*
  * test_llm.c — the llm plugin's pure parts: configuration, request bodies,
  * reply parsing, the timetable schema and sense checks, the confidence,
- * status mapping, base64 and the image downscaling. The network half is
+ * status mapping, base64, the image downscaling, and the token totals the
+ * documents store gives /metrics. The network half is
  * tested against tests/llm_server.py by tests/integration/llm.sh.
  */
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 #include <leptonica/allheaders.h>
 
 #include "../../states/llm/llm.h"
+#include "documents.h"
+#include "store.h"
 #include "test.h"
 
 /* ---- a configuration table ------------------------------------------ */
@@ -550,6 +553,39 @@ static void test_placement_skips_periods_spanning_days(void)
     json_decref(t);
 }
 
+/* ---- tokens in the documents store (for /metrics) -------------------- */
+
+static void test_documents_llm_usage(void)
+{
+    yogi_error err;
+    memset(&err, 0, sizeof err);
+    store_options o = {.path = "yogi.db"};
+    store *s = store_open(&o, &err);
+    CHECK(s != NULL);
+    if (!s) return;
+    CHECK_INT(documents_init(s, &err), YOGI_OK);
+    json_t *u = documents_llm_usage(s);
+    CHECK_INT(json_integer_value(json_object_get(u, "documents")), 0);
+    CHECK_INT(json_integer_value(json_object_get(u, "tokens")), 0);
+    json_decref(u);
+    char id[DOCUMENT_ID_MAX], path[4096];
+    static const char *const bodies[] = {"first", "second", "third"};
+    static const long tokens[] = {1801, 250, -1};
+    for (int i = 0; i < 3; i++) {
+        document_new doc = {bodies[i], strlen(bodies[i]), "t.png", NULL, NULL};
+        CHECK_INT(documents_create(s, "data", &doc, id, path, sizeof path, &err), YOGI_OK);
+        if (tokens[i] < 0) continue; /* never reviewed by a model */
+        json_t *f = json_pack("{s:I}", "llm_tokens", (json_int_t)tokens[i]);
+        CHECK_INT(documents_update(s, id, f, &err), YOGI_OK);
+        json_decref(f);
+    }
+    u = documents_llm_usage(s);
+    CHECK_INT(json_integer_value(json_object_get(u, "documents")), 2);
+    CHECK_INT(json_integer_value(json_object_get(u, "tokens")), 2051);
+    json_decref(u);
+    store_close(s);
+}
+
 /* ---- base64 and images ------------------------------------------------ */
 
 static void test_base64_vectors(void)
@@ -666,6 +702,7 @@ int main(int argc, char **argv)
         TEST(test_confidence),
         TEST(test_placement_rows_columns_lists),
         TEST(test_placement_skips_periods_spanning_days),
+        TEST(test_documents_llm_usage),
         TEST(test_base64_vectors),
         TEST(test_image_downscaled),
         TEST(test_image_bad_input),

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Sanitizer builds in the test suite: build with ASan (+LeakSanitizer) and
+# with UBSan into build-address/ and build-undefined/, then run the engine's
+# and the ASL evaluator's unit tests, the crash test and the conformance
+# suite on those binaries. Any sanitizer report fails the test
+# that produced it (UBSan is built with -fno-sanitize-recover; LeakSanitizer
+# runs at the end of every unit test).
+#
+# The worker pool's own tests run under UBSan only: an ASan process cannot
+# take an address-space limit, so its memory-limit test does not apply.
+. tests/lib.sh
+jobs=$(nproc)
+for san in address undefined; do
+    b=build-$san
+    if make -s SANITIZER=$san BUILD=$b -j"$jobs" all >"$TMP/build-$san.log" 2>&1; then
+        ok "build SANITIZER=$san"
+    else
+        not_ok "build SANITIZER=$san" "$(tail -5 "$TMP/build-$san.log" | tr '\n' ' ')"
+        continue
+    fi
+    suites="test_engine test_crash test_jsonpath test_intrinsics test_choice test_dataflow test_workflow test_validate"
+    [ "$san" = undefined ] && suites="$suites test_workers"
+    for t in $suites; do
+        [ -x "$b/tests/$t" ] || { skip "$san $t" "not built"; continue; }
+        if BUILD=$b "$b/tests/$t" >"$TMP/$san-$t.log" 2>&1 &&
+           ! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP/$san-$t.log"; then
+            ok "$san $t"
+        else
+            not_ok "$san $t" "$(grep -E '^not ok|ERROR|runtime error' "$TMP/$san-$t.log" | head -5 | tr '\n' ' ')"
+        fi
+    done
+    # The whole conformance suite through the sanitized `yogi run`.
+    if have_shared; then
+        BUILD=$b YOGI=$PWD/$b/yogi tests/integration/conformance.sh >"$TMP/$san-conf.log" 2>&1
+        failed=$(grep -c '^not ok' "$TMP/$san-conf.log")
+        passed=$(grep -cE '^ok [0-9]+ [^#]*$' "$TMP/$san-conf.log")
+        if [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]; then
+            ok "$san conformance ($passed cases)"
+        else
+            not_ok "$san conformance" "$(grep -A1 '^not ok' "$TMP/$san-conf.log" | head -6 | tr '\n' ' ')"
+        fi
+    else
+        skip "$san conformance" "../shared/conformance not present"
+    fi
+done
+done_testing
