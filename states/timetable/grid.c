@@ -260,9 +260,15 @@ static int slot_end(const tt_grid *g, int j, tt_evidence *ev)
     return g->slots[j].start + len;
 }
 
-/* Two phrases side by side in one merged cell mean a missed header or rule. */
+/* Two phrases side by side in one merged cell mean a missed header or rule
+ * (but letter-spaced text, "B R E A K", is one word spread wide). */
 static bool crowded(const tt_page *page, const int *idx, int n)
 {
+    int singles = 0;
+    for (int a = 0; a < n; a++)
+        singles += strlen(page->words[idx[a]].text) == 1;
+    if (n >= 3 && singles == n)
+        return false;
     for (int a = 0; a < n; a++)
         for (int b = 0; b < n; b++) {
             const tt_line *p = &page->lines[page->words[idx[a]].line];
