@@ -55,7 +55,7 @@ void tt_check_entries(tt_result *res)
         if (e->word_conf < res->ev.min_word_conf)
             res->ev.min_word_conf = e->word_conf;
         if (e->word_conf < 60.0)
-            res->ev.low_conf_words++;
+            res->ev.low_conf_entries++;
         tt_time_range tr;
         if (tt_find_time_range(e->subject, &tr) >= 0)
             res->ev.subjects_with_times++;
@@ -110,7 +110,7 @@ double tt_confidence(const tt_evidence *ev, int nentries)
     c *= pow_int(0.85, ev->empty_days);
     /* Reading: a subject word tesseract doubts is often wrong. */
     if (!ev->pdf_text && ev->min_word_conf < 80.0) c *= 0.95;
-    c *= pow_int(0.9, ev->low_conf_words);
+    c *= pow_int(0.9, ev->low_conf_entries);
     /* Sense: what plugin:validate would warn about. */
     c *= pow_int(0.8, ev->warnings);
     return c;

@@ -167,8 +167,6 @@ static void assign_words(tt_page *page, const tt_grid *g, cells *c, tt_evidence 
         c->cell_of[wi] = i * c->ns + j;
         c->count[i * c->ns + j]++;
         w->used = true;
-        ev->body_words++;
-        ev->body_words_assigned++;
     }
 }
 
@@ -262,9 +260,15 @@ static int slot_end(const tt_grid *g, int j, tt_evidence *ev)
     return g->slots[j].start + len;
 }
 
-/* Two phrases side by side in one merged cell mean a missed header or rule. */
+/* Two phrases side by side in one merged cell mean a missed header or rule
+ * (but letter-spaced text, "B R E A K", is one word spread wide). */
 static bool crowded(const tt_page *page, const int *idx, int n)
 {
+    int singles = 0;
+    for (int a = 0; a < n; a++)
+        singles += strlen(page->words[idx[a]].text) == 1;
+    if (n >= 3 && singles == n)
+        return false;
     for (int a = 0; a < n; a++)
         for (int b = 0; b < n; b++) {
             const tt_line *p = &page->lines[page->words[idx[a]].line];
@@ -484,6 +488,27 @@ static void infer_missing_days(tt_grid *g, tt_evidence *ev)
     }
 }
 
+/* The first day lost the same way: the time header stands two rows above
+ * the first day found, and that day is not Monday. */
+static void infer_leading_day(tt_grid *g, tt_evidence *ev)
+{
+    if (g->ndays < 3 || g->ndays >= TT_MAX_DAYS || g->days[0].day == 0)
+        return;
+    int usual = (g->days[g->ndays - 1].box.d0 - g->days[0].box.d0) / (g->ndays - 1);
+    int hdr_d1 = g->slots[0].box.d1;
+    for (int j = 1; j < g->nslots; j++)
+        if (g->slots[j].box.d1 > hdr_d1) hdr_d1 = g->slots[j].box.d1;
+    int room = g->days[0].box.d0 - hdr_d1;
+    if (usual <= 0 || room * 10 < usual * 12) /* a row is half a pitch from its header */
+        return;
+    memmove(&g->days[1], &g->days[0], sizeof *g->days * (size_t)g->ndays);
+    g->ndays++;
+    g->days[0].day = g->days[1].day - 1;
+    g->days[0].line = -1;
+    g->days[0].box.d0 -= usual, g->days[0].box.d1 -= usual;
+    ev->days_inferred++;
+}
+
 int tt_build_grid(tt_page *page, tt_result *res)
 {
     tt_grid g = {0};
@@ -492,6 +517,7 @@ int tt_build_grid(tt_page *page, tt_result *res)
     infer_missing_days(&g, &res->ev);
     if (g.ndays < 2 || tt_find_time_header(page, &g) < 0 || times_in_body(page, &g))
         return -1;
+    infer_leading_day(&g, &res->ev);
     cells *c = calloc(1, sizeof *c);
     if (!c || !(c->cell_of = malloc(sizeof *c->cell_of * (size_t)(page->nwords + 1)))) {
         free(c);

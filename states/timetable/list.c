@@ -117,7 +117,7 @@ static int after_time(const tt_page *page, const row *r, int chars, int *out)
 static bool continues(const row *prev, const row *r, const char *text)
 {
     int h = r->y1 - r->y0;
-    return r->y0 - prev->y1 < h / 2 && strpbrk(text, "0123456789") == NULL;
+    return r->y0 - prev->y1 < h && strpbrk(text, "0123456789") == NULL;
 }
 
 static void block_entries(tt_page *page, const heading *h, tt_result *res)

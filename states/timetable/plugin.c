@@ -45,7 +45,7 @@ static json_t *evidence_json(const tt_evidence *ev)
                      "times_increasing", ev->times_increasing, "ruled", ev->ruled,
                      "rule_agreement", ev->rule_agreement, "cells_ambiguous", ev->cells_ambiguous,
                      "cells_crowded", ev->cells_crowded, "empty_days", ev->empty_days,
-                     "low_conf_entries", ev->low_conf_words, "min_word_conf", ev->min_word_conf,
+                     "low_conf_entries", ev->low_conf_entries, "min_word_conf", ev->min_word_conf,
                      "mean_word_conf", ev->mean_word_conf, "problems", ev->warnings,
                      "page_words", ev->page_words, "page_words_used", ev->page_words_used,
                      "stray_words", ev->stray_words, "subjects_with_times", ev->subjects_with_times);

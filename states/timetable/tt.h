@@ -43,7 +43,7 @@ typedef struct tt_word {
     char text[96];
     int x, y, w, h;
     double conf;     /* 0..100 */
-    int line;        /* index into tt_page.lines, -1 before grouping */
+    int line;        /* its phrase (tt_page.lines), -1 before grouping */
     bool used;       /* consumed by a header, a cell, the title */
     bool title;      /* part of the title */
 } tt_word;
@@ -63,7 +63,7 @@ typedef struct tt_page {
     int width, height;
     int median_h;     /* median word height: the page's text size */
     char image[1024]; /* path of the page image, may be empty */
-    struct tt_rules *rules; /* ruling lines of the image, or NULL */
+    tt_rules *rules;  /* ruling lines of the image, or NULL */
     bool pdf_text;    /* words from a PDF text layer (exact) */
     double deskew;    /* radians the words were turned by, 0 if not */
 } tt_page;
@@ -82,32 +82,33 @@ typedef struct tt_entry {
     char subject[TT_TEXT];
     char room[64];
     char klass[64];
-    double word_conf;     /* lowest OCR confidence of its words, 0..100 */
+    double word_conf;     /* lowest OCR confidence of its subject words, 0..100 */
 } tt_entry;
 
-/* Evidence collected while building, read by the confidence model. */
+/* Evidence collected while building, read by the confidence model
+ * (confidence.c) and reported in the output's "evidence". */
 typedef struct tt_evidence {
     int days_found;        /* distinct day headers */
-    bool days_in_order;
+    bool days_in_order;    /* the day headers increase */
     bool days_consecutive; /* no day missing between the first and last */
     int days_inferred;     /* days placed where OCR lost their name */
     int slots;             /* time slots (grid) or time lines (list) */
     int slots_unparsed;    /* slots whose end had to be guessed */
-    bool times_increasing;
+    bool times_increasing; /* starts increase, ends follow starts */
     bool ruled;            /* ruling lines agreed with the headers */
     double rule_agreement; /* share of header boundaries backed by a line */
-    int body_words, body_words_assigned;
-    int page_words, page_words_used;
+    int page_words;        /* words on the page */
+    int page_words_used;   /* of which headers, cells or title took */
     int stray_words;       /* unused words inside the table's box */
     int subjects_with_times; /* subjects holding a time: a header misread */
     int cells_ambiguous;   /* merged-cell spans inferred without lines */
     int cells_crowded;     /* cells holding two phrases side by side */
     int empty_days;        /* days without any entry */
-    int low_conf_words;    /* cell words with conf < 60 */
-    double min_word_conf;
-    double mean_word_conf;
-    int warnings;          /* validation-type problems found */
-    bool pdf_text;
+    int low_conf_entries;  /* entries with a subject word under 60 */
+    double min_word_conf;  /* lowest subject word confidence */
+    double mean_word_conf; /* mean of the entries' lowest */
+    int warnings;          /* sense problems found (tt_check_entries) */
+    bool pdf_text;         /* words from a PDF's text layer */
 } tt_evidence;
 
 typedef struct tt_result {

@@ -284,6 +284,8 @@ cmp -s "$TMP/tt.png" "$TMP/body" && ok "GET /v1/documents/{id}/file returns the 
 call "$UPLOADER" GET "/v1/documents/$DOC/timetable"; expect "no timetable yet: 404" 404 .error.code TimetableNotReady
 call "$UPLOADER" POST "/v1/documents?filename=raw.jpg" -H 'Content-Type: image/jpeg' --data-binary @"$TMP/tt.png"
 expect "POST /v1/documents (raw body): 202" 202
+call "$UPLOADER" POST "/v1/documents?filename=..%2F..%2Fetc%2Fpasswd" -H 'Content-Type: image/png' --data-binary @"$TMP/tt.png"
+call "$UPLOADER" GET "/v1/documents/$(json .id)"; expect "a file name with a path keeps its last component only" 200 .filename passwd
 call "$UPLOADER" POST /v1/documents -H 'Content-Type: text/plain' --data-binary 'hello'
 expect "upload of text/plain: 415" 415 .error.code UnsupportedMediaType
 call "$UPLOADER" POST /v1/documents -F "file=@$TMP/tt.png;type=text/html"

@@ -287,8 +287,9 @@ static void test_mixed_crashes_under_load(void)
 
 static void test_memory_limit(void)
 {
-    if (getenv("YOGI_SANITIZER") && strcmp(getenv("YOGI_SANITIZER"), "address") == 0)
-        SKIP("RLIMIT_AS is not applied under AddressSanitizer");
+#if defined(__SANITIZE_ADDRESS__)
+    SKIP("RLIMIT_AS is not applied under AddressSanitizer");
+#endif
     workers_config cfg = base_config(1);
     cfg.memory_limit_mb = 128;
     harness *h = start(&cfg);
