@@ -26,6 +26,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,9 +276,24 @@ static bool poll_jobs(engine *e, job *jobs, int n)
     return all;
 }
 
+/* Ctrl-C or a TERM: stop waiting, so that the temporary directory is still
+ * removed on the way out (the executions stay resumable under --data). */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
 static void run_until_settled(engine *e, job *jobs, int n)
 {
-    while (!poll_jobs(e, jobs, n)) {
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN); /* `yogi extract ... | head`: a failed write, not a kill */
+    while (!interrupted && !poll_jobs(e, jobs, n)) {
         struct pollfd p = {.fd = engine_fd(e), .events = POLLIN};
         poll(&p, 1, engine_timeout_ms(e));
         engine_run_once(e);
@@ -381,6 +397,8 @@ int cmd_extract(int argc, char **argv)
             job_start(e, data_dir, &jobs[i]);
         }
         run_until_settled(e, jobs, a.n_files);
+        for (int i = 0; interrupted && i < a.n_files; i++)
+            if (!jobs[i].finished) job_fail(&jobs[i], "Extract.Interrupted", "interrupted");
         rc = print_jobs(jobs, a.n_files, a.json_lines || a.n_files > 1);
     }
     for (int i = 0; jobs && i < a.n_files; i++) json_decref(jobs[i].result);

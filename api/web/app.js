@@ -226,6 +226,47 @@ function pageToken() {
           input.value = '';
           toast('Token removed');
         }}, 'Forget'))));
+  tokenAdmin().then((box) => { if (box && main.contains(input)) main.append(box); });
+}
+
+/* Admins manage tokens here; the secret of a new token is shown once. */
+async function tokenAdmin() {
+  let me;
+  try { me = await api.call('GET', '/v1/whoami'); } catch (e) { return null; }
+  if (me.role !== 'admin' || !me.auth) return null;
+  const box = el('div', {class: 'card'});
+  const role = el('select', {id: 'new-role'},
+    ['uploader', 'reviewer', 'admin'].map((r) => el('option', {value: r}, r)));
+  const label = el('input', {id: 'new-label', placeholder: 'e.g. Room 4 laptop', maxlength: 200});
+  const shown = el('p', {'aria-live': 'polite'});
+  const list = el('div', {class: 'scroll'});
+  const load = async () => {
+    const data = await api.call('GET', '/v1/tokens');
+    list.replaceChildren(el('table', {},
+      el('thead', {}, el('tr', {}, ['Id', 'Role', 'Label', 'Created', '']
+        .map((h) => el('th', {scope: 'col'}, h)))),
+      el('tbody', {}, data.tokens.map((t) => el('tr', {},
+        el('td', {}, t.id), el('td', {}, t.role), el('td', {}, t.label || ''),
+        el('td', {}, when(t.created)),
+        el('td', {}, t.revoked ? 'revoked' : t.id === me.token_id ? 'this token'
+          : el('button', {class: 'secondary', 'aria-label': `Revoke ${t.id}`, onclick: () =>
+            api.call('DELETE', `/v1/tokens/${encodeURIComponent(t.id)}`).then(load,
+              (e) => toast(e.message))}, 'Revoke')))))));
+  };
+  const create = async () => {
+    try {
+      const t = await api.call('POST', '/v1/tokens', {role: role.value, label: label.value || undefined});
+      shown.replaceChildren('New ', t.role, ' token (shown only now): ', el('code', {}, t.token));
+      label.value = '';
+      await load();
+    } catch (e) { toast(e.message); }
+  };
+  box.append(el('h2', {}, 'Tokens'),
+    el('div', {class: 'row'}, el('label', {for: 'new-role'}, 'Role'), role,
+      el('label', {for: 'new-label'}, 'Label'), label, el('button', {onclick: create}, 'Create token')),
+    shown, list);
+  await load();
+  return box;
 }
 
 function pageUpload() {

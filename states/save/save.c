@@ -6,10 +6,11 @@
  * "documents.save_timetable" with source "reviewed" when a person corrected
  * it, "llm" when a language model's answer passed its checks, else
  * "extracted"; then "documents.update" to status "completed" with the
- * confidence and route. Both run inside the engine's transaction for this
- * task's completion, so a crash between them is replayed, not half-applied;
- * saving the same version twice is harmless (a retry adds a version with the
- * same content, which the API shows as the latest).
+ * confidence and route. Each host call commits on its own. Should the worker
+ * or the engine die between them, the task runs again when the execution
+ * resumes (a task's result counts only once committed): the timetable is
+ * saved again, as a new version with the same content, and the document is
+ * then completed — repeated, never half-applied.
  * Output {"document_id", "status": "completed"}.
  */
 #include <stdbool.h>

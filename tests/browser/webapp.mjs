@@ -106,6 +106,28 @@ try {
       throw new Error(`not a calendar: ${ics[0]}`);
     await up.getByRole('button', { name: /Download \.ics/ }).waitFor();
   });
+  if (process.env.ADMIN_TOKEN) {
+    const ad = await pageWith(process.env.ADMIN_TOKEN);
+    await step('an admin creates a token on the Token page and it works', async () => {
+      await ad.goto(`${base}/#/token`);
+      await ad.locator('#new-role').selectOption('reviewer');
+      await ad.locator('#new-label').fill('browser test');
+      await ad.getByRole('button', { name: 'Create token' }).click();
+      const token = (await ad.locator('code').textContent()).trim();
+      const role = await ad.evaluate(async (t) => (await (await fetch('/v1/whoami',
+        { headers: { Authorization: 'Bearer ' + t } })).json()).role, token);
+      if (role !== 'reviewer') throw new Error(`the new token's role is ${role}`);
+      await ad.locator('table').getByText('browser test').waitFor();
+    });
+    await step('the execution of the reviewed document: graph with the path taken, and history', async () => {
+      await ad.goto(`${base}/#/executions`);
+      await ad.getByRole('link', { name: docId }).click();
+      await ad.locator('svg.graph').waitFor();
+      const taken = await ad.locator('svg.graph g.taken').count();
+      if (taken < 3) throw new Error(`${taken} states highlighted, expected Review, Save and Done`);
+      await ad.locator('table').getByText('ExecutionSucceeded').waitFor();
+    });
+  }
   await step('no script errors', async () => {
     if (errors.length) throw new Error(errors.join('; '));
   });

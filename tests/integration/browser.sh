@@ -73,6 +73,7 @@ start_server() {
     DATA=$(mktemp -d "$TMP/data-XXXXXX")
     UPLOADER=$("$YOGI" token create --role uploader --data "$DATA" 2>/dev/null)
     REVIEWER=$("$YOGI" token create --role reviewer --data "$DATA" 2>/dev/null)
+    ADMIN=$("$YOGI" token create --role admin --data "$DATA" 2>/dev/null)
     "$YOGI" serve --data "$DATA" --listen 127.0.0.1:0 --workflows "$1" --plugins "$PLUGIN_DIR" \
         >"$TMP/server.log" 2>&1 &
     PID=$!
@@ -85,7 +86,7 @@ stop_server() { kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=""; 
 # run_script FILE ARGS...: run a browser script and re-number its lines into this suite.
 run_script() {
     script=$1; shift
-    SHOTS=${SHOTS:-} CHROMIUM="$CHROMIUM" timeout 400 node "tests/browser/$script" \
+    ADMIN_TOKEN=${ADMIN_TOKEN:-} SHOTS=${SHOTS:-} CHROMIUM="$CHROMIUM" timeout 400 node "tests/browser/$script" \
         "http://127.0.0.1:$PORT" "$UPLOADER" "$REVIEWER" "$@" >"$TMP/tap" 2>&1
     rc=$?
     before=$_failed
@@ -101,7 +102,7 @@ run_script() {
 
 # 1. The review round trip, with the stand-in workflow.
 if start_server "$WF"; then
-    run_script webapp.mjs "$IMAGE"
+    ADMIN_TOKEN="$ADMIN" run_script webapp.mjs "$IMAGE"
     stop_server
 fi
 

@@ -148,4 +148,57 @@ else
     skip "documents recorded" "sqlite3 CLI not installed"
 fi
 
+# ---- a draft sent to review ---------------------------------------------------
+# A workflow of the same name in YOGI_WORKFLOW_DIR whose "builder" is a Pass
+# state with a low confidence: the real review plugin marks the document and
+# the execution waits; `yogi extract` prints the draft with needs_review.
+mkdir -p "$TMP/wf"
+cat >"$TMP/wf/document_processing.yaml" <<'YAML'
+StartAt: ClassifyDocument
+States:
+  ClassifyDocument:
+    Type: Task
+    Resource: plugin:classify
+    Parameters: {path.$: $.document.path}
+    ResultPath: $.classification
+    Next: Draft
+  Draft:
+    Type: Pass
+    Result: {confidence: 0.5, entries: [{day: Monday, start: "09:00", end: "10:00", subject: Maths}]}
+    ResultPath: $.timetable
+    Next: HumanReview
+  HumanReview:
+    Type: Task
+    Resource: plugin:review.waitForTaskToken
+    Parameters: {token.$: $$.Task.Token, document_id.$: $.document.id, draft.$: $.timetable}
+    ResultPath: $.timetable
+    End: true
+YAML
+out=$(YOGI_WORKFLOW_DIR="$TMP/wf" "$YOGI" extract --data "$TMP/review" "$F/timetable.png" 2>"$TMP/err")
+rc=$?
+if [ $rc -eq 0 ] && printf '%s' "$out" | grep -q '"needs_review": true' &&
+    printf '%s' "$out" | grep -q '"confidence": 0.5'; then
+    ok "a draft sent to review is printed with needs_review, exit 0"
+else
+    not_ok "a draft sent to review is printed with needs_review, exit 0" "exit $rc: $(head -c 300 "$TMP/err")"
+fi
+if command -v sqlite3 >/dev/null 2>&1; then
+    st=$(sqlite3 "$TMP/review/yogi.db" "SELECT status || ':' || needs_review || ':' || route FROM documents" 2>&1)
+    if [ "$st" = "needs_review:1:review" ]; then
+        ok "the document waiting for review is marked needs_review"
+    else
+        not_ok "the document waiting for review is marked needs_review" "$st"
+    fi
+else
+    skip "the document waiting for review is marked needs_review" "sqlite3 CLI not installed"
+fi
+# The waiting execution is resumed by the next run on the same data and does
+# not hold that run up.
+if timeout 60 env YOGI_WORKFLOW_DIR="$TMP/wf" "$YOGI" extract --data "$TMP/review" \
+    "$F/timetable.png" >/dev/null 2>&1; then
+    ok "a later run on the same data is not held up by a waiting review"
+else
+    not_ok "a later run on the same data is not held up by a waiting review"
+fi
+
 done_testing
