@@ -82,9 +82,7 @@ static const unsigned char *find(const unsigned char *hay, size_t hlen, const ch
     return memmem(hay, hlen, needle, nlen);
 }
 
-/* Keep only the last path component and drop control characters: the name
- * is for display, and a client may send "C:\\x\\..\\y.png". */
-static void clean_filename(const char *in, char *out, size_t out_len)
+void multipart_clean_filename(const char *in, char *out, size_t out_len)
 {
     const char *base = in;
     for (const char *p = in; *p; p++)
@@ -111,7 +109,7 @@ static bool part_header(const char *line, multipart_part *part, bool *has_dispos
             return fail(why, why_len, "a part has no name");
         char raw[MULTIPART_FILENAME_MAX * 2];
         if (header_param(value, "filename", raw, sizeof raw))
-            clean_filename(raw, part->filename, sizeof part->filename);
+            multipart_clean_filename(raw, part->filename, sizeof part->filename);
         *has_disposition = true;
     } else if (nlen == 12 && !strncasecmp(line, "Content-Type", 12)) {
         if (strlen(value) >= sizeof part->content_type)

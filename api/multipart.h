@@ -30,6 +30,10 @@ typedef struct multipart_part {
  * multipart/form-data with a valid boundary. */
 bool multipart_boundary(const char *content_type, char *out, size_t out_len);
 
+/* A client's file name for display: the last path component only (a client
+ * may send "C:\\x\\..\\y.png"), without control characters. */
+void multipart_clean_filename(const char *in, char *out, size_t out_len);
+
 /* Parse; returns the number of parts (<= max_parts) or -1 with `why` set. */
 int multipart_parse(const char *boundary, const unsigned char *body, size_t len,
                     multipart_part *parts, int max_parts, char *why, size_t why_len);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/queue.h>
+#include <time.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -224,8 +225,27 @@ static bool host_allowed(api_request *r)
     return false;
 }
 
+/* One line per request: peer, method, path, status, time, token id. The
+ * query string is left out (it may carry names a log need not keep). */
+static void log_access(api_request *r, const char *path, const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+    char *peer = NULL;
+    ev_uint16_t port = 0;
+    struct evhttp_connection *c = evhttp_request_get_connection(r->req);
+    if (c) evhttp_connection_get_peer(c, &peer, &port);
+    fprintf(stderr, "yogi: %s %s %s %d %.1fms %s\n", peer ? peer : "-",
+            method_name(evhttp_request_get_command(r->req)), path,
+            evhttp_request_get_response_code(r->req), ms,
+            r->who.token_id[0] ? r->who.token_id : "-");
+}
+
 void router_dispatch(api *a, struct evhttp_request *req)
 {
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     api_request r;
     memset(&r, 0, sizeof r);
     r.a = a;
@@ -248,5 +268,6 @@ void router_dispatch(api *a, struct evhttp_request *req)
         reply_error(&r, 403, "HostNotAllowed", "without auth only loopback host names are served");
     else
         route_request(&r, path);
+    if (a->opts.access_log) log_access(&r, path, &t0);
     evhttp_clear_headers(&r.query);
 }

@@ -80,59 +80,70 @@ static bool backlog_full(api *a)
     return queued >= a->opts.max_pending_documents;
 }
 
-/* The uploaded file from a multipart or a raw body; replies on failure. */
+/* The one part named "file" of a multipart body; replies 400 when there is
+ * not exactly one, or the body is not well-formed. */
+static bool file_part(api_request *r, const char *ct, const unsigned char *body, size_t len,
+                      multipart_part *out)
+{
+    char boundary[80], why[128];
+    if (!multipart_boundary(ct, boundary, sizeof boundary)) {
+        reply_error(r, 400, "MalformedMultipart", "the multipart boundary is missing or invalid");
+        return false;
+    }
+    multipart_part parts[UPLOAD_PARTS_MAX];
+    int n = multipart_parse(boundary, body ? body : (const unsigned char *)"", len, parts,
+                            UPLOAD_PARTS_MAX, why, sizeof why);
+    if (n < 0) {
+        reply_error(r, 400, "MalformedMultipart", "%s", why);
+        return false;
+    }
+    int found = -1;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(parts[i].name, "file")) found = found == -1 ? i : -2;
+    if (found < 0) {
+        reply_error(r, 400, "InvalidRequest", "send exactly one part named \"file\"");
+        return false;
+    }
+    *out = parts[found];
+    return true;
+}
+
+/* The uploaded file, from a multipart part or a raw body, with its declared
+ * type checked; `part` holds the strings doc points to. Replies on failure. */
 static bool upload_from_request(api_request *r, document_new *doc, multipart_part *part)
 {
     const char *ct = request_header(r, "Content-Type");
-    char type[128], boundary[80];
+    char type[MULTIPART_TYPE_MAX];
     media_type(ct, type, sizeof type);
     size_t len;
     const unsigned char *body = request_body(r, &len);
-    if (!strcmp(type, "multipart/form-data")) {
-        if (!multipart_boundary(ct, boundary, sizeof boundary)) {
-            reply_error(r, 400, "MalformedMultipart", "the multipart boundary is missing or invalid");
-            return false;
-        }
-        multipart_part parts[UPLOAD_PARTS_MAX];
-        char why[128];
-        int n = multipart_parse(boundary, body ? body : (const unsigned char *)"", len, parts,
-                                UPLOAD_PARTS_MAX, why, sizeof why);
-        if (n < 0) {
-            reply_error(r, 400, "MalformedMultipart", "%s", why);
-            return false;
-        }
-        int found = -1;
-        for (int i = 0; i < n; i++)
-            if (!strcmp(parts[i].name, "file")) found = found < 0 ? i : -2;
-        if (found < 0) {
-            reply_error(r, 400, "InvalidRequest", "send exactly one part named \"file\"");
-            return false;
-        }
-        *part = parts[found];
-        media_type(part->content_type, type, sizeof type);
-        doc->bytes = part->data;
-        doc->len = part->len;
-        doc->filename = part->filename[0] ? part->filename : "upload";
+    bool multipart = !strcmp(type, "multipart/form-data");
+    if (multipart) {
+        if (!file_part(r, ct, body, len, part)) return false;
+        media_type(part->content_type, type, sizeof type); /* the part's own type, if any */
+        body = part->data;
+        len = part->len;
     } else {
-        doc->bytes = body;
-        doc->len = len;
         const char *name = request_query(r, "filename");
-        doc->filename = name && *name ? name : "upload";
+        multipart_clean_filename(name ? name : "", part->filename, sizeof part->filename);
+    }
+    if (!multipart && !type[0]) {
+        reply_error(r, 415, "UnsupportedMediaType", "a Content-Type is required");
+        return false;
     }
     if (type[0] && strcmp(type, "application/octet-stream") != 0 && !accepted_type(type)) {
         reply_error(r, 415, "UnsupportedMediaType",
                     "'%s' is not a document type: send PNG, JPEG, TIFF, WebP, BMP or PDF", type);
         return false;
     }
-    if (!type[0] && !part->name[0]) {
-        reply_error(r, 415, "UnsupportedMediaType", "a Content-Type is required");
-        return false;
-    }
-    if (doc->len == 0) {
+    if (len == 0) {
         reply_error(r, 400, "Document.Empty", "the document is empty");
         return false;
     }
     snprintf(part->content_type, sizeof part->content_type, "%s", type);
+    doc->bytes = body;
+    doc->len = len;
+    doc->filename = part->filename[0] ? part->filename : "upload";
     doc->content_type = type[0] ? part->content_type : NULL;
     return true;
 }

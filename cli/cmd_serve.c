@@ -5,7 +5,8 @@
  *   yogi serve --data DIR [--listen 127.0.0.1:8080] [--workers N]
  *              [--config FILE] [--plugins DIR] [--workflows DIR]
  *              [--max-upload-mb N] [--max-connections N] [--rate-limit N]
- *              [--max-pending N] [--upload-workflow NAME] [--no-auth] [--routes]
+ *              [--max-pending N] [--upload-workflow NAME] [--access-log]
+ *              [--no-auth] [--routes]
  *
  * Start-up order matters: the engine opens (and registers the workflow directory's YAML files,
  * resuming unfinished executions), then the documents and tokens tables are
@@ -31,13 +32,14 @@ static void serve_usage(FILE *out)
             "usage: yogi serve --data DIR [--listen HOST:PORT] [--workers N] [--config FILE]\n"
             "                  [--plugins DIR] [--workflows DIR] [--max-upload-mb N]\n"
             "                  [--max-connections N] [--rate-limit N] [--max-pending N]\n"
-            "                  [--upload-workflow NAME] [--no-auth] [--routes]\n"
+            "                  [--upload-workflow NAME] [--access-log] [--no-auth] [--routes]\n"
             "\n"
             "  --listen HOST:PORT   address to serve (default 127.0.0.1:8080; port 0 picks one)\n"
             "  --no-auth            no tokens needed (refused unless HOST is loopback)\n"
             "  --rate-limit N       requests per second before 429 (default 2000; 0 = none)\n"
             "  --max-pending N      tasks waiting for a worker before uploads get 429 (200)\n"
             "  --upload-workflow W  the workflow each upload starts (document_processing)\n"
+            "  --access-log         one line per request on stderr\n"
             "  --routes             print the API routes and exit\n");
 }
 
@@ -67,6 +69,7 @@ static int parse_args(int argc, char **argv, serve_args *a)
         {"rate-limit", required_argument, 0, 'r'}, {"max-pending", required_argument, 0, 'q'},
         {"no-auth", no_argument, 0, 'A'},         {"routes", no_argument, 0, 'R'},
         {"upload-workflow", required_argument, 0, 'U'},
+        {"access-log", no_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
     long v;
@@ -81,6 +84,7 @@ static int parse_args(int argc, char **argv, serve_args *a)
         case 'f': a->eng.workflow_dir = optarg; break;
         case 'A': a->api.auth = false; break;
         case 'U': a->api.upload_workflow = optarg; break;
+        case 'L': a->api.access_log = true; break;
         case 'R': a->routes = true; break;
         case 'h': serve_usage(stdout); exit(YOGI_EXIT_OK);
         case 'w': case 'u': case 'n': case 'r': case 'q':
@@ -100,6 +104,10 @@ static int parse_args(int argc, char **argv, serve_args *a)
     }
     if (optind < argc) {
         fprintf(stderr, "yogi serve: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (a->api.max_connections < 1 || a->api.max_upload_bytes == 0) {
+        fprintf(stderr, "yogi serve: --max-connections and --max-upload-mb must be at least 1\n");
         return -1;
     }
     return 0;

@@ -33,7 +33,7 @@ the plugin's own configuration (llm.model = test-MODE):
                        run, then as test-valid
 
 Usage: llm_server.py --port-file F [--key K] [--answer FILE] [--log FILE]
-                     [--dump FILE] [--lifetime S] [--stall S]
+                     [--dump FILE] [--lifetime S] [--stall S] [--tls CERT KEY]
 The port is written to F once the socket listens. Each request is appended
 to --log as one JSON line {"path", "model", "problems": [...], ...}. The
 server exits by itself after --lifetime seconds (default 300), so a test
@@ -43,6 +43,7 @@ import argparse
 import base64
 import json
 import os
+import ssl
 import struct
 import sys
 import threading
@@ -329,10 +330,16 @@ def main():
     ap.add_argument("--dump", help="write each request body here (the last one wins)")
     ap.add_argument("--lifetime", type=float, default=300)
     ap.add_argument("--stall", type=float, default=30)
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
+                    help="serve HTTPS with this certificate (for certificate-check tests)")
     args = ap.parse_args()
     Handler.state = State(args)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if args.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls[0], args.tls[1])
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write(str(server.server_address[1]))

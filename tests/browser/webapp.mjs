@@ -119,6 +119,14 @@ try {
       if (role !== 'reviewer') throw new Error(`the new token's role is ${role}`);
       await ad.locator('table').getByText('browser test').waitFor();
     });
+    await step('the execution of the reviewed document: graph with the path taken, and history', async () => {
+      await ad.goto(`${base}/#/executions`);
+      await ad.getByRole('link', { name: docId }).click();
+      await ad.locator('svg.graph').waitFor();
+      const taken = await ad.locator('svg.graph g.taken').count();
+      if (taken < 3) throw new Error(`${taken} states highlighted, expected Review, Save and Done`);
+      await ad.locator('table').getByText('ExecutionSucceeded').waitFor();
+    });
   }
   await step('no script errors', async () => {
     if (errors.length) throw new Error(errors.join('; '));

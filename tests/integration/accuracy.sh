@@ -56,5 +56,5 @@ if python3 bench/tools/confidence_report.py "$data" "$TMP/pred" >"$TMP/gate" 2>&
 else
     not_ok "confidence gate: documents >= 0.98 all have F1 >= 0.99" "$(grep VIOLATION "$TMP/gate" | head -3 | tr '\n' ' ')"
 fi
-grep -E '^(breakdown|documents|gate)' "$TMP/score" "$TMP/gate" | sed 's/^/# /'
+grep -hE '^(breakdown|documents|gate)' "$TMP/score" "$TMP/gate" | sed 's/^/# /'
 done_testing

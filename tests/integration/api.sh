@@ -284,6 +284,8 @@ cmp -s "$TMP/tt.png" "$TMP/body" && ok "GET /v1/documents/{id}/file returns the 
 call "$UPLOADER" GET "/v1/documents/$DOC/timetable"; expect "no timetable yet: 404" 404 .error.code TimetableNotReady
 call "$UPLOADER" POST "/v1/documents?filename=raw.jpg" -H 'Content-Type: image/jpeg' --data-binary @"$TMP/tt.png"
 expect "POST /v1/documents (raw body): 202" 202
+call "$UPLOADER" POST "/v1/documents?filename=..%2F..%2Fetc%2Fpasswd" -H 'Content-Type: image/png' --data-binary @"$TMP/tt.png"
+call "$UPLOADER" GET "/v1/documents/$(json .id)"; expect "a file name with a path keeps its last component only" 200 .filename passwd
 call "$UPLOADER" POST /v1/documents -H 'Content-Type: text/plain' --data-binary 'hello'
 expect "upload of text/plain: 415" 415 .error.code UnsupportedMediaType
 call "$UPLOADER" POST /v1/documents -F "file=@$TMP/tt.png;type=text/html"
@@ -419,7 +421,7 @@ done
 "$YOGI" serve --data "$DATA" --workers x >/dev/null 2>"$TMP/usage"
 [ $? -eq 2 ] && grep -q -- "--workers wants a number" "$TMP/usage" && ok "a bad number is a usage error" || not_ok "usage error" "$(cat "$TMP/usage")"
 stop_server
-start_server --max-connections 2 || not_ok "server restarts with a connection limit"
+start_server --max-connections 2 --access-log || not_ok "server restarts with a connection limit"
 curl -s -N --max-time 10 -H "Authorization: Bearer $ADMIN" "$BASE/v1/events" >/dev/null & S1=$!
 curl -s -N --max-time 10 -H "Authorization: Bearer $ADMIN" "$BASE/v1/events" >/dev/null & S2=$!
 sleep 0.5
@@ -427,6 +429,8 @@ call "" GET /healthz; expect "a connection over --max-connections: 503" 503 .err
 kill "$S1" "$S2" 2>/dev/null; wait "$S1" "$S2" 2>/dev/null
 sleep 0.3
 call "" GET /healthz; expect "closed connections free their slots" 200
+grep -q '^yogi: 127.0.0.1 GET /healthz 200 [0-9.]*ms -$' "$TMP/server.log" && ok "--access-log writes one line per request" ||
+    not_ok "access log" "$(tail -3 "$TMP/server.log")"
 stop_server
 start_server --no-auth || not_ok "server restarts without auth"
 call "" GET /v1/workflows; expect "no auth on loopback: every caller is admin" 200

@@ -137,6 +137,22 @@ cfg=$(config openai valid "llm.allow_http_loopback = false")
 expect_error "plain http needs llm.allow_http_loopback" Llm.NotConfigured "allow_http_loopback" "$cfg"
 cfg=$(config openai valid "llm.base_url = https://127.0.0.1:$PORT")
 expect_error "https to a plain-http server fails cleanly" Llm.Unavailable "" "$cfg"
+# HTTPS with a certificate nobody vouches for: the check is on, so refused.
+if command -v openssl >/dev/null 2>&1 &&
+   openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+       -addext subjectAltName=IP:127.0.0.1 -keyout "$TMP/tls.key" -out "$TMP/tls.crt" \
+       >/dev/null 2>&1; then
+    python3 tests/llm_server.py --port-file "$TMP/tls.port" --key "$KEY" --lifetime 60 \
+        --tls "$TMP/tls.crt" "$TMP/tls.key" &
+    tls_server=$!
+    i=0
+    while [ ! -s "$TMP/tls.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    cfg=$(config anthropic valid "llm.base_url = https://127.0.0.1:$(cat "$TMP/tls.port")")
+    expect_error "a self-signed certificate is refused" Llm.Unavailable "certificate" "$cfg"
+    kill $tls_server 2>/dev/null; wait $tls_server 2>/dev/null
+else
+    skip "a self-signed certificate is refused" "openssl cannot make a test certificate"
+fi
 printf '' >"$TMP/empty.conf"
 expect_error "no configuration at all" Llm.NotConfigured "llm.provider is not set" "$TMP/empty.conf"
 cfg=$(config anthropic valid "llm.base_url = http://localhost:$PORT")

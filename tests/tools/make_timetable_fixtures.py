@@ -46,7 +46,8 @@ class Page:
                        line_args(self.lines) +
                        ["-stroke", "none", "-fill", "black", "-font", FONT,
                         "-pointsize", "16"] + text_args(self.texts) +
-                       ["-type", "Grayscale", "-depth", "8", png], check=True)
+                       ["-type", "Grayscale", "-depth", "8", "-strip",
+                        "-define", "png:exclude-chunks=date,time", png], check=True)
         words["pages"][0]["image"] = name + ".png"
         with open(os.path.join(outdir, name + ".words.json"), "w") as f:
             json.dump(words, f, indent=0)
@@ -267,6 +268,20 @@ def main():
              ("Thursday", "09:00", "10:00", "Art"), ("Thursday", "10:00", "10:20", "BREAK"),
              ("Friday", "09:00", "10:00", "PE"), ("Friday", "10:00", "10:20", "BREAK"),
              ("Friday", "10:20", "11:20", "Computing")]))
+
+    # 4b. Vertical text: a break down every day written one letter per line,
+    #     in a ruled grid with 24-hour padded times.
+    grid(out, "rows_vertical_break_ruled", ["Monday", "Tuesday", "Wednesday"],
+         ["09:00-10:00", "10:00-10:15", "10:15-11:15"],
+         [(0, 0, 0, 0, ["Maths"]), (1, 1, 0, 0, ["English"]), (2, 2, 0, 0, ["Art"]),
+          (0, 2, 1, 1, ["B", "R", "E", "A", "K"]), (0, 0, 2, 2, ["Science"]),
+          (2, 2, 2, 2, ["Music"])],
+         expect=entries([
+             ("Monday", "09:00", "10:00", "Maths"), ("Monday", "10:00", "10:15", "BREAK"),
+             ("Monday", "10:15", "11:15", "Science"),
+             ("Tuesday", "09:00", "10:00", "English"), ("Tuesday", "10:00", "10:15", "BREAK"),
+             ("Wednesday", "09:00", "10:00", "Art"), ("Wednesday", "10:00", "10:15", "BREAK"),
+             ("Wednesday", "10:15", "11:15", "Music")]))
 
     # 5. A list, one block per day down the page; padded 24-hour times; a
     #    wrapped subject; a note at the end.

@@ -259,6 +259,7 @@ FIXTURE_TEST(test_rows_ranges_ruled, "rows_ranges_ruled", "days_rows")
 FIXTURE_TEST(test_rows_starts_ampm_ruled, "rows_starts_ampm_ruled", "days_rows_starts")
 FIXTURE_TEST(test_cols_12h_borderless, "cols_12h_borderless", "days_cols")
 FIXTURE_TEST(test_rows_letters_dots, "rows_letters_dots", "days_rows")
+FIXTURE_TEST(test_rows_vertical_break_ruled, "rows_vertical_break_ruled", "days_rows")
 FIXTURE_TEST(test_list_blocks, "list_blocks", "list")
 FIXTURE_TEST(test_list_side_by_side, "list_side_by_side", "list")
 FIXTURE_TEST(test_prose_is_not_a_timetable, "prose", NULL)
@@ -404,6 +405,7 @@ int main(int argc, char **argv)
         TEST(test_rows_starts_ampm_ruled),
         TEST(test_cols_12h_borderless),
         TEST(test_rows_letters_dots),
+        TEST(test_rows_vertical_break_ruled),
         TEST(test_list_blocks),
         TEST(test_list_side_by_side),
         TEST(test_prose_is_not_a_timetable),
