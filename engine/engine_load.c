@@ -91,6 +91,11 @@ execution *engine_load_execution(engine *e, json_t *row, yogi_error *err)
     load_ctx c = {e, ex, 0};
     journal_each_branch(e->store, ex->id, load_branch, &c);
     hmap_put(&e->executions, ex->id, ex);
+    /* Never leave an execution that cannot move "RUNNING" forever: fail it,
+     * visibly and by name (committed by the next batch). */
+    if (c.errors > 0)
+        execution_end(e, ex, "FAILED", NULL, "Engine.CannotResume",
+                      "some of its branches could not be restored from the journal");
     return ex;
 }
 
