@@ -49,7 +49,6 @@ static void unite(cells *c, int a, int b)
         c->parent[a < b ? b : a] = a < b ? a : b;
 }
 
-
 static double day_sep(const tt_grid *g, int pa, int pb, int s0, int s1, int *at)
 {
     return g->days_as_rows ? tt_rules_hsep(g->rules, pa, pb, s0, s1, at)
@@ -75,44 +74,71 @@ static bool place_edge(const tt_grid *g, bool time_axis, int before, int after, 
     return true;
 }
 
-/* Edges are searched along the whole table (header and body), so that a
- * rule through a solid header fill does not decide alone where it runs. */
-static int place_edges(const tt_page *page, tt_grid *g, cells *c, tt_evidence *ev)
+/* The extent of the headers: the time header along d, the day labels
+ * along t, and the table's far ends. */
+typedef struct extent {
+    int hdr_d0, hdr_d1;   /* the time header, along the day axis */
+    int days_t0, days_t1; /* the day labels, along the time axis */
+    int far_d, far_t;     /* the last day's and the last header's far side */
+} extent;
+
+static extent extent_of(const tt_grid *g)
 {
-    int h = page->median_h, found = 0, interior = 0;
-    int hd0 = g->slots[0].box.d0, hd1 = g->slots[0].box.d1, days_t1 = 0, dt0 = g->days[0].box.t0;
+    extent x = {g->slots[0].box.d0, g->slots[0].box.d1, g->days[0].box.t0, g->days[0].box.t1,
+                g->days[g->ndays - 1].box.d1, g->slots[g->nslots - 1].box.t1};
     for (int j = 0; j < g->nslots; j++) {
-        if (g->slots[j].box.d0 < hd0) hd0 = g->slots[j].box.d0;
-        if (g->slots[j].box.d1 > hd1) hd1 = g->slots[j].box.d1;
+        if (g->slots[j].box.d0 < x.hdr_d0) x.hdr_d0 = g->slots[j].box.d0;
+        if (g->slots[j].box.d1 > x.hdr_d1) x.hdr_d1 = g->slots[j].box.d1;
     }
     for (int i = 0; i < g->ndays; i++) {
-        if (g->days[i].box.t1 > days_t1) days_t1 = g->days[i].box.t1;
-        if (g->days[i].box.t0 < dt0) dt0 = g->days[i].box.t0;
+        if (g->days[i].box.t0 < x.days_t0) x.days_t0 = g->days[i].box.t0;
+        if (g->days[i].box.t1 > x.days_t1) x.days_t1 = g->days[i].box.t1;
     }
-    int hdr_d1 = hd1;
-    hd1 = g->days[g->ndays - 1].box.d1;
-    days_t1 = g->slots[g->nslots - 1].box.t1;
-    int day_col_t1 = 0;
-    for (int i = 0; i < g->ndays; i++)
-        if (g->days[i].box.t1 > day_col_t1) day_col_t1 = g->days[i].box.t1;
-    for (int j = 1; j < g->nslots; j++, interior++)
-        found += place_edge(g, true, g->slots[j - 1].box.t1, g->slots[j].box.t0, hd0, hd1, &c->tb[j]);
-    place_edge(g, true, day_col_t1, g->slots[0].box.t0, hd0, hd1, &c->tb[0]);
-    const tt_slot *last = &g->slots[g->nslots - 1];
-    int reach = last->box.t1 + (last->box.t0 - c->tb[g->nslots - 1]) + h;
-    if (!place_edge(g, true, last->box.t1, reach, hd0, hd1, &c->tb[g->nslots]))
-        c->tb[g->nslots] = last->box.t1 + (last->box.t0 - c->tb[g->nslots - 1]);
-    for (int i = 1; i < g->ndays; i++, interior++)
-        found += place_edge(g, false, g->days[i - 1].box.d1, g->days[i].box.d0, dt0, days_t1,
-                            &c->db[i]);
-    place_edge(g, false, hdr_d1, g->days[0].box.d0, dt0, days_t1, &c->db[0]);
-    const tt_day_hdr *ld = &g->days[g->ndays - 1];
-    int dreach = ld->box.d1 + (ld->box.d0 - c->db[g->ndays - 1]) + h;
-    if (!place_edge(g, false, ld->box.d1, dreach, dt0, days_t1, &c->db[g->ndays]))
-        c->db[g->ndays] = ld->box.d1 + (ld->box.d0 - c->db[g->ndays - 1]);
+    return x;
+}
+
+/* Edges are searched along the whole table (header and body), so that a
+ * rule through a solid header fill does not decide alone where it runs.
+ * The outer edges lie beyond the first and last headers, as far from them
+ * as the neighbouring edge when no rule is found. Returns interior edges
+ * backed by a rule. */
+static int place_time_edges(const tt_page *page, const tt_grid *g, const extent *x, cells *c)
+{
+    int found = 0, n = g->nslots;
+    for (int j = 1; j < n; j++)
+        found += place_edge(g, true, g->slots[j - 1].box.t1, g->slots[j].box.t0, x->hdr_d0,
+                            x->far_d, &c->tb[j]);
+    place_edge(g, true, x->days_t1, g->slots[0].box.t0, x->hdr_d0, x->far_d, &c->tb[0]);
+    const tt_slot *last = &g->slots[n - 1];
+    int margin = last->box.t0 - c->tb[n - 1];
+    if (!place_edge(g, true, last->box.t1, last->box.t1 + margin + page->median_h, x->hdr_d0,
+                    x->far_d, &c->tb[n]))
+        c->tb[n] = last->box.t1 + margin;
+    return found;
+}
+
+static int place_day_edges(const tt_page *page, const tt_grid *g, const extent *x, cells *c)
+{
+    int found = 0, n = g->ndays;
+    for (int i = 1; i < n; i++)
+        found += place_edge(g, false, g->days[i - 1].box.d1, g->days[i].box.d0, x->days_t0,
+                            x->far_t, &c->db[i]);
+    place_edge(g, false, x->hdr_d1, g->days[0].box.d0, x->days_t0, x->far_t, &c->db[0]);
+    const tt_day_hdr *last = &g->days[n - 1];
+    int margin = last->box.d0 - c->db[n - 1];
+    if (!place_edge(g, false, last->box.d1, last->box.d1 + margin + page->median_h, x->days_t0,
+                    x->far_t, &c->db[n]))
+        c->db[n] = last->box.d1 + margin;
+    return found;
+}
+
+static void place_edges(const tt_page *page, const tt_grid *g, cells *c, tt_evidence *ev)
+{
+    extent x = extent_of(g);
+    int interior = (g->nslots - 1) + (g->ndays - 1);
+    int found = place_time_edges(page, g, &x, c) + place_day_edges(page, g, &x, c);
     ev->rule_agreement = interior ? (double)found / interior : 0.0;
     ev->ruled = g->rules && interior >= 2 && ev->rule_agreement >= 0.75;
-    return 0;
 }
 
 static int band_of(const int *edges, int n, int v)
@@ -170,7 +196,6 @@ static void assign_words(tt_page *page, const tt_grid *g, cells *c, tt_evidence 
     }
 }
 
-/* Ruled grid: join neighbours whose separator is missing. */
 /* How far from an edge its rule may run: a slanted rule (a photo's
  * perspective) drifts along the table; a quarter band stays clear of the
  * next rule and of the text, which the masks do not hold anyway. */
@@ -201,6 +226,31 @@ static void merge_ruled(const tt_page *page, const tt_grid *g, cells *c)
     }
 }
 
+/* A break, lunch or registration alone in its time column of a borderless
+ * grid is printed once, centred, for every day. */
+static void spread_lone_breaks(const tt_page *page, cells *c, tt_evidence *ev)
+{
+    for (int j = 0; j < c->ns; j++) {
+        int filled = 0, at = -1;
+        for (int i = 0; i < c->nd; i++)
+            if (c->count[i * c->ns + j] > 0)
+                filled++, at = i;
+        if (filled != 1 || c->nd < 2)
+            continue;
+        int idx[64], n = 0;
+        for (int wi = 0; wi < page->nwords && n < 64; wi++)
+            if (c->cell_of[wi] >= 0 && find_root(c, c->cell_of[wi]) == find_root(c, at * c->ns + j))
+                idx[n++] = wi;
+        char text[TT_TEXT];
+        tt_words_text(page, idx, n, text, sizeof text);
+        if (strcmp(tt_kind_of(text), "lesson") == 0)
+            continue;
+        for (int i = 0; i < c->nd; i++)
+            unite(c, at * c->ns + j, i * c->ns + j);
+        ev->cells_ambiguous++;
+    }
+}
+
 /* Borderless grid: phrases straddling time edges, and lone breaks. */
 static void merge_borderless(tt_page *page, const tt_grid *g, cells *c, tt_evidence *ev)
 {
@@ -224,25 +274,7 @@ static void merge_borderless(tt_page *page, const tt_grid *g, cells *c, tt_evide
             ev->cells_ambiguous++;
         }
     }
-    for (int j = 0; j < c->ns; j++) {
-        int filled = 0, at = -1;
-        for (int i = 0; i < c->nd; i++)
-            if (c->count[i * c->ns + j] > 0)
-                filled++, at = i;
-        if (filled != 1 || c->nd < 2)
-            continue;
-        int idx[64], n = 0;
-        for (int wi = 0; wi < page->nwords && n < 64; wi++)
-            if (c->cell_of[wi] >= 0 && find_root(c, c->cell_of[wi]) == find_root(c, at * c->ns + j))
-                idx[n++] = wi;
-        char text[TT_TEXT];
-        tt_words_text(page, idx, n, text, sizeof text);
-        if (strcmp(tt_kind_of(text), "lesson") == 0)
-            continue;
-        for (int i = 0; i < c->nd; i++)
-            unite(c, at * c->ns + j, i * c->ns + j);
-        ev->cells_ambiguous++;
-    }
+    spread_lone_breaks(page, c, ev);
 }
 
 static int slot_end(const tt_grid *g, int j, tt_evidence *ev)
@@ -251,13 +283,18 @@ static int slot_end(const tt_grid *g, int j, tt_evidence *ev)
         return g->slots[j].end;
     if (j + 1 < g->nslots)
         return g->slots[j + 1].start;
-    /* The last header gives only a start: assume the usual length. */
+    /* The last header gives only a start: assume the median length. */
     ev->slots_unparsed++;
     int lens[TT_MAX_SLOTS], n = 0;
     for (int k = 0; k + 1 < g->nslots; k++)
         lens[n++] = g->slots[k + 1].start - g->slots[k].start;
-    int len = n ? lens[n / 2] : 60;
-    return g->slots[j].start + len;
+    for (int a = 1; a < n; a++) /* insertion sort: a few dozen at most */
+        for (int b = a; b > 0 && lens[b - 1] > lens[b]; b--) {
+            int t = lens[b];
+            lens[b] = lens[b - 1], lens[b - 1] = t;
+        }
+    int median = n ? lens[n / 2] : 60;
+    return g->slots[j].start + median;
 }
 
 /* Two phrases side by side in one merged cell mean a missed header or rule

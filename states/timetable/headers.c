@@ -56,6 +56,7 @@ static int collect_day_candidates(const tt_page *page, day_cand *c, int max)
     return n;
 }
 
+/* qsort has no context argument; a worker runs one task at a time. */
 static const day_cand *sort_base;
 static bool sort_rows;
 static int cmp_cand_pos(const void *a, const void *b)

@@ -119,7 +119,10 @@ static bool is_dash(const char *t)
            strcmp(t, "to") == 0;
 }
 
-/* A vertical rule between two words: they are in different cells. */
+/* A vertical rule between two words: they are in different cells. The rule
+ * must run a text height beyond the words both ways: the dark gap between
+ * two white letters in a dark header row looks like a rule as tall as the
+ * row, but no taller. */
 static bool across_rule(const tt_page *page, const tt_word *a, const tt_word *b)
 {
     if (!page->rules)
@@ -127,7 +130,8 @@ static bool across_rule(const tt_page *page, const tt_word *a, const tt_word *b)
     int x0 = a->x + a->w < b->x ? a->x + a->w : b->x - 1;
     int y0 = a->y > b->y ? a->y : b->y;
     int y1 = a->y + a->h < b->y + b->h ? a->y + a->h : b->y + b->h;
-    return y1 > y0 && tt_rules_vsep(page->rules, x0, b->x, y0, y1, NULL) >= 0.8;
+    int h = page->median_h;
+    return y1 > y0 && tt_rules_vsep(page->rules, x0, b->x, y0 - h, y1 + h, NULL) >= 0.8;
 }
 
 static int join_line(tt_page *page, int wi, int *last_of, int *ntemp)
