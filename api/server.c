@@ -8,12 +8,12 @@
  * so the engine never waits on the network nor the network on the engine.
  *
  * Admission, cheapest first, so that overload is answered instead of queued:
- *   - evhttp refuses headers over max_header_bytes and bodies over the upload
- *     limit with 413 before reading them, and drops idle connections after
- *     request_timeout_s;
+ *   - evhttp refuses headers over max_header_bytes (400) and bodies over the
+ *     upload limit (413) before reading them, and drops idle connections
+ *     after request_timeout_s;
+ *   - connections beyond max_connections get 503 and are closed;
  *   - a token bucket (rate_limit_rps, burst of one second) answers 429 with
  *     Retry-After before any database work;
- *   - connections beyond max_connections get 503 and are closed;
  *   - an upload while max_pending_documents tasks wait for a worker gets 429
  *     (routes_documents.c).
  * A connection is counted from its first request until libevent closes it.

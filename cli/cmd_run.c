@@ -6,8 +6,8 @@
  * with). With --data the database persists: run the same command again
  * after a kill -9 and it attaches to the execution by --name and input and
  * resumes it from its last committed transition. Without --data a temporary
- * directory is used and removed at exit (its database skips fsync: nothing
- * in it outlives the process).
+ * directory is used and removed at exit (its database skips fsync:
+ * nothing in it outlives the process).
  *
  * Output: one JSON object on stdout, {"status":"SUCCEEDED","output":...} or
  * {"status":"FAILED"|"TIMED_OUT"|"ABORTED","error":...,"cause":...}, with
@@ -244,7 +244,7 @@ int cmd_run(int argc, char **argv)
     engine_options o = {.data_dir = temporary ? tmp : a.data_dir,
                         .plugin_dir = a.plugins ? a.plugins : cli_default_plugin_dir(),
                         .resource_map = a.resources, .workers = a.workers,
-                        .synchronous_normal = temporary};
+                        .ephemeral = temporary};
     yogi_error err = {{0}, {0}};
     engine *e = engine_open(&o, &err);
     int rc = YOGI_EXIT_USAGE;

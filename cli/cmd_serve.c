@@ -106,6 +106,10 @@ static int parse_args(int argc, char **argv, serve_args *a)
         fprintf(stderr, "yogi serve: unexpected argument '%s'\n", argv[optind]);
         return -1;
     }
+    if (a->api.max_connections < 1 || a->api.max_upload_bytes == 0) {
+        fprintf(stderr, "yogi serve: --max-connections and --max-upload-mb must be at least 1\n");
+        return -1;
+    }
     return 0;
 }
 

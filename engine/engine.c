@@ -488,7 +488,8 @@ engine *engine_open(const engine_options *o, yogi_error *err)
     if (open_pool(e, o, err) != 0) goto fail;
     char db[PATH_MAX];
     snprintf(db, sizeof db, "%s/yogi.db", e->data_dir);
-    store_options so = {.path = db, .synchronous_normal = o->synchronous_normal};
+    store_options so = {.path = db, .synchronous_normal = o->synchronous_normal,
+                        .ephemeral = o->ephemeral};
     if (!(e->store = store_open(&so, err)) || journal_init(e->store, err) != 0) goto fail;
     if (o->resource_map && resource_map_load(e, o->resource_map, err) != 0) goto fail;
     if (e->workflow_dir && engine_register_workflow_dir(e, err) != 0) goto fail;

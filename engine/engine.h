@@ -40,6 +40,8 @@ typedef struct engine_options {
     int workers;                  /* worker processes (default 2) */
     long worker_memory_mb;        /* per-worker RLIMIT_AS (default 2048) */
     bool synchronous_normal;      /* PRAGMA synchronous=NORMAL instead of FULL */
+    bool ephemeral;               /* the data dir is deleted at exit (yogi run without
+                                   * --data): no fsync at all */
 } engine_options;
 
 engine *engine_open(const engine_options *opts, yogi_error *err);

@@ -24,7 +24,9 @@
 #include "journal.h"
 #include "workflow.h"
 
-#define MAX_INPUT_BYTES (16u << 20)
+/* The execution input obeys the same 256 KiB limit as every state output
+ * (Step Functions' payload limit): documents travel by path, not by value. */
+#define MAX_INPUT_BYTES (256u * 1024)
 
 /* ---- workflows --------------------------------------------------------------- */
 

@@ -51,7 +51,7 @@ static int apply_pragmas(store *s, const store_options *opts, yogi_error *err)
     snprintf(sql, sizeof sql,
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
              "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
-             opts->synchronous_normal ? "NORMAL" : "FULL");
+             opts->ephemeral ? "OFF" : opts->synchronous_normal ? "NORMAL" : "FULL");
     if (store_exec(s, sql, err) != 0) return -1;
     sqlite3_busy_timeout(s->db, 5000);
     return 0;

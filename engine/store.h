@@ -33,6 +33,7 @@ typedef struct store store;
 typedef struct store_options {
     const char *path;        /* database file */
     bool synchronous_normal; /* default FULL */
+    bool ephemeral;          /* deleted when the process ends: synchronous=OFF */
 } store_options;
 
 store *store_open(const store_options *opts, yogi_error *err);

@@ -22,7 +22,7 @@
  *
  * Page segmentation mode: ocr.psm, default 11 (sparse text). Timetables are
  * grids of short, scattered cells; on the development set psm 11 finds more
- * of them than 6 (one uniform block) or 3 (automatic), at a similar speed
+ * of them than 6 (one uniform block) or 3 (automatic), and is no slower
  * (docs/pipeline.md has the figures).
  */
 #include <dlfcn.h>

@@ -22,7 +22,8 @@
  *      (default 30): tesseract's LSTM reads small text badly (100-dpi images
  *      are upscaled 2-3x) and spends time for nothing on huge text.
  * Binarisation is left to tesseract (its Otsu on a normalised background):
- * on the development set a binarised input read worse (docs/pipeline.md).
+ * on the development set a Sauvola-binarised input lost a tenth of the times
+ * (docs/pipeline.md has the figures).
  *
  * The glyph height is estimated from connected components of a binarised
  * copy: components of plausible glyph shape, median height.

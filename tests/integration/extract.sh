@@ -61,7 +61,27 @@ write_pdf() { # write_pdf FILE PAGES [ENCRYPT]
     } >"$1"
 }
 
+# A scanned PDF: the timetable as a JPEG image on an A4-wide page, no text.
+write_scanned_pdf() { # write_scanned_pdf IMAGE.jpg OUT.pdf
+    w=$(identify -format %w "$1"); h=$(identify -format %h "$1"); n=$(wc -c <"$1")
+    ph=$((842 * h / w)); content="q 842 0 0 $ph 0 0 cm /Im0 Do Q"
+    {
+        printf '%%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n'
+        printf '2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n'
+        printf '3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 842 %d] ' "$ph"
+        printf '/Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >> endobj\n'
+        printf '4 0 obj << /Type /XObject /Subtype /Image /Width %d /Height %d ' "$w" "$h"
+        printf '/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n' "$n"
+        cat "$1"
+        printf '\nendstream\nendobj\n5 0 obj << /Length %d >>\nstream\n%s\nendstream\nendobj\n' \
+            "${#content}" "$content"
+        printf 'trailer << /Root 1 0 R >>\n%%%%EOF\n'
+    } >"$2"
+}
+
 make_timetable
+convert "$F/timetable.png" -colorspace Gray -quality 92 "$F/timetable.jpg"
+write_scanned_pdf "$F/timetable.jpg" "$F/scanned.pdf"
 : >"$F/empty.png"
 convert -size 400x300 xc:white -fill black -draw "rectangle 50,50 350,120" "$F/whole.png"
 head -c 300 "$F/whole.png" >"$F/truncated.png"
@@ -97,6 +117,13 @@ if out=$("$YOGI" extract "$F/timetable.png" 2>"$TMP/err"); then
     fi
 else
     not_ok "a generated timetable is extracted" "$(tail -3 "$TMP/err")"
+fi
+
+if out=$("$YOGI" extract "$F/scanned.pdf" 2>"$TMP/err") &&
+    printf '%s' "$out" | grep -q '"Tuesday"' && printf '%s' "$out" | grep -q '"History"'; then
+    ok "a scanned PDF is rendered, OCRed and extracted"
+else
+    not_ok "a scanned PDF is rendered, OCRed and extracted" "$(tail -2 "$TMP/err" | tr '\n' ' ') $(printf '%s' "$out" | head -c 200)"
 fi
 
 # ---- bad input: a named error, exit 1, no crash ------------------------------

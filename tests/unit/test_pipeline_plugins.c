@@ -260,6 +260,8 @@ static void truncate_copy(const char *from, const char *to, double keep)
 
 /* ---- classify ---------------------------------------------------------- */
 
+static json_t *run_plugin(const char *plugin, json_t *input, yogi_error *err);
+
 static json_t *classify(const char *name, yogi_error *err)
 {
     loaded_plugin lp;
@@ -319,6 +321,23 @@ static void test_classify_images(void)
     CHECK_INT(json_integer_value(json_object_get(out, "width")), 400);
     CHECK_INT(json_integer_value(json_object_get(out, "height")), 300);
     json_decref(out);
+}
+
+/* A TIFF holds pages: each is classified, counted and preprocessed. */
+static void test_multipage_tiff(void)
+{
+    PIX *pix = make_page(400, 300);
+    pixWriteTiff("two.tif", pix, IFF_TIFF_ZIP, "w");
+    pixWriteTiff("two.tif", pix, IFF_TIFF_ZIP, "a");
+    pixDestroy(&pix);
+    expect_type("two.tif", "image", "tiff", 2);
+    yogi_error err;
+    json_t *cls = classify("two.tif", &err);
+    json_t *in = json_pack("{s:s, s:o}", "path", abs_path("two.tif"), "classification", cls);
+    json_t *out = run_plugin("preprocess", in, &err);
+    CHECK_INT(json_array_size(json_object_get(out, "pages")), 2);
+    json_decref(out);
+    json_decref(in);
 }
 
 static void test_classify_ignores_file_name(void)
@@ -775,6 +794,7 @@ int main(int argc, char **argv)
     static const test_case tests[] = {
         TEST(test_classify_images),
         TEST(test_classify_ignores_file_name),
+        TEST(test_multipage_tiff),
         TEST(test_classify_pdfs),
         TEST(test_classify_bad_input),
         TEST(test_classify_bad_pdfs),
