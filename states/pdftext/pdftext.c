@@ -40,6 +40,7 @@
 
 #define DEFAULT_DPI 200
 #define MAX_PAGES 100 /* classify enforces document.max_pages; a backstop */
+#define MAX_RENDER_PIXELS 40e6 /* as document.max_pixels' default */
 
 typedef struct pdftext_state {
     const yogi_host *host;
@@ -218,18 +219,22 @@ static int read_page(const pdftext_state *st, PopplerDocument *pdf, int number, 
 {
     PopplerPage *page = poppler_document_get_page(pdf, number - 1);
     if (!page) return yogi_fail(err, "Document.Corrupt", "PDF page %d cannot be read", number);
-    double pw, ph, px_per_pt = st->dpi / 72;
+    double pw = 0, ph = 0, dpi_used = st->dpi;
     poppler_page_get_size(page, &pw, &ph);
+    /* A poster-sized page is rendered at a lower resolution, not refused. */
+    double px = pw * ph * (dpi_used / 72) * (dpi_used / 72);
+    if (px > MAX_RENDER_PIXELS) dpi_used *= sqrt(MAX_RENDER_PIXELS / px);
+    double px_per_pt = dpi_used / 72;
     long w = lround(pw * px_per_pt), h = lround(ph * px_per_pt);
     char path[4200];
     snprintf(path, sizeof path, "%s/page-%d.png", dir, number);
     int rc = YOGI_FAILED;
-    if (w < 1 || h < 1 || w > 20000 || h > 20000) {
+    if (w < 1 || h < 1 || w > 32767 || h > 32767) { /* cairo's limit */
         yogi_fail(err, "Document.Corrupt", "PDF page %d has an unusable size", number);
         goto out_unref;
     }
     if (render_page(page, w, h, px_per_pt, path, err) != YOGI_OK) goto out_unref;
-    int dpi = (int)lround(st->dpi);
+    int dpi = (int)lround(dpi_used);
     json_array_append_new(ocr_pages,
                           json_pack("{s:i, s:I, s:I, s:i, s:s, s:o}", "page", number, "width",
                                     (json_int_t)w, "height", (json_int_t)h, "dpi", dpi, "image",
