@@ -206,17 +206,21 @@ static int ask(llm_state *st, const yogi_call *call, json_t *input, json_t **ans
 static const char *const entry_keys[] = {"day", "start", "end", "subject", "kind",
                                          "room", "class", "teacher", "notes"};
 
-/* Forgive spelling that carries no doubt: "9:05" is "09:05", "monday" and
- * "MONDAY" are "Monday". Anything else is left for the schema check. */
+/* Forgive spelling that carries no doubt: "9:05" and "09.05" are "09:05",
+ * "monday" and "MONDAY" are "Monday". Anything else is left for the schema
+ * check. */
 static void tidy_entry(json_t *e)
 {
     static const char *const times[] = {"start", "end"};
     for (int k = 0; k < 2; k++) {
         const char *t = json_string_value(json_object_get(e, times[k]));
-        if (t && strlen(t) == 4 && t[0] >= '0' && t[0] <= '9' && t[1] == ':') {
-            char padded[6] = {'0', t[0], ':', t[2], t[3], '\0'};
-            json_object_set_new(e, times[k], json_string(padded));
-        }
+        size_t n = t ? strlen(t) : 0;
+        if (n != 4 && n != 5) continue;
+        char hhmm[6] = {'0', '0', ':', '0', '0', '\0'};
+        memcpy(hhmm + 5 - n, t, n); /* right-aligned: "9:05" → "09:05" */
+        if (hhmm[2] == '.') hhmm[2] = ':';
+        if (strcmp(hhmm, t) != 0 && llm_minutes(hhmm) >= 0)
+            json_object_set_new(e, times[k], json_string(hhmm));
     }
     const char *day = json_string_value(json_object_get(e, "day"));
     static const char *const days[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
