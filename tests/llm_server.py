@@ -20,7 +20,7 @@ the plugin's own configuration (llm.model = test-MODE):
     test-valid         a timetable (--answer FILE, else a built-in one)
     test-wrong-schema  an object that breaks the timetable schema
     test-overlap       a well-formed timetable with overlapping lessons
-    test-sloppy        the timetable with "9:00"-style hours and "monday"
+    test-sloppy        the timetable with "9:00", "10.00" and "monday"
     test-prose         text instead of JSON / no tool call
     test-not-json      a 200 reply whose body is not JSON
     test-cutoff        an answer stopped by the token limit
@@ -297,6 +297,7 @@ class Handler(BaseHTTPRequestHandler):
                 e["day"] = e["day"].lower()
                 if e["start"].startswith("0"):
                     e["start"] = e["start"][1:]
+                e["end"] = e["end"].replace(":", ".")
         elif mode not in ("valid", "prose", "cutoff"):
             return self.error(provider, 400, "invalid_request_error", "unknown mode " + mode)
         return self.reply(200, self.success(provider, answer, mode))

@@ -44,7 +44,8 @@ static int anthropic_answer(json_t *reply, json_t **answer, llm_usage *usage, yo
         json_t *input = json_object_get(block, "input");
         if (!type || strcmp(type, "tool_use") != 0 || !name || strcmp(name, LLM_TOOL_NAME) != 0)
             continue;
-        if (!json_is_object(input)) return yogi_fail(err, BAD, "the tool call's input is not an object");
+        if (!json_is_object(input))
+            return yogi_fail(err, BAD, "the tool call's input is not an object");
         *answer = json_incref(input);
         return YOGI_OK;
     }

@@ -105,7 +105,8 @@ static int check_entry(json_t *e, size_t i, json_t *problems)
         bool known = false;
         for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
             known |= json_is_string(kind) && !strcmp(json_string_value(kind), kinds[k]);
-        if (!known) n += problem(problems, at, "kind must be lesson, break, lunch, registration or other");
+        if (!known)
+            n += problem(problems, at, "kind must be lesson, break, lunch, registration or other");
     }
     static const char *const optional[] = {"room", "class", "teacher", "notes"};
     for (size_t k = 0; k < 4; k++) n += check_nullable_string(e, optional[k], at, problems);
@@ -120,7 +121,8 @@ int llm_schema_problems(json_t *tt, json_t *problems)
     json_t *v = json_object_get(tt, "document_id");
     if (v && !json_is_string(v)) n += problem(problems, "document_id", "must be a string");
     static const char *const strings[] = {"title", "teacher", "class", "term"};
-    for (size_t k = 0; k < 4; k++) n += check_nullable_string(tt, strings[k], "timetable", problems);
+    for (size_t k = 0; k < 4; k++)
+        n += check_nullable_string(tt, strings[k], "timetable", problems);
     v = json_object_get(tt, "layout");
     if (v && !json_is_string(v)) n += problem(problems, "layout", "must be a string");
     if (!json_object_get(tt, "confidence")) n += problem(problems, "confidence", "is required");

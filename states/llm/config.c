@@ -134,7 +134,9 @@ static int load_provider(llm_config_fn get, llm_config *cfg, yogi_error *err)
     if (!p || !*p) return yogi_fail(err, NOT_CONFIGURED, "llm.provider is not set");
     if (!strcmp(p, "anthropic")) cfg->provider = LLM_ANTHROPIC;
     else if (!strcmp(p, "openai")) cfg->provider = LLM_OPENAI;
-    else return yogi_fail(err, NOT_CONFIGURED, "llm.provider must be anthropic or openai, not '%s'", p);
+    else
+        return yogi_fail(err, NOT_CONFIGURED, "llm.provider must be anthropic or openai, not '%s'",
+                         p);
 
     const char *model = get("llm.model");
     if (!model || !*model) return yogi_fail(err, NOT_CONFIGURED, "llm.model is not set");
@@ -142,7 +144,8 @@ static int load_provider(llm_config_fn get, llm_config *cfg, yogi_error *err)
 
     const char *base = get("llm.base_url");
     if (!base || !*base)
-        base = cfg->provider == LLM_ANTHROPIC ? "https://api.anthropic.com" : "https://api.openai.com";
+        base = cfg->provider == LLM_ANTHROPIC ? "https://api.anthropic.com"
+                                              : "https://api.openai.com";
     if (copy_value(cfg->base_url, sizeof cfg->base_url, base, "llm.base_url", err))
         return YOGI_FAILED;
     size_t n = strlen(cfg->base_url);
@@ -224,7 +227,8 @@ int llm_check_url(const llm_config *cfg, const char *url, bool *is_http, yogi_er
     char scheme[16], host[256];
     for (const char *c = url; *c; c++)
         if ((unsigned char)*c <= 0x20 || *c == 0x7f)
-            return yogi_fail(err, NOT_CONFIGURED, "llm.base_url holds a space or control character");
+            return yogi_fail(err, NOT_CONFIGURED,
+                             "llm.base_url holds a space or control character");
     if (url_host(url, scheme, sizeof scheme, host, sizeof host) != 0)
         return yogi_fail(err, NOT_CONFIGURED, "llm.base_url '%s' is not a URL", url);
     *is_http = false;

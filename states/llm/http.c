@@ -265,7 +265,8 @@ static int transport_error(llm_http *h, CURLcode rc, long timeout_ms, yogi_error
         return yogi_fail(err, "Llm.NotConfigured",
                          "plain http:// is allowed only to a loopback address, and the server's "
                          "address is not one");
-    if (h->too_large) return yogi_fail(err, "Llm.BadResponse", "the reply exceeds %ld bytes", MAX_REPLY);
+    if (h->too_large)
+        return yogi_fail(err, "Llm.BadResponse", "the reply exceeds %ld bytes", MAX_REPLY);
     if (rc == CURLE_OPERATION_TIMEDOUT)
         return yogi_fail(err, "Llm.Unavailable", "no complete answer within %ld s (%s)",
                          timeout_ms / 1000, detail);

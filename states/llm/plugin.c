@@ -117,13 +117,15 @@ static int build_request(const llm_config *cfg, json_t *input, char **body, yogi
         free_images(images, n);
         return YOGI_FAILED;
     }
-    char *prompt = llm_prompt_text(json_object_get(input, "ocr"), json_object_get(input, "timetable"));
+    char *prompt =
+        llm_prompt_text(json_object_get(input, "ocr"), json_object_get(input, "timetable"));
     json_t *req = prompt ? llm_request_body(cfg, prompt, (const char *const *)images, n) : NULL;
     *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     free(prompt);
     free_images(images, n);
-    return *body ? YOGI_OK : yogi_fail(err, "Llm.Unavailable", "out of memory building the request");
+    if (!*body) return yogi_fail(err, "Llm.Unavailable", "out of memory building the request");
+    return YOGI_OK;
 }
 
 static json_t *usage_json(const llm_config *cfg, const llm_usage *u)
@@ -180,7 +182,8 @@ static int ask(llm_state *st, const yogi_call *call, json_t *input, json_t **ans
     long timeout_ms = st->cfg.timeout_seconds * 1000;
     if (YOGI_HAS(call, deadline_ms) && call->deadline_ms > 0) {
         int64_t left = call->deadline_ms - now_ms() - 500; /* leave time to answer */
-        if (left <= 0) return yogi_fail(err, "Llm.Unavailable", "no time left before the task deadline");
+        if (left <= 0)
+            return yogi_fail(err, "Llm.Unavailable", "no time left before the task deadline");
         if (left < timeout_ms) timeout_ms = (long)left;
     }
     if (llm_endpoint(&st->cfg, url, sizeof url) != 0)
@@ -203,17 +206,21 @@ static int ask(llm_state *st, const yogi_call *call, json_t *input, json_t **ans
 static const char *const entry_keys[] = {"day", "start", "end", "subject", "kind",
                                          "room", "class", "teacher", "notes"};
 
-/* Forgive spelling that carries no doubt: "9:05" is "09:05", "monday" and
- * "MONDAY" are "Monday". Anything else is left for the schema check. */
+/* Forgive spelling that carries no doubt: "9:05" and "09.05" are "09:05",
+ * "monday" and "MONDAY" are "Monday". Anything else is left for the schema
+ * check. */
 static void tidy_entry(json_t *e)
 {
     static const char *const times[] = {"start", "end"};
     for (int k = 0; k < 2; k++) {
         const char *t = json_string_value(json_object_get(e, times[k]));
-        if (t && strlen(t) == 4 && t[0] >= '0' && t[0] <= '9' && t[1] == ':') {
-            char padded[6] = {'0', t[0], ':', t[2], t[3], '\0'};
-            json_object_set_new(e, times[k], json_string(padded));
-        }
+        size_t n = t ? strlen(t) : 0;
+        if (n != 4 && n != 5) continue;
+        char hhmm[6] = {'0', '0', ':', '0', '0', '\0'};
+        memcpy(hhmm + 5 - n, t, n); /* right-aligned: "9:05" → "09:05" */
+        if (hhmm[2] == '.') hhmm[2] = ':';
+        if (strcmp(hhmm, t) != 0 && llm_minutes(hhmm) >= 0)
+            json_object_set_new(e, times[k], json_string(hhmm));
     }
     const char *day = json_string_value(json_object_get(e, "day"));
     static const char *const days[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
@@ -229,8 +236,9 @@ static void tidy_entry(json_t *e)
 static json_t *timetable_from(json_t *answer, json_t *input)
 {
     json_t *tt = json_object(), *entries, *e;
-    const char *doc_id = json_string_value(json_object_get(json_object_get(input, "document"), "id"));
-    const char *layout = json_string_value(json_object_get(json_object_get(input, "timetable"), "layout"));
+    json_t *doc = json_object_get(input, "document"), *draft = json_object_get(input, "timetable");
+    const char *doc_id = json_string_value(json_object_get(doc, "id"));
+    const char *layout = json_string_value(json_object_get(draft, "layout"));
     if (doc_id) json_object_set_new(tt, "document_id", json_string(doc_id));
     static const char *const top[] = {"title", "teacher", "class", "term"};
     for (size_t k = 0; k < 4; k++) {
@@ -270,12 +278,15 @@ static int schema_failure(json_t *problems, yogi_error *err)
     json_t *p;
     json_array_foreach(problems, i, p) {
         if (i == 5) break;
-        int w = snprintf(list + used, sizeof list - used, "%s%s", i ? "; " : "", json_string_value(p));
+        int w = snprintf(list + used, sizeof list - used, "%s%s", i ? "; " : "",
+                         json_string_value(p));
         if (w < 0 || (size_t)w >= sizeof list - used) break;
         used += (size_t)w;
     }
-    return yogi_fail(err, "Llm.BadResponse", "the answer does not fit the timetable schema (%zu problem%s): %s",
-                     json_array_size(problems), json_array_size(problems) == 1 ? "" : "s", list);
+    size_t n = json_array_size(problems);
+    return yogi_fail(err, "Llm.BadResponse",
+                     "the answer does not fit the timetable schema (%zu problem%s): %s", n,
+                     n == 1 ? "" : "s", list);
 }
 
 static int check_input(json_t *input, yogi_error *err)
@@ -283,9 +294,11 @@ static int check_input(json_t *input, yogi_error *err)
     json_t *ocr = json_object_get(input, "ocr"), *draft = json_object_get(input, "timetable");
     if (!json_is_object(input)) return yogi_fail(err, "Llm.BadInput", "the input is not an object");
     if (!json_is_object(ocr) || !json_is_array(json_object_get(ocr, "pages")))
-        return yogi_fail(err, "Llm.BadInput", "input.ocr must be the OCR words ({\"pages\": [...]})");
+        return yogi_fail(err, "Llm.BadInput",
+                         "input.ocr must be the OCR words ({\"pages\": [...]})");
     if (draft && !json_is_object(draft) && !json_is_null(draft))
-        return yogi_fail(err, "Llm.BadInput", "input.timetable must be the draft timetable or null");
+        return yogi_fail(err, "Llm.BadInput",
+                         "input.timetable must be the draft timetable or null");
     return YOGI_OK;
 }
 
@@ -301,12 +314,14 @@ static int review(llm_state *st, json_t *input, json_t *answer, const llm_usage 
         return rc;
     }
     int sense = llm_sense_problems(tt, problems);
-    double c = sense ? 0.0 : llm_confidence(tt, json_object_get(input, "ocr"), json_object_get(input, "timetable"));
+    json_t *ocr = json_object_get(input, "ocr"), *draft = json_object_get(input, "timetable");
+    double c = sense ? 0.0 : llm_confidence(tt, ocr, draft);
     json_object_set_new(tt, "confidence", json_real(c));
     if (json_array_size(problems) > 0) json_object_set(tt, "warnings", problems);
     bool passed = sense == 0 && c >= st->cfg.pass_confidence;
     if (st->host->log)
-        st->host->log(YOGI_LOG_INFO, "llm: %s answered %zu entries, confidence %.3f, %s (%ld+%ld tokens)",
+        st->host->log(YOGI_LOG_INFO,
+                      "llm: %s answered %zu entries, confidence %.3f, %s (%ld+%ld tokens)",
                       st->cfg.model, json_array_size(json_object_get(tt, "entries")), c,
                       passed ? "passed" : "to review", usage->input_tokens, usage->output_tokens);
     *output = json_pack("{s:o, s:b, s:f, s:o, s:o, s:s}", "timetable", tt, "passed", passed,

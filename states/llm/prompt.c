@@ -93,11 +93,20 @@ static void add(text *t, const char *fmt, ...)
         va_start(ap, fmt);
         int n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, fmt, ap);
         va_end(ap);
-        if (n < 0) { t->failed = true; return; }
-        if (t->s && t->len + (size_t)n < t->cap) { t->len += (size_t)n; return; }
+        if (n < 0) {
+            t->failed = true;
+            return;
+        }
+        if (t->s && t->len + (size_t)n < t->cap) {
+            t->len += (size_t)n;
+            return;
+        }
         size_t cap = (t->cap ? t->cap * 2 : 4096) + (size_t)n;
         char *s = realloc(t->s, cap);
-        if (!s) { t->failed = true; return; }
+        if (!s) {
+            t->failed = true;
+            return;
+        }
         t->s = s;
         t->cap = cap;
     }
@@ -129,7 +138,10 @@ static void add_page_words(text *t, json_t *page, size_t *budget)
     json_array_foreach(words, i, w) {
         const char *s = json_string_value(json_object_get(w, "text"));
         if (!s || !*s) continue;
-        if (*budget == 0) { add(t, "\n[further words omitted]"); return; }
+        if (*budget == 0) {
+            add(t, "\n[further words omitted]");
+            return;
+        }
         (*budget)--;
         long b = num(w, "block"), p = num(w, "par"), l = num(w, "line");
         if (b != cur_block || p != cur_par || l != cur_line) add(t, "\n");
@@ -146,9 +158,8 @@ char *llm_prompt_text(json_t *ocr, json_t *draft)
     text t = {0};
     size_t budget = MAX_WORDS, i;
     json_t *page;
-    add(&t, "The OCR words (source: %s):", json_string_value(json_object_get(ocr, "source"))
-                                             ? json_string_value(json_object_get(ocr, "source"))
-                                             : "ocr");
+    const char *source = json_string_value(json_object_get(ocr, "source"));
+    add(&t, "The OCR words (source: %s):", source ? source : "ocr");
     json_array_foreach(json_object_get(ocr, "pages"), i, page) add_page_words(&t, page, &budget);
 
     json_t *entries = json_object_get(draft, "entries");

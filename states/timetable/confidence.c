@@ -102,6 +102,7 @@ double tt_confidence(const tt_evidence *ev, int nentries)
     if (!ev->times_increasing) c *= 0.6;
     c *= pow_int(0.9, ev->slots_unparsed);
     if (ev->ruled && ev->rule_agreement < 1.0) c *= 0.97;
+    c *= pow_int(0.8, ev->wide_bands);
     /* Assignment: every word in its place. */
     c *= pow_int(0.7, ev->cells_crowded);
     c *= pow_int(0.95, ev->cells_ambiguous);

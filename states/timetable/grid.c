@@ -132,6 +132,23 @@ static int place_day_edges(const tt_page *page, const tt_grid *g, const extent *
     return found;
 }
 
+/* Time bands much wider than the others: a header OCR lost, its column
+ * taken into a neighbour's band. */
+static int count_wide_bands(const cells *c)
+{
+    int widths[TT_MAX_SLOTS], n = c->ns, wide = 0;
+    for (int j = 0; j < n; j++)
+        widths[j] = c->tb[j + 1] - c->tb[j];
+    for (int a = 1; a < n; a++) /* insertion sort: a few dozen at most */
+        for (int b = a; b > 0 && widths[b - 1] > widths[b]; b--) {
+            int t = widths[b];
+            widths[b] = widths[b - 1], widths[b - 1] = t;
+        }
+    for (int j = 0; n >= 3 && j < n; j++)
+        wide += (c->tb[j + 1] - c->tb[j]) * 10 > widths[n / 2] * 18;
+    return wide;
+}
+
 static void place_edges(const tt_page *page, const tt_grid *g, cells *c, tt_evidence *ev)
 {
     extent x = extent_of(g);
@@ -139,6 +156,7 @@ static void place_edges(const tt_page *page, const tt_grid *g, cells *c, tt_evid
     int found = place_time_edges(page, g, &x, c) + place_day_edges(page, g, &x, c);
     ev->rule_agreement = interior ? (double)found / interior : 0.0;
     ev->ruled = g->rules && interior >= 2 && ev->rule_agreement >= 0.75;
+    ev->wide_bands = count_wide_bands(c);
 }
 
 static int band_of(const int *edges, int n, int v)

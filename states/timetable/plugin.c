@@ -38,7 +38,7 @@ static json_t *entry_json(const tt_entry *e)
 static json_t *evidence_json(const tt_evidence *ev)
 {
     return json_pack("{s:i, s:b, s:b, s:i, s:i, s:i, s:b, s:b, s:f, s:i, s:i, s:i, s:i, s:f, s:f,"
-                     " s:i, s:i, s:i, s:i, s:i}",
+                     " s:i, s:i, s:i, s:i, s:i, s:i}",
                      "days_found", ev->days_found, "days_in_order", ev->days_in_order,
                      "days_consecutive", ev->days_consecutive, "days_inferred", ev->days_inferred,
                      "time_slots", ev->slots, "slots_unparsed", ev->slots_unparsed,
@@ -48,7 +48,8 @@ static json_t *evidence_json(const tt_evidence *ev)
                      "low_conf_entries", ev->low_conf_entries, "min_word_conf", ev->min_word_conf,
                      "mean_word_conf", ev->mean_word_conf, "problems", ev->warnings,
                      "page_words", ev->page_words, "page_words_used", ev->page_words_used,
-                     "stray_words", ev->stray_words, "subjects_with_times", ev->subjects_with_times);
+                     "stray_words", ev->stray_words, "subjects_with_times", ev->subjects_with_times,
+                     "wide_bands", ev->wide_bands);
 }
 
 static json_t *result_json(const tt_result *res)

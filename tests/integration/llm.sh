@@ -123,8 +123,8 @@ for p in anthropic openai; do
         || not_ok "$p: the stall ended by the timeout" "took ${elapsed}s"
 done
 
-expect_output "unpadded hours and lower-case days are tidied, not refused" \
-    "$GOOD and o['timetable']['entries'][0]['start'] == '09:00' and o['timetable']['entries'][0]['day'] == 'Monday'" \
+expect_output "unpadded hours, dotted times and lower-case days are tidied, not refused" \
+    "$GOOD and o['timetable']['entries'][0]['start'] == '09:00' and o['timetable']['entries'][0]['end'] == '10:00' and o['timetable']['entries'][0]['day'] == 'Monday'" \
     "$(config openai sloppy)"
 
 # Configuration and transport refusals.

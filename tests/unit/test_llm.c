@@ -15,6 +15,46 @@
 #include "store.h"
 #include "test.h"
 
+/* JSON written with single quotes, as tests read better: {'a': 1}. The
+ * result lives until the next call. */
+static const char *dq(const char *single_quoted)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "%s", single_quoted);
+    for (char *c = buf; *c; c++)
+        if (*c == '\'') *c = '"';
+    return buf;
+}
+
+/* A timetable from "Day HH:MM HH:MM Subject; ..." (one-word subjects),
+ * easier to read in a test than the JSON it stands for. */
+static json_t *week(const char *spec)
+{
+    json_t *entries = json_array();
+    for (const char *e = spec; *e;) {
+        const char *semi = strchr(e, ';');
+        size_t len = semi ? (size_t)(semi - e) : strlen(e);
+        char item[128], day[16], start[8], end[8], subject[64];
+        snprintf(item, sizeof item, "%.*s", (int)len, e);
+        if (sscanf(item, "%15s %7s %7s %63s", day, start, end, subject) == 4)
+            json_array_append_new(entries, json_pack("{s:s, s:s, s:s, s:s}", "day", day, "start",
+                                                     start, "end", end, "subject", subject));
+        else
+            test_fail_(__FILE__, __LINE__, "bad fixture entry '%s'", item);
+        e += len + (semi != NULL);
+    }
+    return json_pack("{s:f, s:n, s:o}", "confidence", 0.5, "title", "entries", entries);
+}
+
+static int sense_count_of(const char *spec)
+{
+    json_t *t = week(spec), *p = json_array();
+    int n = llm_sense_problems(t, p);
+    json_decref(t);
+    json_decref(p);
+    return n;
+}
+
 /* ---- a configuration table ------------------------------------------ */
 
 static const char *const *table;
@@ -185,7 +225,10 @@ static void check_strict(json_t *schema, const char *where)
         test_fail_(__FILE__, __LINE__, "%s does not require every property", where);
     const char *k;
     json_t *v;
-    json_object_foreach(props, k, v) check_strict(json_object_get(v, "items") ? json_object_get(v, "items") : v, k);
+    json_object_foreach(props, k, v) {
+        json_t *items = json_object_get(v, "items");
+        check_strict(items ? items : v, k);
+    }
 }
 
 static void test_answer_schema_is_strict(void)
@@ -193,7 +236,9 @@ static void test_answer_schema_is_strict(void)
     json_t *s = llm_answer_schema();
     CHECK(s != NULL);
     check_strict(s, "answer");
-    json_t *day = json_object_get(json_object_get(json_object_get(json_object_get(json_object_get(s, "properties"), "entries"), "items"), "properties"), "day");
+    json_t *entries = json_object_get(json_object_get(s, "properties"), "entries");
+    json_t *item = json_object_get(json_object_get(entries, "items"), "properties");
+    json_t *day = json_object_get(item, "day");
     CHECK_INT(json_array_size(json_object_get(day, "enum")), 7);
     json_decref(s);
 }
@@ -216,8 +261,9 @@ static void test_request_anthropic(void)
     json_t *content = json_object_get(json_array_get(json_object_get(b, "messages"), 0), "content");
     json_t *img = json_array_get(content, 0);
     CHECK_STR(json_string_value(json_object_get(img, "type")), "image");
-    CHECK_STR(json_string_value(json_object_get(json_object_get(img, "source"), "media_type")), "image/png");
-    CHECK_STR(json_string_value(json_object_get(json_object_get(img, "source"), "data")), images[0]);
+    json_t *source = json_object_get(img, "source");
+    CHECK_STR(json_string_value(json_object_get(source, "media_type")), "image/png");
+    CHECK_STR(json_string_value(json_object_get(source, "data")), images[0]);
     CHECK_STR(json_string_value(json_object_get(json_array_get(content, 1), "text")), "the words");
     char *dump = json_dumps(b, 0);
     CHECK(strstr(dump, cfg.api_key) == NULL);
@@ -252,13 +298,12 @@ static void test_request_openai(void)
 
 static void test_prompt_text_bounded_and_clean(void)
 {
-    json_t *ocr = json_loads("{\"source\":\"ocr\",\"pages\":[{\"page\":1,\"width\":800,\"height\":600,"
-                             "\"words\":[{\"text\":\"Mon\\nday\",\"x\":1,\"y\":2,\"w\":3,\"h\":4,"
-                             "\"block\":1,\"par\":1,\"line\":1},"
-                             "{\"text\":\"Maths\",\"x\":50,\"y\":2,\"w\":30,\"h\":4,"
-                             "\"block\":1,\"par\":1,\"line\":1}]}]}", 0, NULL);
-    json_t *draft = json_loads("{\"entries\":[{\"day\":\"Monday\",\"start\":\"09:00\","
-                               "\"end\":\"10:00\",\"subject\":\"Maths\"}]}", 0, NULL);
+    json_t *ocr = json_loads(dq("{'source':'ocr','pages':[{'page':1,'width':800,'height':600,"
+                                "'words':[{'text':'Mon\\nday','x':1,'y':2,'w':3,'h':4,"
+                                "'block':1,'par':1,'line':1},"
+                                "{'text':'Maths','x':50,'y':2,'w':30,'h':4,"
+                                "'block':1,'par':1,'line':1}]}]}"), 0, NULL);
+    json_t *draft = week("Monday 09:00 10:00 Maths");
     char *t = llm_prompt_text(ocr, draft);
     CHECK(t != NULL);
     CHECK(strstr(t, "Mon day(1,2,3,4) Maths(50,2,30,4)") != NULL);
@@ -268,7 +313,8 @@ static void test_prompt_text_bounded_and_clean(void)
     /* 20000 words: the text stays bounded. */
     json_t *words = json_object_get(json_array_get(json_object_get(ocr, "pages"), 0), "words");
     for (int i = 0; i < 20000; i++)
-        json_array_append_new(words, json_pack("{s:s, s:i, s:i}", "text", "word", "x", i, "line", i));
+        json_array_append_new(words,
+                              json_pack("{s:s, s:i, s:i}", "text", "word", "x", i, "line", i));
     t = llm_prompt_text(ocr, NULL);
     CHECK(t != NULL && strlen(t) < 200000);
     CHECK(strstr(t, "further words omitted") != NULL);
@@ -283,6 +329,7 @@ static void test_prompt_text_bounded_and_clean(void)
 static int parse(llm_provider p, const char *body, json_t **answer, llm_usage *u, yogi_error *err)
 {
     memset(err, 0, sizeof *err);
+    body = dq(body);
     return llm_parse_reply(p, body, strlen(body), answer, u, err);
 }
 
@@ -292,21 +339,21 @@ static void test_parse_anthropic(void)
     llm_usage u;
     yogi_error err;
     CHECK_INT(parse(LLM_ANTHROPIC,
-                    "{\"content\":[{\"type\":\"text\",\"text\":\"hi\"},{\"type\":\"tool_use\","
-                    "\"name\":\"submit_timetable\",\"input\":{\"entries\":[]}}],"
-                    "\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":10,\"output_tokens\":5}}",
+                    "{'content':[{'type':'text','text':'hi'},{'type':'tool_use',"
+                    "'name':'submit_timetable','input':{'entries':[]}}],"
+                    "'stop_reason':'tool_use','usage':{'input_tokens':10,'output_tokens':5}}",
                     &a, &u, &err), YOGI_OK);
     CHECK(json_is_array(json_object_get(a, "entries")));
     CHECK_INT(u.input_tokens, 10);
     CHECK_INT(u.output_tokens, 5);
     json_decref(a);
     CHECK_INT(parse(LLM_ANTHROPIC,
-                    "{\"content\":[{\"type\":\"tool_use\",\"name\":\"submit_timetable\","
-                    "\"input\":{}}],\"stop_reason\":\"max_tokens\",\"usage\":{\"input_tokens\":7,"
-                    "\"output_tokens\":8192}}", &a, &u, &err), YOGI_FAILED);
+                    "{'content':[{'type':'tool_use','name':'submit_timetable',"
+                    "'input':{}}],'stop_reason':'max_tokens','usage':{'input_tokens':7,"
+                    "'output_tokens':8192}}", &a, &u, &err), YOGI_FAILED);
     CHECK_STR(err.name, "Llm.BadResponse");
     CHECK_INT(u.output_tokens, 8192); /* spent, so counted */
-    CHECK_INT(parse(LLM_ANTHROPIC, "{\"content\":[{\"type\":\"text\",\"text\":\"no\"}]}", &a, &u, &err),
+    CHECK_INT(parse(LLM_ANTHROPIC, "{'content':[{'type':'text','text':'no'}]}", &a, &u, &err),
               YOGI_FAILED);
     CHECK(strstr(err.cause, "no submit_timetable") != NULL);
     CHECK_INT(parse(LLM_ANTHROPIC, "<html>", &a, &u, &err), YOGI_FAILED);
@@ -322,34 +369,35 @@ static void test_parse_openai(void)
     yogi_error err;
     CHECK_INT(parse(LLM_OPENAI,
                     "{\"choices\":[{\"message\":{\"content\":\"{\\\"entries\\\":[]}\"},"
-                    "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}",
+                    "'finish_reason':'stop'}],'usage':{'prompt_tokens':3,'completion_tokens':4}}",
                     &a, &u, &err), YOGI_OK);
     CHECK(json_is_array(json_object_get(a, "entries")));
     CHECK_INT(u.input_tokens, 3);
     CHECK_INT(u.output_tokens, 4);
     json_decref(a);
     CHECK_INT(parse(LLM_OPENAI,
-                    "{\"choices\":[{\"message\":{\"content\":\"```json\\n{\\\"entries\\\":[]}\\n```\"}}]}",
+                    "{'choices':[{'message':{'content':"
+                    "'```json\\n{\\\"entries\\\":[]}\\n```'}}]}",
                     &a, &u, &err), YOGI_OK);
     json_decref(a);
-    CHECK_INT(parse(LLM_OPENAI, "{\"choices\":[{\"message\":{\"content\":\"Sure!\"}}]}", &a, &u, &err),
+    CHECK_INT(parse(LLM_OPENAI, "{'choices':[{'message':{'content':'Sure!'}}]}", &a, &u, &err),
               YOGI_FAILED);
     CHECK(strstr(err.cause, "not JSON") != NULL);
     CHECK_INT(parse(LLM_OPENAI, "{\"choices\":[{\"message\":{\"content\":\"{\\\"a\\\":1\"},"
-                                "\"finish_reason\":\"length\"}]}", &a, &u, &err), YOGI_FAILED);
+                                "'finish_reason':'length'}]}", &a, &u, &err), YOGI_FAILED);
     CHECK(strstr(err.cause, "cut off") != NULL);
-    CHECK_INT(parse(LLM_OPENAI, "{\"choices\":[{\"message\":{\"content\":null,\"refusal\":\"no\"}}]}",
+    CHECK_INT(parse(LLM_OPENAI, "{'choices':[{'message':{'content':null,'refusal':'no'}}]}",
                     &a, &u, &err), YOGI_FAILED);
     CHECK(strstr(err.cause, "refused") != NULL);
-    CHECK_INT(parse(LLM_OPENAI, "{\"choices\":[]}", &a, &u, &err), YOGI_FAILED);
-    CHECK_INT(parse(LLM_OPENAI, "{\"choices\":[{\"message\":{\"content\":\"[1]\"}}]}", &a, &u, &err),
+    CHECK_INT(parse(LLM_OPENAI, "{'choices':[]}", &a, &u, &err), YOGI_FAILED);
+    CHECK_INT(parse(LLM_OPENAI, "{'choices':[{'message':{'content':'[1]'}}]}", &a, &u, &err),
               YOGI_FAILED);
 }
 
 static void test_status_errors(void)
 {
     yogi_error err;
-    const char *body = "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow\"}}";
+    const char *body = dq("{'type':'error','error':{'type':'rate_limit_error','message':'slow'}}");
     llm_status_error(429, 7, body, strlen(body), &err);
     CHECK_STR(err.name, "Llm.RateLimited");
     CHECK(strstr(err.cause, "retry after 7 seconds") != NULL);
@@ -394,7 +442,7 @@ static json_t *tt(const char *entries)
 
 static int schema_count(const char *entries)
 {
-    json_t *t = tt(entries), *p = json_array();
+    json_t *t = tt(dq(entries)), *p = json_array();
     int n = llm_schema_problems(t, p);
     CHECK_INT(json_array_size(p), n);
     json_decref(t);
@@ -404,16 +452,16 @@ static int schema_count(const char *entries)
 
 static void test_schema_checks(void)
 {
-    CHECK_INT(schema_count("[{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Art\","
-                           "\"kind\":\"lesson\",\"room\":\"R1\",\"class\":null,\"confidence\":1}]"), 0);
+    CHECK_INT(schema_count("[{'day':'Monday','start':'09:00','end':'10:00','subject':'Art',"
+                           "'kind':'lesson','room':'R1','class':null,'confidence':1}]"), 0);
     CHECK_INT(schema_count("[]"), 0);
-    CHECK_INT(schema_count("[{\"day\":\"Funday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"A\"}]"), 1);
-    CHECK_INT(schema_count("[{\"day\":\"monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"A\"}]"), 1);
-    CHECK_INT(schema_count("[{\"day\":\"Monday\",\"start\":\"9:00\",\"end\":\"24:00\",\"subject\":\"A\"}]"), 2);
-    CHECK_INT(schema_count("[{\"day\":\"Monday\",\"start\":\"09:60\",\"end\":\"10:00\",\"subject\":\"\"}]"), 2);
-    CHECK_INT(schema_count("[{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"A\","
-                           "\"kind\":\"nap\",\"room\":12,\"confidence\":1.5}]"), 3);
-    CHECK_INT(schema_count("[{\"start\":\"09:00\"}, 5]"), 4);
+    CHECK_INT(schema_count("[{'day':'Funday','start':'09:00','end':'10:00','subject':'A'}]"), 1);
+    CHECK_INT(schema_count("[{'day':'monday','start':'09:00','end':'10:00','subject':'A'}]"), 1);
+    CHECK_INT(schema_count("[{'day':'Monday','start':'9:00','end':'24:00','subject':'A'}]"), 2);
+    CHECK_INT(schema_count("[{'day':'Monday','start':'09:60','end':'10:00','subject':''}]"), 2);
+    CHECK_INT(schema_count("[{'day':'Monday','start':'09:00','end':'10:00','subject':'A',"
+                           "'kind':'nap','room':12,'confidence':1.5}]"), 3);
+    CHECK_INT(schema_count("[{'start':'09:00'}, 5]"), 4);
     json_t *p = json_array();
     json_t *bad = json_loads("{\"entries\":{}}", 0, NULL);
     CHECK_INT(llm_schema_problems(bad, p), 2); /* no confidence, entries not an array */
@@ -428,27 +476,16 @@ static void test_schema_checks(void)
     CHECK_INT(llm_minutes(NULL), -1);
 }
 
-static int sense_count(const char *entries)
-{
-    json_t *t = tt(entries), *p = json_array();
-    int n = llm_sense_problems(t, p);
-    json_decref(t);
-    json_decref(p);
-    return n;
-}
-
 static void test_sense_checks(void)
 {
-    CHECK_INT(sense_count("[{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"A\"},"
-                          "{\"day\":\"Monday\",\"start\":\"10:00\",\"end\":\"11:00\",\"subject\":\"B\"},"
-                          "{\"day\":\"Tuesday\",\"start\":\"09:30\",\"end\":\"10:30\",\"subject\":\"C\"}]"), 0);
-    CHECK_INT(sense_count("[]"), 1);
-    CHECK_INT(sense_count("[{\"day\":\"Monday\",\"start\":\"03:00\",\"end\":\"04:00\",\"subject\":\"A\"}]"), 1);
-    CHECK_INT(sense_count("[{\"day\":\"Monday\",\"start\":\"19:00\",\"end\":\"20:30\",\"subject\":\"A\"}]"), 1);
-    CHECK_INT(sense_count("[{\"day\":\"Monday\",\"start\":\"10:00\",\"end\":\"10:00\",\"subject\":\"A\"}]"), 1);
-    CHECK_INT(sense_count("[{\"day\":\"Monday\",\"start\":\"11:00\",\"end\":\"10:00\",\"subject\":\"A\"}]"), 1);
-    CHECK_INT(sense_count("[{\"day\":\"Friday\",\"start\":\"09:00\",\"end\":\"10:30\",\"subject\":\"A\"},"
-                          "{\"day\":\"Friday\",\"start\":\"10:00\",\"end\":\"11:00\",\"subject\":\"B\"}]"), 1);
+    CHECK_INT(sense_count_of("Monday 09:00 10:00 A; Monday 10:00 11:00 B; "
+                             "Tuesday 09:30 10:30 C"), 0);
+    CHECK_INT(sense_count_of(""), 1);
+    CHECK_INT(sense_count_of("Monday 03:00 04:00 A"), 1);
+    CHECK_INT(sense_count_of("Monday 19:00 20:30 A"), 1);
+    CHECK_INT(sense_count_of("Monday 10:00 10:00 A"), 1);
+    CHECK_INT(sense_count_of("Monday 11:00 10:00 A"), 1);
+    CHECK_INT(sense_count_of("Friday 09:00 10:30 A; Friday 10:00 11:00 B"), 1);
 }
 
 static json_t *ocr_of(const char *const *words)
@@ -465,17 +502,15 @@ static void test_confidence(void)
     static const char *const words[] = {"Week", "9:00", "10:00", "11.00", "Maths",
                                         "B", "R", "E", "A", "K", "1:15", NULL};
     json_t *ocr = ocr_of(words);
-    json_t *good = tt("[{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Maths\"},"
-                      "{\"day\":\"Tuesday\",\"start\":\"10:00\",\"end\":\"11:00\",\"subject\":\"Break\"},"
-                      "{\"day\":\"Tuesday\",\"start\":\"11:00\",\"end\":\"13:15\",\"subject\":\"maths\"}]");
+    json_t *good = week("Monday 09:00 10:00 Maths; Tuesday 10:00 11:00 Break; "
+                        "Tuesday 11:00 13:15 maths");
     double c = llm_confidence(good, ocr, good);
     CHECK(c > 0.99);
     CHECK(llm_confidence(good, ocr, NULL) > 0.99); /* no draft: that part drops out */
-    json_t *invented = tt("[{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Maths\"},"
-                          "{\"day\":\"Tuesday\",\"start\":\"14:00\",\"end\":\"15:00\",\"subject\":\"Chess\"}]");
+    json_t *invented = week("Monday 09:00 10:00 Maths; Tuesday 14:00 15:00 Chess");
     double ci = llm_confidence(invented, ocr, good);
     CHECK(ci < 0.7);
-    json_t *monday_only = tt("[{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Maths\"}]");
+    json_t *monday_only = week("Monday 09:00 10:00 Maths");
     CHECK(llm_confidence(monday_only, ocr, good) <= 0.5 + 1e-9); /* lost Tuesday */
     json_t *empty = tt("[]");
     CHECK(llm_confidence(empty, ocr, good) == 0.0);
@@ -504,10 +539,8 @@ static void test_placement_rows_columns_lists(void)
     json_t *rows = page_of(json_pack("[o,o,o,o,o]", word("Mon", 10, 100), word("Maths", 200, 100),
                                      word("Tue", 10, 200), word("Art", 200, 200),
                                      word("Thursday", 10, 300)));
-    json_t *right = tt("[{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Maths\"},"
-                       "{\"day\":\"Tuesday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Art\"}]");
-    json_t *swapped = tt("[{\"day\":\"Tuesday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Maths\"},"
-                         "{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Art\"}]");
+    json_t *right = week("Monday 09:00 10:00 Maths; Tuesday 09:00 10:00 Art");
+    json_t *swapped = week("Tuesday 09:00 10:00 Maths; Monday 09:00 10:00 Art");
     CHECK(llm_placement(right, rows) == 1.0);
     CHECK(llm_placement(swapped, rows) == 0.0);
 
@@ -522,19 +555,18 @@ static void test_placement_rows_columns_lists(void)
     json_t *list = page_of(json_pack("[o,o,o,o,o,o]", word("Mon", 10, 100), word("Maths", 40, 140),
                                      word("Tue", 10, 400), word("Art", 40, 440),
                                      word("Wed", 800, 120), word("Music", 830, 460)));
-    json_t *week = tt("[{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Maths\"},"
-                      "{\"day\":\"Tuesday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Art\"},"
-                      "{\"day\":\"Wednesday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Music\"}]");
-    CHECK(llm_placement(week, list) == 1.0);
+    json_t *three = week("Monday 09:00 10:00 Maths; Tuesday 09:00 10:00 Art; "
+                         "Wednesday 09:00 10:00 Music");
+    CHECK(llm_placement(three, list) == 1.0);
     CHECK(llm_placement(swapped, list) == 0.0);
 
     /* No evidence: one day header only, or no subject printed. */
     json_t *bare = page_of(json_pack("[o,o]", word("Mon", 10, 100), word("Maths", 200, 100)));
     CHECK(llm_placement(right, bare) < 0);
-    json_t *ghost = tt("[{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Chess\"}]");
+    json_t *ghost = week("Monday 09:00 10:00 Chess");
     CHECK(llm_placement(ghost, rows) < 0);
     json_decref(rows), json_decref(cols), json_decref(list), json_decref(bare);
-    json_decref(right), json_decref(swapped), json_decref(week), json_decref(ghost);
+    json_decref(right), json_decref(swapped), json_decref(three), json_decref(ghost);
 }
 
 static void test_placement_skips_periods_spanning_days(void)
@@ -543,11 +575,9 @@ static void test_placement_skips_periods_spanning_days(void)
     json_t *page = page_of(json_pack("[o,o,o,o,o,o]", word("Mon", 10, 100), word("Tue", 10, 200),
                                      word("Wed", 10, 300), word("Lunch", 300, 300),
                                      word("Maths", 200, 100), word("Art", 200, 200)));
-    json_t *t = tt("[{\"day\":\"Monday\",\"start\":\"12:00\",\"end\":\"13:00\",\"subject\":\"Lunch\"},"
-                   "{\"day\":\"Tuesday\",\"start\":\"12:00\",\"end\":\"13:00\",\"subject\":\"Lunch\"},"
-                   "{\"day\":\"Wednesday\",\"start\":\"12:00\",\"end\":\"13:00\",\"subject\":\"Lunch\"},"
-                   "{\"day\":\"Monday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Maths\"},"
-                   "{\"day\":\"Tuesday\",\"start\":\"09:00\",\"end\":\"10:00\",\"subject\":\"Art\"}]");
+    json_t *t = week("Monday 12:00 13:00 Lunch; Tuesday 12:00 13:00 Lunch; "
+                     "Wednesday 12:00 13:00 Lunch; Monday 09:00 10:00 Maths; "
+                     "Tuesday 09:00 10:00 Art");
     CHECK(llm_placement(t, page) == 1.0);
     json_decref(page);
     json_decref(t);
@@ -591,7 +621,8 @@ static void test_documents_llm_usage(void)
 static void test_base64_vectors(void)
 {
     static const char *const in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-    static const char *const out[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+    static const char *const out[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+                                      "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
     for (int i = 0; i < 7; i++) {
         char *b = llm_base64((const unsigned char *)in[i], strlen(in[i]));
         CHECK_STR(b, out[i]);

@@ -308,6 +308,34 @@ static void test_confidence_falls_with_evidence(void)
     json_decref(input);
 }
 
+/* OCR lost a time header: its column falls into a neighbour's band, which
+ * is then twice as wide as the others, and the gate must not pass it. */
+static void test_lost_time_header_lowers_confidence(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *input = fixture_input("rows_ranges_ruled"), *out = NULL;
+    json_t *words = json_object_get(json_array_get(json_object_get(json_object_get(input, "ocr"),
+                                                                   "pages"), 0), "words");
+    for (size_t i = 0; i < json_array_size(words);) {
+        /* The second header, "9:50 to 10:50", spans x 340-510 (the
+         * fixture's geometry: 150 px of day labels, 170 px cells). */
+        const json_t *w = json_array_get(words, i);
+        json_int_t x = json_integer_value(json_object_get(w, "x"));
+        bool header = json_integer_value(json_object_get(w, "y")) < 120;
+        if (header && x > 340 && x < 510)
+            json_array_remove(words, i);
+        else
+            i++;
+    }
+    yogi_error err;
+    CHECK_INT(invoke(input, &out, &err), YOGI_OK);
+    CHECK(json_integer_value(json_object_get(json_object_get(out, "evidence"), "wide_bands")) >= 1);
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
+    json_decref(out);
+    json_decref(input);
+}
+
 /* OCR lost day names: the first day (Monday, above Tuesday) and one
  * between two found days (Wednesday) are put back where their rows are;
  * the entries are all there, and the confidence says a day was guessed. */
@@ -412,6 +440,7 @@ int main(int argc, char **argv)
         TEST(test_title_kind_and_confidence),
         TEST(test_confidence_falls_with_evidence),
         TEST(test_lost_day_names_are_inferred),
+        TEST(test_lost_time_header_lowers_confidence),
         TEST(test_bad_input),
         TEST(test_too_many_words),
         {0},
