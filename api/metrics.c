@@ -128,6 +128,10 @@ static void put_llm(strbuf *b, engine *e)
     put_help(b, "yogi_llm_tokens_total", "counter", "Language-model tokens, input and output.");
     strbuf_printf(b, "yogi_llm_tokens_total %lld\n",
                   (long long)json_integer_value(json_object_get(u, "tokens")));
+    put_help(b, "yogi_llm_cost_total", "counter",
+             "Price of those tokens, in the unit of llm.price_*_per_mtok.");
+    strbuf_printf(b, "yogi_llm_cost_total %.6f\n",
+                  json_number_value(json_object_get(u, "cost")));
     json_decref(u);
 }
 

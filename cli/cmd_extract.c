@@ -181,6 +181,11 @@ static void job_start(engine *e, const char *data_dir, job *j)
     rc = engine_start(e, &req, j->execution_id, &err);
     json_decref(input);
     if (rc != 0) {
+        json_t *failed = json_pack("{s:s, s:s, s:s}", "status", "failed", "error", err.name,
+                                   "cause", err.cause);
+        yogi_error uerr;
+        documents_update(s, j->document_id, failed, &uerr);
+        json_decref(failed);
         job_fail(j, err.name, err.cause);
         return;
     }
@@ -318,7 +323,8 @@ static int print_jobs(const job *jobs, int n, bool lines)
             if (j->failed) continue;
             out = json_incref(j->result);
         } else {
-            out = json_pack("{s:s, s:s}", "file", j->file, "document_id", j->document_id);
+            out = json_pack("{s:s, s:s?}", "file", j->file, "document_id",
+                            j->document_id[0] ? j->document_id : NULL);
             if (j->failed) {
                 json_object_update(out, j->result);
             } else {

@@ -44,7 +44,9 @@ int documents_create(store *s, const char *data_dir, const document_new *doc, ch
                      char *path_out, size_t path_len, yogi_error *err);
 
 /* Update any of: "status", "execution_id", "type", "confidence", "route",
- * "error", "cause", "needs_review", "llm_tokens". Unknown keys are an error. */
+ * "error", "cause", "needs_review", "llm_tokens" (input + output tokens of
+ * the LLM review), "llm_cost" (its price, when configured). Unknown keys are
+ * an error. */
 int documents_update(store *s, const char *id, json_t *fields, yogi_error *err);
 
 /* Save a timetable version ("source": "extracted" | "llm" | "reviewed"). */
@@ -66,7 +68,8 @@ json_t *documents_list(store *s, const char *status, const char *owner, int limi
                        const char *cursor);
 
 /* Language-model use over all documents, for /metrics:
- * {"documents": documents with llm_tokens recorded, "tokens": their sum}.
+ * {"documents": documents with llm_tokens recorded, "tokens": their sum,
+ *  "cost": the sum of their llm_cost (0 when no price is configured)}.
  * New reference; NULL if the database fails. */
 json_t *documents_llm_usage(store *s);
 

@@ -4,7 +4,8 @@
  * Schema (module "documents", store_migrate):
  *   documents(id TEXT PK, filename, content_type, bytes, sha256, owner,
  *             path, created, updated, status, execution_id, type,
- *             confidence, route, error, cause, needs_review, llm_tokens)
+ *             confidence, route, error, cause, needs_review, llm_tokens,
+ *             llm_cost (version 2))
  *   timetables(document_id, version, source, timetable JSON, created),
  *             one row per version, (document_id, version) unique.
  * Times are Unix milliseconds in the database and ISO 8601 (UTC, ms) in
@@ -59,9 +60,13 @@ static const char schema_v1[] =
 static const char *const statuses[] = {"received", "processing", "needs_review", "completed",
                                        "failed", "rejected"};
 
+/* Version 2: the cost of the LLM review, beside its tokens. */
+static const char schema_v2[] = "ALTER TABLE documents ADD COLUMN llm_cost REAL;";
+
 int documents_init(store *s, yogi_error *err)
 {
-    return store_migrate(s, "documents", 1, schema_v1, err);
+    if (store_migrate(s, "documents", 1, schema_v1, err) != 0) return YOGI_FAILED;
+    return store_migrate(s, "documents", 2, schema_v2, err);
 }
 
 static int64_t now_ms(void)
@@ -230,6 +235,7 @@ static const struct updatable {
     {"status", FIELD_TEXT}, {"execution_id", FIELD_TEXT}, {"type", FIELD_TEXT},
     {"confidence", FIELD_REAL}, {"route", FIELD_TEXT}, {"error", FIELD_TEXT},
     {"cause", FIELD_TEXT}, {"needs_review", FIELD_BOOL}, {"llm_tokens", FIELD_INT},
+    {"llm_cost", FIELD_REAL},
 };
 
 static const struct updatable *find_updatable(const char *key)
@@ -289,13 +295,15 @@ static bool document_exists(store *s, const char *id)
 
 json_t *documents_llm_usage(store *s)
 {
-    sqlite3_stmt *q = store_stmt(s, "SELECT COUNT(llm_tokens), COALESCE(SUM(llm_tokens), 0)"
+    sqlite3_stmt *q = store_stmt(s, "SELECT COUNT(llm_tokens), COALESCE(SUM(llm_tokens), 0),"
+                                    " COALESCE(SUM(llm_cost), 0)"
                                     " FROM documents WHERE llm_tokens IS NOT NULL");
     if (!q) return NULL;
     json_t *usage = NULL;
     if (sqlite3_step(q) == SQLITE_ROW)
-        usage = json_pack("{s:I, s:I}", "documents", (json_int_t)sqlite3_column_int64(q, 0),
-                          "tokens", (json_int_t)sqlite3_column_int64(q, 1));
+        usage = json_pack("{s:I, s:I, s:f}", "documents", (json_int_t)sqlite3_column_int64(q, 0),
+                          "tokens", (json_int_t)sqlite3_column_int64(q, 1), "cost",
+                          sqlite3_column_double(q, 2));
     store_reset(q);
     return usage;
 }
@@ -356,7 +364,8 @@ int documents_save_timetable(store *s, const char *id, json_t *timetable, const 
 
 #define DOCUMENT_COLUMNS                                                               \
     "id, filename, content_type, bytes, sha256, owner, created, updated, status,"      \
-    " execution_id, type, confidence, route, error, cause, needs_review, llm_tokens"
+    " execution_id, type, confidence, route, error, cause, needs_review, llm_tokens,"  \
+    " llm_cost"
 
 static json_t *column_text(sqlite3_stmt *q, int col)
 {
@@ -386,6 +395,9 @@ static json_t *row_to_json(sqlite3_stmt *q)
     json_object_set_new(d, "llm_tokens", sqlite3_column_type(q, 16) == SQLITE_NULL
                                              ? json_null()
                                              : json_integer(sqlite3_column_int64(q, 16)));
+    json_object_set_new(d, "llm_cost", sqlite3_column_type(q, 17) == SQLITE_NULL
+                                           ? json_null()
+                                           : json_real(sqlite3_column_double(q, 17)));
     return d;
 }
 

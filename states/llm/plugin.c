@@ -20,10 +20,10 @@
  * before the task's deadline.
  *
  * Tokens are recorded with the document (host call "documents.update",
- * {"id", "llm_tokens": {...}}) as soon as the provider reports them, also
- * when the answer then turns out bad: they were spent either way. A store
- * that keeps llm_tokens as a plain count gets the total instead. A failed
- * host call is logged, never fatal: the review matters more than the tally.
+ * {"id", "llm_tokens": input + output, "llm_cost": price}) as soon as the
+ * provider reports them, also when the answer then turns out bad: they were
+ * spent either way. A failed host call is logged, never fatal: the review
+ * matters more than the tally.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -140,34 +140,35 @@ static json_t *usage_json(const llm_config *cfg, const llm_usage *u)
                      "output_tokens", (json_int_t)u->output_tokens, "cost", cost);
 }
 
-static int update_document(llm_state *st, const char *id, json_t *tokens, yogi_error *err)
+static int update_document(llm_state *st, json_t *args, yogi_error *err)
 {
-    json_t *args = json_pack("{s:s, s:O}", "id", id, "llm_tokens", tokens), *result = NULL;
+    json_t *result = NULL;
     int rc = st->host->call("documents.update", args, &result, err);
     json_decref(result);
-    json_decref(args);
     return rc;
 }
 
-/* Save the tokens with the document: the full record {"input_tokens",
- * "output_tokens", "cost", "model"} where the store keeps JSON, the total
- * where it keeps a plain count (it answers InvalidInput to the object). */
+/* Save the tokens (input + output) and, when prices are configured, the
+ * cost with the document. A store that predates llm_cost answers
+ * InvalidInput; it still gets the tokens. */
 static void record_usage(llm_state *st, json_t *input, const llm_usage *u)
 {
     const char *id = json_string_value(json_object_get(json_object_get(input, "document"), "id"));
     if (!id || (u->input_tokens == 0 && u->output_tokens == 0)) return;
     if (!YOGI_HAS(st->host, call) || !st->host->call) return;
-    json_t *tokens = usage_json(&st->cfg, u);
-    json_object_set_new(tokens, "model", json_string(st->cfg.model));
+    json_t *usage = usage_json(&st->cfg, u), *cost = json_object_get(usage, "cost");
+    json_t *args = json_pack("{s:s, s:I}", "id", id, "llm_tokens",
+                             (json_int_t)u->input_tokens + u->output_tokens);
+    if (json_is_number(cost)) json_object_set(args, "llm_cost", cost);
     yogi_error err;
     memset(&err, 0, sizeof err);
-    int rc = update_document(st, id, tokens, &err);
-    if (rc != YOGI_OK && !strcmp(err.name, "InvalidInput")) {
-        json_decref(tokens);
-        tokens = json_integer((json_int_t)u->input_tokens + u->output_tokens);
-        rc = update_document(st, id, tokens, &err);
+    int rc = update_document(st, args, &err);
+    if (rc != YOGI_OK && !strcmp(err.name, "InvalidInput") && json_object_get(args, "llm_cost")) {
+        json_object_del(args, "llm_cost");
+        rc = update_document(st, args, &err);
     }
-    json_decref(tokens);
+    json_decref(args);
+    json_decref(usage);
     if (rc != YOGI_OK && st->host->log)
         st->host->log(YOGI_LOG_WARN, "llm: tokens of document %s not recorded: %s: %s", id,
                       err.name, err.cause);

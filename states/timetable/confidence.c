@@ -103,6 +103,8 @@ double tt_confidence(const tt_evidence *ev, int nentries)
     c *= pow_int(0.9, ev->slots_unparsed);
     if (ev->ruled && ev->rule_agreement < 1.0) c *= 0.97;
     c *= pow_int(0.8, ev->wide_bands);
+    c *= pow_int(0.7, ev->text_across_rules);
+    c *= pow_int(0.8, ev->partial_breaks);
     /* Assignment: every word in its place. */
     c *= pow_int(0.7, ev->cells_crowded);
     c *= pow_int(0.95, ev->cells_ambiguous);

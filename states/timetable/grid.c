@@ -269,6 +269,51 @@ static void spread_lone_breaks(const tt_page *page, cells *c, tt_evidence *ev)
     }
 }
 
+static const char *region_kind(const tt_page *page, cells *c, int root)
+{
+    int idx[64], n = 0;
+    for (int wi = 0; wi < page->nwords && n < 64; wi++)
+        if (c->cell_of[wi] >= 0 && find_root(c, c->cell_of[wi]) == root)
+            idx[n++] = wi;
+    char text[TT_TEXT];
+    tt_words_text(page, idx, n, text, sizeof text);
+    return tt_kind_of(text);
+}
+
+/* Doubts about the rules read: text never crosses a real rule, and a
+ * break, lunch or registration is everyone's, so one beside empty cells of
+ * its time column means a separator was seen where there is none. */
+static void check_ruled_merges(const tt_page *page, const tt_grid *g, cells *c,
+                               tt_evidence *ev)
+{
+    for (int li = 0; li < page->nlines; li++) {
+        const tt_line *l = &page->lines[li];
+        int wi = page->order[l->first];
+        if (c->cell_of[wi] < 0)
+            continue;
+        tt_box b = tt_box_of(g->days_as_rows, l->x0, l->y0, l->x1 - l->x0, l->y1 - l->y0);
+        int i = c->cell_of[wi] / c->ns, quarter = (b.t1 - b.t0) / 4;
+        for (int j = 1; j < c->ns; j++)
+            if (b.t0 + quarter < c->tb[j] && b.t1 - quarter > c->tb[j] &&
+                find_root(c, i * c->ns + j - 1) != find_root(c, i * c->ns + j))
+                ev->text_across_rules++;
+    }
+    int region_words[TT_MAX_DAYS * TT_MAX_SLOTS] = {0};
+    for (int k = 0; k < c->nd * c->ns; k++)
+        region_words[find_root(c, k)] += c->count[k];
+    for (int j = 0; j < c->ns && c->nd >= 3; j++) {
+        bool empty = false, brk = false;
+        for (int i = 0; i < c->nd; i++) {
+            int root = find_root(c, i * c->ns + j);
+            if (region_words[root] == 0)
+                empty = true;
+            else if (!brk)
+                brk = strcmp(region_kind(page, c, root), "lesson") != 0;
+        }
+        ev->partial_breaks += empty && brk;
+    }
+}
+
 /* Borderless grid: phrases straddling time edges, and lone breaks. */
 static void merge_borderless(tt_page *page, const tt_grid *g, cells *c, tt_evidence *ev)
 {
@@ -583,10 +628,12 @@ int tt_build_grid(tt_page *page, tt_result *res)
         c->parent[k] = k;
     place_edges(page, &g, c, &res->ev);
     assign_words(page, &g, c, &res->ev);
-    if (res->ev.ruled)
+    if (res->ev.ruled) {
         merge_ruled(page, &g, c);
-    else
+        check_ruled_merges(page, &g, c, &res->ev);
+    } else {
         merge_borderless(page, &g, c, &res->ev);
+    }
     for (int k = 0; k < c->nd * c->ns; k++)
         if (find_root(c, k) == k)
             emit_region(page, &g, c, k, res);

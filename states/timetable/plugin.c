@@ -38,7 +38,7 @@ static json_t *entry_json(const tt_entry *e)
 static json_t *evidence_json(const tt_evidence *ev)
 {
     return json_pack("{s:i, s:b, s:b, s:i, s:i, s:i, s:b, s:b, s:f, s:i, s:i, s:i, s:i, s:f, s:f,"
-                     " s:i, s:i, s:i, s:i, s:i, s:i}",
+                     " s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
                      "days_found", ev->days_found, "days_in_order", ev->days_in_order,
                      "days_consecutive", ev->days_consecutive, "days_inferred", ev->days_inferred,
                      "time_slots", ev->slots, "slots_unparsed", ev->slots_unparsed,
@@ -49,7 +49,8 @@ static json_t *evidence_json(const tt_evidence *ev)
                      "mean_word_conf", ev->mean_word_conf, "problems", ev->warnings,
                      "page_words", ev->page_words, "page_words_used", ev->page_words_used,
                      "stray_words", ev->stray_words, "subjects_with_times", ev->subjects_with_times,
-                     "wide_bands", ev->wide_bands);
+                     "wide_bands", ev->wide_bands, "text_across_rules", ev->text_across_rules,
+                     "partial_breaks", ev->partial_breaks);
 }
 
 static json_t *result_json(const tt_result *res)

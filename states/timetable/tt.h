@@ -98,6 +98,8 @@ typedef struct tt_evidence {
     bool ruled;            /* ruling lines agreed with the headers */
     double rule_agreement; /* share of header boundaries backed by a line */
     int wide_bands;        /* time bands over 1.8 times the median width */
+    int text_across_rules; /* phrases crossing a separator seen in a ruled grid */
+    int partial_breaks;       /* break columns with empty days, ruled grid */
     int page_words;        /* words on the page */
     int page_words_used;   /* of which headers, cells or title took */
     int stray_words;       /* unused words inside the table's box */

@@ -12,7 +12,7 @@
 # Skipped without the shared material or before `yogi extract` exists.
 . tests/lib.sh
 
-MIN_F1=${MIN_F1:-0.97}
+MIN_F1=${MIN_F1:-0.98}
 MIN_F1_CLEAN=${MIN_F1_CLEAN:-0.99}
 MIN_F1_PDF=${MIN_F1_PDF:-0.99}
 

@@ -312,15 +312,15 @@ EOF
         if python3 - "$TMP/data-valid/yogi.db" "${doc%.*}.truth.json" <<'EOF'
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-status, route, tokens = db.execute("SELECT status, route, llm_tokens FROM documents").fetchone()
+status, route, tokens, cost = db.execute(
+    "SELECT status, route, llm_tokens, llm_cost FROM documents").fetchone()
 source, tt = db.execute("SELECT source, timetable FROM timetables ORDER BY version DESC LIMIT 1").fetchone()
 truth = json.load(open(sys.argv[2]))
 assert (status, route, source) == ("completed", "llm", "llm"), (status, route, source)
-tokens = json.loads(tokens) if isinstance(tokens, str) else tokens
-assert tokens == 1234 + 567 or tokens.get("input_tokens") == 1234, tokens
+assert tokens == 1234 + 567 and abs(cost - 0.012207) < 1e-9, (tokens, cost)
 assert len(json.loads(tt)["entries"]) == len(truth["entries"])
 EOF
-        then ok "end to end: saved with source llm, route llm and the tokens recorded"
+        then ok "end to end: saved with source llm, route llm, its tokens and cost"
         else not_ok "end to end: saved with source llm and the tokens recorded"; fi
 
         # /metrics of a server on the same data directory counts those tokens.
@@ -336,8 +336,9 @@ EOF
             metrics=$(curl -s --max-time 10 "http://127.0.0.1:$sport/metrics")
             kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null
             if printf '%s\n' "$metrics" | grep -qx 'yogi_llm_documents_total 1' &&
-               printf '%s\n' "$metrics" | grep -qx 'yogi_llm_tokens_total 1801'; then
-                ok "end to end: /metrics counts the document's LLM tokens"
+               printf '%s\n' "$metrics" | grep -qx 'yogi_llm_tokens_total 1801' &&
+               printf '%s\n' "$metrics" | grep -qx 'yogi_llm_cost_total 0.012207'; then
+                ok "end to end: /metrics counts the document's LLM tokens and cost"
             else not_ok "end to end: /metrics counts the document's LLM tokens" \
                 "$(printf '%s\n' "$metrics" | grep llm) $(tail -2 "$TMP/serve.log")"; fi
         else

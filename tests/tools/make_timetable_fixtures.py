@@ -68,7 +68,8 @@ def text_args(texts):
 
 
 def grid(outdir, name, days, headers, cells, *, days_as_rows=True, ruled=True,
-         title="Weekly Timetable", notes=None, expect=None, cell_w=170, cell_h=80):
+         title="Weekly Timetable", notes=None, expect=None, cell_w=170, cell_h=80,
+         rules_through_merges=False):
     """days: labels; headers: time header labels; cells: (d0, d1, s0, s1, [lines]).
     Days as rows: days down the left, headers across the top."""
     nd, ns = len(days), len(headers)
@@ -125,9 +126,9 @@ def grid(outdir, name, days, headers, cells, *, days_as_rows=True, ruled=True,
                 o = owner.get((d, s), ("free", d, s))
                 right = owner.get((d, s + 1), ("free", d, s + 1)) if days_as_rows else owner.get((d + 1, s), ("free", d + 1, s))
                 below = owner.get((d + 1, s), ("free", d + 1, s)) if days_as_rows else owner.get((d, s + 1), ("free", d, s + 1))
-                if right != o:
+                if right != o or rules_through_merges:
                     p.line(x1, y0, x1, y1)
-                if below != o:
+                if below != o or rules_through_merges:
                     p.line(x0, y1, x1, y1)
         for i in range(nd if days_as_rows else ns):
             y = top + hdr_h + (i + 1) * cell_h
@@ -220,6 +221,16 @@ def main():
              ("Thursday", "11:10", "12:10", "Drama"),
              ("Friday", "08:50", "09:50", "French"), ("Friday", "09:50", "10:50", "PE"),
              ("Friday", "10:50", "11:10", "Break")]))
+
+    # 1b. The same page with rules drawn through its merged cells, as a
+    #     misread image would show them: text crosses a rule, the break has
+    #     empty days beside it. The entries cannot all be right, and the
+    #     confidence must say so (no expected entries: only the evidence).
+    grid(out, "rows_rules_through_merges", days5,
+         ["8:50 to 9:50", "9:50 to 10:50", "10:50 to 11:10", "11:10 to 12:10"],
+         [(0, 0, 0, 1, ["Maths"]), (1, 1, 0, 0, ["English"]), (0, 4, 2, 2, ["Break"]),
+          (4, 4, 3, 3, ["Music"])],
+         rules_through_merges=True, expect={"confidence_below": 0.98})
 
     # 2. Days as rows with only start times (am/pm), the last header a range
     #    with an en dash; short day names; ruled.

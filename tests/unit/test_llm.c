@@ -5,6 +5,7 @@
  * documents store gives /metrics. The network half is
  * tested against tests/llm_server.py by tests/integration/llm.sh.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -605,13 +606,18 @@ static void test_documents_llm_usage(void)
         document_new doc = {bodies[i], strlen(bodies[i]), "t.png", NULL, NULL};
         CHECK_INT(documents_create(s, "data", &doc, id, path, sizeof path, &err), YOGI_OK);
         if (tokens[i] < 0) continue; /* never reviewed by a model */
-        json_t *f = json_pack("{s:I}", "llm_tokens", (json_int_t)tokens[i]);
+        json_t *f = json_pack("{s:I, s:f}", "llm_tokens", (json_int_t)tokens[i], "llm_cost",
+                              tokens[i] / 1000.0);
         CHECK_INT(documents_update(s, id, f, &err), YOGI_OK);
         json_decref(f);
     }
     u = documents_llm_usage(s);
     CHECK_INT(json_integer_value(json_object_get(u, "documents")), 2);
     CHECK_INT(json_integer_value(json_object_get(u, "tokens")), 2051);
+    CHECK(fabs(json_number_value(json_object_get(u, "cost")) - 2.051) < 1e-9);
+    json_decref(u);
+    u = documents_get(s, id); /* the third: never reviewed */
+    CHECK(json_is_null(json_object_get(u, "llm_cost")));
     json_decref(u);
     store_close(s);
 }

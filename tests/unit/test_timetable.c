@@ -336,6 +336,25 @@ static void test_lost_time_header_lowers_confidence(void)
     json_decref(input);
 }
 
+/* Rules read through merged cells (a misread image): a phrase crosses a
+ * separator and the break has empty days beside it; the gate must not pass
+ * what follows from such rules. */
+static void test_rules_through_merges_lower_confidence(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *input = fixture_input("rows_rules_through_merges"), *out = NULL;
+    yogi_error err;
+    CHECK_INT(invoke(input, &out, &err), YOGI_OK);
+    const json_t *ev = json_object_get(out, "evidence");
+    CHECK(json_is_true(json_object_get(ev, "ruled")));
+    CHECK(json_integer_value(json_object_get(ev, "text_across_rules")) >= 1);
+    CHECK(json_integer_value(json_object_get(ev, "partial_breaks")) >= 1);
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
+    json_decref(out);
+    json_decref(input);
+}
+
 /* OCR lost day names: the first day (Monday, above Tuesday) and one
  * between two found days (Wednesday) are put back where their rows are;
  * the entries are all there, and the confidence says a day was guessed. */
@@ -441,6 +460,7 @@ int main(int argc, char **argv)
         TEST(test_confidence_falls_with_evidence),
         TEST(test_lost_day_names_are_inferred),
         TEST(test_lost_time_header_lowers_confidence),
+        TEST(test_rules_through_merges_lower_confidence),
         TEST(test_bad_input),
         TEST(test_too_many_words),
         {0},
