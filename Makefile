@@ -82,13 +82,17 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/test.o $(ENGINE_OBJ)
 
 # One shared object per states/NAME directory.
 define plugin_rule
-PLUGIN_OBJ_$(1) := $$(patsubst %.c,$$(BUILD)/%.pic.o,$$(wildcard states/$(1)/*.c))
+PLUGIN_OBJ_$(1) := $$(patsubst %.c,$$(BUILD)/%.pic.o,$$(wildcard states/$(1)/*.c)) \
+                   $$(patsubst engine/%.c,$$(BUILD)/states/$(1)/engine/%.pic.o,$$(PLUGIN_ENGINE_SRC_$(1)))
 $$(BUILD)/states/$(1).so: $$(PLUGIN_OBJ_$(1))
 	@mkdir -p $$(dir $$@)
 	$$(CC) -shared $$(LDFLAGS) -o $$@ $$^ $$(shell pkg-config --libs jansson $$(PLUGIN_PKGS_$(1))) $$(PLUGIN_LIBS_$(1))
 $$(BUILD)/states/$(1)/%.pic.o: states/$(1)/%.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_CFLAGS) -fPIC -fvisibility=hidden $$(if $$(PLUGIN_PKGS_$(1)),$$(shell pkg-config --cflags $$(PLUGIN_PKGS_$(1)))) -c $$< -o $$@
+$$(BUILD)/states/$(1)/engine/%.pic.o: engine/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_CFLAGS) -fPIC -fvisibility=hidden -c $$< -o $$@
 endef
 $(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p))))
 

@@ -12,6 +12,7 @@
 #include "hash.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct algo {
@@ -227,32 +228,78 @@ static void digest_tail(const struct algo *a, uint64_t *state, const uint8_t *re
     for (size_t off = 0; off < n; off += a->block) a->compress(state, buf + off);
 }
 
-static void put_hex(const struct algo *a, const uint64_t *state, char *hex)
+static void put_bytes(const struct algo *a, const uint64_t *state, uint8_t *out)
 {
-    static const char digits[] = "0123456789abcdef";
     size_t word = a->wide ? 8 : 4;
     for (size_t i = 0; i < a->digest; i++) {
         size_t w = i / word, b = i % word;
         int shift = a->big_endian ? (int)(8 * (word - 1 - b)) : (int)(8 * b);
-        uint8_t byte = (uint8_t)(state[w] >> shift);
-        hex[2 * i] = digits[byte >> 4];
-        hex[2 * i + 1] = digits[byte & 15];
+        out[i] = (uint8_t)(state[w] >> shift);
     }
-    hex[2 * a->digest] = '\0';
 }
 
-bool hash_hex(const char *algorithm, const void *data, size_t len, char *hex)
+static const struct algo *find_algo(const char *algorithm)
 {
-    const struct algo *a = NULL;
     for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++)
-        if (strcmp(algos[i].name, algorithm) == 0) a = &algos[i];
-    if (!a) return false;
+        if (strcmp(algos[i].name, algorithm) == 0) return &algos[i];
+    return NULL;
+}
+
+static size_t digest_with(const struct algo *a, const void *data, size_t len, uint8_t *out)
+{
     uint64_t state[8];
     memcpy(state, a->init, sizeof state);
     const uint8_t *p = data;
     size_t whole = len - len % a->block;
     for (size_t off = 0; off < whole; off += a->block) a->compress(state, p + off);
     digest_tail(a, state, p + whole, len - whole, len);
-    put_hex(a, state, hex);
+    put_bytes(a, state, out);
+    return a->digest;
+}
+
+static void to_hex(const uint8_t *bytes, size_t n, char *hex)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        hex[2 * i] = digits[bytes[i] >> 4];
+        hex[2 * i + 1] = digits[bytes[i] & 15];
+    }
+    hex[2 * n] = '\0';
+}
+
+size_t hash_digest(const char *algorithm, const void *data, size_t len, uint8_t *out)
+{
+    const struct algo *a = find_algo(algorithm);
+    return a ? digest_with(a, data, len, out) : 0;
+}
+
+bool hash_hex(const char *algorithm, const void *data, size_t len, char *hex)
+{
+    uint8_t out[HASH_MAX_DIGEST];
+    size_t n = hash_digest(algorithm, data, len, out);
+    if (n == 0) return false;
+    to_hex(out, n, hex);
+    return true;
+}
+
+/* HMAC (RFC 2104) over the one-shot digests: H((K ^ opad) || H((K ^ ipad) || m)). */
+bool hmac_hex(const char *algorithm, const void *key, size_t key_len, const void *msg,
+              size_t msg_len, char *hex)
+{
+    const struct algo *a = find_algo(algorithm);
+    if (!a) return false;
+    uint8_t k[128] = {0}, inner[HASH_MAX_DIGEST], mac[HASH_MAX_DIGEST];
+    if (key_len > a->block) digest_with(a, key, key_len, k); /* long keys are hashed first */
+    else if (key_len > 0) memcpy(k, key, key_len);
+    uint8_t *buf = malloc(a->block + (msg_len > a->digest ? msg_len : a->digest));
+    if (!buf) return false;
+    for (size_t i = 0; i < a->block; i++) buf[i] = k[i] ^ 0x36;
+    if (msg_len) memcpy(buf + a->block, msg, msg_len);
+    digest_with(a, buf, a->block + msg_len, inner);
+    for (size_t i = 0; i < a->block; i++) buf[i] = k[i] ^ 0x5c;
+    memcpy(buf + a->block, inner, a->digest);
+    digest_with(a, buf, a->block + a->digest, mac);
+    free(buf);
+    to_hex(mac, a->digest, hex);
     return true;
 }

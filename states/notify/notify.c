@@ -39,7 +39,7 @@
 
 #include <curl/curl.h>
 
-#include "hmac.h"
+#include "hash.h"
 #include "yogi/plugin.h"
 
 #define DEFAULT_TIMEOUT_SECONDS 10
@@ -186,10 +186,10 @@ static int post(notify_state *st, const char *url, struct curl_slist *pin, const
 {
     const char *secret = config_str(st->host, "notify.secret");
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    char sig[128];
+    char sig[2 * HASH_MAX_DIGEST + 32];
     if (secret) {
-        char hex[2 * SHA256_DIGEST_LEN + 1];
-        hmac_sha256_hex(secret, strlen(secret), body, strlen(body), hex);
+        char hex[2 * HASH_MAX_DIGEST + 1];
+        hmac_hex("SHA-256", secret, strlen(secret), body, strlen(body), hex);
         snprintf(sig, sizeof sig, "X-Yogi-Signature: sha256=%s", hex);
         headers = curl_slist_append(headers, sig);
     }
