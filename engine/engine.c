@@ -237,6 +237,20 @@ static void on_task_heartbeat(void *ud, uint64_t task_id)
     if (b) exec_callback(e, b, "heartbeat", NULL, NULL, NULL, NULL);
 }
 
+/* The plugin's coming failure must not be retried before now + delay_ms
+ * (Retry-After): remembered with the branch for try_retry(). */
+static void on_task_retry_after(void *ud, uint64_t task_id, int64_t delay_ms)
+{
+    engine *e = ud;
+    char key[32];
+    snprintf(key, sizeof key, "%llu", (unsigned long long)task_id);
+    branch_ref *ref = hmap_get(&e->tasks, key);
+    branch *b = ref ? ref_resolve(e, ref) : NULL;
+    if (!b) return;
+    json_object_set_new(b->data, "retry_not_before", json_integer(now_ms() + delay_ms));
+    branch_touch(e, b);
+}
+
 static int on_host_call(void *ud, const char *op, json_t *args, json_t **result,
                         yogi_error *err)
 {
@@ -455,7 +469,7 @@ static int open_pool(engine *e, const engine_options *o, yogi_error *err)
         .max_workers = o->workers > 0 ? o->workers : 2,
         .memory_limit_mb = o->worker_memory_mb > 0 ? o->worker_memory_mb : 2048,
         .max_tasks_per_worker = 0, .on_done = on_task_done, .on_heartbeat = on_task_heartbeat,
-        .on_host_call = on_host_call, .ud = e,
+        .on_retry_after = on_task_retry_after, .on_host_call = on_host_call, .ud = e,
     };
     e->pool = workers_create(&wc, err);
     if (!e->pool) return -1;

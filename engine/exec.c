@@ -18,7 +18,9 @@
  * for a catcher, whose ResultPath places {"Error","Cause"} into the raw
  * input before moving to its Next. States.Runtime is never retried or
  * caught: it fails the execution. States.ALL matches every other error;
- * States.TaskFailed matches every error but States.Timeout.
+ * States.TaskFailed matches every error but States.Timeout. A plugin may
+ * ask for a longer wait than the retrier's back-off (yogi_host.retry_after,
+ * an HTTP Retry-After): the retry then waits until that time.
  *
  * Nothing here performs I/O: effects go through engine_internal.h and
  * happen after the batch commits.
@@ -242,9 +244,14 @@ static bool try_retry(engine *e, branch *b, json_t *st, const char *error)
         if (used >= max) return false; /* exhausted: fall through to Catch */
         json_array_set_new(counts, i, json_integer(used + 1));
         json_object_set_new(b->data, "attempt", json_integer(data_int(b, "attempt") + 1));
+        /* A plugin's Retry-After is a floor under the retrier's back-off. */
+        int64_t at = now_ms() + retry_delay_ms(retrier, used);
+        int64_t not_before = data_int(b, "retry_not_before");
+        if (not_before > at) at = not_before;
+        json_object_del(b->data, "retry_not_before");
         b->phase = PH_RETRY;
         branch_touch(e, b);
-        engine_set_timer(e, b, now_ms() + retry_delay_ms(retrier, used));
+        engine_set_timer(e, b, at);
         return true;
     }
     return false;

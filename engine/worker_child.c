@@ -343,6 +343,17 @@ static void host_heartbeat(void)
     json_decref(msg);
 }
 
+static void host_retry_after(double seconds)
+{
+    if (!(seconds > 0)) return;
+    if (seconds > 86400) seconds = 86400;
+    json_t *msg = json_pack("{s:s, s:I, s:I}", "t", "retry_after", "id", (json_int_t)g_task_id,
+                            "ms", (json_int_t)(seconds * 1000));
+    yogi_error err;
+    if (msg) send_frame(msg, &err);
+    json_decref(msg);
+}
+
 static void init_host(void)
 {
     g_host = (yogi_host){
@@ -353,6 +364,7 @@ static void init_host(void)
         .data_dir = g_cfg->data_dir ? g_cfg->data_dir : ".",
         .call = host_call,
         .heartbeat = host_heartbeat,
+        .retry_after = host_retry_after,
     };
 }
 

@@ -483,6 +483,10 @@ static int on_message(worker_pool *pool, worker *w, json_t *msg, yogi_error *err
         on_host_call(pool, w, msg);
     } else if (strcmp(type, "heartbeat") == 0) {
         if (w->task && pool->cfg.on_heartbeat) pool->cfg.on_heartbeat(pool->cfg.ud, w->task->id);
+    } else if (strcmp(type, "retry_after") == 0) {
+        json_int_t ms = json_integer_value(json_object_get(msg, "ms"));
+        if (w->task && pool->cfg.on_retry_after && ms > 0)
+            pool->cfg.on_retry_after(pool->cfg.ud, w->task->id, (int64_t)ms);
     } else if (strcmp(type, "dying") == 0) {
         w->dying_signal = (int)json_integer_value(json_object_get(msg, "signal"));
         w->dying_peak_kb = (long)json_integer_value(json_object_get(msg, "vm_peak_kb"));

@@ -44,6 +44,10 @@ typedef void (*workers_done_fn)(void *ud, uint64_t task_id, bool ok, json_t *out
 /* A heartbeat from a running task (yogi_host.heartbeat). */
 typedef void (*workers_heartbeat_fn)(void *ud, uint64_t task_id);
 
+/* A plugin asked that its coming failure not be retried sooner than
+ * delay_ms from now (yogi_host.retry_after). */
+typedef void (*workers_retry_after_fn)(void *ud, uint64_t task_id, int64_t delay_ms);
+
 /* A host call from a plugin (yogi_host.call); runs in the engine process.
  * Return YOGI_OK with *result a new reference, or YOGI_FAILED with err. */
 typedef int (*workers_host_call_fn)(void *ud, const char *op, json_t *args, json_t **result,
@@ -60,6 +64,7 @@ typedef struct workers_config {
     workers_heartbeat_fn on_heartbeat;   /* may be NULL */
     workers_host_call_fn on_host_call;   /* may be NULL: calls fail */
     void *ud;
+    workers_retry_after_fn on_retry_after; /* may be NULL */
     int task_hard_limit_s;       /* safety net: kill a task running longer; 0 = none.
                                   * (The engine's durable timers are the real
                                   * TimeoutSeconds; this only catches what they miss.) */

@@ -98,6 +98,13 @@ typedef struct yogi_host {
 
     /* Tell the engine the task is alive (resets HeartbeatSeconds). */
     void (*heartbeat)(void);
+
+    /* The failure this task is about to report is transient and must not be
+     * retried sooner than `seconds` from now (an HTTP Retry-After). Call it
+     * before invoke returns YOGI_FAILED; the workflow's Retry then waits at
+     * least that long. Added after the first release of ABI 1: check
+     * YOGI_HAS(host, retry_after) before calling. */
+    void (*retry_after)(double seconds);
 } yogi_host;
 
 /* What the engine knows about one task invocation. */

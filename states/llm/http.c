@@ -55,6 +55,7 @@ struct llm_http {
     bool loopback_only;
     long retry_after;
     void (*heartbeat)(void);   /* called every HEARTBEAT_MS while waiting */
+    void (*retry_after_hint)(double seconds); /* yogi_host.retry_after, if the host has it */
     struct timespec last_beat;
 };
 
@@ -117,6 +118,11 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
         h->retry_after = llm_parse_retry_after(value);
     }
     return bytes;
+}
+
+void llm_http_set_retry_after(llm_http *h, void (*hint)(double seconds))
+{
+    h->retry_after_hint = hint;
 }
 
 void llm_http_set_heartbeat(llm_http *h, void (*heartbeat)(void))
@@ -298,7 +304,12 @@ int llm_http_post(llm_http *h, const llm_config *cfg, const char *url, const cha
     long status = 0;
     curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
     const char *text = h->body ? h->body : "";
-    if (status != 200) return llm_status_error(status, h->retry_after, text, h->len, err);
+    if (status != 200) {
+        /* Tell the engine how long the server asked us to wait: the
+         * workflow's Retry then waits at least that long. */
+        if (h->retry_after >= 0 && h->retry_after_hint) h->retry_after_hint((double)h->retry_after);
+        return llm_status_error(status, h->retry_after, text, h->len, err);
+    }
     if (!h->body) return yogi_fail(err, "Llm.BadResponse", "the reply is empty");
     *reply = h->body; /* handed over; the next request grows a new buffer */
     *reply_len = h->len;

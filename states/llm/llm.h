@@ -164,6 +164,8 @@ void llm_http_free(llm_http *h);
 /* Call heartbeat (yogi_host.heartbeat) every few seconds while a request
  * is in flight; NULL for none. */
 void llm_http_set_heartbeat(llm_http *h, void (*heartbeat)(void));
+/* Called with the server's Retry-After seconds before a 429/5xx fails. */
+void llm_http_set_retry_after(llm_http *h, void (*hint)(double seconds));
 
 /* POST body (JSON) to url with cfg's auth headers, within timeout_ms.
  * On YOGI_OK: *reply (malloc'd, NUL-terminated, reply_len bytes) holds a

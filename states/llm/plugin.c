@@ -194,6 +194,8 @@ static int ask(llm_state *st, const yogi_call *call, json_t *input, json_t **ans
         st->host->heartbeat();
         llm_http_set_heartbeat(st->http, st->host->heartbeat);
     }
+    if (YOGI_HAS(st->host, retry_after) && st->host->retry_after)
+        llm_http_set_retry_after(st->http, st->host->retry_after);
     int rc = llm_http_post(st->http, &st->cfg, url, body, timeout_ms, &reply, &reply_len, err);
     free(body);
     if (rc == YOGI_OK) {

@@ -123,8 +123,12 @@ static int act_echo(testkit *tk, json_t *in, json_t **out, yogi_error *err)
     return YOGI_OK;
 }
 
+/* {"action":"fail", "error", "cause", "retry_after": seconds}: the last asks
+ * the engine, through yogi_host.retry_after, not to retry sooner. */
 static int act_fail(testkit *tk, json_t *in, json_t **out, yogi_error *err)
 {
+    double wait = number_or(in, "retry_after", 0);
+    if (wait > 0 && YOGI_HAS(tk->host, retry_after)) tk->host->retry_after(wait);
     return yogi_fail(err, string_or(in, "error", "Testkit.Failed"), "%s",
                      string_or(in, "cause", "failed on request"));
 }

@@ -307,6 +307,35 @@ static void test_versions(void)
     engine_close(e);
 }
 
+/* A plugin's Retry-After (yogi_host.retry_after) is a floor under the
+ * retrier's back-off: the retry waits 3 s, not the 1 s interval. */
+static void test_retry_after_floor(void)
+{
+    engine *e = harness_open("data", NULL);
+    char id[64];
+    json_t *d = harness_run(e,
+        "StartAt: T\nStates:\n  T:\n    Type: Task\n    Resource: plugin:testkit\n"
+        "    Parameters: {action: fail, error: X.Busy, retry_after: 3}\n"
+        "    Retry: [{ErrorEquals: [X.Busy], IntervalSeconds: 1, MaxAttempts: 1}]\n"
+        "    End: true\n", "{}", id);
+    CHECK_STR(json_string_value(json_object_get(d, "error")), "X.Busy");
+    json_decref(d);
+    json_t *page = engine_history(e, id, 0, 100);
+    int64_t failed_at = 0, rescheduled_at = 0;
+    size_t i;
+    json_t *ev;
+    json_array_foreach(json_object_get(page, "events"), i, ev) {
+        const char *t = json_string_value(json_object_get(ev, "type"));
+        int64_t ts = json_integer_value(json_object_get(ev, "timestamp"));
+        if (!strcmp(t, "TaskFailed") && !failed_at) failed_at = ts;
+        if (!strcmp(t, "TaskScheduled") && failed_at && !rescheduled_at) rescheduled_at = ts;
+    }
+    printf("# retried %lld ms after the failure\n", (long long)(rescheduled_at - failed_at));
+    CHECK(rescheduled_at - failed_at >= 2900);
+    json_decref(page);
+    engine_close(e);
+}
+
 static void test_one_engine_per_directory(void)
 {
     engine *e = harness_open("data", NULL);
@@ -331,6 +360,7 @@ int main(int argc, char **argv)
         TEST(test_resume_after_restart),
         TEST(test_invalid_definition),
         TEST(test_versions),
+        TEST(test_retry_after_floor),
         TEST(test_one_engine_per_directory),
         {0},
     };

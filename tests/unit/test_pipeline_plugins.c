@@ -70,7 +70,7 @@ static yogi_host fake_host(void)
 {
     if (!data_dir[0] && !getcwd(data_dir, sizeof data_dir)) snprintf(data_dir, 2, ".");
     yogi_host h = {YOGI_PLUGIN_ABI, sizeof(yogi_host), fake_log, fake_config, data_dir,
-                   fake_call, fake_heartbeat};
+                   fake_call, fake_heartbeat, NULL};
     return h;
 }
 
