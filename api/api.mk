@@ -23,5 +23,5 @@ $(BUILD)/api/web_assets.o: $(BUILD)/api/web_assets.c api/web_assets.h
 GEN_OBJ += $(BUILD)/api/web_assets.o
 
 # The pure parts of api/ (no libevent) are unit-tested on their own.
-API_UNIT_OBJ := $(addprefix $(BUILD)/api/,multipart.o ics.o csv.o export.o strbuf.o sha256.o)
+API_UNIT_OBJ := $(addprefix $(BUILD)/api/,multipart.o ics.o csv.o export.o strbuf.o)
 $(BUILD)/tests/test_api_units: $(API_UNIT_OBJ)

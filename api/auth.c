@@ -16,7 +16,7 @@
 #include <sys/random.h>
 
 #include "internal.h"
-#include "sha256.h"
+#include "hash.h"
 
 #define TOKEN_PREFIX "ygt_"
 #define ID_BYTES 8
@@ -62,8 +62,8 @@ int api_token_create(struct store *s, const char *role, const char *label, char 
     to_hex(id_raw, ID_BYTES, id);
     to_hex(secret_raw, SECRET_BYTES, secret);
     snprintf(token_out, API_TOKEN_MAX, TOKEN_PREFIX "%s_%s", id, secret);
-    char hash[SHA256_HEX_LEN];
-    sha256_hex(token_out, strlen(token_out), hash);
+    char hash[2 * HASH_MAX_DIGEST + 1];
+    hash_hex("SHA-256", token_out, strlen(token_out), hash);
     if (tokens_insert(s, id, hash, role, label, err) != 0) return -1;
     snprintf(id_out, TOKEN_ID_MAX, "%s", id);
     return 0;
@@ -124,8 +124,8 @@ bool auth_authenticate(api_request *r)
     const char *token = h + 7;
     char id[TOKEN_ID_MAX], stored[TOKEN_HASH_MAX], role[TOKEN_ROLE_MAX];
     if (!parse_token(token, id)) return unauthorized(r, "the token is malformed");
-    char hash[SHA256_HEX_LEN];
-    sha256_hex(token, strlen(token), hash);
+    char hash[2 * HASH_MAX_DIGEST + 1];
+    hash_hex("SHA-256", token, strlen(token), hash);
     if (tokens_find(r->a->s, id, stored, role) != 0 || strlen(stored) != 64 ||
         !equal_constant_time(hash, stored, 64) || !role_bit(role))
         return unauthorized(r, "the token is unknown or revoked");

@@ -8,11 +8,11 @@
  * Admins see everything; reviewers see document events; uploaders see the
  * events of their own documents only.
  *
- * The engine reports execution status changes only, and plugins move a
- * document through its statuses by host calls the API does not see, so the
- * hub also watches the documents in flight: once a second, while anyone is
- * listening, it re-reads them and publishes those whose status or update
- * time changed. A document leaves the watch list when it is finished.
+ * Document events come from two places: the routes publish the changes
+ * they make (upload, review), and the engine publishes a {"type":"document"}
+ * notice after the batch in which a plugin's host call moved a document on
+ * (documents.update, documents.save_timetable); either way the hub re-reads
+ * the document and sends its current state.
  *
  * A slow reader is not allowed to grow our memory: a stream whose unsent
  * output passes STREAM_BACKLOG_MAX is closed (EventSource reconnects). A
@@ -34,8 +34,6 @@
 #define STREAM_BACKLOG_MAX (1u << 20)
 #define KEEPALIVE_S 15
 #define STREAM_IDLE_TIMEOUT_S (24 * 3600)
-#define WATCH_MAX 4096
-#define WATCH_SIG 96
 
 enum { TYPE_EXECUTION = 1, TYPE_DOCUMENT = 2 };
 
@@ -50,21 +48,12 @@ typedef struct stream {
     struct stream *next;
 } stream;
 
-/* A document in flight and what was last published about it. */
-typedef struct watched {
-    char id[DOCUMENT_ID_MAX];
-    char sig[WATCH_SIG];     /* "status|updated" last seen */
-} watched;
-
 struct events_hub {
     api *a;
     stream *streams;
     int count;
     uint64_t seq;            /* the id: of the last record sent */
     struct event *keepalive;
-    struct event *poll;      /* re-reads the watched documents */
-    watched *watch;
-    int n_watch;
 };
 
 static void stream_free(events_hub *h, stream *s, bool end_reply)
@@ -103,82 +92,17 @@ static void on_keepalive(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-static bool finished(const char *status)
-{
-    return status && (!strcmp(status, "completed") || !strcmp(status, "failed") ||
-                      !strcmp(status, "rejected"));
-}
-
-static void signature(json_t *doc, char *sig)
-{
-    json_t *updated = json_object_get(doc, "updated");
-    char *u = updated ? json_dumps(updated, JSON_ENCODE_ANY) : NULL;
-    snprintf(sig, WATCH_SIG, "%s|%s", json_string_value(json_object_get(doc, "status")),
-             u ? u : "");
-    free(u);
-}
-
-void events_watch_document(events_hub *h, const char *id)
-{
-    if (!h) return;
-    for (int i = 0; i < h->n_watch; i++)
-        if (!strcmp(h->watch[i].id, id)) return;
-    if (h->n_watch == WATCH_MAX) return; /* still published on execution events */
-    watched *w = &h->watch[h->n_watch++];
-    snprintf(w->id, sizeof w->id, "%s", id);
-    w->sig[0] = '\0';
-}
-
-static void watch_unfinished(events_hub *h)
-{
-    static const char *const statuses[] = {"received", "processing", "needs_review"};
-    for (size_t k = 0; k < 3; k++) {
-        json_t *list = documents_list(h->a->s, statuses[k], NULL, 500, NULL);
-        size_t i;
-        json_t *d;
-        json_array_foreach(json_object_get(list, "documents"), i, d) {
-            const char *id = json_string_value(json_object_get(d, "id"));
-            if (id) events_watch_document(h, id);
-        }
-        json_decref(list);
-    }
-}
-
-static void on_poll(evutil_socket_t fd, short what, void *arg)
-{
-    events_hub *h = arg;
-    if (!h->streams) return;
-    for (int i = 0; i < h->n_watch;) {
-        watched *w = &h->watch[i];
-        json_t *doc = documents_get(h->a->s, w->id);
-        char sig[WATCH_SIG];
-        if (doc) signature(doc, sig);
-        if (doc && strcmp(sig, w->sig) != 0) {
-            memcpy(w->sig, sig, sizeof sig);
-            events_publish_document(h, w->id);
-        }
-        bool done = !doc || finished(json_string_value(json_object_get(doc, "status")));
-        json_decref(doc);
-        if (done) h->watch[i] = h->watch[--h->n_watch];
-        else i++;
-    }
-}
-
 events_hub *events_hub_new(api *a)
 {
     events_hub *h = calloc(1, sizeof *h);
     if (!h) return NULL;
     h->a = a;
     h->keepalive = event_new(a->base, -1, EV_PERSIST, on_keepalive, h);
-    h->poll = event_new(a->base, -1, EV_PERSIST, on_poll, h);
-    h->watch = calloc(WATCH_MAX, sizeof *h->watch);
-    struct timeval tv = {KEEPALIVE_S, 0}, second = {1, 0};
-    if (!h->keepalive || !h->poll || !h->watch || event_add(h->keepalive, &tv) != 0 ||
-        event_add(h->poll, &second) != 0) {
+    struct timeval tv = {KEEPALIVE_S, 0};
+    if (!h->keepalive || event_add(h->keepalive, &tv) != 0) {
         events_hub_free(h);
         return NULL;
     }
-    watch_unfinished(h);
     return h;
 }
 
@@ -189,8 +113,6 @@ void events_hub_free(events_hub *h)
      * written when its connection goes would be leaked. */
     while (h->streams) stream_free(h, h->streams, false);
     if (h->keepalive) event_free(h->keepalive);
-    if (h->poll) event_free(h->poll);
-    free(h->watch);
     free(h);
 }
 
@@ -262,6 +184,11 @@ void events_on_engine(void *hub, json_t *event)
 {
     events_hub *h = hub;
     if (!h || !event) return;
+    const char *type = json_string_value(json_object_get(event, "type"));
+    if (type && strcmp(type, "document") == 0) {
+        events_publish_document(h, json_string_value(json_object_get(event, "id")));
+        return;
+    }
     publish(h, TYPE_EXECUTION, "execution", event);
     documents_on_execution(h->a, event);
 }

@@ -147,8 +147,6 @@ void events_on_engine(void *hub, json_t *event);
 /* Publish a document's current record to the streams that watch it. */
 void events_publish_document(events_hub *h, const char *document_id);
 int events_client_count(events_hub *h);
-/* Watch a document in flight, to publish its status changes. */
-void events_watch_document(events_hub *h, const char *document_id);
 /* A client connection closed: forget its streams. */
 void events_connection_closed(events_hub *h, struct evhttp_connection *conn);
 

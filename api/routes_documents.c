@@ -199,7 +199,6 @@ void documents_post(api_request *r)
                     id, err.name, err.cause);
         return;
     }
-    events_watch_document(r->a->events, id);
     events_publish_document(r->a->events, id);
     char location[DOCUMENT_ID_MAX + 32];
     snprintf(location, sizeof location, "/v1/documents/%s", id);

@@ -549,6 +549,11 @@ void engine_subscribe(engine *e, engine_listener_fn fn, void *ud)
     e->listeners[e->n_listeners++] = (listener){fn, ud};
 }
 
+void engine_publish(engine *e, json_t *event)
+{
+    if (event) json_array_append_new(e->notices, event);
+}
+
 int engine_register_host_op(engine *e, const char *op, engine_host_op_fn fn, void *ud)
 {
     host_op *n = realloc(e->host_ops, (e->n_host_ops + 1) * sizeof *n);

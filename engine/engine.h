@@ -115,6 +115,11 @@ json_t *engine_list_callbacks(engine *e, int limit);
 typedef void (*engine_listener_fn)(void *ud, json_t *event);
 void engine_subscribe(engine *e, engine_listener_fn fn, void *ud);
 
+/* Deliver `event` (stolen) to the listeners after the current batch has
+ * committed — for modules whose changes happen inside the engine's loop
+ * (a plugin's host call moving a document on): {"type":"document","id":...} */
+void engine_publish(engine *e, json_t *event);
+
 /* Counters for /metrics: {"executions":{"RUNNING":n,...},"transitions":n,
  * "tasks":{plugin:{"count","sum_ms","buckets":[...]}},"queue_depth":n,
  * "worker_restarts":n}. New reference. */

@@ -117,6 +117,10 @@ void engine_cancel_task(engine *e, branch *b);
 branch *branch_new(engine *e, execution *ex, int64_t parent, int64_t slot, const char *scope,
                    const char *state, branch_phase phase, json_t *input);
 void branch_delete(engine *e, branch *b);
+/* Put back a branch read from the journal at its own id (ids may have holes
+ * where branches were deleted); clean, not dirty. NULL if the id is taken. */
+branch *branch_restore(execution *ex, int64_t id, int64_t parent, int64_t slot, const char *scope,
+                       const char *state, branch_phase phase, json_t *input, json_t *data);
 branch *branch_get(execution *ex, int64_t id);
 /* Resolve scope (a JSON Pointer) to the machine object in the definition. */
 json_t *definition_at(json_t *definition, const char *pointer);

@@ -29,30 +29,13 @@ static void rearm(engine *e, branch *b, int64_t at)
 static int load_branch(void *ud, const journal_branch_row *row)
 {
     load_ctx *c = ud;
-    execution *ex = c->ex;
     int phase = phase_from_name(row->phase);
-    branch *b = branch_new(c->e, ex, row->parent, row->slot, row->scope, row->state,
-                           phase < 0 ? PH_FAILED : (branch_phase)phase, row->input);
-    if (!b || b->id != row->id) {
-        /* ids are dense and loaded in order; holes come from deleted branches */
-        if (b) {
-            ex->branches[b->id - 1] = NULL;
-            ex->n_branches = (size_t)b->id - 1;
-            while (ex->n_branches + 1 < (size_t)row->id) ex->branches[ex->n_branches++] = NULL;
-            ex->n_branches++;
-            ex->branches[row->id - 1] = b;
-            b->id = row->id;
-        } else {
-            c->errors++;
-            return -1;
-        }
-    }
-    json_decref(b->data);
-    b->data = row->data ? json_incref(row->data) : json_object();
-    b->dirty = false;
-    if (!b->machine) {
-        fprintf(stderr, "yogi: execution %s: branch %lld has an unknown scope %s\n", ex->id,
-                (long long)row->id, row->scope);
+    branch *b = branch_restore(c->ex, row->id, row->parent, row->slot, row->scope, row->state,
+                               phase < 0 ? PH_FAILED : (branch_phase)phase, row->input,
+                               row->data);
+    if (!b || !b->machine) {
+        fprintf(stderr, "yogi: execution %s: branch %lld cannot be restored (scope %s)\n",
+                c->ex->id, (long long)row->id, row->scope);
         c->errors++;
     }
     return 0;
@@ -108,6 +91,11 @@ execution *engine_load_execution(engine *e, json_t *row, yogi_error *err)
     load_ctx c = {e, ex, 0};
     journal_each_branch(e->store, ex->id, load_branch, &c);
     hmap_put(&e->executions, ex->id, ex);
+    /* Never leave an execution that cannot move "RUNNING" forever: fail it,
+     * visibly and by name (committed by the next batch). */
+    if (c.errors > 0)
+        execution_end(e, ex, "FAILED", NULL, "Engine.CannotResume",
+                      "some of its branches could not be restored from the journal");
     return ex;
 }
 

@@ -110,24 +110,28 @@ static bool payload_too_large(json_t *v)
 
 /* ---- leaving a state --------------------------------------------------------- */
 
-/* The state produced `result` (borrowed): ResultPath, OutputPath, exit
- * event, then Next (or `next` when given: Choice's pick, a catcher's Next). */
-static void state_exit(engine *e, branch *b, json_t *st, json_t *result, const char *next,
-                       bool apply_output_path)
+/* ResultPath merges `result` into the raw input; OutputPath (unless skipped,
+ * as after a Catch) selects the output. */
+static int shape_output(branch *b, json_t *result_path, json_t *output_path,
+                        bool use_output_path, json_t *result, json_t **output, yogi_error *err)
 {
-    yogi_error err = {{0}, {0}};
-    json_t *merged = NULL, *output = NULL;
-    if (asl_result_path(json_object_get(st, "ResultPath"), b->input, result, &merged, &err) != 0)
-        goto fail;
-    if (apply_output_path) {
-        json_t *ctx = context_for(b);
-        int rc = asl_select(json_object_get(st, "OutputPath"), merged, ctx, &output, &err);
-        json_decref(ctx);
-        json_decref(merged);
-        if (rc != 0) goto fail;
-    } else {
-        output = merged;
+    json_t *merged = NULL;
+    if (asl_result_path(result_path, b->input, result, &merged, err) != 0) return -1;
+    if (!use_output_path) {
+        *output = merged;
+        return 0;
     }
+    json_t *ctx = context_for(b);
+    int rc = asl_select(output_path, merged, ctx, output, err);
+    json_decref(ctx);
+    json_decref(merged);
+    return rc;
+}
+
+/* Leave the state with `output` (stolen): exit event, then `next` — or
+ * the end of the branch when there is none. */
+static void move_on(engine *e, branch *b, json_t *st, json_t *output, const char *next)
+{
     if (payload_too_large(output)) {
         json_decref(output);
         char cause[512];
@@ -138,8 +142,7 @@ static void state_exit(engine *e, branch *b, json_t *st, json_t *result, const c
     }
     emit_state_event(e, b, st, "StateExited",
                      json_pack("{s:s, s:O}", "name", b->state, "output", output));
-    if (!next) next = json_string_value(json_object_get(st, "Next"));
-    if (!next || json_is_true(json_object_get(st, "End"))) {
+    if (!next) {
         branch_ended(e, b, output);
         json_decref(output);
         return;
@@ -153,14 +156,27 @@ static void state_exit(engine *e, branch *b, json_t *st, json_t *result, const c
     b->phase = PH_ENTER;
     branch_touch(e, b);
     engine_runq_push(e, b);
-    return;
-fail:
-    branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
+}
+
+/* The state produced `result` (borrowed): its ResultPath and OutputPath,
+ * then its Next (or `next` when given: Choice's pick). */
+static void state_exit(engine *e, branch *b, json_t *st, json_t *result, const char *next)
+{
+    yogi_error err = {{0}, {0}};
+    json_t *output = NULL;
+    if (shape_output(b, json_object_get(st, "ResultPath"), json_object_get(st, "OutputPath"), true,
+                     result, &output, &err) != 0) {
+        branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
+        return;
+    }
+    if (!next && !json_is_true(json_object_get(st, "End")))
+        next = json_string_value(json_object_get(st, "Next"));
+    move_on(e, b, st, output, next);
 }
 
 void state_succeeded(engine *e, branch *b, json_t *st, json_t *result)
 {
-    state_exit(e, b, st, result, NULL, true);
+    state_exit(e, b, st, result, NULL);
 }
 
 /* ---- Retry and Catch --------------------------------------------------------- */
@@ -241,14 +257,17 @@ static bool try_catch(engine *e, branch *b, json_t *st, const char *error, const
     json_array_foreach(json_object_get(st, "Catch"), i, catcher) {
         if (!error_matches(json_object_get(catcher, "ErrorEquals"), error)) continue;
         json_t *err_obj = json_pack("{s:s?, s:s}", "Error", error, "Cause", cause ? cause : "");
-        /* A catcher's ResultPath replaces the state's; OutputPath is not applied. */
-        json_t *view = json_pack("{s:O?}", "ResultPath", json_object_get(catcher, "ResultPath"));
-        if (!json_object_get(catcher, "ResultPath")) json_object_del(view, "ResultPath");
-        json_object_set(view, "Type", json_object_get(st, "Type"));
-        state_exit(e, b, view, err_obj, json_string_value(json_object_get(catcher, "Next")),
-                   false);
-        json_decref(view);
+        /* The catcher's ResultPath places the error in the raw input; the
+         * state's OutputPath is not applied. */
+        yogi_error err = {{0}, {0}};
+        json_t *output = NULL;
+        int rc = shape_output(b, json_object_get(catcher, "ResultPath"), NULL, false, err_obj,
+                              &output, &err);
         json_decref(err_obj);
+        if (rc != 0)
+            branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
+        else
+            move_on(e, b, st, output, json_string_value(json_object_get(catcher, "Next")));
         return true;
     }
     return false;
@@ -529,7 +548,7 @@ static void choice_enter(engine *e, branch *b, json_t *st, json_t *selected)
                       "No Matches! and no Default in the Choice state");
         return;
     }
-    state_exit(e, b, st, selected, next, true);
+    state_exit(e, b, st, selected, next);
 }
 
 /* Error or Cause of a Fail state: literal, a path, or an intrinsic. */
@@ -636,7 +655,7 @@ void exec_step(engine *e, branch *b)
     else if (strcmp(type, "Task") == 0) task_enter(e, b, st, selected);
     else if (strcmp(type, "Choice") == 0) choice_enter(e, b, st, selected);
     else if (strcmp(type, "Wait") == 0) wait_enter(e, b, st, selected);
-    else if (strcmp(type, "Succeed") == 0) state_exit(e, b, st, selected, NULL, true);
+    else if (strcmp(type, "Succeed") == 0) state_exit(e, b, st, selected, NULL);
     else if (strcmp(type, "Parallel") == 0 || strcmp(type, "Map") == 0) {
         json_t *params = json_object_get(st, "Parameters"), *effective = NULL;
         bool is_map = strcmp(type, "Map") == 0;
@@ -668,7 +687,7 @@ void exec_timer_fired(engine *e, branch *b)
     b->timer_ms = 0;
     switch (b->phase) {
     case PH_WAIT:
-        state_exit(e, b, st, json_object_get(b->data, "effective"), NULL, true);
+        state_exit(e, b, st, json_object_get(b->data, "effective"), NULL);
         return;
     case PH_RETRY: {
         json_t *effective = json_incref(json_object_get(b->data, "effective"));

@@ -123,6 +123,23 @@ branch *branch_new(engine *e, execution *ex, int64_t parent, int64_t slot, const
     return b;
 }
 
+branch *branch_restore(execution *ex, int64_t id, int64_t parent, int64_t slot, const char *scope,
+                       const char *state, branch_phase phase, json_t *input, json_t *data)
+{
+    if (id < 1 || branch_get(ex, id)) return NULL;
+    branch *b = branch_install(ex, id);
+    if (!b) return NULL;
+    b->parent = parent;
+    b->slot = slot;
+    b->scope = strdup(scope);
+    b->machine = definition_at(ex->definition, scope);
+    b->state = strdup(state);
+    b->phase = phase;
+    b->input = input ? json_incref(input) : json_null();
+    b->data = data ? json_incref(data) : json_object();
+    return b;
+}
+
 static void branch_free(branch *b)
 {
     if (!b) return;

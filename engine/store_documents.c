@@ -496,7 +496,10 @@ static int op_update(void *ud, json_t *args, json_t **result, yogi_error *err)
     json_object_del(fields, "id");
     int rc = documents_update(s, id, fields, err);
     json_decref(fields);
-    if (rc == YOGI_OK) *result = json_pack("{s:s}", "id", id);
+    if (rc == YOGI_OK) {
+        *result = json_pack("{s:s}", "id", id);
+        engine_publish(ud, json_pack("{s:s, s:s}", "type", "document", "id", id));
+    }
     return rc;
 }
 
@@ -508,7 +511,10 @@ static int op_save_timetable(void *ud, json_t *args, json_t **result, yogi_error
     if (!id) return yogi_fail(err, "InvalidInput", "documents.save_timetable needs \"id\"");
     int rc = documents_save_timetable(s, id, json_object_get(args, "timetable"),
                                       source ? source : "extracted", err);
-    if (rc == YOGI_OK) *result = json_pack("{s:s}", "id", id);
+    if (rc == YOGI_OK) {
+        *result = json_pack("{s:s}", "id", id);
+        engine_publish(ud, json_pack("{s:s, s:s}", "type", "document", "id", id));
+    }
     return rc;
 }
 

@@ -1,5 +1,5 @@
 /*
- * test_api_units.c — the parts of api/ that need no server: SHA-256, the
+ * test_api_units.c — the parts of api/ that need no server: the
  * multipart parser, the iCalendar and CSV exports. (api.mk links the api/
  * objects in; the server itself is tested by tests/integration/api.sh.)
  */
@@ -8,34 +8,7 @@
 
 #include "export.h"
 #include "multipart.h"
-#include "sha256.h"
 #include "test.h"
-
-static void test_sha256_vectors(void)
-{
-    char hex[SHA256_HEX_LEN];
-    sha256_hex("", 0, hex);
-    CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    sha256_hex("abc", 3, hex);
-    CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-    sha256_hex(m, strlen(m), hex);
-    CHECK_STR(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-    /* One million 'a', fed in uneven pieces to exercise the block buffer. */
-    sha256_ctx c;
-    sha256_init(&c);
-    char a[997];
-    memset(a, 'a', sizeof a);
-    size_t left = 1000000;
-    while (left) {
-        size_t n = left < sizeof a ? left : sizeof a;
-        sha256_update(&c, a, n);
-        left -= n;
-    }
-    unsigned char d[32];
-    sha256_final(&c, d);
-    CHECK(d[0] == 0xcd && d[1] == 0xc7 && d[31] == 0xd0);
-}
 
 static int parse(const char *body, multipart_part *parts, int max, char *why)
 {
@@ -229,7 +202,7 @@ static void test_export_rejects_bad_entries(void)
 int main(int argc, char **argv)
 {
     static const test_case tests[] = {
-        TEST(test_sha256_vectors),    TEST(test_multipart_valid),
+        TEST(test_multipart_valid),
         TEST(test_multipart_malformed), TEST(test_multipart_boundary),
         TEST(test_multipart_mutations),
         TEST(test_ics_render),        TEST(test_csv_render),
