@@ -6,12 +6,15 @@
  * instead built from evidence that the structure was understood, each piece
  * a factor that lowers a perfect score when it fails:
  *
- *   days        found in order, consecutive, at least five of them
+ *   days        found in order, consecutive, at least five, none inferred
  *   times       every header parsed; starts increase; each end after its start
- *   rules       the headers' cell edges agree with the ruling lines
+ *   rules       the headers' cell edges agree with the ruling lines; no text
+ *               crosses a separator read; no break beside empty days
+ *   bands       no time band far wider than the others (a lost header)
  *   cells       no cell holding two phrases side by side (a lost header or
- *               rule), no merged cell guessed without rules
- *   words       no low-confidence word in an entry
+ *               rule), no merged cell guessed without rules, no stray word
+ *               inside the table, no subject holding a time, no empty day
+ *   words       no doubtful subject word (under 80; under 60 per entry)
  *   sense       no overlapping entries, none outside 06:00-20:00
  *
  * The factors and the gate value were set on the development set (see

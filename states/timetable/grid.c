@@ -609,6 +609,41 @@ static void infer_leading_day(tt_grid *g, tt_evidence *ev)
     ev->days_inferred++;
 }
 
+/* And the last day: phrases in two or more time bands a pitch beyond the
+ * last day found, none of them reaching into the day labels' column (where
+ * a note under the table starts). */
+static void infer_trailing_day(const tt_page *page, tt_grid *g, tt_evidence *ev)
+{
+    const tt_day_hdr *last = &g->days[g->ndays - 1];
+    if (g->ndays < 3 || g->ndays >= TT_MAX_DAYS || last->day >= 6)
+        return;
+    int usual = (last->box.d0 - g->days[0].box.d0) / (g->ndays - 1), labels_t1 = 0;
+    for (int i = 0; i < g->ndays; i++)
+        if (g->days[i].box.t1 > labels_t1) labels_t1 = g->days[i].box.t1;
+    bool band_hit[TT_MAX_SLOTS] = {false};
+    int bands = 0;
+    for (int li = 0; li < page->nlines && usual > 0; li++) {
+        const tt_line *l = &page->lines[li];
+        tt_box b = tt_box_of(g->days_as_rows, l->x0, l->y0, l->x1 - l->x0, l->y1 - l->y0);
+        int dc = (b.d0 + b.d1) / 2, tc = (b.t0 + b.t1) / 2;
+        if (dc < last->box.d1 + usual / 2 || dc > last->box.d0 + usual * 3 / 2)
+            continue;
+        if (b.t0 < labels_t1)
+            return; /* a note, not a row of cells */
+        for (int j = 0; j < g->nslots; j++)
+            if (tc >= g->slots[j].box.t0 && tc <= g->slots[j].box.t1 && !band_hit[j])
+                band_hit[j] = true, bands++;
+    }
+    if (bands < 2)
+        return;
+    tt_day_hdr *m = &g->days[g->ndays++];
+    *m = *last;
+    m->day = last->day + 1;
+    m->line = -1;
+    m->box.d0 += usual, m->box.d1 += usual;
+    ev->days_inferred++;
+}
+
 int tt_build_grid(tt_page *page, tt_result *res)
 {
     tt_grid g = {0};
@@ -618,6 +653,7 @@ int tt_build_grid(tt_page *page, tt_result *res)
     if (g.ndays < 2 || tt_find_time_header(page, &g) < 0 || times_in_body(page, &g))
         return -1;
     infer_leading_day(&g, &res->ev);
+    infer_trailing_day(page, &g, &res->ev);
     cells *c = calloc(1, sizeof *c);
     if (!c || !(c->cell_of = malloc(sizeof *c->cell_of * (size_t)(page->nwords + 1)))) {
         free(c);
