@@ -105,20 +105,26 @@ static branch *branch_install(execution *ex, int64_t id)
     return b;
 }
 
-branch *branch_new(engine *e, execution *ex, int64_t parent, int64_t slot, const char *scope,
-                   const char *state, branch_phase phase, json_t *input)
+static void branch_fill(branch *b, int64_t parent, int64_t slot, const char *scope,
+                        const char *state, branch_phase phase, json_t *input, json_t *data)
 {
-    branch *b = branch_install(ex, (int64_t)ex->n_branches + 1);
-    if (!b) return NULL;
+    execution *ex = b->ex;
     b->parent = parent;
     b->slot = slot;
     b->scope = strdup(scope);
     b->machine = definition_at(ex->definition, scope);
     b->state = strdup(state);
     b->phase = phase;
-    b->input = json_incref(input ? input : json_null());
-    if (!b->input) b->input = json_null();
-    b->data = json_object();
+    b->input = input ? json_incref(input) : json_null();
+    b->data = data ? json_incref(data) : json_object();
+}
+
+branch *branch_new(engine *e, execution *ex, int64_t parent, int64_t slot, const char *scope,
+                   const char *state, branch_phase phase, json_t *input)
+{
+    branch *b = branch_install(ex, (int64_t)ex->n_branches + 1);
+    if (!b) return NULL;
+    branch_fill(b, parent, slot, scope, state, phase, input, NULL);
     branch_touch(e, b);
     return b;
 }
@@ -128,15 +134,7 @@ branch *branch_restore(execution *ex, int64_t id, int64_t parent, int64_t slot, 
 {
     if (id < 1 || branch_get(ex, id)) return NULL;
     branch *b = branch_install(ex, id);
-    if (!b) return NULL;
-    b->parent = parent;
-    b->slot = slot;
-    b->scope = strdup(scope);
-    b->machine = definition_at(ex->definition, scope);
-    b->state = strdup(state);
-    b->phase = phase;
-    b->input = input ? json_incref(input) : json_null();
-    b->data = data ? json_incref(data) : json_object();
+    if (b) branch_fill(b, parent, slot, scope, state, phase, input, data);
     return b;
 }
 

@@ -34,6 +34,8 @@
 
 #include "yogi/plugin.h"
 
+#include "../plugin_config.h"
+
 #define DEFAULT_MAX_BYTES (64L * 1024 * 1024)
 #define DEFAULT_MAX_PIXELS 40000000L
 #define DEFAULT_MAX_PAGES 20
@@ -51,17 +53,6 @@ typedef struct document_bytes {
     unsigned char *data;
     size_t len;
 } document_bytes;
-
-static long config_long(const yogi_host *host, const char *key, long fallback)
-{
-    const char *v = host && host->config ? host->config(key) : NULL;
-    if (!v || !*v) return fallback;
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno || *end || n <= 0) return fallback;
-    return n;
-}
 
 static int classify_init(const yogi_host *host, void **state, yogi_error *err)
 {

@@ -41,6 +41,8 @@
 #include <poppler.h>
 
 #include "yogi/plugin.h"
+
+#include "../plugin_config.h"
 #include "../workdir.h"
 
 #define DEFAULT_MAX_PIXELS 40000000L
@@ -65,16 +67,6 @@ typedef struct page_info {
     double glyph_height; /* median glyph height after scaling, px; 0 if unknown */
     bool normalised;
 } page_info;
-
-static long config_long(const yogi_host *host, const char *key, long fallback)
-{
-    const char *v = host && host->config ? host->config(key) : NULL;
-    if (!v || !*v) return fallback;
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    return errno || *end || n <= 0 ? fallback : n;
-}
 
 static int preprocess_init(const yogi_host *host, void **state, yogi_error *err)
 {
