@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "engine_internal.h"
+#include "hash.h"
 #include "journal.h"
 #include "workflow.h"
 
@@ -29,13 +30,6 @@
 #define MAX_INPUT_BYTES (256u * 1024)
 
 /* ---- workflows --------------------------------------------------------------- */
-
-static void fingerprint(const char *text, size_t len, char *out, size_t out_len)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)text[i]) * 1099511628211ull;
-    snprintf(out, out_len, "fnv1a64:%016llx:%zu", (unsigned long long)h, len);
-}
 
 static bool resource_known(const char *resource, void *ud)
 {
@@ -85,8 +79,9 @@ int engine_put_workflow(engine *e, const char *name, const char *text, size_t le
         workflow_free(doc);
         return -1;
     }
-    char *source = strndup(text, len), fp[64];
-    fingerprint(text, len, fp, sizeof fp);
+    /* A version is new when its text is: SHA-256 of the source as written. */
+    char *source = strndup(text, len), fp[2 * HASH_MAX_DIGEST + 1];
+    hash_hex("SHA-256", text, len, fp);
     int version = 0, rc = -1;
     if (store_begin(e->store, err) == 0) {
         rc = journal_put_workflow(e->store, name, source, workflow_definition(doc), fp, now_ms(),
@@ -202,8 +197,8 @@ static int check_input(json_t *input, yogi_error *err)
 
 int engine_start(engine *e, const engine_start_request *req, char *id_out, yogi_error *err)
 {
-    json_t *input = req->input ? req->input : json_object();
-    if (!req->input) json_incref(input), json_decref(input);
+    json_t *owned = req->input ? NULL : json_object(); /* the default input, {} */
+    json_t *input = req->input ? req->input : owned;
     int rc = -1;
     json_t *w = NULL, *existing = NULL;
     if (req->name && !name_ok(req->name)) {
@@ -250,7 +245,7 @@ int engine_start(engine *e, const engine_start_request *req, char *id_out, yogi_
 out:
     json_decref(w);
     json_decref(existing);
-    if (!req->input) json_decref(input);
+    json_decref(owned);
     return rc;
 }
 
