@@ -13,9 +13,16 @@ fi
 BUILD="build-essential pkg-config make"
 LIBS="libevent-dev libsqlite3-dev sqlite3 libtesseract-dev libleptonica-dev
       tesseract-ocr tesseract-ocr-eng libcurl4-openssl-dev libjansson-dev
-      libyaml-dev libpoppler-glib-dev libcairo2-dev"
+      libyaml-dev libpoppler-glib-dev libcairo2-dev libsodium-dev libssl-dev
+      libseccomp-dev libpcre2-dev"
 TEST="valgrind python3 curl jq ca-certificates poppler-utils imagemagick
-      chromium"
+      chromium clang libclang-rt-14-dev python3-pil python3-numpy python3-icalendar"
+# Fonts for the variation suite (tests/variation, bench): the timetables it
+# renders vary in typeface the way schools' templates do.
+FONTS="fonts-dejavu-core fonts-liberation2 fonts-urw-base35 fonts-freefont-ttf
+       fonts-comic-neue fonts-roboto fonts-open-sans fonts-crosextra-carlito
+       fonts-cantarell fonts-ebgaramond"
+TEST="$TEST $FONTS"
 # Browser tests drive Chromium with playwright-core from npm. Some images ship
 # Node.js with its own npm (which conflicts with Debian's npm package), so
 # Debian's nodejs and npm are added only when no npm is on the PATH.
