@@ -29,7 +29,8 @@ json_t *llm_store_today(store *s);
 
 /* Over all documents: {"documents": with a comparison recorded,
  * "documents_changed": with at least one change, "entries": slots compared,
- * "entries_changed": slots the model changed, added or removed}. NULL if
+ * "entries_changed": slots the model changed, added or removed,
+ * "by_kind": {"added", "removed", "time", "subject", "room": slots}}. NULL if
  * the database fails. New reference. */
 json_t *llm_store_changes_summary(store *s);
 

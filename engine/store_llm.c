@@ -179,6 +179,8 @@ static int record_changes(store *s, json_t *args, yogi_error *err)
     return store_commit(s, err) == 0 ? YOGI_OK : YOGI_FAILED;
 }
 
+static json_t *changes_by_kind(store *s);
+
 json_t *llm_store_changes_summary(store *s)
 {
     sqlite3_stmt *q = store_stmt(s,
@@ -192,7 +194,28 @@ json_t *llm_store_changes_summary(store *s)
                         (json_int_t)sqlite3_column_int64(q, 2), "entries_changed",
                         (json_int_t)sqlite3_column_int64(q, 3));
     store_reset(q);
+    json_t *by = sum ? changes_by_kind(s) : NULL;
+    if (by) json_object_set_new(sum, "by_kind", by);
     return sum;
+}
+
+/* Per kind of change over all documents: a slot whose time and subject
+ * both changed counts under each. */
+static json_t *changes_by_kind(store *s)
+{
+    static const char *const kinds[] = {"added", "removed", "time", "subject", "room"};
+    sqlite3_stmt *q = store_stmt(s,
+        "SELECT COUNT(*) FROM llm_changes, json_each(llm_changes.changes)"
+        " WHERE ',' || json_extract(json_each.value, '$.change') || ',' LIKE '%,' || ? || ',%'");
+    if (!q) return NULL;
+    json_t *by = json_object();
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        sqlite3_bind_text(q, 1, kinds[k], -1, SQLITE_STATIC);
+        if (sqlite3_step(q) == SQLITE_ROW)
+            json_object_set_new(by, kinds[k], json_integer(sqlite3_column_int64(q, 0)));
+        store_reset(q);
+    }
+    return by;
 }
 
 json_t *llm_store_document_changes(store *s, const char *document_id)
