@@ -156,7 +156,7 @@ static void put_llm_changes(strbuf *b, store *s)
     long long entries = (long long)json_integer_value(json_object_get(c, "entries"));
     long long changed = (long long)json_integer_value(json_object_get(c, "entries_changed"));
     put_help(b, "yogi_llm_compared_documents_total", "counter",
-             "Documents whose model answer was compared with the extractor's draft.");
+             "Documents whose model answer passed its checks and was compared with the draft.");
     strbuf_printf(b, "yogi_llm_compared_documents_total %lld\n", docs);
     put_help(b, "yogi_llm_changed_documents_total", "counter",
              "Of them, documents where the model changed at least one entry.");

@@ -10,7 +10,8 @@
  *                 → today's row {"day", "tokens", "cost", "calls",
  *                 "refused", "budget_tokens", "budget_cost"}
  *   "llm.changes" args {"document_id", "confidence" (the extractor's),
- *                 "compared", "changed", "changes": [...]} → {"document_id"}
+ *                 "passed" (the answer passed its checks), "compared",
+ *                 "changed", "changes": [...]} → {"document_id"}
  *                 (one row per document; a later answer replaces it)
  */
 #ifndef YOGI_LLM_STORE_H
@@ -27,14 +28,15 @@ int llm_store_init(store *s, yogi_error *err);
  * NULL if the database fails. New reference. */
 json_t *llm_store_today(store *s);
 
-/* Over all documents: {"documents": with a comparison recorded,
+/* Over all documents whose answer passed its checks: {"documents": with a
+ * comparison recorded,
  * "documents_changed": with at least one change, "entries": slots compared,
  * "entries_changed": slots the model changed, added or removed,
  * "by_kind": {"added", "removed", "time", "subject", "room": slots}}. NULL if
  * the database fails. New reference. */
 json_t *llm_store_changes_summary(store *s);
 
-/* The comparison recorded for a document ({"confidence", "compared", "changed",
+/* The comparison recorded for a document ({"confidence", "passed", "compared", "changed",
  * "changes", "created"}), or NULL. New reference. */
 json_t *llm_store_document_changes(store *s, const char *document_id);
 

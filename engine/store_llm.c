@@ -5,8 +5,11 @@
  *   "llm_spend" v1:   llm_spend(day TEXT PK 'YYYY-MM-DD' UTC, tokens, cost,
  *                     calls, refused, budget_tokens, budget_cost)
  *   "llm_changes" v1: llm_changes(document_id TEXT PK, confidence (the
- *                     extractor's), compared, changed, changes JSON,
- *                     created ms)
+ *                     extractor's), passed (the answer passed its checks),
+ *                     compared, changed, changes JSON, created ms)
+ *
+ * The totals for /metrics count only answers that passed their checks: an
+ * answer refused as unsound says nothing about the extractor's mistakes.
  *
  * The day is the database's own UTC date (strftime('%Y-%m-%d','now')), so
  * every worker and every restart agree on when a day's budget starts
@@ -36,7 +39,7 @@ static const char spend_v1[] =
 
 static const char changes_v1[] =
     "CREATE TABLE llm_changes("
-    " document_id TEXT PRIMARY KEY, confidence REAL, compared INTEGER NOT NULL,"
+    " document_id TEXT PRIMARY KEY, confidence REAL, passed INTEGER NOT NULL, compared INTEGER NOT NULL,"
     " changed INTEGER NOT NULL, changes TEXT NOT NULL, created INTEGER NOT NULL)";
 
 int llm_store_init(store *s, yogi_error *err)
@@ -150,26 +153,29 @@ static int record_changes(store *s, json_t *args, yogi_error *err)
 {
     const char *id = json_string_value(json_object_get(args, "document_id"));
     json_t *confidence = json_object_get(args, "confidence");
+    json_t *passed = json_object_get(args, "passed");
     json_t *compared = json_object_get(args, "compared"), *changed = json_object_get(args, "changed");
     json_t *changes = json_object_get(args, "changes");
-    if (!id || !*id || (confidence && !json_is_number(confidence)) || !json_is_integer(compared) || !json_is_integer(changed) ||
+    if (!id || !*id || (confidence && !json_is_number(confidence)) || !json_is_boolean(passed) ||
+        !json_is_integer(compared) || !json_is_integer(changed) ||
         !json_is_array(changes) || json_integer_value(changed) < 0 ||
         json_integer_value(compared) < json_integer_value(changed))
         return yogi_fail(err, "InvalidInput",
-                         "llm.changes needs document_id, compared >= changed >= 0 and "
+                         "llm.changes needs document_id, passed, compared >= changed >= 0 and "
                          "changes [...]");
     if (store_begin(s, err) != 0) return YOGI_FAILED;
     sqlite3_stmt *q = store_stmt(s,
-        "INSERT OR REPLACE INTO llm_changes(document_id, confidence, compared, changed, changes,"
-        " created) VALUES (?, ?, ?, ?, ?, ?)");
+        "INSERT OR REPLACE INTO llm_changes(document_id, confidence, passed, compared, changed,"
+        " changes, created) VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (q) {
         sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
         if (json_is_number(confidence)) sqlite3_bind_double(q, 2, json_number_value(confidence));
         else sqlite3_bind_null(q, 2);
-        sqlite3_bind_int64(q, 3, json_integer_value(compared));
-        sqlite3_bind_int64(q, 4, json_integer_value(changed));
-        store_bind_json(q, 5, changes);
-        sqlite3_bind_int64(q, 6, now_ms());
+        sqlite3_bind_int(q, 3, json_is_true(passed));
+        sqlite3_bind_int64(q, 4, json_integer_value(compared));
+        sqlite3_bind_int64(q, 5, json_integer_value(changed));
+        store_bind_json(q, 6, changes);
+        sqlite3_bind_int64(q, 7, now_ms());
     }
     if (!q || store_step_done(s, q) != 0) {
         storage_error(s, err, "llm changes");
@@ -185,7 +191,7 @@ json_t *llm_store_changes_summary(store *s)
 {
     sqlite3_stmt *q = store_stmt(s,
         "SELECT COUNT(*), COALESCE(SUM(changed > 0), 0), COALESCE(SUM(compared), 0),"
-        " COALESCE(SUM(changed), 0) FROM llm_changes");
+        " COALESCE(SUM(changed), 0) FROM llm_changes WHERE passed");
     if (!q) return NULL;
     json_t *sum = NULL;
     if (sqlite3_step(q) == SQLITE_ROW)
@@ -206,7 +212,7 @@ static json_t *changes_by_kind(store *s)
     static const char *const kinds[] = {"added", "removed", "time", "subject", "room"};
     sqlite3_stmt *q = store_stmt(s,
         "SELECT COUNT(*) FROM llm_changes, json_each(llm_changes.changes)"
-        " WHERE ',' || json_extract(json_each.value, '$.change') || ',' LIKE '%,' || ? || ',%'");
+        " WHERE passed AND ',' || json_extract(json_each.value, '$.change') || ',' LIKE '%,' || ? || ',%'");
     if (!q) return NULL;
     json_t *by = json_object();
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
@@ -220,15 +226,15 @@ static json_t *changes_by_kind(store *s)
 
 json_t *llm_store_document_changes(store *s, const char *document_id)
 {
-    sqlite3_stmt *q = store_stmt(s, "SELECT confidence, compared, changed, changes, created"
+    sqlite3_stmt *q = store_stmt(s, "SELECT confidence, compared, changed, changes, created, passed"
                                     " FROM llm_changes WHERE document_id = ?");
     if (!q || !document_id) return NULL;
     sqlite3_bind_text(q, 1, document_id, -1, SQLITE_TRANSIENT);
     json_t *row = NULL;
     if (sqlite3_step(q) == SQLITE_ROW) {
         json_t *changes = store_column_json(q, 3);
-        row = json_pack("{s:o, s:I, s:I, s:o, s:I}", "confidence", nullable_real(q, 0),
-                        "compared",
+        row = json_pack("{s:o, s:b, s:I, s:I, s:o, s:I}", "confidence", nullable_real(q, 0),
+                        "passed", sqlite3_column_int(q, 5), "compared",
                         (json_int_t)sqlite3_column_int64(q, 1), "changed",
                         (json_int_t)sqlite3_column_int64(q, 2), "changes",
                         changes ? changes : json_array(), "created",

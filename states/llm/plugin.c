@@ -364,13 +364,13 @@ static int check_input(json_t *input, yogi_error *err)
 }
 
 /* Record with the document which slots the model changed (compare.c). */
-static void record_changes(llm_state *st, json_t *input, const llm_comparison *cmp)
+static void record_changes(llm_state *st, json_t *input, const llm_comparison *cmp, bool passed)
 {
     json_t *doc = json_object_get(input, "document"), *draft = json_object_get(input, "timetable");
     const char *id = json_string_value(json_object_get(doc, "id"));
     if (!id || !YOGI_HAS(st->host, call) || !st->host->call) return;
-    json_t *args = json_pack("{s:s, s:I, s:I, s:O}", "document_id", id, "compared",
-                             (json_int_t)cmp->compared, "changed",
+    json_t *args = json_pack("{s:s, s:b, s:I, s:I, s:O}", "document_id", id, "passed", passed,
+                             "compared", (json_int_t)cmp->compared, "changed",
                              (json_int_t)json_array_size(cmp->changes), "changes", cmp->changes);
     json_t *conf = json_object_get(draft, "confidence"), *result = NULL;
     if (json_is_number(conf)) json_object_set(args, "confidence", conf);
@@ -425,7 +425,7 @@ static int review(llm_state *st, json_t *input, json_t *answer, const llm_usage 
         json_decref(tt);
         return yogi_fail(err, "Llm.Unavailable", "out of memory comparing the answer");
     }
-    record_changes(st, input, &cmp);
+    record_changes(st, input, &cmp, passed);
     *output = json_pack("{s:o, s:b, s:f, s:o, s:o, s:s, s:o, s:o}", "timetable", tt, "passed",
                         passed, "confidence", c, "problems", problems, "usage",
                         usage_json(&st->cfg, usage), "model", st->cfg.model, "review_draft",
