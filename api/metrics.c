@@ -118,6 +118,24 @@ static void put_server(strbuf *b, api *a)
     strbuf_printf(b, "yogi_uploads_total %llu\n", (unsigned long long)a->stats.uploads);
 }
 
+/* One unlabelled sample with its HELP and TYPE lines. */
+static void put_int(strbuf *b, const char *name, const char *type, const char *help, long long v)
+{
+    put_help(b, name, type, help);
+    strbuf_printf(b, "%s %lld\n", name, v);
+}
+
+static void put_real(strbuf *b, const char *name, const char *type, const char *help, double v)
+{
+    put_help(b, name, type, help);
+    strbuf_printf(b, "%s %.6f\n", name, v);
+}
+
+static long long int_of(json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
 /* Today's spend against the day's budget (the budget as the llm step last
  * saw it in its configuration; -1 when none is set). */
 static void put_llm_budget(strbuf *b, store *s)
@@ -125,25 +143,19 @@ static void put_llm_budget(strbuf *b, store *s)
     json_t *t = llm_store_today(s);
     if (!t) return;
     json_t *bt = json_object_get(t, "budget_tokens"), *bc = json_object_get(t, "budget_cost");
-    put_help(b, "yogi_llm_spend_tokens_today", "gauge",
-             "Language-model tokens spent today (UTC).");
-    strbuf_printf(b, "yogi_llm_spend_tokens_today %lld\n",
-                  (long long)json_integer_value(json_object_get(t, "tokens")));
-    put_help(b, "yogi_llm_budget_tokens_per_day", "gauge",
-             "llm.budget_tokens_per_day; -1 when no budget is set.");
-    strbuf_printf(b, "yogi_llm_budget_tokens_per_day %lld\n",
-                  json_is_number(bt) ? (long long)json_number_value(bt) : -1LL);
-    put_help(b, "yogi_llm_spend_cost_today", "gauge", "Their cost today (UTC).");
-    strbuf_printf(b, "yogi_llm_spend_cost_today %.6f\n",
-                  json_number_value(json_object_get(t, "cost")));
-    put_help(b, "yogi_llm_budget_cost_per_day", "gauge",
-             "llm.budget_cost_per_day; -1 when no budget is set.");
-    strbuf_printf(b, "yogi_llm_budget_cost_per_day %.6f\n",
-                  json_is_number(bc) ? json_number_value(bc) : -1.0);
-    put_help(b, "yogi_llm_budget_refused_today", "gauge",
-             "Documents sent to review without a model draft today: budget spent.");
-    strbuf_printf(b, "yogi_llm_budget_refused_today %lld\n",
-                  (long long)json_integer_value(json_object_get(t, "refused")));
+    put_int(b, "yogi_llm_spend_tokens_today", "gauge", "Language-model tokens spent today (UTC).",
+            int_of(t, "tokens"));
+    put_int(b, "yogi_llm_budget_tokens_per_day", "gauge",
+            "llm.budget_tokens_per_day; -1 when no budget is set.",
+            json_is_number(bt) ? (long long)json_number_value(bt) : -1LL);
+    put_real(b, "yogi_llm_spend_cost_today", "gauge", "Their cost today (UTC).",
+             json_number_value(json_object_get(t, "cost")));
+    put_real(b, "yogi_llm_budget_cost_per_day", "gauge",
+             "llm.budget_cost_per_day; -1 when no budget is set.",
+             json_is_number(bc) ? json_number_value(bc) : -1.0);
+    put_int(b, "yogi_llm_budget_refused_today", "gauge",
+            "Documents sent to review without a model draft today: budget spent.",
+            int_of(t, "refused"));
     json_decref(t);
 }
 
@@ -152,26 +164,20 @@ static void put_llm_changes(strbuf *b, store *s)
 {
     json_t *c = llm_store_changes_summary(s);
     if (!c) return;
-    long long docs = (long long)json_integer_value(json_object_get(c, "documents"));
-    long long entries = (long long)json_integer_value(json_object_get(c, "entries"));
-    long long changed = (long long)json_integer_value(json_object_get(c, "entries_changed"));
-    put_help(b, "yogi_llm_compared_documents_total", "counter",
-             "Documents whose model answer passed its checks and was compared with the draft.");
-    strbuf_printf(b, "yogi_llm_compared_documents_total %lld\n", docs);
-    put_help(b, "yogi_llm_changed_documents_total", "counter",
-             "Of them, documents where the model changed at least one entry.");
-    strbuf_printf(b, "yogi_llm_changed_documents_total %lld\n",
-                  (long long)json_integer_value(json_object_get(c, "documents_changed")));
-    put_help(b, "yogi_llm_compared_entries_total", "counter",
-             "Entries (day and time slots) either reading had.");
-    strbuf_printf(b, "yogi_llm_compared_entries_total %lld\n", entries);
-    put_help(b, "yogi_llm_changed_entries_total", "counter",
-             "Entries the model changed, added or left out.");
-    strbuf_printf(b, "yogi_llm_changed_entries_total %lld\n", changed);
-    put_help(b, "yogi_llm_changed_entries_share", "gauge",
-             "Changed entries over compared entries (0 before any comparison).");
-    strbuf_printf(b, "yogi_llm_changed_entries_share %.6f\n",
-                  entries > 0 ? (double)changed / (double)entries : 0.0);
+    long long entries = int_of(c, "entries"), changed = int_of(c, "entries_changed");
+    put_int(b, "yogi_llm_compared_documents_total", "counter",
+            "Documents whose model answer passed its checks and was compared with the draft.",
+            int_of(c, "documents"));
+    put_int(b, "yogi_llm_changed_documents_total", "counter",
+            "Of them, documents where the model changed at least one entry.",
+            int_of(c, "documents_changed"));
+    put_int(b, "yogi_llm_compared_entries_total", "counter",
+            "Entries (day and time slots) either reading had.", entries);
+    put_int(b, "yogi_llm_changed_entries_total", "counter",
+            "Entries the model changed, added or left out.", changed);
+    put_real(b, "yogi_llm_changed_entries_share", "gauge",
+             "Changed entries over compared entries (0 before any comparison).",
+             entries > 0 ? (double)changed / (double)entries : 0.0);
     put_help(b, "yogi_llm_changes_total", "counter",
              "Changed entries by what changed (added, removed, time, subject, room).");
     const char *kind;

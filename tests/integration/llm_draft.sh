@@ -165,7 +165,10 @@ serve() {
     curl -s --max-time 10 "http://127.0.0.1:$sport/v1/tasks?limit=100" >"$TMP/$2.tasks"
     curl -s --max-time 10 "http://127.0.0.1:$sport/metrics" >"$TMP/$2.metrics"
 }
-stop_serve() { kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; }
+stop_serve() {
+    kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null
+    cat "$TMP"/*.serve.log >>"$TMP/all-output"
+}
 
 # review_check NAME PYTHON-CONDITION — on the review task of NAME's document:
 # `t` is the task's input, `o` the extract output line.

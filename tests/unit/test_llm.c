@@ -589,13 +589,20 @@ static void test_placement_skips_periods_spanning_days(void)
 
 /* ---- tokens in the documents store (for /metrics) -------------------- */
 
+/* A fresh store in the test's own directory, or NULL (the check failed). */
+static store *test_store(yogi_error *err)
+{
+    memset(err, 0, sizeof *err);
+    store_options o = {.path = "yogi.db"};
+    store *s = store_open(&o, err);
+    CHECK(s != NULL);
+    return s;
+}
+
 static void test_documents_llm_usage(void)
 {
     yogi_error err;
-    memset(&err, 0, sizeof err);
-    store_options o = {.path = "yogi.db"};
-    store *s = store_open(&o, &err);
-    CHECK(s != NULL);
+    store *s = test_store(&err);
     if (!s) return;
     CHECK_INT(documents_init(s, &err), YOGI_OK);
     json_t *u = documents_llm_usage(s);
@@ -782,10 +789,7 @@ static void test_budget_config_and_verdict(void)
 static void test_store_spend_and_changes(void)
 {
     yogi_error err;
-    memset(&err, 0, sizeof err);
-    store_options o = {.path = "yogi.db"};
-    store *s = store_open(&o, &err);
-    CHECK(s != NULL);
+    store *s = test_store(&err);
     if (!s) return;
     CHECK_INT(llm_store_init(s, &err), YOGI_OK);
     CHECK_INT(llm_store_init(s, &err), YOGI_OK); /* idempotent */
