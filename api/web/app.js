@@ -424,11 +424,7 @@ function entryRow(e, tbody) {
     'aria-label': label, size: name === 'subject' ? 14 : 6}));
   const day = el('select', {name: 'day', 'aria-label': 'Day'},
     DAYS.map((d) => el('option', {value: d, selected: d === e.day}, d)));
-  // Provenance (docs/llm.md): who read the entry, and the other reading.
-  const x = e.extractor, other = x ? `; the extractor read ${x.subject} ${x.start}-${x.end}` : '';
-  const tr = el('tr', {class: e.disagree ? 'disagree' : null,
-    title: e.source ? `source: ${e.source}${other}` : null},
-  el('td', {}, day), cell('start', e.start, 'Start (HH:MM)'),
+  const tr = el('tr', {}, el('td', {}, day), cell('start', e.start, 'Start (HH:MM)'),
     cell('end', e.end, 'End (HH:MM)'), cell('subject', e.subject, 'Subject'),
     cell('room', e.room, 'Room'),
     el('td', {}, el('button', {class: 'secondary', 'aria-label': 'Remove entry',
@@ -472,14 +468,6 @@ async function pageReviewTask(token) {
   }
   const tbody = el('tbody');
   for (const e of draft.entries) entryRow(e, tbody);
-  const input = task.input || {}, xd = input.extractor_draft;
-  const origin = input.draft_source ? el('p', {class: 'muted'},
-    `Draft from the ${input.draft_source}${input.reason ? ` (${input.reason})` : ''}`,
-    input.notice ? `: ${input.notice}` : '', ' ',
-    xd && input.draft_source === 'model' ? el('button', {class: 'secondary', onclick: () => {
-      tbody.replaceChildren();
-      for (const e of xd.entries || []) entryRow(e, tbody);
-    }}, "Use the extractor's draft") : null) : null;
   const post = async (kind, body) => {
     try {
       await api.call('POST', `/v1/tasks/${encodeURIComponent(token)}/${kind}`, body);
@@ -496,7 +484,7 @@ async function pageReviewTask(token) {
   const reason = el('input', {id: 'reason', placeholder: 'why (optional)'});
   main.append(el('h1', {}, `Review ${docId || ''}`),
     el('div', {class: 'review'}, docBox,
-      el('div', {class: 'card'}, origin,
+      el('div', {class: 'card'},
         el('div', {class: 'scroll'}, el('table', {class: 'entries'},
           el('thead', {}, el('tr', {}, ['Day', 'Start', 'End', 'Subject', 'Room', '']
             .map((h) => el('th', {scope: 'col'}, h)))), tbody)),
