@@ -732,6 +732,31 @@ static void test_compare_rooms_and_overlaps(void)
     json_decref(draft);
 }
 
+static void test_compare_junk(void)
+{
+    /* Entries that are not objects, times that are not times, entries that
+     * are not an array: ignored or kept as they are, never a crash. */
+    json_t *model = json_loads(dq("{'entries': [1, {'day': 'Monday'}, "
+                                  "{'day': 'Monday', 'start': 'x', 'end': '25:99', 'subject': 'A'}]}"),
+                               0, NULL);
+    json_t *draft = json_loads(dq("{'entries': {'day': 'Monday'}}"), 0, NULL);
+    llm_comparison c;
+    CHECK_INT(llm_compare(model, draft, &c), YOGI_OK);
+    CHECK_INT((int)json_array_size(json_object_get(c.draft, "entries")), 2);
+    CHECK_INT((int)json_array_size(c.changes), 2); /* both "added": nothing to match */
+    json_decref(c.draft);
+    json_decref(c.changes);
+    CHECK_INT(llm_compare(draft, model, &c), YOGI_OK); /* the other way round */
+    CHECK_INT((int)json_array_size(json_object_get(c.draft, "entries")), 2);
+    json_decref(c.draft);
+    json_decref(c.changes);
+    json_t *marked = llm_extractor_draft(model);
+    CHECK(json_is_integer(json_array_get(json_object_get(marked, "entries"), 0)));
+    json_decref(marked);
+    json_decref(model);
+    json_decref(draft);
+}
+
 static void test_extractor_draft_marked(void)
 {
     json_t *draft = week("Monday 09:00 10:00 Maths;Tuesday 09:00 10:00 Art");
@@ -925,6 +950,7 @@ int main(int argc, char **argv)
         TEST(test_documents_llm_usage),
         TEST(test_compare_provenance),
         TEST(test_compare_rooms_and_overlaps),
+        TEST(test_compare_junk),
         TEST(test_extractor_draft_marked),
         TEST(test_budget_config_and_verdict),
         TEST(test_store_spend_and_changes),
