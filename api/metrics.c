@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "documents.h"
+#include "llm_store.h"
 #include "internal.h"
 #include "strbuf.h"
 
@@ -117,6 +118,78 @@ static void put_server(strbuf *b, api *a)
     strbuf_printf(b, "yogi_uploads_total %llu\n", (unsigned long long)a->stats.uploads);
 }
 
+/* One unlabelled sample with its HELP and TYPE lines. */
+static void put_int(strbuf *b, const char *name, const char *type, const char *help, long long v)
+{
+    put_help(b, name, type, help);
+    strbuf_printf(b, "%s %lld\n", name, v);
+}
+
+static void put_real(strbuf *b, const char *name, const char *type, const char *help, double v)
+{
+    put_help(b, name, type, help);
+    strbuf_printf(b, "%s %.6f\n", name, v);
+}
+
+static long long int_of(json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* Today's spend against the day's budget (the budget as the llm step last
+ * saw it in its configuration; -1 when none is set). */
+static void put_llm_budget(strbuf *b, store *s)
+{
+    json_t *t = llm_store_today(s);
+    if (!t) return;
+    json_t *bt = json_object_get(t, "budget_tokens"), *bc = json_object_get(t, "budget_cost");
+    put_int(b, "yogi_llm_spend_tokens_today", "gauge", "Language-model tokens spent today (UTC).",
+            int_of(t, "tokens"));
+    put_int(b, "yogi_llm_budget_tokens_per_day", "gauge",
+            "llm.budget_tokens_per_day; -1 when no budget is set.",
+            json_is_number(bt) ? (long long)json_number_value(bt) : -1LL);
+    put_real(b, "yogi_llm_spend_cost_today", "gauge", "Their cost today (UTC).",
+             json_number_value(json_object_get(t, "cost")));
+    put_real(b, "yogi_llm_budget_cost_per_day", "gauge",
+             "llm.budget_cost_per_day; -1 when no budget is set.",
+             json_is_number(bc) ? json_number_value(bc) : -1.0);
+    put_int(b, "yogi_llm_budget_refused_today", "gauge",
+            "Documents sent to review without a model draft today: budget spent.",
+            int_of(t, "refused"));
+    json_decref(t);
+}
+
+/* How often the model changed the extractor's reading. */
+static void put_llm_changes(strbuf *b, store *s)
+{
+    json_t *c = llm_store_changes_summary(s);
+    if (!c) return;
+    long long entries = int_of(c, "entries"), changed = int_of(c, "entries_changed");
+    put_int(b, "yogi_llm_compared_documents_total", "counter",
+            "Documents whose model answer passed its checks and was compared with the draft.",
+            int_of(c, "documents"));
+    put_int(b, "yogi_llm_changed_documents_total", "counter",
+            "Of them, documents where the model changed at least one entry.",
+            int_of(c, "documents_changed"));
+    put_int(b, "yogi_llm_compared_entries_total", "counter",
+            "Entries (day and time slots) either reading had.", entries);
+    put_int(b, "yogi_llm_changed_entries_total", "counter",
+            "Entries the model changed, added or left out.", changed);
+    put_real(b, "yogi_llm_changed_entries_share", "gauge",
+             "Changed entries over compared entries (0 before any comparison).",
+             entries > 0 ? (double)changed / (double)entries : 0.0);
+    put_help(b, "yogi_llm_changes_total", "counter",
+             "Changed entries by what changed (added, removed, time, subject, room).");
+    const char *kind;
+    json_t *n;
+    json_object_foreach(json_object_get(c, "by_kind"), kind, n) {
+        strbuf_puts(b, "yogi_llm_changes_total{kind=\"");
+        put_label(b, kind);
+        strbuf_printf(b, "\"} %lld\n", (long long)json_integer_value(n));
+    }
+    json_decref(c);
+}
+
 /* Tokens spent by the LLM review step, from the documents store. */
 static void put_llm(strbuf *b, engine *e)
 {
@@ -133,6 +206,8 @@ static void put_llm(strbuf *b, engine *e)
     strbuf_printf(b, "yogi_llm_cost_total %.6f\n",
                   json_number_value(json_object_get(u, "cost")));
     json_decref(u);
+    put_llm_budget(b, engine_store(e));
+    put_llm_changes(b, engine_store(e));
 }
 
 void ops_metrics_h(api_request *r)

@@ -39,6 +39,7 @@
 
 #include "engine.h"
 #include "hash.h"
+#include "llm_store.h"
 #include "store_internal.h"
 
 static const char schema_v1[] =
@@ -523,6 +524,7 @@ int documents_register_host_ops(struct engine *e)
     yogi_error err;
     if (documents_init(engine_store(e), &err) != YOGI_OK) return -1;
     if (engine_register_host_op(e, "documents.update", op_update, e) != 0) return -1;
+    if (llm_store_register_host_ops(e) != 0) return -1; /* the llm step's spend and changes */
     return engine_register_host_op(e, "documents.save_timetable", op_save_timetable, e);
 }
 

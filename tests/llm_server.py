@@ -25,6 +25,8 @@ the plugin's own configuration (llm.model = test-MODE):
     test-not-json      a 200 reply whose body is not JSON
     test-cutoff        an answer stopped by the token limit
     test-429           429 with Retry-After: 7
+    test-429-short     429 with Retry-After: 1, every time (a workflow test
+                       that exhausts its retries quickly)
     test-529           529 overloaded (Anthropic's code)
     test-500           500
     test-stall         reads the request, then says nothing for --stall s

@@ -153,6 +153,22 @@ static int load_provider(llm_config_fn get, llm_config *cfg, yogi_error *err)
     return YOGI_OK;
 }
 
+/* llm.budget_tokens_per_day and llm.budget_cost_per_day; a cost budget
+ * without prices could never be reached, so it is refused by name. */
+static int read_budget(llm_config_fn get, llm_config *cfg, yogi_error *err)
+{
+    if (read_long(get, "llm.budget_tokens_per_day", 0, 1000000000000L,
+                  &cfg->budget_tokens_per_day, err) ||
+        read_double(get, "llm.budget_cost_per_day", 0, 1e9, &cfg->budget_cost_per_day, err))
+        return YOGI_FAILED;
+    if (cfg->budget_cost_per_day >= 0 && cfg->price_input_per_mtok < 0 &&
+        cfg->price_output_per_mtok < 0)
+        return yogi_fail(err, NOT_CONFIGURED,
+                         "llm.budget_cost_per_day needs llm.price_input_per_mtok and "
+                         "llm.price_output_per_mtok (without prices no cost is counted)");
+    return YOGI_OK;
+}
+
 int llm_config_load(llm_config_fn get, llm_config *cfg, yogi_error *err)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -163,6 +179,8 @@ int llm_config_load(llm_config_fn get, llm_config *cfg, yogi_error *err)
     cfg->price_input_per_mtok = -1;
     cfg->price_output_per_mtok = -1;
     cfg->pass_confidence = 0.85;
+    cfg->budget_tokens_per_day = -1;
+    cfg->budget_cost_per_day = -1;
     long pages = cfg->max_pages;
     bool is_http;
 
@@ -175,6 +193,7 @@ int llm_config_load(llm_config_fn get, llm_config *cfg, yogi_error *err)
         read_double(get, "llm.price_input_per_mtok", 0, 1e6, &cfg->price_input_per_mtok, err) ||
         read_double(get, "llm.price_output_per_mtok", 0, 1e6, &cfg->price_output_per_mtok, err) ||
         read_double(get, "llm.pass_confidence", 0, 1, &cfg->pass_confidence, err) ||
+        read_budget(get, cfg, err) ||
         llm_check_url(cfg, cfg->base_url, &is_http, err) || load_key(get, cfg, err)) {
         memset(cfg->api_key, 0, sizeof cfg->api_key);
         return YOGI_FAILED;

@@ -12,6 +12,8 @@
  *   answer.c  the provider's reply → the model's timetable and token usage
  *   check.c   the timetable schema, the sense rules and the confidence
  *   place.c   whether entries sit under their day on the page
+ *   compare.c the model's answer against the draft: provenance, changes
+ *   budget.c  the per-day token and cost budget (host call "llm.spend")
  *   http.c    one POST over libcurl, status codes → named errors
  *   plugin.c  the plugin entry: input → request → answer → output
  *
@@ -22,6 +24,7 @@
  *   Llm.BadResponse    not JSON, no answer, answer not in the schema
  *   Llm.Rejected       any other 4xx (the provider refused the request)
  *   Llm.BadInput       the task input is not what the workflow promises
+ *   Llm.BudgetSpent    the day's token or cost budget is spent (no request made)
  *
  * Secrets: the API key lives only in llm_config.api_key and in the request
  * header list; it is never put in a body, a log line or an error cause
@@ -62,6 +65,8 @@ typedef struct llm_config {
     double price_input_per_mtok; /* currency units per million tokens; <0: unset */
     double price_output_per_mtok;
     double pass_confidence;      /* answers scoring below go to review; default 0.85 */
+    long budget_tokens_per_day;  /* input + output tokens a UTC day; <0: no limit */
+    double budget_cost_per_day;  /* in the prices' currency a UTC day; <0: no limit */
 } llm_config;
 
 /* A configuration lookup: "llm.model" → value or NULL (yogi_host.config). */
@@ -153,6 +158,37 @@ double llm_placement(json_t *timetable, json_t *ocr);
 
 /* "HH:MM" → minutes since midnight, or -1. */
 int llm_minutes(const char *hhmm);
+
+/* ---- compare.c -------------------------------------------------------- */
+
+typedef struct llm_comparison {
+    json_t *draft;   /* the model's timetable, entries annotated (new ref) */
+    json_t *changes; /* [{"change": "added"|"removed"|"time,subject"...,
+                        "model": reading, "extractor": reading}] (new ref) */
+    size_t agreed;   /* slots both read alike */
+    size_t compared; /* slots either read: agreed + changes */
+} llm_comparison;
+
+/* Compare the model's timetable with the extractor's draft (both borrowed):
+ * the review draft with "source" ("model" | "extractor" | "both") and
+ * "disagree" on every entry, and what the model changed. */
+int llm_compare(json_t *model_tt, json_t *draft, llm_comparison *out);
+
+/* The extractor's draft with every entry marked "source": "extractor",
+ * "disagree": false (new reference). */
+json_t *llm_extractor_draft(json_t *draft);
+
+/* ---- budget.c --------------------------------------------------------- */
+
+/* Today's (UTC) spend as the store has it, after adding `add` (tokens,
+ * cost, calls, refused; NULL adds nothing) and recording cfg's budget.
+ * *known is false when this process has no store (yogi invoke, yogi run):
+ * the budget cannot be counted there. */
+int llm_budget_spend(const yogi_host *host, const llm_config *cfg, json_t *add, json_t **today,
+                     bool *known, yogi_error *err);
+
+/* Is the day's budget spent? Fills notice (for the reviewer) when it is. */
+bool llm_budget_spent(const llm_config *cfg, json_t *today, char *notice, size_t size);
 
 /* ---- http.c ----------------------------------------------------------- */
 

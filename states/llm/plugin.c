@@ -20,10 +20,25 @@
  * before the task's deadline.
  *
  * Tokens are recorded with the document (host call "documents.update",
- * {"id", "llm_tokens": input + output, "llm_cost": price}) as soon as the
- * provider reports them, also when the answer then turns out bad: they were
- * spent either way. A failed host call is logged, never fatal: the review
- * matters more than the tally.
+ * {"id", "llm_tokens": input + output, "llm_cost": price}) and added to the
+ * day's spend (host call "llm.spend", budget.c) as soon as the provider
+ * reports them, also when the answer then turns out bad: they were spent
+ * either way. A failed host call is logged, never fatal: the review matters
+ * more than the tally.
+ *
+ * An answer that fits the schema is compared with the draft (compare.c):
+ * the output's "review_draft" is the model's timetable with each entry's
+ * "source" and "disagree", for a person to check, and the slots the model
+ * changed are recorded per document (host call "llm.changes").
+ *
+ * The gate: input {"gate": true, "timetable": DRAFT} asks no model. It
+ * answers {"ask": bool, "reason": null | "Llm.NotConfigured" |
+ * "Llm.BudgetSpent", "notice": text | null, "draft": DRAFT with every entry
+ * marked "source": "extractor"}, and the workflow's Choice on "ask" decides
+ * whether the model is called (workflows/document_processing.yaml). With no
+ * llm.provider at all the reason is null: no model is the ordinary case,
+ * not a fault. A spent budget is checked again before each request, since
+ * another worker may have spent it after the gate (Llm.BudgetSpent).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +51,7 @@ typedef struct llm_state {
     const yogi_host *host;
     llm_http *http;
     bool configured;
+    bool provider_set; /* llm.provider given: a failed load is a fault */
     llm_config cfg;
     yogi_error config_err; /* why not configured */
 } llm_state;
@@ -60,6 +76,8 @@ static int llm_init(const yogi_host *host, void **state, yogi_error *err)
     /* A missing configuration fails each task with Llm.NotConfigured (the
      * workflow sends those documents to a person), not the worker. */
     st->configured = llm_config_load(host_config, &st->cfg, &st->config_err) == YOGI_OK;
+    const char *provider = host_config("llm.provider");
+    st->provider_set = provider && *provider;
     if (!st->configured && host->log)
         host->log(YOGI_LOG_WARN, "llm: not configured: %s", st->config_err.cause);
     *state = st;
@@ -140,6 +158,41 @@ static json_t *usage_json(const llm_config *cfg, const llm_usage *u)
                      "output_tokens", (json_int_t)u->output_tokens, "cost", cost);
 }
 
+/* Add one call's tokens and cost to the day's spend. */
+static void record_spend(llm_state *st, long tokens, double cost)
+{
+    json_t *add = json_pack("{s:I, s:f, s:i}", "tokens", (json_int_t)tokens, "cost", cost,
+                            "calls", 1), *today = NULL;
+    yogi_error err;
+    bool known;
+    memset(&err, 0, sizeof err);
+    if (llm_budget_spend(st->host, &st->cfg, add, &today, &known, &err) != YOGI_OK &&
+        st->host->log)
+        st->host->log(YOGI_LOG_WARN, "llm: the day's spend not recorded: %s: %s", err.name,
+                      err.cause);
+    json_decref(today);
+    json_decref(add);
+}
+
+/* Is the day's budget spent? Counts the refusal and fills notice if so;
+ * -1 when the spend cannot be read (err). */
+static int budget_refuses(llm_state *st, char *notice, size_t size, yogi_error *err)
+{
+    json_t *today = NULL;
+    bool known;
+    if (llm_budget_spend(st->host, &st->cfg, NULL, &today, &known, err) != YOGI_OK) return -1;
+    bool spent = known && llm_budget_spent(&st->cfg, today, notice, size);
+    json_decref(today);
+    if (!spent) return 0;
+    json_t *add = json_pack("{s:i}", "refused", 1);
+    yogi_error ignored;
+    if (llm_budget_spend(st->host, &st->cfg, add, &today, &known, &ignored) == YOGI_OK)
+        json_decref(today);
+    json_decref(add);
+    if (st->host->log) st->host->log(YOGI_LOG_WARN, "llm: %s", notice);
+    return 1;
+}
+
 static int update_document(llm_state *st, json_t *args, yogi_error *err)
 {
     json_t *result = NULL;
@@ -154,9 +207,14 @@ static int update_document(llm_state *st, json_t *args, yogi_error *err)
 static void record_usage(llm_state *st, json_t *input, const llm_usage *u)
 {
     const char *id = json_string_value(json_object_get(json_object_get(input, "document"), "id"));
-    if (!id || (u->input_tokens == 0 && u->output_tokens == 0)) return;
+    if (u->input_tokens == 0 && u->output_tokens == 0) return;
     if (!YOGI_HAS(st->host, call) || !st->host->call) return;
     json_t *usage = usage_json(&st->cfg, u), *cost = json_object_get(usage, "cost");
+    record_spend(st, u->input_tokens + u->output_tokens, json_number_value(cost));
+    if (!id) {
+        json_decref(usage);
+        return;
+    }
     json_t *args = json_pack("{s:s, s:I}", "id", id, "llm_tokens",
                              (json_int_t)u->input_tokens + u->output_tokens);
     if (json_is_number(cost)) json_object_set(args, "llm_cost", cost);
@@ -305,6 +363,40 @@ static int check_input(json_t *input, yogi_error *err)
     return YOGI_OK;
 }
 
+/* Record with the document which slots the model changed (compare.c). */
+static void record_changes(llm_state *st, json_t *input, const llm_comparison *cmp, bool passed)
+{
+    json_t *doc = json_object_get(input, "document"), *draft = json_object_get(input, "timetable");
+    const char *id = json_string_value(json_object_get(doc, "id"));
+    if (!id || !YOGI_HAS(st->host, call) || !st->host->call) return;
+    json_t *args = json_pack("{s:s, s:b, s:I, s:I, s:O}", "document_id", id, "passed", passed,
+                             "compared", (json_int_t)cmp->compared, "changed",
+                             (json_int_t)json_array_size(cmp->changes), "changes", cmp->changes);
+    json_t *conf = json_object_get(draft, "confidence"), *result = NULL;
+    if (json_is_number(conf)) json_object_set(args, "confidence", conf);
+    yogi_error err;
+    memset(&err, 0, sizeof err);
+    if (st->host->call("llm.changes", args, &result, &err) != YOGI_OK && st->host->log &&
+        strcmp(err.name, "Host.UnknownOperation") != 0 && strcmp(err.name, "Host.Unsupported"))
+        st->host->log(YOGI_LOG_WARN, "llm: changes of document %s not recorded: %s: %s", id,
+                      err.name, err.cause);
+    json_decref(result);
+    json_decref(args);
+}
+
+/* The comparison as the step's output carries it. */
+static json_t *changes_json(const llm_comparison *cmp)
+{
+    size_t changed = json_array_size(cmp->changes);
+    char summary[200];
+    snprintf(summary, sizeof summary,
+             "the model read %zu slot%s as the extractor did and %zu differently "
+             "(changed, added or left out)",
+             cmp->agreed, cmp->agreed == 1 ? "" : "s", changed);
+    return json_pack("{s:I, s:I, s:s, s:O}", "compared", (json_int_t)cmp->compared, "changed",
+                     (json_int_t)changed, "summary", summary, "entries", cmp->changes);
+}
+
 /* Answer → output document, or Llm.BadResponse. */
 static int review(llm_state *st, json_t *input, json_t *answer, const llm_usage *usage,
                   json_t **output, yogi_error *err)
@@ -327,9 +419,38 @@ static int review(llm_state *st, json_t *input, json_t *answer, const llm_usage 
                       "llm: %s answered %zu entries, confidence %.3f, %s (%ld+%ld tokens)",
                       st->cfg.model, json_array_size(json_object_get(tt, "entries")), c,
                       passed ? "passed" : "to review", usage->input_tokens, usage->output_tokens);
-    *output = json_pack("{s:o, s:b, s:f, s:o, s:o, s:s}", "timetable", tt, "passed", passed,
-                        "confidence", c, "problems", problems, "usage", usage_json(&st->cfg, usage),
-                        "model", st->cfg.model);
+    llm_comparison cmp = {0};
+    if (llm_compare(tt, draft, &cmp) != YOGI_OK) {
+        json_decref(problems);
+        json_decref(tt);
+        return yogi_fail(err, "Llm.Unavailable", "out of memory comparing the answer");
+    }
+    record_changes(st, input, &cmp, passed);
+    *output = json_pack("{s:o, s:b, s:f, s:o, s:o, s:s, s:o, s:o}", "timetable", tt, "passed",
+                        passed, "confidence", c, "problems", problems, "usage",
+                        usage_json(&st->cfg, usage), "model", st->cfg.model, "review_draft",
+                        cmp.draft, "changes", changes_json(&cmp));
+    json_decref(cmp.changes);
+    return *output ? YOGI_OK : yogi_fail(err, "Llm.Unavailable", "out of memory");
+}
+
+/* {"gate": true}: may the workflow ask the model for this document? */
+static int gate(llm_state *st, json_t *input, json_t **output, yogi_error *err)
+{
+    const char *reason = NULL;
+    char notice[sizeof st->config_err.cause] = "";
+    if (!st->configured && st->provider_set) {
+        reason = "Llm.NotConfigured";
+        snprintf(notice, sizeof notice, "%s", st->config_err.cause);
+    } else if (st->configured) {
+        int refused = budget_refuses(st, notice, sizeof notice, err);
+        if (refused < 0) return YOGI_FAILED;
+        if (refused) reason = "Llm.BudgetSpent";
+    }
+    *output = json_pack("{s:b, s:o, s:o, s:o}", "ask", st->configured && !reason, "reason",
+                        reason ? json_string(reason) : json_null(), "notice",
+                        notice[0] ? json_string(notice) : json_null(), "draft",
+                        llm_extractor_draft(json_object_get(input, "timetable")));
     return *output ? YOGI_OK : yogi_fail(err, "Llm.Unavailable", "out of memory");
 }
 
@@ -337,11 +458,16 @@ static int llm_invoke(void *state, const yogi_call *call, json_t *input, json_t 
                       yogi_error *err)
 {
     llm_state *st = state;
+    if (json_is_true(json_object_get(input, "gate"))) return gate(st, input, output, err);
     if (!st->configured) {
         *err = st->config_err;
         return YOGI_FAILED;
     }
     if (check_input(input, err)) return YOGI_FAILED;
+    char notice[512];
+    int refused = budget_refuses(st, notice, sizeof notice, err);
+    if (refused < 0) return YOGI_FAILED;
+    if (refused) return yogi_fail(err, "Llm.BudgetSpent", "%s", notice);
     json_t *answer = NULL;
     llm_usage usage = {0, 0};
     int rc = ask(st, call, input, &answer, &usage, err);

@@ -2,7 +2,10 @@
  * review.c — hand a draft timetable to a person (plugin:review, served as
  * "plugin:review.waitForTaskToken").
  *
- * Input {"token": $$.Task.Token, "document_id", "draft": <timetable>}. The
+ * Input {"token": $$.Task.Token, "document_id", "draft": <timetable>}, and
+ * from the document workflow also "draft_source" ("model" | "extractor"),
+ * "extractor_draft", "reason" and "notice" (docs/llm.md), which are for
+ * the reviewer's screen and pass through untouched. The
  * plugin marks the document "needs_review" through the engine (host call
  * "documents.update", with the draft's confidence) and returns at once; the
  * engine keeps the execution waiting on the task token until a reviewer
@@ -27,7 +30,10 @@ static int review_invoke(void *state, const yogi_call *call, json_t *input, json
         return yogi_fail(err, "States.Runtime",
                          "review needs a task token: use Resource plugin:review.waitForTaskToken");
     if (!id) return yogi_fail(err, "States.Runtime", "input needs \"document_id\"");
-    json_t *draft = json_object_get(input, "draft");
+    /* The document keeps the extractor's confidence (the review queue sorts
+     * on it) also when the draft in front of the reviewer is a model's. */
+    json_t *draft = json_object_get(input, "extractor_draft");
+    if (!json_is_object(draft)) draft = json_object_get(input, "draft");
     json_t *conf = json_object_get(draft, "confidence");
     json_t *fields = json_pack("{s:s, s:s, s:s, s:b}", "id", id, "status", "needs_review",
                                "route", "review", "needs_review", 1);

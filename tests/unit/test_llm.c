@@ -1,8 +1,10 @@
 /*
  * test_llm.c — the llm plugin's pure parts: configuration, request bodies,
  * reply parsing, the timetable schema and sense checks, the confidence,
- * status mapping, base64, the image downscaling, and the token totals the
- * documents store gives /metrics. The network half is
+ * status mapping, base64, the image downscaling, the token totals the
+ * documents store gives /metrics, the comparison of the model's answer with
+ * the draft (provenance, changes), the budget, and the llm_spend and
+ * llm_changes tables. The network half is
  * tested against tests/llm_server.py by tests/integration/llm.sh.
  */
 #include <math.h>
@@ -13,6 +15,7 @@
 
 #include "../../states/llm/llm.h"
 #include "documents.h"
+#include "llm_store.h"
 #include "store.h"
 #include "test.h"
 
@@ -586,13 +589,20 @@ static void test_placement_skips_periods_spanning_days(void)
 
 /* ---- tokens in the documents store (for /metrics) -------------------- */
 
+/* A fresh store in the test's own directory, or NULL (the check failed). */
+static store *test_store(yogi_error *err)
+{
+    memset(err, 0, sizeof *err);
+    store_options o = {.path = "yogi.db"};
+    store *s = store_open(&o, err);
+    CHECK(s != NULL);
+    return s;
+}
+
 static void test_documents_llm_usage(void)
 {
     yogi_error err;
-    memset(&err, 0, sizeof err);
-    store_options o = {.path = "yogi.db"};
-    store *s = store_open(&o, &err);
-    CHECK(s != NULL);
+    store *s = test_store(&err);
     if (!s) return;
     CHECK_INT(documents_init(s, &err), YOGI_OK);
     json_t *u = documents_llm_usage(s);
@@ -619,6 +629,204 @@ static void test_documents_llm_usage(void)
     u = documents_get(s, id); /* the third: never reviewed */
     CHECK(json_is_null(json_object_get(u, "llm_cost")));
     json_decref(u);
+    store_close(s);
+}
+
+
+/* ---- the answer against the draft (compare.c) ------------------------ */
+
+static json_t *entry_at(json_t *tt, size_t i)
+{
+    return json_array_get(json_object_get(tt, "entries"), i);
+}
+
+static const char *field(json_t *e, const char *key)
+{
+    const char *v = json_string_value(json_object_get(e, key));
+    return v ? v : "";
+}
+
+static void test_compare_provenance(void)
+{
+    /* The model: Maths agrees (spelled otherwise), Art replaces English,
+     * Science moved by ten minutes, Music added on Wednesday. The draft also
+     * has a Tuesday lesson the model left out, and one overlapping the
+     * model's moved Science. */
+    json_t *model = week("Monday 09:00 10:00 MATHS;Monday 10:00 11:00 Art;"
+                         "Tuesday 09:10 10:00 Science;Wednesday 09:00 10:00 Music");
+    json_t *draft = week("Monday 09:00 10:00 maths;Monday 10:00 11:00 English;"
+                         "Tuesday 09:00 10:00 Science;Tuesday 13:00 14:00 History");
+    llm_comparison c;
+    CHECK_INT(llm_compare(model, draft, &c), YOGI_OK);
+    CHECK_INT((int)json_array_size(json_object_get(c.draft, "entries")), 5);
+    json_t *e = entry_at(c.draft, 0);
+    CHECK_STR(field(e, "source"), "both");
+    CHECK(json_is_false(json_object_get(e, "disagree")));
+    e = entry_at(c.draft, 1);
+    CHECK_STR(field(e, "subject"), "Art");
+    CHECK_STR(field(e, "source"), "model");
+    CHECK(json_is_true(json_object_get(e, "disagree")));
+    CHECK_STR(field(json_object_get(e, "extractor"), "subject"), "English");
+    e = entry_at(c.draft, 2); /* overlapping, a different start: the same slot */
+    CHECK_STR(field(e, "start"), "09:10");
+    CHECK(json_is_true(json_object_get(e, "disagree")));
+    e = entry_at(c.draft, 3); /* the extractor's alone, kept: it overlaps nothing */
+    CHECK_STR(field(e, "subject"), "History");
+    CHECK_STR(field(e, "source"), "extractor");
+    e = entry_at(c.draft, 4);
+    CHECK_STR(field(e, "subject"), "Music");
+    CHECK_STR(field(e, "source"), "model");
+    CHECK(json_is_false(json_object_get(e, "disagree")));
+    CHECK_INT((int)c.agreed, 1);
+    CHECK_INT((int)c.compared, 5);
+    const char *kinds[] = {"subject", "time", "added", "removed"};
+    CHECK_INT((int)json_array_size(c.changes), 4);
+    for (size_t i = 0; i < 4; i++)
+        CHECK_STR(field(json_array_get(c.changes, i), "change"), kinds[i]);
+    /* The model's own timetable is untouched. */
+    CHECK(json_object_get(entry_at(model, 0), "source") == NULL);
+    json_decref(c.draft);
+    json_decref(c.changes);
+    json_decref(model);
+    json_decref(draft);
+}
+
+static void test_compare_rooms_and_overlaps(void)
+{
+    json_t *model = week("Monday 09:00 11:00 Maths");
+    json_t *draft = week("Monday 09:00 10:00 Maths;Monday 10:00 11:00 English");
+    json_object_set_new(entry_at(model, 0), "room", json_string("B 12"));
+    llm_comparison c;
+    CHECK_INT(llm_compare(model, draft, &c), YOGI_OK);
+    /* English overlaps the model's double lesson: listed as removed, but
+     * kept out of the draft, which would otherwise not make sense. */
+    CHECK_INT((int)json_array_size(json_object_get(c.draft, "entries")), 1);
+    CHECK_STR(field(json_array_get(c.changes, 0), "change"), "time");
+    CHECK_STR(field(json_array_get(c.changes, 1), "change"), "removed");
+    json_decref(c.draft);
+    json_decref(c.changes);
+    /* A room only one side read is no disagreement; two rooms that differ are. */
+    json_decref(draft);
+    draft = week("Monday 09:00 11:00 Maths");
+    CHECK_INT(llm_compare(model, draft, &c), YOGI_OK);
+    CHECK_STR(field(entry_at(c.draft, 0), "source"), "both");
+    json_decref(c.draft);
+    json_decref(c.changes);
+    json_object_set_new(entry_at(draft, 0), "room", json_string("b12"));
+    CHECK_INT(llm_compare(model, draft, &c), YOGI_OK);
+    CHECK_STR(field(entry_at(c.draft, 0), "source"), "both");
+    json_decref(c.draft);
+    json_decref(c.changes);
+    json_object_set_new(entry_at(draft, 0), "room", json_string("C3"));
+    CHECK_INT(llm_compare(model, draft, &c), YOGI_OK);
+    CHECK_STR(field(json_array_get(c.changes, 0), "change"), "room");
+    json_decref(c.draft);
+    json_decref(c.changes);
+    /* No draft at all: every entry the model's, every slot added. */
+    CHECK_INT(llm_compare(model, NULL, &c), YOGI_OK);
+    CHECK_STR(field(entry_at(c.draft, 0), "source"), "model");
+    CHECK_INT((int)c.compared, 1);
+    json_decref(c.draft);
+    json_decref(c.changes);
+    json_decref(model);
+    json_decref(draft);
+}
+
+static void test_compare_junk(void)
+{
+    /* Entries that are not objects, times that are not times, entries that
+     * are not an array: ignored or kept as they are, never a crash. */
+    json_t *model = json_loads(dq("{'entries': [1, {'day': 'Monday'}, "
+                                  "{'day': 'Monday', 'start': 'x', 'end': '25:99', 'subject': 'A'}]}"),
+                               0, NULL);
+    json_t *draft = json_loads(dq("{'entries': {'day': 'Monday'}}"), 0, NULL);
+    llm_comparison c;
+    CHECK_INT(llm_compare(model, draft, &c), YOGI_OK);
+    CHECK_INT((int)json_array_size(json_object_get(c.draft, "entries")), 2);
+    CHECK_INT((int)json_array_size(c.changes), 2); /* both "added": nothing to match */
+    json_decref(c.draft);
+    json_decref(c.changes);
+    CHECK_INT(llm_compare(draft, model, &c), YOGI_OK); /* the other way round */
+    CHECK_INT((int)json_array_size(json_object_get(c.draft, "entries")), 2);
+    json_decref(c.draft);
+    json_decref(c.changes);
+    json_t *marked = llm_extractor_draft(model);
+    CHECK(json_is_integer(json_array_get(json_object_get(marked, "entries"), 0)));
+    json_decref(marked);
+    json_decref(model);
+    json_decref(draft);
+}
+
+static void test_extractor_draft_marked(void)
+{
+    json_t *draft = week("Monday 09:00 10:00 Maths;Tuesday 09:00 10:00 Art");
+    json_t *marked = llm_extractor_draft(draft);
+    CHECK_INT((int)json_array_size(json_object_get(marked, "entries")), 2);
+    CHECK_STR(field(entry_at(marked, 1), "source"), "extractor");
+    CHECK(json_is_false(json_object_get(entry_at(marked, 1), "disagree")));
+    CHECK(fabs(json_number_value(json_object_get(marked, "confidence")) - 0.5) < 1e-9);
+    CHECK(json_object_get(entry_at(draft, 1), "source") == NULL);
+    json_decref(marked);
+    marked = llm_extractor_draft(NULL); /* no draft: an empty one, not a crash */
+    CHECK_INT((int)json_array_size(json_object_get(marked, "entries")), 0);
+    json_decref(marked);
+    json_decref(draft);
+}
+
+/* ---- the budget ------------------------------------------------------ */
+
+static void test_budget_config_and_verdict(void)
+{
+    llm_config cfg;
+    yogi_error err;
+    static const char *const base[] = {"llm.provider", "openai", "llm.model", "m", NULL};
+    setenv("OPENAI_API_KEY", "sk-openai-test", 1);
+    CHECK_INT(load(base, &cfg, &err), YOGI_OK);
+    CHECK(cfg.budget_tokens_per_day < 0 && cfg.budget_cost_per_day < 0);
+    static const char *const nocost[] = {"llm.provider", "openai", "llm.model", "m",
+                                         "llm.budget_cost_per_day", "2", NULL};
+    CHECK_INT(load(nocost, &cfg, &err), YOGI_FAILED);
+    CHECK(strstr(err.cause, "llm.price_input_per_mtok") != NULL);
+    static const char *const bad[] = {"llm.provider", "openai", "llm.model", "m",
+                                      "llm.budget_tokens_per_day", "-5", NULL};
+    CHECK_INT(load(bad, &cfg, &err), YOGI_FAILED);
+    CHECK(strstr(err.cause, "llm.budget_tokens_per_day") != NULL);
+    static const char *const both[] = {"llm.provider", "openai", "llm.model", "m",
+                                       "llm.price_input_per_mtok", "3",
+                                       "llm.budget_tokens_per_day", "1000",
+                                       "llm.budget_cost_per_day", "0.5", NULL};
+    CHECK_INT(load(both, &cfg, &err), YOGI_OK);
+    char notice[300] = "";
+    json_t *today = json_pack("{s:s, s:i, s:f}", "day", "2026-12-03", "tokens", 999, "cost", 0.4);
+    CHECK(!llm_budget_spent(&cfg, today, notice, sizeof notice));
+    json_object_set_new(today, "tokens", json_integer(1000));
+    CHECK(llm_budget_spent(&cfg, today, notice, sizeof notice));
+    CHECK(strstr(notice, "1000 of 1000 tokens") != NULL);
+    json_object_set_new(today, "tokens", json_integer(10));
+    json_object_set_new(today, "cost", json_real(0.5));
+    CHECK(llm_budget_spent(&cfg, today, notice, sizeof notice));
+    CHECK(strstr(notice, "cost 0.5000 of 0.5000") != NULL);
+    json_decref(today);
+}
+
+/* ---- llm_spend and llm_changes in the store ------------------------- */
+
+static void test_store_spend_and_changes(void)
+{
+    yogi_error err;
+    store *s = test_store(&err);
+    if (!s) return;
+    CHECK_INT(llm_store_init(s, &err), YOGI_OK);
+    CHECK_INT(llm_store_init(s, &err), YOGI_OK); /* idempotent */
+    json_t *t = llm_store_today(s);
+    CHECK_INT(json_integer_value(json_object_get(t, "tokens")), 0);
+    CHECK(json_is_null(json_object_get(t, "budget_tokens")));
+    CHECK_INT((int)strlen(json_string_value(json_object_get(t, "day"))), 10);
+    json_decref(t);
+    json_t *c = llm_store_changes_summary(s);
+    CHECK_INT(json_integer_value(json_object_get(c, "entries")), 0);
+    json_decref(c);
+    CHECK(llm_store_document_changes(s, "nobody") == NULL);
     store_close(s);
 }
 
@@ -740,6 +948,12 @@ int main(int argc, char **argv)
         TEST(test_placement_rows_columns_lists),
         TEST(test_placement_skips_periods_spanning_days),
         TEST(test_documents_llm_usage),
+        TEST(test_compare_provenance),
+        TEST(test_compare_rooms_and_overlaps),
+        TEST(test_compare_junk),
+        TEST(test_extractor_draft_marked),
+        TEST(test_budget_config_and_verdict),
+        TEST(test_store_spend_and_changes),
         TEST(test_base64_vectors),
         TEST(test_image_downscaled),
         TEST(test_image_bad_input),
