@@ -25,3 +25,7 @@ GEN_OBJ += $(BUILD)/api/web_assets.o
 # The pure parts of api/ (no libevent) are unit-tested on their own.
 API_UNIT_OBJ := $(addprefix $(BUILD)/api/,multipart.o ics.o csv.o export.o strbuf.o)
 $(BUILD)/tests/test_api_units: $(API_UNIT_OBJ)
+
+# Password hashing (api/password.c, the only includer of sodium.h).
+PKG_LIBS += $(shell pkg-config --libs libsodium)
+$(BUILD)/tests/test_api_units: $(BUILD)/api/password.o

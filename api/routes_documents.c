@@ -8,8 +8,10 @@
  * an execution event names its document. If the start fails the document is
  * marked failed, never left "received" with nothing to process it.
  *
- * Visibility: an uploader sees only the documents it uploaded (others are
- * 404, not 403, so ids do not leak); a reviewer lists the review queue
+ * Visibility: a teacher (or an uploader token) sees only the documents it
+ * uploaded — owner "user:NAME" for a person and all of that person's
+ * tokens, the token id for a token of nobody's (others are 404, not 403, so
+ * ids do not leak); a reviewer lists the review queue
  * (status needs_review) and reads any document by id, since review tasks
  * name them; an admin sees everything.
  */
@@ -55,7 +57,7 @@ static bool may_see(api_request *r, const json_t *doc)
 {
     if (r->who.role != ROLE_UPLOADER || !r->a->opts.auth) return true;
     const char *owner = json_string_value(json_object_get(doc, "owner"));
-    return owner && !strcmp(owner, r->who.token_id);
+    return owner && !strcmp(owner, r->who.owner);
 }
 
 /* The document named by the path, visible to the caller; replies 404 if not. */
@@ -185,7 +187,7 @@ void documents_post(api_request *r)
                     r->a->opts.max_upload_bytes);
         return;
     }
-    doc.owner = r->who.token_id[0] ? r->who.token_id : NULL;
+    doc.owner = r->who.owner[0] ? r->who.owner : NULL;
     char id[DOCUMENT_ID_MAX], path[4096], exec_id[64] = "";
     yogi_error err = {{0}, {0}};
     if (documents_create(r->a->s, r->a->opts.data_dir, &doc, id, path, sizeof path, &err) != 0) {
@@ -213,7 +215,7 @@ void documents_list_h(api_request *r)
     if (!request_query_int(r, "limit", 1, 500, 50, &limit)) return;
     const char *status = request_query(r, "status");
     const char *owner = NULL;
-    if (r->who.role == ROLE_UPLOADER && r->a->opts.auth) owner = r->who.token_id;
+    if (r->who.role == ROLE_UPLOADER && r->a->opts.auth) owner = r->who.owner;
     if (r->who.role == ROLE_REVIEWER) {
         if (status && strcmp(status, "needs_review") != 0) {
             reply_error(r, 403, "Forbidden", "reviewers list the review queue (status=needs_review)");

@@ -228,6 +228,13 @@ static int bind_listener(api *a, yogi_error *err)
             bound_port = ntohs(s4->sin_port);
             fprintf(stderr, "yogi: listening on http://%s:%d\n", addr, bound_port);
         }
+        if (a->setup_code[0])
+            fprintf(stderr,
+                    "yogi: first start: no user yet. Create the first admin at\n"
+                    "yogi: setup link: http://%s%s%s:%d/#/setup/%s\n"
+                    "yogi: (one-time link) or run: yogi user add NAME --role admin --data %s\n",
+                    ss.ss_family == AF_INET6 ? "[" : "", addr, ss.ss_family == AF_INET6 ? "]" : "",
+                    bound_port, a->setup_code, a->opts.data_dir ? a->opts.data_dir : "DIR");
     }
     return 0;
 }
@@ -303,6 +310,7 @@ int api_serve(engine *e, const api_options *opts, yogi_error *err)
         goto out;
     }
     event_base_gettimeofday_cached(a.base, &a.bucket_time);
+    session_setup_code(&a);
     a.events = events_hub_new(&a);
     if (!a.events || setup_http(&a, err) != 0 || setup_engine_events(&a, err) != 0) goto out;
     listener_slot.hub = a.events;

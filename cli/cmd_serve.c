@@ -33,6 +33,7 @@ static void serve_usage(FILE *out)
             "                  [--plugins DIR] [--workflows DIR] [--max-upload-mb N]\n"
             "                  [--max-connections N] [--rate-limit N] [--max-pending N]\n"
             "                  [--upload-workflow NAME] [--access-log] [--no-auth] [--routes]\n"
+            "                  [--secure-cookies]\n"
             "\n"
             "  --listen HOST:PORT   address to serve (default 127.0.0.1:8080; port 0 picks one)\n"
             "  --no-auth            no tokens needed (refused unless HOST is loopback)\n"
@@ -40,6 +41,7 @@ static void serve_usage(FILE *out)
             "  --max-pending N      tasks waiting for a worker before uploads get 429 (200)\n"
             "  --upload-workflow W  the workflow each upload starts (document_processing)\n"
             "  --access-log         one line per request on stderr\n"
+            "  --secure-cookies     mark the sign-in cookie Secure (behind a TLS proxy)\n"
             "  --routes             print the API routes and exit\n");
 }
 
@@ -69,7 +71,7 @@ static int parse_args(int argc, char **argv, serve_args *a)
         {"rate-limit", required_argument, 0, 'r'}, {"max-pending", required_argument, 0, 'q'},
         {"no-auth", no_argument, 0, 'A'},         {"routes", no_argument, 0, 'R'},
         {"upload-workflow", required_argument, 0, 'U'},
-        {"access-log", no_argument, 0, 'L'},
+        {"access-log", no_argument, 0, 'L'},    {"secure-cookies", no_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
     long v;
@@ -85,6 +87,7 @@ static int parse_args(int argc, char **argv, serve_args *a)
         case 'A': a->api.auth = false; break;
         case 'U': a->api.upload_workflow = optarg; break;
         case 'L': a->api.access_log = true; break;
+        case 'S': a->api.secure_cookies = true; break;
         case 'R': a->routes = true; break;
         case 'h': serve_usage(stdout); exit(YOGI_EXIT_OK);
         case 'w': case 'u': case 'n': case 'r': case 'q':
@@ -131,7 +134,7 @@ static int first_start_token(engine *e, yogi_error *err)
 static int open_tables(engine *e, const char *data_dir, bool auth, yogi_error *err)
 {
     struct store *s = engine_store(e);
-    if (documents_init(s, err) != 0 || tokens_init(s, err) != 0) return -1;
+    if (documents_init(s, err) != 0 || tokens_init(s, err) != 0) return -1; /* users too */
     /* Files a crash left between their fsync and their row's commit; no
      * upload can be in flight yet. */
     int removed = 0;

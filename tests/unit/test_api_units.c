@@ -8,6 +8,7 @@
 
 #include "export.h"
 #include "multipart.h"
+#include "password.h"
 #include "test.h"
 
 static int parse(const char *body, multipart_part *parts, int max, char *why)
@@ -199,6 +200,31 @@ static void test_export_rejects_bad_entries(void)
     json_decref(none);
 }
 
+/* Argon2id: a hash verifies its password only; short ones are refused. */
+static void test_password(void)
+{
+    char h1[PASSWORD_HASH_MAX], h2[PASSWORD_HASH_MAX];
+    yogi_error err = {{0}, {0}};
+    CHECK_INT(password_hash("correct horse", h1, &err), 0);
+    CHECK(strncmp(h1, "$argon2id$", 10) == 0);
+    CHECK_INT(password_hash("correct horse", h2, &err), 0);
+    CHECK(strcmp(h1, h2) != 0); /* salted */
+    CHECK(password_verify(h1, "correct horse"));
+    CHECK(!password_verify(h1, "correct horsE"));
+    CHECK(!password_verify(h1, ""));
+    CHECK(!password_verify("not a hash", "correct horse"));
+    CHECK(!password_verify("", ""));
+    CHECK(password_hash("short", h1, &err) != 0);
+    CHECK_STR(err.name, "PasswordTooShort");
+    char a[65], b[65];
+    CHECK_INT(password_random_hex(a, 32), 0);
+    CHECK_INT(password_random_hex(b, 32), 0);
+    CHECK_INT((int)strlen(a), 64);
+    CHECK(!password_equal(a, b));
+    CHECK(password_equal(a, a));
+    CHECK(!password_equal(a, "abc"));
+}
+
 int main(int argc, char **argv)
 {
     static const test_case tests[] = {
@@ -206,7 +232,7 @@ int main(int argc, char **argv)
         TEST(test_multipart_malformed), TEST(test_multipart_boundary),
         TEST(test_multipart_mutations),
         TEST(test_ics_render),        TEST(test_csv_render),
-        TEST(test_export_rejects_bad_entries), {0},
+        TEST(test_export_rejects_bad_entries), TEST(test_password), {0},
     };
     return test_main(argc, argv, tests);
 }
