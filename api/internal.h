@@ -81,6 +81,7 @@ typedef struct api {
     struct timeval bucket_time;  /* when the bucket was last filled */
     login_slot logins[LOGIN_SLOTS]; /* recent failed sign-ins */
     char setup_code[SESSION_CSRF_MAX]; /* one-time first-admin code, "" when none */
+    struct event *retention_timer; /* hourly documents_retention_sweep() */
 } api;
 
 #define API_PARAMS_MAX 3
@@ -170,6 +171,8 @@ route_handler tokens_list_h, tokens_create_h, tokens_revoke_h, backup_h;
 route_handler web_asset_h;
 route_handler session_login_h, session_logout_h, setup_get_h, setup_post_h, whoami_h;
 route_handler users_list_h, users_create_h, users_update_h, audit_list_h;
+route_handler documents_correct_h, documents_versions_h, documents_delete_h;
+route_handler feed_get_h, feed_create_h, feed_revoke_h, feed_ics_h;
 
 /* ---- events.c -------------------------------------------------------- */
 
@@ -183,7 +186,21 @@ int events_client_count(events_hub *h);
 /* A client connection closed: forget its streams. */
 void events_connection_closed(events_hub *h, struct evhttp_connection *conn);
 
-/* ---- documents (routes_documents.c) ---------------------------------- */
+/* ---- documents (routes_documents.c, routes_timetables.c) ------------- */
+
+/* The document named by the path, if the caller may see it; else replies
+ * 404 and returns NULL. */
+json_t *documents_visible(api_request *r);
+/* Check a timetable entry by entry, normalising its times in place:
+ * [{"entry","field","message"}...], empty when it is valid. */
+json_t *timetable_check(json_t *timetable);
+/* 422 InvalidTimetable with error.fields (steals fields). */
+void reply_invalid_timetable(api_request *r, json_t *fields);
+/* Remove DATA_DIR/work/<execution> (page images and other work files). */
+void documents_remove_workdir(api *a, const char *execution_id);
+/* Remove the originals of finished documents older than the retention
+ * period (opts.retention_days; 0 keeps them). Returns the count removed. */
+int documents_retention_sweep(api *a);
 
 /* Called for every execution event: a document whose execution failed is
  * marked failed; every status change is published as a document event. */

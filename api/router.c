@@ -42,6 +42,13 @@ static const route routes[] = {
     {GET, "/v1/documents/{id}", ROLE_ANY, documents_get_h, false},
     {GET, "/v1/documents/{id}/file", ROLE_ANY, documents_file_h, false},
     {GET, "/v1/documents/{id}/timetable", ROLE_ANY, documents_timetable_h, false},
+    {PUT, "/v1/documents/{id}/timetable", ROLE_ANY, documents_correct_h, false},
+    {GET, "/v1/documents/{id}/versions", ROLE_ANY, documents_versions_h, false},
+    {DEL, "/v1/documents/{id}", UPL | ADM, documents_delete_h, true},
+    {GET, "/v1/feed", ROLE_ANY, feed_get_h, false},
+    {POST, "/v1/feed", ROLE_ANY, feed_create_h, false},
+    {DEL, "/v1/feed", ROLE_ANY, feed_revoke_h, false},
+    {GET, "/feeds/{file}", ROLE_PUBLIC, feed_ics_h, false},
     {GET, "/v1/workflows", ADM, workflows_list_h, false},
     {GET, "/v1/workflows/{name}", ADM, workflows_get_h, false},
     {PUT, "/v1/workflows/{name}", ADM, workflows_put_h, true},
@@ -161,7 +168,8 @@ static void allowed_methods(const char *path, api_request *scratch, char *buf, s
 
 static bool is_api_path(const char *path)
 {
-    return !strncmp(path, "/v1/", 4) || !strcmp(path, "/v1") || !strcmp(path, "/healthz") ||
+    return !strncmp(path, "/v1/", 4) || !strcmp(path, "/v1") || !strncmp(path, "/feeds/", 7) ||
+           !strcmp(path, "/healthz") ||
            !strcmp(path, "/readyz") || !strcmp(path, "/metrics");
 }
 

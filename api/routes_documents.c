@@ -60,8 +60,7 @@ static bool may_see(api_request *r, const json_t *doc)
     return owner && !strcmp(owner, r->who.owner);
 }
 
-/* The document named by the path, visible to the caller; replies 404 if not. */
-static json_t *visible_document(api_request *r)
+json_t *documents_visible(api_request *r)
 {
     json_t *doc = documents_get(r->a->s, r->params[0]);
     if (!doc || !may_see(r, doc)) {
@@ -233,7 +232,7 @@ void documents_list_h(api_request *r)
 
 void documents_get_h(api_request *r)
 {
-    json_t *doc = visible_document(r);
+    json_t *doc = documents_visible(r);
     if (doc) reply_json(r, 200, doc);
 }
 
@@ -250,7 +249,7 @@ static void disposition(const char *kind, const char *filename, char *out, size_
 
 void documents_file_h(api_request *r)
 {
-    json_t *doc = visible_document(r);
+    json_t *doc = documents_visible(r);
     if (!doc) return;
     char path[4096], type[128], disp[200];
     int fd = -1;
@@ -330,10 +329,13 @@ void documents_timetable_h(api_request *r)
         reply_error(r, 400, "InvalidParameter", "format is json, ics or csv");
         return;
     }
-    json_t *doc = visible_document(r);
+    json_t *doc = documents_visible(r);
     if (!doc) return;
     json_decref(doc);
-    json_t *tt = documents_timetable(r->a->s, r->params[0]);
+    long version;
+    if (!request_query_int(r, "version", 1, 1000000, 0, &version)) return;
+    json_t *tt = version ? documents_timetable_version(r->a->s, r->params[0], (int)version)
+                         : documents_timetable(r->a->s, r->params[0]);
     if (!tt) {
         reply_error(r, 404, "TimetableNotReady", "document '%s' has no timetable yet",
                     r->params[0]);
@@ -371,6 +373,9 @@ void documents_on_execution(api *a, json_t *event)
         return;
     }
     const char *status = json_string_value(json_object_get(event, "status"));
+    /* The execution is over: its work files (page images) have served. */
+    if (terminal_failure(status) || (status && !strcmp(status, "SUCCEEDED")))
+        documents_remove_workdir(a, exec_id);
     if (terminal_failure(status) &&
         !document_finished(json_string_value(json_object_get(doc, "status")))) {
         json_t *ex = engine_describe(a->e, exec_id);

@@ -257,6 +257,25 @@ static int setup_http(api *a, yogi_error *err)
     return bind_listener(a, err);
 }
 
+static void on_retention(evutil_socket_t fd, short what, void *arg)
+{
+    documents_retention_sweep(arg);
+}
+
+/* The retention sweep at start and every hour after (when configured). */
+static int setup_retention(api *a, yogi_error *err)
+{
+    if (a->opts.retention_days <= 0) return 0;
+    documents_retention_sweep(a);
+    a->retention_timer = event_new(a->base, -1, EV_PERSIST, on_retention, a);
+    struct timeval hour = {3600, 0};
+    if (!a->retention_timer || event_add(a->retention_timer, &hour) != 0) {
+        yogi_fail(err, "Internal", "cannot start the retention timer");
+        return -1;
+    }
+    return 0;
+}
+
 static int setup_engine_events(api *a, yogi_error *err)
 {
     int fd = engine_fd(a->e);
@@ -284,6 +303,7 @@ static void teardown(api *a)
     if (a->http) evhttp_free(a->http);
     if (a->engine_ev) event_free(a->engine_ev);
     if (a->engine_timer) event_free(a->engine_timer);
+    if (a->retention_timer) event_free(a->retention_timer);
     free(a->conns);
     if (a->base) event_base_free(a->base);
 }
@@ -312,7 +332,9 @@ int api_serve(engine *e, const api_options *opts, yogi_error *err)
     event_base_gettimeofday_cached(a.base, &a.bucket_time);
     session_setup_code(&a);
     a.events = events_hub_new(&a);
-    if (!a.events || setup_http(&a, err) != 0 || setup_engine_events(&a, err) != 0) goto out;
+    if (!a.events || setup_http(&a, err) != 0 || setup_engine_events(&a, err) != 0 ||
+        setup_retention(&a, err) != 0)
+        goto out;
     listener_slot.hub = a.events;
     if (!listener_slot.subscribed) engine_subscribe(e, on_engine_notice, &listener_slot);
     listener_slot.subscribed = true;
