@@ -2,12 +2,13 @@
 # unit test. Included by the Makefile.
 #
 # api/web/embed.c is a build tool (compiled for the build machine, never
-# linked into yogi): it turns api/web/*.{html,js,css} into a C table.
+# linked into yogi): it turns api/web/*.{html,js,css,svg,png,webmanifest} into a C table.
 
 # This fragment is included before the Makefiles first rule: keep "all" the default.
 .DEFAULT_GOAL := all
 
-WEB_FILES := $(sort $(wildcard api/web/*.html api/web/*.js api/web/*.css))
+WEB_FILES := $(sort $(wildcard api/web/*.html api/web/*.js api/web/*.css api/web/*.svg \
+                             api/web/*.png api/web/*.webmanifest))
 
 $(BUILD)/api/web/embed: api/web/embed.c
 	@mkdir -p $(dir $@)
