@@ -46,6 +46,11 @@ function svg(tag, attrs, ...children) {
   return node;
 }
 
+/* Append to the page, skipping the null of an absent optional part. */
+function put(...nodes) {
+  main.append(...nodes.flat().filter((x) => x !== null && x !== undefined && x !== false));
+}
+
 /* A short confirmation; errors go next to what caused them instead. */
 function toast(message) {
   const t = document.getElementById('toast');
@@ -268,7 +273,7 @@ async function pageSignIn() {
     } finally { submit.disabled = false; }
   });
   const setup = await api.call('GET', '/v1/setup').catch(() => ({needed: false}));
-  main.append(el('h1', {}, 'Sign in to Yogi'),
+  put(el('h1', {}, 'Sign in to Yogi'),
     el('p', {class: 'lead'}, 'Your timetables, from a photo to your calendar.'), form,
     setup.needed ? el('p', {class: 'card narrow'}, 'No one has an account yet. Open the setup ' +
       'link that the server printed when it started, or ask whoever runs it.') :
@@ -297,7 +302,7 @@ async function pageSetup(code) {
       else setFieldError(name, e.message);
     }
   });
-  main.append(el('h1', {}, 'Welcome — set up Yogi'),
+  put(el('h1', {}, 'Welcome — set up Yogi'),
     el('p', {class: 'lead'}, 'Create the first admin. You can add teachers and reviewers next.'), form);
 }
 
@@ -321,7 +326,7 @@ async function pageWeek() {
   catch (e) { if (e.status !== 403) throw e; }
   docs = docs.filter((d) => d.status === 'completed');
   if (!docs.length) {
-    main.append(el('h1', {}, 'Your week'), emptyState('No timetable yet',
+    put(el('h1', {}, 'Your week'), emptyState('No timetable yet',
       'Take a photo of your timetable or upload a PDF. Yogi reads it, and your week appears here.',
       me.role === 'reviewer' ? null : el('a', {class: 'button', href: '#/upload'}, 'Add your timetable')));
     return;
@@ -332,7 +337,7 @@ async function pageWeek() {
   const picker = docs.length > 1 ? el('label', {class: 'inline'}, 'Timetable ',
     el('select', {onchange: (ev) => { location.hash = `#/week?doc=${encodeURIComponent(ev.target.value)}`; }},
       docs.map((d) => el('option', {value: d.id, selected: d.id === chosen.id}, d.filename || d.id)))) : null;
-  main.append(el('div', {class: 'titlebar'}, el('h1', {}, tt.title || 'Your week'),
+  put(el('div', {class: 'titlebar'}, el('h1', {}, tt.title || 'Your week'),
     el('div', {class: 'row no-print'}, picker,
       el('a', {class: 'button secondary', href: `#/documents/${encodeURIComponent(chosen.id)}`}, 'Details'),
       el('button', {type: 'button', class: 'secondary', onclick: () => window.print()}, 'Print'))),
@@ -359,12 +364,15 @@ function pageUpload() {
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); send(e.dataTransfer.files); });
-  main.append(el('h1', {}, 'Add a timetable'), drop, list);
+  put(el('h1', {}, 'Add a timetable'), drop, list);
   return live.on((type, ev) => {
     if (type !== 'document') return;
     const d = ev.document || ev;
     const li = list.querySelector(`[data-id="${CSS.escape(d.id || '')}"]`);
-    if (li && d.status) li.querySelector('.status').replaceWith(statusBadge(d.status));
+    if (li && d.status) {
+      li.dataset.live = d.status;
+      li.querySelector('.status').replaceWith(statusBadge(d.status));
+    }
   });
 }
 
@@ -380,9 +388,18 @@ async function uploadOne(file, list) {
     li.firstChild.replaceWith(el('a', {href: `#/documents/${encodeURIComponent(r.id)}`}, file.name || 'Photo'));
     badge.replaceWith(statusBadge(r.status));
     notices.seen.set(r.id, r.status);
-    const doc = await api.call('GET', `/v1/documents/${encodeURIComponent(r.id)}`);
-    notices.seen.set(r.id, doc.status);
-    li.querySelector('.status').replaceWith(statusBadge(doc.status));
+    // Live events move the badge (pageUpload); polling covers a stream that
+    // is reconnecting, and never overwrites what an event already said.
+    for (let i = 0; i < 200 && li.isConnected; i++) {
+      const seen = li.dataset.live;
+      const doc = await api.call('GET', `/v1/documents/${encodeURIComponent(r.id)}`);
+      if (li.dataset.live === seen) {
+        notices.seen.set(r.id, doc.status);
+        li.querySelector('.status').replaceWith(statusBadge(doc.status));
+      }
+      if (!['received', 'processing'].includes(li.dataset.live || doc.status)) break;
+      await new Promise((ok) => setTimeout(ok, 3000));
+    }
   } catch (e) {
     bar.remove();
     badge.replaceWith(el('span', {class: 'status bad'}, `Not sent: ${e.message}`));
@@ -393,16 +410,16 @@ async function uploadOne(file, list) {
 
 async function pageDocuments() {
   const docs = await store.documents(me.role === 'reviewer' ? 'needs_review' : null);
-  main.append(el('h1', {}, me.role === 'reviewer' ? 'Waiting for a check' : 'Your timetables'));
+  put(el('h1', {}, me.role === 'reviewer' ? 'Waiting for a check' : 'Your timetables'));
   if (!docs.length) {
-    main.append(emptyState('Nothing here yet', me.role === 'reviewer'
+    put(emptyState('Nothing here yet', me.role === 'reviewer'
       ? 'When Yogi is unsure of a timetable it appears here.'
       : 'Add a photo or PDF of your timetable and it appears here.',
     me.role === 'reviewer' ? null : el('a', {class: 'button', href: '#/upload'}, 'Add a timetable')));
     return null;
   }
   for (const d of docs) notices.seen.set(d.id, d.status);
-  main.append(el('ul', {class: 'doclist'}, docs.map((d) => el('li', {class: 'card'},
+  put(el('ul', {class: 'doclist'}, docs.map((d) => el('li', {class: 'card'},
     el('a', {href: `#/documents/${encodeURIComponent(d.id)}`, class: 'docname'}, d.filename || 'Timetable'),
     statusBadge(d.status),
     el('span', {class: 'muted small'}, `Added ${when(d.created)}` +
@@ -471,7 +488,7 @@ async function pageDocument(id) {
     failed: 'Yogi could not read this one. A clearer photo, taken straight on, usually works.',
     rejected: 'A reviewer could not read this one. Try a clearer photo.',
   }[doc.status];
-  main.append(el('div', {class: 'titlebar'}, el('h1', {}, doc.filename || 'Timetable'), statusBadge(doc.status)),
+  put(el('div', {class: 'titlebar'}, el('h1', {}, doc.filename || 'Timetable'), statusBadge(doc.status)),
     message ? el('p', {class: 'lead'}, message) : null,
     me.role === 'admin' && doc.error ? el('p', {class: 'muted small'}, `${doc.error}: ${doc.cause || ''}`) : null,
     actions);
@@ -489,9 +506,9 @@ async function pageDocument(id) {
       download: `timetable-${id}.ics`}, 'Download for a calendar (.ics)'),
     el('a', {class: 'button secondary', href: `${path}/timetable?format=csv`, download: `timetable-${id}.csv`},
       'Download CSV'));
-    main.append(weekCalendar(tt));
+    put(weekCalendar(tt));
     const versions = await versionsCard(id).catch(() => null);
-    if (versions) main.append(versions);
+    if (versions) put(versions);
   }
   if (owner) {
     const confirmBox = el('div', {class: 'confirm', hidden: true},
@@ -506,7 +523,7 @@ async function pageDocument(id) {
           } catch (e) { confirmBox.append(el('p', {class: 'field-error'}, e.message)); }
         }}, 'Yes, delete it'),
         el('button', {type: 'button', class: 'secondary', onclick: () => { confirmBox.hidden = true; }}, 'Keep it')));
-    main.append(el('div', {class: 'card no-print'},
+    put(el('div', {class: 'card no-print'},
       el('button', {type: 'button', class: 'danger-outline', onclick: () => {
         confirmBox.hidden = false;
         confirmBox.querySelector('button').focus();
@@ -533,7 +550,7 @@ async function pageEdit(id) {
       if (!(e.status === 422 && editor.showServerErrors(e.fields))) status.textContent = e.message;
     } finally { save.disabled = false; }
   }}, 'Save as a new version');
-  main.append(el('h1', {}, `Correct ${doc.filename || 'the timetable'}`),
+  put(el('h1', {}, `Correct ${doc.filename || 'the timetable'}`),
     el('p', {class: 'lead'}, 'Change any field, add or remove lessons. Each save keeps the earlier versions.'),
     el('div', {class: 'card'}, editor.element),
     el('div', {class: 'row'}, save, el('a', {class: 'button secondary', href: `#/documents/${encodeURIComponent(id)}`}, 'Cancel')),
@@ -590,11 +607,11 @@ function queueList(rows) {
 }
 
 async function pageReview() {
-  main.append(el('h1', {}, 'Timetables to check'),
+  put(el('h1', {}, 'Timetables to check'),
     el('p', {class: 'lead'}, 'Oldest first. Compare each with its photo, fix what is wrong, approve.'));
   let rows = await reviewQueue();
   let box = queueList(rows);
-  main.append(box);
+  put(box);
   let timer = null;
   return live.on(() => {
     clearTimeout(timer);
@@ -643,7 +660,7 @@ async function pageReviewTask(token) {
   const data = await api.call('GET', '/v1/tasks?limit=500');
   const task = (data.tasks || []).find((t) => t.token === token);
   if (!task) {
-    main.append(emptyState('Already checked', 'Someone has finished this check.',
+    put(emptyState('Already checked', 'Someone has finished this check.',
       el('a', {class: 'button', href: '#/review'}, 'Back to the list')));
     return;
   }
@@ -682,7 +699,7 @@ async function pageReviewTask(token) {
   const reason = el('input', {id: 'reason', placeholder: 'Why? (optional)'});
   const reject = el('button', {type: 'button', class: 'danger', onclick: () => finish('failure',
     {error: 'Review.Rejected', cause: reason.value || 'rejected by a reviewer'}, reject)}, 'Reject');
-  main.append(el('h1', {}, `Check ${doc.filename || 'timetable'}`),
+  put(el('h1', {}, `Check ${doc.filename || 'timetable'}`),
     el('p', {class: 'lead'}, 'Compare with the photo. Highlighted lessons are the ones Yogi was unsure of.'),
     el('div', {class: 'review'}, imageViewer(doc),
       el('div', {class: 'card'}, switcher, editor.element,
@@ -723,7 +740,7 @@ async function pagePeople() {
         onclick: () => api.call('PUT', `/v1/users/${encodeURIComponent(u.name)}`, {disabled: true}).then(render,
           (e) => toast(e.message))}, `Disable ${u.name}`)));
   });
-  main.append(el('h1', {}, 'People'),
+  put(el('h1', {}, 'People'),
     users.length ? el('div', {class: 'card scroll'}, el('table', {},
       el('thead', {}, el('tr', {}, ['Name', 'Role', 'State', ''].map((h) => el('th', {scope: 'col'}, h)))),
       el('tbody', {}, rows))) : null,
@@ -761,7 +778,7 @@ async function pageAccount() {
         render();
       }}, 'Stop the calendar address') : null),
     feed.active ? el('p', {class: 'muted small'}, 'An address is active. For safety it is shown only when made; make a new one to see it (the old one then stops).') : null);
-  main.append(el('h1', {}, 'Account'), el('p', {}, `Signed in as ${me.user || 'the local admin'} (${me.role}).`), card,
+  put(el('h1', {}, 'Account'), el('p', {}, `Signed in as ${me.user || 'the local admin'} (${me.role}).`), card,
     el('button', {type: 'button', class: 'secondary', onclick: signOut}, 'Sign out'));
 }
 
@@ -819,7 +836,7 @@ async function render() {
   } catch (e) {
     if (seq !== renderSeq) return;
     if (e.status === 401) { me.role = null; applyRole(); location.hash = '#/signin'; return; }
-    main.append(emptyState(e.status === 403 ? 'Not for your account' : navigator.onLine ? 'Something went wrong' : "You're offline",
+    put(emptyState(e.status === 403 ? 'Not for your account' : navigator.onLine ? 'Something went wrong' : "You're offline",
       e.status === 403 ? 'Your role may not open this page.' : navigator.onLine ? e.message
         : 'This page was not saved for offline use. Your week is.',
       el('a', {class: 'button', href: '#/week'}, 'Go to your week')));
@@ -834,6 +851,12 @@ async function start() {
 }
 
 window.addEventListener('hashchange', render);
-window.addEventListener('online', () => { if (me.role) { start().then(render); } });
+/* Back online: reconnect; redraw only a page that was drawn from saved copies. */
+window.addEventListener('online', () => {
+  if (!me.role) return;
+  const stale = me.offline;
+  me.offline = false;
+  start().then(() => { if (stale) render(); });
+});
 if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
 start().then(render);

@@ -15,10 +15,9 @@
 'use strict';
 
 const PX_PER_MIN = 1.15;
-/* Distinct tints with dark text (contrast ≥ 7:1 for #111 on each). */
-const PALETTE = ['#cfe3ff', '#ffd6d6', '#d4f5d4', '#fff0b3', '#e8d9ff', '#ffe0c2', '#c9f2ef',
-  '#f7d4ec', '#e2ecc4', '#d9dffb', '#ffd9b8', '#d0ecff', '#f3e3c9', '#dcd0f5', '#c8efd9',
-  '#fbe3e3', '#e6f0a8', '#cde6e6'];
+/* Tints of clearly different hues, all light enough for #111 text (≥ 7:1). */
+const PALETTE = ['#cfe3ff', '#ffd3d3', '#cdf0cd', '#fff0a8', '#e6d6ff', '#ffdcbc', '#c4efea',
+  '#f8cfe9', '#e4ecb8', '#e9dfd2', '#d6dbe3', '#f3c9c0'];
 
 function minutes(t) {
   const m = /^(\d{1,2})[:.](\d{2})$/.exec(String(t || '').trim());
@@ -29,11 +28,25 @@ function hhmm(min) {
   return `${String(Math.floor(min / 60)).padStart(2, '0')}:${String(min % 60).padStart(2, '0')}`;
 }
 
-function subjectColour(subject) {
+function subjectHash(subject) {
   const key = String(subject || '').trim().toLowerCase();
   let h = 2166136261;
   for (const ch of key) h = Math.imul(h ^ ch.codePointAt(0), 16777619) >>> 0;
-  return PALETTE[h % PALETTE.length];
+  return h;
+}
+
+/* Each subject's colour comes from its name, so it is the same in every
+ * document; two subjects of one week that land on the same colour are
+ * moved apart (in name order, so the choice is the same every time). */
+function subjectColours(subjects) {
+  const out = new Map(), used = new Set();
+  for (const s of [...new Set(subjects.map((x) => String(x || '').trim().toLowerCase()))].sort()) {
+    let i = subjectHash(s) % PALETTE.length;
+    for (let k = 0; k < PALETTE.length && used.has(i); k++) i = (i + 1) % PALETTE.length;
+    used.add(i);
+    out.set(s, PALETTE[i]);
+  }
+  return (subject) => out.get(String(subject || '').trim().toLowerCase()) || PALETTE[0];
 }
 
 function isBreak(e) {
@@ -88,6 +101,7 @@ function weekCalendar(tt, opts) {
   const today = todayName(now);
   const nowMin = now.getHours() * 60 + now.getMinutes();
   let shown = days.includes(today) ? today : days[0];
+  const subjectColour = subjectColours(entries.filter((e) => !isBreak(e)).map((e) => e.subject));
 
   const axis = el('div', {class: 'cal-axis', 'aria-hidden': 'true', style: {height: `${height}px`}});
   for (let m = top; m <= bottom; m += 60)
@@ -121,6 +135,7 @@ function weekCalendar(tt, opts) {
       style: {top: `${y}px`, height: `${h}px`, left: `calc(${b.lane * w}% + 2px)`,
         width: `calc(${w}% - 4px)`, background: subjectColour(b.subject)}},
       el('strong', {}, b.subject),
+      b.periods > 1 ? el('span', {class: 'cal-double'}, 'Double') : null,
       el('span', {class: 'cal-time'}, `${b.start}–${hhmm(b.t)}`),
       b.room || b.class ? el('span', {class: 'cal-where'},
         [b.room, b.class].filter(Boolean).join(' · ')) : null,

@@ -30,8 +30,10 @@ function entryEditor(initial, opts) {
   const o = opts || {};
   const tbody = el('tbody');
   const table = el('table', {class: 'entries', 'aria-label': o.label || 'Entries'},
-    el('thead', {}, el('tr', {}, ['Day', 'Start', 'End', 'Subject', 'Room', 'Class', 'Kind', '']
-      .map((h) => el('th', {scope: 'col'}, h)))), tbody);
+    el('colgroup', {}, ['day', 'time', 'time', 'subject', 'room', 'class', 'kind', 'act']
+      .map((c) => el('col', {class: `c-${c}`}))),
+    el('thead', {}, el('tr', {}, ['Day', 'Start', 'End', 'Subject', 'Room', 'Class', 'Kind']
+      .map((h) => el('th', {scope: 'col'}, h)), el('th', {scope: 'col'}, el('span', {class: 'visually-hidden'}, 'Remove')))), tbody);
   const rows = [];
 
   function field(row, name, input) {
@@ -67,13 +69,16 @@ function entryEditor(initial, opts) {
     const start = text('start', 'Start (HH:MM)', 5), end = text('end', 'End (HH:MM)', 5);
     for (const t of [start, end]) t.addEventListener('blur', () => { t.value = normaliseTime(t.value); });
     const doubtful = (typeof entry.confidence === 'number' && entry.confidence < DOUBT_BELOW) || entry.disagree;
+    const subjectCell = field(row, 'subject', text('subject', 'Subject', 14));
+    const marks = badges(entry);
+    if (marks.length) subjectCell.append(el('div', {class: 'badges'}, marks));
     const tr = el('tr', {class: doubtful ? 'doubt' : ''},
       field(row, 'day', day), field(row, 'start', start), field(row, 'end', end),
-      field(row, 'subject', text('subject', 'Subject', 14)), field(row, 'room', text('room', 'Room', 6)),
+      subjectCell, field(row, 'room', text('room', 'Room', 6)),
       field(row, 'class', text('class', 'Class', 6)), field(row, 'kind', kind),
-      el('td', {class: 'row-actions'}, badges(entry),
-        el('button', {type: 'button', class: 'secondary small', 'aria-label': 'Remove this entry',
-          onclick: () => { rows.splice(rows.indexOf(row), 1); tr.remove(); }}, 'Remove')));
+      el('td', {class: 'row-actions'},
+        el('button', {type: 'button', class: 'secondary small remove', 'aria-label': 'Remove this entry',
+          title: 'Remove this entry', onclick: () => { rows.splice(rows.indexOf(row), 1); tr.remove(); }}, '×')));
     row.tr = tr;
     rows.push(row);
     tbody.append(tr);

@@ -6,7 +6,7 @@
 'use strict';
 
 async function pageExecutions() {
-  main.append(el('h1', {}, 'Executions'));
+  put(el('h1', {}, 'Executions'));
   const q = new URLSearchParams(location.hash.split('?')[1] || '');
   const status = el('select', {'aria-label': 'Status'},
     ['', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']
@@ -14,11 +14,11 @@ async function pageExecutions() {
   status.addEventListener('change', () => {
     location.hash = '#/executions' + (status.value ? `?status=${status.value}` : '');
   });
-  main.append(el('div', {class: 'row'}, status));
+  put(el('div', {class: 'row'}, status));
   const p = new URLSearchParams({limit: '100'});
   if (q.get('status')) p.set('status', q.get('status'));
   const data = await api.call('GET', '/v1/executions?' + p);
-  main.append(el('div', {class: 'card scroll'}, el('table', {},
+  put(el('div', {class: 'card scroll'}, el('table', {},
     el('thead', {}, el('tr', {}, ['Execution', 'Workflow', 'Status', 'Started']
       .map((h) => el('th', {scope: 'col'}, h)))),
     el('tbody', {}, (data.executions || []).map((x) => el('tr', {},
@@ -120,7 +120,7 @@ async function pageExecution(id) {
   const current = x.status === 'RUNNING' || failed ? taken[taken.length - 1] : null;
   const act = (what) => api.call('POST', `${path}/${what}`, {}).then(() => render(),
     (e) => toast(e.message));
-  main.append(el('h1', {}, x.name || x.id),
+  put(el('h1', {}, x.name || x.id),
     el('div', {class: 'card'},
       el('p', {}, statusBadge(x.status), ` ${x.workflow} v${x.version} · started ${when(x.started)}`,
         x.stopped ? ` · stopped ${when(x.stopped)}` : ''),

@@ -303,6 +303,8 @@ for e in cal.walk('VEVENT'):
     await p.locator('.cal-block[data-subject="Maths"]').first().waitFor({ state: 'attached' });
     await shot(p, 'week-offline');
     await t.context.setOffline(false);
+    await p.reload();
+    await p.locator('.calendar').waitFor();
   });
 
   await step('reject ends the document as rejected after one click', async () => {
