@@ -535,7 +535,7 @@ async function pageDocument(id) {
 async function pageEdit(id) {
   const doc = await api.call('GET', `/v1/documents/${encodeURIComponent(id)}`);
   const tt = await store.timetable(id);
-  const editor = entryEditor(tt.entries || [], {label: 'Lessons'});
+  const editor = entryEditor(tt.entries || [], {label: 'Lessons', marks: false});
   const status = el('p', {class: 'field-error', 'aria-live': 'polite'});
   const save = el('button', {type: 'button', onclick: async () => {
     const entries = editor.collect();

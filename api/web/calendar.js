@@ -100,7 +100,11 @@ function weekCalendar(tt, opts) {
   const height = (bottom - top) * PX_PER_MIN;
   const today = todayName(now);
   const nowMin = now.getHours() * 60 + now.getMinutes();
-  let shown = days.includes(today) ? today : days[0];
+  // A phone opens on today, or on the next day that has lessons.
+  const busy = (d) => entries.some((e) => e.day === d && !isBreak(e));
+  let shown = days[0];
+  for (let k = 0, i = Math.max(0, DAYS.indexOf(today)); k < 7; k++, i = (i + 1) % 7)
+    if (days.includes(DAYS[i]) && busy(DAYS[i])) { shown = DAYS[i]; break; }
   const subjectColour = subjectColours(entries.filter((e) => !isBreak(e)).map((e) => e.subject));
 
   const axis = el('div', {class: 'cal-axis', 'aria-hidden': 'true', style: {height: `${height}px`}});
@@ -144,6 +148,7 @@ function weekCalendar(tt, opts) {
     if (d === today && nowMin >= top && nowMin <= bottom)
       body.append(el('div', {class: 'cal-nowline', style: {top: `${(nowMin - top) * PX_PER_MIN}px`}}));
     body.append(list);
+    if (!blocks.length) body.append(el('p', {class: 'cal-free'}, 'No lessons'));
     col.append(el('div', {class: 'cal-head'}, el('span', {class: 'long'}, d),
       el('span', {class: 'short'}, d.slice(0, 3)), d === today ? el('em', {}, ' Today') : null), body);
     columns.push(col);

@@ -6,7 +6,8 @@
  * Each row starts from a copy of its entry, so fields the table does not
  * show (confidence, teacher, notes, source...) are kept when it is saved.
  * Doubtful entries (confidence below 0.8, or the two readers disagreeing)
- * are highlighted with a reason. Times like "9.00" or "900" become "09:00"
+ * are highlighted with a reason (unless opts.marks is false: a saved,
+ * already checked timetable). Times like "9.00" or "900" become "09:00"
  * when the field is left. Problems are shown under the field they concern,
  * from the page's own checks and from the server's 422 error.fields alike.
  */
@@ -68,9 +69,9 @@ function entryEditor(initial, opts) {
       KINDS.map((k) => el('option', {value: k, selected: k === entry.kind}, k)));
     const start = text('start', 'Start (HH:MM)', 5), end = text('end', 'End (HH:MM)', 5);
     for (const t of [start, end]) t.addEventListener('blur', () => { t.value = normaliseTime(t.value); });
-    const doubtful = (typeof entry.confidence === 'number' && entry.confidence < DOUBT_BELOW) || entry.disagree;
+    const doubtful = o.marks !== false && (typeof entry.confidence === 'number' && entry.confidence < DOUBT_BELOW) || entry.disagree;
     const subjectCell = field(row, 'subject', text('subject', 'Subject', 14));
-    const marks = badges(entry);
+    const marks = o.marks === false ? [] : badges(entry);
     if (marks.length) subjectCell.append(el('div', {class: 'badges'}, marks));
     const tr = el('tr', {class: doubtful ? 'doubt' : ''},
       field(row, 'day', day), field(row, 'start', start), field(row, 'end', end),
