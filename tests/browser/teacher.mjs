@@ -214,6 +214,20 @@ try {
     expect(e.some((x) => x.subject === 'Art' && x.day === 'Friday'), 'the added entry is missing');
   });
 
+  await step('an in-app notice tells the teacher the timetable is ready', async () => {
+    await t.page.locator('.notice').getByText('timetable-photo.png is ready.').waitFor();
+  });
+  await step('today and the lesson happening now are marked', async () => {
+    const marked = await t.page.evaluate(() => {
+      const tt = { entries: [{ day: 'Monday', start: '09:00', end: '10:00', subject: 'Maths' },
+        { day: 'Monday', start: '10:00', end: '11:00', subject: 'Art' },
+        { day: 'Tuesday', start: '09:00', end: '10:00', subject: 'Music' }] };
+      const c = weekCalendar(tt, { now: new Date(2026, 11, 7, 9, 30) }); // a Monday, 09:30
+      return [c.querySelector('.cal-day.today').id,
+        [...c.querySelectorAll('.cal-block.now')].map((e) => e.dataset.subject).join()];
+    });
+    expect(marked[0] === 'day-Monday' && marked[1] === 'Maths', `marked ${marked}`);
+  });
   await step('the week: a double lesson is one block, breaks are bands, room and class shown', async () => {
     const p = t.page;
     await p.goto(`${base}/#/week`);

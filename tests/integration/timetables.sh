@@ -29,6 +29,10 @@ States:
             - {day: Monday, start: "10:00", end: "10:20", subject: Break, kind: break}
             - {day: Tuesday, start: "11:00", end: "13:00", subject: Science, kind: lesson}
     ResultPath: null
+    Next: Linger
+  Linger:
+    Type: Wait
+    Seconds: 2
     Next: Done
   Done:
     Type: Task
@@ -41,21 +45,7 @@ States:
         status: completed
     End: true
 Y
-start_server() {
-    : >"$TMP/server.log"
-    "$YOGI" serve --data "$DATA" --listen 127.0.0.1:0 --workflows "$WF" --plugins "$PLUGIN_DIR" \
-        --term-end 2027-07-16 "$@" >>"$TMP/server.log" 2>&1 &
-    PID=$!
-    i=0
-    while [ $i -lt 300 ]; do
-        PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/server.log")
-        [ -n "$PORT" ] && break
-        kill -0 "$PID" 2>/dev/null || break
-        sleep 0.1; i=$((i + 1))
-    done
-    BASE="http://127.0.0.1:${PORT:-0}"
-    [ -n "$PORT" ]
-}
+start_server() { start_yogi "$DATA" "$TMP/server.log" --workflows "$WF" --term-end 2027-07-16 "$@"; }
 stop_server() { kill -TERM $PID; wait $PID 2>/dev/null; PID=""; }
 req() {
     m=$1; p=$2; shift 2
@@ -76,11 +66,14 @@ start_server || { not_ok "server starts" "$(tail -3 "$TMP/server.log")"; done_te
 A="Authorization: Bearer $T"
 printf 'a week' >"$TMP/week.png"
 req POST '/v1/documents?filename=my-week.png' -H "$A" -H 'Content-Type: image/png' --data-binary @"$TMP/week.png"
-DOC=$(field .id)
+DOC=$(field .id); WORK="$DATA/work/$(field .execution_id)"
+mkdir -p "$WORK"; : >"$WORK/page-1.png"   # as the pipeline's plugins leave page images
 i=0; while [ $i -lt 100 ]; do req GET "/v1/documents/$DOC" -H "$A"; [ "$(field .status)" = completed ] && break; sleep 0.1; i=$((i + 1)); done
 is "the document is read" "$(field .status)" completed
+sleep 0.5
+[ ! -e "$WORK" ] && ok "its work files are removed when it finishes" || not_ok "work files after finishing" "$(ls -R "$WORK")"
 FILE=$(ls "$DATA"/documents/*/"$DOC")
-mkdir -p "$DATA/work/$(field .execution_id)"; : >"$DATA/work/$(field .execution_id)/page-1.png"
+mkdir -p "$WORK"; : >"$WORK/page-1.png"
 
 # Corrections.
 req PUT "/v1/documents/$DOC/timetable" -H "$A" -H "$J" --data '{"entries":[{"day":"Monday","start":"25:00","end":"10:00","subject":""},{"day":"Someday","start":"9.00","end":"8.00","subject":"X"}]}'
@@ -151,6 +144,7 @@ grep -q 'my-week' "$TMP/body" && not_ok "the audit log keeps no content" || ok "
 req POST '/v1/documents?filename=old.png' -H "$A" -H 'Content-Type: image/png' --data-binary @"$TMP/week.png"
 OLD=$(field .id)
 i=0; while [ $i -lt 100 ]; do req GET "/v1/documents/$OLD" -H "$A"; [ "$(field .status)" = completed ] && break; sleep 0.1; i=$((i + 1)); done
+is "a second document is read" "$(field .status)" completed
 stop_server
 if command -v sqlite3 >/dev/null; then
     sqlite3 "$DATA/yogi.db" "UPDATE documents SET created = created - 40*86400000 WHERE id = '$OLD'"

@@ -8,21 +8,7 @@
 
 DATA=$TMP/data; PID=""
 trap '[ -n "$PID" ] && kill -TERM $PID 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
-start_server() {
-    : >"$TMP/server.log"
-    "$YOGI" serve --data "$DATA" --listen 127.0.0.1:0 --workflows "$PWD/workflows" \
-        --plugins "$PLUGIN_DIR" >>"$TMP/server.log" 2>&1 &
-    PID=$!
-    i=0
-    while [ $i -lt 300 ]; do
-        PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/server.log")
-        [ -n "$PORT" ] && break
-        kill -0 "$PID" 2>/dev/null || break
-        sleep 0.1; i=$((i + 1))
-    done
-    BASE="http://127.0.0.1:${PORT:-0}"
-    [ -n "$PORT" ]
-}
+start_server() { start_yogi "$DATA" "$TMP/server.log" --workflows "$PWD/workflows"; }
 # req METHOD PATH [curl args]: STATUS, body in $TMP/body, headers in $TMP/head.
 req() {
     m=$1; p=$2; shift 2
