@@ -77,8 +77,8 @@ static void check_entry(json_t *e, size_t i, json_t *fields)
             field_error(fields, i, names[k], "write the time as HH:MM, like 09:00");
             continue;
         }
-        char norm[8];
-        snprintf(norm, sizeof norm, "%02d:%02d", t[k] / 60, t[k] % 60);
+        char norm[16];
+        snprintf(norm, sizeof norm, "%02u:%02u", (unsigned)t[k] / 60u % 24u, (unsigned)t[k] % 60u);
         json_object_set_new(e, names[k], json_string(norm));
     }
     if (t[0] >= 0 && t[1] >= 0 && t[1] <= t[0])

@@ -162,6 +162,20 @@ static void start_session(api_request *r, const user *u, int status)
                                     csrf));
 }
 
+/* A name that does not exist costs the same Argon2id work as a wrong
+ * password, so the time taken does not tell which names exist. */
+static bool check_password(api *a, const char *name, const char *password, user *u)
+{
+    static char dummy[PASSWORD_HASH_MAX];
+    bool found = users_find(a->s, name, u) == 0 && !u->disabled;
+    if (!found && !dummy[0]) {
+        yogi_error err;
+        if (password_hash("not-a-real-password", dummy, &err) != 0) dummy[0] = '\0';
+    }
+    bool match = password_verify(found ? u->pwhash : dummy, password);
+    return found && match;
+}
+
 /* Browsers send Origin on a POST; one from elsewhere is never ours. */
 static bool same_origin(api_request *r)
 {
@@ -193,8 +207,7 @@ void session_login_h(api_request *r)
             evhttp_add_header(evhttp_request_get_output_headers(r->req), "Retry-After", retry);
             reply_error(r, 429, "TooManyAttempts",
                         "too many wrong passwords: try again in %d minutes", (wait + 59) / 60);
-        } else if (users_find(r->a->s, name, &u) != 0 || u.disabled ||
-                   !password_verify(u.pwhash, password)) {
+        } else if (!check_password(r->a, name, password, &u)) {
             login_failed(r->a, by_name, by_addr, now);
             reply_error(r, 401, "WrongPassword", "that name and password do not match");
         } else {

@@ -736,15 +736,26 @@ async function pagePeople() {
       .then(() => toast(`${u.name} is now ${sel.value}`), (e) => toast(e.message)));
     return el('tr', {}, el('th', {scope: 'row'}, u.name), el('td', {}, sel),
       el('td', {}, u.disabled ? 'Disabled' : 'Active'),
-      el('td', {}, u.disabled || u.name === me.user ? '' : el('button', {type: 'button', class: 'secondary small',
+      el('td', {class: 'row'}, u.disabled ? '' : el('button', {type: 'button', class: 'secondary small',
+        onclick: () => makeToken(u.name)}, `Token for ${u.name}`),
+      u.disabled || u.name === me.user ? '' : el('button', {type: 'button', class: 'secondary small',
         onclick: () => api.call('PUT', `/v1/users/${encodeURIComponent(u.name)}`, {disabled: true}).then(render,
           (e) => toast(e.message))}, `Disable ${u.name}`)));
   });
+  const tokenBox = el('div', {'aria-live': 'polite'});
+  async function makeToken(name) {
+    try {
+      const t = await api.call('POST', '/v1/tokens', {user: name, label: `made on the People page by ${me.user}`});
+      tokenBox.replaceChildren(el('div', {class: 'card'}, el('h2', {}, `A token for ${name}`),
+        el('p', {}, 'For scripts and other systems. It acts as this person and is shown only now:'),
+        el('code', {id: 'new-token'}, t.token)));
+    } catch (e) { tokenBox.replaceChildren(el('p', {class: 'field-error'}, e.message)); }
+  }
   put(el('h1', {}, 'People'),
     users.length ? el('div', {class: 'card scroll'}, el('table', {},
       el('thead', {}, el('tr', {}, ['Name', 'Role', 'State', ''].map((h) => el('th', {scope: 'col'}, h)))),
       el('tbody', {}, rows))) : null,
-    form,
+    tokenBox, form,
     el('p', {class: 'muted small'}, 'From a terminal: yogi user add NAME --role teacher --data DIR'));
 }
 

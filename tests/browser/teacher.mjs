@@ -366,6 +366,11 @@ for e in cal.walk('VEVENT'):
     await p.locator('#new-password').fill('teachpass9');
     await p.getByRole('button', { name: 'Add', exact: true }).click();
     await p.getByRole('row', { name: /theo/ }).waitFor();
+    await p.getByRole('button', { name: 'Token for theo' }).click();
+    const token = (await p.locator('#new-token').textContent()).trim();
+    const who = await p.evaluate(async (tk) => (await (await fetch('/v1/whoami',
+      { headers: { Authorization: 'Bearer ' + tk }, credentials: 'omit' })).json()), token);
+    expect(who.user === 'theo' && who.role === 'teacher', `the token acts as ${JSON.stringify(who)}`);
     await axe(p, 'people');
     await shot(p, 'people');
     await p.goto(`${base}/#/executions`);

@@ -114,13 +114,8 @@ start_server() {
     printf 'teachpass1\n' | "$YOGI" user add tina --role teacher --data "$DATA" 2>/dev/null
     printf 'reviewpass\n' | "$YOGI" user add rita --role reviewer --data "$DATA" 2>/dev/null
     printf 'rootpass1\n' | "$YOGI" user add root --role admin --data "$DATA" 2>/dev/null
-    "$YOGI" serve --data "$DATA" --listen 127.0.0.1:0 --workflows "$1" --plugins "$PLUGIN_DIR" \
-        --term-end 2027-07-16 >"$TMP/server.log" 2>&1 &
-    PID=$!
-    i=0
-    while [ $i -lt 300 ] && ! grep -q "listening on" "$TMP/server.log" && kill -0 "$PID" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-    PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/server.log")
-    [ -n "$PORT" ] || { not_ok "server starts" "$(tail -3 "$TMP/server.log")"; return 1; }
+    start_yogi "$DATA" "$TMP/server.log" --workflows "$1" --term-end 2027-07-16 ||
+        { not_ok "server starts" "$(tail -3 "$TMP/server.log")"; return 1; }
 }
 stop_server() { kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=""; }
 # run_script FILE ARGS...: run a browser script and re-number its lines into this suite.
