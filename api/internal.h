@@ -192,9 +192,9 @@ void events_connection_closed(events_hub *h, struct evhttp_connection *conn);
  * 404 and returns NULL. */
 json_t *documents_visible(api_request *r);
 /* Check a timetable entry by entry, normalising its times in place:
- * [{"entry","field","message"}...], empty when it is valid. */
+ * [{"field": "entries[i].name", "message"}...], empty when it is valid. */
 json_t *timetable_check(json_t *timetable);
-/* 422 InvalidTimetable with error.fields (steals fields). */
+/* 422 Timetable.Invalid with error.fields (steals fields). */
 void reply_invalid_timetable(api_request *r, json_t *fields);
 /* Remove DATA_DIR/work/<execution> (page images and other work files). */
 void documents_remove_workdir(api *a, const char *execution_id);

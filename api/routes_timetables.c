@@ -5,9 +5,9 @@
  * (work files when it finishes, originals after the retention period).
  *
  * A correction is checked entry by entry before it is saved; what is wrong
- * comes back as 422 InvalidTimetable with error.fields = [{"entry": i,
- * "field": "start", "message": ...}], so the page can show each problem at
- * its field. Times are normalised first: "9.00", "9:00" and "0900" are all
+ * comes back as 422 Timetable.Invalid with error.fields = [{"field":
+ * "entries[3].start", "message": ...}] (the shape of a review answer's
+ * check), so the page can show each problem at its field. Times are normalised first: "9.00", "9:00" and "0900" are all
  * "09:00".
  *
  * Deleting removes the row and every timetable version (one transaction),
@@ -53,10 +53,14 @@ static int parse_time(const char *s)
     return h < 24 && m < 60 ? h * 60 + m : -1;
 }
 
+/* {"field": "entries[3].start", "message": ...}: the shape the review's
+ * answer check uses too (Timetable.Invalid), so one page code shows both. */
 static void field_error(json_t *fields, size_t entry, const char *field, const char *message)
 {
-    json_array_append_new(fields, json_pack("{s:I,s:s,s:s}", "entry", (json_int_t)entry, "field",
-                                            field, "message", message));
+    char path[64];
+    if (!strcmp(field, "entries")) snprintf(path, sizeof path, "entries");
+    else snprintf(path, sizeof path, "entries[%zu].%s", entry, field);
+    json_array_append_new(fields, json_pack("{s:s,s:s}", "field", path, "message", message));
 }
 
 /* Normalise one entry's times in place; add its problems to fields. */
@@ -114,11 +118,11 @@ void reply_invalid_timetable(api_request *r, json_t *fields)
 {
     json_t *first = json_array_get(fields, 0);
     char message[256];
-    snprintf(message, sizeof message, "entry %lld, %s: %s",
-             (long long)json_integer_value(json_object_get(first, "entry")) + 1,
+    snprintf(message, sizeof message, "the timetable has %zu problem%s; first: %s %s",
+             json_array_size(fields), json_array_size(fields) == 1 ? "" : "s",
              json_string_value(json_object_get(first, "field")),
              json_string_value(json_object_get(first, "message")));
-    reply_json(r, 422, json_pack("{s:{s:s,s:s,s:o}}", "error", "code", "InvalidTimetable",
+    reply_json(r, 422, json_pack("{s:{s:s,s:s,s:o}}", "error", "code", "Timetable.Invalid",
                                  "message", message, "fields", fields));
 }
 

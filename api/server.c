@@ -332,8 +332,9 @@ int api_serve(engine *e, const api_options *opts, yogi_error *err)
     event_base_gettimeofday_cached(a.base, &a.bucket_time);
     session_setup_code(&a);
     a.events = events_hub_new(&a);
-    if (!a.events || setup_http(&a, err) != 0 || setup_engine_events(&a, err) != 0 ||
-        setup_retention(&a, err) != 0)
+    /* The first retention sweep is done before the listener opens. */
+    if (!a.events || setup_retention(&a, err) != 0 || setup_http(&a, err) != 0 ||
+        setup_engine_events(&a, err) != 0)
         goto out;
     listener_slot.hub = a.events;
     if (!listener_slot.subscribed) engine_subscribe(e, on_engine_notice, &listener_slot);

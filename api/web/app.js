@@ -671,7 +671,8 @@ async function pageReviewTask(token) {
   const editor = entryEditor(draft.entries, {label: 'Lessons read from the photo'});
   const status = el('p', {class: 'field-error', 'aria-live': 'polite'});
   let usingExtractor = false;
-  const switcher = extractorDraft && Array.isArray(extractorDraft.entries) ? el('label', {class: 'switch'},
+  const fromModel = !task.input || task.input.draft_source !== 'extractor';
+  const switcher = fromModel && extractorDraft && Array.isArray(extractorDraft.entries) ? el('label', {class: 'switch'},
     el('input', {type: 'checkbox', onchange: (ev) => {
       usingExtractor = ev.target.checked;
       editor.setEntries(usingExtractor ? extractorDraft.entries : draft.entries);
@@ -701,6 +702,7 @@ async function pageReviewTask(token) {
     {error: 'Review.Rejected', cause: reason.value || 'rejected by a reviewer'}, reject)}, 'Reject');
   put(el('h1', {}, `Check ${doc.filename || 'timetable'}`),
     el('p', {class: 'lead'}, 'Compare with the photo. Highlighted lessons are the ones Yogi was unsure of.'),
+    task.input && typeof task.input.notice === 'string' ? el('p', {class: 'notice'}, task.input.notice) : null,
     el('div', {class: 'review'}, imageViewer(doc),
       el('div', {class: 'card'}, switcher, editor.element,
         el('div', {class: 'row actions'}, approve,

@@ -53,6 +53,10 @@ function entryEditor(initial, opts) {
     if (typeof e.confidence === 'number' && e.confidence < DOUBT_BELOW)
       out.push(el('span', {class: 'badge doubt'}, `Check this (${Math.round(e.confidence * 100)}%)`));
     if (e.disagree) out.push(el('span', {class: 'badge disagree'}, 'The readers disagree'));
+    const x = e.extractor;
+    if (e.disagree && x && typeof x === 'object')
+      out.push(el('span', {class: 'badge source'}, `The extractor read: ${x.subject || '?'} ` +
+        `${x.start || ''}–${x.end || ''}${x.room ? ', ' + x.room : ''}`));
     if (e.source) out.push(el('span', {class: 'badge source'},
       {model: 'Read by the model', extractor: 'Read by the extractor', both: 'Both readers agree'}[e.source] || e.source));
     return out;
@@ -132,13 +136,17 @@ function entryEditor(initial, opts) {
     return out;
   }
 
-  /* The server's 422: error.fields = [{entry, field, message}]. */
+  /* The server's 422: error.fields = [{field: "entries[3].start", message}]
+   * (or {entry: 3, field: "start"}). */
   function showServerErrors(fields) {
     clearErrors();
     let first = null;
     for (const f of fields || []) {
-      showError(f.entry, f.field, f.message);
-      if (!first && rows[f.entry]) first = rows[f.entry].inputs[f.field] || rows[f.entry].inputs.subject;
+      const m = /^entries\[(\d+)\]\.?(\w*)$/.exec(f.field || '');
+      const index = m ? Number(m[1]) : f.entry, name = m ? m[2] || 'subject' : f.field;
+      if (!rows[index]) continue;
+      showError(index, name, f.message);
+      if (!first) first = rows[index].inputs[name] || rows[index].inputs.subject;
     }
     if (first) first.focus();
     return !!first;

@@ -170,6 +170,8 @@ try {
     await p.locator('.viewer img').waitFor();
     expect(await p.locator('table.entries tr.doubt').count() === 2, 'expected two doubtful rows');
     await p.getByText('The readers disagree').first().waitFor();
+    await p.getByText('The extractor read: Music 10:00–11:00').waitFor();
+    await p.getByText('The model read 4 slots as the extractor did and 1 differently.').waitFor();
     await p.getByText("Use the extractor's reading instead").waitFor();
     if (!phone) {
       const v = await p.locator('.viewer').evaluate((e) => getComputedStyle(e).position);

@@ -54,12 +54,15 @@ States:
         status: needs_review
         confidence: 0.6
       document_id.$: $.document_id
+      draft_source: model
+      notice: The model read 4 slots as the extractor did and 1 differently.
       draft:
         confidence: 0.6
         title: Year 5 Willow
         entries:
           - {day: Monday, start: "09:00", end: "10:00", subject: Maths, room: B1, class: 5W, kind: lesson, confidence: 0.95, source: both}
-          - {day: Monday, start: "10:00", end: "11:00", subject: Maths, room: B1, class: 5W, kind: lesson, confidence: 0.55, source: model, disagree: true}
+          - {day: Monday, start: "10:00", end: "11:00", subject: Maths, room: B1, class: 5W, kind: lesson, confidence: 0.55, source: model, disagree: true,
+             extractor: {day: Monday, start: "10:00", end: "11:00", subject: Music}}
           - {day: Monday, start: "11:00", end: "11:20", subject: Break, kind: break, confidence: 0.99}
           - {day: Tuesday, start: "9", end: "10:00", subject: Englsh, room: C2, class: 5W, kind: lesson, confidence: 0.6, source: extractor}
           - {day: Wednesday, start: "13:00", end: "14:00", subject: Science, room: Lab, class: 5W, kind: lesson, confidence: 0.9}

@@ -77,7 +77,7 @@ mkdir -p "$WORK"; : >"$WORK/page-1.png"
 
 # Corrections.
 req PUT "/v1/documents/$DOC/timetable" -H "$A" -H "$J" --data '{"entries":[{"day":"Monday","start":"25:00","end":"10:00","subject":""},{"day":"Someday","start":"9.00","end":"8.00","subject":"X"}]}'
-is "a wrong correction: 422 with the fields" "$STATUS/$(field '[.error.fields[] | "\(.entry).\(.field)"] | join(",")')" "422/0.start,0.subject,1.day,1.end"
+is "a wrong correction: 422 with the fields" "$STATUS/$(field .error.code)/$(field '[.error.fields[].field] | join(",")')" "422/Timetable.Invalid/entries[0].start,entries[0].subject,entries[1].day,entries[1].end"
 req PUT "/v1/documents/$DOC/timetable" -H "$A" -H "$J" --data '{"confidence":1,"entries":[{"day":"Monday","start":"9.00","end":"10.00","subject":"Algebra","room":"B1","class":"5W","kind":"lesson"},{"day":"Monday","start":"10:00","end":"10:20","subject":"Break","kind":"break"},{"day":"Tuesday","start":"11:00","end":"13:00","subject":"Science","kind":"lesson"}]}'
 is "a teacher corrects their own timetable: version 2" "$STATUS/$(field .version)" 200/2
 is '"9.00" is saved as "09:00"' "$(field '.timetable.entries[0].start')" 09:00
