@@ -253,10 +253,25 @@ try {
       await p.locator('#day-Tuesday .cal-block[data-subject="English"]').waitFor();
       expect(await p.locator('#day-Monday').isHidden(), 'Monday still shown');
       await shot(p, 'week-tuesday');
+      // A swipe to the left moves on a day.
+      await p.locator('.cal-grid').evaluate((g) => {
+        const touch = (x) => new Touch({ identifier: 1, target: g, clientX: x, clientY: 300 });
+        g.dispatchEvent(new TouchEvent('touchstart', { touches: [touch(300)], changedTouches: [touch(300)], bubbles: true }));
+        g.dispatchEvent(new TouchEvent('touchend', { touches: [], changedTouches: [touch(120)], bubbles: true }));
+      });
+      await p.locator('#day-Wednesday.shown').waitFor();
+      expect(await p.getByRole('tab', { name: 'Wed' }).getAttribute('aria-selected') === 'true', 'the tab did not follow');
     });
   } else {
-    await step('on a desktop the whole week shows side by side', async () => {
-      expect(await t.page.locator('.cal-day:visible').count() === 5, 'not five days');
+    await step('on a desktop the whole week shows side by side, and it prints', async () => {
+      const p = t.page;
+      expect(await p.locator('.cal-day:visible').count() === 5, 'not five days');
+      await p.emulateMedia({ media: 'print' });
+      expect(await p.locator('header.bar').isHidden(), 'the menu prints');
+      expect(await p.getByRole('button', { name: 'Print' }).isHidden(), 'the buttons print');
+      expect(await p.locator('.cal-day:visible').count() === 5, 'the printed week is not whole');
+      await shot(p, 'week-print');
+      await p.emulateMedia({ media: 'screen' });
     });
   }
 
