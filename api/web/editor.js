@@ -73,7 +73,7 @@ function entryEditor(initial, opts) {
       KINDS.map((k) => el('option', {value: k, selected: k === entry.kind}, k)));
     const start = text('start', 'Start (HH:MM)', 5), end = text('end', 'End (HH:MM)', 5);
     for (const t of [start, end]) t.addEventListener('blur', () => { t.value = normaliseTime(t.value); });
-    const doubtful = o.marks !== false && (typeof entry.confidence === 'number' && entry.confidence < DOUBT_BELOW) || entry.disagree;
+    const doubtful = o.marks !== false && ((typeof entry.confidence === "number" && entry.confidence < DOUBT_BELOW) || !!entry.disagree);
     const subjectCell = field(row, 'subject', text('subject', 'Subject', 14));
     const marks = o.marks === false ? [] : badges(entry);
     if (marks.length) subjectCell.append(el('div', {class: 'badges'}, marks));

@@ -281,6 +281,8 @@ try {
     await p.getByRole('link', { name: 'Correct it' }).click();
     const rows = p.locator('table.entries tbody tr');
     await rows.first().waitFor();
+    expect(await p.locator('table.entries tr.doubt, table.entries .badge').count() === 0,
+      'a checked timetable still shows the draft\'s doubt marks');
     await axe(p, 'edit');
     await shot(p, 'edit');
     const sci = rows.nth(4);
