@@ -16,7 +16,6 @@
  * name or content. A document still being read has its execution stopped
  * first, so no plugin writes for a document that no longer exists.
  */
-#define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
