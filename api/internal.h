@@ -169,7 +169,8 @@ route_handler events_stream_h;
 route_handler ops_healthz_h, ops_readyz_h, ops_metrics_h;
 route_handler tokens_list_h, tokens_create_h, tokens_revoke_h, backup_h;
 route_handler web_asset_h;
-route_handler session_login_h, session_logout_h, setup_get_h, setup_post_h, whoami_h;
+route_handler session_login_h, session_logout_h, setup_get_h, setup_post_h, whoami_h,
+    password_change_h;
 route_handler users_list_h, users_create_h, users_update_h, audit_list_h;
 route_handler documents_correct_h, documents_versions_h, documents_delete_h;
 route_handler feed_get_h, feed_create_h, feed_revoke_h, feed_ics_h;

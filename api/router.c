@@ -66,6 +66,7 @@ static const route routes[] = {
     {GET, "/v1/whoami", ROLE_ANY, whoami_h, false},
     {POST, "/v1/session", ROLE_PUBLIC, session_login_h, false},
     {DEL, "/v1/session", ROLE_ANY, session_logout_h, false},
+    {POST, "/v1/password", ROLE_ANY, password_change_h, false},
     {GET, "/v1/setup", ROLE_PUBLIC, setup_get_h, false},
     {POST, "/v1/setup", ROLE_PUBLIC, setup_post_h, false},
     {GET, "/v1/users", ADM, users_list_h, false},

@@ -240,6 +240,39 @@ void whoami_h(api_request *r)
     reply_json(r, 200, body);
 }
 
+/* A person changes their own password: the current one is checked (and
+ * counted like a sign-in), every session of theirs ends, and this browser
+ * gets a new one. */
+void password_change_h(api_request *r)
+{
+    json_t *body;
+    if (request_json(r, false, &body) != 0) return;
+    const char *current = json_string_value(json_object_get(body, "current"));
+    const char *password = json_string_value(json_object_get(body, "password"));
+    char hash[PASSWORD_HASH_MAX], by_name[USER_NAME_MAX + 8], by_addr[USER_NAME_MAX + 8];
+    int64_t now = (int64_t)time(NULL);
+    yogi_error err = {{0}, {0}};
+    user u;
+    if (!r->who.user_id) {
+        reply_error(r, 409, "NoUser", "a token of nobody's has no password");
+    } else if (!current || !password) {
+        reply_error(r, 400, "InvalidRequest", "send {\"current\": ..., \"password\": ...}");
+    } else if (login_keys(r, r->who.user, by_name, by_addr, sizeof by_name),
+               login_wait(r->a, by_name, by_addr, now) > 0) {
+        reply_error(r, 429, "TooManyAttempts", "too many wrong passwords: try again later");
+    } else if (!check_password(r->a, r->who.user, current, &u)) {
+        login_failed(r->a, by_name, by_addr, now);
+        reply_error(r, 403, "WrongPassword", "That is not your current password.");
+    } else if (password_hash(password, hash, &err) != 0 ||
+               users_update(r->a->s, u.name, hash, NULL, -1, &err) != 0) {
+        reply_error(r, strcmp(err.name, "Engine.Storage") ? 400 : 503, err.name, "%s", err.cause);
+    } else {
+        audit_record(r->a->s, u.name, "user.password", u.name);
+        start_session(r, &u, 200);
+    }
+    json_decref(body);
+}
+
 /* ---- the first admin ------------------------------------------------------- */
 
 void session_setup_code(api *a)

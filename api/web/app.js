@@ -782,8 +782,11 @@ async function pageAccount() {
     el('p', {}, breaks, el('label', {for: 'feed-breaks', class: 'inline'}, ' Include breaks and lunch')),
     out,
     el('div', {class: 'row'},
-      el('button', {type: 'button', onclick: async () => {
-        try { showUrl((await api.call('POST', '/v1/feed')).url); } catch (e) { out.textContent = e.message; }
+      el('button', {type: 'button', onclick: async (ev) => {
+        try {
+          showUrl((await api.call('POST', '/v1/feed')).url);
+          ev.target.textContent = 'Make a new address';
+        } catch (e) { out.textContent = e.message; }
       }}, feed.active ? 'Make a new address' : 'Make my calendar address'),
       feed.active ? el('button', {type: 'button', class: 'secondary', onclick: async () => {
         await api.call('DELETE', '/v1/feed');
@@ -792,7 +795,29 @@ async function pageAccount() {
       }}, 'Stop the calendar address') : null),
     feed.active ? el('p', {class: 'muted small'}, 'An address is active. For safety it is shown only when made; make a new one to see it (the old one then stops).') : null);
   put(el('h1', {}, 'Account'), el('p', {}, `Signed in as ${me.user || 'the local admin'} (${me.role}).`), card,
+    me.user ? passwordForm() : null,
     el('button', {type: 'button', class: 'secondary', onclick: signOut}, 'Sign out'));
+}
+
+function passwordForm() {
+  const cur = formField('pw-current', 'Current password', {type: 'password', autocomplete: 'current-password'});
+  const next = formField('pw-new', 'New password (at least 8 characters)', {type: 'password', autocomplete: 'new-password'});
+  const form = el('form', {class: 'card narrow', novalidate: true, 'aria-labelledby': 'pw-h'},
+    el('h2', {id: 'pw-h'}, 'Change your password'), cur.box, next.box, el('button', {type: 'submit'}, 'Change it'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    setFieldError(cur, ''); setFieldError(next, '');
+    try {
+      const s = await api.call('POST', '/v1/password', {current: cur.input.value, password: next.input.value});
+      me.csrf = s.csrf;
+      cur.input.value = next.input.value = '';
+      toast('Password changed; you are signed out everywhere else');
+    } catch (e) {
+      if (e.code === 'WrongPassword' || e.code === 'TooManyAttempts') setFieldError(cur, e.message);
+      else setFieldError(next, e.message);
+    }
+  });
+  return form;
 }
 
 async function signOut() {

@@ -310,6 +310,10 @@ try {
     await p.getByRole('button', { name: 'Make my calendar address' }).click();
     const url = await p.locator('#feed-url').inputValue();
     expect(url.includes('/feeds/') && url.endsWith('.ics'), url);
+    await p.locator('#pw-current').fill('wrong-password');
+    await p.locator('#pw-new').fill('teachpass2');
+    await p.getByRole('button', { name: 'Change it' }).click();
+    await p.locator('#pw-current-err').filter({ hasText: 'not your current password' }).waitFor();
     await axe(p, 'account');
     await shot(p, 'account');
     const res = await fetch(url); // no cookie, no header

@@ -93,6 +93,22 @@ is "a teacher may not list users" "$STATUS" 403
 req GET /v1/users -b "$TMP/admin.jar"
 is "GET /v1/users lists them without hashes" "$(field '[.users[].name] | join(",")')/$(grep -c argon2 "$TMP/body")" "rita,root,tina/0"
 
+# A person changes their own password: the old sessions end, this one goes on.
+req POST /v1/users -b "$TMP/admin.jar" -H "X-CSRF-Token: $ACSRF" -H "$J" --data '{"name":"uma","role":"teacher","password":"firstpass1"}'
+req POST /v1/session -H "$J" -c "$TMP/uma1.jar" --data '{"name":"uma","password":"firstpass1"}'
+req POST /v1/session -H "$J" -c "$TMP/uma2.jar" --data '{"name":"uma","password":"firstpass1"}'
+req GET /v1/whoami -b "$TMP/uma2.jar"; UC=$(field .csrf)
+req POST /v1/password -b "$TMP/uma2.jar" -H "X-CSRF-Token: $UC" -H "$J" --data '{"current":"wrong-one","password":"secondpass2"}'
+is "changing a password needs the current one" "$STATUS/$(field .error.code)" 403/WrongPassword
+req POST /v1/password -b "$TMP/uma2.jar" -c "$TMP/uma2.jar" -H "X-CSRF-Token: $UC" -H "$J" --data '{"current":"firstpass1","password":"secondpass2"}'
+is "a person changes their own password" "$STATUS/$(field .user)" 200/uma
+req GET /v1/whoami -b "$TMP/uma1.jar"
+is "their other sessions end" "$STATUS" 401
+req GET /v1/whoami -b "$TMP/uma2.jar"
+is "this browser stays signed in" "$STATUS/$(field .user)" 200/uma
+req POST /v1/session -H "$J" --data '{"name":"uma","password":"secondpass2"}'
+is "the new password signs in" "$STATUS" 200
+
 # Rate limit: five wrong passwords, then 429 even for the right one.
 for i in 1 2 3 4 5; do req POST /v1/session -H "$J" --data '{"name":"rita","password":"nope-nope"}'; done
 req POST /v1/session -H "$J" --data '{"name":"rita","password":"reviewpass"}'
