@@ -29,6 +29,9 @@ typedef struct api_options {
     double rate_limit_rps;        /* requests per second before 429 (0: none) */
     int max_pending_documents;    /* tasks queued for workers before uploads get 429 */
     bool access_log;              /* one stderr line per request */
+    int retention_days;           /* remove finished documents' originals after N days (0: keep) */
+    const char *term_end;         /* "YYYY-MM-DD": calendar feeds' weekly events end here */
+    bool secure_cookies;          /* mark the session cookie Secure even without X-Forwarded-Proto */
 } api_options;
 
 /* Defaults: 127.0.0.1:8080, 25 MB uploads, 16 KiB headers, 512 connections,

@@ -148,9 +148,9 @@ static bool admits(const stream *s, unsigned type, json_t *ev)
                filter_ok(s->workflow, json_string_value(json_object_get(ev, "workflow"))) &&
                filter_ok(s->execution, json_string_value(json_object_get(ev, "id")));
     }
-    if (s->who.role == ROLE_UPLOADER && s->who.token_id[0]) {
+    if (s->who.role == ROLE_UPLOADER && s->who.owner[0]) {
         const char *owner = json_string_value(json_object_get(ev, "owner"));
-        if (!owner || strcmp(owner, s->who.token_id) != 0) return false;
+        if (!owner || strcmp(owner, s->who.owner) != 0) return false;
     }
     return filter_ok(s->document, json_string_value(json_object_get(ev, "id"))) &&
            filter_ok(s->execution, json_string_value(json_object_get(ev, "execution_id")));

@@ -9,6 +9,7 @@
 #ifndef YOGI_EXPORT_H
 #define YOGI_EXPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -22,6 +23,22 @@
  * makes the UIDs stable across exports (the document id). */
 char *ics_render(const json_t *timetable, const char *uid_prefix, int from_year, int from_month,
                  int from_day, time_t now, size_t *len, char *why, size_t why_len);
+
+/* A subscription feed: several documents' timetables in one calendar.
+ * calendars is [{"id", "version", "timetable"}...]. Each weekly event ends
+ * at `until` (YYYYMMDD, the term's end; "" = for ever); breaks and lunch
+ * (by kind, or by name without one) only when `breaks`. UIDs name the
+ * document, day and start time, and SEQUENCE the timetable version, so a
+ * corrected lesson replaces its event in a subscribed calendar. A document
+ * whose timetable is not valid is left out rather than failing the feed. */
+typedef struct ics_feed_options {
+    int from_year, from_month, from_day;
+    char until[9];
+    bool breaks;
+    const char *title;
+} ics_feed_options;
+char *ics_render_feed(const json_t *calendars, const ics_feed_options *o, time_t now,
+                      size_t *len, char *why, size_t why_len);
 
 /* CSV (RFC 4180) with a header row, entries sorted by day and start time,
  * CRLF line ends. Cells that a spreadsheet would run as a formula (leading

@@ -21,6 +21,8 @@
 #include "engine.h"
 #include "store.h"
 #include "tokens.h"
+#include "users.h"
+#include "audit.h"
 
 /* Roles as bits, so a route can name the set allowed to call it. */
 enum {
@@ -33,9 +35,23 @@ enum {
 
 /* Who is calling, as established by auth.c. */
 typedef struct principal {
-    char token_id[TOKEN_ID_MAX]; /* "" when auth is off */
+    char token_id[TOKEN_ID_MAX]; /* "" when auth is off or for a session */
     int role;                    /* one ROLE_ bit */
+    char role_name[USER_ROLE_MAX]; /* "teacher", "uploader", "reviewer", "admin" */
+    int64_t user_id;             /* 0: a token that belongs to nobody, or auth off */
+    char user[USER_NAME_MAX];    /* the user's name, or "" */
+    char owner[USER_NAME_MAX + 8]; /* documents.owner of its uploads: "user:NAME" or token id */
+    bool session;                /* signed in with the cookie, not a token */
+    char csrf[SESSION_CSRF_MAX]; /* the session's CSRF secret */
 } principal;
+
+/* A small table of failed sign-ins (api/session.c). */
+#define LOGIN_SLOTS 128
+typedef struct login_slot {
+    char key[USER_NAME_MAX + 8]; /* "n:NAME" or "a:ADDRESS" */
+    int failures;
+    int64_t first;               /* start of the window, Unix seconds */
+} login_slot;
 
 typedef struct events_hub events_hub;
 
@@ -63,6 +79,9 @@ typedef struct api {
     int conns_capacity;          /* entries allocated */
     double bucket;               /* rate limiter: tokens available */
     struct timeval bucket_time;  /* when the bucket was last filled */
+    login_slot logins[LOGIN_SLOTS]; /* recent failed sign-ins */
+    char setup_code[SESSION_CSRF_MAX]; /* one-time first-admin code, "" when none */
+    struct event *retention_timer; /* hourly documents_retention_sweep() */
 } api;
 
 #define API_PARAMS_MAX 3
@@ -92,9 +111,22 @@ void router_dispatch(api *a, struct evhttp_request *req);
 
 /* ---- auth.c ---------------------------------------------------------- */
 
-/* Establish r->who from the Authorization header. Returns false after
- * replying 401 when the token is missing, malformed, unknown or revoked. */
+/* Establish r->who from the Authorization header or the session cookie.
+ * Returns false after replying 401 when neither names a live token or
+ * session, or 403 when a cookie-authenticated request that changes state
+ * lacks the session's X-CSRF-Token. */
 bool auth_authenticate(api_request *r);
+/* The ROLE_ bit of a role name (token or user role), 0 for none. */
+int auth_role_bit(const char *role);
+/* The token role that carries a user role ("teacher" -> "uploader"). */
+const char *auth_token_role(const char *user_role);
+
+/* ---- session.c ------------------------------------------------------- */
+
+/* The live session named by the request's cookie, into r->who. */
+bool session_from_cookie(api_request *r);
+/* The one-time first-admin code, when no user exists yet (server.c). */
+void session_setup_code(api *a);
 
 /* ---- json_reply.c ---------------------------------------------------- */
 
@@ -137,6 +169,11 @@ route_handler events_stream_h;
 route_handler ops_healthz_h, ops_readyz_h, ops_metrics_h;
 route_handler tokens_list_h, tokens_create_h, tokens_revoke_h, backup_h;
 route_handler web_asset_h;
+route_handler session_login_h, session_logout_h, setup_get_h, setup_post_h, whoami_h,
+    password_change_h;
+route_handler users_list_h, users_create_h, users_update_h, audit_list_h;
+route_handler documents_correct_h, documents_versions_h, documents_delete_h;
+route_handler feed_get_h, feed_create_h, feed_revoke_h, feed_ics_h;
 
 /* ---- events.c -------------------------------------------------------- */
 
@@ -150,7 +187,21 @@ int events_client_count(events_hub *h);
 /* A client connection closed: forget its streams. */
 void events_connection_closed(events_hub *h, struct evhttp_connection *conn);
 
-/* ---- documents (routes_documents.c) ---------------------------------- */
+/* ---- documents (routes_documents.c, routes_timetables.c) ------------- */
+
+/* The document named by the path, if the caller may see it; else replies
+ * 404 and returns NULL. */
+json_t *documents_visible(api_request *r);
+/* Check a timetable entry by entry, normalising its times in place:
+ * [{"field": "entries[i].name", "message"}...], empty when it is valid. */
+json_t *timetable_check(json_t *timetable);
+/* 422 Timetable.Invalid with error.fields (steals fields). */
+void reply_invalid_timetable(api_request *r, json_t *fields);
+/* Remove DATA_DIR/work/<execution> (page images and other work files). */
+void documents_remove_workdir(api *a, const char *execution_id);
+/* Remove the originals of finished documents older than the retention
+ * period (opts.retention_days; 0 keeps them). Returns the count removed. */
+int documents_retention_sweep(api *a);
 
 /* Called for every execution event: a document whose execution failed is
  * marked failed; every status change is published as a document event. */

@@ -20,8 +20,6 @@
 
 #include "internal.h"
 
-static route_handler whoami_h;
-
 typedef struct route {
     enum evhttp_cmd_type method;
     const char *path;       /* template; {x} matches one segment */
@@ -44,6 +42,13 @@ static const route routes[] = {
     {GET, "/v1/documents/{id}", ROLE_ANY, documents_get_h, false},
     {GET, "/v1/documents/{id}/file", ROLE_ANY, documents_file_h, false},
     {GET, "/v1/documents/{id}/timetable", ROLE_ANY, documents_timetable_h, false},
+    {PUT, "/v1/documents/{id}/timetable", ROLE_ANY, documents_correct_h, false},
+    {GET, "/v1/documents/{id}/versions", ROLE_ANY, documents_versions_h, false},
+    {DEL, "/v1/documents/{id}", UPL | ADM, documents_delete_h, true},
+    {GET, "/v1/feed", ROLE_ANY, feed_get_h, false},
+    {POST, "/v1/feed", ROLE_ANY, feed_create_h, false},
+    {DEL, "/v1/feed", ROLE_ANY, feed_revoke_h, false},
+    {GET, "/feeds/{file}", ROLE_PUBLIC, feed_ics_h, false},
     {GET, "/v1/workflows", ADM, workflows_list_h, false},
     {GET, "/v1/workflows/{name}", ADM, workflows_get_h, false},
     {PUT, "/v1/workflows/{name}", ADM, workflows_put_h, true},
@@ -59,6 +64,15 @@ static const route routes[] = {
     {POST, "/v1/tasks/{token}/heartbeat", REV | ADM, tasks_heartbeat_h, true},
     {GET, "/v1/events", ROLE_ANY, events_stream_h, false},
     {GET, "/v1/whoami", ROLE_ANY, whoami_h, false},
+    {POST, "/v1/session", ROLE_PUBLIC, session_login_h, false},
+    {DEL, "/v1/session", ROLE_ANY, session_logout_h, false},
+    {POST, "/v1/password", ROLE_ANY, password_change_h, false},
+    {GET, "/v1/setup", ROLE_PUBLIC, setup_get_h, false},
+    {POST, "/v1/setup", ROLE_PUBLIC, setup_post_h, false},
+    {GET, "/v1/users", ADM, users_list_h, false},
+    {POST, "/v1/users", ADM, users_create_h, false},
+    {PUT, "/v1/users/{name}", ADM, users_update_h, false},
+    {GET, "/v1/audit", ADM, audit_list_h, false},
     {GET, "/v1/tokens", ADM, tokens_list_h, false},
     {POST, "/v1/tokens", ADM, tokens_create_h, false},
     {DEL, "/v1/tokens/{id}", ADM, tokens_revoke_h, false},
@@ -68,17 +82,6 @@ static const route routes[] = {
     {GET, "/metrics", ADM, ops_metrics_h, false},
 };
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])
-
-/* The caller's role and token id, so the web app shows only what it may use. */
-static void whoami_h(api_request *r)
-{
-    const char *role = r->who.role == ROLE_ADMIN      ? "admin"
-                       : r->who.role == ROLE_REVIEWER ? "reviewer"
-                                                      : "uploader";
-    reply_json(r, 200, json_pack("{s:s,s:s?,s:b}", "role", role, "token_id",
-                                 r->who.token_id[0] ? r->who.token_id : NULL, "auth",
-                                 r->a->opts.auth));
-}
 
 static const char *method_name(enum evhttp_cmd_type m)
 {
@@ -166,7 +169,8 @@ static void allowed_methods(const char *path, api_request *scratch, char *buf, s
 
 static bool is_api_path(const char *path)
 {
-    return !strncmp(path, "/v1/", 4) || !strcmp(path, "/v1") || !strcmp(path, "/healthz") ||
+    return !strncmp(path, "/v1/", 4) || !strcmp(path, "/v1") || !strncmp(path, "/feeds/", 7) ||
+           !strcmp(path, "/healthz") ||
            !strcmp(path, "/readyz") || !strcmp(path, "/metrics");
 }
 

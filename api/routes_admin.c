@@ -1,11 +1,10 @@
 /*
  * routes_admin.c — API tokens and backups while the service runs.
  *
- * Both exist because the service owns the database: a second process
- * writing to it (or checkpointing it) beside the service risks the SQLite
- * WAL corruption documented in store.h, so `yogi token` and `yogi backup`
- * refuse a directory in use, and these routes do the same work inside the
- * service, through its one connection.
+ * Tokens can also be made with `yogi token` while the service runs (a
+ * short second writer, see store.h); backups are taken here, through the
+ * service's one connection. A token made for a user ({"user": NAME})
+ * carries that user's role.
  *
  * A backup goes to DATA_DIR/backups/yogi-<UTC time>.db — never to a path
  * the client names, so the API cannot be made to write anywhere else.
@@ -29,6 +28,19 @@ void tokens_list_h(api_request *r)
     reply_json(r, 200, json_pack("{s:o}", "tokens", list));
 }
 
+/* {"user": NAME} makes a token for that user, carrying the user's role. */
+static bool token_owner(api_request *r, json_t *body, const char **role, user *u)
+{
+    const char *name = json_string_value(json_object_get(body, "user"));
+    if (!name) return true;
+    if (users_find(r->a->s, name, u) != 0 || u->disabled) {
+        reply_error(r, 404, "UserDoesNotExist", "no enabled user '%s'", name);
+        return false;
+    }
+    *role = auth_token_role(u->role);
+    return true;
+}
+
 void tokens_create_h(api_request *r)
 {
     json_t *body;
@@ -37,15 +49,20 @@ void tokens_create_h(api_request *r)
     const char *label = json_string_value(json_object_get(body, "label"));
     char token[API_TOKEN_MAX], id[TOKEN_ID_MAX];
     yogi_error err = {{0}, {0}};
-    if (!role || !tokens_role_valid(role)) {
+    user u = {0};
+    if (!token_owner(r, body, &role, &u)) {
+        /* replied */
+    } else if (!role || !tokens_role_valid(role)) {
         reply_error(r, 400, "InvalidRole", "role must be uploader, reviewer or admin");
     } else if (label && strlen(label) > 200) {
         reply_error(r, 400, "InvalidRequest", "label is limited to 200 bytes");
-    } else if (api_token_create(r->a->s, role, label, token, id, &err) != 0) {
+    } else if (api_token_create(r->a->s, role, label, token, id, &err) != 0 ||
+               (u.id && tokens_set_user(r->a->s, id, u.id, &err) != 0)) {
         reply_yogi_error(r, &err);
     } else {
-        reply_json(r, 201, json_pack("{s:s,s:s,s:s,s:s?}", "id", id, "token", token, "role", role,
-                                     "label", label));
+        reply_json(r, 201, json_pack("{s:s,s:s,s:s,s:s?,s:s?}", "id", id, "token", token, "role",
+                                     u.id ? u.role : role, "label", label, "user",
+                                     u.id ? u.name : NULL));
     }
     json_decref(body);
 }

@@ -8,8 +8,10 @@
  * an execution event names its document. If the start fails the document is
  * marked failed, never left "received" with nothing to process it.
  *
- * Visibility: an uploader sees only the documents it uploaded (others are
- * 404, not 403, so ids do not leak); a reviewer lists the review queue
+ * Visibility: a teacher (or an uploader token) sees only the documents it
+ * uploaded — owner "user:NAME" for a person and all of that person's
+ * tokens, the token id for a token of nobody's (others are 404, not 403, so
+ * ids do not leak); a reviewer lists the review queue
  * (status needs_review) and reads any document by id, since review tasks
  * name them; an admin sees everything.
  */
@@ -55,11 +57,10 @@ static bool may_see(api_request *r, const json_t *doc)
 {
     if (r->who.role != ROLE_UPLOADER || !r->a->opts.auth) return true;
     const char *owner = json_string_value(json_object_get(doc, "owner"));
-    return owner && !strcmp(owner, r->who.token_id);
+    return owner && !strcmp(owner, r->who.owner);
 }
 
-/* The document named by the path, visible to the caller; replies 404 if not. */
-static json_t *visible_document(api_request *r)
+json_t *documents_visible(api_request *r)
 {
     json_t *doc = documents_get(r->a->s, r->params[0]);
     if (!doc || !may_see(r, doc)) {
@@ -185,7 +186,7 @@ void documents_post(api_request *r)
                     r->a->opts.max_upload_bytes);
         return;
     }
-    doc.owner = r->who.token_id[0] ? r->who.token_id : NULL;
+    doc.owner = r->who.owner[0] ? r->who.owner : NULL;
     char id[DOCUMENT_ID_MAX], path[4096], exec_id[64] = "";
     yogi_error err = {{0}, {0}};
     if (documents_create(r->a->s, r->a->opts.data_dir, &doc, id, path, sizeof path, &err) != 0) {
@@ -213,7 +214,7 @@ void documents_list_h(api_request *r)
     if (!request_query_int(r, "limit", 1, 500, 50, &limit)) return;
     const char *status = request_query(r, "status");
     const char *owner = NULL;
-    if (r->who.role == ROLE_UPLOADER && r->a->opts.auth) owner = r->who.token_id;
+    if (r->who.role == ROLE_UPLOADER && r->a->opts.auth) owner = r->who.owner;
     if (r->who.role == ROLE_REVIEWER) {
         if (status && strcmp(status, "needs_review") != 0) {
             reply_error(r, 403, "Forbidden", "reviewers list the review queue (status=needs_review)");
@@ -231,7 +232,7 @@ void documents_list_h(api_request *r)
 
 void documents_get_h(api_request *r)
 {
-    json_t *doc = visible_document(r);
+    json_t *doc = documents_visible(r);
     if (doc) reply_json(r, 200, doc);
 }
 
@@ -248,7 +249,7 @@ static void disposition(const char *kind, const char *filename, char *out, size_
 
 void documents_file_h(api_request *r)
 {
-    json_t *doc = visible_document(r);
+    json_t *doc = documents_visible(r);
     if (!doc) return;
     char path[4096], type[128], disp[200];
     int fd = -1;
@@ -328,10 +329,13 @@ void documents_timetable_h(api_request *r)
         reply_error(r, 400, "InvalidParameter", "format is json, ics or csv");
         return;
     }
-    json_t *doc = visible_document(r);
+    json_t *doc = documents_visible(r);
     if (!doc) return;
     json_decref(doc);
-    json_t *tt = documents_timetable(r->a->s, r->params[0]);
+    long version;
+    if (!request_query_int(r, "version", 1, 1000000, 0, &version)) return;
+    json_t *tt = version ? documents_timetable_version(r->a->s, r->params[0], (int)version)
+                         : documents_timetable(r->a->s, r->params[0]);
     if (!tt) {
         reply_error(r, 404, "TimetableNotReady", "document '%s' has no timetable yet",
                     r->params[0]);
@@ -369,6 +373,9 @@ void documents_on_execution(api *a, json_t *event)
         return;
     }
     const char *status = json_string_value(json_object_get(event, "status"));
+    /* The execution is over: its work files (page images) have served. */
+    if (terminal_failure(status) || (status && !strcmp(status, "SUCCEEDED")))
+        documents_remove_workdir(a, exec_id);
     if (terminal_failure(status) &&
         !document_finished(json_string_value(json_object_get(doc, "status")))) {
         json_t *ex = engine_describe(a->e, exec_id);

@@ -228,6 +228,13 @@ static int bind_listener(api *a, yogi_error *err)
             bound_port = ntohs(s4->sin_port);
             fprintf(stderr, "yogi: listening on http://%s:%d\n", addr, bound_port);
         }
+        if (a->setup_code[0])
+            fprintf(stderr,
+                    "yogi: first start: no user yet. Create the first admin at\n"
+                    "yogi: setup link: http://%s%s%s:%d/#/setup/%s\n"
+                    "yogi: (one-time link) or run: yogi user add NAME --role admin --data %s\n",
+                    ss.ss_family == AF_INET6 ? "[" : "", addr, ss.ss_family == AF_INET6 ? "]" : "",
+                    bound_port, a->setup_code, a->opts.data_dir ? a->opts.data_dir : "DIR");
     }
     return 0;
 }
@@ -248,6 +255,25 @@ static int setup_http(api *a, yogi_error *err)
                                             EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
     evhttp_set_gencb(a->http, on_request, a);
     return bind_listener(a, err);
+}
+
+static void on_retention(evutil_socket_t fd, short what, void *arg)
+{
+    documents_retention_sweep(arg);
+}
+
+/* The retention sweep at start and every hour after (when configured). */
+static int setup_retention(api *a, yogi_error *err)
+{
+    if (a->opts.retention_days <= 0) return 0;
+    documents_retention_sweep(a);
+    a->retention_timer = event_new(a->base, -1, EV_PERSIST, on_retention, a);
+    struct timeval hour = {3600, 0};
+    if (!a->retention_timer || event_add(a->retention_timer, &hour) != 0) {
+        yogi_fail(err, "Internal", "cannot start the retention timer");
+        return -1;
+    }
+    return 0;
 }
 
 static int setup_engine_events(api *a, yogi_error *err)
@@ -277,6 +303,7 @@ static void teardown(api *a)
     if (a->http) evhttp_free(a->http);
     if (a->engine_ev) event_free(a->engine_ev);
     if (a->engine_timer) event_free(a->engine_timer);
+    if (a->retention_timer) event_free(a->retention_timer);
     free(a->conns);
     if (a->base) event_base_free(a->base);
 }
@@ -303,8 +330,12 @@ int api_serve(engine *e, const api_options *opts, yogi_error *err)
         goto out;
     }
     event_base_gettimeofday_cached(a.base, &a.bucket_time);
+    session_setup_code(&a);
     a.events = events_hub_new(&a);
-    if (!a.events || setup_http(&a, err) != 0 || setup_engine_events(&a, err) != 0) goto out;
+    /* The first retention sweep is done before the listener opens. */
+    if (!a.events || setup_retention(&a, err) != 0 || setup_http(&a, err) != 0 ||
+        setup_engine_events(&a, err) != 0)
+        goto out;
     listener_slot.hub = a.events;
     if (!listener_slot.subscribed) engine_subscribe(e, on_engine_notice, &listener_slot);
     listener_slot.subscribed = true;

@@ -33,6 +33,7 @@ static void serve_usage(FILE *out)
             "                  [--plugins DIR] [--workflows DIR] [--max-upload-mb N]\n"
             "                  [--max-connections N] [--rate-limit N] [--max-pending N]\n"
             "                  [--upload-workflow NAME] [--access-log] [--no-auth] [--routes]\n"
+            "                  [--secure-cookies] [--retention-days N] [--term-end YYYY-MM-DD]\n"
             "\n"
             "  --listen HOST:PORT   address to serve (default 127.0.0.1:8080; port 0 picks one)\n"
             "  --no-auth            no tokens needed (refused unless HOST is loopback)\n"
@@ -40,6 +41,10 @@ static void serve_usage(FILE *out)
             "  --max-pending N      tasks waiting for a worker before uploads get 429 (200)\n"
             "  --upload-workflow W  the workflow each upload starts (document_processing)\n"
             "  --access-log         one line per request on stderr\n"
+            "  --secure-cookies     mark the sign-in cookie Secure (behind a TLS proxy)\n"
+            "  --retention-days N   remove finished documents' original files after N days\n"
+            "                       (their timetables stay; default 0 = keep)\n"
+            "  --term-end DATE      YYYY-MM-DD: calendar feeds' weekly events end there\n"
             "  --routes             print the API routes and exit\n");
 }
 
@@ -69,7 +74,8 @@ static int parse_args(int argc, char **argv, serve_args *a)
         {"rate-limit", required_argument, 0, 'r'}, {"max-pending", required_argument, 0, 'q'},
         {"no-auth", no_argument, 0, 'A'},         {"routes", no_argument, 0, 'R'},
         {"upload-workflow", required_argument, 0, 'U'},
-        {"access-log", no_argument, 0, 'L'},
+        {"access-log", no_argument, 0, 'L'},    {"secure-cookies", no_argument, 0, 'S'},
+        {"retention-days", required_argument, 0, 'K'}, {"term-end", required_argument, 0, 'T'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
     long v;
@@ -85,9 +91,21 @@ static int parse_args(int argc, char **argv, serve_args *a)
         case 'A': a->api.auth = false; break;
         case 'U': a->api.upload_workflow = optarg; break;
         case 'L': a->api.access_log = true; break;
+        case 'S': a->api.secure_cookies = true; break;
+        case 'T': {
+            int y, m, d;
+            char extra;
+            if (sscanf(optarg, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || m < 1 || m > 12 ||
+                d < 1 || d > 31) {
+                fprintf(stderr, "yogi serve: --term-end wants YYYY-MM-DD, not '%s'\n", optarg);
+                return -1;
+            }
+            a->api.term_end = optarg;
+            break;
+        }
         case 'R': a->routes = true; break;
         case 'h': serve_usage(stdout); exit(YOGI_EXIT_OK);
-        case 'w': case 'u': case 'n': case 'r': case 'q':
+        case 'w': case 'u': case 'n': case 'r': case 'q': case 'K':
             if (!parse_long(optarg, 0, 1000000, &v)) {
                 fprintf(stderr, "yogi serve: --%s wants a number, not '%s'\n", opts[which].name,
                         optarg);
@@ -97,6 +115,7 @@ static int parse_args(int argc, char **argv, serve_args *a)
             else if (c == 'u') a->api.max_upload_bytes = (size_t)v << 20;
             else if (c == 'n') a->api.max_connections = (int)v;
             else if (c == 'r') a->api.rate_limit_rps = (double)v;
+            else if (c == 'K') a->api.retention_days = (int)v;
             else a->api.max_pending_documents = (int)v;
             break;
         default: return -1;
@@ -131,7 +150,7 @@ static int first_start_token(engine *e, yogi_error *err)
 static int open_tables(engine *e, const char *data_dir, bool auth, yogi_error *err)
 {
     struct store *s = engine_store(e);
-    if (documents_init(s, err) != 0 || tokens_init(s, err) != 0) return -1;
+    if (documents_init(s, err) != 0 || tokens_init(s, err) != 0) return -1; /* users too */
     /* Files a crash left between their fsync and their row's commit; no
      * upload can be in flight yet. */
     int removed = 0;

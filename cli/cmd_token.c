@@ -2,83 +2,48 @@
  * cmd_token.c — `yogi token`: manage API tokens.
  *
  *   yogi token create --role uploader|reviewer|admin --data DIR [--label TEXT]
+ *   yogi token create --user NAME --data DIR [--label TEXT]
  *   yogi token list --data DIR
  *   yogi token revoke ID --data DIR
  *
- * It opens the database alone (store_open), not the engine, so no
- * execution is resumed, but it takes the data directory's lock
- * (DATA_DIR/yogi.lock) as the engine does: a second process writing to the
- * database beside a running service risks SQLite's WAL corruption (see
- * store.h), so while `yogi serve` runs, tokens are managed through the API
- * (POST/GET /v1/tokens, DELETE /v1/tokens/ID) instead.
+ * It opens the database alone (cli_open_admin_db), not the engine, so no
+ * execution is resumed, and works while `yogi serve` runs: it is a short
+ * second writer that waits for the service's write lock and never
+ * checkpoints (see store.h). --user NAME makes a token that acts as that
+ * user, with the user's role.
  * The new token goes to stdout (and nowhere else) so a script can capture it.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "api.h"
 #include "commands.h"
 #include "store.h"
 #include "tokens.h"
+#include "users.h"
 
 static void token_usage(FILE *out)
 {
     fprintf(out, "usage: yogi token create --role uploader|reviewer|admin --data DIR "
                  "[--label TEXT]\n"
+                 "       yogi token create --user NAME --data DIR [--label TEXT]\n"
                  "       yogi token list --data DIR\n"
                  "       yogi token revoke ID --data DIR\n");
 }
 
-/* Hold DATA_DIR/yogi.lock until exit (the descriptor is never closed). */
-static int lock_data_dir(const char *data_dir, yogi_error *err)
-{
-    char path[PATH_MAX];
-    if (mkdir(data_dir, 0750) != 0 && errno != EEXIST) {
-        yogi_fail(err, "Engine.DataDir", "cannot create %s: %s", data_dir, strerror(errno));
-        return -1;
-    }
-    snprintf(path, sizeof path, "%s/yogi.lock", data_dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        yogi_fail(err, "Engine.DataDir", "cannot open %s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        close(fd);
-        yogi_fail(err, "Engine.Busy",
-                  "%s is in use by a running service; manage tokens through its API "
-                  "(POST /v1/tokens, GET /v1/tokens, DELETE /v1/tokens/ID with an admin token) "
-                  "or stop it first", data_dir);
-        return -1;
-    }
-    return 0;
-}
-
-static store *open_tokens(const char *data_dir, yogi_error *err)
-{
-    if (lock_data_dir(data_dir, err) != 0) return NULL;
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/yogi.db", data_dir);
-    store_options so = {.path = path};
-    store *s = store_open(&so, err);
-    if (s && tokens_init(s, err) != 0) {
-        store_close(s);
-        return NULL;
-    }
-    return s;
-}
-
-static int do_create(store *s, const char *role, const char *label)
+static int do_create(store *s, const char *role, const char *label, const char *username)
 {
     char token[API_TOKEN_MAX], id[TOKEN_ID_MAX];
     yogi_error err = {{0}, {0}};
+    user u = {0};
+    if (username) {
+        if (users_find(s, username, &u) != 0 || u.disabled) {
+            fprintf(stderr, "yogi token create: no enabled user '%s'\n", username);
+            return YOGI_EXIT_FAILED;
+        }
+        role = !strcmp(u.role, "teacher") ? "uploader" : u.role;
+    }
     if (!role) {
         fprintf(stderr, "yogi token create: --role is required\n");
         return YOGI_EXIT_USAGE;
@@ -86,6 +51,11 @@ static int do_create(store *s, const char *role, const char *label)
     if (api_token_create(s, role, label, token, id, &err) != 0) {
         fprintf(stderr, "yogi token create: %s: %s\n", err.name, err.cause);
         return !strcmp(err.name, "InvalidRole") ? YOGI_EXIT_USAGE : YOGI_EXIT_FAILED;
+    }
+    if (u.id && tokens_set_user(s, id, u.id, &err) != 0) {
+        fprintf(stderr, "yogi token create: %s: %s\n", err.name, err.cause);
+        tokens_revoke(s, id, &err);
+        return YOGI_EXIT_FAILED;
     }
     printf("%s\n", token);
     fprintf(stderr, "yogi: created %s token %s (shown once)\n", role, id);
@@ -129,9 +99,10 @@ int cmd_token(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"role", required_argument, 0, 'r'}, {"data", required_argument, 0, 'd'},
-        {"label", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"label", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'},
+        {"user", required_argument, 0, 'u'},  {0, 0, 0, 0},
     };
-    const char *role = NULL, *data = NULL, *label = NULL;
+    const char *role = NULL, *data = NULL, *label = NULL, *username = NULL;
     if (argc < 2) {
         token_usage(stderr);
         return YOGI_EXIT_USAGE;
@@ -143,6 +114,7 @@ int cmd_token(int argc, char **argv)
         if (c == 'r') role = optarg;
         else if (c == 'd') data = optarg;
         else if (c == 'l') label = optarg;
+        else if (c == 'u') username = optarg;
         else if (c == 'h') {
             token_usage(stdout);
             return YOGI_EXIT_OK;
@@ -158,12 +130,12 @@ int cmd_token(int argc, char **argv)
         return YOGI_EXIT_USAGE;
     }
     yogi_error err = {{0}, {0}};
-    store *s = open_tokens(data, &err);
+    store *s = cli_open_admin_db(data, &err);
     if (!s) {
         fprintf(stderr, "yogi token: %s: %s\n", err.name, err.cause);
         return YOGI_EXIT_FAILED;
     }
-    int rc = !strcmp(verb, "create") ? do_create(s, role, label)
+    int rc = !strcmp(verb, "create") ? do_create(s, role, label, username)
              : revoke                ? do_revoke(s, argv[optind])
                                      : do_list(s);
     store_close(s);

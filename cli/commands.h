@@ -25,11 +25,18 @@ __attribute__((weak)) yogi_command cmd_extract;
 __attribute__((weak)) yogi_command cmd_invoke;
 __attribute__((weak)) yogi_command cmd_token;
 __attribute__((weak)) yogi_command cmd_backup;
+__attribute__((weak)) yogi_command cmd_user;
 
 /* Default paths, resolved relative to the executable when running from a
  * build tree (build/yogi → build/states, ./workflows), else the installed
  * locations. Returned strings are static. */
 const char *cli_default_plugin_dir(void);
 const char *cli_default_workflow_dir(void);
+
+/* DATA_DIR/yogi.db opened as a short second writer (store.h no_checkpoint),
+ * with the users and tokens tables: works whether or not a service runs. */
+struct store;
+struct yogi_error;
+struct store *cli_open_admin_db(const char *data_dir, struct yogi_error *err);
 
 #endif

@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"extract", cmd_extract, "extract the timetable from documents"},
     {"invoke", cmd_invoke, "call one state plugin once (for plugin authors)"},
     {"token", cmd_token, "create or revoke API tokens"},
+    {"user", cmd_user, "add, list, disable people and set their passwords"},
     {"backup", cmd_backup, "write a consistent copy of the database"},
 };
 

@@ -19,6 +19,7 @@
 #define YOGI_DOCUMENTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -53,8 +54,29 @@ int documents_update(store *s, const char *id, json_t *fields, yogi_error *err);
 int documents_save_timetable(store *s, const char *id, json_t *timetable, const char *source,
                              yogi_error *err);
 
+/* The same, naming who saved it (a person's correction; NULL for the
+ * workflow's own saves); source may also be "corrected". */
+int documents_save_timetable_by(store *s, const char *id, json_t *timetable, const char *source,
+                                const char *author, yogi_error *err);
+
+/* One timetable version, or NULL. */
+json_t *documents_timetable_version(store *s, const char *id, int version);
+/* [{"version","source","author","created"}...], newest first. */
+json_t *documents_versions(store *s, const char *id);
+
+/* Delete the row and every timetable version in one transaction; writes the
+ * original's path first so the caller can remove the file after the commit.
+ * DocumentDoesNotExist. */
+int documents_delete(store *s, const char *id, char *path_out, size_t path_len, yogi_error *err);
+
+/* Finished documents created before `before_ms` whose original is still
+ * kept: marks them purged and returns [{"id","path"}...] for the caller to
+ * unlink (the timetables stay). */
+json_t *documents_purge_originals(store *s, int64_t before_ms);
+
 /* {"id","filename","content_type","bytes","sha256","owner","created","updated",
- *  "status","execution_id","type","confidence","route","error","cause"} */
+ *  "status","execution_id","type","confidence","route","error","cause",
+ *  "original_removed" (null, or when the retention period removed the file)} */
 json_t *documents_get(store *s, const char *id);
 
 /* Absolute path of the stored original, into buf; -1 if unknown. */

@@ -8,9 +8,10 @@
  * connection; the engine is single-threaded.
  *
  * Pragmas at open: journal_mode=WAL, synchronous=FULL (NORMAL on request),
- * foreign_keys=ON, busy_timeout (another *process* holding the database —
- * a second `yogi serve` on the same directory — is refused by an exclusive
- * lock file in engine.c, not by waiting here).
+ * foreign_keys=ON, busy_timeout (a second `yogi serve` on the same
+ * directory is refused by an exclusive lock file in engine.c; the short
+ * administrative writers — `yogi user`, `yogi token` — open with
+ * no_checkpoint and wait here for the service's write lock).
  *
  * Transactions nest by count (see store.h). A failed statement inside a
  * transaction poisons it: the outermost store_commit() then rolls back and
@@ -54,6 +55,13 @@ static int apply_pragmas(store *s, const store_options *opts, yogi_error *err)
              opts->ephemeral ? "OFF" : opts->synchronous_normal ? "NORMAL" : "FULL");
     if (store_exec(s, sql, err) != 0) return -1;
     sqlite3_busy_timeout(s->db, 5000);
+    /* A second process (yogi user/token while the service runs) writes a
+     * row or two and leaves: it never checkpoints, so the WAL only ever has
+     * one checkpointer, the service (see store.h on WAL-reset races). */
+    if (opts->no_checkpoint &&
+        (store_exec(s, "PRAGMA wal_autocheckpoint=0;", err) != 0 ||
+         sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL) != SQLITE_OK))
+        return -1;
     return 0;
 }
 

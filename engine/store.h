@@ -5,7 +5,10 @@
  * WAL mode with one writer connection for the whole process (SQLite up to
  * 3.51.2 can corrupt a WAL database when several connections write or
  * checkpoint at once), BEGIN IMMEDIATE, synchronous=FULL unless configured
- * otherwise.
+ * otherwise. The one exception is a short administrative process (`yogi
+ * user`, `yogi token`) beside a running service: it opens with
+ * no_checkpoint, writes a row or two under the busy timeout, and leaves every
+ * checkpoint to the service, so there is still a single checkpointer.
  *
  * Transactions nest by count: store_begin() opens a transaction only at the
  * outermost level, store_commit() commits only there. The engine opens one
@@ -34,6 +37,9 @@ typedef struct store_options {
     const char *path;        /* database file */
     bool synchronous_normal; /* default FULL */
     bool ephemeral;          /* deleted when the process ends: synchronous=OFF */
+    bool no_checkpoint;      /* a short second writer beside the service: never
+                                checkpoint (neither automatically nor at close),
+                                leaving that to the service's connection */
 } store_options;
 
 store *store_open(const store_options *opts, yogi_error *err);

@@ -5,8 +5,10 @@
  *   documents(id TEXT PK, filename, content_type, bytes, sha256, owner,
  *             path, created, updated, status, execution_id, type,
  *             confidence, route, error, cause, needs_review, llm_tokens,
- *             llm_cost (version 2))
- *   timetables(document_id, version, source, timetable JSON, created),
+ *             llm_cost (version 2), purged (version 3: when the retention
+ *             period removed the original))
+ *   timetables(document_id, version, source, timetable JSON, created,
+ *             author (version 3: who saved a correction)),
  *             one row per version, (document_id, version) unique.
  * Times are Unix milliseconds in the database and ISO 8601 (UTC, ms) in
  * JSON, as the engine reports executions.
@@ -64,10 +66,16 @@ static const char *const statuses[] = {"received", "processing", "needs_review",
 /* Version 2: the cost of the LLM review, beside its tokens. */
 static const char schema_v2[] = "ALTER TABLE documents ADD COLUMN llm_cost REAL;";
 
+/* Version 3: who saved each timetable version (corrections by people), and
+ * when the original file was removed by the retention period. */
+static const char schema_v3[] = "ALTER TABLE timetables ADD COLUMN author TEXT;"
+                                "ALTER TABLE documents ADD COLUMN purged INTEGER;";
+
 int documents_init(store *s, yogi_error *err)
 {
     if (store_migrate(s, "documents", 1, schema_v1, err) != 0) return YOGI_FAILED;
-    return store_migrate(s, "documents", 2, schema_v2, err);
+    if (store_migrate(s, "documents", 2, schema_v2, err) != 0) return YOGI_FAILED;
+    return store_migrate(s, "documents", 3, schema_v3, err);
 }
 
 static int64_t now_ms(void)
@@ -336,22 +344,29 @@ int documents_update(store *s, const char *id, json_t *fields, yogi_error *err)
 int documents_save_timetable(store *s, const char *id, json_t *timetable, const char *source,
                              yogi_error *err)
 {
+    return documents_save_timetable_by(s, id, timetable, source, NULL, err);
+}
+
+int documents_save_timetable_by(store *s, const char *id, json_t *timetable, const char *source,
+                                const char *author, yogi_error *err)
+{
     if (!json_is_object(timetable)) return yogi_fail(err, "InvalidInput", "not a timetable");
     if (!source || (strcmp(source, "extracted") && strcmp(source, "llm") &&
-                    strcmp(source, "reviewed")))
-        return yogi_fail(err, "InvalidInput", "source must be extracted, llm or reviewed");
+                    strcmp(source, "reviewed") && strcmp(source, "corrected")))
+        return yogi_fail(err, "InvalidInput", "source must be extracted, llm, reviewed or corrected");
     if (!document_exists(s, id))
         return yogi_fail(err, "DocumentDoesNotExist", "no document %s", id);
     if (store_begin(s, err) != 0) return YOGI_FAILED;
     sqlite3_stmt *q = store_stmt(s,
-        "INSERT INTO timetables(document_id, version, source, timetable, created)"
-        " SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3, ?4 FROM timetables"
+        "INSERT INTO timetables(document_id, version, source, timetable, created, author)"
+        " SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3, ?4, ?5 FROM timetables"
         " WHERE document_id = ?1");
     if (q) {
         sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 2, source, -1, SQLITE_TRANSIENT);
         store_bind_json(q, 3, timetable);
         sqlite3_bind_int64(q, 4, now_ms());
+        bind_text_or_null(q, 5, author);
     }
     if (!q || store_step_done(s, q) != 0) {
         storage_error(s, err, "save timetable");
@@ -366,7 +381,7 @@ int documents_save_timetable(store *s, const char *id, json_t *timetable, const 
 #define DOCUMENT_COLUMNS                                                               \
     "id, filename, content_type, bytes, sha256, owner, created, updated, status,"      \
     " execution_id, type, confidence, route, error, cause, needs_review, llm_tokens,"  \
-    " llm_cost"
+    " llm_cost, purged"
 
 static json_t *column_text(sqlite3_stmt *q, int col)
 {
@@ -399,6 +414,9 @@ static json_t *row_to_json(sqlite3_stmt *q)
     json_object_set_new(d, "llm_cost", sqlite3_column_type(q, 17) == SQLITE_NULL
                                            ? json_null()
                                            : json_real(sqlite3_column_double(q, 17)));
+    json_object_set_new(d, "original_removed", sqlite3_column_type(q, 18) == SQLITE_NULL
+                                                   ? json_null()
+                                                   : iso_time(sqlite3_column_int64(q, 18)));
     return d;
 }
 
@@ -435,6 +453,80 @@ json_t *documents_timetable(store *s, const char *id)
     json_t *t = sqlite3_step(q) == SQLITE_ROW ? store_column_json(q, 0) : NULL;
     store_reset(q);
     return t;
+}
+
+json_t *documents_timetable_version(store *s, const char *id, int version)
+{
+    sqlite3_stmt *q = store_stmt(s, "SELECT timetable FROM timetables"
+                                    " WHERE document_id = ? AND version = ?");
+    if (!q || !id) return NULL;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(q, 2, version);
+    json_t *t = sqlite3_step(q) == SQLITE_ROW ? store_column_json(q, 0) : NULL;
+    store_reset(q);
+    return t;
+}
+
+json_t *documents_versions(store *s, const char *id)
+{
+    sqlite3_stmt *q = store_stmt(s, "SELECT version, source, author, created FROM timetables"
+                                    " WHERE document_id = ? ORDER BY version DESC");
+    if (!q || !id) return NULL;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+    json_t *list = json_array();
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        json_t *v = json_pack("{s:i,s:o,s:o,s:o}", "version", sqlite3_column_int(q, 0), "source",
+                              column_text(q, 1), "author", column_text(q, 2), "created",
+                              iso_time(sqlite3_column_int64(q, 3)));
+        json_array_append_new(list, v);
+    }
+    store_reset(q);
+    return list;
+}
+
+int documents_delete(store *s, const char *id, char *path_out, size_t path_len, yogi_error *err)
+{
+    if (documents_file_path(s, id, path_out, path_len) != 0)
+        return yogi_fail(err, "DocumentDoesNotExist", "no document %s", id);
+    if (store_begin(s, err) != 0) return YOGI_FAILED;
+    sqlite3_stmt *t = store_stmt(s, "DELETE FROM timetables WHERE document_id = ?");
+    sqlite3_stmt *d = store_stmt(s, "DELETE FROM documents WHERE id = ?");
+    if (t) sqlite3_bind_text(t, 1, id, -1, SQLITE_TRANSIENT);
+    if (d) sqlite3_bind_text(d, 1, id, -1, SQLITE_TRANSIENT);
+    if (!t || !d || store_step_done(s, t) != 0 || store_step_done(s, d) != 0) {
+        if (t) store_reset(t);
+        if (d) store_reset(d);
+        storage_error(s, err, "delete document");
+        store_rollback(s);
+        return YOGI_FAILED;
+    }
+    return store_commit(s, err) == 0 ? YOGI_OK : YOGI_FAILED;
+}
+
+json_t *documents_purge_originals(store *s, int64_t before_ms)
+{
+    sqlite3_stmt *q = store_stmt(s, "SELECT id, path FROM documents WHERE purged IS NULL"
+                                    " AND created < ? AND status IN ('completed','failed','rejected')");
+    if (!q) return NULL;
+    sqlite3_bind_int64(q, 1, before_ms);
+    json_t *list = json_array();
+    while (sqlite3_step(q) == SQLITE_ROW)
+        json_array_append_new(list, json_pack("{s:o,s:o}", "id", column_text(q, 0), "path",
+                                              column_text(q, 1)));
+    store_reset(q);
+    yogi_error err;
+    size_t i;
+    json_t *row;
+    json_array_foreach(list, i, row) {
+        sqlite3_stmt *u = store_stmt(s, "UPDATE documents SET purged = ? WHERE id = ?");
+        if (!u || store_begin(s, &err) != 0) break;
+        sqlite3_bind_int64(u, 1, now_ms());
+        sqlite3_bind_text(u, 2, json_string_value(json_object_get(row, "id")), -1,
+                          SQLITE_TRANSIENT);
+        if (store_step_done(s, u) != 0) store_rollback(s);
+        else store_commit(s, &err);
+    }
+    return list;
 }
 
 /* Cursor: "<created ms>.<id>" of the last row of the previous page. */

@@ -4,6 +4,9 @@
  *   api_tokens(id TEXT PRIMARY KEY, hash TEXT, role TEXT, label TEXT,
  *              created INTEGER, revoked INTEGER NULL)
  *
+ * Version 2 adds user_id (NULL for tokens made before users existed): a
+ * token made for a user acts as that user, with the user's current role.
+ *
  * Rows are never deleted: a revoked token keeps its row (revoked = the Unix
  * time) so `yogi token list` can say when it stopped working and an id is
  * never reused.
@@ -13,6 +16,7 @@
 
 #include "store_internal.h"
 #include "tokens.h"
+#include "users.h"
 
 static const char schema_v1[] =
     "CREATE TABLE IF NOT EXISTS api_tokens("
@@ -23,9 +27,13 @@ static const char schema_v1[] =
     " created INTEGER NOT NULL,"
     " revoked INTEGER)";
 
+static const char schema_v2[] = "ALTER TABLE api_tokens ADD COLUMN user_id INTEGER;";
+
 int tokens_init(store *s, yogi_error *err)
 {
-    return store_migrate(s, "tokens", 1, schema_v1, err);
+    /* Tokens name their users: the users tables come first. */
+    if (users_init(s, err) != 0 || store_migrate(s, "tokens", 1, schema_v1, err) != 0) return -1;
+    return store_migrate(s, "tokens", 2, schema_v2, err);
 }
 
 bool tokens_role_valid(const char *role)
@@ -82,10 +90,36 @@ int tokens_find(store *s, const char *id, char hash_out[TOKEN_HASH_MAX],
     return rc;
 }
 
+int tokens_set_user(store *s, const char *id, int64_t user_id, yogi_error *err)
+{
+    if (store_begin(s, err) != 0) return -1;
+    sqlite3_stmt *st = store_stmt(s, "UPDATE api_tokens SET user_id = ? WHERE id = ?");
+    if (st) {
+        sqlite3_bind_int64(st, 1, user_id);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
+    }
+    if (!st || store_step_done(s, st) != 0) {
+        store_rollback(s);
+        return storage_error(s, err);
+    }
+    return store_commit(s, err);
+}
+
+int64_t tokens_user(store *s, const char *id)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT user_id FROM api_tokens WHERE id = ?");
+    if (!st) return 0;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    int64_t uid = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    store_reset(st);
+    return uid;
+}
+
 json_t *tokens_list(store *s)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT id, role, label, created, revoked FROM api_tokens "
-                                     "ORDER BY created, id");
+    sqlite3_stmt *st = store_stmt(s, "SELECT t.id, t.role, t.label, t.created, t.revoked, u.name"
+                                     " FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id"
+                                     " ORDER BY t.created, t.id");
     if (!st) return NULL;
     json_t *list = json_array();
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -97,6 +131,8 @@ json_t *tokens_list(store *s)
         json_object_set_new(row, "revoked", sqlite3_column_type(st, 4) == SQLITE_NULL
                                                 ? json_null()
                                                 : json_integer(sqlite3_column_int64(st, 4)));
+        const char *owner = (const char *)sqlite3_column_text(st, 5);
+        json_object_set_new(row, "user", owner ? json_string(owner) : json_null());
         json_array_append_new(list, row);
     }
     store_reset(st);

@@ -14,6 +14,7 @@
 #define YOGI_TOKENS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -38,7 +39,13 @@ int tokens_insert(store *s, const char *id, const char *hash_hex, const char *ro
 int tokens_find(store *s, const char *id, char hash_out[TOKEN_HASH_MAX],
                 char role_out[TOKEN_ROLE_MAX]);
 
-/* [{"id","role","label","created","revoked"}...], oldest first. New reference. */
+/* Tie a token to a user (users.h): it then acts as that user. */
+int tokens_set_user(store *s, const char *id, int64_t user_id, yogi_error *err);
+/* The user a token belongs to, 0 for a token that belongs to nobody. */
+int64_t tokens_user(store *s, const char *id);
+
+/* [{"id","role","label","created","revoked","user"}...], oldest first; "user"
+ * is the owner's name or null. Needs users_init(). New reference. */
 json_t *tokens_list(store *s);
 
 /* Revoke; TokenDoesNotExist when no active token has that id. */

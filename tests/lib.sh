@@ -21,3 +21,20 @@ done_testing() { echo "1..$_n"; [ "$_failed" -eq 0 ]; }
 # The shared material (datasets, conformance) exists in CI and dev machines,
 # not in a user's fresh clone: tests that need it report themselves skipped.
 have_shared() { [ -n "${YOGI_SHARED:-}" ] && [ -d "$YOGI_SHARED" ]; }
+# start_yogi DATA LOG [serve args...]: `yogi serve` on a free loopback port in
+# the background; sets PID, PORT and BASE, false when it does not come up.
+start_yogi() {
+    _data=$1; _log=$2; shift 2
+    : >"$_log"
+    "$YOGI" serve --data "$_data" --listen 127.0.0.1:0 --plugins "$PLUGIN_DIR" "$@" >>"$_log" 2>&1 &
+    PID=$!
+    _i=0; PORT=""
+    while [ $_i -lt 300 ]; do
+        PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$_log")
+        [ -n "$PORT" ] && break
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.1; _i=$((_i + 1))
+    done
+    BASE="http://127.0.0.1:${PORT:-0}"
+    [ -n "$PORT" ]
+}

@@ -1,17 +1,20 @@
 /*
  * Yogi web app — plain JavaScript, no framework, nothing loaded from elsewhere.
  *
- * Pages are chosen by the URL fragment (#/upload, #/documents/ID, #/review,
- * #/review/TOKEN, #/executions, #/executions/ID, #/token). The API token lives
- * in localStorage and goes out as "Authorization: Bearer"; that is why live
- * events are read with fetch() and a stream reader rather than EventSource,
- * which cannot send headers. The DOM is built with el(), never from HTML
- * strings, so no document name or OCR text can inject markup.
+ * People sign in with a name and password; the session is an HttpOnly
+ * cookie the page never sees, and every request that changes something
+ * carries the session's CSRF secret (from /v1/whoami) as X-CSRF-Token.
+ * Pages are chosen by the URL fragment: #/week, #/upload, #/documents,
+ * #/documents/ID, #/documents/ID/edit, #/review, #/review/TOKEN, #/people,
+ * #/account, #/executions (admins), #/signin, #/setup/CODE. The DOM is built
+ * with el(), never from HTML strings, so no file name or OCR text can
+ * inject markup. calendar.js draws weeks, editor.js edits entries,
+ * engine.js has the admins' engineering views; sw.js keeps the app and the
+ * saved timetables for offline use.
  */
 'use strict';
 
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
-const TIME_RE = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 const main = document.getElementById('main');
 
 /* ---- helpers ------------------------------------------------------- */
@@ -22,8 +25,11 @@ function el(tag, attrs, ...children) {
     if (v === null || v === undefined || v === false) continue;
     if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
     else if (k === 'class') node.className = v;
-    else if (k === 'style') Object.assign(node.style, v); /* CSSOM: allowed by the CSP */
-    else node.setAttribute(k, v === true ? '' : v);
+    else if (k === 'style') {
+      for (const [p, val] of Object.entries(v)) {
+        if (p.startsWith('--')) node.style.setProperty(p, val); else node.style[p] = val;
+      }
+    } else node.setAttribute(k, v === true ? '' : v);
   }
   for (const c of children.flat()) {
     if (c === null || c === undefined || c === false) continue;
@@ -40,41 +46,59 @@ function svg(tag, attrs, ...children) {
   return node;
 }
 
+/* Append to the page, skipping the null of an absent optional part. */
+function put(...nodes) {
+  main.append(...nodes.flat().filter((x) => x !== null && x !== undefined && x !== false));
+}
+
+/* A short confirmation; errors go next to what caused them instead. */
 function toast(message) {
   const t = document.getElementById('toast');
   t.textContent = message;
   t.hidden = false;
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { t.hidden = true; }, 5000);
+  toast.timer = setTimeout(() => { t.hidden = true; }, 4000);
 }
 
+/* What a teacher reads instead of the engine's words. */
+const PLAIN = {
+  received: ['Checking…', 'busy'], processing: ['Checking…', 'busy'],
+  needs_review: ['Needs a quick check', 'check'], completed: ['Ready', 'ready'],
+  failed: ["Couldn't read this", 'bad'], rejected: ["Couldn't read this", 'bad'],
+};
+
 function statusBadge(status) {
-  return el('span', {class: 'status ' + (status || '')}, status || 'unknown');
+  const [text, cls] = PLAIN[status] || [status || 'unknown', ''];
+  return el('span', {class: `status ${cls} ${status || ''}`}, text);
 }
 
 function when(ts) {
   if (ts === null || ts === undefined) return '';
   const d = typeof ts === 'number' ? new Date(ts > 1e12 ? ts : ts * 1000) : new Date(ts);
-  return isNaN(d) ? String(ts) : d.toLocaleString();
+  return isNaN(d) ? String(ts) : d.toLocaleString([], {dateStyle: 'medium', timeStyle: 'short'});
 }
 
-function subjectColour(subject) {
-  let h = 0;
-  for (const ch of String(subject).toLowerCase()) h = (h * 31 + ch.codePointAt(0)) >>> 0;
-  return `hsl(${h % 360}, 70%, 84%)`;
+function uploader(doc) {
+  const o = doc.owner || '';
+  return o.startsWith('user:') ? o.slice(5) : o ? 'a script' : '';
+}
+
+function emptyState(title, text, action) {
+  return el('div', {class: 'empty card'}, el('h2', {}, title), el('p', {}, text), action || null);
 }
 
 /* ---- the API ------------------------------------------------------- */
 
+const me = {role: null, user: null, csrf: '', auth: true};
+
 const api = {
-  token() { return localStorage.getItem('yogi.token') || ''; },
-  headers(extra) {
-    const h = Object.assign({}, extra);
-    if (api.token()) h.Authorization = 'Bearer ' + api.token();
+  headers(method) {
+    const h = {};
+    if (method !== 'GET' && me.csrf) h['X-CSRF-Token'] = me.csrf;
     return h;
   },
   async call(method, path, body) {
-    const opts = {method, headers: api.headers()};
+    const opts = {method, headers: api.headers(method), credentials: 'same-origin'};
     if (body !== undefined) {
       opts.headers['Content-Type'] = 'application/json';
       opts.body = JSON.stringify(body);
@@ -87,20 +111,16 @@ const api = {
       const err = new Error((data && data.error && data.error.message) || res.statusText);
       err.status = res.status;
       err.code = data && data.error && data.error.code;
+      err.fields = data && data.error && data.error.fields;
       throw err;
     }
     return data;
-  },
-  async blob(path) {
-    const res = await fetch(path, {headers: api.headers()});
-    if (!res.ok) throw new Error(`${path}: ${res.status}`);
-    return res.blob();
   },
   upload(file, onProgress) {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open('POST', '/v1/documents');
-      for (const [k, v] of Object.entries(api.headers())) xhr.setRequestHeader(k, v);
+      for (const [k, v] of Object.entries(api.headers('POST'))) xhr.setRequestHeader(k, v);
       xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
       xhr.onload = () => {
         let data = null;
@@ -108,27 +128,15 @@ const api = {
         if (xhr.status === 202) resolve(data);
         else reject(new Error((data && data.error && data.error.message) || `HTTP ${xhr.status}`));
       };
-      xhr.onerror = () => reject(new Error('network error'));
+      xhr.onerror = () => reject(new Error('no connection'));
       const form = new FormData();
-      form.append('file', file, file.name);
+      form.append('file', file, file.name || 'photo.jpg');
       xhr.send(form);
     });
   },
 };
 
-async function download(path, filename) {
-  try {
-    const blob = await api.blob(path);
-    const url = URL.createObjectURL(blob);
-    const a = el('a', {href: url, download: filename});
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  } catch (e) { toast(e.message); }
-}
-
-/* ---- live events (Server-Sent Events over fetch) -------------------- */
+/* ---- live events and notices ----------------------------------------- */
 
 const live = {
   listeners: new Set(),
@@ -141,14 +149,15 @@ const live = {
     try { parsed = JSON.parse(data); } catch (e) { return; }
     for (const fn of live.listeners) fn(type, parsed);
   },
+  stop() { if (live.controller) live.controller.abort(); live.controller = null; live.setStatus(''); },
   async connect() {
     if (live.controller) live.controller.abort();
     const controller = new AbortController();
     live.controller = controller;
     try {
-      const res = await fetch('/v1/events', {headers: api.headers(), signal: controller.signal});
+      const res = await fetch('/v1/events', {signal: controller.signal, credentials: 'same-origin'});
       if (!res.ok) throw new Error(`events: HTTP ${res.status}`);
-      live.setStatus('● live');
+      live.setStatus('');
       live.backoff = 1000;
       const reader = res.body.getReader();
       const decoder = new TextDecoder();
@@ -173,202 +182,382 @@ const live = {
       if (controller.signal.aborted) return;
     }
     if (live.controller !== controller) return;
-    live.setStatus('○ reconnecting…');
+    live.setStatus(navigator.onLine ? 'Reconnecting…' : 'Offline — showing saved timetables');
     setTimeout(() => live.connect(), live.backoff);
     live.backoff = Math.min(live.backoff * 2, 15000);
   },
 };
 
-/* ---- timetable grid ------------------------------------------------- */
+/* In-app notices: a review finished, a document could not be read. */
+const notices = {
+  seen: new Map(),
+  show(text, href, kind) {
+    const box = document.getElementById('notices');
+    const item = el('div', {class: `notice ${kind || ''}`},
+      href ? el('a', {href}, text) : el('span', {}, text),
+      el('button', {type: 'button', class: 'link', 'aria-label': 'Dismiss',
+        onclick: () => item.remove()}, '×'));
+    box.append(item);
+  },
+  onDocument(doc) {
+    if (!doc || !doc.id) return;
+    const before = notices.seen.get(doc.id);
+    notices.seen.set(doc.id, doc.status);
+    if (!before || before === doc.status) return;
+    const name = doc.filename || 'Your timetable';
+    const href = `#/documents/${encodeURIComponent(doc.id)}`;
+    if (doc.status === 'completed') notices.show(`${name} is ready.`, href, 'good');
+    else if (doc.status === 'failed' || doc.status === 'rejected')
+      notices.show(`We couldn't read ${name}.`, href, 'bad');
+    else if (doc.status === 'needs_review' && me.role !== 'teacher' && me.role !== 'uploader')
+      notices.show(`${name} needs a quick check.`, '#/review', '');
+  },
+};
+live.on((type, ev) => { if (type === 'document') notices.onDocument(ev.document || ev); });
 
-function timetableGrid(tt) {
-  const entries = (tt && tt.entries) || [];
-  const days = DAYS.filter((d, i) => i < 5 || entries.some((e) => e.day === d));
-  const slots = [...new Set(entries.map((e) => `${e.start}–${e.end}`))].sort();
-  const table = el('table', {class: 'grid', 'aria-label': 'Weekly timetable'},
-    el('thead', {}, el('tr', {}, el('th', {scope: 'col'}, 'Time'),
-      days.map((d) => el('th', {scope: 'col'}, d)))));
-  const body = el('tbody');
-  for (const slot of slots) {
-    const row = el('tr', {}, el('th', {scope: 'row'}, slot));
-    for (const d of days) {
-      const hits = entries.filter((e) => e.day === d && `${e.start}–${e.end}` === slot);
-      row.append(el('td', {}, hits.map((e) => el('div',
-        {class: 'slot', style: {background: subjectColour(e.subject)}},
-        e.subject, e.room ? el('small', {}, e.room) : null))));
+/* ---- sign in, setup, first run ------------------------------------------ */
+
+async function whoami() {
+  try {
+    const w = await api.call('GET', '/v1/whoami');
+    Object.assign(me, {role: w.role, user: w.user, csrf: w.csrf || '', auth: w.auth});
+    localStorage.setItem('yogi.me', JSON.stringify({role: w.role, user: w.user}));
+    return true;
+  } catch (e) {
+    if (e.status === 401) {
+      Object.assign(me, {role: null, user: null, csrf: ''});
+      localStorage.removeItem('yogi.me');
+      return false;
     }
-    body.append(row);
+    // Offline: keep showing what this browser saw last.
+    const saved = JSON.parse(localStorage.getItem('yogi.me') || 'null');
+    if (saved) Object.assign(me, saved, {offline: true});
+    return !!saved;
   }
-  table.append(body);
-  return el('div', {class: 'scroll'}, table);
 }
 
-/* ---- pages ---------------------------------------------------------- */
-
-function pageToken() {
-  const input = el('input', {id: 'token', type: 'password', autocomplete: 'off',
-    value: api.token(), size: 60});
-  main.append(el('h1', {}, 'API token'),
-    el('div', {class: 'card'},
-      el('p', {}, 'Paste the token your administrator gave you (yogi token create). ' +
-        'It stays in this browser only.'),
-      el('label', {for: 'token'}, 'Token'), input,
-      el('div', {class: 'row'},
-        el('button', {onclick: () => {
-          localStorage.setItem('yogi.token', input.value.trim());
-          toast('Token saved');
-          applyRole();
-          live.connect();
-          location.hash = '#/upload';
-        }}, 'Save'),
-        el('button', {class: 'secondary', onclick: () => {
-          localStorage.removeItem('yogi.token');
-          input.value = '';
-          toast('Token removed');
-        }}, 'Forget'))));
-  tokenAdmin().then((box) => { if (box && main.contains(input)) main.append(box); });
+function formField(id, label, attrs) {
+  const input = el('input', Object.assign({id, name: id}, attrs));
+  const err = el('span', {class: 'field-error', id: `${id}-err`, 'aria-live': 'polite'});
+  input.setAttribute('aria-describedby', err.id);
+  return {input, err, box: el('div', {class: 'field'}, el('label', {for: id}, label), input, err)};
 }
 
-/* Admins manage tokens here; the secret of a new token is shown once. */
-async function tokenAdmin() {
-  let me;
-  try { me = await api.call('GET', '/v1/whoami'); } catch (e) { return null; }
-  if (me.role !== 'admin' || !me.auth) return null;
-  const box = el('div', {class: 'card'});
-  const role = el('select', {id: 'new-role'},
-    ['uploader', 'reviewer', 'admin'].map((r) => el('option', {value: r}, r)));
-  const label = el('input', {id: 'new-label', placeholder: 'e.g. Room 4 laptop', maxlength: 200});
-  const shown = el('p', {'aria-live': 'polite'});
-  const list = el('div', {class: 'scroll'});
-  const load = async () => {
-    const data = await api.call('GET', '/v1/tokens');
-    list.replaceChildren(el('table', {},
-      el('thead', {}, el('tr', {}, ['Id', 'Role', 'Label', 'Created', '']
-        .map((h) => el('th', {scope: 'col'}, h)))),
-      el('tbody', {}, data.tokens.map((t) => el('tr', {},
-        el('td', {}, t.id), el('td', {}, t.role), el('td', {}, t.label || ''),
-        el('td', {}, when(t.created)),
-        el('td', {}, t.revoked ? 'revoked' : t.id === me.token_id ? 'this token'
-          : el('button', {class: 'secondary', 'aria-label': `Revoke ${t.id}`, onclick: () =>
-            api.call('DELETE', `/v1/tokens/${encodeURIComponent(t.id)}`).then(load,
-              (e) => toast(e.message))}, 'Revoke')))))));
-  };
-  const create = async () => {
+function setFieldError(f, message) {
+  f.err.textContent = message || '';
+  if (message) f.input.setAttribute('aria-invalid', 'true');
+  else f.input.removeAttribute('aria-invalid');
+}
+
+async function pageSignIn() {
+  const name = formField('name', 'Name', {autocomplete: 'username', required: true});
+  const pw = formField('password', 'Password', {type: 'password', autocomplete: 'current-password',
+    required: true});
+  const submit = el('button', {type: 'submit'}, 'Sign in');
+  const form = el('form', {class: 'card narrow', novalidate: true}, name.box, pw.box, submit);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    setFieldError(name, ''); setFieldError(pw, '');
+    if (!name.input.value.trim()) { setFieldError(name, 'Type your name'); name.input.focus(); return; }
+    submit.disabled = true;
     try {
-      const t = await api.call('POST', '/v1/tokens', {role: role.value, label: label.value || undefined});
-      shown.replaceChildren('New ', t.role, ' token (shown only now): ', el('code', {}, t.token));
-      label.value = '';
-      await load();
-    } catch (e) { toast(e.message); }
-  };
-  box.append(el('h2', {}, 'Tokens'),
-    el('div', {class: 'row'}, el('label', {for: 'new-role'}, 'Role'), role,
-      el('label', {for: 'new-label'}, 'Label'), label, el('button', {onclick: create}, 'Create token')),
-    shown, list);
-  await load();
-  return box;
+      const s = await api.call('POST', '/v1/session', {name: name.input.value.trim(),
+        password: pw.input.value});
+      Object.assign(me, {role: s.role, user: s.user, csrf: s.csrf});
+      await start();
+      location.hash = '#/week';
+    } catch (e) {
+      setFieldError(pw, e.status === 401 ? 'That name and password do not match.' : e.message);
+      pw.input.select();
+      pw.input.focus();
+    } finally { submit.disabled = false; }
+  });
+  const setup = await api.call('GET', '/v1/setup').catch(() => ({needed: false}));
+  put(el('h1', {}, 'Sign in to Yogi'),
+    el('p', {class: 'lead'}, 'Your timetables, from a photo to your calendar.'), form,
+    setup.needed ? el('p', {class: 'card narrow'}, 'No one has an account yet. Open the setup ' +
+      'link that the server printed when it started, or ask whoever runs it.') :
+      el('p', {class: 'muted narrow'}, 'No account? Ask your school\'s Yogi admin.'));
+  name.input.focus();
 }
+
+async function pageSetup(code) {
+  const name = formField('name', 'Your name (for signing in)', {autocomplete: 'username'});
+  const pw = formField('password', 'A password (at least 8 characters)',
+    {type: 'password', autocomplete: 'new-password'});
+  const form = el('form', {class: 'card narrow', novalidate: true}, name.box, pw.box,
+    el('button', {type: 'submit'}, 'Create the admin account'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    setFieldError(name, ''); setFieldError(pw, '');
+    try {
+      const s = await api.call('POST', '/v1/setup', {code, name: name.input.value.trim(),
+        password: pw.input.value});
+      Object.assign(me, {role: s.role, user: s.user, csrf: s.csrf});
+      await start();
+      location.hash = '#/people';
+    } catch (e) {
+      if (e.code === 'PasswordTooShort') setFieldError(pw, e.message);
+      else if (e.code === 'InvalidName') setFieldError(name, e.message);
+      else setFieldError(name, e.message);
+    }
+  });
+  put(el('h1', {}, 'Welcome — set up Yogi'),
+    el('p', {class: 'lead'}, 'Create the first admin. You can add teachers and reviewers next.'), form);
+}
+
+/* ---- the week ------------------------------------------------------------ */
+
+const store = {
+  async timetable(id, version) {
+    const q = version ? `?version=${version}` : '';
+    return api.call('GET', `/v1/documents/${encodeURIComponent(id)}/timetable${q}`);
+  },
+  async documents(status) {
+    const p = new URLSearchParams({limit: '200'});
+    if (status) p.set('status', status);
+    return (await api.call('GET', '/v1/documents?' + p)).documents || [];
+  },
+};
+
+async function pageWeek() {
+  let docs = [];
+  try { docs = await store.documents(me.role === 'reviewer' ? null : 'completed'); }
+  catch (e) { if (e.status !== 403) throw e; }
+  docs = docs.filter((d) => d.status === 'completed');
+  if (!docs.length) {
+    put(el('h1', {}, 'Your week'), emptyState('No timetable yet',
+      'Take a photo of your timetable or upload a PDF. Yogi reads it, and your week appears here.',
+      me.role === 'reviewer' ? null : el('a', {class: 'button', href: '#/upload'}, 'Add your timetable')));
+    return;
+  }
+  const q = new URLSearchParams(location.hash.split('?')[1] || '');
+  const chosen = docs.find((d) => d.id === q.get('doc')) || docs[0];
+  const tt = await store.timetable(chosen.id);
+  const picker = docs.length > 1 ? el('label', {class: 'inline'}, 'Timetable ',
+    el('select', {onchange: (ev) => { location.hash = `#/week?doc=${encodeURIComponent(ev.target.value)}`; }},
+      docs.map((d) => el('option', {value: d.id, selected: d.id === chosen.id}, d.filename || d.id)))) : null;
+  put(el('div', {class: 'titlebar'}, el('h1', {}, tt.title || 'Your week'),
+    el('div', {class: 'row no-print'}, picker,
+      el('a', {class: 'button secondary', href: `#/documents/${encodeURIComponent(chosen.id)}`}, 'Details'),
+      el('button', {type: 'button', class: 'secondary', onclick: () => window.print()}, 'Print'))),
+  weekCalendar(tt));
+}
+
+/* ---- upload ----------------------------------------------------------------- */
 
 function pageUpload() {
-  const input = el('input', {id: 'files', type: 'file', multiple: true,
-    accept: 'image/png,image/jpeg,image/tiff,image/webp,image/bmp,application/pdf',
-    class: 'visually-hidden'});
   const list = el('ul', {class: 'files', 'aria-live': 'polite'});
-  const rows = new Map();
+  const files = el('input', {type: 'file', id: 'files', multiple: true, class: 'visually-hidden',
+    accept: 'image/*,application/pdf'});
+  const camera = el('input', {type: 'file', id: 'camera', class: 'visually-hidden',
+    accept: 'image/*', capture: 'environment'});
+  const send = (chosen) => { for (const f of chosen) uploadOne(f, list); };
+  files.addEventListener('change', () => { send(files.files); files.value = ''; });
+  camera.addEventListener('change', () => { send(camera.files); camera.value = ''; });
   const drop = el('div', {class: 'drop'},
-    el('p', {}, 'Drop timetable photos, scans or PDFs here, or'),
-    input, el('label', {for: 'files', class: 'button'}, 'Choose files'));
-  const start = (files) => { for (const f of files) uploadOne(f, list, rows); };
-  input.addEventListener('change', () => { start(input.files); input.value = ''; });
+    el('p', {}, 'Take a photo of your printed timetable, or choose a photo or PDF.'),
+    el('div', {class: 'row center'},
+      camera, el('label', {for: 'camera', class: 'button big'}, 'Take a photo'),
+      files, el('label', {for: 'files', class: 'button secondary big'}, 'Choose files')),
+    el('p', {class: 'muted small'}, 'Or drop files here. PNG, JPEG, TIFF, WebP, BMP or PDF.'));
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-  drop.addEventListener('drop', (e) => {
-    e.preventDefault();
-    drop.classList.remove('over');
-    start(e.dataTransfer.files);
-  });
-  main.append(el('h1', {}, 'Upload timetables'), drop, el('h2', {}, 'This session'), list);
+  drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); send(e.dataTransfer.files); });
+  put(el('h1', {}, 'Add a timetable'), drop, list);
   return live.on((type, ev) => {
     if (type !== 'document') return;
-    const row = rows.get(ev.id);
-    if (row) row.update(ev);
+    const d = ev.document || ev;
+    const li = list.querySelector(`[data-id="${CSS.escape(d.id || '')}"]`);
+    if (li && d.status) {
+      li.dataset.live = d.status;
+      li.querySelector('.status').replaceWith(statusBadge(d.status));
+    }
   });
 }
 
-function uploadOne(file, list, rows) {
-  const progress = el('progress', {max: 1, value: 0, 'aria-label': `Uploading ${file.name}`});
-  let status = statusBadge('uploading');
-  const link = el('span');
-  const li = el('li', {}, el('span', {}, file.name, ' ', link), status, progress);
+async function uploadOne(file, list) {
+  const bar = el('progress', {max: 1, value: 0, 'aria-label': `Sending ${file.name || 'photo'}`});
+  const badge = el('span', {class: 'status busy'}, 'Sending…');
+  const li = el('li', {}, el('span', {}, file.name || 'Photo'), badge, bar);
   list.prepend(li);
-  api.upload(file, (p) => { progress.value = p; }).then((doc) => {
-    progress.value = 1;
-    progress.hidden = true;
-    const row = {
-      update(ev) {
-        status.replaceWith(status = statusBadge(ev.status));
-        link.replaceChildren(el('a', {href: `#/documents/${encodeURIComponent(doc.id)}`},
-          ev.status === 'completed' ? 'view timetable' : 'details'));
-      },
-    };
-    rows.set(doc.id, row);
-    row.update(doc);
-    api.call('GET', `/v1/documents/${encodeURIComponent(doc.id)}`).then(row.update, () => {});
-  }, (e) => {
-    progress.hidden = true;
-    status.replaceWith(status = statusBadge('failed'));
-    link.textContent = e.message;
-  });
+  try {
+    const r = await api.upload(file, (p) => { bar.value = p; });
+    bar.remove();
+    li.dataset.id = r.id;
+    li.firstChild.replaceWith(el('a', {href: `#/documents/${encodeURIComponent(r.id)}`}, file.name || 'Photo'));
+    badge.replaceWith(statusBadge(r.status));
+    notices.seen.set(r.id, r.status);
+    // Live events move the badge (pageUpload); polling covers a stream that
+    // is reconnecting, and never overwrites what an event already said.
+    for (let i = 0; i < 200 && li.isConnected; i++) {
+      const seen = li.dataset.live;
+      const doc = await api.call('GET', `/v1/documents/${encodeURIComponent(r.id)}`);
+      if (li.dataset.live === seen) {
+        notices.seen.set(r.id, doc.status);
+        li.querySelector('.status').replaceWith(statusBadge(doc.status));
+      }
+      if (!['received', 'processing'].includes(li.dataset.live || doc.status)) break;
+      await new Promise((ok) => setTimeout(ok, 3000));
+    }
+  } catch (e) {
+    bar.remove();
+    badge.replaceWith(el('span', {class: 'status bad'}, `Not sent: ${e.message}`));
+  }
 }
+
+/* ---- documents ----------------------------------------------------------------- */
 
 async function pageDocuments() {
-  main.append(el('h1', {}, 'Documents'));
-  const data = await api.call('GET', '/v1/documents?limit=100');
-  const docs = data.documents || [];
-  if (!docs.length) { main.append(el('p', {class: 'muted'}, 'No documents yet.')); return; }
-  main.append(el('div', {class: 'card scroll'}, el('table', {},
-    el('thead', {}, el('tr', {}, ['File', 'Status', 'Type', 'Confidence', 'Uploaded']
-      .map((h) => el('th', {scope: 'col'}, h)))),
-    el('tbody', {}, docs.map((d) => el('tr', {},
-      el('td', {}, el('a', {href: `#/documents/${encodeURIComponent(d.id)}`}, d.filename || d.id)),
-      el('td', {}, statusBadge(d.status)), el('td', {}, d.type || ''),
-      el('td', {}, d.confidence != null ? Number(d.confidence).toFixed(2) : ''),
-      el('td', {}, when(d.created))))))));
+  const docs = await store.documents(me.role === 'reviewer' ? 'needs_review' : null);
+  put(el('h1', {}, me.role === 'reviewer' ? 'Waiting for a check' : 'Your timetables'));
+  if (!docs.length) {
+    put(emptyState('Nothing here yet', me.role === 'reviewer'
+      ? 'When Yogi is unsure of a timetable it appears here.'
+      : 'Add a photo or PDF of your timetable and it appears here.',
+    me.role === 'reviewer' ? null : el('a', {class: 'button', href: '#/upload'}, 'Add a timetable')));
+    return null;
+  }
+  for (const d of docs) notices.seen.set(d.id, d.status);
+  put(el('ul', {class: 'doclist'}, docs.map((d) => el('li', {class: 'card'},
+    el('a', {href: `#/documents/${encodeURIComponent(d.id)}`, class: 'docname'}, d.filename || 'Timetable'),
+    statusBadge(d.status),
+    el('span', {class: 'muted small'}, `Added ${when(d.created)}` +
+      (me.role === 'admin' && uploader(d) ? ` by ${uploader(d)}` : ''))))));
+  return live.on((type) => { if (type === 'document') render(); });
+}
+
+function canEdit(doc) {
+  return me.role === 'admin' || me.role === 'reviewer' || doc.owner === `user:${me.user}` ||
+    !me.auth;
+}
+
+/* "Monday 09:00 Maths" → what changed between two versions, in words. */
+function versionDiff(older, newer) {
+  const key = (e) => `${e.day} ${e.start}`;
+  const a = new Map((older.entries || []).map((e) => [key(e), e]));
+  const b = new Map((newer.entries || []).map((e) => [key(e), e]));
+  const out = [];
+  for (const [k, e] of b) {
+    const o = a.get(k);
+    if (!o) { out.push(`Added ${k}–${e.end} ${e.subject}`); continue; }
+    const changes = ['end', 'subject', 'room', 'class', 'kind']
+      .filter((f) => (o[f] || '') !== (e[f] || ''))
+      .map((f) => `${f} ${o[f] || '—'} → ${e[f] || '—'}`);
+    if (changes.length) out.push(`${k}: ${changes.join(', ')}`);
+  }
+  for (const [k, o] of a) if (!b.has(k)) out.push(`Removed ${k}–${o.end} ${o.subject}`);
+  return out;
+}
+
+const SOURCE_WORDS = {extracted: 'Read by Yogi', llm: 'Read by Yogi (checked by a model)',
+  reviewed: 'Checked by a reviewer', corrected: 'Corrected'};
+
+async function versionsCard(id) {
+  const versions = (await api.call('GET', `/v1/documents/${encodeURIComponent(id)}/versions`)).versions || [];
+  if (!versions.length) return null;
+  const list = el('ol', {class: 'versions', reversed: true});
+  const bodies = await Promise.all(versions.map((v) => store.timetable(id, v.version).catch(() => ({entries: []}))));
+  versions.forEach((v, i) => {
+    const diff = i + 1 < versions.length ? versionDiff(bodies[i + 1], bodies[i]) : [];
+    list.append(el('li', {},
+      el('strong', {}, `Version ${v.version}`), ` — ${SOURCE_WORDS[v.source] || v.source}`,
+      v.author ? ` by ${v.author}` : '', `, ${when(v.created)}`,
+      diff.length ? el('ul', {class: 'diff'}, diff.map((d) => el('li', {}, d))) :
+        i + 1 < versions.length ? el('p', {class: 'muted small'}, 'No changes to the lessons.') : null));
+  });
+  return el('section', {class: 'card', 'aria-labelledby': 'vh'}, el('h2', {id: 'vh'}, 'Versions'), list);
+}
+
+async function findTaskFor(docId) {
+  if (me.role !== 'reviewer' && me.role !== 'admin') return null;
+  const tasks = (await api.call('GET', '/v1/tasks?limit=500').catch(() => ({tasks: []}))).tasks || [];
+  return tasks.find((t) => taskDocumentId(t) === docId) || null;
 }
 
 async function pageDocument(id) {
   const path = `/v1/documents/${encodeURIComponent(id)}`;
   const doc = await api.call('GET', path);
-  const box = el('div');
-  main.append(el('h1', {}, doc.filename || doc.id),
-    el('div', {class: 'card'},
-      el('p', {}, 'Status: ', statusBadge(doc.status), ' ',
-        doc.type ? `type ${doc.type}` : '', ' ',
-        doc.confidence != null ? `confidence ${Number(doc.confidence).toFixed(2)}` : '', ' ',
-        doc.route ? `route ${doc.route}` : ''),
-      doc.error ? el('p', {class: 'status failed'}, `${doc.error}: ${doc.cause || ''}`) : null,
+  notices.seen.set(doc.id, doc.status);
+  const actions = el('div', {class: 'row no-print'});
+  const owner = doc.owner === `user:${me.user}` || me.role === 'admin' || !me.auth;
+  const message = {
+    received: 'Yogi is reading your timetable. This page updates by itself.',
+    processing: 'Yogi is reading your timetable. This page updates by itself.',
+    needs_review: 'Yogi was not sure about some lessons, so a person is checking them.',
+    failed: 'Yogi could not read this one. A clearer photo, taken straight on, usually works.',
+    rejected: 'A reviewer could not read this one. Try a clearer photo.',
+  }[doc.status];
+  put(el('div', {class: 'titlebar'}, el('h1', {}, doc.filename || 'Timetable'), statusBadge(doc.status)),
+    message ? el('p', {class: 'lead'}, message) : null,
+    me.role === 'admin' && doc.error ? el('p', {class: 'muted small'}, `${doc.error}: ${doc.cause || ''}`) : null,
+    actions);
+  if (doc.status === 'needs_review') {
+    const task = await findTaskFor(id);
+    if (task) actions.append(el('a', {class: 'button', href: `#/review/${encodeURIComponent(task.token)}`},
+      'Open the check'));
+  }
+  let tt = null;
+  try { tt = await store.timetable(id); } catch (e) { if (e.status !== 404) throw e; }
+  if (tt) {
+    if (canEdit(doc)) actions.append(el('a', {class: 'button', href: `#/documents/${encodeURIComponent(id)}/edit`},
+      'Correct it'));
+    actions.append(el('a', {class: 'button secondary', href: `${path}/timetable?format=ics`,
+      download: `timetable-${id}.ics`}, 'Download for a calendar (.ics)'),
+    el('a', {class: 'button secondary', href: `${path}/timetable?format=csv`, download: `timetable-${id}.csv`},
+      'Download CSV'));
+    put(weekCalendar(tt));
+    const versions = await versionsCard(id).catch(() => null);
+    if (versions) put(versions);
+  }
+  if (owner) {
+    const confirmBox = el('div', {class: 'confirm', hidden: true},
+      el('p', {}, 'Delete this timetable, its photo and every version? This cannot be undone.'),
       el('div', {class: 'row'},
-        el('button', {class: 'secondary', onclick: () => download(`${path}/timetable?format=ics`,
-          `timetable-${id}.ics`)}, 'Download .ics (calendar)'),
-        el('button', {class: 'secondary', onclick: () => download(`${path}/timetable?format=csv`,
-          `timetable-${id}.csv`)}, 'Download CSV'),
-        el('button', {class: 'secondary', onclick: () => download(`${path}/file`, doc.filename ||
-          id)}, 'Original'))),
-    box);
-  const show = async () => {
-    try {
-      const tt = await api.call('GET', `${path}/timetable`);
-      box.replaceChildren(el('h2', {}, tt.title || 'Timetable'), timetableGrid(tt));
-    } catch (e) {
-      box.replaceChildren(el('p', {class: 'muted'}, e.status === 404 ?
-        'No timetable yet — this page updates by itself.' : e.message));
-    }
-  };
-  await show();
-  return live.on((type, ev) => {
-    if (type === 'document' && ev.id === id) { render(); }
-  });
+        el('button', {type: 'button', class: 'danger', onclick: async () => {
+          try {
+            await api.call('DELETE', path);
+            await caches.delete('yogi-data').catch(() => {});
+            toast('Deleted');
+            location.hash = '#/documents';
+          } catch (e) { confirmBox.append(el('p', {class: 'field-error'}, e.message)); }
+        }}, 'Yes, delete it'),
+        el('button', {type: 'button', class: 'secondary', onclick: () => { confirmBox.hidden = true; }}, 'Keep it')));
+    put(el('div', {class: 'card no-print'},
+      el('button', {type: 'button', class: 'danger-outline', onclick: () => {
+        confirmBox.hidden = false;
+        confirmBox.querySelector('button').focus();
+      }}, 'Delete this timetable'), confirmBox));
+  }
+  return live.on((type, ev) => { if (type === 'document' && (ev.id === id) && ev.status !== doc.status) render(); });
 }
+
+async function pageEdit(id) {
+  const doc = await api.call('GET', `/v1/documents/${encodeURIComponent(id)}`);
+  const tt = await store.timetable(id);
+  const editor = entryEditor(tt.entries || [], {label: 'Lessons', marks: false});
+  const status = el('p', {class: 'field-error', 'aria-live': 'polite'});
+  const save = el('button', {type: 'button', onclick: async () => {
+    const entries = editor.collect();
+    if (!entries) return;
+    save.disabled = true;
+    try {
+      const r = await api.call('PUT', `/v1/documents/${encodeURIComponent(id)}/timetable`,
+        Object.assign({}, tt, {entries}));
+      toast(`Saved as version ${r.version}`);
+      location.hash = `#/documents/${encodeURIComponent(id)}`;
+    } catch (e) {
+      if (!(e.status === 422 && editor.showServerErrors(e.fields))) status.textContent = e.message;
+    } finally { save.disabled = false; }
+  }}, 'Save as a new version');
+  put(el('h1', {}, `Correct ${doc.filename || 'the timetable'}`),
+    el('p', {class: 'lead'}, 'Change any field, add or remove lessons. Each save keeps the earlier versions.'),
+    el('div', {class: 'card'}, editor.element),
+    el('div', {class: 'row'}, save, el('a', {class: 'button secondary', href: `#/documents/${encodeURIComponent(id)}`}, 'Cancel')),
+    status);
+}
+
+/* ---- review ------------------------------------------------------------------------ */
 
 function taskDocumentId(task) {
   const i = task.input || {};
@@ -378,315 +567,334 @@ function taskDocumentId(task) {
 function findDraft(input) {
   if (!input || typeof input !== 'object') return null;
   if (Array.isArray(input.entries)) return input;
-  for (const k of ['timetable', 'draft', 'extracted', 'result']) {
+  for (const k of ['draft', 'timetable', 'extracted', 'result']) {
     const d = findDraft(input[k]);
     if (d) return d;
   }
   return null;
 }
 
-function reviewTable(tasks) {
-  if (!tasks.length) return el('p', {class: 'muted'}, 'Nothing is waiting for review.');
-  return el('div', {class: 'card scroll'}, el('table', {},
-    el('thead', {}, el('tr', {}, ['Document', 'Step', 'Waiting since']
-      .map((h) => el('th', {scope: 'col'}, h)))),
-    el('tbody', {}, tasks.map((t) => el('tr', {},
-      el('td', {}, el('a', {class: 'button', href: `#/review/${encodeURIComponent(t.token)}`,
-        'aria-label': `Review ${taskDocumentId(t) || t.execution_id}`}, 'Review'), ' ',
-        taskDocumentId(t) || t.execution_id),
-      el('td', {}, t.state), el('td', {}, when(t.since)))))));
+function thumbnail(doc) {
+  const src = `/v1/documents/${encodeURIComponent(doc.id)}/file`;
+  if ((doc.content_type || '').startsWith('image/'))
+    return el('img', {class: 'thumb', src, alt: '', loading: 'lazy'});
+  return el('span', {class: 'thumb pdf', 'aria-hidden': 'true'}, 'PDF');
+}
+
+async function reviewQueue() {
+  const tasks = (await api.call('GET', '/v1/tasks?limit=500')).tasks || [];
+  const rows = await Promise.all(tasks.map(async (t) => {
+    const id = taskDocumentId(t);
+    const doc = id ? await api.call('GET', `/v1/documents/${encodeURIComponent(id)}`).catch(() => null) : null;
+    return {task: t, doc};
+  }));
+  return rows.filter((r) => r.doc)
+    .sort((a, b) => String(a.doc.created).localeCompare(String(b.doc.created)));
+}
+
+function queueList(rows) {
+  if (!rows.length) return emptyState('Nothing to check', 'When Yogi is unsure of a timetable, it appears here for you to check against the photo.');
+  return el('ul', {class: 'queue'}, rows.map(({task, doc}) => el('li', {class: 'card'},
+    thumbnail(doc),
+    el('div', {class: 'queue-text'},
+      el('a', {class: 'docname', href: `#/review/${encodeURIComponent(task.token)}`,
+        'aria-label': `Check ${doc.filename || 'timetable'}`}, doc.filename || 'Timetable'),
+      el('span', {class: 'muted small'}, [uploader(doc) ? `From ${uploader(doc)}` : null,
+        `added ${when(doc.created)}`].filter(Boolean).join(', ')),
+      doc.confidence != null ? el('span', {class: 'small'}, `Yogi was ${Math.round(doc.confidence * 100)}% sure`) : null),
+    el('a', {class: 'button', href: `#/review/${encodeURIComponent(task.token)}`, tabindex: '-1',
+      'aria-hidden': 'true'}, 'Check'))));
 }
 
 async function pageReview() {
-  main.append(el('h1', {}, 'Review queue'));
-  let tasks = (await api.call('GET', '/v1/tasks')).tasks || [];
-  let box = reviewTable(tasks);
-  main.append(box);
-  // Refresh in place, and only when the queue changed, so that a keyboard
-  // user's focus is not thrown away by unrelated events.
+  put(el('h1', {}, 'Timetables to check'),
+    el('p', {class: 'lead'}, 'Oldest first. Compare each with its photo, fix what is wrong, approve.'));
+  let rows = await reviewQueue();
+  let box = queueList(rows);
+  put(box);
   let timer = null;
   return live.on(() => {
     clearTimeout(timer);
     timer = setTimeout(async () => {
-      const fresh = (await api.call('GET', '/v1/tasks').catch(() => ({tasks}))).tasks || [];
-      const key = (list) => list.map((t) => t.token).join(' ');
-      if (key(fresh) === key(tasks) || !box.isConnected) return;
-      tasks = fresh;
-      const next = reviewTable(tasks);
+      const fresh = await reviewQueue().catch(() => rows);
+      const key = (list) => list.map((r) => r.task.token).join(' ');
+      if (key(fresh) === key(rows) || !box.isConnected) return;
+      rows = fresh;
+      const next = queueList(rows);
       box.replaceWith(next);
       box = next;
     }, 300);
   });
 }
 
-function entryRow(e, tbody) {
-  const cell = (name, value, label) => el('td', {}, el('input', {name, value: value || '',
-    'aria-label': label, size: name === 'subject' ? 14 : 6}));
-  const day = el('select', {name: 'day', 'aria-label': 'Day'},
-    DAYS.map((d) => el('option', {value: d, selected: d === e.day}, d)));
-  const tr = el('tr', {}, el('td', {}, day), cell('start', e.start, 'Start (HH:MM)'),
-    cell('end', e.end, 'End (HH:MM)'), cell('subject', e.subject, 'Subject'),
-    cell('room', e.room, 'Room'),
-    el('td', {}, el('button', {class: 'secondary', 'aria-label': 'Remove entry',
-      onclick: () => tr.remove()}, '✕')));
-  tbody.append(tr);
-}
-
-function collectEntries(tbody) {
-  const out = [];
-  for (const tr of tbody.rows) {
-    const v = (n) => tr.querySelector(`[name=${n}]`).value.trim();
-    const entry = {day: v('day'), start: v('start'), end: v('end'), subject: v('subject')};
-    if (v('room')) entry.room = v('room');
-    if (!TIME_RE.test(entry.start) || !TIME_RE.test(entry.end))
-      throw new Error(`times are HH:MM (row "${entry.subject || '?'}")`);
-    if (!entry.subject) throw new Error('every entry needs a subject');
-    out.push(entry);
-  }
-  return out;
+/* The page image: stays in view, zooms with buttons or the wheel, pans by dragging. */
+function imageViewer(doc) {
+  const src = `/v1/documents/${encodeURIComponent(doc.id)}/file`;
+  let zoom = 1;
+  const frame = el('div', {class: 'viewer-frame', tabindex: '0', 'aria-label': 'The photo; drag to move'});
+  const isPdf = doc.content_type === 'application/pdf';
+  const img = isPdf ? el('object', {data: src, type: 'application/pdf', 'aria-label': 'The document'})
+    : el('img', {src, alt: `The uploaded timetable ${doc.filename || ''}`});
+  frame.append(img);
+  const apply = () => { img.style.width = `${zoom * 100}%`; label.textContent = `${Math.round(zoom * 100)}%`; };
+  const label = el('span', {class: 'muted small', 'aria-live': 'polite'}, '100%');
+  const set = (z) => { zoom = Math.min(5, Math.max(1, z)); apply(); };
+  frame.addEventListener('wheel', (ev) => { if (ev.ctrlKey || ev.metaKey) { ev.preventDefault(); set(zoom * (ev.deltaY < 0 ? 1.2 : 1 / 1.2)); } }, {passive: false});
+  let drag = null;
+  frame.addEventListener('pointerdown', (ev) => { drag = {x: ev.clientX, y: ev.clientY, l: frame.scrollLeft, t: frame.scrollTop}; });
+  frame.addEventListener('pointermove', (ev) => {
+    if (!drag) return;
+    frame.scrollLeft = drag.l - (ev.clientX - drag.x);
+    frame.scrollTop = drag.t - (ev.clientY - drag.y);
+  });
+  for (const e of ['pointerup', 'pointerleave']) frame.addEventListener(e, () => { drag = null; });
+  return el('div', {class: 'viewer'},
+    el('div', {class: 'row viewer-tools'},
+      el('button', {type: 'button', class: 'secondary small', 'aria-label': 'Zoom in', onclick: () => set(zoom * 1.25)}, '+'),
+      el('button', {type: 'button', class: 'secondary small', 'aria-label': 'Zoom out', onclick: () => set(zoom / 1.25)}, '−'),
+      el('button', {type: 'button', class: 'secondary small', onclick: () => set(1)}, 'Fit'), label),
+    frame);
 }
 
 async function pageReviewTask(token) {
   const data = await api.call('GET', '/v1/tasks?limit=500');
   const task = (data.tasks || []).find((t) => t.token === token);
-  if (!task) { main.append(el('p', {}, 'This review is no longer waiting.')); return; }
+  if (!task) {
+    put(emptyState('Already checked', 'Someone has finished this check.',
+      el('a', {class: 'button', href: '#/review'}, 'Back to the list')));
+    return;
+  }
   const docId = taskDocumentId(task);
-  let draft = findDraft(task.input);
-  if (!draft && docId) {
-    try { draft = await api.call('GET', `/v1/documents/${encodeURIComponent(docId)}/timetable`); }
-    catch (e) { draft = null; }
-  }
-  draft = draft || {entries: []};
-  const docBox = el('div', {class: 'doc'});
-  if (docId) {
-    api.blob(`/v1/documents/${encodeURIComponent(docId)}/file`).then((b) => {
-      const url = URL.createObjectURL(b);
-      docBox.append(b.type === 'application/pdf'
-        ? el('object', {data: url, type: 'application/pdf', 'aria-label': 'The document'})
-        : el('img', {src: url, alt: 'The uploaded timetable'}));
-    }, (e) => docBox.append(el('p', {}, e.message)));
-  }
-  const tbody = el('tbody');
-  for (const e of draft.entries) entryRow(e, tbody);
-  const post = async (kind, body) => {
+  const doc = await api.call('GET', `/v1/documents/${encodeURIComponent(docId)}`);
+  const draft = findDraft(task.input) || {entries: []};
+  const extractorDraft = (task.input && task.input.extractor_draft) || draft.extractor_draft || null;
+  const editor = entryEditor(draft.entries, {label: 'Lessons read from the photo'});
+  const status = el('p', {class: 'field-error', 'aria-live': 'polite'});
+  let usingExtractor = false;
+  const fromModel = !task.input || task.input.draft_source !== 'extractor';
+  const switcher = fromModel && extractorDraft && Array.isArray(extractorDraft.entries) ? el('label', {class: 'switch'},
+    el('input', {type: 'checkbox', onchange: (ev) => {
+      usingExtractor = ev.target.checked;
+      editor.setEntries(usingExtractor ? extractorDraft.entries : draft.entries);
+    }}), " Use the extractor's reading instead") : null;
+  const finish = async (kind, body, button) => {
+    button.disabled = true;
+    status.textContent = '';
     try {
       await api.call('POST', `/v1/tasks/${encodeURIComponent(token)}/${kind}`, body);
-      toast(kind === 'success' ? 'Approved — the corrected timetable is saved' : 'Rejected');
-      location.hash = docId ? `#/documents/${encodeURIComponent(docId)}` : '#/review';
-    } catch (e) { toast(e.message); }
+      toast(kind === 'success' ? 'Approved — the timetable is saved' : 'Rejected');
+      location.hash = `#/documents/${encodeURIComponent(docId)}`;
+    } catch (e) {
+      button.disabled = false;
+      if (!(e.status === 422 && editor.showServerErrors(e.fields))) status.textContent = e.message;
+    }
   };
-  const approve = () => {
-    let entries;
-    try { entries = collectEntries(tbody); } catch (e) { toast(e.message); return; }
-    const output = Object.assign({}, draft, {entries, confidence: 1});
-    post('success', {output});
-  };
-  const reason = el('input', {id: 'reason', placeholder: 'why (optional)'});
-  main.append(el('h1', {}, `Review ${docId || ''}`),
-    el('div', {class: 'review'}, docBox,
-      el('div', {class: 'card'},
-        el('div', {class: 'scroll'}, el('table', {class: 'entries'},
-          el('thead', {}, el('tr', {}, ['Day', 'Start', 'End', 'Subject', 'Room', '']
-            .map((h) => el('th', {scope: 'col'}, h)))), tbody)),
-        el('div', {class: 'row'},
-          el('button', {class: 'secondary', onclick: () => {
-            entryRow({day: 'Monday', start: '09:00', end: '10:00', subject: ''}, tbody);
-            tbody.lastElementChild.querySelector('[name=subject]').focus();
-          }}, 'Add entry')),
-        el('hr'),
-        el('div', {class: 'row'},
-          el('button', {id: 'approve', onclick: approve}, 'Approve'),
-          el('label', {for: 'reason', class: 'visually-hidden'}, 'Reason'), reason,
-          el('button', {class: 'danger', onclick: () => post('failure',
-            {error: 'Review.Rejected', cause: reason.value || 'rejected by a reviewer'})},
-          'Reject')))));
+  const approve = el('button', {type: 'button', id: 'approve', onclick: () => {
+    const entries = editor.collect();
+    if (!entries) return;
+    const base = usingExtractor ? extractorDraft : draft;
+    const output = Object.assign({}, base, {entries, confidence: 1});
+    delete output.extractor_draft;
+    finish('success', {output}, approve);
+  }}, 'Approve');
+  const reason = el('input', {id: 'reason', placeholder: 'Why? (optional)'});
+  const reject = el('button', {type: 'button', class: 'danger', onclick: () => finish('failure',
+    {error: 'Review.Rejected', cause: reason.value || 'rejected by a reviewer'}, reject)}, 'Reject');
+  put(el('h1', {}, `Check ${doc.filename || 'timetable'}`),
+    el('p', {class: 'lead'}, 'Compare with the photo. Highlighted lessons are the ones Yogi was unsure of.'),
+    task.input && typeof task.input.notice === 'string' ? el('p', {class: 'notice'}, task.input.notice) : null,
+    el('div', {class: 'review'}, imageViewer(doc),
+      el('div', {class: 'card'}, switcher, editor.element,
+        el('div', {class: 'row actions'}, approve,
+          el('label', {for: 'reason', class: 'visually-hidden'}, 'Reason for rejecting'), reason, reject),
+        status)));
 }
 
-async function pageExecutions() {
-  main.append(el('h1', {}, 'Executions'));
-  const q = new URLSearchParams(location.hash.split('?')[1] || '');
-  const status = el('select', {'aria-label': 'Status'},
-    ['', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']
-      .map((s) => el('option', {value: s, selected: q.get('status') === s}, s || 'any status')));
-  status.addEventListener('change', () => {
-    location.hash = '#/executions' + (status.value ? `?status=${status.value}` : '');
+/* ---- people (admins) ------------------------------------------------------------------ */
+
+async function pagePeople() {
+  const users = (await api.call('GET', '/v1/users')).users || [];
+  const name = formField('new-name', 'Name', {autocomplete: 'off'});
+  const pw = formField('new-password', 'First password (at least 8 characters)', {type: 'password', autocomplete: 'new-password'});
+  const role = el('select', {id: 'new-role'}, ['teacher', 'reviewer', 'admin'].map((r) => el('option', {value: r}, r)));
+  const form = el('form', {class: 'card', novalidate: true}, el('h2', {}, 'Add a person'),
+    el('div', {class: 'row wrap'}, name.box, el('div', {class: 'field'}, el('label', {for: 'new-role'}, 'Role'), role), pw.box),
+    el('button', {type: 'submit'}, 'Add'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    setFieldError(name, ''); setFieldError(pw, '');
+    try {
+      await api.call('POST', '/v1/users', {name: name.input.value.trim(), role: role.value, password: pw.input.value});
+      toast(`Added ${name.input.value.trim()}`);
+      render();
+    } catch (e) {
+      if (/Password/.test(e.code || '')) setFieldError(pw, e.message); else setFieldError(name, e.message);
+    }
   });
-  main.append(el('div', {class: 'row'}, status));
-  const p = new URLSearchParams({limit: '100'});
-  if (q.get('status')) p.set('status', q.get('status'));
-  const data = await api.call('GET', '/v1/executions?' + p);
-  main.append(el('div', {class: 'card scroll'}, el('table', {},
-    el('thead', {}, el('tr', {}, ['Execution', 'Workflow', 'Status', 'Started']
-      .map((h) => el('th', {scope: 'col'}, h)))),
-    el('tbody', {}, (data.executions || []).map((x) => el('tr', {},
-      el('td', {}, el('a', {href: `#/executions/${encodeURIComponent(x.id)}`}, x.name || x.id)),
-      el('td', {}, `${x.workflow} v${x.version}`), el('td', {}, statusBadge(x.status)),
-      el('td', {}, when(x.started))))))));
-  return live.on((type) => { if (type === 'execution') render(); });
+  const rows = users.map((u) => {
+    const sel = el('select', {'aria-label': `Role of ${u.name}`, disabled: u.disabled},
+      ['teacher', 'reviewer', 'admin'].map((r) => el('option', {value: r, selected: r === u.role}, r)));
+    sel.addEventListener('change', () => api.call('PUT', `/v1/users/${encodeURIComponent(u.name)}`, {role: sel.value})
+      .then(() => toast(`${u.name} is now ${sel.value}`), (e) => toast(e.message)));
+    return el('tr', {}, el('th', {scope: 'row'}, u.name), el('td', {}, sel),
+      el('td', {}, u.disabled ? 'Disabled' : 'Active'),
+      el('td', {class: 'row'}, u.disabled ? '' : el('button', {type: 'button', class: 'secondary small',
+        onclick: () => makeToken(u.name)}, `Token for ${u.name}`),
+      u.disabled || u.name === me.user ? '' : el('button', {type: 'button', class: 'secondary small',
+        onclick: () => api.call('PUT', `/v1/users/${encodeURIComponent(u.name)}`, {disabled: true}).then(render,
+          (e) => toast(e.message))}, `Disable ${u.name}`)));
+  });
+  const tokenBox = el('div', {'aria-live': 'polite'});
+  async function makeToken(name) {
+    try {
+      const t = await api.call('POST', '/v1/tokens', {user: name, label: `made on the People page by ${me.user}`});
+      tokenBox.replaceChildren(el('div', {class: 'card'}, el('h2', {}, `A token for ${name}`),
+        el('p', {}, 'For scripts and other systems. It acts as this person and is shown only now:'),
+        el('code', {id: 'new-token'}, t.token)));
+    } catch (e) { tokenBox.replaceChildren(el('p', {class: 'field-error'}, e.message)); }
+  }
+  put(el('h1', {}, 'People'),
+    users.length ? el('div', {class: 'card scroll'}, el('table', {},
+      el('thead', {}, el('tr', {}, ['Name', 'Role', 'State', ''].map((h) => el('th', {scope: 'col'}, h)))),
+      el('tbody', {}, rows))) : null,
+    tokenBox, form,
+    el('p', {class: 'muted small'}, 'From a terminal: yogi user add NAME --role teacher --data DIR'));
 }
 
-/* Successors of a state, as [label, target] pairs. */
-function transitions(state) {
-  const out = [];
-  if (state.Next) out.push(['', state.Next]);
-  for (const c of state.Choices || []) if (c.Next) out.push(['choice', c.Next]);
-  if (state.Default) out.push(['default', state.Default]);
-  for (const c of state.Catch || []) if (c.Next) out.push(['catch', c.Next]);
-  return out;
+/* ---- account: feed, sign out ------------------------------------------------------------- */
+
+async function pageAccount() {
+  const feed = await api.call('GET', '/v1/feed').catch(() => ({active: false}));
+  const out = el('div', {'aria-live': 'polite'});
+  const breaks = el('input', {type: 'checkbox', id: 'feed-breaks'});
+  const showUrl = (url) => {
+    const full = location.origin + url;
+    const input = el('input', {id: 'feed-url', readonly: true, value: full, class: 'wide'});
+    breaks.onchange = () => { input.value = full + (breaks.checked ? '?breaks=1' : ''); };
+    out.replaceChildren(el('label', {for: 'feed-url'}, 'Your calendar address (keep it private)'), input,
+      el('button', {type: 'button', class: 'secondary small', onclick: () => {
+        input.select();
+        navigator.clipboard && navigator.clipboard.writeText(input.value).then(() => toast('Copied'), () => {});
+      }}, 'Copy'));
+  };
+  const card = el('section', {class: 'card', 'aria-labelledby': 'feed-h'}, el('h2', {id: 'feed-h'}, 'Your timetable in your calendar'),
+    el('p', {}, 'Subscribe to this address in Google Calendar, Outlook or your phone. Corrections show up there by themselves.'),
+    el('p', {}, breaks, el('label', {for: 'feed-breaks', class: 'inline'}, ' Include breaks and lunch')),
+    out,
+    el('div', {class: 'row'},
+      el('button', {type: 'button', onclick: async (ev) => {
+        try {
+          showUrl((await api.call('POST', '/v1/feed')).url);
+          ev.target.textContent = 'Make a new address';
+        } catch (e) { out.textContent = e.message; }
+      }}, feed.active ? 'Make a new address' : 'Make my calendar address'),
+      feed.active ? el('button', {type: 'button', class: 'secondary', onclick: async () => {
+        await api.call('DELETE', '/v1/feed');
+        toast('The calendar address no longer works');
+        render();
+      }}, 'Stop the calendar address') : null),
+    feed.active ? el('p', {class: 'muted small'}, 'An address is active. For safety it is shown only when made; make a new one to see it (the old one then stops).') : null);
+  put(el('h1', {}, 'Account'), el('p', {}, `Signed in as ${me.user || 'the local admin'} (${me.role}).`), card,
+    me.user ? passwordForm() : null,
+    el('button', {type: 'button', class: 'secondary', onclick: signOut}, 'Sign out'));
 }
 
-function layoutGraph(def) {
-  const states = def.States || {};
-  const layer = new Map();
-  const queue = [def.StartAt];
-  layer.set(def.StartAt, 0);
-  while (queue.length) {
-    const s = queue.shift();
-    for (const [, t] of transitions(states[s] || {})) {
-      if (!layer.has(t) && states[t]) { layer.set(t, layer.get(s) + 1); queue.push(t); }
+function passwordForm() {
+  const cur = formField('pw-current', 'Current password', {type: 'password', autocomplete: 'current-password'});
+  const next = formField('pw-new', 'New password (at least 8 characters)', {type: 'password', autocomplete: 'new-password'});
+  const form = el('form', {class: 'card narrow', novalidate: true, 'aria-labelledby': 'pw-h'},
+    el('h2', {id: 'pw-h'}, 'Change your password'), cur.box, next.box, el('button', {type: 'submit'}, 'Change it'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    setFieldError(cur, ''); setFieldError(next, '');
+    try {
+      const s = await api.call('POST', '/v1/password', {current: cur.input.value, password: next.input.value});
+      me.csrf = s.csrf;
+      cur.input.value = next.input.value = '';
+      toast('Password changed; you are signed out everywhere else');
+    } catch (e) {
+      if (e.code === 'WrongPassword' || e.code === 'TooManyAttempts') setFieldError(cur, e.message);
+      else setFieldError(next, e.message);
     }
-  }
-  let maxLayer = Math.max(0, ...layer.values());
-  for (const s of Object.keys(states)) if (!layer.has(s)) layer.set(s, ++maxLayer);
-  const rows = [];
-  for (const [s, l] of layer) (rows[l] = rows[l] || []).push(s);
-  return rows;
+  });
+  return form;
 }
 
-function workflowGraph(def, taken, current, failed) {
-  const rows = layoutGraph(def);
-  const W = 170, H = 38, GX = 30, GY = 46;
-  const width = Math.max(...rows.map((r) => (r || []).length)) * (W + GX) + GX;
-  const pos = new Map();
-  rows.forEach((r, y) => (r || []).forEach((s, x) => {
-    const off = (width - r.length * (W + GX) + GX) / 2;
-    pos.set(s, {x: off + x * (W + GX), y: GY / 2 + y * (H + GY)});
-  }));
-  const height = rows.length * (H + GY);
-  const takenEdges = new Set();
-  for (let i = 1; i < taken.length; i++) takenEdges.add(`${taken[i - 1]}→${taken[i]}`);
-  const g = svg('svg', {class: 'graph', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
-    'aria-label': 'Workflow graph; states taken are highlighted'},
-  svg('defs', {}, svg('marker', {id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5,
-    markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse'},
-  svg('path', {d: 'M0,0 L10,5 L0,10 z', fill: '#7d879b'}))));
-  for (const [s, st] of Object.entries(def.States || {})) {
-    for (const [label, t] of transitions(st)) {
-      const a = pos.get(s), b = pos.get(t);
-      if (!a || !b) continue;
-      const cls = takenEdges.has(`${s}→${t}`) ? 'taken-edge' : label === 'catch' ? 'catch-edge' : '';
-      g.append(svg('path', {class: cls, 'marker-end': 'url(#arrow)',
-        d: `M${a.x + W / 2},${a.y + H} C${a.x + W / 2},${a.y + H + GY / 2} ` +
-           `${b.x + W / 2},${b.y - GY / 2} ${b.x + W / 2},${b.y}`}));
-    }
-  }
-  const takenSet = new Set(taken);
-  for (const [s, p] of pos) {
-    const type = (def.States[s] || {}).Type || '';
-    let cls = takenSet.has(s) ? 'taken' : '';
-    if (s === current) cls = failed ? 'failedstate' : 'current';
-    g.append(svg('g', {class: cls, transform: `translate(${p.x},${p.y})`},
-      svg('title', {}, `${s} (${type})`),
-      svg('rect', {width: W, height: H, rx: 6}),
-      svg('text', {x: 8, y: 16}, s.length > 22 ? s.slice(0, 21) + '…' : s),
-      svg('text', {x: 8, y: 31, class: 'muted', 'font-size': 10}, type)));
-  }
-  return g;
+async function signOut() {
+  await api.call('DELETE', '/v1/session').catch(() => {});
+  Object.assign(me, {role: null, user: null, csrf: ''});
+  localStorage.removeItem('yogi.me');
+  if (window.caches) await caches.delete('yogi-data').catch(() => {});
+  live.stop();
+  applyRole();
+  location.hash = '#/signin';
 }
 
-async function pageExecution(id) {
-  const path = `/v1/executions/${encodeURIComponent(id)}`;
-  const x = await api.call('GET', path);
-  const events = [];
-  let after = 0;
-  for (let page = 0; page < 20; page++) {
-    const h = await api.call('GET', `${path}/history?limit=500&after=${after}`);
-    events.push(...(h.events || []));
-    if (!h.next || !(h.events || []).length) break;
-    after = h.events[h.events.length - 1].id;
-  }
-  const taken = [];
-  for (const ev of events) {
-    if (ev.state && /Entered$/.test(ev.type || '') && taken[taken.length - 1] !== ev.state)
-      taken.push(ev.state);
-  }
-  let wf = null;
-  try { wf = await api.call('GET', `/v1/workflows/${encodeURIComponent(x.workflow)}?version=${x.version}`); }
-  catch (e) { wf = null; }
-  const failed = ['FAILED', 'TIMED_OUT', 'ABORTED'].includes(x.status);
-  const current = x.status === 'RUNNING' || failed ? taken[taken.length - 1] : null;
-  const act = (what) => api.call('POST', `${path}/${what}`, {}).then(() => render(),
-    (e) => toast(e.message));
-  main.append(el('h1', {}, x.name || x.id),
-    el('div', {class: 'card'},
-      el('p', {}, statusBadge(x.status), ` ${x.workflow} v${x.version} · started ${when(x.started)}`,
-        x.stopped ? ` · stopped ${when(x.stopped)}` : ''),
-      x.error ? el('p', {}, el('strong', {}, x.error), ' ', x.cause || '') : null,
-      el('div', {class: 'row'},
-        x.status === 'RUNNING' ? el('button', {class: 'danger', onclick: () => act('stop')}, 'Stop') : null,
-        failed ? el('button', {onclick: () => act('redrive')}, 'Redrive') : null)),
-    wf && wf.definition ? el('div', {class: 'card'}, el('h2', {}, 'Workflow'),
-      workflowGraph(wf.definition, taken, current, failed)) : null,
-    el('div', {class: 'card scroll'}, el('h2', {}, 'History'), el('table', {},
-      el('thead', {}, el('tr', {}, ['#', 'Time', 'Event', 'State', 'Details']
-        .map((h) => el('th', {scope: 'col'}, h)))),
-      el('tbody', {}, events.map((ev) => el('tr', {},
-        el('td', {}, ev.id), el('td', {}, when(ev.timestamp)), el('td', {}, ev.type),
-        el('td', {}, ev.state || ''),
-        el('td', {}, ev.details ? el('details', {}, el('summary', {}, 'show'),
-          el('pre', {}, JSON.stringify(ev.details, null, 2))) : '')))))),
-    el('details', {class: 'card'}, el('summary', {}, 'Input and output'),
-      el('pre', {}, JSON.stringify({input: x.input, output: x.output}, null, 2))));
-  return live.on((type, ev) => { if (type === 'execution' && ev.id === x.id) render(); });
-}
-
-/* ---- routing -------------------------------------------------------- */
+/* ---- routing ------------------------------------------------------------------------------ */
 
 let cleanup = null;
 let renderSeq = 0;
+
+const PAGES_BY_ROLE = {
+  teacher: ['week', 'upload', 'documents', 'account'],
+  uploader: ['week', 'upload', 'documents', 'account'],
+  reviewer: ['week', 'review', 'documents', 'account'],
+  admin: ['week', 'upload', 'documents', 'review', 'people', 'executions', 'account'],
+};
+
+function applyRole() {
+  const allowed = PAGES_BY_ROLE[me.role] || [];
+  for (const a of document.querySelectorAll('[data-nav]')) a.hidden = !allowed.includes(a.dataset.nav);
+  document.getElementById('whoami').textContent = me.user || '';
+}
 
 async function render() {
   const seq = ++renderSeq;
   if (cleanup) { cleanup(); cleanup = null; }
   const parts = location.hash.replace(/^#\/?/, '').split('?')[0].split('/').map(decodeURIComponent);
-  const page = parts[0] || (api.token() ? 'upload' : 'token');
-  for (const a of document.querySelectorAll('[data-nav]'))
-    a.toggleAttribute('aria-current', a.dataset.nav === page) && a.setAttribute('aria-current', 'page');
+  let page = parts[0] || 'week';
+  if (!me.role && page !== 'setup') page = 'signin';
+  for (const a of document.querySelectorAll('[data-nav]')) {
+    if (a.dataset.nav === page) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
   const focused = document.activeElement;
   main.replaceChildren();
   const pages = {
-    token: pageToken, upload: pageUpload,
-    documents: () => (parts[1] ? pageDocument(parts[1]) : pageDocuments()),
+    signin: pageSignIn, setup: () => pageSetup(parts[1] || ''), week: pageWeek, upload: pageUpload,
+    documents: () => (parts[2] === 'edit' ? pageEdit(parts[1]) : parts[1] ? pageDocument(parts[1]) : pageDocuments()),
     review: () => (parts[1] ? pageReviewTask(parts[1]) : pageReview()),
+    people: pagePeople, account: pageAccount,
     executions: () => (parts[1] ? pageExecution(parts[1]) : pageExecutions()),
   };
   try {
-    const off = await (pages[page] || pageUpload)();
+    const off = await (pages[page] || pageWeek)();
     if (seq !== renderSeq) { if (off) off(); return; }
     cleanup = off || null;
   } catch (e) {
     if (seq !== renderSeq) return;
-    main.append(el('p', {class: 'status failed'}, e.status === 401
-      ? 'Your token is missing or no longer valid: set it on the Token page.'
-      : e.status === 403 ? 'Your token\'s role may not see this page.' : e.message));
+    if (e.status === 401) { me.role = null; applyRole(); location.hash = '#/signin'; return; }
+    put(emptyState(e.status === 403 ? 'Not for your account' : navigator.onLine ? 'Something went wrong' : "You're offline",
+      e.status === 403 ? 'Your role may not open this page.' : navigator.onLine ? e.message
+        : 'This page was not saved for offline use. Your week is.',
+      el('a', {class: 'button', href: '#/week'}, 'Go to your week')));
   }
   if (!main.contains(focused)) main.focus({preventScroll: true});
 }
 
-/* Show only the pages the token's role may use (the server enforces it). */
-const PAGES_BY_ROLE = {
-  uploader: ['upload', 'documents', 'token'],
-  reviewer: ['documents', 'review', 'token'],
-  admin: ['upload', 'documents', 'review', 'executions', 'token'],
-};
-async function applyRole() {
-  let role = null;
-  try { role = (await api.call('GET', '/v1/whoami')).role; } catch (e) { role = null; }
-  const allowed = PAGES_BY_ROLE[role] || ['token'];
-  for (const a of document.querySelectorAll('[data-nav]')) a.hidden = !allowed.includes(a.dataset.nav);
+async function start() {
+  await whoami();
+  applyRole();
+  if (me.role && !me.offline) live.connect();
 }
 
 window.addEventListener('hashchange', render);
-render();
-applyRole();
-live.connect();
+/* Back online: reconnect; redraw only a page that was drawn from saved copies. */
+window.addEventListener('online', () => {
+  if (!me.role) return;
+  const stale = me.offline;
+  me.offline = false;
+  start().then(() => { if (stale) render(); });
+});
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
+start().then(render);

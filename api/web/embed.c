@@ -23,6 +23,7 @@ static const char *content_type(const char *name)
     if (!strcmp(dot, ".svg")) return "image/svg+xml";
     if (!strcmp(dot, ".png")) return "image/png";
     if (!strcmp(dot, ".ico")) return "image/x-icon";
+    if (!strcmp(dot, ".webmanifest")) return "application/manifest+json";
     return "application/octet-stream";
 }
 

@@ -1,6 +1,6 @@
 // pipeline.mjs — the web app with the real document workflow.
 //
-//   node pipeline.mjs BASE UPLOADER_TOKEN REVIEWER_TOKEN IMAGE SUBJECT
+//   node pipeline.mjs BASE TEACHER:PASSWORD REVIEWER:PASSWORD IMAGE SUBJECT
 //
 // Upload IMAGE through the page and watch its status live until the
 // workflow finishes (completed) or the confidence gate hands it to a person
@@ -20,11 +20,16 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
          '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
-async function pageWith(token) {
+async function pageWith(who) {
+  const [name, password] = who.split(':');
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-  await context.addInitScript((t) => localStorage.setItem('yogi.token', t), token);
   const page = await context.newPage();
   page.setDefaultTimeout(180000);
+  await page.goto(`${base}/#/signin`);
+  await page.locator('#name').fill(name);
+  await page.locator('#password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('[data-nav="account"]:not([hidden])').waitFor();
   return page;
 }
 try {
@@ -36,24 +41,25 @@ try {
     const link = up.locator('.files li a').first();
     await link.waitFor();
     docId = decodeURIComponent((await link.getAttribute('href')).split('/').pop());
-    const badge = up.locator('.files li .status').filter({ hasText: /^(completed|needs_review|failed)$/ }).first();
+    const badge = up.locator('.files li .status').filter({ hasText: /^(Ready|Needs a quick check|Couldn't read this)$/ }).first();
     await badge.waitFor();
     status = await badge.textContent();
-    if (status === 'failed') throw new Error('the workflow failed');
+    if (status === "Couldn't read this") throw new Error('the workflow failed');
   });
-  if (status === 'needs_review') {
+  if (status === 'Needs a quick check') {
     const rv = await pageWith(reviewer);
     await step('the gate sent it to review: approve the draft', async () => {
       await rv.goto(`${base}/#/review`);
-      await rv.getByRole('link', { name: `Review ${docId}` }).click();
+      await rv.goto(`${base}/#/documents/${encodeURIComponent(docId)}`);
+      await rv.getByRole('link', { name: 'Open the check' }).click();
       await rv.locator('table.entries tbody tr').first().waitFor();
       await rv.getByRole('button', { name: 'Approve' }).click();
       await rv.waitForURL(/#\/documents\//);
     });
   }
-  await step(`the timetable opens as a grid showing "${subject}"`, async () => {
+  await step(`the timetable opens as a week calendar showing "${subject}"`, async () => {
     await up.goto(`${base}/#/documents/${encodeURIComponent(docId)}`);
-    await up.locator('table.grid').getByText(subject, { exact: false }).first().waitFor();
+    await up.locator('.calendar').getByText(subject, { exact: false }).first().waitFor({ state: 'attached' });
   });
 } catch (e) {
   // reported by step()

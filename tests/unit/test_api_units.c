@@ -8,6 +8,7 @@
 
 #include "export.h"
 #include "multipart.h"
+#include "password.h"
 #include "test.h"
 
 static int parse(const char *body, multipart_part *parts, int max, char *why)
@@ -199,6 +200,64 @@ static void test_export_rejects_bad_entries(void)
     json_decref(none);
 }
 
+/* The subscription feed: breaks only when asked, UNTIL at the term end,
+ * UIDs from the slot (so a corrected subject keeps its UID), SEQUENCE the
+ * version, a bad document left out rather than failing the feed. */
+static void test_ics_feed(void)
+{
+    json_t *cals = json_pack(
+        "[{s:s,s:i,s:{s:[{s:s,s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s,s:s}]}},{s:s,s:i,s:{s:[{s:s}]}}]",
+        "id", "doc1", "version", 3, "timetable", "entries", "day", "Monday", "start", "09:00",
+        "end", "10:00", "subject", "Maths", "room", "B1", "day", "Monday", "start", "10:00",
+        "end", "10:20", "subject", "Break", "kind", "break", "id", "bad", "version", 1,
+        "timetable", "entries", "day", "Funday");
+    ics_feed_options o = {.from_year = 2026, .from_month = 12, .from_day = 3, .until = "20270716"};
+    size_t len;
+    char why[128];
+    char *text = ics_render_feed(cals, &o, 0, &len, why, sizeof why);
+    CHECK(text != NULL);
+    if (text) {
+        CHECK(strstr(text, "UID:doc1-0-0900@yogi") != NULL);
+        CHECK(strstr(text, "RRULE:FREQ=WEEKLY;UNTIL=20270716T235959") != NULL);
+        CHECK(strstr(text, "SEQUENCE:3") != NULL);
+        CHECK(strstr(text, "DTSTART:20261207T090000") != NULL); /* the first Monday from Dec 3 */
+        CHECK(strstr(text, "Break") == NULL);
+        CHECK(strstr(text, "bad-") == NULL);
+        free(text);
+    }
+    o.breaks = true;
+    o.until[0] = '\0';
+    text = ics_render_feed(cals, &o, 0, &len, why, sizeof why);
+    CHECK(text && strstr(text, "SUMMARY:Break") && strstr(text, "RRULE:FREQ=WEEKLY\r\n"));
+    free(text);
+    json_decref(cals);
+}
+
+/* Argon2id: a hash verifies its password only; short ones are refused. */
+static void test_password(void)
+{
+    char h1[PASSWORD_HASH_MAX], h2[PASSWORD_HASH_MAX];
+    yogi_error err = {{0}, {0}};
+    CHECK_INT(password_hash("correct horse", h1, &err), 0);
+    CHECK(strncmp(h1, "$argon2id$", 10) == 0);
+    CHECK_INT(password_hash("correct horse", h2, &err), 0);
+    CHECK(strcmp(h1, h2) != 0); /* salted */
+    CHECK(password_verify(h1, "correct horse"));
+    CHECK(!password_verify(h1, "correct horsE"));
+    CHECK(!password_verify(h1, ""));
+    CHECK(!password_verify("not a hash", "correct horse"));
+    CHECK(!password_verify("", ""));
+    CHECK(password_hash("short", h1, &err) != 0);
+    CHECK_STR(err.name, "PasswordTooShort");
+    char a[65], b[65];
+    CHECK_INT(password_random_hex(a, 32), 0);
+    CHECK_INT(password_random_hex(b, 32), 0);
+    CHECK_INT((int)strlen(a), 64);
+    CHECK(!password_equal(a, b));
+    CHECK(password_equal(a, a));
+    CHECK(!password_equal(a, "abc"));
+}
+
 int main(int argc, char **argv)
 {
     static const test_case tests[] = {
@@ -206,7 +265,7 @@ int main(int argc, char **argv)
         TEST(test_multipart_malformed), TEST(test_multipart_boundary),
         TEST(test_multipart_mutations),
         TEST(test_ics_render),        TEST(test_csv_render),
-        TEST(test_export_rejects_bad_entries), {0},
+        TEST(test_export_rejects_bad_entries), TEST(test_password), TEST(test_ics_feed), {0},
     };
     return test_main(argc, argv, tests);
 }
