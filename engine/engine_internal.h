@@ -164,7 +164,23 @@ void exec_map_start(engine *e, branch *b, json_t *st, json_t *effective);
 void exec_child_ended(engine *e, branch *child);
 void exec_abort_children(engine *e, branch *parent);
 
+/* Workflow variables (exec_vars.c). */
+#define VARS_MAX_NAME 80
+#define VARS_MAX_VALUE (256 * 1024)
+#define VARS_MAX_ASSIGN (256 * 1024)
+#define VARS_MAX_TOTAL (10 * 1024 * 1024)
+json_t *vars_visible(branch *b);       /* own over ancestors': a new object */
+json_t *vars_fresh_data(branch *b);    /* a new data object carrying data.vars */
+size_t vars_json_size(const json_t *v); /* bytes of compact JSON */
+/* Limits on the values an Assign produced (name → value), with the
+ * variables already visible. */
+int vars_check_assigned(branch *b, json_t *assigned, yogi_error *err);
+void vars_commit(branch *b, json_t *assigned); /* into b's own scope */
+
 /* Shared by exec.c and exec_branches.c. */
+/* The context object ($$) of b's current state, with the variables visible
+ * to it under ASL_CTX_VARIABLES. */
+json_t *exec_branch_context(branch *b);
 json_t *state_of(branch *b);
 void state_succeeded(engine *e, branch *b, json_t *st, json_t *result);
 void state_failed(engine *e, branch *b, json_t *st, const char *error, const char *cause);

@@ -81,15 +81,42 @@ static int64_t data_int(branch *b, const char *key)
     return json_integer_value(json_object_get(b->data, key));
 }
 
-static json_t *context_for(branch *b)
+json_t *exec_branch_context(branch *b)
 {
     const char *token = json_string_value(json_object_get(b->data, "token"));
     json_t *st = state_of(b);
     const char *type = json_string_value(json_object_get(st, "Type"));
     bool can_retry = type && (!strcmp(type, "Task") || !strcmp(type, "Parallel") ||
                               !strcmp(type, "Map"));
-    return exec_context(b->ex, b->state, data_int(b, "entered"),
-                        can_retry ? (int)data_int(b, "attempt") : -1, token);
+    json_t *ctx = exec_context(b->ex, b->state, data_int(b, "entered"),
+                               can_retry ? (int)data_int(b, "attempt") : -1, token);
+    if (ctx) json_object_set_new(ctx, ASL_CTX_VARIABLES, vars_visible(b));
+    return ctx;
+}
+
+static json_t *context_for(branch *b)
+{
+    return exec_branch_context(b);
+}
+
+/* JSONPath Assign: a template over `value` (the state's result, its input
+ * for Choice and Wait, the error output in a catcher), read with the
+ * variables as they were when the state was entered. *out is NULL when
+ * there is no Assign. */
+static int assign_eval(branch *b, json_t *assign, json_t *value, json_t **out, yogi_error *err)
+{
+    *out = NULL;
+    if (!assign) return 0;
+    json_t *ctx = context_for(b), *assigned = NULL;
+    int rc = asl_payload_eval(assign, value, ctx, &assigned, err);
+    json_decref(ctx);
+    if (rc != 0) return -1;
+    if (vars_check_assigned(b, assigned, err) != 0) {
+        json_decref(assigned);
+        return -1;
+    }
+    *out = assigned;
+    return 0;
 }
 
 /* Step Functions' payload limit: a state's output over 256 KiB fails it. */
@@ -130,10 +157,14 @@ static int shape_output(branch *b, json_t *result_path, json_t *output_path,
     return rc;
 }
 
-/* Leave the state with `output` (stolen): exit event, then `next` — or
- * the end of the branch when there is none. */
-static void move_on(engine *e, branch *b, json_t *st, json_t *output, const char *next)
+/* Leave the state with `output` (stolen): exit event, the variables the
+ * state assigned (`assigned`, stolen, may be NULL) take effect, then `next`
+ * — or the end of the branch when there is none. */
+static void move_on(engine *e, branch *b, json_t *st, json_t *output, json_t *assigned,
+                    const char *next)
 {
+    vars_commit(b, assigned);
+    json_decref(assigned);
     if (payload_too_large(output)) {
         json_decref(output);
         char cause[512];
@@ -153,27 +184,37 @@ static void move_on(engine *e, branch *b, json_t *st, json_t *output, const char
     b->state = strdup(next);
     json_decref(b->input);
     b->input = output;
+    json_t *data = vars_fresh_data(b);
     json_decref(b->data);
-    b->data = json_object();
+    b->data = data;
     b->phase = PH_ENTER;
     branch_touch(e, b);
     engine_runq_push(e, b);
 }
 
-/* The state produced `result` (borrowed): its ResultPath and OutputPath,
- * then its Next (or `next` when given: Choice's pick). */
-static void state_exit(engine *e, branch *b, json_t *st, json_t *result, const char *next)
+/* The state produced `result` (borrowed): its Assign (`assign`, the
+ * state's own unless a Choice rule's), ResultPath and OutputPath, then its
+ * Next (or `next` when given: Choice's pick). */
+static void state_exit_assign(engine *e, branch *b, json_t *st, json_t *result, const char *next,
+                              json_t *assign)
 {
     yogi_error err = {{0}, {0}};
-    json_t *output = NULL;
-    if (shape_output(b, json_object_get(st, "ResultPath"), json_object_get(st, "OutputPath"), true,
+    json_t *output = NULL, *assigned = NULL;
+    if (assign_eval(b, assign, result, &assigned, &err) != 0 ||
+        shape_output(b, json_object_get(st, "ResultPath"), json_object_get(st, "OutputPath"), true,
                      result, &output, &err) != 0) {
+        json_decref(assigned);
         branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
         return;
     }
     if (!next && !json_is_true(json_object_get(st, "End")))
         next = json_string_value(json_object_get(st, "Next"));
-    move_on(e, b, st, output, next);
+    move_on(e, b, st, output, assigned, next);
+}
+
+static void state_exit(engine *e, branch *b, json_t *st, json_t *result, const char *next)
+{
+    state_exit_assign(e, b, st, result, next, json_object_get(st, "Assign"));
 }
 
 void state_succeeded(engine *e, branch *b, json_t *st, json_t *result)
@@ -267,14 +308,19 @@ static bool try_catch(engine *e, branch *b, json_t *st, const char *error, const
         /* The catcher's ResultPath places the error in the raw input; the
          * state's OutputPath is not applied. */
         yogi_error err = {{0}, {0}};
-        json_t *output = NULL;
-        int rc = shape_output(b, json_object_get(catcher, "ResultPath"), NULL, false, err_obj,
+        json_t *output = NULL, *assigned = NULL;
+        int rc = assign_eval(b, json_object_get(catcher, "Assign"), err_obj, &assigned, &err);
+        if (rc == 0)
+            rc = shape_output(b, json_object_get(catcher, "ResultPath"), NULL, false, err_obj,
                               &output, &err);
         json_decref(err_obj);
-        if (rc != 0)
+        if (rc != 0) {
+            json_decref(assigned);
             branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
-        else
-            move_on(e, b, st, output, json_string_value(json_object_get(catcher, "Next")));
+        } else {
+            move_on(e, b, st, output, assigned,
+                    json_string_value(json_object_get(catcher, "Next")));
+        }
         return true;
     }
     return false;
@@ -309,7 +355,8 @@ static void make_token(branch *b, char *buf, size_t len)
 }
 
 /* Seconds from a literal field or its ...Path twin; -1 when neither; -2 on error. */
-static int64_t seconds_field(json_t *st, const char *field, json_t *input, yogi_error *err)
+static int64_t seconds_field(json_t *st, const char *field, json_t *input, json_t *ctx,
+                             yogi_error *err)
 {
     char path_field[64];
     snprintf(path_field, sizeof path_field, "%sPath", field);
@@ -318,7 +365,7 @@ static int64_t seconds_field(json_t *st, const char *field, json_t *input, yogi_
     const char *path = json_string_value(json_object_get(st, path_field));
     if (!path) return -1;
     json_t *v = NULL;
-    if (asl_path_get(path, input, NULL, &v, err) != 0) return -2;
+    if (asl_path_get(path, input, ctx, &v, err) != 0) return -2;
     int64_t s = json_is_integer(v) ? json_integer_value(v) : -3;
     json_decref(v);
     if (s <= 0) {
@@ -360,8 +407,11 @@ static void task_enter(engine *e, branch *b, json_t *st, json_t *selected)
         make_token(b, token, sizeof token);
         json_object_set_new(b->data, "token", json_string(token));
     }
-    int64_t timeout = seconds_field(st, "TimeoutSeconds", selected, &err);
-    int64_t heartbeat = timeout == -2 ? -1 : seconds_field(st, "HeartbeatSeconds", selected, &err);
+    json_t *sctx = context_for(b);
+    int64_t timeout = seconds_field(st, "TimeoutSeconds", selected, sctx, &err);
+    int64_t heartbeat =
+        timeout == -2 ? -1 : seconds_field(st, "HeartbeatSeconds", selected, sctx, &err);
+    json_decref(sctx);
     if (timeout == -2 || heartbeat == -2) {
         state_failed(e, b, st, err.name, err.cause);
         return;
@@ -534,6 +584,7 @@ static void choice_enter(engine *e, branch *b, json_t *st, json_t *selected)
     yogi_error err = {{0}, {0}};
     json_t *ctx = context_for(b);
     const char *next = NULL;
+    json_t *assign = json_object_get(st, "Assign");
     size_t i;
     json_t *rule;
     json_array_foreach(json_object_get(st, "Choices"), i, rule) {
@@ -545,6 +596,7 @@ static void choice_enter(engine *e, branch *b, json_t *st, json_t *selected)
         }
         if (m == 1) {
             next = json_string_value(json_object_get(rule, "Next"));
+            assign = json_object_get(rule, "Assign");
             break;
         }
     }
@@ -555,7 +607,7 @@ static void choice_enter(engine *e, branch *b, json_t *st, json_t *selected)
                       "No Matches! and no Default in the Choice state");
         return;
     }
-    state_exit(e, b, st, selected, next);
+    state_exit_assign(e, b, st, selected, next, assign);
 }
 
 /* Error or Cause of a Fail state: literal, a path, or an intrinsic. */
@@ -639,9 +691,11 @@ void exec_step(engine *e, branch *b)
         branch_failed(e, b, RUNTIME, "The state machine has no state of that name");
         return;
     }
+    json_t *data = vars_fresh_data(b);
+    json_object_set_new(data, "entered", json_integer(now_ms()));
+    json_object_set_new(data, "entered_event", json_integer(b->ex->next_event));
     json_decref(b->data);
-    b->data = json_pack("{s:I, s:I}", "entered", (json_int_t)now_ms(), "entered_event",
-                        (json_int_t)b->ex->next_event);
+    b->data = data;
     branch_touch(e, b);
     emit_state_event(e, b, st, "StateEntered",
                      json_pack("{s:s, s:O}", "name", b->state, "input", b->input));

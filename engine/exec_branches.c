@@ -21,6 +21,7 @@
  * O(branches) only when a parent starts, completes or aborts, never per
  * transition.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,9 +96,7 @@ static void complete_parent(engine *e, branch *b, json_t *st)
     yogi_error err = {{0}, {0}};
     json_t *selector = json_object_get(st, "ResultSelector"), *result = NULL;
     if (selector) {
-        json_t *ctx = exec_context(ex, b->state, counter(b, "entered"),
-                                   (int)counter(b, "attempt"),
-                                   NULL);
+        json_t *ctx = exec_branch_context(b);
         int rc = asl_payload_eval(selector, results, ctx, &result, &err);
         json_decref(ctx);
         json_decref(results);
@@ -134,9 +133,21 @@ void exec_parallel_start(engine *e, branch *b, json_t *st, json_t *effective)
     if (n == 0) complete_parent(e, b, st);
 }
 
+/* A string of decimal digits as a number; -1 for anything else. */
+static int64_t digits_value(const char *s)
+{
+    int64_t r = 0;
+    if (!*s) return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || r > INT32_MAX / 10) return -1;
+        r = r * 10 + (*s - '0');
+    }
+    return r;
+}
+
 /* An integer field or its ...Path twin (>= 0); -1 and err when invalid. */
-static int64_t nonneg_field(json_t *st, const char *field, json_t *input, int64_t dflt,
-                            yogi_error *err)
+static int64_t nonneg_field(branch *b, json_t *st, const char *field, json_t *input,
+                            int64_t dflt, yogi_error *err)
 {
     char pf[64];
     snprintf(pf, sizeof pf, "%sPath", field);
@@ -145,9 +156,13 @@ static int64_t nonneg_field(json_t *st, const char *field, json_t *input, int64_
     const char *path = json_string_value(json_object_get(st, pf));
     if (!path) return dflt;
     json_t *v = NULL;
-    if (asl_path_get(path, input, NULL, &v, err) != 0) return -1;
+    json_t *ctx = exec_branch_context(b);
+    int rc = asl_path_get(path, input, ctx, &v, err);
+    json_decref(ctx);
+    if (rc != 0) return -1;
     int64_t r = -1;
     if (json_is_integer(v) && json_integer_value(v) >= 0) r = json_integer_value(v);
+    else if (json_is_string(v)) r = digits_value(json_string_value(v)); /* AWS takes "1" too */
     else if (json_is_real(v) && json_real_value(v) >= 0 && strstr(field, "Percentage"))
         r = (int64_t)json_real_value(v);
     if (r < 0) {
@@ -186,7 +201,10 @@ static void start_pending(engine *e, branch *b)
 static int map_items(branch *b, json_t *st, json_t *effective, json_t **items, yogi_error *err)
 {
     json_t *path = json_object_get(st, "ItemsPath");
-    if (asl_select(path ? path : NULL, effective, NULL, items, err) != 0) return -1;
+    json_t *ctx = exec_branch_context(b);
+    int rc = asl_select(path ? path : NULL, effective, ctx, items, err);
+    json_decref(ctx);
+    if (rc != 0) return -1;
     if (!json_is_array(*items)) {
         json_decref(*items);
         *items = NULL;
@@ -202,8 +220,7 @@ static json_t *item_input(execution *ex, branch *b, json_t *st, json_t *effectiv
     json_t *selector = json_object_get(st, "ItemSelector");
     if (!selector) selector = json_object_get(st, "Parameters");
     if (!selector) return json_incref(item);
-    json_t *ctx = exec_context(ex, b->state, counter(b, "entered"), (int)counter(b, "attempt"),
-                               NULL);
+    json_t *ctx = exec_branch_context(b);
     json_object_set_new(ctx, "Map", json_pack("{s:{s:I, s:O}}", "Item", "Index", (json_int_t)i,
                                               "Value", item));
     json_t *out = NULL;
@@ -216,10 +233,10 @@ void exec_map_start(engine *e, branch *b, json_t *st, json_t *effective)
 {
     yogi_error err = {{0}, {0}};
     json_t *items = NULL;
-    int64_t max = nonneg_field(st, "MaxConcurrency", effective, 0, &err);
-    int64_t tol_n = max < 0 ? -1 : nonneg_field(st, "ToleratedFailureCount", effective, 0, &err);
+    int64_t max = nonneg_field(b, st, "MaxConcurrency", effective, 0, &err);
+    int64_t tol_n = max < 0 ? -1 : nonneg_field(b, st, "ToleratedFailureCount", effective, 0, &err);
     int64_t tol_p = tol_n < 0 ? -1
-                              : nonneg_field(st, "ToleratedFailurePercentage", effective, 0, &err);
+                              : nonneg_field(b, st, "ToleratedFailurePercentage", effective, 0, &err);
     if (tol_p < 0 || map_items(b, st, effective, &items, &err) != 0) {
         branch_failed(e, b, err.name, err.cause);
         return;

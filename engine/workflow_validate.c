@@ -36,6 +36,7 @@
 #define POINTER_MAX 2048
 #define STATE_NAME_MAX 80
 #define LABEL_MAX 40
+#define VARIABLE_NAME_MAX 80
 #define SECONDS_MAX 99999999 /* AWS's bound for TimeoutSeconds, IntervalSeconds... */
 #define MAX_DELAY_SECONDS_MAX 31622400
 
@@ -77,6 +78,7 @@ struct validator {
     json_t *state_names; /* every state name of the whole machine → its pointer */
     json_t *labels;      /* every Map Label of the whole machine → its pointer */
     const struct scope *scope;
+    json_t *vars;        /* names assigned in the current machine or an enclosing one */
     size_t problems;
 };
 
@@ -261,46 +263,65 @@ static void check_string(struct validator *v, const char *ptr, json_t *value)
     expect_type(v, ptr, value, JSON_STRING, "a string");
 }
 
-/* True when `text` refers to a variable ("$name", as JSONPath mode allows
- * since variables came in): '$' followed by a letter or '_', not part of
- * "$$" or "$.". Used only to name the problem once a check has failed. */
-static bool mentions_variable_text(const char *text)
+/* ---- Variables --------------------------------------------------------- */
+
+/* Each "$name" in `text` (a path, or an intrinsic call's arguments; quoted
+ * strings skipped) must name a variable assigned in this machine or an
+ * enclosing one: a reference to anything else could only fail at run time. */
+static void check_variable_refs(struct validator *v, const char *ptr, const char *text)
 {
-    for (const char *p = strchr(text, '$'); p; p = strchr(p + 1, '$')) {
-        bool after_dollar = p > text && p[-1] == '$';
-        char c = p[1];
-        if (!after_dollar && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'))
-            return true;
+    char quote = 0;
+    for (const char *p = text; *p; p++) {
+        if (quote) {
+            if (*p == '\\' && p[1]) p++;
+            else if (*p == quote) quote = 0;
+            continue;
+        }
+        if (*p == '\'' || *p == '"') {
+            quote = *p;
+            continue;
+        }
+        if (*p != '$' || (p > text && p[-1] == '$')) continue;
+        size_t n = asl_variable_name_length(p + 1, p + 1 + strlen(p + 1));
+        if (n == 0) continue;
+        char name[VARIABLE_NAME_MAX + 8];
+        snprintf(name, sizeof name, "%.*s", (int)(n < VARIABLE_NAME_MAX + 4 ? n : VARIABLE_NAME_MAX + 4), p + 1);
+        if (!json_object_get(v->vars, name))
+            problem(v, ptr, "UnknownVariable",
+                    "no state of this machine or an enclosing one assigns the variable '$%s'; "
+                    "assign it with Assign first, or read the input ($.%s)",
+                    name, name);
+        p += n;
     }
-    return false;
 }
 
-static bool mentions_variable(json_t *value)
+/* Every string value of a template member "key.$" (and a Choice rule's
+ * Variable and ...Path operands) may read variables. */
+static void check_template_refs(struct validator *v, const char *ptr, json_t *value)
 {
     const char *key;
     json_t *item;
     size_t i;
-    if (json_is_string(value)) return mentions_variable_text(json_string_value(value));
-    json_object_foreach (value, key, item)
-        if (mentions_variable(item)) return true;
-    json_array_foreach (value, i, item)
-        if (mentions_variable(item)) return true;
-    return false;
-}
-
-static void variables_unsupported(struct validator *v, const char *ptr)
-{
-    problem(v, ptr, "JSONataUnsupported",
-            "variables ($name) are not supported yet, as JSONata mode is not; read the value "
-            "from the state input ($.field) instead");
+    char at[POINTER_MAX];
+    json_object_foreach (value, key, item) {
+        size_t n = strlen(key);
+        pointer_join(at, sizeof at, ptr, key);
+        if (json_is_string(item) && n > 2 && strcmp(key + n - 2, ".$") == 0)
+            check_variable_refs(v, at, json_string_value(item));
+        else
+            check_template_refs(v, at, item);
+    }
+    json_array_foreach (value, i, item) {
+        pointer_index(at, sizeof at, ptr, i);
+        check_template_refs(v, at, item);
+    }
 }
 
 static void check_path_text(struct validator *v, const char *ptr, const char *path, bool reference)
 {
     char why[256] = "";
-    if (asl_path_check(path, reference, why, sizeof why)) return;
-    if (mentions_variable_text(path)) {
-        variables_unsupported(v, ptr);
+    if (asl_path_check(path, reference, why, sizeof why)) {
+        check_variable_refs(v, ptr, path);
         return;
     }
     problem(v, ptr, reference ? "InvalidReferencePath" : "InvalidPath",
@@ -319,8 +340,16 @@ static void check_path_or_null(struct validator *v, const char *ptr, json_t *val
 static void check_result_path(struct validator *v, const char *ptr, json_t *value)
 {
     if (json_is_null(value)) return;
-    if (expect_type(v, ptr, value, JSON_STRING, "a reference path (\"$.field\") or null"))
-        check_path_text(v, ptr, json_string_value(value), true);
+    if (!expect_type(v, ptr, value, JSON_STRING, "a reference path (\"$.field\") or null"))
+        return;
+    const char *path = json_string_value(value);
+    if (path[0] == '$' && asl_variable_name_length(path + 1, path + strlen(path)) > 0)
+        problem(v, ptr, "InvalidReferencePath",
+                "'%s' names a variable: ResultPath places the result into the input; assign "
+                "variables with Assign",
+                path);
+    else
+        check_path_text(v, ptr, path, true);
 }
 
 static void check_reference_path(struct validator *v, const char *ptr, json_t *value)
@@ -338,9 +367,7 @@ static void check_path_or_intrinsic(struct validator *v, const char *ptr, json_t
     if (strncmp(text, "States.", 7) != 0)
         check_path_text(v, ptr, text, false);
     else if (asl_intrinsic_check(text, why, sizeof why))
-        return;
-    else if (mentions_variable_text(text))
-        variables_unsupported(v, ptr);
+        check_variable_refs(v, ptr, text);
     else
         problem(v, ptr, "InvalidIntrinsic", "'%s' is not a valid intrinsic function call: %s", text,
                 why);
@@ -351,12 +378,11 @@ static void check_path_or_intrinsic(struct validator *v, const char *ptr, json_t
 static void check_template(struct validator *v, const char *ptr, json_t *value)
 {
     char where[POINTER_MAX] = "", why[256] = "", at[POINTER_MAX * 2];
-    if (asl_payload_check(value, where, sizeof where, why, sizeof why)) return;
-    snprintf(at, sizeof at, "%s%s", ptr, where);
-    if (mentions_variable(value)) {
-        variables_unsupported(v, at);
+    if (asl_payload_check(value, where, sizeof where, why, sizeof why)) {
+        check_template_refs(v, ptr, value);
         return;
     }
+    snprintf(at, sizeof at, "%s%s", ptr, where);
     problem(v, at, "InvalidTemplate",
             "%s; a \"key.$\" value must be a path ($.x, $$.x) or an "
             "intrinsic function (States.Format(...))",
@@ -430,6 +456,35 @@ static void check_unsupported(struct validator *v, const char *ptr, json_t *valu
     problem_at_key(v, ptr, "Unsupported",
                    "'%s' is not supported: it needs AWS services Yogi does not have; remove it",
                    strrchr(ptr, '/') + 1);
+}
+
+/* Assign (JSONPath mode): an object whose keys name variables ("name", or
+ * "name.$" with a path or intrinsic as value). */
+static void check_assign(struct validator *v, const char *ptr, json_t *value)
+{
+    if (!expect_type(v, ptr, value, JSON_OBJECT, "an object of variable names and values"))
+        return;
+    const char *key;
+    json_t *item;
+    char at[POINTER_MAX];
+    json_object_foreach (value, key, item) {
+        size_t n = strlen(key);
+        if (n > 2 && strcmp(key + n - 2, ".$") == 0) n -= 2;
+        pointer_join(at, sizeof at, ptr, key);
+        if (n == 0 || asl_variable_name_length(key, key + n) != n)
+            problem_at_key(v, at, "InvalidVariableName",
+                           "'%.*s' is not a variable name: start with a letter or '_', then "
+                           "letters, digits or '_'",
+                           (int)n, key);
+        else if (n > VARIABLE_NAME_MAX)
+            problem_at_key(v, at, "InvalidVariableName",
+                           "a variable name has at most %d characters", VARIABLE_NAME_MAX);
+        else if (n == 6 && strncmp(key, "states", 6) == 0)
+            problem_at_key(v, at, "InvalidVariableName",
+                           "'states' is reserved ($states is the state's input, result and "
+                           "context in JSONata mode)");
+    }
+    check_template(v, ptr, value);
 }
 
 /* ---- Transitions ------------------------------------------------------- */
@@ -556,7 +611,7 @@ static const struct member_rule catcher_fields[] = {
     {"Next", check_target},
     {"ResultPath", check_result_path},
     {"Comment", check_string},
-    {"Assign", check_jsonata},
+    {"Assign", check_assign},
     {"Output", check_jsonata},
     {NULL, NULL},
 };
@@ -636,6 +691,14 @@ static void check_choice_variables(struct validator *v, const char *ptr, json_t 
         pointer_join(at, sizeof at, ptr, "Variable");
         check_path_text(v, at, json_string_value(variable), true);
     }
+    const char *key;
+    json_t *operand;
+    json_object_foreach (rule, key, operand) {
+        size_t n = strlen(key);
+        if (n <= 4 || strcmp(key + n - 4, "Path") != 0 || !json_is_string(operand)) continue;
+        pointer_join(at, sizeof at, ptr, key);
+        check_variable_refs(v, at, json_string_value(operand));
+    }
     static const char *const lists[] = {"And", "Or"};
     for (size_t l = 0; l < 2; l++) {
         json_t *nested = json_object_get(rule, lists[l]), *item;
@@ -664,7 +727,12 @@ static void check_choice_rule(struct validator *v, const char *ptr, json_t *rule
         check_target(v, at, next);
     else
         problem(v, ptr, "MissingNext", "a Choice rule needs Next: the state to go to on a match");
-    static const char *const jsonata[] = {"Condition", "Assign", "Output"};
+    json_t *assign = json_object_get(rule, "Assign");
+    if (assign) {
+        pointer_join(at, sizeof at, ptr, "Assign");
+        check_assign(v, at, assign);
+    }
+    static const char *const jsonata[] = {"Condition", "Output"};
     bool jsonata_only = false;
     for (size_t i = 0; i < sizeof jsonata / sizeof jsonata[0]; i++) {
         if (!json_object_get(rule, jsonata[i])) continue;
@@ -684,10 +752,7 @@ static void check_choice_rule(struct validator *v, const char *ptr, json_t *rule
         check_choice_variables(v, ptr, bare);
     } else {
         snprintf(at, sizeof at, "%s%s", ptr, where);
-        if (mentions_variable(bare))
-            variables_unsupported(v, at);
-        else
-            problem(v, at, "InvalidChoiceRule", "%s", why);
+        problem(v, at, "InvalidChoiceRule", "%s", why);
     }
     json_decref(bare);
 }
@@ -835,7 +900,7 @@ static const struct field_rule {
     {"ResultWriter", MAP, check_unsupported},
     {"ItemBatcher", MAP, check_unsupported},
     /* JSONata and variables: reported wherever they appear. */
-    {"Assign", ALL_TYPES, check_jsonata},
+    {"Assign", ALL_TYPES & ~(SUCCEED | FAIL), check_assign},
     {"Arguments", ALL_TYPES, check_jsonata},
     {"Output", ALL_TYPES, check_jsonata},
     {"Items", ALL_TYPES, check_jsonata},
@@ -1141,6 +1206,37 @@ static void check_has_end(struct validator *v, const char *states_ptr, json_t *s
                    "state");
 }
 
+static void add_assigned(json_t *names, json_t *assign)
+{
+    const char *key;
+    json_t *item;
+    json_object_foreach (assign, key, item) {
+        size_t n = strlen(key);
+        char name[VARIABLE_NAME_MAX + 8];
+        if (n > 2 && strcmp(key + n - 2, ".$") == 0) n -= 2;
+        if (n > VARIABLE_NAME_MAX) continue; /* reported by check_assign */
+        snprintf(name, sizeof name, "%.*s", (int)n, key);
+        json_object_set_new(names, name, json_true());
+    }
+}
+
+/* The variables a machine's states assign, added to those of the enclosing
+ * machines: what the machine's references may name. A new object. */
+static json_t *machine_vars(json_t *outer, json_t *states)
+{
+    json_t *names = outer ? json_copy(outer) : json_object(), *state, *item;
+    const char *name;
+    size_t i;
+    json_object_foreach (states, name, state) {
+        add_assigned(names, json_object_get(state, "Assign"));
+        json_array_foreach (json_object_get(state, "Choices"), i, item)
+            add_assigned(names, json_object_get(item, "Assign"));
+        json_array_foreach (json_object_get(state, "Catch"), i, item)
+            add_assigned(names, json_object_get(item, "Assign"));
+    }
+    return names;
+}
+
 /* StartAt and States of a machine, then every state, then reachability. */
 static void check_states(struct validator *v, const char *ptr, json_t *machine)
 {
@@ -1157,6 +1253,8 @@ static void check_states(struct validator *v, const char *ptr, json_t *machine)
     if (!json_is_object(states)) states = NULL;
     const struct scope scope = {states}, *outer = v->scope;
     v->scope = &scope;
+    json_t *outer_vars = v->vars;
+    v->vars = machine_vars(outer_vars, states);
     const char *name;
     json_t *state;
     size_t problems_before = v->problems;
@@ -1176,6 +1274,8 @@ static void check_states(struct validator *v, const char *ptr, json_t *machine)
     if (states && json_is_string(start) && json_object_get(states, json_string_value(start)))
         check_reachable(v, states_ptr, states, start);
     v->scope = outer;
+    json_decref(v->vars);
+    v->vars = outer_vars;
 }
 
 static void check_machine(struct validator *v, const char *ptr, json_t *machine,

@@ -254,7 +254,35 @@ static const struct vcase cases[] = {
      " ResultSelector: {y.$: 3}, End: true}}}", "InvalidTemplate"},
 
     /* ---- JSONata and variables ---- */
-    {"Assign", "{StartAt: A, States: {A: {Type: Pass, Assign: {x: 1}, End: true}}}", "JSONataUnsupported"},
+    /* ---- variables (JSONPath mode) ---- */
+    {"Assign", "{StartAt: A, States: {A: {Type: Pass, Assign: {x: 1, y.$: $.a, z.$: $$.Execution.Id,"
+     " w.$: \"States.Format('{}', $.a)\"}, Next: B}, B: {Type: Pass, Parameters: {v.$: $x,"
+     " f.$: \"States.Format('{} {}', $y, $w.k[0])\"}, InputPath: $z, OutputPath: $x, End: true}}}", ""},
+    {"Assign bad names", "{StartAt: A, States: {A: {Type: Pass,"
+     " Assign: {1x: 1, states: 2, a-b: 3}, End: true}}}",
+     "InvalidVariableName,InvalidVariableName,InvalidVariableName"},
+    {"Assign bad path", "{StartAt: A, States: {A: {Type: Pass, Assign: {x.$: nope}, End: true}}}",
+     "InvalidTemplate"},
+    {"Assign on Succeed", "{StartAt: A, States: {A: {Type: Succeed, Assign: {x: 1}}}}", "UnknownField"},
+    {"unknown variable", "{StartAt: A, States: {A: {Type: Pass, Assign: {x: 1}, Next: B},"
+     " B: {Type: Pass, Parameters: {v.$: $y}, End: true}}}", "UnknownVariable"},
+    {"unknown variable in choice", "{StartAt: A, States: {A: {Type: Choice, Choices: [{Variable: $v,"
+     " StringEqualsPath: $w, Assign: {v: 1}, Next: B}], Default: B}" WITH_B "}}", "UnknownVariable"},
+    {"variable as ResultPath", "{StartAt: A, States: {A: {Type: Pass, Assign: {x: 1},"
+     " ResultPath: $x, End: true}}}", "InvalidReferencePath"},
+    {"inner scope reads outer", "{StartAt: A, States: {A: {Type: Pass, Assign: {items: [1]}, Next: M},"
+     " M: {Type: Map, ItemsPath: $items, ItemProcessor: {StartAt: I, States: {I: {Type: Pass,"
+     " Assign: {in.$: $items}, End: true}}}, End: true}}}", ""},
+    {"outer cannot read inner", "{StartAt: P, States: {P: {Type: Parallel, Branches: [{StartAt: I,"
+     " States: {I: {Type: Pass, Assign: {in: 1}, End: true}}}], Next: B},"
+     " B: {Type: Pass, OutputPath: $in, End: true}}}", "UnknownVariable"},
+    {"sibling branch cannot read", "{StartAt: P, States: {P: {Type: Parallel, Branches: ["
+     "{StartAt: I, States: {I: {Type: Pass, Assign: {in: 1}, End: true}}},"
+     "{StartAt: J, States: {J: {Type: Pass, InputPath: $in, End: true}}}], End: true}}}",
+     "UnknownVariable"},
+    {"catcher Assign", "{StartAt: A, States: {A: {Type: Task, Resource: 'plugin:echo',"
+     " Catch: [{ErrorEquals: [States.ALL], Assign: {e.$: $.Error}, Next: B}], End: true},"
+     " B: {Type: Pass, InputPath: $e, End: true}}}", ""},
     {"Arguments and Output", "{StartAt: A, States: {A: {Type: Task, Resource: 'plugin:echo',"
      " Arguments: {}, Output: {}, End: true}}}", "JSONataUnsupported,JSONataUnsupported"},
     {"Items", "{StartAt: A, States: {A: {Type: Map, Items: [1], End: true,"
