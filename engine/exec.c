@@ -94,11 +94,6 @@ json_t *exec_branch_context(branch *b)
     return ctx;
 }
 
-static json_t *context_for(branch *b)
-{
-    return exec_branch_context(b);
-}
-
 /* JSONPath Assign: a template over `value` (the state's result, its input
  * for Choice and Wait, the error output in a catcher), read with the
  * variables as they were when the state was entered. *out is NULL when
@@ -107,7 +102,7 @@ static int assign_eval(branch *b, json_t *assign, json_t *value, json_t **out, y
 {
     *out = NULL;
     if (!assign) return 0;
-    json_t *ctx = context_for(b), *assigned = NULL;
+    json_t *ctx = exec_branch_context(b), *assigned = NULL;
     int rc = asl_payload_eval(assign, value, ctx, &assigned, err);
     json_decref(ctx);
     if (rc != 0) return -1;
@@ -150,7 +145,7 @@ static int shape_output(branch *b, json_t *result_path, json_t *output_path,
         *output = merged;
         return 0;
     }
-    json_t *ctx = context_for(b);
+    json_t *ctx = exec_branch_context(b);
     int rc = asl_select(output_path, merged, ctx, output, err);
     json_decref(ctx);
     json_decref(merged);
@@ -160,8 +155,8 @@ static int shape_output(branch *b, json_t *result_path, json_t *output_path,
 /* Leave the state with `output` (stolen): exit event, the variables the
  * state assigned (`assigned`, stolen, may be NULL) take effect, then `next`
  * — or the end of the branch when there is none. */
-static void move_on(engine *e, branch *b, json_t *st, json_t *output, json_t *assigned,
-                    const char *next)
+void state_move_on(engine *e, branch *b, json_t *st, json_t *output, json_t *assigned,
+                   const char *next)
 {
     vars_commit(b, assigned);
     json_decref(assigned);
@@ -198,6 +193,10 @@ static void move_on(engine *e, branch *b, json_t *st, json_t *output, json_t *as
 static void state_exit_assign(engine *e, branch *b, json_t *st, json_t *result, const char *next,
                               json_t *assign)
 {
+    if (state_is_jsonata(b, st)) {
+        jsonata_leave(e, b, st, st, result, NULL, next);
+        return;
+    }
     yogi_error err = {{0}, {0}};
     json_t *output = NULL, *assigned = NULL;
     if (assign_eval(b, assign, result, &assigned, &err) != 0 ||
@@ -209,7 +208,7 @@ static void state_exit_assign(engine *e, branch *b, json_t *st, json_t *result, 
     }
     if (!next && !json_is_true(json_object_get(st, "End")))
         next = json_string_value(json_object_get(st, "Next"));
-    move_on(e, b, st, output, assigned, next);
+    state_move_on(e, b, st, output, assigned, next);
 }
 
 static void state_exit(engine *e, branch *b, json_t *st, json_t *result, const char *next)
@@ -305,6 +304,12 @@ static bool try_catch(engine *e, branch *b, json_t *st, const char *error, const
     json_array_foreach(json_object_get(st, "Catch"), i, catcher) {
         if (!error_matches(json_object_get(catcher, "ErrorEquals"), error)) continue;
         json_t *err_obj = json_pack("{s:s?, s:s}", "Error", error, "Cause", cause ? cause : "");
+        if (state_is_jsonata(b, st)) {
+            jsonata_leave(e, b, st, catcher, NULL, err_obj,
+                          json_string_value(json_object_get(catcher, "Next")));
+            json_decref(err_obj);
+            return true;
+        }
         /* The catcher's ResultPath places the error in the raw input; the
          * state's OutputPath is not applied. */
         yogi_error err = {{0}, {0}};
@@ -318,8 +323,8 @@ static bool try_catch(engine *e, branch *b, json_t *st, const char *error, const
             json_decref(assigned);
             branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
         } else {
-            move_on(e, b, st, output, assigned,
-                    json_string_value(json_object_get(catcher, "Next")));
+            state_move_on(e, b, st, output, assigned,
+                          json_string_value(json_object_get(catcher, "Next")));
         }
         return true;
     }
@@ -398,6 +403,8 @@ static void task_schedule(engine *e, branch *b, json_t *st)
     engine_dispatch_later(e, b);
 }
 
+static void jsonata_task_enter(engine *e, branch *b, json_t *st);
+
 static void task_enter(engine *e, branch *b, json_t *st, json_t *selected)
 {
     yogi_error err = {{0}, {0}};
@@ -407,7 +414,11 @@ static void task_enter(engine *e, branch *b, json_t *st, json_t *selected)
         make_token(b, token, sizeof token);
         json_object_set_new(b->data, "token", json_string(token));
     }
-    json_t *sctx = context_for(b);
+    if (state_is_jsonata(b, st)) {
+        jsonata_task_enter(e, b, st);
+        return;
+    }
+    json_t *sctx = exec_branch_context(b);
     int64_t timeout = seconds_field(st, "TimeoutSeconds", selected, sctx, &err);
     int64_t heartbeat =
         timeout == -2 ? -1 : seconds_field(st, "HeartbeatSeconds", selected, sctx, &err);
@@ -420,7 +431,7 @@ static void task_enter(engine *e, branch *b, json_t *st, json_t *selected)
     json_object_set_new(b->data, "heartbeat_s", json_integer(heartbeat > 0 ? heartbeat : 0));
     json_t *params = json_object_get(st, "Parameters"), *effective = NULL;
     if (params) {
-        json_t *ctx = context_for(b);
+        json_t *ctx = exec_branch_context(b);
         int rc = asl_payload_eval(params, selected, ctx, &effective, &err);
         json_decref(ctx);
         if (rc != 0) {
@@ -434,6 +445,25 @@ static void task_enter(engine *e, branch *b, json_t *st, json_t *selected)
     task_schedule(e, b, st);
 }
 
+/* A JSONata Task: TimeoutSeconds and HeartbeatSeconds may be templates, and
+ * Arguments (a template) is the plugin's input. */
+static void jsonata_task_enter(engine *e, branch *b, json_t *st)
+{
+    yogi_error err = {{0}, {0}};
+    int64_t timeout = 0, heartbeat = 0;
+    json_t *effective = NULL;
+    if (jsonata_integer_field(b, st, "TimeoutSeconds", 0, &timeout, &err) != 0 ||
+        jsonata_integer_field(b, st, "HeartbeatSeconds", 0, &heartbeat, &err) != 0 ||
+        jsonata_arguments(b, st, &effective, &err) != 0) {
+        jsonata_failed(e, b, st, &err, false);
+        return;
+    }
+    json_object_set_new(b->data, "timeout_s", json_integer(timeout));
+    json_object_set_new(b->data, "heartbeat_s", json_integer(heartbeat));
+    json_object_set_new(b->data, "effective", effective);
+    task_schedule(e, b, st);
+}
+
 static void task_succeeded(engine *e, branch *b, json_t *st, json_t *output)
 {
     yogi_error err = {{0}, {0}};
@@ -441,7 +471,7 @@ static void task_succeeded(engine *e, branch *b, json_t *st, json_t *output)
     engine_set_timer(e, b, 0);
     json_t *selector = json_object_get(st, "ResultSelector"), *result = NULL;
     if (selector) {
-        json_t *ctx = context_for(b);
+        json_t *ctx = exec_branch_context(b);
         int rc = asl_payload_eval(selector, output ? output : json_null(), ctx, &result, &err);
         json_decref(ctx);
         if (rc != 0) {
@@ -564,7 +594,7 @@ static int64_t wait_deadline(json_t *st, json_t *input, json_t *ctx, yogi_error 
 static void wait_enter(engine *e, branch *b, json_t *st, json_t *selected)
 {
     yogi_error err = {{0}, {0}};
-    json_t *ctx = context_for(b);
+    json_t *ctx = exec_branch_context(b);
     int64_t at = wait_deadline(st, selected, ctx, &err);
     json_decref(ctx);
     if (at < 0) {
@@ -582,7 +612,7 @@ static void wait_enter(engine *e, branch *b, json_t *st, json_t *selected)
 static void choice_enter(engine *e, branch *b, json_t *st, json_t *selected)
 {
     yogi_error err = {{0}, {0}};
-    json_t *ctx = context_for(b);
+    json_t *ctx = exec_branch_context(b);
     const char *next = NULL;
     json_t *assign = json_object_get(st, "Assign");
     size_t i;
@@ -646,7 +676,7 @@ static void fail_enter(engine *e, branch *b, json_t *st)
 {
     yogi_error err = {{0}, {0}};
     char *error = NULL, *cause = NULL;
-    json_t *ctx = context_for(b);
+    json_t *ctx = exec_branch_context(b);
     int rc = fail_field(st, "Error", b->input, ctx, &error, &err);
     if (rc == 0) rc = fail_field(st, "Cause", b->input, ctx, &cause, &err);
     json_decref(ctx);
@@ -671,7 +701,7 @@ static void pass_enter(engine *e, branch *b, json_t *st, json_t *selected)
         state_succeeded(e, b, st, selected);
         return;
     }
-    json_t *ctx = context_for(b), *out = NULL;
+    json_t *ctx = exec_branch_context(b), *out = NULL;
     int rc = asl_payload_eval(params, selected, ctx, &out, &err);
     json_decref(ctx);
     if (rc != 0) {
@@ -700,12 +730,16 @@ void exec_step(engine *e, branch *b)
     emit_state_event(e, b, st, "StateEntered",
                      json_pack("{s:s, s:O}", "name", b->state, "input", b->input));
     const char *type = state_type(st);
+    if (state_is_jsonata(b, st) && strcmp(type, "Task") != 0) {
+        jsonata_enter(e, b, st, type);
+        return;
+    }
     if (strcmp(type, "Fail") == 0) {
         fail_enter(e, b, st);
         return;
     }
     yogi_error err = {{0}, {0}};
-    json_t *selected = NULL, *ctx = context_for(b);
+    json_t *selected = NULL, *ctx = exec_branch_context(b);
     int rc = asl_select(json_object_get(st, "InputPath"), b->input, ctx, &selected, &err);
     json_decref(ctx);
     if (rc != 0) {
@@ -721,7 +755,7 @@ void exec_step(engine *e, branch *b)
         json_t *params = json_object_get(st, "Parameters"), *effective = NULL;
         bool is_map = strcmp(type, "Map") == 0;
         if (params && !is_map) {
-            ctx = context_for(b);
+            ctx = exec_branch_context(b);
             rc = asl_payload_eval(params, selected, ctx, &effective, &err);
             json_decref(ctx);
             if (rc != 0) {
@@ -793,7 +827,9 @@ void branch_ended(engine *e, branch *b, json_t *output)
 static json_t *runtime_cause(branch *b, const char *error, const char *cause)
 {
     static const char prefix[] = "An error occurred while executing the state";
-    if (!error || strcmp(error, RUNTIME) != 0 || !cause || !strncmp(cause, prefix, sizeof prefix - 1))
+    bool prefixed = error && (strcmp(error, RUNTIME) == 0 ||
+                              strcmp(error, "States.QueryEvaluationError") == 0);
+    if (!prefixed || !cause || !strncmp(cause, prefix, sizeof prefix - 1))
         return cause ? json_string(cause) : json_null();
     char head[512];
     snprintf(head, sizeof head, "%s '%s' (entered at the event id #%lld). ", prefix, b->state,

@@ -149,6 +149,10 @@ static int64_t digits_value(const char *s)
 static int64_t nonneg_field(branch *b, json_t *st, const char *field, json_t *input,
                             int64_t dflt, yogi_error *err)
 {
+    if (state_is_jsonata(b, st)) {
+        int64_t v = dflt;
+        return jsonata_integer_field(b, st, field, dflt, &v, err) == 0 ? v : -1;
+    }
     char pf[64];
     snprintf(pf, sizeof pf, "%sPath", field);
     json_t *lit = json_object_get(st, field);
@@ -200,6 +204,7 @@ static void start_pending(engine *e, branch *b)
 
 static int map_items(branch *b, json_t *st, json_t *effective, json_t **items, yogi_error *err)
 {
+    if (state_is_jsonata(b, st)) return jsonata_map_items(b, st, effective, items, err);
     json_t *path = json_object_get(st, "ItemsPath");
     json_t *ctx = exec_branch_context(b);
     int rc = asl_select(path ? path : NULL, effective, ctx, items, err);
@@ -217,6 +222,7 @@ static int map_items(branch *b, json_t *st, json_t *effective, json_t **items, y
 static json_t *item_input(execution *ex, branch *b, json_t *st, json_t *effective, size_t i,
                           json_t *item, yogi_error *err)
 {
+    if (state_is_jsonata(b, st)) return jsonata_item_input(b, st, i, item, err);
     json_t *selector = json_object_get(st, "ItemSelector");
     if (!selector) selector = json_object_get(st, "Parameters");
     if (!selector) return json_incref(item);
@@ -238,7 +244,8 @@ void exec_map_start(engine *e, branch *b, json_t *st, json_t *effective)
     int64_t tol_p = tol_n < 0 ? -1
                               : nonneg_field(b, st, "ToleratedFailurePercentage", effective, 0, &err);
     if (tol_p < 0 || map_items(b, st, effective, &items, &err) != 0) {
-        branch_failed(e, b, err.name, err.cause);
+        if (state_is_jsonata(b, st)) jsonata_failed(e, b, st, &err, false);
+        else branch_failed(e, b, err.name, err.cause);
         return;
     }
     const char *member = json_object_get(st, "ItemProcessor") ? "ItemProcessor" : "Iterator";
@@ -263,7 +270,8 @@ void exec_map_start(engine *e, branch *b, json_t *st, json_t *effective)
             free(scope);
             json_decref(items);
             exec_abort_children(e, b);
-            branch_failed(e, b, err.name[0] ? err.name : "States.Runtime", err.cause);
+            if (state_is_jsonata(b, st)) jsonata_failed(e, b, st, &err, false);
+            else branch_failed(e, b, err.name[0] ? err.name : "States.Runtime", err.cause);
             return;
         }
         branch *c = branch_new(e, b->ex, b->id, (int64_t)i, scope, start ? start : "",
@@ -306,9 +314,15 @@ void exec_child_ended(engine *e, branch *child)
         const char *error = json_string_value(json_object_get(child->data, "error"));
         const char *cause = json_string_value(json_object_get(child->data, "cause"));
         char *err_copy = error ? strdup(error) : NULL, *cause_copy = cause ? strdup(cause) : NULL;
+        /* AWS records a Parallel branch that failed in a Task as that Task
+         * aborted, without ParallelStateFailed (its recordings show it). */
+        json_t *cst = state_of(child);
+        const char *ctype = json_string_value(json_object_get(cst, "Type"));
+        bool task_in_parallel = !map && ctype && strcmp(ctype, "Task") == 0;
+        if (task_in_parallel) engine_emit(e, b->ex, "TaskStateAborted", child->state, NULL);
         exec_abort_children(e, b);
         state_failed_event(e, b, st, err_copy, cause_copy,
-                           map ? "MapStateFailed" : "ParallelStateFailed");
+                           map ? "MapStateFailed" : task_in_parallel ? NULL : "ParallelStateFailed");
         free(err_copy);
         free(cause_copy);
         return;

@@ -67,6 +67,12 @@ bool workflow_position(const workflow_doc *doc, const char *pointer, int *line, 
  * names an array element or the root. */
 bool workflow_key_position(const workflow_doc *doc, const char *pointer, int *line, int *column);
 
+/* Position of the character `index` (0-based, in characters of the decoded
+ * value) of the string at `pointer`, counting escapes and quotes as the
+ * source writes them: where a JSONata syntax error inside "{% ... %}" is. */
+bool workflow_string_position(const workflow_doc *doc, const char *pointer, size_t index,
+                              int *line, int *column);
+
 void workflow_free(workflow_doc *doc);
 
 /* Append a diagnostic (line/column 0 when unknown). After

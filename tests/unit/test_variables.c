@@ -123,6 +123,64 @@ static void test_size_limits(void)
     free(input);
 }
 
+/* JSONata mode: Assign, Output, Condition and Arguments read $states and
+ * the variables; a JSONPath state reads what a JSONata state assigned. */
+static void test_jsonata_mode(void)
+{
+    check_run("StartAt: A\nStates:\n"
+              "  A: {Type: Pass, QueryLanguage: JSONata, Assign: {x: '{% $states.input.n * 2 %}',"
+              " old: '{% $states.input %}'}, Output: '{% $states.input.n %}', Next: C}\n"
+              "  C:\n    Type: Choice\n    QueryLanguage: JSONata\n    Choices:\n"
+              "      - {Condition: '{% $x > 3 and $states.input = 2 %}', Assign: {picked: big},"
+              " Output: {x: '{% $x %}', in: '{% $states.input %}'}, Next: T}\n"
+              "    Default: T\n"
+              "  T: {Type: Task, QueryLanguage: JSONata, Resource: plugin:echo,"
+              " Arguments: {v: '{% $x + 1 %}', p: '{% $picked %}'},"
+              " Output: {r: '{% $states.result %}', ctx: '{% $states.context.State.Name %}'}, Next: M}\n"
+              "  M:\n    Type: Map\n    QueryLanguage: JSONata\n    Items: '{% [1, 2] %}'\n"
+              "    MaxConcurrency: '{% 1 %}'\n"
+              "    ItemSelector: {i: '{% $states.context.Map.Item.Value %}', x: '{% $x %}'}\n"
+              "    ItemProcessor: {StartAt: I, States: {I: {Type: Pass, End: true}}}\n"
+              "    Output: {m: '{% $states.result %}', r: '{% $states.input.r %}'}\n"
+              "    Next: J\n"
+              "  J: {Type: Pass, Parameters: {x.$: $x, m.$: $.m, r.$: $.r, p.$: $picked}, End: true}\n",
+              "{\"n\":2}", "SUCCEEDED",
+              "{\"x\":4,\"m\":[{\"i\":1,\"x\":4},{\"i\":2,\"x\":4}],\"p\":\"big\","
+              "\"r\":{\"v\":5,\"p\":\"big\"}}", NULL);
+}
+
+/* An expression that yields nothing fails the state with AWS's error and
+ * cause, and a catcher's Output sees $states.errorOutput. */
+static void test_jsonata_errors(void)
+{
+    engine *e = harness_open("data", NULL);
+    char id[64];
+    json_t *d = harness_run(e, "QueryLanguage: JSONata\nStartAt: A\nStates:\n"
+                               "  A: {Type: Pass, Output: {r: '{% $nope %}'}, End: true}\n",
+                            "{}", id);
+    CHECK_STR(json_string_value(json_object_get(d, "status")), "FAILED");
+    CHECK_STR(json_string_value(json_object_get(d, "error")), "States.QueryEvaluationError");
+    const char *cause = json_string_value(json_object_get(d, "cause"));
+    CHECK(cause && strstr(cause, "The JSONata expression '$nope' specified for the field "
+                                 "'Output/r' returned nothing (undefined).") != NULL);
+    char *h = harness_history(e, id);
+    CHECK_STR(h, "ExecutionStarted,PassStateEntered,EvaluationFailed,ExecutionFailed");
+    free(h);
+    json_decref(d);
+    engine_close(e);
+    check_run("QueryLanguage: JSONata\nStartAt: T\nStates:\n"
+              "  T: {Type: Task, Resource: plugin:testkit, End: true,"
+              " Catch: [{ErrorEquals: [States.ALL], Output: {e: '{% $states.errorOutput.Error %}'},"
+              " Assign: {in: '{% $states.input.action %}'}, Next: Z}]}\n"
+              "  Z: {Type: Pass, Output: {e: '{% $states.input.e %}', in: '{% $in %}'}, End: true}\n",
+              "{\"action\":\"fail\",\"error\":\"My.Error\"}", "SUCCEEDED",
+              "{\"e\":\"My.Error\",\"in\":\"fail\"}", NULL);
+    check_run("QueryLanguage: JSONata\nStartAt: M\nStates:\n"
+              "  M: {Type: Map, Items: '{% $states.input.notthere %}', End: true,"
+              " ItemProcessor: {StartAt: I, States: {I: {Type: Pass, End: true}}}}\n",
+              "{}", "FAILED", NULL, "States.QueryEvaluationError");
+}
+
 static const char *DURABLE_FLOW =
     "StartAt: A\nStates:\n"
     "  A: {Type: Pass, Assign: {who.$: $.who, n: 1}, Next: M}\n"
@@ -204,6 +262,8 @@ int main(int argc, char **argv)
         TEST(test_scopes),
         TEST(test_catcher_assign),
         TEST(test_size_limits),
+        TEST(test_jsonata_mode),
+        TEST(test_jsonata_errors),
         TEST(test_restart),
         TEST(test_kill_9),
         {0},
