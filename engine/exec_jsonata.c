@@ -39,7 +39,9 @@
 #include "jsonata.h"
 
 #define QUERY_ERROR "States.QueryEvaluationError"
-#define JSONATA_TIME_LIMIT_MS 10000 /* one expression; a runaway one fails the state */
+/* One expression's budget: the engine's loop waits for it, so a runaway
+ * expression must fail its state quickly rather than stall every execution. */
+#define JSONATA_TIME_LIMIT_MS 2000
 
 bool state_is_jsonata(branch *b, json_t *st)
 {
@@ -164,6 +166,8 @@ static int typed_template(json_t *tmpl, const char *field, const char *type, jso
                           json_t **out, yogi_error *err)
 {
     json_t *v = NULL;
+    if (!tmpl)
+        return yogi_fail(err, QUERY_ERROR, "The field '%s' is missing", field), -1;
     if (jsonata_template(tmpl, field, bindings, &v, err) != 0) return -1;
     const char *got = jsonata_type_name(v);
     bool ok = strcmp(got, type) == 0 ||
