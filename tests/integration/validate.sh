@@ -111,17 +111,13 @@ else
     skip "shipped workflows validate" "no workflows/*.yaml yet"
 fi
 
-# Conformance definitions (JSONPath mode) that AWS accepted must validate.
-# Their Resources are those of resources.json (served by the fake mock.so
-# made above), so every one is known.
-# Cases that need what Yogi does not support (JSONata, variables,
-# Distributed Map) are skipped, never counted as passed.
+# Conformance definitions (JSONPath and JSONata modes) that AWS accepted
+# must validate. Their Resources are those of resources.json (served by the
+# fake mock.so made above), so every one is known.
+# Cases that need what Yogi does not support (Distributed Map) are skipped,
+# never counted as passed.
 conformance_case() {
     dir=$1 id=$(basename "$1")
-    if ! grep -q '"query_language": "JSONPath"' "$dir/meta.json"; then
-        skip "conformance $id" "JSONata"
-        return
-    fi
     if ! grep -Eq '^  "status": "(SUCCEEDED|FAILED|TIMED_OUT|ABORTED)"' "$dir/expected.json"; then
         skip "conformance $id" "expects a validation failure"
         return
@@ -130,7 +126,7 @@ conformance_case() {
     [ -f "$dir/resources.json" ] && set -- --resources "$dir/resources.json" "$@"
     if "$YOGI" validate --plugins "$TMP/plugins" "$@" >/dev/null 2>"$TMP/case.err"; then
         ok "conformance $id"
-    elif ! grep -Evq ': (JSONataUnsupported|Unsupported): ' "$TMP/case.err"; then
+    elif ! grep -Evq ': (Unsupported): ' "$TMP/case.err"; then
         skip "conformance $id" "$(sed 's/.*: \([A-Za-z]*Unsupported\): \([^;]*\).*/\2/' "$TMP/case.err" | sort -u | tr '\n' ' ')"
     elif grep -q "not an AWS recording" "$dir/meta.json" && grep -q '"status": "FAILED"' "$dir/expected.json"; then
         # A library's own test expecting a runtime error, where AWS (and
