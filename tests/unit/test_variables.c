@@ -254,6 +254,30 @@ static void test_kill_9(void)
     finish_durable(id);
 }
 
+/* Stopped in a Wait and redriven: the Wait runs again with the variables
+ * it saw the first time. */
+static void test_redrive(void)
+{
+    engine *e = harness_open("data", NULL);
+    harness_put(e, "rd", "StartAt: A\nStates:\n  A: {Type: Pass, Assign: {x: 7}, Next: W}\n"
+                         "  W: {Type: Wait, Seconds: 1, Assign: {y.$: $x}, Next: B}\n"
+                         "  B: {Type: Pass, Parameters: {x.$: $x, y.$: $y}, End: true}\n");
+    json_t *input = json_object();
+    engine_start_request req = {.workflow = "rd", .input = input, .name = "r1"};
+    yogi_error err = {{0}, {0}};
+    char id[64];
+    CHECK_INT(engine_start(e, &req, id, &err), 0);
+    json_decref(input);
+    json_decref(harness_wait(e, id, false, 200));
+    CHECK_INT(engine_stop(e, id, "Operator.Stop", "testing", &err), 0);
+    CHECK_INT(engine_redrive(e, id, &err), 0);
+    json_t *d = harness_wait(e, id, false, 5000);
+    CHECK_STR(json_string_value(json_object_get(d, "status")), "SUCCEEDED");
+    CHECK(json_equals_text(json_object_get(d, "output"), "{\"x\":7,\"y\":7}"));
+    json_decref(d);
+    engine_close(e);
+}
+
 int main(int argc, char **argv)
 {
     static const test_case tests[] = {
@@ -266,6 +290,7 @@ int main(int argc, char **argv)
         TEST(test_jsonata_errors),
         TEST(test_restart),
         TEST(test_kill_9),
+        TEST(test_redrive),
         {0},
     };
     return test_main(argc, argv, tests);
