@@ -693,7 +693,7 @@ static bool sort_swap(sort_ctx *s, jv *a, jv *b)
         int k = aa->type == JV_NUM ? (aa->u.num < bb->u.num ? -1 : aa->u.num > bb->u.num ? 1 : 0)
                                    : str_cmp(aa, bb);
         if (k == 0) continue;
-        comp = k;
+        comp = k < 0 ? -1 : 1;
         if (s->sort->desc[i]) comp = -comp;
     }
     return comp == 1;
@@ -758,12 +758,10 @@ int jfun_arity(const jv *fn)
     const jfun *f = fn->u.fn;
     switch (f->kind) {
     case F_LAMBDA: return (int)f->lambda->items.n;
-    case F_BUILTIN: {
-        if (!f->bi->parsed) return 0;
-        int n = 0;
-        for (int i = 0; i < f->bi->parsed->n; i++) n++;
-        return n;
-    }
+    case F_BUILTIN:
+        /* JavaScript's Function#length: parameters with defaults do not count */
+        if (!strcmp(f->bi->name, "string")) return 1;
+        return f->bi->parsed ? f->bi->parsed->n : 0;
     case F_PARTIAL: {
         int n = 0;
         for (int i = 0; i < f->nargs; i++) if (f->args[i] == PLACEHOLDER) n++;

@@ -583,7 +583,7 @@ F(f_filter)
 F(f_single)
 {
     jv *a = A(0), *fn = A(1);
-    if (!a || !fn) return NULL;
+    if (!a) return NULL;
     jv *found = NULL;
     bool has = false;
     for (size_t i = 0; i < a->u.arr.n; i++) {

@@ -928,8 +928,9 @@ static jnode *process_inner(parser *p, jnode *e)
         r->op = e->op;
         r->expr = process(p, e->expr);
         if (r->expr->type == N_NUMBER) {
-            r = r->expr;
-            r->num = -r->num;
+            jnode *num = node_new(p, N_NUMBER, r->expr->pos);
+            num->num = -r->expr->num;
+            r = num;
         } else {
             push_ancestry(p, r, r->expr);
         }
@@ -954,7 +955,7 @@ static jnode *process_inner(parser *p, jnode *e)
         r = node_new(p, N_CONDITION, e->pos);
         r->cond = process(p, e->cond);
         push_ancestry(p, r, r->cond);
-        r->then = process(p, e->then);
+        r->then = e->then == e->cond ? r->cond : process(p, e->then);
         push_ancestry(p, r, r->then);
         if (e->els) {
             r->els = process(p, e->els);

@@ -96,10 +96,15 @@ typedef struct miter {
     size_t next_from;
     bool started, done;
     size_t pos;
+    jv *next_fn;
 } miter;
 
 static jv *groups_of(jctx *c, const char *s, const mres *m)
 {
+    if (m->obj) {
+        jv *og = jv_obj_get(m->obj, "groups", 6);
+        return og ? og : jv_arr(c, 0);
+    }
     jv *g = jv_arr(c, 0);
     for (int i = 1; i < m->npairs; i++) {
         if (m->ov[2 * i] == PCRE2_UNSET) jv_push(c, g, jv_str(c, "", 0));
@@ -114,21 +119,33 @@ static bool miter_next(miter *it, mres *m)
     if (it->done) return false;
     jfun *f = it->fn->u.fn;
     if (f->kind != F_REGEX) {
-        /* a user-supplied matcher function: its first result only */
-        if (it->started) return false;
+        /* a user-supplied matcher: an object {match, start, end, groups, next} */
+        jv *r;
+        if (!it->started) {
+            jv *arg = jv_str_owned(c, it->s, it->len);
+            r = japply(c, it->fn, &arg, 1, NULL, it->pos);
+        } else {
+            if (!jv_is_fun(it->next_fn)) return false;
+            r = japply(c, it->next_fn, NULL, 0, NULL, it->pos);
+        }
         it->started = true;
-        jv *arg = jv_str_owned(c, it->s, it->len);
-        jv *r = japply(c, it->fn, &arg, 1, NULL, it->pos);
-        if (!r || r->type != JV_OBJ) return false;
-        jv *st = jv_obj_get(r, "start", 5), *en = jv_obj_get(r, "end", 3);
-        if (!jv_is_num(st) || !jv_is_num(en)) return false;
-        m->start = utf8_offset(it->s, it->len, (size_t)st->u.num);
-        m->end = utf8_offset(it->s, it->len, (size_t)en->u.num);
+        if (!r) {
+            it->done = true;
+            return false;
+        }
+        jv *st = r->type == JV_OBJ ? jv_obj_get(r, "start", 5) : NULL;
+        jv *en = r->type == JV_OBJ ? jv_obj_get(r, "end", 3) : NULL;
+        jv *gr = r->type == JV_OBJ ? jv_obj_get(r, "groups", 6) : NULL;
+        jv *nx = r->type == JV_OBJ ? jv_obj_get(r, "next", 4) : NULL;
+        if (!jv_is_num(st) && !jv_is_num(en) && !jv_is_arr(gr) && !jv_is_fun(nx))
+            jerr(c, "T1010", it->pos, "The matcher function argument passed to function does not return the correct object structure");
+        m->start = utf8_offset(it->s, it->len, jv_is_num(st) ? (size_t)st->u.num : 0);
+        m->end = utf8_offset(it->s, it->len, jv_is_num(en) ? (size_t)en->u.num : 0);
         m->npairs = 1;
         m->ov[0] = m->start;
         m->ov[1] = m->end;
         m->obj = r;
-        it->done = true;
+        it->next_fn = nx;
         return true;
     }
     if (it->started && it->next_from >= it->len) return false;
@@ -154,6 +171,7 @@ static jv *cp_index(jctx *c, const char *s, size_t byte)
 jv *jregex_match_object(jctx *c, void *re, const char *s, size_t len, size_t from)
 {
     mres m;
+    m.obj = NULL;
     size_t bfrom = utf8_offset(s, len, from);
     if (!jregex_exec(c, re, s, len, bfrom, m.ov, MAXG, &m.npairs)) return NULL;
     jv *o = jv_obj(c);

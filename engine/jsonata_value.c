@@ -528,8 +528,9 @@ static void stringify_rec(jctx *c, jbuf *b, jv *v, bool pretty, int level, size_
     case JV_BOOL: jb_adds(b, v->u.b ? "true" : "false"); break;
     case JV_NUM: {
         char t[40];
-        if (!isfinite(v->u.num)) { jb_add(b, "null", 4); break; }
-        num15(v->u.num, t, sizeof t);
+        if (!isfinite(v->u.num)) jerr(c, "D1001", pos, "Number out of range");
+        if (v->u.num == floor(v->u.num)) jv_num_to_str(v->u.num, t, sizeof t);
+        else num15(v->u.num, t, sizeof t);
         jb_adds(b, t);
         break;
     }

@@ -117,6 +117,7 @@ static const char *run_case(json_t *tc, const char *dir, char *why, size_t whyle
     if (e) rc = jsonata_evaluate(e, input, json_object_get(tc, "bindings"), &lim, &out, &err);
     why[0] = 0;
     const char *code = json_string_value(json_object_get(tc, "code"));
+    if (!code) code = json_string_value(json_object_get(json_object_get(tc, "error"), "code"));
     json_t *expect = json_object_get(tc, "result");
     if (code) {
         if (rc == 0) {
