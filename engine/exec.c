@@ -158,18 +158,30 @@ static int shape_output(branch *b, json_t *result_path, json_t *output_path,
 void state_move_on(engine *e, branch *b, json_t *st, json_t *output, json_t *assigned,
                    const char *next)
 {
-    vars_commit(b, assigned);
-    json_decref(assigned);
     if (payload_too_large(output)) {
         json_decref(output);
+        json_decref(assigned);
         char cause[512];
         snprintf(cause, sizeof cause, "The state/task '%s' returned a result with a size "
                  "exceeding the maximum number of bytes service limit.", b->state);
         branch_failed(e, b, "States.DataLimitExceeded", cause);
         return;
     }
-    emit_state_event(e, b, st, "StateExited",
-                     json_pack("{s:s, s:O}", "name", b->state, "output", output));
+    json_t *details = json_pack("{s:s, s:O}", "name", b->state, "output", output);
+    if (assigned && json_object_size(assigned) > 0) {
+        /* As AWS shows them: each new value as JSON text. */
+        json_t *shown = json_object(), *value;
+        const char *name;
+        json_object_foreach (assigned, name, value) {
+            char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+            json_object_set_new(shown, name, json_string(text ? text : "null"));
+            free(text);
+        }
+        json_object_set_new(details, "assignedVariables", shown);
+    }
+    vars_commit(b, assigned);
+    json_decref(assigned);
+    emit_state_event(e, b, st, "StateExited", details);
     if (!next) {
         branch_ended(e, b, output);
         json_decref(output);

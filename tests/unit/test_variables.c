@@ -50,6 +50,26 @@ static void test_evaluation_order(void)
               "{}", "SUCCEEDED", "{\"x\":2,\"old\":1,\"out\":1}", NULL);
 }
 
+/* The StateExited event shows what the state assigned, as AWS's does. */
+static void test_exit_event(void)
+{
+    engine *e = harness_open("data", NULL);
+    char id[64];
+    json_t *d = harness_run(e, "StartAt: A\nStates:\n  A: {Type: Pass, Assign: {x: 1, s: hi}, Next: B}\n"
+                               "  B: {Type: Pass, End: true}\n", "{}", id);
+    json_decref(d);
+    json_t *page = engine_history(e, id, 0, 100), *ev, *shown = NULL;
+    size_t i;
+    json_array_foreach (json_object_get(page, "events"), i, ev) {
+        const char *type = json_string_value(json_object_get(ev, "type"));
+        if (type && strcmp(type, "PassStateExited") == 0 && !shown)
+            shown = json_object_get(json_object_get(ev, "details"), "assignedVariables");
+    }
+    CHECK(json_equals_text(shown, "{\"x\":\"1\",\"s\":\"\\\"hi\\\"\"}"));
+    json_decref(page);
+    engine_close(e);
+}
+
 /* Map iterations and Parallel branches read the outer variables; what they
  * assign stays inside, even under an outer name. */
 static void test_scopes(void)
@@ -283,6 +303,7 @@ int main(int argc, char **argv)
     static const test_case tests[] = {
         TEST(test_later_states_read),
         TEST(test_evaluation_order),
+        TEST(test_exit_event),
         TEST(test_scopes),
         TEST(test_catcher_assign),
         TEST(test_size_limits),
