@@ -119,7 +119,7 @@ EOF
 expect_status "a JSONata syntax error exits 2" 2 "$YOGI" validate "$TMP/jsonata.yaml"
 expect_lines "it is reported at its line and a column in the expression, with its code" \
     "$TMP/err" "^$TMP/jsonata.yaml:7:(2[0-9]|[3-5][0-9]): InvalidJSONata: S0[0-9]{3}: "
-sed -i 's/ \* %}/ %}/' "$TMP/jsonata.yaml"
+sed -i 's/ \* %}/) %}/' "$TMP/jsonata.yaml"
 expect_status "the corrected JSONata workflow validates" 0 "$YOGI" validate "$TMP/jsonata.yaml"
 cat >"$TMP/vars.yaml" <<'EOF'
 StartAt: A
@@ -129,7 +129,7 @@ States:
 EOF
 expect_status "an unknown variable exits 2" 2 "$YOGI" validate "$TMP/vars.yaml"
 expect_text "the unknown variable is named at its place" "$TMP/err" \
-    "$TMP/vars.yaml:4:56: UnknownVariable: no state of this machine or an enclosing one assigns the variable '\$cuont'"
+    "$TMP/vars.yaml:4:50: UnknownVariable: no state of this machine or an enclosing one assigns the variable '\$cuont'"
 
 # Every workflow the project ships must validate against the plugins it builds.
 set -- workflows/*.yaml
