@@ -7,6 +7,10 @@
  *   raw input → InputPath → Parameters → (the work) → ResultSelector →
  *   ResultPath (merged into the raw input) → OutputPath → output
  *
+ * A state's Assign is evaluated on the way out (exec_vars.c says when new
+ * values take effect). A state in JSONata mode takes the same path through
+ * exec_step and the waiting phases, but its data flow is exec_jsonata.c's.
+ *
  * Pass, Choice, Succeed and Fail finish at once. Task, Wait, Parallel and
  * Map park the branch in a waiting phase; the engine calls back into
  * exec_task_result(), exec_timer_fired(), exec_callback() or

@@ -49,7 +49,8 @@ typedef bool (*workflow_resource_known_fn)(const char *resource, void *ud);
 workflow_doc *workflow_parse(const char *name, const char *text, size_t len, workflow_diags *diags);
 workflow_doc *workflow_parse_file(const char *path, workflow_diags *diags);
 
-/* Validate against ASL (JSONPath mode) as documented in docs/workflow-language.md.
+/* Validate against ASL (JSONPath and JSONata modes, variables) as documented
+ * in docs/workflow-language.md.
  * Appends every problem found; returns true when there are none. */
 bool workflow_validate(const workflow_doc *doc, workflow_resource_known_fn known, void *ud,
                        workflow_diags *diags);

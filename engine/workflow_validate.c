@@ -1,14 +1,21 @@
 /*
  * workflow_validate.c — checking a loaded definition against the Amazon
- * States Language (JSONPath mode), as AWS's validator does before it
- * accepts a state machine.
+ * States Language (JSONPath and JSONata modes, variables included), as
+ * AWS's validator does before it accepts a state machine.
  *
  * Design. The checks are driven by tables rather than by nested ifs:
  *   - `field_rules` names every field a state may carry, the state types
  *     that allow it and the function that checks its value; a field not in
  *     the table, or not allowed for the state's type, is an error (AWS
  *     rejects unknown fields too, and a misspelt "Nxet" must not pass);
- *   - `retrier_fields` / `catcher_fields` do the same for Retry and Catch.
+ *   - `retrier_fields` / `catcher_fields` do the same for Retry and Catch;
+ *   - each field belongs to JSONPath mode, JSONata mode or both, and the
+ *     state's QueryLanguage (or the workflow's) decides which apply.
+ * Variables: each machine knows the names assigned in it and in the
+ * machines around it (`vars`), so a "$name" read in a JSONPath field that
+ * nothing assigns is reported. JSONata expressions are compiled with
+ * jsonata_compile, and a syntax error is placed at its character in the
+ * file (workflow_string_position).
  * After the per-field checks, one function per state type checks the
  * relations between fields (exactly one of Next/End, Seconds vs SecondsPath,
  * HeartbeatSeconds below TimeoutSeconds...). Each machine (the top level, a
