@@ -50,6 +50,21 @@ static void test_evaluation_order(void)
               "{}", "SUCCEEDED", "{\"x\":2,\"old\":1,\"out\":1}", NULL);
 }
 
+/* A state cannot read what it assigns itself: the value is not there yet,
+ * and the cause says so. */
+static void test_not_assigned_yet(void)
+{
+    engine *e = harness_open("data", NULL);
+    json_t *d = harness_run(e, "StartAt: A\nStates:\n"
+                               "  A: {Type: Pass, Assign: {x: 1}, Parameters: {v.$: $x}, End: true}\n",
+                            "{}", NULL);
+    CHECK_STR(json_string_value(json_object_get(d, "status")), "FAILED");
+    const char *cause = json_string_value(json_object_get(d, "cause"));
+    CHECK(cause && strstr(cause, "reads the variable '$x', which is not assigned yet") != NULL);
+    json_decref(d);
+    engine_close(e);
+}
+
 /* The StateExited event shows what the state assigned, as AWS's does. */
 static void test_exit_event(void)
 {
@@ -304,6 +319,7 @@ int main(int argc, char **argv)
         TEST(test_later_states_read),
         TEST(test_evaluation_order),
         TEST(test_exit_event),
+        TEST(test_not_assigned_yet),
         TEST(test_scopes),
         TEST(test_catcher_assign),
         TEST(test_size_limits),
