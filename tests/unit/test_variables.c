@@ -210,6 +210,12 @@ static void test_jsonata_errors(void)
               "  Z: {Type: Pass, Output: {e: '{% $states.input.e %}', in: '{% $in %}'}, End: true}\n",
               "{\"action\":\"fail\",\"error\":\"My.Error\"}", "SUCCEEDED",
               "{\"e\":\"My.Error\",\"in\":\"fail\"}", NULL);
+    /* A Catch takes an expression's error like any other. */
+    check_run("QueryLanguage: JSONata\nStartAt: T\nStates:\n"
+              "  T: {Type: Task, Resource: plugin:echo, Arguments: '{% $nope %}', End: true,"
+              " Catch: [{ErrorEquals: [States.QueryEvaluationError], Next: Z}]}\n"
+              "  Z: {Type: Pass, Output: '{% $states.input.Error %}', End: true}\n",
+              "{}", "SUCCEEDED", "\"States.QueryEvaluationError\"", NULL);
     check_run("QueryLanguage: JSONata\nStartAt: M\nStates:\n"
               "  M: {Type: Map, Items: '{% $states.input.notthere %}', End: true,"
               " ItemProcessor: {StartAt: I, States: {I: {Type: Pass, End: true}}}}\n",
