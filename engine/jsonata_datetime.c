@@ -139,7 +139,7 @@ static double words_to_number(const char *s, size_t len)
         size_t j = i;
         while (j < len && s[j] != ' ' && s[j] != '-' && s[j] != ',') j++;
         size_t wl = j - i;
-        if (wl && !(wl == 3 && !strncmp(s + i, "and", 3))) {
+        if (wl && !(wl == 3 && !strncasecmp(s + i, "and", 3))) {
             double v = word_value(s + i, wl);
             if (v < 100) {
                 double top = segs[--ns];
@@ -948,9 +948,28 @@ static void int_regex(jbuf *b, const ifmt *f)
     switch (f->primary) {
     case P_LETTERS: jb_adds(b, f->tcase == C_UPPER ? "[A-Z]+" : "[a-z]+"); break;
     case P_ROMAN: jb_adds(b, f->tcase == C_UPPER ? "[MDCLXVI]+" : "[mdclxvi]+"); break;
-    case P_WORDS: jb_adds(b, "[a-zA-Z ,\\-]+"); break;
+    case P_WORDS: {
+        jb_adds(b, "(?:");
+        for (int i = 0; i < 20; i++) { jb_adds(b, few[i]); jb_addc(b, '|'); jb_adds(b, ordinals[i]); jb_addc(b, '|'); }
+        for (int i = 0; i < 9; i++) {
+            jb_adds(b, decades[i]);
+            jb_addc(b, '|');
+            jb_add(b, decades[i], strlen(decades[i]) - 1);
+            jb_adds(b, "ieth|");
+        }
+        for (int i = 0; i < 4; i++) { jb_adds(b, magnitudes[i]); jb_addc(b, '|'); jb_adds(b, magnitudes[i]); jb_adds(b, "th|"); }
+        jb_adds(b, "hundredth|and|[\\-, ])+");
+        break;
+    }
     case P_DECIMAL:
-        jb_adds(b, "[0-9]+");
+        if (f->mandatory >= 2) {
+            char q[48];
+            if (f->optional == 0) snprintf(q, sizeof q, "[0-9]{%d}", f->mandatory);
+            else snprintf(q, sizeof q, "[0-9]{%d,%d}", f->mandatory, f->mandatory + f->optional);
+            jb_adds(b, q);
+        } else {
+            jb_adds(b, "[0-9]+");
+        }
         if (f->ordinal) jb_adds(b, "(?:th|st|nd|rd)");
         break;
     }
@@ -1080,7 +1099,14 @@ static jv *parse_datetime(jctx *c, const char *s, size_t n, const char *pic, siz
         int k = comp_index(d->comp);
         if (k < 0) continue;
         if (d->comp == 'Z' || d->comp == 'z') v[k] = parse_tz(d, g, gl);
-        else if (d->has_ifm) {
+        else if (d->comp == 'f' && d->has_ifm && d->ifm.primary == P_DECIMAL) {
+            /* fractional seconds: the digits are a fraction of a second */
+            char fb[40] = "0.";
+            size_t fl = gl < 30 ? gl : 30;
+            memcpy(fb + 2, g, fl);
+            fb[2 + fl] = 0;
+            v[k] = floor(strtod(fb, NULL) * 1000 + 1e-9);
+        } else if (d->has_ifm) {
             ifmt f = d->ifm;
             v[k] = parse_int_with(c, g, gl, &f, pos);
         } else {
