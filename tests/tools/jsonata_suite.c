@@ -225,7 +225,10 @@ int main(int argc, char **argv)
         char **files = list_dir(dir, &nf);
         for (size_t i = 0; i < nf; i++) {
             size_t l = strlen(files[i]);
-            if (l < 5 || strcmp(files[i] + l - 5, ".json") != 0) continue;
+            if (l < 5 || strcmp(files[i] + l - 5, ".json") != 0) {
+                free(files[i]);
+                continue;
+            }
             char path[4096];
             snprintf(path, sizeof path, "%s/%s", dir, files[i]);
             json_t *doc = json_load_file(path, JSON_DECODE_ANY, NULL);
