@@ -365,7 +365,7 @@ static void format_int(jctx *c, jbuf *out, double value, const ifmt *f, size_t p
 F(jf_format_integer)
 {
     jv *v = A(0), *p = A(1);
-    if (!v) return NULL;
+    if (!v || !p) return NULL;
     ifmt f;
     cpstr pic = cps(c, p->u.str.s, p->u.str.len);
     analyse_integer(c, pic.v, pic.n, &f, pos);
@@ -425,7 +425,7 @@ static double parse_int_with(jctx *c, const char *s, size_t len, const ifmt *f, 
 F(jf_parse_integer)
 {
     jv *v = A(0), *p = A(1);
-    if (!v) return NULL;
+    if (!v || !p) return NULL;
     ifmt f;
     cpstr pic = cps(c, p->u.str.s, p->u.str.len);
     analyse_integer(c, pic.v, pic.n, &f, pos);

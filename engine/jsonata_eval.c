@@ -1104,8 +1104,14 @@ void jsonata_free(jsonata_expr *e)
     free(e);
 }
 
+/* The thread's stack bounds, looked up once per thread (for the main thread
+ * glibc reads /proc/self/maps, far too slow to repeat per evaluation). */
 static char *stack_floor_here(void)
 {
+    static __thread char *cached;
+    static __thread bool known;
+    if (known) return cached;
+    known = true;
     pthread_attr_t attr;
     void *lo;
     size_t size;
@@ -1113,7 +1119,8 @@ static char *stack_floor_here(void)
     int rc = pthread_attr_getstack(&attr, &lo, &size);
     pthread_attr_destroy(&attr);
     if (rc != 0 || size < 2 * STACK_RESERVE) return NULL;
-    return (char *)lo + STACK_RESERVE;
+    cached = (char *)lo + STACK_RESERVE;
+    return cached;
 }
 
 /* The evaluation proper; separate so that setjmp's frame holds no locals
