@@ -27,7 +27,7 @@ struct ja_block {
     _Alignas(max_align_t) char data[];
 };
 
-#define JA_LIMIT ((size_t)1 << 30) /* 1 GiB per evaluation, then U1002 */
+#define JA_LIMIT ((size_t)1 << 29) /* 512 MiB per evaluation, then U1002 */
 
 void *ja_alloc(ja_arena *a, size_t n)
 {

@@ -218,7 +218,10 @@ int main(int argc, char **argv)
     size_t ng;
     char **groups = list_dir(gdir, &ng);
     for (size_t g = 0; g < ng; g++) {
-        if (only && strcmp(only, groups[g]) != 0) continue;
+        if (only && strcmp(only, groups[g]) != 0) {
+            free(groups[g]);
+            continue;
+        }
         char dir[2048];
         snprintf(dir, sizeof dir, "%s/%s", gdir, groups[g]);
         size_t nf;
