@@ -642,6 +642,7 @@ static void analyse_marker(jctx *c, dpart *d, const char *m, size_t mn, size_t p
 {
     d->comp = mn ? m[0] : 0;
     d->names = -1;
+    if (!d->comp || d->comp == ',') jerr(c, "D3132", pos, "Unknown component specifier in date/time picture string");
     const char *comma = NULL;
     for (size_t i = mn; i-- > 0;)
         if (m[i] == ',') { comma = m + i; break; }
@@ -657,7 +658,7 @@ static void analyse_marker(jctx *c, dpart *d, const char *m, size_t mn, size_t p
             d->wmin = parse_width(w, (size_t)(dash - w), &d->has_min);
             d->wmax = parse_width(dash + 1, (size_t)(w + wn - dash - 1), &d->has_max);
         }
-        presn = (size_t)(comma - pres);
+        presn = comma > pres ? (size_t)(comma - pres) : 0;
     }
     char p1[64];
     size_t p1n = 0;
@@ -666,7 +667,7 @@ static void analyse_marker(jctx *c, dpart *d, const char *m, size_t mn, size_t p
         p1n = 1;
     } else if (presn > 1) {
         char last = pres[presn - 1];
-        if (strchr("atco", last)) {
+        if (last && strchr("atco", last)) {
             d->pres2 = last;
             p1n = presn - 1 < sizeof p1 ? presn - 1 : sizeof p1 - 1;
             memcpy(p1, pres, p1n);
@@ -938,7 +939,7 @@ static double parse_iso(const char *s, size_t n)
 static void regex_escape(jbuf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (strchr(".*+?^${}()|[]\\", s[i])) jb_addc(b, '\\');
+        if (s[i] && strchr(".*+?^${}()|[]\\", s[i])) jb_addc(b, '\\');
         jb_addc(b, s[i]);
     }
 }

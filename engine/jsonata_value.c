@@ -27,11 +27,11 @@ struct ja_block {
     _Alignas(max_align_t) char data[];
 };
 
-#define JA_LIMIT ((size_t)1 << 29) /* 512 MiB per evaluation, then U1002 */
+#define JA_LIMIT ((size_t)1 << 30) /* 1 GiB per evaluation, then U1002 */
 
 void *ja_alloc(ja_arena *a, size_t n)
 {
-    n = (n + 15) & ~(size_t)15;
+    n = (n + 7) & ~(size_t)7; /* nothing stored needs more than 8-byte alignment */
     ja_block *b = a->head;
     if (!b || b->cap - b->used < n) {
         size_t cap = n > 65536 ? n : 65536;
