@@ -139,7 +139,7 @@ static double words_to_number(const char *s, size_t len)
         size_t j = i;
         while (j < len && s[j] != ' ' && s[j] != '-' && s[j] != ',') j++;
         size_t wl = j - i;
-        if (wl && !(wl == 3 && !strncmp(s + i, "and", 3))) {
+        if (wl && !(wl == 3 && !strncasecmp(s + i, "and", 3))) {
             double v = word_value(s + i, wl);
             if (v < 100) {
                 double top = segs[--ns];
@@ -365,7 +365,7 @@ static void format_int(jctx *c, jbuf *out, double value, const ifmt *f, size_t p
 F(jf_format_integer)
 {
     jv *v = A(0), *p = A(1);
-    if (!v) return NULL;
+    if (!v || !p) return NULL;
     ifmt f;
     cpstr pic = cps(c, p->u.str.s, p->u.str.len);
     analyse_integer(c, pic.v, pic.n, &f, pos);
@@ -425,7 +425,7 @@ static double parse_int_with(jctx *c, const char *s, size_t len, const ifmt *f, 
 F(jf_parse_integer)
 {
     jv *v = A(0), *p = A(1);
-    if (!v) return NULL;
+    if (!v || !p) return NULL;
     ifmt f;
     cpstr pic = cps(c, p->u.str.s, p->u.str.len);
     analyse_integer(c, pic.v, pic.n, &f, pos);
@@ -642,6 +642,7 @@ static void analyse_marker(jctx *c, dpart *d, const char *m, size_t mn, size_t p
 {
     d->comp = mn ? m[0] : 0;
     d->names = -1;
+    if (!d->comp || d->comp == ',') jerr(c, "D3132", pos, "Unknown component specifier in date/time picture string");
     const char *comma = NULL;
     for (size_t i = mn; i-- > 0;)
         if (m[i] == ',') { comma = m + i; break; }
@@ -657,7 +658,7 @@ static void analyse_marker(jctx *c, dpart *d, const char *m, size_t mn, size_t p
             d->wmin = parse_width(w, (size_t)(dash - w), &d->has_min);
             d->wmax = parse_width(dash + 1, (size_t)(w + wn - dash - 1), &d->has_max);
         }
-        presn = (size_t)(comma - pres);
+        presn = comma > pres ? (size_t)(comma - pres) : 0;
     }
     char p1[64];
     size_t p1n = 0;
@@ -666,7 +667,7 @@ static void analyse_marker(jctx *c, dpart *d, const char *m, size_t mn, size_t p
         p1n = 1;
     } else if (presn > 1) {
         char last = pres[presn - 1];
-        if (strchr("atco", last)) {
+        if (last && strchr("atco", last)) {
             d->pres2 = last;
             p1n = presn - 1 < sizeof p1 ? presn - 1 : sizeof p1 - 1;
             memcpy(p1, pres, p1n);
@@ -938,7 +939,7 @@ static double parse_iso(const char *s, size_t n)
 static void regex_escape(jbuf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (strchr(".*+?^${}()|[]\\", s[i])) jb_addc(b, '\\');
+        if (s[i] && strchr(".*+?^${}()|[]\\", s[i])) jb_addc(b, '\\');
         jb_addc(b, s[i]);
     }
 }
@@ -948,9 +949,28 @@ static void int_regex(jbuf *b, const ifmt *f)
     switch (f->primary) {
     case P_LETTERS: jb_adds(b, f->tcase == C_UPPER ? "[A-Z]+" : "[a-z]+"); break;
     case P_ROMAN: jb_adds(b, f->tcase == C_UPPER ? "[MDCLXVI]+" : "[mdclxvi]+"); break;
-    case P_WORDS: jb_adds(b, "[a-zA-Z ,\\-]+"); break;
+    case P_WORDS: {
+        jb_adds(b, "(?:");
+        for (int i = 0; i < 20; i++) { jb_adds(b, few[i]); jb_addc(b, '|'); jb_adds(b, ordinals[i]); jb_addc(b, '|'); }
+        for (int i = 0; i < 9; i++) {
+            jb_adds(b, decades[i]);
+            jb_addc(b, '|');
+            jb_add(b, decades[i], strlen(decades[i]) - 1);
+            jb_adds(b, "ieth|");
+        }
+        for (int i = 0; i < 4; i++) { jb_adds(b, magnitudes[i]); jb_addc(b, '|'); jb_adds(b, magnitudes[i]); jb_adds(b, "th|"); }
+        jb_adds(b, "hundredth|and|[\\-, ])+");
+        break;
+    }
     case P_DECIMAL:
-        jb_adds(b, "[0-9]+");
+        if (f->mandatory >= 2) {
+            char q[48];
+            if (f->optional == 0) snprintf(q, sizeof q, "[0-9]{%d}", f->mandatory);
+            else snprintf(q, sizeof q, "[0-9]{%d,%d}", f->mandatory, f->mandatory + f->optional);
+            jb_adds(b, q);
+        } else {
+            jb_adds(b, "[0-9]+");
+        }
         if (f->ordinal) jb_adds(b, "(?:th|st|nd|rd)");
         break;
     }
@@ -1080,7 +1100,14 @@ static jv *parse_datetime(jctx *c, const char *s, size_t n, const char *pic, siz
         int k = comp_index(d->comp);
         if (k < 0) continue;
         if (d->comp == 'Z' || d->comp == 'z') v[k] = parse_tz(d, g, gl);
-        else if (d->has_ifm) {
+        else if (d->comp == 'f' && d->has_ifm && d->ifm.primary == P_DECIMAL) {
+            /* fractional seconds: the digits are a fraction of a second */
+            char fb[40] = "0.";
+            size_t fl = gl < 30 ? gl : 30;
+            memcpy(fb + 2, g, fl);
+            fb[2 + fl] = 0;
+            v[k] = floor(strtod(fb, NULL) * 1000 + 1e-9);
+        } else if (d->has_ifm) {
             ifmt f = d->ifm;
             v[k] = parse_int_with(c, g, gl, &f, pos);
         } else {

@@ -107,6 +107,17 @@ static jenv *frame_from_tuple(jctx *c, jenv *env, jv *tuple)
 static jv *tuple_at(jv *tuple) { return tuple ? jv_obj_get(tuple, "@", 1) : NULL; }
 
 /* --------------------------------------------------------------- limits */
+static void check_time(jctx *c, size_t pos)
+{
+    if (c->time_limit_ms > 0) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long ms = (now.tv_sec - c->start.tv_sec) * 1000 + (now.tv_nsec - c->start.tv_nsec) / 1000000;
+        if (ms > c->time_limit_ms)
+            jerr(c, "U1001", pos, "Expression evaluation timeout: Check for infinite loop");
+    }
+}
+
 void jcheck_limits(jctx *c, size_t pos)
 {
     char here;
@@ -460,7 +471,11 @@ static jv *eval_range(jctx *c, jv *l, jv *r, size_t pos)
         jerr(c, "D2014", pos, "The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate %.0f.", size);
     jv *s = jv_arr(c, (size_t)size);
     s->flags = JVF_SEQ;
-    for (double x = l->u.num; x <= r->u.num; x++) jv_push(c, s, jv_num(c, x));
+    unsigned long k = 0;
+    for (double x = l->u.num; x <= r->u.num; x++) {
+        if ((++k & 65535) == 0) check_time(c, pos);
+        jv_push(c, s, jv_num(c, x));
+    }
     return s;
 }
 
@@ -1104,8 +1119,14 @@ void jsonata_free(jsonata_expr *e)
     free(e);
 }
 
+/* The thread's stack bounds, looked up once per thread (for the main thread
+ * glibc reads /proc/self/maps, far too slow to repeat per evaluation). */
 static char *stack_floor_here(void)
 {
+    static __thread char *cached;
+    static __thread bool known;
+    if (known) return cached;
+    known = true;
     pthread_attr_t attr;
     void *lo;
     size_t size;
@@ -1113,7 +1134,8 @@ static char *stack_floor_here(void)
     int rc = pthread_attr_getstack(&attr, &lo, &size);
     pthread_attr_destroy(&attr);
     if (rc != 0 || size < 2 * STACK_RESERVE) return NULL;
-    return (char *)lo + STACK_RESERVE;
+    cached = (char *)lo + STACK_RESERVE;
+    return cached;
 }
 
 /* The evaluation proper; separate so that setjmp's frame holds no locals

@@ -138,6 +138,7 @@ F(f_substring_before)
 {
     jv *s = A(0), *t = A(1);
     if (!s) return NULL;
+    if (!t) return s;
     const char *p = find_str(s, t);
     return p ? jv_str(c, s->u.str.s, (size_t)(p - s->u.str.s)) : s;
 }
@@ -146,6 +147,7 @@ F(f_substring_after)
 {
     jv *s = A(0), *t = A(1);
     if (!s) return NULL;
+    if (!t) return s;
     const char *p = find_str(s, t);
     if (!p) return s;
     size_t off = (size_t)(p - s->u.str.s) + t->u.str.len;

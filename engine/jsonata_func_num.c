@@ -120,7 +120,7 @@ F(jf_power)
 {
     jv *a = A(0), *b = A(1);
     if (!a) return NULL;
-    double r = pow(a->u.num, b->u.num);
+    double r = b ? pow(a->u.num, b->u.num) : NAN;
     if (!isfinite(r))
         jerr(c, "D3061", pos, "The power function has resulted in a value that cannot be represented as a JSON number");
     return jv_num(c, r);
@@ -174,7 +174,7 @@ F(jf_format_base)
 F(jf_asl_partition)
 {
     jv *a = A(0), *sz = A(1);
-    if (!a) return NULL;
+    if (!a || !sz) return NULL;
     double s = sz->u.num;
     if (s < 1 || s != floor(s)) jerr(c, "D3001", pos, "$partition: the chunk size must be a positive integer");
     jv *r = jv_arr(c, 0);
@@ -188,6 +188,7 @@ F(jf_asl_partition)
 
 F(jf_asl_range)
 {
+    if (!A(0) || !A(1)) return NULL;
     double start = A(0)->u.num, end = A(1)->u.num, step = A(2) ? A(2)->u.num : 1;
     if (step == 0) jerr(c, "D3001", pos, "$range: the step must not be zero");
     jv *r = jv_arr(c, 0);
@@ -202,6 +203,7 @@ F(jf_asl_range)
 F(jf_asl_hash)
 {
     jv *s = A(0);
+    if (!s) return NULL;
     const char *alg = A(1) ? A(1)->u.str.s : "SHA-256";
     char hex[2 * HASH_MAX_DIGEST + 1];
     if (!hash_hex(alg, s->u.str.s, s->u.str.len, hex))
@@ -236,6 +238,7 @@ jv *copy_strings(jctx *c, jv *v);
 F(jf_asl_parse)
 {
     jv *s = A(0);
+    if (!s) return NULL;
     json_error_t e;
     json_t *j = json_loadb(s->u.str.s, s->u.str.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
     if (!j) jerr(c, "D3001", pos, "$parse: not valid JSON: %s", e.text);

@@ -166,18 +166,20 @@ static void lex_string(parser *p, char quote)
 
 static void lex_regex(parser *p)
 {
-    size_t start = p->pos, depth = 0;
+    /* as the reference's scanRegex: brackets of any kind nest, and a closing
+     * slash is one at depth 0 preceded by an even number of backslashes */
+    size_t start = p->pos;
+    int depth = 0;
     while (p->pos < p->len) {
         char ch = p->src[p->pos];
-        if (ch == '/' && depth == 0 && (p->pos == start || p->src[p->pos - 1] != '\\' ||
-                                        (p->pos >= 2 && p->src[p->pos - 2] == '\\'))) {
-            /* the reference checks "not preceded by an unescaped backslash" */
-            size_t k = 0, q = p->pos;
-            while (q > start && p->src[q - 1] == '\\') { k++; q--; }
+        if (ch == '/' && depth == 0) {
+            size_t k = 0;
+            while (p->pos >= k + 1 && p->src[p->pos - k - 1] == '\\') k++;
             if (k % 2 == 0) break;
         }
-        if (ch == '[') depth++;
-        else if (ch == ']' && depth) depth--;
+        bool escaped = p->pos > 0 && p->src[p->pos - 1] == '\\';
+        if ((ch == '(' || ch == '[' || ch == '{') && !escaped) depth++;
+        if ((ch == ')' || ch == ']' || ch == '}') && !escaped) depth--;
         p->pos++;
     }
     if (p->pos >= p->len) jerr(p->c, "S0302", p->pos, "No terminating / in regular expression");

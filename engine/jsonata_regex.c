@@ -20,15 +20,16 @@
 #include <math.h>
 #include <string.h>
 
+/* The compiled code is shared by every evaluation of a compiled expression,
+ * possibly on several threads at once: it is only read. Match data is per
+ * call. */
 typedef struct jregex {
     pcre2_code *code;
-    pcre2_match_data *md;
 } jregex;
 
 static void regex_free(void *p)
 {
     jregex *r = p;
-    pcre2_match_data_free(r->md);
     pcre2_code_free(r->code);
 }
 
@@ -52,7 +53,6 @@ void *jregex_compile(jctx *c, const char *src, size_t len, const char *flags, si
         jerr(c, "U1002", pos, "Out of memory");
     }
     r->code = code;
-    r->md = pcre2_match_data_create_from_pattern(code, NULL);
     ja_on_free(owner, regex_free, r);
     return r;
 }
@@ -61,20 +61,24 @@ int jregex_exec(jctx *c, void *re, const char *s, size_t len, size_t from, size_
 {
     jregex *r = re;
     if (from > len) return 0;
-    int rc = pcre2_match(r->code, (PCRE2_SPTR)s, len, from, 0, r->md, NULL);
-    if (rc == PCRE2_ERROR_NOMATCH) return 0;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->code, NULL);
+    if (!md) jerr(c, "U1002", 0, "Out of memory");
+    int rc = pcre2_match(r->code, (PCRE2_SPTR)s, len, from, 0, md, NULL);
     if (rc < 0) {
+        pcre2_match_data_free(md);
+        if (rc == PCRE2_ERROR_NOMATCH) return 0;
         PCRE2_UCHAR msg[200];
         pcre2_get_error_message(rc, msg, sizeof msg);
         jerr(c, "D1004", 0, "Regular expression failed: %s", (char *)msg);
     }
-    PCRE2_SIZE *v = pcre2_get_ovector_pointer(r->md);
-    int pairs = (int)pcre2_get_ovector_count(r->md);
+    PCRE2_SIZE *v = pcre2_get_ovector_pointer(md);
+    int pairs = (int)pcre2_get_ovector_count(md);
     if (pairs > maxpairs) pairs = maxpairs;
     for (int i = 0; i < pairs; i++) {
         ov[2 * i] = v[2 * i];
         ov[2 * i + 1] = v[2 * i + 1];
     }
+    pcre2_match_data_free(md);
     *npairs = pairs;
     return 1;
 }

@@ -31,7 +31,7 @@ struct ja_block {
 
 void *ja_alloc(ja_arena *a, size_t n)
 {
-    n = (n + 15) & ~(size_t)15;
+    n = (n + 7) & ~(size_t)7; /* nothing stored needs more than 8-byte alignment */
     ja_block *b = a->head;
     if (!b || b->cap - b->used < n) {
         size_t cap = n > 65536 ? n : 65536;

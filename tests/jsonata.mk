@@ -4,3 +4,10 @@ all: $(JSONATA_RUNNER)
 $(JSONATA_RUNNER): $(BUILD)/tests/tools/jsonata_suite.o $(ENGINE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl -lm
+
+# bench/jsonata.sh's C side
+JSONATA_BENCH := $(BUILD)/tests/jsonata_bench
+all: $(JSONATA_BENCH)
+$(JSONATA_BENCH): $(BUILD)/bench/jsonata_bench.o $(ENGINE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl -lm

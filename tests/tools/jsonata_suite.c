@@ -218,14 +218,20 @@ int main(int argc, char **argv)
     size_t ng;
     char **groups = list_dir(gdir, &ng);
     for (size_t g = 0; g < ng; g++) {
-        if (only && strcmp(only, groups[g]) != 0) continue;
+        if (only && strcmp(only, groups[g]) != 0) {
+            free(groups[g]);
+            continue;
+        }
         char dir[2048];
         snprintf(dir, sizeof dir, "%s/%s", gdir, groups[g]);
         size_t nf;
         char **files = list_dir(dir, &nf);
         for (size_t i = 0; i < nf; i++) {
             size_t l = strlen(files[i]);
-            if (l < 5 || strcmp(files[i] + l - 5, ".json") != 0) continue;
+            if (l < 5 || strcmp(files[i] + l - 5, ".json") != 0) {
+                free(files[i]);
+                continue;
+            }
             char path[4096];
             snprintf(path, sizeof path, "%s/%s", dir, files[i]);
             json_t *doc = json_load_file(path, JSON_DECODE_ANY, NULL);
