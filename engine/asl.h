@@ -30,6 +30,17 @@
 
 #include "yogi/plugin.h" /* yogi_error */
 
+/* ---- Workflow variables ------------------------------------------------ */
+
+/* The executor passes the variables visible to a state (an object, name →
+ * value) as this member of ctx. "$name", "$name.a[0]"... read them wherever
+ * a path may be written; "$$" paths never see the member. */
+#define ASL_CTX_VARIABLES "$variables"
+
+/* Length of the variable name at s (a letter, '_' or a non-ASCII byte, then
+ * those or digits), 0 when s does not start one. */
+size_t asl_variable_name_length(const char *s, const char *end);
+
 /* ---- JSONPath ---------------------------------------------------------- */
 
 /* Evaluate `path` ("$", "$.a.b", "$['a b'][0]", "$.a[*].b", "$..x",

@@ -72,6 +72,8 @@ typedef struct asl_path asl_path;
 
 asl_path *asl_path_parse(const char *text, char *why, size_t why_len);
 void asl_path_free(asl_path *path);
+/* "$name...": the workflow variable the path starts on, else NULL. */
+const char *asl_path_variable(const asl_path *path);
 /* Only names and indexes, no deep scan: a Reference Path. */
 bool asl_path_is_reference(const asl_path *path);
 /* Starts with "$$" (the context object). */

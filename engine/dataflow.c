@@ -47,6 +47,22 @@ int asl_field_path_get(const char *field, const char *path, json_t *input, json_
         return asl_fail(err, RUNTIME, "Invalid path '%s' for the field '%s': %s", path ? path : "",
                         field, why);
     if (asl_path_get(path, input, ctx, out, err) == 0) return 0;
+    if (path[0] == '$' && asl_variable_name_length(path + 1, path + strlen(path)) > 0) {
+        json_t *vars = json_object_get(ctx, ASL_CTX_VARIABLES);
+        size_t n = asl_variable_name_length(path + 1, path + strlen(path));
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(n < 100 ? n : 100), path + 1);
+        if (!json_object_get(vars, name))
+            return asl_fail(err, RUNTIME, "The JSONPath '%s' specified for the field '%s' "
+                            "reads the variable '$%s', which is not assigned yet (a variable "
+                            "takes effect when the state that assigns it is left)",
+                            path, field, name);
+        char *value = asl_json_compact(json_object_get(vars, name));
+        asl_fail(err, RUNTIME, "The JSONPath '%s' specified for the field '%s' could not be "
+                 "found in the variable '$%s': '%s'", path, field, name, value ? value : "");
+        free(value);
+        return -1;
+    }
     char *shown = asl_json_compact(input);
     asl_fail(err, RUNTIME, "The JSONPath '%s' specified for the field '%s' could not be found "
              "in the input '%s'", path, field, shown ? shown : "");

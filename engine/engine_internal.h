@@ -164,7 +164,51 @@ void exec_map_start(engine *e, branch *b, json_t *st, json_t *effective);
 void exec_child_ended(engine *e, branch *child);
 void exec_abort_children(engine *e, branch *parent);
 
-/* Shared by exec.c and exec_branches.c. */
+/* Workflow variables (exec_vars.c). */
+#define VARS_MAX_NAME 80
+#define VARS_MAX_VALUE (256 * 1024)
+#define VARS_MAX_ASSIGN (256 * 1024)
+#define VARS_MAX_TOTAL (10 * 1024 * 1024)
+json_t *vars_visible(branch *b);       /* own over ancestors': a new object */
+json_t *vars_fresh_data(branch *b);    /* a new data object carrying data.vars */
+size_t vars_json_size(const json_t *v); /* bytes of compact JSON */
+/* Limits on the values an Assign produced (name → value), with the
+ * variables already visible. */
+int vars_check_assigned(branch *b, json_t *assigned, yogi_error *err);
+void vars_commit(branch *b, json_t *assigned); /* into b's own scope */
+
+/* JSONata mode (exec_jsonata.c). */
+bool state_is_jsonata(branch *b, json_t *st);
+bool jsonata_is_template(const json_t *v);     /* "{% ... %}" */
+const char *jsonata_type_name(const json_t *v); /* "object", "number"... as AWS names them */
+/* {"states": {input, context, result?, errorOutput?}, <visible variables>} */
+json_t *jsonata_bindings(branch *b, json_t *result, json_t *error_output);
+/* A value whose "{% %}" strings, at any depth, are evaluated; `field` names
+ * it in errors ("Output", "Arguments/x"). */
+int jsonata_template(json_t *tmpl, const char *field, json_t *bindings, json_t **out,
+                     yogi_error *err);
+int jsonata_integer_field(branch *b, json_t *st, const char *field, int64_t dflt, int64_t *out,
+                          yogi_error *err);
+int jsonata_arguments(branch *b, json_t *st, json_t **out, yogi_error *err);
+void jsonata_enter(engine *e, branch *b, json_t *st, const char *type); /* all but Task */
+/* Output and Assign of `holder` (the state, a Choice rule or a catcher),
+ * then `next` (or the state's own Next / End). */
+void jsonata_leave(engine *e, branch *b, json_t *st, json_t *holder, json_t *result,
+                   json_t *error_output, const char *next);
+/* The state failed on err (an EvaluationFailed event for an expression's
+ * error); `final`: no Retry or Catch (a catcher's own Output failed). */
+void jsonata_failed(engine *e, branch *b, json_t *st, const yogi_error *err, bool final);
+int jsonata_map_items(branch *b, json_t *st, json_t *effective, json_t **items, yogi_error *err);
+json_t *jsonata_item_input(branch *b, json_t *st, size_t index, json_t *item, yogi_error *err);
+
+/* Shared by exec.c, exec_branches.c and exec_jsonata.c. */
+/* Leave the state with `output` and `assigned` (both stolen; assigned may be
+ * NULL): exit event, the new variables, then `next` or the branch's end. */
+void state_move_on(engine *e, branch *b, json_t *st, json_t *output, json_t *assigned,
+                   const char *next);
+/* The context object ($$) of b's current state, with the variables visible
+ * to it under ASL_CTX_VARIABLES. */
+json_t *exec_branch_context(branch *b);
 json_t *state_of(branch *b);
 void state_succeeded(engine *e, branch *b, json_t *st, json_t *result);
 void state_failed(engine *e, branch *b, json_t *st, const char *error, const char *cause);

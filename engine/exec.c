@@ -7,6 +7,10 @@
  *   raw input → InputPath → Parameters → (the work) → ResultSelector →
  *   ResultPath (merged into the raw input) → OutputPath → output
  *
+ * A state's Assign is evaluated on the way out (exec_vars.c says when new
+ * values take effect). A state in JSONata mode takes the same path through
+ * exec_step and the waiting phases, but its data flow is exec_jsonata.c's.
+ *
  * Pass, Choice, Succeed and Fail finish at once. Task, Wait, Parallel and
  * Map park the branch in a waiting phase; the engine calls back into
  * exec_task_result(), exec_timer_fired(), exec_callback() or
@@ -81,15 +85,37 @@ static int64_t data_int(branch *b, const char *key)
     return json_integer_value(json_object_get(b->data, key));
 }
 
-static json_t *context_for(branch *b)
+json_t *exec_branch_context(branch *b)
 {
     const char *token = json_string_value(json_object_get(b->data, "token"));
     json_t *st = state_of(b);
     const char *type = json_string_value(json_object_get(st, "Type"));
     bool can_retry = type && (!strcmp(type, "Task") || !strcmp(type, "Parallel") ||
                               !strcmp(type, "Map"));
-    return exec_context(b->ex, b->state, data_int(b, "entered"),
-                        can_retry ? (int)data_int(b, "attempt") : -1, token);
+    json_t *ctx = exec_context(b->ex, b->state, data_int(b, "entered"),
+                               can_retry ? (int)data_int(b, "attempt") : -1, token);
+    if (ctx) json_object_set_new(ctx, ASL_CTX_VARIABLES, vars_visible(b));
+    return ctx;
+}
+
+/* JSONPath Assign: a template over `value` (the state's result, its input
+ * for Choice and Wait, the error output in a catcher), read with the
+ * variables as they were when the state was entered. *out is NULL when
+ * there is no Assign. */
+static int assign_eval(branch *b, json_t *assign, json_t *value, json_t **out, yogi_error *err)
+{
+    *out = NULL;
+    if (!assign) return 0;
+    json_t *ctx = exec_branch_context(b), *assigned = NULL;
+    int rc = asl_payload_eval(assign, value, ctx, &assigned, err);
+    json_decref(ctx);
+    if (rc != 0) return -1;
+    if (vars_check_assigned(b, assigned, err) != 0) {
+        json_decref(assigned);
+        return -1;
+    }
+    *out = assigned;
+    return 0;
 }
 
 /* Step Functions' payload limit: a state's output over 256 KiB fails it. */
@@ -123,27 +149,43 @@ static int shape_output(branch *b, json_t *result_path, json_t *output_path,
         *output = merged;
         return 0;
     }
-    json_t *ctx = context_for(b);
+    json_t *ctx = exec_branch_context(b);
     int rc = asl_select(output_path, merged, ctx, output, err);
     json_decref(ctx);
     json_decref(merged);
     return rc;
 }
 
-/* Leave the state with `output` (stolen): exit event, then `next` — or
- * the end of the branch when there is none. */
-static void move_on(engine *e, branch *b, json_t *st, json_t *output, const char *next)
+/* Leave the state with `output` (stolen): exit event, the variables the
+ * state assigned (`assigned`, stolen, may be NULL) take effect, then `next`
+ * — or the end of the branch when there is none. */
+void state_move_on(engine *e, branch *b, json_t *st, json_t *output, json_t *assigned,
+                   const char *next)
 {
     if (payload_too_large(output)) {
         json_decref(output);
+        json_decref(assigned);
         char cause[512];
         snprintf(cause, sizeof cause, "The state/task '%s' returned a result with a size "
                  "exceeding the maximum number of bytes service limit.", b->state);
         branch_failed(e, b, "States.DataLimitExceeded", cause);
         return;
     }
-    emit_state_event(e, b, st, "StateExited",
-                     json_pack("{s:s, s:O}", "name", b->state, "output", output));
+    json_t *details = json_pack("{s:s, s:O}", "name", b->state, "output", output);
+    if (assigned && json_object_size(assigned) > 0) {
+        /* As AWS shows them: each new value as JSON text. */
+        json_t *shown = json_object(), *value;
+        const char *name;
+        json_object_foreach (assigned, name, value) {
+            char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+            json_object_set_new(shown, name, json_string(text ? text : "null"));
+            free(text);
+        }
+        json_object_set_new(details, "assignedVariables", shown);
+    }
+    vars_commit(b, assigned);
+    json_decref(assigned);
+    emit_state_event(e, b, st, "StateExited", details);
     if (!next) {
         branch_ended(e, b, output);
         json_decref(output);
@@ -153,27 +195,41 @@ static void move_on(engine *e, branch *b, json_t *st, json_t *output, const char
     b->state = strdup(next);
     json_decref(b->input);
     b->input = output;
+    json_t *data = vars_fresh_data(b);
     json_decref(b->data);
-    b->data = json_object();
+    b->data = data;
     b->phase = PH_ENTER;
     branch_touch(e, b);
     engine_runq_push(e, b);
 }
 
-/* The state produced `result` (borrowed): its ResultPath and OutputPath,
- * then its Next (or `next` when given: Choice's pick). */
-static void state_exit(engine *e, branch *b, json_t *st, json_t *result, const char *next)
+/* The state produced `result` (borrowed): its Assign (`assign`, the
+ * state's own unless a Choice rule's), ResultPath and OutputPath, then its
+ * Next (or `next` when given: Choice's pick). */
+static void state_exit_assign(engine *e, branch *b, json_t *st, json_t *result, const char *next,
+                              json_t *assign)
 {
+    if (state_is_jsonata(b, st)) {
+        jsonata_leave(e, b, st, st, result, NULL, next);
+        return;
+    }
     yogi_error err = {{0}, {0}};
-    json_t *output = NULL;
-    if (shape_output(b, json_object_get(st, "ResultPath"), json_object_get(st, "OutputPath"), true,
+    json_t *output = NULL, *assigned = NULL;
+    if (assign_eval(b, assign, result, &assigned, &err) != 0 ||
+        shape_output(b, json_object_get(st, "ResultPath"), json_object_get(st, "OutputPath"), true,
                      result, &output, &err) != 0) {
+        json_decref(assigned);
         branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
         return;
     }
     if (!next && !json_is_true(json_object_get(st, "End")))
         next = json_string_value(json_object_get(st, "Next"));
-    move_on(e, b, st, output, next);
+    state_move_on(e, b, st, output, assigned, next);
+}
+
+static void state_exit(engine *e, branch *b, json_t *st, json_t *result, const char *next)
+{
+    state_exit_assign(e, b, st, result, next, json_object_get(st, "Assign"));
 }
 
 void state_succeeded(engine *e, branch *b, json_t *st, json_t *result)
@@ -264,17 +320,28 @@ static bool try_catch(engine *e, branch *b, json_t *st, const char *error, const
     json_array_foreach(json_object_get(st, "Catch"), i, catcher) {
         if (!error_matches(json_object_get(catcher, "ErrorEquals"), error)) continue;
         json_t *err_obj = json_pack("{s:s?, s:s}", "Error", error, "Cause", cause ? cause : "");
+        if (state_is_jsonata(b, st)) {
+            jsonata_leave(e, b, st, catcher, NULL, err_obj,
+                          json_string_value(json_object_get(catcher, "Next")));
+            json_decref(err_obj);
+            return true;
+        }
         /* The catcher's ResultPath places the error in the raw input; the
          * state's OutputPath is not applied. */
         yogi_error err = {{0}, {0}};
-        json_t *output = NULL;
-        int rc = shape_output(b, json_object_get(catcher, "ResultPath"), NULL, false, err_obj,
+        json_t *output = NULL, *assigned = NULL;
+        int rc = assign_eval(b, json_object_get(catcher, "Assign"), err_obj, &assigned, &err);
+        if (rc == 0)
+            rc = shape_output(b, json_object_get(catcher, "ResultPath"), NULL, false, err_obj,
                               &output, &err);
         json_decref(err_obj);
-        if (rc != 0)
+        if (rc != 0) {
+            json_decref(assigned);
             branch_failed(e, b, err.name[0] ? err.name : RUNTIME, err.cause);
-        else
-            move_on(e, b, st, output, json_string_value(json_object_get(catcher, "Next")));
+        } else {
+            state_move_on(e, b, st, output, assigned,
+                          json_string_value(json_object_get(catcher, "Next")));
+        }
         return true;
     }
     return false;
@@ -309,7 +376,8 @@ static void make_token(branch *b, char *buf, size_t len)
 }
 
 /* Seconds from a literal field or its ...Path twin; -1 when neither; -2 on error. */
-static int64_t seconds_field(json_t *st, const char *field, json_t *input, yogi_error *err)
+static int64_t seconds_field(json_t *st, const char *field, json_t *input, json_t *ctx,
+                             yogi_error *err)
 {
     char path_field[64];
     snprintf(path_field, sizeof path_field, "%sPath", field);
@@ -318,7 +386,7 @@ static int64_t seconds_field(json_t *st, const char *field, json_t *input, yogi_
     const char *path = json_string_value(json_object_get(st, path_field));
     if (!path) return -1;
     json_t *v = NULL;
-    if (asl_path_get(path, input, NULL, &v, err) != 0) return -2;
+    if (asl_path_get(path, input, ctx, &v, err) != 0) return -2;
     int64_t s = json_is_integer(v) ? json_integer_value(v) : -3;
     json_decref(v);
     if (s <= 0) {
@@ -351,6 +419,8 @@ static void task_schedule(engine *e, branch *b, json_t *st)
     engine_dispatch_later(e, b);
 }
 
+static void jsonata_task_enter(engine *e, branch *b, json_t *st);
+
 static void task_enter(engine *e, branch *b, json_t *st, json_t *selected)
 {
     yogi_error err = {{0}, {0}};
@@ -360,8 +430,15 @@ static void task_enter(engine *e, branch *b, json_t *st, json_t *selected)
         make_token(b, token, sizeof token);
         json_object_set_new(b->data, "token", json_string(token));
     }
-    int64_t timeout = seconds_field(st, "TimeoutSeconds", selected, &err);
-    int64_t heartbeat = timeout == -2 ? -1 : seconds_field(st, "HeartbeatSeconds", selected, &err);
+    if (state_is_jsonata(b, st)) {
+        jsonata_task_enter(e, b, st);
+        return;
+    }
+    json_t *sctx = exec_branch_context(b);
+    int64_t timeout = seconds_field(st, "TimeoutSeconds", selected, sctx, &err);
+    int64_t heartbeat =
+        timeout == -2 ? -1 : seconds_field(st, "HeartbeatSeconds", selected, sctx, &err);
+    json_decref(sctx);
     if (timeout == -2 || heartbeat == -2) {
         state_failed(e, b, st, err.name, err.cause);
         return;
@@ -370,7 +447,7 @@ static void task_enter(engine *e, branch *b, json_t *st, json_t *selected)
     json_object_set_new(b->data, "heartbeat_s", json_integer(heartbeat > 0 ? heartbeat : 0));
     json_t *params = json_object_get(st, "Parameters"), *effective = NULL;
     if (params) {
-        json_t *ctx = context_for(b);
+        json_t *ctx = exec_branch_context(b);
         int rc = asl_payload_eval(params, selected, ctx, &effective, &err);
         json_decref(ctx);
         if (rc != 0) {
@@ -384,6 +461,25 @@ static void task_enter(engine *e, branch *b, json_t *st, json_t *selected)
     task_schedule(e, b, st);
 }
 
+/* A JSONata Task: TimeoutSeconds and HeartbeatSeconds may be templates, and
+ * Arguments (a template) is the plugin's input. */
+static void jsonata_task_enter(engine *e, branch *b, json_t *st)
+{
+    yogi_error err = {{0}, {0}};
+    int64_t timeout = 0, heartbeat = 0;
+    json_t *effective = NULL;
+    if (jsonata_integer_field(b, st, "TimeoutSeconds", 0, &timeout, &err) != 0 ||
+        jsonata_integer_field(b, st, "HeartbeatSeconds", 0, &heartbeat, &err) != 0 ||
+        jsonata_arguments(b, st, &effective, &err) != 0) {
+        jsonata_failed(e, b, st, &err, false);
+        return;
+    }
+    json_object_set_new(b->data, "timeout_s", json_integer(timeout));
+    json_object_set_new(b->data, "heartbeat_s", json_integer(heartbeat));
+    json_object_set_new(b->data, "effective", effective);
+    task_schedule(e, b, st);
+}
+
 static void task_succeeded(engine *e, branch *b, json_t *st, json_t *output)
 {
     yogi_error err = {{0}, {0}};
@@ -391,7 +487,7 @@ static void task_succeeded(engine *e, branch *b, json_t *st, json_t *output)
     engine_set_timer(e, b, 0);
     json_t *selector = json_object_get(st, "ResultSelector"), *result = NULL;
     if (selector) {
-        json_t *ctx = context_for(b);
+        json_t *ctx = exec_branch_context(b);
         int rc = asl_payload_eval(selector, output ? output : json_null(), ctx, &result, &err);
         json_decref(ctx);
         if (rc != 0) {
@@ -514,7 +610,7 @@ static int64_t wait_deadline(json_t *st, json_t *input, json_t *ctx, yogi_error 
 static void wait_enter(engine *e, branch *b, json_t *st, json_t *selected)
 {
     yogi_error err = {{0}, {0}};
-    json_t *ctx = context_for(b);
+    json_t *ctx = exec_branch_context(b);
     int64_t at = wait_deadline(st, selected, ctx, &err);
     json_decref(ctx);
     if (at < 0) {
@@ -532,8 +628,9 @@ static void wait_enter(engine *e, branch *b, json_t *st, json_t *selected)
 static void choice_enter(engine *e, branch *b, json_t *st, json_t *selected)
 {
     yogi_error err = {{0}, {0}};
-    json_t *ctx = context_for(b);
+    json_t *ctx = exec_branch_context(b);
     const char *next = NULL;
+    json_t *assign = json_object_get(st, "Assign");
     size_t i;
     json_t *rule;
     json_array_foreach(json_object_get(st, "Choices"), i, rule) {
@@ -545,6 +642,7 @@ static void choice_enter(engine *e, branch *b, json_t *st, json_t *selected)
         }
         if (m == 1) {
             next = json_string_value(json_object_get(rule, "Next"));
+            assign = json_object_get(rule, "Assign");
             break;
         }
     }
@@ -555,7 +653,7 @@ static void choice_enter(engine *e, branch *b, json_t *st, json_t *selected)
                       "No Matches! and no Default in the Choice state");
         return;
     }
-    state_exit(e, b, st, selected, next);
+    state_exit_assign(e, b, st, selected, next, assign);
 }
 
 /* Error or Cause of a Fail state: literal, a path, or an intrinsic. */
@@ -594,7 +692,7 @@ static void fail_enter(engine *e, branch *b, json_t *st)
 {
     yogi_error err = {{0}, {0}};
     char *error = NULL, *cause = NULL;
-    json_t *ctx = context_for(b);
+    json_t *ctx = exec_branch_context(b);
     int rc = fail_field(st, "Error", b->input, ctx, &error, &err);
     if (rc == 0) rc = fail_field(st, "Cause", b->input, ctx, &cause, &err);
     json_decref(ctx);
@@ -619,7 +717,7 @@ static void pass_enter(engine *e, branch *b, json_t *st, json_t *selected)
         state_succeeded(e, b, st, selected);
         return;
     }
-    json_t *ctx = context_for(b), *out = NULL;
+    json_t *ctx = exec_branch_context(b), *out = NULL;
     int rc = asl_payload_eval(params, selected, ctx, &out, &err);
     json_decref(ctx);
     if (rc != 0) {
@@ -639,19 +737,25 @@ void exec_step(engine *e, branch *b)
         branch_failed(e, b, RUNTIME, "The state machine has no state of that name");
         return;
     }
+    json_t *data = vars_fresh_data(b);
+    json_object_set_new(data, "entered", json_integer(now_ms()));
+    json_object_set_new(data, "entered_event", json_integer(b->ex->next_event));
     json_decref(b->data);
-    b->data = json_pack("{s:I, s:I}", "entered", (json_int_t)now_ms(), "entered_event",
-                        (json_int_t)b->ex->next_event);
+    b->data = data;
     branch_touch(e, b);
     emit_state_event(e, b, st, "StateEntered",
                      json_pack("{s:s, s:O}", "name", b->state, "input", b->input));
     const char *type = state_type(st);
+    if (state_is_jsonata(b, st) && strcmp(type, "Task") != 0) {
+        jsonata_enter(e, b, st, type);
+        return;
+    }
     if (strcmp(type, "Fail") == 0) {
         fail_enter(e, b, st);
         return;
     }
     yogi_error err = {{0}, {0}};
-    json_t *selected = NULL, *ctx = context_for(b);
+    json_t *selected = NULL, *ctx = exec_branch_context(b);
     int rc = asl_select(json_object_get(st, "InputPath"), b->input, ctx, &selected, &err);
     json_decref(ctx);
     if (rc != 0) {
@@ -667,7 +771,7 @@ void exec_step(engine *e, branch *b)
         json_t *params = json_object_get(st, "Parameters"), *effective = NULL;
         bool is_map = strcmp(type, "Map") == 0;
         if (params && !is_map) {
-            ctx = context_for(b);
+            ctx = exec_branch_context(b);
             rc = asl_payload_eval(params, selected, ctx, &effective, &err);
             json_decref(ctx);
             if (rc != 0) {
@@ -739,7 +843,9 @@ void branch_ended(engine *e, branch *b, json_t *output)
 static json_t *runtime_cause(branch *b, const char *error, const char *cause)
 {
     static const char prefix[] = "An error occurred while executing the state";
-    if (!error || strcmp(error, RUNTIME) != 0 || !cause || !strncmp(cause, prefix, sizeof prefix - 1))
+    bool prefixed = error && (strcmp(error, RUNTIME) == 0 ||
+                              strcmp(error, "States.QueryEvaluationError") == 0);
+    if (!prefixed || !cause || !strncmp(cause, prefix, sizeof prefix - 1))
         return cause ? json_string(cause) : json_null();
     char head[512];
     snprintf(head, sizeof head, "%s '%s' (entered at the event id #%lld). ", prefix, b->state,

@@ -59,7 +59,8 @@ typedef struct branch {
     char *state;          /* current state's name */
     branch_phase phase;
     json_t *input;        /* the current state's raw input; the output once DONE */
-    json_t *data;         /* phase data, an object (see exec.c for members) */
+    json_t *data;         /* phase data, an object (see exec.c for members); data.vars
+                           * holds the variables this branch assigned (exec_vars.c) */
     int64_t timer_ms;     /* absolute Unix ms of the pending timer, 0 = none */
     uint64_t timer_gen;   /* in memory: invalidates superseded timer heap entries */
     uint64_t task_id;     /* in memory: the dispatched worker task, 0 = none */

@@ -21,6 +21,7 @@
  * O(branches) only when a parent starts, completes or aborts, never per
  * transition.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,9 +96,7 @@ static void complete_parent(engine *e, branch *b, json_t *st)
     yogi_error err = {{0}, {0}};
     json_t *selector = json_object_get(st, "ResultSelector"), *result = NULL;
     if (selector) {
-        json_t *ctx = exec_context(ex, b->state, counter(b, "entered"),
-                                   (int)counter(b, "attempt"),
-                                   NULL);
+        json_t *ctx = exec_branch_context(b);
         int rc = asl_payload_eval(selector, results, ctx, &result, &err);
         json_decref(ctx);
         json_decref(results);
@@ -134,10 +133,26 @@ void exec_parallel_start(engine *e, branch *b, json_t *st, json_t *effective)
     if (n == 0) complete_parent(e, b, st);
 }
 
-/* An integer field or its ...Path twin (>= 0); -1 and err when invalid. */
-static int64_t nonneg_field(json_t *st, const char *field, json_t *input, int64_t dflt,
-                            yogi_error *err)
+/* A string of decimal digits as a number; -1 for anything else. */
+static int64_t digits_value(const char *s)
 {
+    int64_t r = 0;
+    if (!*s) return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || r > INT32_MAX / 10) return -1;
+        r = r * 10 + (*s - '0');
+    }
+    return r;
+}
+
+/* An integer field or its ...Path twin (>= 0); -1 and err when invalid. */
+static int64_t nonneg_field(branch *b, json_t *st, const char *field, json_t *input,
+                            int64_t dflt, yogi_error *err)
+{
+    if (state_is_jsonata(b, st)) {
+        int64_t v = dflt;
+        return jsonata_integer_field(b, st, field, dflt, &v, err) == 0 ? v : -1;
+    }
     char pf[64];
     snprintf(pf, sizeof pf, "%sPath", field);
     json_t *lit = json_object_get(st, field);
@@ -145,9 +160,13 @@ static int64_t nonneg_field(json_t *st, const char *field, json_t *input, int64_
     const char *path = json_string_value(json_object_get(st, pf));
     if (!path) return dflt;
     json_t *v = NULL;
-    if (asl_path_get(path, input, NULL, &v, err) != 0) return -1;
+    json_t *ctx = exec_branch_context(b);
+    int rc = asl_path_get(path, input, ctx, &v, err);
+    json_decref(ctx);
+    if (rc != 0) return -1;
     int64_t r = -1;
     if (json_is_integer(v) && json_integer_value(v) >= 0) r = json_integer_value(v);
+    else if (json_is_string(v)) r = digits_value(json_string_value(v)); /* AWS takes "1" too */
     else if (json_is_real(v) && json_real_value(v) >= 0 && strstr(field, "Percentage"))
         r = (int64_t)json_real_value(v);
     if (r < 0) {
@@ -185,8 +204,12 @@ static void start_pending(engine *e, branch *b)
 
 static int map_items(branch *b, json_t *st, json_t *effective, json_t **items, yogi_error *err)
 {
+    if (state_is_jsonata(b, st)) return jsonata_map_items(b, st, effective, items, err);
     json_t *path = json_object_get(st, "ItemsPath");
-    if (asl_select(path ? path : NULL, effective, NULL, items, err) != 0) return -1;
+    json_t *ctx = exec_branch_context(b);
+    int rc = asl_select(path ? path : NULL, effective, ctx, items, err);
+    json_decref(ctx);
+    if (rc != 0) return -1;
     if (!json_is_array(*items)) {
         json_decref(*items);
         *items = NULL;
@@ -199,11 +222,11 @@ static int map_items(branch *b, json_t *st, json_t *effective, json_t **items, y
 static json_t *item_input(execution *ex, branch *b, json_t *st, json_t *effective, size_t i,
                           json_t *item, yogi_error *err)
 {
+    if (state_is_jsonata(b, st)) return jsonata_item_input(b, st, i, item, err);
     json_t *selector = json_object_get(st, "ItemSelector");
     if (!selector) selector = json_object_get(st, "Parameters");
     if (!selector) return json_incref(item);
-    json_t *ctx = exec_context(ex, b->state, counter(b, "entered"), (int)counter(b, "attempt"),
-                               NULL);
+    json_t *ctx = exec_branch_context(b);
     json_object_set_new(ctx, "Map", json_pack("{s:{s:I, s:O}}", "Item", "Index", (json_int_t)i,
                                               "Value", item));
     json_t *out = NULL;
@@ -216,12 +239,13 @@ void exec_map_start(engine *e, branch *b, json_t *st, json_t *effective)
 {
     yogi_error err = {{0}, {0}};
     json_t *items = NULL;
-    int64_t max = nonneg_field(st, "MaxConcurrency", effective, 0, &err);
-    int64_t tol_n = max < 0 ? -1 : nonneg_field(st, "ToleratedFailureCount", effective, 0, &err);
+    int64_t max = nonneg_field(b, st, "MaxConcurrency", effective, 0, &err);
+    int64_t tol_n = max < 0 ? -1 : nonneg_field(b, st, "ToleratedFailureCount", effective, 0, &err);
     int64_t tol_p = tol_n < 0 ? -1
-                              : nonneg_field(st, "ToleratedFailurePercentage", effective, 0, &err);
+                              : nonneg_field(b, st, "ToleratedFailurePercentage", effective, 0, &err);
     if (tol_p < 0 || map_items(b, st, effective, &items, &err) != 0) {
-        branch_failed(e, b, err.name, err.cause);
+        if (state_is_jsonata(b, st)) jsonata_failed(e, b, st, &err, false);
+        else branch_failed(e, b, err.name, err.cause);
         return;
     }
     const char *member = json_object_get(st, "ItemProcessor") ? "ItemProcessor" : "Iterator";
@@ -246,7 +270,8 @@ void exec_map_start(engine *e, branch *b, json_t *st, json_t *effective)
             free(scope);
             json_decref(items);
             exec_abort_children(e, b);
-            branch_failed(e, b, err.name[0] ? err.name : "States.Runtime", err.cause);
+            if (state_is_jsonata(b, st)) jsonata_failed(e, b, st, &err, false);
+            else branch_failed(e, b, err.name[0] ? err.name : "States.Runtime", err.cause);
             return;
         }
         branch *c = branch_new(e, b->ex, b->id, (int64_t)i, scope, start ? start : "",
@@ -289,9 +314,15 @@ void exec_child_ended(engine *e, branch *child)
         const char *error = json_string_value(json_object_get(child->data, "error"));
         const char *cause = json_string_value(json_object_get(child->data, "cause"));
         char *err_copy = error ? strdup(error) : NULL, *cause_copy = cause ? strdup(cause) : NULL;
+        /* AWS records a Parallel branch that failed in a Task as that Task
+         * aborted, without ParallelStateFailed (its recordings show it). */
+        json_t *cst = state_of(child);
+        const char *ctype = json_string_value(json_object_get(cst, "Type"));
+        bool task_in_parallel = !map && ctype && strcmp(ctype, "Task") == 0;
+        if (task_in_parallel) engine_emit(e, b->ex, "TaskStateAborted", child->state, NULL);
         exec_abort_children(e, b);
         state_failed_event(e, b, st, err_copy, cause_copy,
-                           map ? "MapStateFailed" : "ParallelStateFailed");
+                           map ? "MapStateFailed" : task_in_parallel ? NULL : "ParallelStateFailed");
         free(err_copy);
         free(cause_copy);
         return;

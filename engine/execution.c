@@ -297,8 +297,9 @@ int exec_redrive(engine *e, execution *ex, yogi_error *err)
     engine_emit(e, ex, "ExecutionRedriven",
                 NULL, json_pack("{s:i}", "redriveCount", ex->redrive_count));
     root->phase = PH_ENTER;
+    json_t *data = vars_fresh_data(root); /* the variables as the failed state saw them */
     json_decref(root->data);
-    root->data = json_object();
+    root->data = data;
     branch_touch(e, root);
     engine_runq_push(e, root);
     return 0;

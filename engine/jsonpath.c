@@ -13,7 +13,10 @@
  *     a step before the last is missing, "No results for path: $['a']['b']"
  *     when the last is). Any other path is indefinite and yields an array of
  *     its matches, possibly empty; it never fails at run time.
- *   - "$$" starts a path on the context object instead of the input.
+ *   - "$$" starts a path on the context object instead of the input, and
+ *     "$name" (a letter or '_' after the '$') on the workflow variable
+ *     `name`, which the executor passes in ctx under ASL_CTX_VARIABLES; a
+ *     "$$" path never sees that member.
  *   - Filters test each element of an array (or a non-array object itself):
  *     comparisons of numbers by value and strings by code point; a
  *     comparison with a missing or mistyped operand is false; "=~" takes a
@@ -92,6 +95,7 @@ struct arena {
 struct asl_path {
     struct arena *arena; /* owns it all; shared with the paths in its filters */
     bool context;        /* starts with "$$" */
+    char *variable;      /* "$name...": the variable it starts on, else NULL */
     size_t n;            /* number of steps */
     struct step *steps;
 };
@@ -524,7 +528,11 @@ asl_path *asl_path_parse(const char *text, char *why, size_t why_len)
     }
     bool context = len >= 2 && text[1] == '$';
     ps.p += context ? 2 : 1;
+    size_t name_len = context ? 0 : asl_variable_name_length(ps.p, ps.end);
+    char *variable = name_len ? arena_strndup(ps.arena, ps.p, name_len) : NULL;
+    ps.p += name_len;
     asl_path *path = parse_steps(&ps, context);
+    if (path) path->variable = variable;
     if (path && ps.p != ps.end) parse_fail(&ps, "unexpected text '%s'", ps.p);
     if (ps.failed || !path) {
         arena_free(ps.arena);
@@ -548,6 +556,21 @@ bool asl_path_is_reference(const asl_path *path)
 }
 
 bool asl_path_is_context(const asl_path *path) { return path->context; }
+
+const char *asl_path_variable(const asl_path *path) { return path->variable; }
+
+static bool name_start(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+}
+
+size_t asl_variable_name_length(const char *s, const char *end)
+{
+    const char *p = s;
+    if (p >= end || !name_start((unsigned char)*p)) return 0;
+    while (p < end && (name_start((unsigned char)*p) || (*p >= '0' && *p <= '9'))) p++;
+    return (size_t)(p - s);
+}
 
 size_t asl_path_length(const asl_path *path) { return path->n; }
 
@@ -819,6 +842,18 @@ int asl_path_get(const char *path, json_t *root, json_t *ctx, json_t **out, yogi
     if (!p) return asl_fail(err, "States.Runtime", "Invalid path '%s' : %s", path ? path : "", why);
     json_t *start = p->context ? ctx : root;
     json_t *empty = NULL;
+    if (p->variable) {
+        start = json_object_get(json_object_get(ctx, ASL_CTX_VARIABLES), p->variable);
+        if (!start) {
+            asl_fail(err, "States.Runtime", "Invalid path '%s': the variable '$%s' is not "
+                     "defined", path, p->variable);
+            asl_path_free(p);
+            return -1;
+        }
+    } else if (p->context && json_object_get(ctx, ASL_CTX_VARIABLES)) {
+        start = empty = json_copy(ctx); /* shallow: "$$" shows the context alone */
+        json_object_del(empty, ASL_CTX_VARIABLES);
+    }
     if (!start) start = empty = json_object();
     int rc = 0;
     if (asl_path_is_reference(p)) {

@@ -106,6 +106,7 @@ struct position {
     size_t length;            /* of pointer */
     uint32_t hash;            /* of pointer */
     int line, column;         /* the value; 0 when not recorded */
+    size_t offset;            /* the value's first byte in the text */
     int key_line, key_column; /* the member's key; 0 for array elements */
 };
 
@@ -115,6 +116,8 @@ struct workflow_doc {
     size_t count, capacity;
     uint32_t *slots; /* index+1 into positions; 0 = empty; size a power of 2 */
     size_t nslots;
+    char *text;      /* a copy of the source, for positions inside strings */
+    size_t len;
 };
 
 static uint32_t hash_pointer(const char *s, size_t len)
@@ -206,6 +209,55 @@ bool workflow_key_position(const workflow_doc *doc, const char *pointer, int *li
     return workflow_position(doc, pointer, line, column);
 }
 
+/* Source bytes that make up one character of a scalar's value, from p: an
+ * escape in a double-quoted scalar, '' in a single-quoted one, a line break
+ * with the indentation after it (folded into one character), or one UTF-8
+ * character. */
+static size_t source_char_len(const char *p, const char *end, char quote)
+{
+    if (quote == '"' && *p == '\\' && p + 1 < end) {
+        size_t n = p[1] == 'u' ? 6 : p[1] == 'x' ? 4 : p[1] == 'U' ? 10 : 2;
+        return n <= (size_t)(end - p) ? n : (size_t)(end - p);
+    }
+    if (quote == '\'' && *p == '\'' && p + 1 < end && p[1] == '\'') return 2;
+    if (*p == '\n') {
+        size_t n = 1;
+        while (p + n < end && (p[n] == ' ' || p[n] == '\t')) n++;
+        return n;
+    }
+    size_t n = 1;
+    while (p + n < end && ((unsigned char)p[n] & 0xC0) == 0x80) n++;
+    return n;
+}
+
+bool workflow_string_position(const workflow_doc *doc, const char *pointer, size_t index,
+                              int *line, int *column)
+{
+    const struct position *pos = doc ? position_find(doc, pointer, strlen(pointer)) : NULL;
+    if (!pos || !pos->line || !doc->text || pos->offset >= doc->len)
+        return workflow_position(doc, pointer, line, column);
+    const char *p = doc->text + pos->offset, *end = doc->text + doc->len;
+    int l = pos->line, c = pos->column;
+    char quote = (*p == '"' || *p == '\'') ? *p : 0;
+    if (quote) p++, c++;
+    if (*p == '|' || *p == '>') { /* a block scalar: its text starts on the next line */
+        while (p < end && *p != '\n') p++;
+        if (p < end) p++, l++, c = 1;
+        while (p < end && *p == ' ') p++, c++;
+    }
+    for (size_t i = 0; i < index && p < end; i++) {
+        size_t n = source_char_len(p, end, quote);
+        for (size_t k = 0; k < n; k++) {
+            if (p[k] == '\n') l++, c = 1;
+            else if (((unsigned char)p[k] & 0xC0) != 0x80) c++;
+        }
+        p += n;
+    }
+    *line = l;
+    *column = c;
+    return true;
+}
+
 json_t *workflow_definition(const workflow_doc *doc)
 {
     return doc ? doc->definition : NULL;
@@ -217,6 +269,7 @@ void workflow_free(workflow_doc *doc)
     for (size_t i = 0; i < doc->count; i++) free(doc->positions[i].pointer);
     free(doc->positions);
     free(doc->slots);
+    free(doc->text);
     json_decref(doc->definition);
     free(doc);
 }
@@ -503,6 +556,7 @@ static bool record_value(struct loader *L, yaml_mark_t m)
     }
     pos->line = line_of(m);
     pos->column = column_of(m);
+    pos->offset = m.index;
     return true;
 }
 
@@ -912,10 +966,13 @@ static workflow_doc *load_text(const char *text, size_t len, workflow_diags *dia
     yaml_parser_delete(&L.parser);
     json_decref(L.anchors);
     free(L.pointer);
-    if (!L.doc->definition) {
+    if (!L.doc->definition || !(L.doc->text = malloc(len + 1))) {
         workflow_free(L.doc);
         return NULL;
     }
+    memcpy(L.doc->text, text, len);
+    L.doc->text[len] = '\0';
+    L.doc->len = len;
     return L.doc;
 }
 

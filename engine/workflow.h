@@ -49,7 +49,8 @@ typedef bool (*workflow_resource_known_fn)(const char *resource, void *ud);
 workflow_doc *workflow_parse(const char *name, const char *text, size_t len, workflow_diags *diags);
 workflow_doc *workflow_parse_file(const char *path, workflow_diags *diags);
 
-/* Validate against ASL (JSONPath mode) as documented in docs/workflow-language.md.
+/* Validate against ASL (JSONPath and JSONata modes, variables) as documented
+ * in docs/workflow-language.md.
  * Appends every problem found; returns true when there are none. */
 bool workflow_validate(const workflow_doc *doc, workflow_resource_known_fn known, void *ud,
                        workflow_diags *diags);
@@ -66,6 +67,12 @@ bool workflow_position(const workflow_doc *doc, const char *pointer, int *line, 
  * "/States/Fetch"), falling back to workflow_position when the pointer
  * names an array element or the root. */
 bool workflow_key_position(const workflow_doc *doc, const char *pointer, int *line, int *column);
+
+/* Position of the character `index` (0-based, in characters of the decoded
+ * value) of the string at `pointer`, counting escapes and quotes as the
+ * source writes them: where a JSONata syntax error inside "{% ... %}" is. */
+bool workflow_string_position(const workflow_doc *doc, const char *pointer, size_t index,
+                              int *line, int *column);
 
 void workflow_free(workflow_doc *doc);
 

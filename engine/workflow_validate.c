@@ -1,14 +1,21 @@
 /*
  * workflow_validate.c — checking a loaded definition against the Amazon
- * States Language (JSONPath mode), as AWS's validator does before it
- * accepts a state machine.
+ * States Language (JSONPath and JSONata modes, variables included), as
+ * AWS's validator does before it accepts a state machine.
  *
  * Design. The checks are driven by tables rather than by nested ifs:
  *   - `field_rules` names every field a state may carry, the state types
  *     that allow it and the function that checks its value; a field not in
  *     the table, or not allowed for the state's type, is an error (AWS
  *     rejects unknown fields too, and a misspelt "Nxet" must not pass);
- *   - `retrier_fields` / `catcher_fields` do the same for Retry and Catch.
+ *   - `retrier_fields` / `catcher_fields` do the same for Retry and Catch;
+ *   - each field belongs to JSONPath mode, JSONata mode or both, and the
+ *     state's QueryLanguage (or the workflow's) decides which apply.
+ * Variables: each machine knows the names assigned in it and in the
+ * machines around it (`vars`), so a "$name" read in a JSONPath field that
+ * nothing assigns is reported. JSONata expressions are compiled with
+ * jsonata_compile, and a syntax error is placed at its character in the
+ * file (workflow_string_position).
  * After the per-field checks, one function per state type checks the
  * relations between fields (exactly one of Next/End, Seconds vs SecondsPath,
  * HeartbeatSeconds below TimeoutSeconds...). Each machine (the top level, a
@@ -32,10 +39,12 @@
 #include <string.h>
 
 #include "asl.h"
+#include "jsonata.h"
 
 #define POINTER_MAX 2048
 #define STATE_NAME_MAX 80
 #define LABEL_MAX 40
+#define VARIABLE_NAME_MAX 80
 #define SECONDS_MAX 99999999 /* AWS's bound for TimeoutSeconds, IntervalSeconds... */
 #define MAX_DELAY_SECONDS_MAX 31622400
 
@@ -77,6 +86,9 @@ struct validator {
     json_t *state_names; /* every state name of the whole machine → its pointer */
     json_t *labels;      /* every Map Label of the whole machine → its pointer */
     const struct scope *scope;
+    json_t *vars;        /* names assigned in the current machine or an enclosing one */
+    bool top_jsonata;    /* the workflow's QueryLanguage is JSONata */
+    bool jsonata;        /* the state being checked is in JSONata mode */
     size_t problems;
 };
 
@@ -261,46 +273,65 @@ static void check_string(struct validator *v, const char *ptr, json_t *value)
     expect_type(v, ptr, value, JSON_STRING, "a string");
 }
 
-/* True when `text` refers to a variable ("$name", as JSONPath mode allows
- * since variables came in): '$' followed by a letter or '_', not part of
- * "$$" or "$.". Used only to name the problem once a check has failed. */
-static bool mentions_variable_text(const char *text)
+/* ---- Variables --------------------------------------------------------- */
+
+/* Each "$name" in `text` (a path, or an intrinsic call's arguments; quoted
+ * strings skipped) must name a variable assigned in this machine or an
+ * enclosing one: a reference to anything else could only fail at run time. */
+static void check_variable_refs(struct validator *v, const char *ptr, const char *text)
 {
-    for (const char *p = strchr(text, '$'); p; p = strchr(p + 1, '$')) {
-        bool after_dollar = p > text && p[-1] == '$';
-        char c = p[1];
-        if (!after_dollar && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'))
-            return true;
+    char quote = 0;
+    for (const char *p = text; *p; p++) {
+        if (quote) {
+            if (*p == '\\' && p[1]) p++;
+            else if (*p == quote) quote = 0;
+            continue;
+        }
+        if (*p == '\'' || *p == '"') {
+            quote = *p;
+            continue;
+        }
+        if (*p != '$' || (p > text && p[-1] == '$')) continue;
+        size_t n = asl_variable_name_length(p + 1, p + 1 + strlen(p + 1));
+        if (n == 0) continue;
+        char name[VARIABLE_NAME_MAX + 8];
+        snprintf(name, sizeof name, "%.*s", (int)(n < VARIABLE_NAME_MAX + 4 ? n : VARIABLE_NAME_MAX + 4), p + 1);
+        if (!json_object_get(v->vars, name))
+            problem(v, ptr, "UnknownVariable",
+                    "no state of this machine or an enclosing one assigns the variable '$%s'; "
+                    "assign it with Assign first, or read the input ($.%s)",
+                    name, name);
+        p += n;
     }
-    return false;
 }
 
-static bool mentions_variable(json_t *value)
+/* Every string value of a template member "key.$" (and a Choice rule's
+ * Variable and ...Path operands) may read variables. */
+static void check_template_refs(struct validator *v, const char *ptr, json_t *value)
 {
     const char *key;
     json_t *item;
     size_t i;
-    if (json_is_string(value)) return mentions_variable_text(json_string_value(value));
-    json_object_foreach (value, key, item)
-        if (mentions_variable(item)) return true;
-    json_array_foreach (value, i, item)
-        if (mentions_variable(item)) return true;
-    return false;
-}
-
-static void variables_unsupported(struct validator *v, const char *ptr)
-{
-    problem(v, ptr, "JSONataUnsupported",
-            "variables ($name) are not supported yet, as JSONata mode is not; read the value "
-            "from the state input ($.field) instead");
+    char at[POINTER_MAX];
+    json_object_foreach (value, key, item) {
+        size_t n = strlen(key);
+        pointer_join(at, sizeof at, ptr, key);
+        if (json_is_string(item) && n > 2 && strcmp(key + n - 2, ".$") == 0)
+            check_variable_refs(v, at, json_string_value(item));
+        else
+            check_template_refs(v, at, item);
+    }
+    json_array_foreach (value, i, item) {
+        pointer_index(at, sizeof at, ptr, i);
+        check_template_refs(v, at, item);
+    }
 }
 
 static void check_path_text(struct validator *v, const char *ptr, const char *path, bool reference)
 {
     char why[256] = "";
-    if (asl_path_check(path, reference, why, sizeof why)) return;
-    if (mentions_variable_text(path)) {
-        variables_unsupported(v, ptr);
+    if (asl_path_check(path, reference, why, sizeof why)) {
+        check_variable_refs(v, ptr, path);
         return;
     }
     problem(v, ptr, reference ? "InvalidReferencePath" : "InvalidPath",
@@ -319,8 +350,16 @@ static void check_path_or_null(struct validator *v, const char *ptr, json_t *val
 static void check_result_path(struct validator *v, const char *ptr, json_t *value)
 {
     if (json_is_null(value)) return;
-    if (expect_type(v, ptr, value, JSON_STRING, "a reference path (\"$.field\") or null"))
-        check_path_text(v, ptr, json_string_value(value), true);
+    if (!expect_type(v, ptr, value, JSON_STRING, "a reference path (\"$.field\") or null"))
+        return;
+    const char *path = json_string_value(value);
+    if (path[0] == '$' && asl_variable_name_length(path + 1, path + strlen(path)) > 0)
+        problem(v, ptr, "InvalidReferencePath",
+                "'%s' names a variable: ResultPath places the result into the input; assign "
+                "variables with Assign",
+                path);
+    else
+        check_path_text(v, ptr, path, true);
 }
 
 static void check_reference_path(struct validator *v, const char *ptr, json_t *value)
@@ -338,9 +377,7 @@ static void check_path_or_intrinsic(struct validator *v, const char *ptr, json_t
     if (strncmp(text, "States.", 7) != 0)
         check_path_text(v, ptr, text, false);
     else if (asl_intrinsic_check(text, why, sizeof why))
-        return;
-    else if (mentions_variable_text(text))
-        variables_unsupported(v, ptr);
+        check_variable_refs(v, ptr, text);
     else
         problem(v, ptr, "InvalidIntrinsic", "'%s' is not a valid intrinsic function call: %s", text,
                 why);
@@ -351,12 +388,11 @@ static void check_path_or_intrinsic(struct validator *v, const char *ptr, json_t
 static void check_template(struct validator *v, const char *ptr, json_t *value)
 {
     char where[POINTER_MAX] = "", why[256] = "", at[POINTER_MAX * 2];
-    if (asl_payload_check(value, where, sizeof where, why, sizeof why)) return;
-    snprintf(at, sizeof at, "%s%s", ptr, where);
-    if (mentions_variable(value)) {
-        variables_unsupported(v, at);
+    if (asl_payload_check(value, where, sizeof where, why, sizeof why)) {
+        check_template_refs(v, ptr, value);
         return;
     }
+    snprintf(at, sizeof at, "%s%s", ptr, where);
     problem(v, at, "InvalidTemplate",
             "%s; a \"key.$\" value must be a path ($.x, $$.x) or an "
             "intrinsic function (States.Format(...))",
@@ -397,32 +433,87 @@ static void check_timestamp(struct validator *v, const char *ptr, json_t *value)
                 json_string_value(value));
 }
 
-/* ---- Fields that are not supported (yet) ------------------------------- */
+/* ---- Query languages ---------------------------------------------------- */
+
+static bool is_jsonata_template(const json_t *value)
+{
+    const char *s = json_string_value(value);
+    size_t n = s ? strlen(s) : 0;
+    return n >= 4 && strncmp(s, "{%", 2) == 0 && strcmp(s + n - 2, "%}") == 0;
+}
 
 static void check_query_language(struct validator *v, const char *ptr, json_t *value)
 {
     const char *lang = json_string_value(value);
-    if (lang && strcmp(lang, "JSONPath") == 0) return;
-    if (lang && strcmp(lang, "JSONata") == 0)
-        problem(v, ptr, "JSONataUnsupported",
-                "JSONata mode is not supported yet; write the workflow in JSONPath mode");
-    else
-        problem(v, ptr, "InvalidValue", "QueryLanguage must be \"JSONPath\" (or \"JSONata\")");
+    bool top = strcmp(ptr, "/QueryLanguage") == 0;
+    if (lang && strcmp(lang, "JSONPath") == 0 && !top && v->top_jsonata)
+        problem(v, ptr, "InvalidQueryLanguage",
+                "the workflow's QueryLanguage is JSONata, so a state cannot go back to "
+                "JSONPath; write this state in JSONata or remove the top-level QueryLanguage");
+    else if (!lang || (strcmp(lang, "JSONPath") != 0 && strcmp(lang, "JSONata") != 0))
+        problem(v, ptr, "InvalidValue", "QueryLanguage must be \"JSONPath\" or \"JSONata\"");
 }
 
-/* Fields that only exist with JSONata or with variables. */
-static void check_jsonata(struct validator *v, const char *ptr, json_t *value)
+/* Every "{% ... %}" string in `value`, at any depth, must compile; a syntax
+ * error is shown at the character the JSONata parser stopped at. */
+static void check_jsonata_value(struct validator *v, const char *ptr, json_t *value)
+{
+    const char *key;
+    json_t *item;
+    size_t i;
+    char at[POINTER_MAX];
+    json_object_foreach (value, key, item) {
+        pointer_join(at, sizeof at, ptr, key);
+        check_jsonata_value(v, at, item);
+    }
+    json_array_foreach (value, i, item) {
+        pointer_index(at, sizeof at, ptr, i);
+        check_jsonata_value(v, at, item);
+    }
+    if (!is_jsonata_template(value)) return;
+    const char *text = json_string_value(value), *src = text + 2;
+    size_t len = strlen(text) - 4;
+    jsonata_error jerr;
+    memset(&jerr, 0, sizeof jerr);
+    jsonata_expr *expr = jsonata_compile(src, len, &jerr);
+    if (expr) {
+        jsonata_free(expr);
+        return;
+    }
+    /* jerr.position counts characters of src; the string's own starts 2 earlier. */
+    size_t chars = 2, bytes = 0;
+    while (bytes < len && chars - 2 < jerr.position)
+        if (((unsigned char)src[bytes++] & 0xC0) != 0x80) chars++;
+    int line = 0, column = 0;
+    workflow_string_position(v->doc, ptr, chars, &line, &column);
+    workflow_diags_add(v->diags, line, column, "InvalidJSONata", "%s: %s", jerr.code,
+                       jerr.message);
+    v->problems++;
+}
+
+/* A field of the other query language than the state's. */
+static void wrong_language(struct validator *v, const char *ptr)
 {
     const char *field = strrchr(ptr, '/') + 1;
-    if (strcmp(field, "Assign") == 0)
-        problem_at_key(v, ptr, "JSONataUnsupported",
-                       "JSONata mode is not supported yet, nor are variables (Assign); pass data "
-                       "through the state input and ResultPath instead");
-    else
-        problem_at_key(v, ptr, "JSONataUnsupported",
-                       "JSONata mode is not supported yet ('%s' is a JSONata field); use the "
-                       "JSONPath fields (Parameters, InputPath, ResultPath, OutputPath...)",
+    if (v->jsonata)
+        problem_at_key(v, ptr, "JSONPathOnlyField",
+                       "'%s' is a JSONPath field and this state is in JSONata mode; use "
+                       "Arguments, Output, Items, Assign or Condition with {%% ... %%} "
+                       "expressions instead",
                        field);
+    else
+        problem_at_key(v, ptr, "JSONataOnlyField",
+                       "'%s' is a JSONata field and this state is in JSONPath mode; add "
+                       "\"QueryLanguage\": \"JSONata\" to the state (or the workflow), or use "
+                       "Parameters, ResultSelector, ResultPath, OutputPath",
+                       field);
+}
+
+/* Arguments, Output, Items: JSONata only. */
+static void check_jsonata(struct validator *v, const char *ptr, json_t *value)
+{
+    if (v->jsonata) check_jsonata_value(v, ptr, value);
+    else wrong_language(v, ptr);
 }
 
 static void check_unsupported(struct validator *v, const char *ptr, json_t *value)
@@ -430,6 +521,47 @@ static void check_unsupported(struct validator *v, const char *ptr, json_t *valu
     problem_at_key(v, ptr, "Unsupported",
                    "'%s' is not supported: it needs AWS services Yogi does not have; remove it",
                    strrchr(ptr, '/') + 1);
+}
+
+/* Assign (JSONPath mode): an object whose keys name variables ("name", or
+ * "name.$" with a path or intrinsic as value). */
+static void check_assign(struct validator *v, const char *ptr, json_t *value)
+{
+    if (!expect_type(v, ptr, value, JSON_OBJECT, "an object of variable names and values"))
+        return;
+    const char *key;
+    json_t *item;
+    char at[POINTER_MAX];
+    json_object_foreach (value, key, item) {
+        size_t n = strlen(key);
+        if (n > 2 && strcmp(key + n - 2, ".$") == 0) n -= 2;
+        pointer_join(at, sizeof at, ptr, key);
+        if (v->jsonata && n != strlen(key))
+            problem_at_key(v, at, "InvalidVariableName",
+                           "in JSONata mode a variable is assigned as \"name\": \"{%% ... %%}\", "
+                           "without \".$\"");
+        else if (n == 0 || asl_variable_name_length(key, key + n) != n)
+            problem_at_key(v, at, "InvalidVariableName",
+                           "'%.*s' is not a variable name: start with a letter or '_', then "
+                           "letters, digits or '_'",
+                           (int)n, key);
+        else if (n > VARIABLE_NAME_MAX)
+            problem_at_key(v, at, "InvalidVariableName",
+                           "a variable name has at most %d characters", VARIABLE_NAME_MAX);
+        else if (n == 6 && strncmp(key, "states", 6) == 0)
+            problem_at_key(v, at, "InvalidVariableName",
+                           "'states' is reserved ($states is the state's input, result and "
+                           "context in JSONata mode)");
+    }
+    if (v->jsonata) check_jsonata_value(v, ptr, value);
+    else check_template(v, ptr, value);
+}
+
+/* ResultPath in a catcher: JSONPath only. */
+static void check_catcher_result_path(struct validator *v, const char *ptr, json_t *value)
+{
+    if (v->jsonata) wrong_language(v, ptr);
+    else check_result_path(v, ptr, value);
 }
 
 /* ---- Transitions ------------------------------------------------------- */
@@ -554,9 +686,9 @@ static const struct member_rule retrier_fields[] = {
 static const struct member_rule catcher_fields[] = {
     {"ErrorEquals", NULL},
     {"Next", check_target},
-    {"ResultPath", check_result_path},
+    {"ResultPath", check_catcher_result_path},
     {"Comment", check_string},
-    {"Assign", check_jsonata},
+    {"Assign", check_assign},
     {"Output", check_jsonata},
     {NULL, NULL},
 };
@@ -636,6 +768,14 @@ static void check_choice_variables(struct validator *v, const char *ptr, json_t 
         pointer_join(at, sizeof at, ptr, "Variable");
         check_path_text(v, at, json_string_value(variable), true);
     }
+    const char *key;
+    json_t *operand;
+    json_object_foreach (rule, key, operand) {
+        size_t n = strlen(key);
+        if (n <= 4 || strcmp(key + n - 4, "Path") != 0 || !json_is_string(operand)) continue;
+        pointer_join(at, sizeof at, ptr, key);
+        check_variable_refs(v, at, json_string_value(operand));
+    }
     static const char *const lists[] = {"And", "Or"};
     for (size_t l = 0; l < 2; l++) {
         json_t *nested = json_object_get(rule, lists[l]), *item;
@@ -654,6 +794,29 @@ static void check_choice_variables(struct validator *v, const char *ptr, json_t 
     }
 }
 
+/* A JSONata Choice rule: Condition (a template or a boolean), Output,
+ * Assign, Next, Comment; none of JSONPath's comparisons. */
+static void check_jsonata_rule(struct validator *v, const char *ptr, json_t *rule)
+{
+    char at[POINTER_MAX];
+    const char *key;
+    json_t *value;
+    json_t *condition = json_object_get(rule, "Condition");
+    if (!condition)
+        problem_at_key(v, ptr, "MissingField",
+                       "a JSONata Choice rule needs Condition: \"{%% boolean expression %%}\"");
+    else if (!json_is_boolean(condition) && !is_jsonata_template(condition))
+        problem(v, ptr, "InvalidValue", "Condition must be \"{%% ... %%}\" or a boolean");
+    json_object_foreach (rule, key, value) {
+        pointer_join(at, sizeof at, ptr, key);
+        if (!strcmp(key, "Condition") || !strcmp(key, "Output"))
+            check_jsonata_value(v, at, value);
+        else if (strcmp(key, "Next") != 0 && strcmp(key, "Comment") != 0 &&
+                 strcmp(key, "Assign") != 0)
+            wrong_language(v, at);
+    }
+}
+
 static void check_choice_rule(struct validator *v, const char *ptr, json_t *rule)
 {
     char at[POINTER_MAX], where[POINTER_MAX] = "", why[256] = "";
@@ -664,12 +827,21 @@ static void check_choice_rule(struct validator *v, const char *ptr, json_t *rule
         check_target(v, at, next);
     else
         problem(v, ptr, "MissingNext", "a Choice rule needs Next: the state to go to on a match");
-    static const char *const jsonata[] = {"Condition", "Assign", "Output"};
+    json_t *assign = json_object_get(rule, "Assign");
+    if (assign) {
+        pointer_join(at, sizeof at, ptr, "Assign");
+        check_assign(v, at, assign);
+    }
+    if (v->jsonata) {
+        check_jsonata_rule(v, ptr, rule);
+        return;
+    }
+    static const char *const jsonata[] = {"Condition", "Output"};
     bool jsonata_only = false;
     for (size_t i = 0; i < sizeof jsonata / sizeof jsonata[0]; i++) {
         if (!json_object_get(rule, jsonata[i])) continue;
         pointer_join(at, sizeof at, ptr, jsonata[i]);
-        check_jsonata(v, at, NULL);
+        check_jsonata(v, at, json_object_get(rule, jsonata[i]));
         jsonata_only = jsonata_only || i == 0;
     }
     if (jsonata_only) return;
@@ -684,10 +856,7 @@ static void check_choice_rule(struct validator *v, const char *ptr, json_t *rule
         check_choice_variables(v, ptr, bare);
     } else {
         snprintf(at, sizeof at, "%s%s", ptr, where);
-        if (mentions_variable(bare))
-            variables_unsupported(v, at);
-        else
-            problem(v, at, "InvalidChoiceRule", "%s", why);
+        problem(v, at, "InvalidChoiceRule", "%s", why);
     }
     json_decref(bare);
 }
@@ -785,60 +954,68 @@ static void check_label(struct validator *v, const char *ptr, json_t *value)
 
 /* ---- States ------------------------------------------------------------ */
 
+/* Which query language a field belongs to. */
+enum field_lang {
+    BOTH = 0,
+    JSONPATH_ONLY,
+    JSONATA_ONLY,
+    TEMPLATE_IN_JSONATA, /* both; in JSONata mode the value may be "{% ... %}" */
+};
+
 static const struct field_rule {
     const char *name;
     unsigned types;     /* the state types that allow the field */
     field_check *check; /* NULL: any value */
+    enum field_lang lang;
 } field_rules[] = {
-    {"Type", ALL_TYPES, NULL}, /* checked first, by check_state */
-    {"Comment", ALL_TYPES, check_string},
-    {"QueryLanguage", ALL_TYPES, check_query_language},
-    {"InputPath", WITH_IO, check_path_or_null},
-    {"OutputPath", WITH_IO, check_path_or_null},
-    {"Next", FLOWING, check_target},
-    {"End", FLOWING, check_end},
-    {"ResultPath", WITH_RESULT, check_result_path},
-    {"Parameters", WITH_RESULT, check_template},
-    {"ResultSelector", WITH_ERRORS, check_template},
-    {"Result", PASS, NULL},
-    {"Retry", WITH_ERRORS, check_retry},
-    {"Catch", WITH_ERRORS, check_catch},
-    {"Resource", TASK, check_resource},
-    {"TimeoutSeconds", TASK, check_seconds},
-    {"TimeoutSecondsPath", TASK, check_reference_path},
-    {"HeartbeatSeconds", TASK, check_seconds},
-    {"HeartbeatSecondsPath", TASK, check_reference_path},
-    {"Credentials", TASK, check_unsupported},
-    {"Choices", CHOICE, check_choices},
-    {"Default", CHOICE, check_target},
-    {"Seconds", WAIT, check_wait_seconds},
-    {"SecondsPath", WAIT, check_reference_path},
-    {"Timestamp", WAIT, check_timestamp},
-    {"TimestampPath", WAIT, check_reference_path},
-    {"Error", FAIL, check_string},
-    {"Cause", FAIL, check_string},
-    {"ErrorPath", FAIL, check_path_or_intrinsic},
-    {"CausePath", FAIL, check_path_or_intrinsic},
-    {"Branches", PARALLEL, check_branches},
-    {"ItemProcessor", MAP, check_processor},
-    {"Iterator", MAP, check_processor},
-    {"ItemsPath", MAP, check_reference_path},
-    {"ItemSelector", MAP, check_template},
-    {"MaxConcurrency", MAP, check_nonneg_integer},
-    {"MaxConcurrencyPath", MAP, check_reference_path},
-    {"ToleratedFailureCount", MAP, check_nonneg_integer},
-    {"ToleratedFailureCountPath", MAP, check_reference_path},
-    {"ToleratedFailurePercentage", MAP, check_percentage},
-    {"ToleratedFailurePercentagePath", MAP, check_reference_path},
-    {"Label", MAP, check_label},
-    {"ItemReader", MAP, check_unsupported},
-    {"ResultWriter", MAP, check_unsupported},
-    {"ItemBatcher", MAP, check_unsupported},
-    /* JSONata and variables: reported wherever they appear. */
-    {"Assign", ALL_TYPES, check_jsonata},
-    {"Arguments", ALL_TYPES, check_jsonata},
-    {"Output", ALL_TYPES, check_jsonata},
-    {"Items", ALL_TYPES, check_jsonata},
+    {"Type", ALL_TYPES, NULL, BOTH}, /* checked first, by check_state */
+    {"Comment", ALL_TYPES, check_string, BOTH},
+    {"QueryLanguage", ALL_TYPES, check_query_language, BOTH},
+    {"InputPath", WITH_IO, check_path_or_null, JSONPATH_ONLY},
+    {"OutputPath", WITH_IO, check_path_or_null, JSONPATH_ONLY},
+    {"Next", FLOWING, check_target, BOTH},
+    {"End", FLOWING, check_end, BOTH},
+    {"ResultPath", WITH_RESULT, check_result_path, JSONPATH_ONLY},
+    {"Parameters", WITH_RESULT, check_template, JSONPATH_ONLY},
+    {"ResultSelector", WITH_ERRORS, check_template, JSONPATH_ONLY},
+    {"Result", PASS, NULL, JSONPATH_ONLY},
+    {"Retry", WITH_ERRORS, check_retry, BOTH},
+    {"Catch", WITH_ERRORS, check_catch, BOTH},
+    {"Resource", TASK, check_resource, BOTH},
+    {"TimeoutSeconds", TASK, check_seconds, TEMPLATE_IN_JSONATA},
+    {"TimeoutSecondsPath", TASK, check_reference_path, JSONPATH_ONLY},
+    {"HeartbeatSeconds", TASK, check_seconds, TEMPLATE_IN_JSONATA},
+    {"HeartbeatSecondsPath", TASK, check_reference_path, JSONPATH_ONLY},
+    {"Credentials", TASK, check_unsupported, BOTH},
+    {"Choices", CHOICE, check_choices, BOTH},
+    {"Default", CHOICE, check_target, BOTH},
+    {"Seconds", WAIT, check_wait_seconds, TEMPLATE_IN_JSONATA},
+    {"SecondsPath", WAIT, check_reference_path, JSONPATH_ONLY},
+    {"Timestamp", WAIT, check_timestamp, TEMPLATE_IN_JSONATA},
+    {"TimestampPath", WAIT, check_reference_path, JSONPATH_ONLY},
+    {"Error", FAIL, check_string, TEMPLATE_IN_JSONATA},
+    {"Cause", FAIL, check_string, TEMPLATE_IN_JSONATA},
+    {"ErrorPath", FAIL, check_path_or_intrinsic, JSONPATH_ONLY},
+    {"CausePath", FAIL, check_path_or_intrinsic, JSONPATH_ONLY},
+    {"Branches", PARALLEL, check_branches, BOTH},
+    {"ItemProcessor", MAP, check_processor, BOTH},
+    {"Iterator", MAP, check_processor, BOTH},
+    {"ItemsPath", MAP, check_reference_path, JSONPATH_ONLY},
+    {"ItemSelector", MAP, check_template, TEMPLATE_IN_JSONATA},
+    {"MaxConcurrency", MAP, check_nonneg_integer, TEMPLATE_IN_JSONATA},
+    {"MaxConcurrencyPath", MAP, check_reference_path, JSONPATH_ONLY},
+    {"ToleratedFailureCount", MAP, check_nonneg_integer, TEMPLATE_IN_JSONATA},
+    {"ToleratedFailureCountPath", MAP, check_reference_path, JSONPATH_ONLY},
+    {"ToleratedFailurePercentage", MAP, check_percentage, TEMPLATE_IN_JSONATA},
+    {"ToleratedFailurePercentagePath", MAP, check_reference_path, JSONPATH_ONLY},
+    {"Label", MAP, check_label, BOTH},
+    {"ItemReader", MAP, check_unsupported, BOTH},
+    {"ResultWriter", MAP, check_unsupported, BOTH},
+    {"ItemBatcher", MAP, check_unsupported, BOTH},
+    {"Assign", ALL_TYPES & ~(SUCCEED | FAIL), check_assign, BOTH},
+    {"Arguments", TASK | PARALLEL, check_jsonata, JSONATA_ONLY},
+    {"Output", ALL_TYPES & ~FAIL, check_jsonata, JSONATA_ONLY},
+    {"Items", MAP, check_jsonata, JSONATA_ONLY},
 };
 
 static const struct field_rule *field_rule_find(const char *name)
@@ -870,7 +1047,14 @@ static void check_state_fields(struct validator *v, const char *ptr, json_t *sta
         struct suggestion hint = field_hint(v, key, type);
         char buf[128];
         if (rule && (rule->types & type)) {
-            if (rule->check) rule->check(v, at, value);
+            if ((rule->lang == JSONPATH_ONLY && v->jsonata) ||
+                (rule->lang == JSONATA_ONLY && !v->jsonata))
+                wrong_language(v, at);
+            else if (rule->lang == TEMPLATE_IN_JSONATA && v->jsonata &&
+                     (is_jsonata_template(value) || strcmp(key, "ItemSelector") == 0))
+                check_jsonata_value(v, at, value);
+            else if (rule->check)
+                rule->check(v, at, value);
         } else if (rule) {
             problem_at_key(v, at, "UnknownField", "a %s state does not take '%s'; remove it",
                            type_name, key);
@@ -1032,6 +1216,8 @@ static void check_state(struct validator *v, const char *ptr, const char *name, 
                 did_you_mean(&hint, buf, sizeof buf));
         return;
     }
+    const char *lang = json_string_value(json_object_get(state, "QueryLanguage"));
+    v->jsonata = lang ? strcmp(lang, "JSONata") == 0 : v->top_jsonata;
     check_state_fields(v, ptr, state, type, json_string_value(type_value));
     check_state_shape(v, ptr, state, type);
 }
@@ -1141,6 +1327,37 @@ static void check_has_end(struct validator *v, const char *states_ptr, json_t *s
                    "state");
 }
 
+static void add_assigned(json_t *names, json_t *assign)
+{
+    const char *key;
+    json_t *item;
+    json_object_foreach (assign, key, item) {
+        size_t n = strlen(key);
+        char name[VARIABLE_NAME_MAX + 8];
+        if (n > 2 && strcmp(key + n - 2, ".$") == 0) n -= 2;
+        if (n > VARIABLE_NAME_MAX) continue; /* reported by check_assign */
+        snprintf(name, sizeof name, "%.*s", (int)n, key);
+        json_object_set_new(names, name, json_true());
+    }
+}
+
+/* The variables a machine's states assign, added to those of the enclosing
+ * machines: what the machine's references may name. A new object. */
+static json_t *machine_vars(json_t *outer, json_t *states)
+{
+    json_t *names = outer ? json_copy(outer) : json_object(), *state, *item;
+    const char *name;
+    size_t i;
+    json_object_foreach (states, name, state) {
+        add_assigned(names, json_object_get(state, "Assign"));
+        json_array_foreach (json_object_get(state, "Choices"), i, item)
+            add_assigned(names, json_object_get(item, "Assign"));
+        json_array_foreach (json_object_get(state, "Catch"), i, item)
+            add_assigned(names, json_object_get(item, "Assign"));
+    }
+    return names;
+}
+
 /* StartAt and States of a machine, then every state, then reachability. */
 static void check_states(struct validator *v, const char *ptr, json_t *machine)
 {
@@ -1157,6 +1374,9 @@ static void check_states(struct validator *v, const char *ptr, json_t *machine)
     if (!json_is_object(states)) states = NULL;
     const struct scope scope = {states}, *outer = v->scope;
     v->scope = &scope;
+    json_t *outer_vars = v->vars;
+    bool outer_jsonata = v->jsonata; /* the Map or Parallel state being checked */
+    v->vars = machine_vars(outer_vars, states);
     const char *name;
     json_t *state;
     size_t problems_before = v->problems;
@@ -1176,6 +1396,9 @@ static void check_states(struct validator *v, const char *ptr, json_t *machine)
     if (states && json_is_string(start) && json_object_get(states, json_string_value(start)))
         check_reachable(v, states_ptr, states, start);
     v->scope = outer;
+    json_decref(v->vars);
+    v->vars = outer_vars;
+    v->jsonata = outer_jsonata;
 }
 
 static void check_machine(struct validator *v, const char *ptr, json_t *machine,
@@ -1228,6 +1451,9 @@ bool workflow_validate(const workflow_doc *doc, workflow_resource_known_fn known
         return false;
     }
     size_t first = diags->count;
+    const char *lang =
+        json_string_value(json_object_get(workflow_definition(doc), "QueryLanguage"));
+    v.top_jsonata = lang && strcmp(lang, "JSONata") == 0;
     check_machine(&v, "", workflow_definition(doc), MACHINE_TOP);
     sort_by_position(diags, first);
     json_decref(v.state_names);

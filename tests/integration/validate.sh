@@ -1,7 +1,8 @@
 #!/bin/sh
 # validate.sh — `yogi validate`: exit codes, the output format, resource
 # resolution (plugins, resource map), every workflow shipped in workflows/,
-# and (with ../shared) every JSONPath conformance definition.
+# JSONata syntax errors and variables, and (with ../shared) every
+# conformance definition.
 . tests/lib.sh
 
 # $1 name, $2 expected exit status, then the command; output in $TMP/out, $TMP/err.
@@ -101,6 +102,35 @@ expect_status "harness shorthand is served by mock" 0 "$YOGI" validate --plugins
 expect_status "a broken resource map is a usage error" 2 "$YOGI" validate --resources "$TMP/broken.yaml" "$TMP/aws.json"
 expect_text "a broken resource map is named" "$TMP/err" "InvalidResourceMap"
 
+# JSONata mode: a syntax error is shown on the line of the expression, at a
+# column inside it, with JSONata's code; variables in JSONPath mode are
+# checked by name.
+cat >"$TMP/jsonata.yaml" <<'EOF'
+QueryLanguage: JSONata
+StartAt: A
+States:
+  A:
+    Type: Pass
+    Output:
+      total: "{% $sum($states.input.items.price * %}"
+    Assign: {n: "{% $count($states.input.items) %}"}
+    End: true
+EOF
+expect_status "a JSONata syntax error exits 2" 2 "$YOGI" validate "$TMP/jsonata.yaml"
+expect_lines "it is reported at its line and a column in the expression, with its code" \
+    "$TMP/err" "^$TMP/jsonata.yaml:7:(2[0-9]|[3-5][0-9]): InvalidJSONata: S0[0-9]{3}: "
+sed -i 's/ \* %}/) %}/' "$TMP/jsonata.yaml"
+expect_status "the corrected JSONata workflow validates" 0 "$YOGI" validate "$TMP/jsonata.yaml"
+cat >"$TMP/vars.yaml" <<'EOF'
+StartAt: A
+States:
+  A: {Type: Pass, Assign: {count.$: $.n}, Next: B}
+  B: {Type: Pass, Parameters: {n.$: $count, m.$: $cuont}, End: true}
+EOF
+expect_status "an unknown variable exits 2" 2 "$YOGI" validate "$TMP/vars.yaml"
+expect_text "the unknown variable is named at its place" "$TMP/err" \
+    "$TMP/vars.yaml:4:50: UnknownVariable: no state of this machine or an enclosing one assigns the variable '\$cuont'"
+
 # Every workflow the project ships must validate against the plugins it builds.
 set -- workflows/*.yaml
 if [ -e "$1" ]; then
@@ -111,17 +141,13 @@ else
     skip "shipped workflows validate" "no workflows/*.yaml yet"
 fi
 
-# Conformance definitions (JSONPath mode) that AWS accepted must validate.
-# Their Resources are those of resources.json (served by the fake mock.so
-# made above), so every one is known.
-# Cases that need what Yogi does not support (JSONata, variables,
-# Distributed Map) are skipped, never counted as passed.
+# Conformance definitions (JSONPath and JSONata modes) that AWS accepted
+# must validate. Their Resources are those of resources.json (served by the
+# fake mock.so made above), so every one is known.
+# Cases that need what Yogi does not support (Distributed Map) are skipped,
+# never counted as passed.
 conformance_case() {
     dir=$1 id=$(basename "$1")
-    if ! grep -q '"query_language": "JSONPath"' "$dir/meta.json"; then
-        skip "conformance $id" "JSONata"
-        return
-    fi
     if ! grep -Eq '^  "status": "(SUCCEEDED|FAILED|TIMED_OUT|ABORTED)"' "$dir/expected.json"; then
         skip "conformance $id" "expects a validation failure"
         return
@@ -130,7 +156,7 @@ conformance_case() {
     [ -f "$dir/resources.json" ] && set -- --resources "$dir/resources.json" "$@"
     if "$YOGI" validate --plugins "$TMP/plugins" "$@" >/dev/null 2>"$TMP/case.err"; then
         ok "conformance $id"
-    elif ! grep -Evq ': (JSONataUnsupported|Unsupported): ' "$TMP/case.err"; then
+    elif ! grep -Evq ': (Unsupported): ' "$TMP/case.err"; then
         skip "conformance $id" "$(sed 's/.*: \([A-Za-z]*Unsupported\): \([^;]*\).*/\2/' "$TMP/case.err" | sort -u | tr '\n' ' ')"
     elif grep -q "not an AWS recording" "$dir/meta.json" && grep -q '"status": "FAILED"' "$dir/expected.json"; then
         # A library's own test expecting a runtime error, where AWS (and

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "test.h"
+#include "jsonata.h"
 #include "workflow.h"
 
 struct vcase {
@@ -65,7 +66,7 @@ static const struct vcase cases[] = {
     {"bad Version", "{Version: '2.0', StartAt: A, States: {A: {Type: Succeed}}}", "InvalidValue"},
     {"top TimeoutSeconds zero", "{TimeoutSeconds: 0, StartAt: A, States: {A: {Type: Succeed}}}", "InvalidValue"},
     {"top TimeoutSeconds text", "{TimeoutSeconds: '10', StartAt: A, States: {A: {Type: Succeed}}}", "InvalidType"},
-    {"top JSONata", "{QueryLanguage: JSONata, StartAt: A, States: {A: {Type: Succeed}}}", "JSONataUnsupported"},
+    {"top JSONata", "{QueryLanguage: JSONata, StartAt: A, States: {A: {Type: Succeed}}}", ""},
     {"bad QueryLanguage", "{QueryLanguage: XPath, StartAt: A, States: {A: {Type: Succeed}}}", "InvalidValue"},
 
     /* ---- states ---- */
@@ -186,7 +187,7 @@ static const struct vcase cases[] = {
     {"nested rules", "{StartAt: A, States: {A: {Type: Choice, Choices: [{And: [{Variable: $.x, NumericEquals: 1},"
      " {Not: {Variable: $.y, IsPresent: true}}], Next: B}]}" WITH_B "}}", ""},
     {"JSONata Condition", "{StartAt: A, States: {A: {Type: Choice, Choices: [{Condition: '{% true %}', Next: B}]}"
-     WITH_B "}}", "JSONataUnsupported"},
+     WITH_B "}}", "JSONataOnlyField"},
 
     /* ---- Fail ---- */
     {"Error and ErrorPath", "{StartAt: A, States: {A: {Type: Fail, Error: E, ErrorPath: $.e}}}", "ConflictingFields"},
@@ -254,13 +255,74 @@ static const struct vcase cases[] = {
      " ResultSelector: {y.$: 3}, End: true}}}", "InvalidTemplate"},
 
     /* ---- JSONata and variables ---- */
-    {"Assign", "{StartAt: A, States: {A: {Type: Pass, Assign: {x: 1}, End: true}}}", "JSONataUnsupported"},
-    {"Arguments and Output", "{StartAt: A, States: {A: {Type: Task, Resource: 'plugin:echo',"
-     " Arguments: {}, Output: {}, End: true}}}", "JSONataUnsupported,JSONataUnsupported"},
-    {"Items", "{StartAt: A, States: {A: {Type: Map, Items: [1], End: true,"
-     " ItemProcessor: {StartAt: I, States: {I: {Type: Succeed}}}}}}", "JSONataUnsupported"},
-    {"state JSONata", "{StartAt: A, States: {A: {Type: Pass, QueryLanguage: JSONata, End: true}}}",
-     "JSONataUnsupported"},
+    /* ---- variables (JSONPath mode) ---- */
+    {"Assign", "{StartAt: A, States: {A: {Type: Pass, Assign: {x: 1, y.$: $.a, z.$: $$.Execution.Id,"
+     " w.$: \"States.Format('{}', $.a)\"}, Next: B}, B: {Type: Pass, Parameters: {v.$: $x,"
+     " f.$: \"States.Format('{} {}', $y, $w.k[0])\"}, InputPath: $z, OutputPath: $x, End: true}}}", ""},
+    {"Assign bad names", "{StartAt: A, States: {A: {Type: Pass,"
+     " Assign: {1x: 1, states: 2, a-b: 3}, End: true}}}",
+     "InvalidVariableName,InvalidVariableName,InvalidVariableName"},
+    {"Assign bad path", "{StartAt: A, States: {A: {Type: Pass, Assign: {x.$: nope}, End: true}}}",
+     "InvalidTemplate"},
+    {"Assign on Succeed", "{StartAt: A, States: {A: {Type: Succeed, Assign: {x: 1}}}}", "UnknownField"},
+    {"unknown variable", "{StartAt: A, States: {A: {Type: Pass, Assign: {x: 1}, Next: B},"
+     " B: {Type: Pass, Parameters: {v.$: $y}, End: true}}}", "UnknownVariable"},
+    {"unknown variable in choice", "{StartAt: A, States: {A: {Type: Choice, Choices: [{Variable: $v,"
+     " StringEqualsPath: $w, Assign: {v: 1}, Next: B}], Default: B}" WITH_B "}}", "UnknownVariable"},
+    {"variable as ResultPath", "{StartAt: A, States: {A: {Type: Pass, Assign: {x: 1},"
+     " ResultPath: $x, End: true}}}", "InvalidReferencePath"},
+    {"inner scope reads outer", "{StartAt: A, States: {A: {Type: Pass, Assign: {items: [1]}, Next: M},"
+     " M: {Type: Map, ItemsPath: $items, ItemProcessor: {StartAt: I, States: {I: {Type: Pass,"
+     " Assign: {in.$: $items}, End: true}}}, End: true}}}", ""},
+    {"outer cannot read inner", "{StartAt: P, States: {P: {Type: Parallel, Branches: [{StartAt: I,"
+     " States: {I: {Type: Pass, Assign: {in: 1}, End: true}}}], Next: B},"
+     " B: {Type: Pass, OutputPath: $in, End: true}}}", "UnknownVariable"},
+    {"sibling branch cannot read", "{StartAt: P, States: {P: {Type: Parallel, Branches: ["
+     "{StartAt: I, States: {I: {Type: Pass, Assign: {in: 1}, End: true}}},"
+     "{StartAt: J, States: {J: {Type: Pass, InputPath: $in, End: true}}}], End: true}}}",
+     "UnknownVariable"},
+    {"catcher Assign", "{StartAt: A, States: {A: {Type: Task, Resource: 'plugin:echo',"
+     " Catch: [{ErrorEquals: [States.ALL], Assign: {e.$: $.Error}, Next: B}], End: true},"
+     " B: {Type: Pass, InputPath: $e, End: true}}}", ""},
+    /* ---- JSONata mode ---- */
+    {"Arguments and Output in JSONPath", "{StartAt: A, States: {A: {Type: Task, Resource: 'plugin:echo',"
+     " Arguments: {}, Output: {}, End: true}}}", "JSONataOnlyField,JSONataOnlyField"},
+    {"Items in JSONPath", "{StartAt: A, States: {A: {Type: Map, Items: [1], End: true,"
+     " ItemProcessor: {StartAt: I, States: {I: {Type: Succeed}}}}}}", "JSONataOnlyField"},
+    {"state JSONata", "{StartAt: A, States: {A: {Type: Pass, QueryLanguage: JSONata,"
+     " Output: '{% $states.input.a %}', Assign: {x: '{% 1 + 1 %}', y: [1, '{% $x %}']}, End: true}}}", ""},
+    {"every JSONata field", "{QueryLanguage: JSONata, StartAt: T, States: {"
+     " T: {Type: Task, Resource: 'plugin:echo', Arguments: {a: '{% $states.input %}'},"
+     "     TimeoutSeconds: '{% 10 %}', HeartbeatSeconds: 5, Output: '{% $states.result %}',"
+     "     Catch: [{ErrorEquals: [States.ALL], Output: '{% $states.errorOutput %}',"
+     "              Assign: {e: '{% $states.errorOutput.Error %}'}, Next: F}], Next: C},"
+     " C: {Type: Choice, Choices: [{Condition: '{% $states.input.n > 1 %}', Output: {n: 1},"
+     "     Assign: {big: true}, Next: W}], Default: P, Output: '{% $states.input %}'},"
+     " W: {Type: Wait, Seconds: '{% 1 %}', Next: P},"
+     " P: {Type: Parallel, Arguments: '{% $states.input %}', Branches: [{StartAt: B,"
+     "     States: {B: {Type: Pass, End: true}}}], Next: M},"
+     " M: {Type: Map, Items: '{% [1, 2] %}', ItemSelector: {v: '{% $states.context.Map.Item.Value %}'},"
+     "     MaxConcurrency: '{% 2 %}', ToleratedFailurePercentage: '{% 10 %}',"
+     "     ItemProcessor: {StartAt: I, States: {I: {Type: Pass, End: true}}}, Next: S},"
+     " S: {Type: Succeed, Output: 1},"
+     " F: {Type: Fail, Error: '{% $e %}', Cause: literal}}}", ""},
+    {"JSONPath fields in JSONata", "{QueryLanguage: JSONata, StartAt: A, States: {A: {Type: Pass,"
+     " InputPath: $.a, Parameters: {b.$: $.b}, ResultPath: $.c, End: true}}}",
+     "JSONPathOnlyField,JSONPathOnlyField,JSONPathOnlyField"},
+    {"JSONPath rule in JSONata", "{QueryLanguage: JSONata, StartAt: A, States: {A: {Type: Choice,"
+     " Choices: [{Variable: $.x, IsPresent: true, Next: B}], Default: B}" WITH_B "}}",
+     "MissingField,JSONPathOnlyField,JSONPathOnlyField"},
+    {"catcher ResultPath in JSONata", "{QueryLanguage: JSONata, StartAt: A, States: {A: {Type: Task,"
+     " Resource: 'plugin:echo', Catch: [{ErrorEquals: [States.ALL], ResultPath: $.e, Next: B}],"
+     " End: true}" WITH_B "}}", "JSONPathOnlyField"},
+    {"JSONPath state in JSONata workflow", "{QueryLanguage: JSONata, StartAt: A, States: {A: {Type: Pass,"
+     " QueryLanguage: JSONPath, End: true}}}", "InvalidQueryLanguage"},
+    {"JSONata Assign with .$", "{QueryLanguage: JSONata, StartAt: A, States: {A: {Type: Pass,"
+     " Assign: {x.$: $.a}, End: true}}}", "InvalidVariableName"},
+    {"JSONata syntax error", "{QueryLanguage: JSONata, StartAt: A, States: {A: {Type: Pass,"
+     " Output: {a: '{% $states.input + %}'}, End: true}}}", "InvalidJSONata"},
+    {"JSONata non-template numbers", "{QueryLanguage: JSONata, StartAt: A, States: {A: {Type: Wait,"
+     " Seconds: -1, End: true}}}", "InvalidValue|InvalidType"},
 
     /* ---- everything at once: every problem is reported ---- */
     {"many problems", "{StartAt: A, Bogus: 1, States: {A: {Type: Pass, Next: Z},"
@@ -347,12 +409,13 @@ static const struct vcase *case_at(size_t i)
         case_##d##6, case_##d##7, case_##d##8, case_##d##9
 CASE_FN10(1) CASE_FN10(2) CASE_FN10(3) CASE_FN10(4) CASE_FN10(5) CASE_FN10(6)
 CASE_FN10(7) CASE_FN10(8) CASE_FN10(9) CASE_FN10(10) CASE_FN10(11) CASE_FN10(12)
-CASE_FN10(13) CASE_FN10(14) CASE_FN10(15)
+CASE_FN10(13) CASE_FN10(14) CASE_FN10(15) CASE_FN10(16) CASE_FN10(17)
 /* case_fns[i] runs cases[i]. */
 static void (*const case_fns[])(void) = {
     CASE_PTR10(1),  CASE_PTR10(2),  CASE_PTR10(3),  CASE_PTR10(4),  CASE_PTR10(5),
     CASE_PTR10(6),  CASE_PTR10(7),  CASE_PTR10(8),  CASE_PTR10(9),  CASE_PTR10(10),
     CASE_PTR10(11), CASE_PTR10(12), CASE_PTR10(13), CASE_PTR10(14), CASE_PTR10(15),
+    CASE_PTR10(16), CASE_PTR10(17),
 };
 
 /* Positions point at the offending token in block YAML. */
@@ -381,6 +444,37 @@ static void test_positions(void)
         CHECK_INT(diags.items[2].line, 7);
         CHECK_INT(diags.items[2].column, 5);
         CHECK(strstr(diags.items[2].message, "Colour") != NULL);
+    }
+    workflow_free(doc);
+    workflow_diags_clear(&diags);
+}
+
+/* A JSONata syntax error is shown at the character the parser stopped at:
+ * the value's column, its opening quote, the "{%" and the offset in the
+ * expression, counting a source escape (\") as the one character it is. */
+static void test_jsonata_error_position(void)
+{
+    static const char decoded[] = " 'a\"b' & $x( "; /* what the parser sees */
+    const char *yaml = "QueryLanguage: JSONata\nStartAt: A\nStates:\n  A:\n    Type: Pass\n"
+                       "    Output: \"{% 'a\\\"b' & $x( %}\"\n    End: true\n";
+    jsonata_error jerr;
+    memset(&jerr, 0, sizeof jerr);
+    jsonata_expr *compiled = jsonata_compile(decoded, strlen(decoded), &jerr);
+    CHECK(compiled == NULL);
+    jsonata_free(compiled);
+    workflow_diags diags = {0};
+    workflow_doc *doc = workflow_parse("j.yaml", yaml, strlen(yaml), &diags);
+    CHECK(doc != NULL);
+    CHECK(!workflow_validate(doc, known_resource, NULL, &diags));
+    CHECK_INT(diags.count, 1);
+    if (diags.count == 1) {
+        CHECK_STR(diags.items[0].code, "InvalidJSONata");
+        CHECK_INT(diags.items[0].line, 6);
+        /* "    Output: " is 12 columns, the quote 13, "{%" 14 and 15; the
+         * escaped quote takes two columns for one character. */
+        int extra = jerr.position > 3 ? 1 : 0;
+        CHECK_INT(diags.items[0].column, 16 + (int)jerr.position + extra);
+        CHECK(strstr(diags.items[0].message, jerr.code) != NULL);
     }
     workflow_free(doc);
     workflow_diags_clear(&diags);
@@ -480,7 +574,7 @@ int main(int argc, char **argv)
 {
     static const test_case fixed[] = {
         TEST(test_positions), TEST(test_hints), TEST(test_null_known), TEST(test_many_problems),
-        TEST(test_long_chain),
+        TEST(test_long_chain), TEST(test_jsonata_error_position),
     };
     enum { NFIXED = sizeof fixed / sizeof fixed[0], NFNS = sizeof case_fns / sizeof case_fns[0] };
     static test_case tests[NFIXED + NFNS + 1];
