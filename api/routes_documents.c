@@ -374,8 +374,10 @@ void documents_on_execution(api *a, json_t *event)
         json_t *ex = engine_describe(a->e, exec_id);
         const char *error = json_string_value(json_object_get(ex, "error"));
         const char *cause = json_string_value(json_object_get(ex, "cause"));
-        json_t *fields = json_pack("{s:s,s:s,s:s}", "status", "failed", "error",
-                                   error ? error : status, "cause", cause ? cause : "");
+        /* A reviewer's rejection ends the document as "rejected", not failed. */
+        bool rejected = error && !strcmp(error, "Review.Rejected");
+        json_t *fields = json_pack("{s:s,s:s,s:s}", "status", rejected ? "rejected" : "failed",
+                                   "error", error ? error : status, "cause", cause ? cause : "");
         yogi_error err;
         documents_update(a->s, name, fields, &err);
         json_decref(fields);

@@ -53,6 +53,15 @@ int documents_update(store *s, const char *id, json_t *fields, yogi_error *err);
 int documents_save_timetable(store *s, const char *id, json_t *timetable, const char *source,
                              yogi_error *err);
 
+/* The same, applied once per key: a second save with a key already saved for
+ * this document changes nothing and succeeds (a workflow step that runs
+ * again after a crash). A NULL key always saves a new version. */
+int documents_save_timetable_once(store *s, const char *id, json_t *timetable,
+                                  const char *source, const char *key, yogi_error *err);
+
+/* How many timetable versions a document has; -1 on error. */
+int documents_timetable_versions(store *s, const char *id);
+
 /* {"id","filename","content_type","bytes","sha256","owner","created","updated",
  *  "status","execution_id","type","confidence","route","error","cause"} */
 json_t *documents_get(store *s, const char *id);
@@ -80,7 +89,7 @@ json_t *documents_llm_usage(store *s);
 int documents_sweep_orphans(store *s, const char *data_dir, int *removed);
 
 /* Engine host operations for plugins: "documents.update", "documents.save_timetable"
- * with args {"id": ..., ...}. Call once after engine_open; creates the
+ * with args {"id": ..., ...} ("key" makes a save idempotent). Call once after engine_open; creates the
  * tables (documents_init) too. */
 struct engine;
 int documents_register_host_ops(struct engine *e);

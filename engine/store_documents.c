@@ -6,8 +6,11 @@
  *             path, created, updated, status, execution_id, type,
  *             confidence, route, error, cause, needs_review, llm_tokens,
  *             llm_cost (version 2))
- *   timetables(document_id, version, source, timetable JSON, created),
- *             one row per version, (document_id, version) unique.
+ *   timetables(document_id, version, source, timetable JSON, created,
+ *             save_key (version 4)), one row per version, (document_id,
+ *             version) unique, and (document_id, save_key) unique where a
+ *             key is given: a save named by its execution and step is
+ *             applied once, however often the step runs again.
  * Times are Unix milliseconds in the database and ISO 8601 (UTC, ms) in
  * JSON, as the engine reports executions.
  *
@@ -63,10 +66,19 @@ static const char *const statuses[] = {"received", "processing", "needs_review",
 /* Version 2: the cost of the LLM review, beside its tokens. */
 static const char schema_v2[] = "ALTER TABLE documents ADD COLUMN llm_cost REAL;";
 
+/* Version 4: the key that makes a workflow step's save idempotent (the
+ * save plugin passes "<execution id>/<state name>"; a task that runs again
+ * after a crash between its save and its commit saves nothing new). */
+static const char schema_v4[] =
+    "ALTER TABLE timetables ADD COLUMN save_key TEXT;"
+    "CREATE UNIQUE INDEX timetables_by_save_key ON timetables(document_id, save_key)"
+    " WHERE save_key IS NOT NULL;";
+
 int documents_init(store *s, yogi_error *err)
 {
     if (store_migrate(s, "documents", 1, schema_v1, err) != 0) return YOGI_FAILED;
-    return store_migrate(s, "documents", 2, schema_v2, err);
+    if (store_migrate(s, "documents", 2, schema_v2, err) != 0) return YOGI_FAILED;
+    return store_migrate(s, "documents", 4, schema_v4, err);
 }
 
 static int64_t now_ms(void)
@@ -335,6 +347,12 @@ int documents_update(store *s, const char *id, json_t *fields, yogi_error *err)
 int documents_save_timetable(store *s, const char *id, json_t *timetable, const char *source,
                              yogi_error *err)
 {
+    return documents_save_timetable_once(s, id, timetable, source, NULL, err);
+}
+
+int documents_save_timetable_once(store *s, const char *id, json_t *timetable,
+                                  const char *source, const char *key, yogi_error *err)
+{
     if (!json_is_object(timetable)) return yogi_fail(err, "InvalidInput", "not a timetable");
     if (!source || (strcmp(source, "extracted") && strcmp(source, "llm") &&
                     strcmp(source, "reviewed")))
@@ -342,15 +360,17 @@ int documents_save_timetable(store *s, const char *id, json_t *timetable, const 
     if (!document_exists(s, id))
         return yogi_fail(err, "DocumentDoesNotExist", "no document %s", id);
     if (store_begin(s, err) != 0) return YOGI_FAILED;
+    /* OR IGNORE: a key already saved is the same save, run again. */
     sqlite3_stmt *q = store_stmt(s,
-        "INSERT INTO timetables(document_id, version, source, timetable, created)"
-        " SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3, ?4 FROM timetables"
+        "INSERT OR IGNORE INTO timetables(document_id, version, source, timetable, created,"
+        " save_key) SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3, ?4, ?5 FROM timetables"
         " WHERE document_id = ?1");
     if (q) {
         sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 2, source, -1, SQLITE_TRANSIENT);
         store_bind_json(q, 3, timetable);
         sqlite3_bind_int64(q, 4, now_ms());
+        bind_text_or_null(q, 5, key);
     }
     if (!q || store_step_done(s, q) != 0) {
         storage_error(s, err, "save timetable");
@@ -358,6 +378,16 @@ int documents_save_timetable(store *s, const char *id, json_t *timetable, const 
         return YOGI_FAILED;
     }
     return store_commit(s, err) == 0 ? YOGI_OK : YOGI_FAILED;
+}
+
+int documents_timetable_versions(store *s, const char *id)
+{
+    sqlite3_stmt *q = store_stmt(s, "SELECT COUNT(*) FROM timetables WHERE document_id = ?");
+    if (!q || !id) return -1;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+    int n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+    store_reset(q);
+    return n;
 }
 
 /* ---- reads ------------------------------------------------------------------ */
@@ -509,8 +539,9 @@ static int op_save_timetable(void *ud, json_t *args, json_t **result, yogi_error
     const char *id = json_string_value(json_object_get(args, "id"));
     const char *source = json_string_value(json_object_get(args, "source"));
     if (!id) return yogi_fail(err, "InvalidInput", "documents.save_timetable needs \"id\"");
-    int rc = documents_save_timetable(s, id, json_object_get(args, "timetable"),
-                                      source ? source : "extracted", err);
+    int rc = documents_save_timetable_once(s, id, json_object_get(args, "timetable"),
+                                           source ? source : "extracted",
+                                           json_string_value(json_object_get(args, "key")), err);
     if (rc == YOGI_OK) {
         *result = json_pack("{s:s}", "id", id);
         engine_publish(ud, json_pack("{s:s, s:s}", "type", "document", "id", id));
