@@ -141,6 +141,12 @@ static int open_tables(engine *e, const char *data_dir, bool auth, yogi_error *e
         yogi_fail(err, "Internal", "cannot register the documents host operations");
         return -1;
     }
+    /* No document left "processing" without a running execution: what a
+     * crash between storing and starting, or before a failure was
+     * recorded, left behind. */
+    int fixed = 0;
+    if (documents_reconcile(e, &fixed) == 0 && fixed > 0)
+        fprintf(stderr, "yogi: settled %d document(s) whose execution was not running\n", fixed);
     return auth ? first_start_token(e, err) : 0;
 }
 
