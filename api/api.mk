@@ -25,3 +25,6 @@ GEN_OBJ += $(BUILD)/api/web_assets.o
 # The pure parts of api/ (no libevent) are unit-tested on their own.
 API_UNIT_OBJ := $(addprefix $(BUILD)/api/,multipart.o ics.o csv.o export.o strbuf.o)
 $(BUILD)/tests/test_api_units: $(API_UNIT_OBJ)
+
+# HTTPS (api/tls.c): libevent's OpenSSL bufferevents.
+PKG_LIBS += $(shell pkg-config --libs libevent_openssl openssl 2>/dev/null)

@@ -110,7 +110,7 @@ static void put_server(strbuf *b, api *a)
     strbuf_printf(b, "yogi_http_rejected_total{reason=\"connections\"} %llu\n",
                   (unsigned long long)a->stats.rejected_overload);
     put_help(b, "yogi_http_connections", "gauge", "Open client connections.");
-    strbuf_printf(b, "yogi_http_connections %d\n", a->connections);
+    strbuf_printf(b, "yogi_http_connections %d\n", connections_open(a));
     put_help(b, "yogi_event_streams", "gauge", "Open Server-Sent Event streams.");
     strbuf_printf(b, "yogi_event_streams %d\n", events_client_count(a->events));
     put_help(b, "yogi_uploads_total", "counter", "Documents accepted.");

@@ -33,6 +33,8 @@ static void serve_usage(FILE *out)
             "                  [--plugins DIR] [--workflows DIR] [--max-upload-mb N]\n"
             "                  [--max-connections N] [--rate-limit N] [--max-pending N]\n"
             "                  [--upload-workflow NAME] [--access-log] [--no-auth] [--routes]\n"
+            "                  [--max-connections-per-ip N] [--header-timeout S]\n"
+            "                  [--min-body-rate BYTES] [--tls-cert FILE --tls-key FILE]\n"
             "\n"
             "  --listen HOST:PORT   address to serve (default 127.0.0.1:8080; port 0 picks one)\n"
             "  --no-auth            no tokens needed (refused unless HOST is loopback)\n"
@@ -40,6 +42,10 @@ static void serve_usage(FILE *out)
             "  --max-pending N      tasks waiting for a worker before uploads get 429 (200)\n"
             "  --upload-workflow W  the workflow each upload starts (document_processing)\n"
             "  --access-log         one line per request on stderr\n"
+            "  --max-connections-per-ip N  open connections from one address (64; 0 = no cap)\n"
+            "  --header-timeout S   a connection's first request within S seconds (10)...\n"
+            "  --min-body-rate B    ...or at least B bytes a second since it connected (1024)\n"
+            "  --tls-cert FILE, --tls-key FILE  serve HTTPS (TLS 1.2+) with this PEM pair\n"
             "  --routes             print the API routes and exit\n");
 }
 
@@ -70,6 +76,10 @@ static int parse_args(int argc, char **argv, serve_args *a)
         {"no-auth", no_argument, 0, 'A'},         {"routes", no_argument, 0, 'R'},
         {"upload-workflow", required_argument, 0, 'U'},
         {"access-log", no_argument, 0, 'L'},
+        {"max-connections-per-ip", required_argument, 0, 'I'},
+        {"header-timeout", required_argument, 0, 'H'},
+        {"min-body-rate", required_argument, 0, 'B'},
+        {"tls-cert", required_argument, 0, 'C'},   {"tls-key", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
     long v;
@@ -86,8 +96,10 @@ static int parse_args(int argc, char **argv, serve_args *a)
         case 'U': a->api.upload_workflow = optarg; break;
         case 'L': a->api.access_log = true; break;
         case 'R': a->routes = true; break;
+        case 'C': a->api.tls_cert = optarg; break;
+        case 'K': a->api.tls_key = optarg; break;
         case 'h': serve_usage(stdout); exit(YOGI_EXIT_OK);
-        case 'w': case 'u': case 'n': case 'r': case 'q':
+        case 'w': case 'u': case 'n': case 'r': case 'q': case 'I': case 'H': case 'B':
             if (!parse_long(optarg, 0, 1000000, &v)) {
                 fprintf(stderr, "yogi serve: --%s wants a number, not '%s'\n", opts[which].name,
                         optarg);
@@ -97,6 +109,9 @@ static int parse_args(int argc, char **argv, serve_args *a)
             else if (c == 'u') a->api.max_upload_bytes = (size_t)v << 20;
             else if (c == 'n') a->api.max_connections = (int)v;
             else if (c == 'r') a->api.rate_limit_rps = (double)v;
+            else if (c == 'I') a->api.max_connections_per_ip = (int)v;
+            else if (c == 'H') a->api.header_timeout_s = (int)v;
+            else if (c == 'B') a->api.min_body_rate = (double)v;
             else a->api.max_pending_documents = (int)v;
             break;
         default: return -1;
