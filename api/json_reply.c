@@ -77,6 +77,25 @@ void reply_raw_error(struct evhttp_request *req, int status, const char *code,
     send_with_body(req, status, "application/json", text, text ? strlen(text) : 0);
 }
 
+/* A server error's detail may name files (a database or upload path): the
+ * whole message goes to the log, the client gets it with every absolute
+ * path replaced by "…". */
+static void scrub_paths(char *m)
+{
+    char *o = m;
+    for (const char *p = m; *p;) {
+        bool starts = *p == '/' && (p == m || strchr(" '\"(=:", p[-1]));
+        if (!starts) {
+            *o++ = *p++;
+            continue;
+        }
+        while (*p && !strchr(" '\":,)", *p)) p++;
+        memcpy(o, "\xe2\x80\xa6", 3); /* never longer: a path is at least "/x" */
+        o += 3;
+    }
+    *o = '\0';
+}
+
 void reply_error(api_request *r, int status, const char *code, const char *fmt, ...)
 {
     char message[1024];
@@ -84,6 +103,10 @@ void reply_error(api_request *r, int status, const char *code, const char *fmt, 
     va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
+    if (status >= 500 && strchr(message, '/')) {
+        fprintf(stderr, "yogi: %d %s: %s\n", status, code, message);
+        scrub_paths(message);
+    }
     count_status(r, status);
     reply_raw_error(r->req, status, code, message);
 }

@@ -34,7 +34,9 @@ States:
 Y
 serve_start --workflows "$WF" --workers 1 --upload-workflow namecheck ||
     { not_ok "server starts" "$(tail -5 "$TMP/server.log")"; done_testing; exit 1; }
-UP=$(new_token uploader)
+UP=$(new_token uploader); REV=$(new_token reviewer)
+curl -s -N --max-time 3 -H "Authorization: Bearer $REV" "$BASE/v1/events?types=document" >"$TMP/rev.sse" &
+SSE=$!
 printf '\211PNG\r\n\032\nnever read' >"$TMP/tt.png"
 
 # A Latin-1 query parameter: caf\xe9.png
@@ -52,6 +54,10 @@ call "$UP" POST /v1/documents -H 'Content-Type: multipart/form-data; boundary=Xy
 expect "upload with a Latin-1 multipart filename: 202" 202
 D2=$(json .id)
 call "$UP" GET "/v1/documents/$D2"; expect "that name is transcoded too" 200 .filename "Stundenplan_Müller.png"
+wait "$SSE"
+grep -q ': connected' "$TMP/rev.sse" && ! grep -q '^event: document' "$TMP/rev.sse" &&
+    ok "a reviewer's event stream leaves out documents not sent to review" ||
+    not_ok "reviewer event scope" "$(head -c 300 "$TMP/rev.sse")"
 serve_stop
 
 # A document whose execution fails ends failed, with the execution's error.

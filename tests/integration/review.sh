@@ -43,6 +43,8 @@ grep -q '^StartAt: SkipReading' "$WF/document_processing.yaml" || { not_ok "deri
 
 serve_start --workflows "$WF" --workers 2 || { not_ok "server starts" "$(tail -5 "$TMP/server.log")"; done_testing; exit 1; }
 UP=$(new_token uploader); REV=$(new_token reviewer)
+curl -s -N --max-time 8 -H "Authorization: Bearer $REV" "$BASE/v1/events?types=document" >"$TMP/rev.sse" &
+SSE=$!
 printf '\211PNG\r\n\032\nthe draft is injected, this is never read' >"$TMP/tt.png"
 
 # ---- one Reject is final ------------------------------------------------------
@@ -91,5 +93,9 @@ expect "it was reviewed" 200 .route review
 call "$UP" GET "/v1/documents/$B/timetable"
 expect "the saved timetable is the correction" 200 '.entries[0] | [.day,.start,.subject,.room] | join(" ")' "Tuesday 08:30 Maths B2"
 
+wait "$SSE"
+grep -q "\"id\":\"$A\".*\"status\":\"rejected\"" "$TMP/rev.sse" &&
+    ok "the reviewer's event stream shows a reviewed document leaving the queue" ||
+    not_ok "reviewer events" "$(grep -c '^event:' "$TMP/rev.sse") events"
 serve_stop
 done_testing
