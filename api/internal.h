@@ -69,6 +69,7 @@ typedef struct api {
         double last_error_log;   /* monotonic seconds */
     } conns;
     struct ssl_ctx_st *tls;      /* OpenSSL context when serving TLS (tls.c) */
+    char store_lost[640];        /* why the database can no longer be trusted, or "" */
     double bucket;               /* rate limiter: tokens available */
     struct timeval bucket_time;  /* when the bucket was last filled */
 } api;

@@ -21,7 +21,10 @@ void ops_healthz_h(api_request *r)
 
 void ops_readyz_h(api_request *r)
 {
-    if (engine_ready(r->a->e)) reply_json(r, 200, json_pack("{s:s}", "status", "ready"));
+    char why[600];
+    if (!store_intact(r->a->s, why, sizeof why))
+        reply_error(r, 503, "Engine.Storage", "%s", why);
+    else if (engine_ready(r->a->e)) reply_json(r, 200, json_pack("{s:s}", "status", "ready"));
     else reply_error(r, 503, "NotReady", "the engine is still resuming executions");
 }
 

@@ -168,6 +168,19 @@ static void on_request(struct evhttp_request *req, void *arg)
     router_dispatch(a, req);
 }
 
+/* ---- fail closed ------------------------------------------------------ */
+
+/* Once a second: a database file or data directory deleted or replaced
+ * under us stops the server, as a failed commit stops the engine; writing
+ * on into an unlinked file would lose everything accepted from then on. */
+static void on_store_check(evutil_socket_t fd, short what, void *arg)
+{
+    api *a = arg;
+    if (store_intact(a->s, a->store_lost, sizeof a->store_lost)) return;
+    fprintf(stderr, "yogi: %s; stopping: nothing more can be stored safely\n", a->store_lost);
+    event_base_loopexit(a->base, NULL);
+}
+
 /* ---- setup and teardown ---------------------------------------------- */
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -299,6 +312,9 @@ int api_serve(engine *e, const api_options *opts, yogi_error *err)
     listener_slot.hub = a.events;
     if (!listener_slot.subscribed) engine_subscribe(e, on_engine_notice, &listener_slot);
     listener_slot.subscribed = true;
+    struct event *check = event_new(a.base, -1, EV_PERSIST, on_store_check, &a);
+    struct timeval second = {1, 0};
+    if (check) event_add(check, &second);
     struct event *term = evsignal_new(a.base, SIGTERM, on_signal, &a);
     struct event *intr = evsignal_new(a.base, SIGINT, on_signal, &a);
     event_add(term, NULL);
@@ -306,7 +322,9 @@ int api_serve(engine *e, const api_options *opts, yogi_error *err)
     event_base_dispatch(a.base);
     event_free(term);
     event_free(intr);
+    if (check) event_free(check);
     rc = 0;
+    if (a.store_lost[0]) rc = (yogi_fail(err, "Engine.Storage", "%s", a.store_lost), -1);
 out:
     teardown(&a);
     return rc;
