@@ -204,7 +204,8 @@ void events_publish_document(events_hub *h, const char *document_id)
     if (!h || !h->streams) return;
     json_t *doc = documents_get(h->a->s, document_id);
     if (!doc) return;
-    json_object_set_new(doc, "type", json_string("document"));
+    /* The SSE "event: document" line says what it is; the record's own
+     * "type" (the classification) is left as it is. */
     publish(h, TYPE_DOCUMENT, "document", doc);
     json_decref(doc);
 }

@@ -148,6 +148,9 @@ const char *request_query(api_request *r, const char *name);
  * false when present but not a number in range. */
 bool request_query_int(api_request *r, const char *name, long min, long max, long def,
                        long *out);
+/* Every time the API shows is ISO 8601 UTC with milliseconds: obj[key], an
+ * integer in units of unit_ms (1000 for seconds, 1 for ms), becomes one. */
+void json_time_to_iso(json_t *obj, const char *key, int64_t unit_ms);
 /* True for an id or name safe as a key: [A-Za-z0-9_.-]{1,128}, not "." or
  * "..", no leading dot. */
 bool api_name_valid(const char *s);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -121,6 +122,7 @@ static const struct {
     {"InvalidName", 400},              {"TaskDoesNotExist", 404},
     {"TaskTimedOut", 410},             {"DocumentDoesNotExist", 404},
     {"TokenDoesNotExist", 404},        {"Engine.Storage", 503},
+    {"ExecutionNotRunning", 409},
     {"InvalidRole", 400},
 };
 
@@ -233,4 +235,18 @@ bool api_name_valid(const char *s)
         if (!ok) return false;
     }
     return true;
+}
+
+void json_time_to_iso(json_t *obj, const char *key, int64_t unit_ms)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_integer(v)) return;
+    int64_t ms = (int64_t)json_integer_value(v) * unit_ms;
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    char buf[40];
+    if (!gmtime_r(&sec, &tm)) return;
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof buf - n, ".%03dZ", (int)(ms % 1000));
+    json_object_set_new(obj, key, json_string(buf));
 }

@@ -95,7 +95,7 @@ int document_settle(engine *e, const char *document_id, const char *execution_id
     if (!linked) {
         json_t *link = json_pack("{s:s}", "execution_id", execution_id);
         yogi_error err;
-        if (documents_update(s, document_id, link, &err) == YOGI_OK) changed = 1;
+        documents_update(s, document_id, link, &err); /* bookkeeping: not a status change */
         json_decref(link);
     }
     const char *status = json_string_value(json_object_get(ex, "status"));

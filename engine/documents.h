@@ -108,7 +108,7 @@ int document_submit(struct engine *e, const document_submission *sub, char *id_o
 
 /* The document's execution moved on: link it if the row does not know it
  * yet, and end the document when the execution failed ("rejected" for
- * Review.Rejected, else "failed"). 1 when the row changed. */
+ * Review.Rejected, else "failed"). 1 when its status changed (worth an event). */
 int document_settle(struct engine *e, const char *document_id, const char *execution_id);
 
 /* At start-up: no document is left received/processing/needs_review without

@@ -6,6 +6,7 @@
 #   call TOKEN METHOD PATH [curl args]   STATUS, body in $TMP/body
 #   json JQ-EXPR / expect NAME STATUS [JQ-EXPR EXPECTED] / json_post TOKEN PATH BODY
 #   new_token ROLE                 a token made through the API
+#   contract_check                 every response recorded by call, against docs/openapi.yaml
 PID=""
 serve_start() {
     : >"$TMP/server.log"
@@ -34,6 +35,17 @@ call() {
     tok=$1; m=$2; p=$3; shift 3
     if [ -n "$tok" ]; then set -- -H "Authorization: Bearer $tok" "$@"; fi
     STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$m" --max-time 10 "$@" "$BASE$p")
+    _cn=$((_cn + 1))
+    echo "$m ${p%%\?*} $STATUS $_cn" >>"$TMP/contract/index"
+    cp "$TMP/body" "$TMP/contract/$_cn" 2>/dev/null || : >"$TMP/contract/$_cn"
+}
+# Every response so far, against docs/openapi.yaml (tests/tools/openapi_check.py).
+mkdir -p "$TMP/contract"; : >"$TMP/contract/index"; _cn=0
+contract_check() {
+    if ! /usr/bin/python3 -c 'import yaml' 2>/dev/null; then skip "contract check" "python3-yaml is needed"; return; fi
+    if /usr/bin/python3 tests/tools/openapi_check.py docs/openapi.yaml "$TMP/contract" >"$TMP/contract.out"; then
+        ok "every response matches docs/openapi.yaml ($(tail -1 "$TMP/contract.out"))"
+    else not_ok "every response matches docs/openapi.yaml" "$(head -20 "$TMP/contract.out" | tr '\n' ';')"; fi
 }
 json() { jq -r "$1" <"$TMP/body" 2>/dev/null; }
 expect() {

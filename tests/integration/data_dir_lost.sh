@@ -40,4 +40,5 @@ wait_exit 3
 [ "$RC" != running ] && [ "$RC" != 0 ] && ok "the server stops (exit $RC)" || not_ok "server stops" "$RC"
 grep -q 'database file was replaced' "$TMP/server.log" && ok "and says the file was replaced" ||
     not_ok "replaced message" "$(tail -3 "$TMP/server.log")"
+contract_check
 done_testing

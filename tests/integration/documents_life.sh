@@ -92,4 +92,5 @@ PY
 else
     skip "start-up check" "Debian's python3 with sqlite3 is needed"
 fi
+contract_check
 done_testing

@@ -61,4 +61,5 @@ grep -q "yogi: 503 Engine.Storage: .*$TMP" "$TMP/server.log" && ok "the log keep
     not_ok "detail logged" "$(tail -3 "$TMP/server.log")"
 rm -f "$DATA/documents"
 serve_stop
+contract_check
 done_testing

@@ -98,4 +98,5 @@ grep -q "\"id\":\"$A\".*\"status\":\"rejected\"" "$TMP/rev.sse" &&
     ok "the reviewer's event stream shows a reviewed document leaving the queue" ||
     not_ok "reviewer events" "$(grep -c '^event:' "$TMP/rev.sse") events"
 serve_stop
+contract_check
 done_testing
