@@ -18,6 +18,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "framing.h"
 #include "internal.h"
 
 static route_handler whoami_h;
@@ -225,50 +226,6 @@ static bool host_allowed(api_request *r)
     return false;
 }
 
-/* Request smuggling: a proxy in front and evhttp must agree on where a
- * request ends, so every framing a proxy could read differently is refused
- * (400, and the connection is closed, so nothing after it is read as a
- * request): more than one Content-Length, one that is not plain digits, a
- * Transfer-Encoding other than a single "chunked", both framings at once,
- * more than one Host. */
-static const char *framing_problem(struct evhttp_request *req)
-{
-    int lengths = 0, encodings = 0, hosts = 0;
-    struct evkeyval *h;
-    TAILQ_FOREACH(h, evhttp_request_get_input_headers(req), next) {
-        if (!strcasecmp(h->key, "Content-Length")) {
-            lengths++;
-            if (!h->value[0] || strspn(h->value, "0123456789") != strlen(h->value))
-                return "Content-Length is not a number";
-        } else if (!strcasecmp(h->key, "Transfer-Encoding")) {
-            encodings++;
-            if (strcasecmp(h->value, "chunked") != 0)
-                return "only Transfer-Encoding: chunked is accepted";
-        } else if (!strcasecmp(h->key, "Host")) {
-            hosts++;
-        }
-    }
-    if (lengths > 1) return "more than one Content-Length";
-    if (encodings > 1) return "more than one Transfer-Encoding";
-    if (lengths && encodings) return "both Content-Length and Transfer-Encoding";
-    if (hosts > 1) return "more than one Host";
-    return NULL;
-}
-
-/* The path as logged: a task token is a bearer capability (it answers a
- * review), so the segment after /v1/tasks/ is replaced. */
-static void redact_path(const char *path, char *out, size_t len)
-{
-    static const char prefix[] = "/v1/tasks/";
-    size_t n = sizeof prefix - 1;
-    if (strncmp(path, prefix, n) != 0 || !path[n]) {
-        snprintf(out, len, "%s", path);
-        return;
-    }
-    const char *rest = path + n + strcspn(path + n, "/");
-    snprintf(out, len, "%s<token>%s", prefix, rest);
-}
-
 /* One line per request: peer, method, path, status, time, token id. The
  * query string is left out (it may carry names a log need not keep), and
  * task tokens are redacted. */
@@ -282,7 +239,7 @@ static void log_access(api_request *r, const char *path, const struct timespec *
     struct evhttp_connection *c = evhttp_request_get_connection(r->req);
     if (c) evhttp_connection_get_peer(c, &peer, &port);
     char shown[512];
-    redact_path(path, shown, sizeof shown);
+    http_redact_path(path, shown, sizeof shown);
     fprintf(stderr, "yogi: %s %s %s %d %.1fms %s\n", peer ? peer : "-",
             method_name(evhttp_request_get_command(r->req)), shown,
             evhttp_request_get_response_code(r->req), ms,
@@ -311,7 +268,7 @@ void router_dispatch(api *a, struct evhttp_request *req)
         evhttp_clear_headers(&r.query);
         return;
     }
-    const char *framing = framing_problem(req);
+    const char *framing = http_framing_problem(evhttp_request_get_input_headers(req));
     if (framing) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
         reply_error(&r, 400, "AmbiguousFraming", "%s", framing);
