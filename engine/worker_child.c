@@ -530,7 +530,9 @@ static const char *call_str(const json_t *call, const char *key)
 }
 
 /* Before the first plugin is loaded: the worker's class (network or not)
- * is its first task's, and workers.c sends it only tasks of that class. */
+ * is its first task's, and workers.c sends it only tasks of that class.
+ * The memory limit comes after the filter, whose construction allocates:
+ * under a tiny limit the plugin, not libseccomp, must be what fails. */
 static void sandbox_once(const char *plugin)
 {
     static bool applied;
@@ -538,6 +540,7 @@ static void sandbox_once(const char *plugin)
     applied = true;
     if (sandbox_apply(sandbox_plugin_needs_network(plugin)) != 0)
         host_log(YOGI_LOG_WARN, "no system call filter: %s", strerror(errno));
+    apply_memory_limit(g_cfg->memory_limit_mb);
 }
 
 static void serve_task(const json_t *msg)
@@ -583,8 +586,7 @@ static void serve_task(const json_t *msg)
 void worker_child_main(const workers_config *cfg)
 {
     g_cfg = cfg;
-    apply_memory_limit(cfg->memory_limit_mb);
-    install_crash_handler();
+    install_crash_handler(); /* the memory limit is set with the sandbox, at the first task */
     init_host();
     for (;;) {
         json_t *msg = NULL;

@@ -40,8 +40,11 @@ OPENED=$(r .opened)
 [ "$OPENED" -ge 200 ] && ok "$OPENED trickling sockets connected" || not_ok "sockets connect" "$(cat "$TMP/a1.json")"
 [ "$(r .probe_failures)" = 0 ] && [ "$(r .probes)" -ge 50 ] && ok "/healthz answered every probe ($(r .probes))" ||
     not_ok "healthz during the attack" "$(cat "$TMP/a1.json")"
-awk -v p="$(r .p99_ms)" 'BEGIN { exit !(p < 50) }' && ok "/healthz p99 $(r .p99_ms) ms < 50 ms during the attack" ||
-    not_ok "healthz p99 < 50 ms" "p99 $(r .p99_ms) ms"
+case "${BUILD:-build}" in
+*address*|*undefined*) skip "/healthz p99 < 50 ms (p99 $(r .p99_ms) ms)" "a latency bound is for the release build" ;;
+*) awk -v p="$(r .p99_ms)" 'BEGIN { exit !(p < 50) }' && ok "/healthz p99 $(r .p99_ms) ms < 50 ms during the attack" ||
+    not_ok "healthz p99 < 50 ms" "p99 $(r .p99_ms) ms" ;;
+esac
 [ "$(r .closed_by_server)" = "$OPENED" ] && ok "every trickling socket is closed by the server" ||
     not_ok "all closed" "$(r .closed_by_server) closed"
 awk -v f="$(r .first_closed_s)" -v l="$(r .last_closed_s)" 'BEGIN { exit !(f >= 5.9 && l <= 9) }' &&
