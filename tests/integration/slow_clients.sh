@@ -9,6 +9,8 @@
 #      under 1 MB.
 #   2. The per-address cap: 120 sockets from one address, cap 50: the 70
 #      beyond it are closed within 2 s, the 50 within it are not.
+#   2b. The body rate floor: an upload trickling its body at 1 byte/s is
+#      closed after the header deadline; one at 8 KiB/s is kept.
 #   3. Out of file descriptors (ulimit -n 64, 150 sockets): the server
 #      stops accepting instead of spinning, says so at most once a second,
 #      and answers again once the sockets are gone.
@@ -63,6 +65,43 @@ echo "# $(cat "$TMP/a2.json")"
     ok "120 sockets from one address, cap 50: the 70 beyond it are closed, the rest kept" ||
     not_ok "per-address cap" "$(cat "$TMP/a2.json")"
 call "" GET /healthz; expect "other addresses are still served" 200
+serve_stop
+
+# ---- 2b. the body rate floor --------------------------------------------------
+# Headers at once, then a body at 1 byte/s (closed after the 2 s deadline)
+# and one at 8 KiB/s (kept: it keeps up the 1 KiB/s floor).
+serve_start --workers 1 --header-timeout 2 --min-body-rate 1024 ||
+    { not_ok "server restarts" "$(tail -5 "$TMP/server.log")"; done_testing; exit 1; }
+python3 - "$PORT" >"$TMP/body_rate" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+def open_upload():
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"POST /v1/documents HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+              b"Content-Length: 1000000\r\n\r\n")
+    s.setblocking(False)
+    return s
+slow, fast = open_upload(), open_upload()
+closed = {"slow": None, "fast": None}
+start = time.monotonic()
+while time.monotonic() - start < 5:
+    for name, s, chunk in (("slow", slow, b"x"), ("fast", fast, b"x" * 2048)):
+        if closed[name] is not None:
+            continue
+        try:
+            s.send(chunk)
+            if s.recv(1) == b"":
+                closed[name] = time.monotonic() - start
+        except BlockingIOError:
+            pass
+        except OSError:
+            closed[name] = time.monotonic() - start
+    time.sleep(0.25)
+print(closed["slow"] is not None and closed["slow"] < 4.5, closed["fast"] is None)
+PY
+[ "$(cat "$TMP/body_rate")" = "True True" ] &&
+    ok "a body under the rate floor is closed after the deadline; one above it is kept" ||
+    not_ok "body rate floor" "$(cat "$TMP/body_rate")"
 serve_stop
 
 # ---- 3. out of descriptors ------------------------------------------------------
