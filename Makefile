@@ -25,7 +25,7 @@ else
 BUILD     ?= build-$(SANITIZER)
 endif
 
-PKG_CORE  := jansson yaml-0.1 sqlite3 libpcre2-8
+PKG_CORE  := jansson yaml-0.1 sqlite3 libpcre2-8 libseccomp
 PKG_API   := libevent
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_CORE) $(PKG_API) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKG_CORE) $(PKG_API) 2>/dev/null)

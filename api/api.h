@@ -26,6 +26,11 @@ typedef struct api_options {
     size_t max_header_bytes;      /* request line and headers */
     int max_connections;          /* open connections before 503 */
     int request_timeout_s;        /* idle read/write timeout of a connection */
+    int max_connections_per_ip;   /* open connections from one address (0: no cap) */
+    int header_timeout_s;         /* the first request complete within this... */
+    double min_body_rate;         /* ...or at least this many bytes/s since connecting */
+    const char *tls_cert;         /* PEM certificate chain: serve HTTPS (with tls_key) */
+    const char *tls_key;          /* PEM private key */
     double rate_limit_rps;        /* requests per second before 429 (0: none) */
     int max_pending_documents;    /* tasks queued for workers before uploads get 429 */
     bool access_log;              /* one stderr line per request */
@@ -34,8 +39,9 @@ typedef struct api_options {
     bool secure_cookies;          /* mark the session cookie Secure even without X-Forwarded-Proto */
 } api_options;
 
-/* Defaults: 127.0.0.1:8080, 25 MB uploads, 16 KiB headers, 512 connections,
- * 30 s timeout, 2000 req/s, 200 pending documents, auth on. */
+/* Defaults: 127.0.0.1:8080, 25 MB uploads, 16 KiB headers, 512 connections
+ * (64 from one address), 30 s idle timeout, 10 s header deadline, 1 KiB/s
+ * body rate floor, 2000 req/s, 200 pending documents, auth on. */
 void api_options_default(api_options *o);
 
 /* True when host (an address or "localhost") is a loopback address. */

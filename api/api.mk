@@ -30,3 +30,5 @@ $(BUILD)/tests/test_api_units: $(API_UNIT_OBJ)
 # Password hashing (api/password.c, the only includer of sodium.h).
 PKG_LIBS += $(shell pkg-config --libs libsodium)
 $(BUILD)/tests/test_api_units: $(BUILD)/api/password.o
+# HTTPS (api/tls.c): libevent's OpenSSL bufferevents.
+PKG_LIBS += $(shell pkg-config --libs libevent_openssl openssl 2>/dev/null)

@@ -5,7 +5,9 @@
  * every commit) and the document routes publish into the hub, which writes
  * one "id/event/data" record to every stream whose filters and role admit
  * it. Filters: types=execution,document; workflow=, execution=, document=.
- * Admins see everything; reviewers see document events; uploaders see the
+ * Admins see everything; reviewers see the events of documents sent to
+ * review (route "review": entering the queue, and leaving it completed or
+ * rejected), as GET /v1/documents lists them the queue; uploaders see the
  * events of their own documents only.
  *
  * Document events come from two places: the routes publish the changes
@@ -148,6 +150,10 @@ static bool admits(const stream *s, unsigned type, json_t *ev)
                filter_ok(s->workflow, json_string_value(json_object_get(ev, "workflow"))) &&
                filter_ok(s->execution, json_string_value(json_object_get(ev, "id")));
     }
+    if (s->who.role == ROLE_REVIEWER) { /* the documents sent to review */
+        const char *route = json_string_value(json_object_get(ev, "route"));
+        if (!route || strcmp(route, "review") != 0) return false;
+    }
     if (s->who.role == ROLE_UPLOADER && s->who.owner[0]) {
         const char *owner = json_string_value(json_object_get(ev, "owner"));
         if (!owner || strcmp(owner, s->who.owner) != 0) return false;
@@ -198,7 +204,8 @@ void events_publish_document(events_hub *h, const char *document_id)
     if (!h || !h->streams) return;
     json_t *doc = documents_get(h->a->s, document_id);
     if (!doc) return;
-    json_object_set_new(doc, "type", json_string("document"));
+    /* The SSE "event: document" line says what it is; the record's own
+     * "type" (the classification) is left as it is. */
     publish(h, TYPE_DOCUMENT, "document", doc);
     json_decref(doc);
 }

@@ -74,9 +74,18 @@ typedef struct api {
     struct event *engine_timer;  /* engine_timeout_ms() expired */
     events_hub *events;          /* the Server-Sent Event streams */
     api_stats stats;             /* the server's own counters */
-    struct evhttp_connection **conns; /* open client connections, from first request */
-    int connections;             /* entries used in conns */
-    int conns_capacity;          /* entries allocated */
+    struct {
+        struct conn **list;      /* every accepted socket (connections.c) */
+        int count, capacity;
+        struct event *tick_ev;   /* once a second: deadlines, release */
+        struct event *admit_ev;  /* admission of new sockets, next loop turn */
+        struct event *resume_ev; /* accept again after running out of fds */
+        struct evconnlistener *listener;
+        uint64_t accept_errors;
+        double last_error_log;   /* monotonic seconds */
+    } conns;
+    struct ssl_ctx_st *tls;      /* OpenSSL context when serving TLS (tls.c) */
+    char store_lost[640];        /* why the database can no longer be trusted, or "" */
     double bucket;               /* rate limiter: tokens available */
     struct timeval bucket_time;  /* when the bucket was last filled */
     login_slot logins[LOGIN_SLOTS]; /* recent failed sign-ins */
@@ -98,6 +107,24 @@ typedef struct api_request {
 } api_request;
 
 typedef void route_handler(api_request *r);
+
+/* ---- connections.c --------------------------------------------------- */
+
+/* Count and time every accepted socket (see connections.c). */
+int connections_setup(api *a, struct evhttp_bound_socket *bound);
+void connections_teardown(api *a);
+/* A request arrived: false when its connection is over a limit (503). */
+bool connections_on_request(api *a, struct evhttp_request *req);
+/* Connections open now (not being closed). */
+int connections_open(api *a);
+
+/* ---- tls.c ------------------------------------------------------------- */
+
+/* Load --tls-cert/--tls-key into a->tls (nothing when neither is given). */
+int tls_setup(api *a, yogi_error *err);
+void tls_teardown(api *a);
+/* The OpenSSL bufferevent of a new TLS connection (fd set by evhttp). */
+struct bufferevent *tls_bufferevent_new(api *a, struct event_base *base);
 
 /* ---- server.c -------------------------------------------------------- */
 
@@ -153,6 +180,9 @@ const char *request_query(api_request *r, const char *name);
  * false when present but not a number in range. */
 bool request_query_int(api_request *r, const char *name, long min, long max, long def,
                        long *out);
+/* Every time the API shows is ISO 8601 UTC with milliseconds: obj[key], an
+ * integer in units of unit_ms (1000 for seconds, 1 for ms), becomes one. */
+void json_time_to_iso(json_t *obj, const char *key, int64_t unit_ms);
 /* True for an id or name safe as a key: [A-Za-z0-9_.-]{1,128}, not "." or
  * "..", no leading dot. */
 bool api_name_valid(const char *s);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -77,6 +78,25 @@ void reply_raw_error(struct evhttp_request *req, int status, const char *code,
     send_with_body(req, status, "application/json", text, text ? strlen(text) : 0);
 }
 
+/* A server error's detail may name files (a database or upload path): the
+ * whole message goes to the log, the client gets it with every absolute
+ * path replaced by "…". */
+static void scrub_paths(char *m)
+{
+    char *o = m;
+    for (const char *p = m; *p;) {
+        bool starts = *p == '/' && (p == m || strchr(" '\"(=:", p[-1]));
+        if (!starts) {
+            *o++ = *p++;
+            continue;
+        }
+        while (*p && !strchr(" '\":,)", *p)) p++;
+        memcpy(o, "\xe2\x80\xa6", 3); /* never longer: a path is at least "/x" */
+        o += 3;
+    }
+    *o = '\0';
+}
+
 void reply_error(api_request *r, int status, const char *code, const char *fmt, ...)
 {
     char message[1024];
@@ -84,6 +104,10 @@ void reply_error(api_request *r, int status, const char *code, const char *fmt, 
     va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
+    if (status >= 500 && strchr(message, '/')) {
+        fprintf(stderr, "yogi: %d %s: %s\n", status, code, message);
+        scrub_paths(message);
+    }
     count_status(r, status);
     reply_raw_error(r->req, status, code, message);
 }
@@ -98,6 +122,7 @@ static const struct {
     {"InvalidName", 400},              {"TaskDoesNotExist", 404},
     {"TaskTimedOut", 410},             {"DocumentDoesNotExist", 404},
     {"TokenDoesNotExist", 404},        {"Engine.Storage", 503},
+    {"ExecutionNotRunning", 409},
     {"InvalidRole", 400},
 };
 
@@ -210,4 +235,18 @@ bool api_name_valid(const char *s)
         if (!ok) return false;
     }
     return true;
+}
+
+void json_time_to_iso(json_t *obj, const char *key, int64_t unit_ms)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_integer(v)) return;
+    int64_t ms = (int64_t)json_integer_value(v) * unit_ms;
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    char buf[40];
+    if (!gmtime_r(&sec, &tm)) return;
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof buf - n, ".%03dZ", (int)(ms % 1000));
+    json_object_set_new(obj, key, json_string(buf));
 }

@@ -22,7 +22,10 @@ void ops_healthz_h(api_request *r)
 
 void ops_readyz_h(api_request *r)
 {
-    if (engine_ready(r->a->e)) reply_json(r, 200, json_pack("{s:s}", "status", "ready"));
+    char why[600];
+    if (!store_intact(r->a->s, why, sizeof why))
+        reply_error(r, 503, "Engine.Storage", "%s", why);
+    else if (engine_ready(r->a->e)) reply_json(r, 200, json_pack("{s:s}", "status", "ready"));
     else reply_error(r, 503, "NotReady", "the engine is still resuming executions");
 }
 
@@ -111,7 +114,7 @@ static void put_server(strbuf *b, api *a)
     strbuf_printf(b, "yogi_http_rejected_total{reason=\"connections\"} %llu\n",
                   (unsigned long long)a->stats.rejected_overload);
     put_help(b, "yogi_http_connections", "gauge", "Open client connections.");
-    strbuf_printf(b, "yogi_http_connections %d\n", a->connections);
+    strbuf_printf(b, "yogi_http_connections %d\n", connections_open(a));
     put_help(b, "yogi_event_streams", "gauge", "Open Server-Sent Event streams.");
     strbuf_printf(b, "yogi_event_streams %d\n", events_client_count(a->events));
     put_help(b, "yogi_uploads_total", "counter", "Documents accepted.");

@@ -18,6 +18,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "framing.h"
 #include "internal.h"
 
 typedef struct route {
@@ -230,7 +231,8 @@ static bool host_allowed(api_request *r)
 }
 
 /* One line per request: peer, method, path, status, time, token id. The
- * query string is left out (it may carry names a log need not keep). */
+ * query string is left out (it may carry names a log need not keep), and
+ * task tokens are redacted. */
 static void log_access(api_request *r, const char *path, const struct timespec *t0)
 {
     struct timespec t1;
@@ -240,8 +242,10 @@ static void log_access(api_request *r, const char *path, const struct timespec *
     ev_uint16_t port = 0;
     struct evhttp_connection *c = evhttp_request_get_connection(r->req);
     if (c) evhttp_connection_get_peer(c, &peer, &port);
+    char shown[512];
+    http_redact_path(path, shown, sizeof shown);
     fprintf(stderr, "yogi: %s %s %s %d %.1fms %s\n", peer ? peer : "-",
-            method_name(evhttp_request_get_command(r->req)), path,
+            method_name(evhttp_request_get_command(r->req)), shown,
             evhttp_request_get_response_code(r->req), ms,
             r->who.token_id[0] ? r->who.token_id : "-");
 }
@@ -268,7 +272,11 @@ void router_dispatch(api *a, struct evhttp_request *req)
         evhttp_clear_headers(&r.query);
         return;
     }
-    if (!host_allowed(&r))
+    const char *framing = http_framing_problem(evhttp_request_get_input_headers(req));
+    if (framing) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        reply_error(&r, 400, "AmbiguousFraming", "%s", framing);
+    } else if (!host_allowed(&r))
         reply_error(&r, 403, "HostNotAllowed", "without auth only loopback host names are served");
     else
         route_request(&r, path);

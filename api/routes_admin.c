@@ -25,6 +25,12 @@ void tokens_list_h(api_request *r)
         reply_error(r, 503, "Engine.Storage", "cannot list tokens");
         return;
     }
+    size_t i;
+    json_t *t;
+    json_array_foreach(list, i, t) { /* stored in seconds */
+        json_time_to_iso(t, "created", 1000);
+        json_time_to_iso(t, "revoked", 1000);
+    }
     reply_json(r, 200, json_pack("{s:o}", "tokens", list));
 }
 

@@ -2,11 +2,11 @@
  * routes_documents.c — uploads, the document records, their files and
  * timetables.
  *
- * An upload is stored durably first (documents_create fsyncs the file and
- * commits its row), then its execution is started with the document id as
- * the execution name, so a retried start attaches to the same execution and
- * an execution event names its document. If the start fails the document is
- * marked failed, never left "received" with nothing to process it.
+ * An upload is handed to document_submit (engine/documents.c), the one owner
+ * of a document's life, which `yogi extract` uses too: stored durably, its
+ * execution started with the document id as the execution name, linked, or
+ * marked failed when it cannot start — never left "received" or
+ * "processing" with nothing to process it.
  *
  * Visibility: a teacher (or an uploader token) sees only the documents it
  * uploaded — owner "user:NAME" for a person and all of that person's
@@ -149,26 +149,6 @@ static bool upload_from_request(api_request *r, document_new *doc, multipart_par
     return true;
 }
 
-static int start_processing(api *a, const char *id, const char *path, const document_new *d,
-                            char *exec_id, yogi_error *err)
-{
-    /* {"document": {...}} is what workflows/document_processing.yaml reads;
-     * "document_id" at the top saves small workflows a Parameters block. */
-    json_t *input = json_pack("{s:{s:s,s:s,s:s,s:s?},s:s}", "document", "id", id, "path", path,
-                              "filename", d->filename, "content_type", d->content_type,
-                              "document_id", id);
-    engine_start_request req = {.workflow = a->opts.upload_workflow, .input = input, .name = id};
-    int rc = engine_start(a->e, &req, exec_id, err);
-    json_decref(input);
-    json_t *fields = rc == 0 ? json_pack("{s:s,s:s}", "status", "processing", "execution_id", exec_id)
-                             : json_pack("{s:s,s:s,s:s}", "status", "failed", "error", err->name,
-                                         "cause", err->cause);
-    yogi_error uerr;
-    documents_update(a->s, id, fields, &uerr);
-    json_decref(fields);
-    return rc;
-}
-
 void documents_post(api_request *r)
 {
     if (backlog_full(r->a)) {
@@ -187,19 +167,21 @@ void documents_post(api_request *r)
         return;
     }
     doc.owner = r->who.owner[0] ? r->who.owner : NULL;
-    char id[DOCUMENT_ID_MAX], path[4096], exec_id[64] = "";
+    document_submission sub = {doc, r->a->opts.data_dir, r->a->opts.upload_workflow};
+    char id[DOCUMENT_ID_MAX], exec_id[64] = "";
     yogi_error err = {{0}, {0}};
-    if (documents_create(r->a->s, r->a->opts.data_dir, &doc, id, path, sizeof path, &err) != 0) {
-        reply_yogi_error(r, &err);
-        return;
-    }
-    r->a->stats.uploads++;
-    if (start_processing(r->a, id, path, &doc, exec_id, &err) != 0) {
+    if (document_submit(r->a->e, &sub, id, exec_id, &err) != 0) {
+        if (!id[0]) {
+            reply_yogi_error(r, &err);
+            return;
+        }
+        r->a->stats.uploads++;
         events_publish_document(r->a->events, id);
         reply_error(r, 503, "WorkflowUnavailable", "document %s stored but not started: %s: %s",
                     id, err.name, err.cause);
         return;
     }
+    r->a->stats.uploads++;
     events_publish_document(r->a->events, id);
     char location[DOCUMENT_ID_MAX + 32];
     snprintf(location, sizeof location, "/v1/documents/%s", id);
@@ -349,45 +331,17 @@ void documents_timetable_h(api_request *r)
     json_decref(tt);
 }
 
-static bool terminal_failure(const char *status)
-{
-    return status && (!strcmp(status, "FAILED") || !strcmp(status, "TIMED_OUT") ||
-                      !strcmp(status, "ABORTED"));
-}
-
-static bool document_finished(const char *status)
-{
-    return status && (!strcmp(status, "completed") || !strcmp(status, "failed") ||
-                      !strcmp(status, "rejected"));
-}
-
+/* Execution events: the document's life is engine/documents.c's; a change
+ * it makes here is published once (a plugin's own changes are published by
+ * the engine after their batch). */
 void documents_on_execution(api *a, json_t *event)
 {
     const char *name = json_string_value(json_object_get(event, "name"));
     const char *exec_id = json_string_value(json_object_get(event, "id"));
     if (!name || !exec_id || !api_name_valid(name)) return;
-    json_t *doc = documents_get(a->s, name);
-    const char *doc_exec = json_string_value(json_object_get(doc, "execution_id"));
-    if (!doc || !doc_exec || strcmp(doc_exec, exec_id) != 0) {
-        json_decref(doc);
-        return;
-    }
     const char *status = json_string_value(json_object_get(event, "status"));
     /* The execution is over: its work files (page images) have served. */
-    if (terminal_failure(status) || (status && !strcmp(status, "SUCCEEDED")))
+    if (status && strcmp(status, "RUNNING") != 0)
         documents_remove_workdir(a, exec_id);
-    if (terminal_failure(status) &&
-        !document_finished(json_string_value(json_object_get(doc, "status")))) {
-        json_t *ex = engine_describe(a->e, exec_id);
-        const char *error = json_string_value(json_object_get(ex, "error"));
-        const char *cause = json_string_value(json_object_get(ex, "cause"));
-        json_t *fields = json_pack("{s:s,s:s,s:s}", "status", "failed", "error",
-                                   error ? error : status, "cause", cause ? cause : "");
-        yogi_error err;
-        documents_update(a->s, name, fields, &err);
-        json_decref(fields);
-        json_decref(ex);
-    }
-    json_decref(doc);
-    events_publish_document(a->events, name);
+    if (document_settle(a->e, name, exec_id) > 0) events_publish_document(a->events, name);
 }

@@ -130,9 +130,27 @@ void executions_stop_h(api_request *r)
     json_decref(body);
 }
 
+/* A reviewer's rejection is a decision, not a fault: redriving would only
+ * ask the same question again, so it is refused (upload the document again
+ * to have it read afresh). */
+static bool rejected_by_review(api *a, const char *execution_id)
+{
+    json_t *ex = engine_describe(a->e, execution_id);
+    const char *error = json_string_value(json_object_get(ex, "error"));
+    bool rejected = error && !strcmp(error, "Review.Rejected");
+    json_decref(ex);
+    return rejected;
+}
+
 void executions_redrive_h(api_request *r)
 {
     yogi_error err = {{0}, {0}};
+    if (rejected_by_review(r->a, r->params[0])) {
+        reply_error(r, 409, "ExecutionNotRedrivable",
+                    "a reviewer rejected this document (Review.Rejected); upload it again to"
+                    " have it read afresh");
+        return;
+    }
     if (engine_redrive(r->a->e, r->params[0], &err) != 0)
         reply_yogi_error(r, &err);
     else

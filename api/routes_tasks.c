@@ -5,10 +5,59 @@
  *
  * A token is single-use: once answered the engine forgets it, so a second
  * answer is 404 TaskDoesNotExist, as is a token never issued.
+ *
+ * A review's answer is checked before the engine sees it: a callback whose
+ * input carries a "draft" (plugin:review) waits for a timetable, and an
+ * output that would fail the workflow's validation (a day "Funday", a start
+ * "25:00") is answered 422 Timetable.Invalid with the problem of each field;
+ * nothing changes and the review still waits for a correct answer.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
+#include "timetable_schema.h"
+
+/* The waiting callback for token, as engine_list_callbacks reports it
+ * (new reference), or NULL. */
+static json_t *find_callback(api *a, const char *token)
+{
+    json_t *list = engine_list_callbacks(a->e, 0), *found = NULL;
+    size_t i;
+    json_t *t;
+    json_array_foreach(list, i, t) {
+        const char *tok = json_string_value(json_object_get(t, "token"));
+        if (tok && !strcmp(tok, token)) {
+            found = json_incref(t);
+            break;
+        }
+    }
+    json_decref(list);
+    return found;
+}
+
+/* true when output may answer the callback; else replies 422. */
+static bool review_answer_ok(api_request *r, json_t *output)
+{
+    json_t *cb = find_callback(r->a, r->params[0]);
+    bool is_review = cb && json_object_get(json_object_get(cb, "input"), "draft");
+    json_decref(cb);
+    if (!is_review) return true;
+    json_t *problems = json_array();
+    int n = timetable_schema_check(output, problems);
+    if (n == 0) {
+        json_decref(problems);
+        return true;
+    }
+    json_t *first = json_array_get(problems, 0);
+    char message[512];
+    snprintf(message, sizeof message, "the corrected timetable has %d problem%s; first: %s %s", n,
+             n == 1 ? "" : "s", json_string_value(json_object_get(first, "field")),
+             json_string_value(json_object_get(first, "message")));
+    reply_json(r, 422, json_pack("{s:{s:s, s:s, s:o}}", "error", "code", "Timetable.Invalid",
+                                 "message", message, "fields", problems));
+    return false;
+}
 
 void tasks_list_h(api_request *r)
 {
@@ -29,6 +78,10 @@ void tasks_success_h(api_request *r)
     json_t *output = json_object_get(body, "output");
     if (!output) {
         reply_error(r, 400, "InvalidRequest", "the body needs an \"output\" member");
+        json_decref(body);
+        return;
+    }
+    if (!review_answer_ok(r, output)) {
         json_decref(body);
         return;
     }

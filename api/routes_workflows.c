@@ -35,6 +35,9 @@ void workflows_list_h(api_request *r)
         reply_error(r, 503, "Engine.Storage", "cannot list workflows");
         return;
     }
+    size_t i;
+    json_t *w;
+    json_array_foreach(list, i, w) json_time_to_iso(w, "created", 1); /* stored in ms */
     reply_json(r, 200, json_pack("{s:o}", "workflows", list));
 }
 
@@ -48,6 +51,7 @@ void workflows_get_h(api_request *r)
                     version ? " at that version" : "");
         return;
     }
+    json_time_to_iso(wf, "created", 1);
     reply_json(r, 200, wf);
 }
 

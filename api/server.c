@@ -8,15 +8,17 @@
  * so the engine never waits on the network nor the network on the engine.
  *
  * Admission, cheapest first, so that overload is answered instead of queued:
+ *   - every accepted socket is counted at once (connections.c): beyond
+ *     max_connections or max_connections_per_ip it gets 503 and is closed;
+ *     its first request must arrive within header_timeout_s (or keep up
+ *     min_body_rate); running out of descriptors pauses accept();
  *   - evhttp refuses headers over max_header_bytes (400) and bodies over the
  *     upload limit (413) before reading them, and drops idle connections
  *     after request_timeout_s;
- *   - connections beyond max_connections get 503 and are closed;
  *   - a token bucket (rate_limit_rps, burst of one second) answers 429 with
  *     Retry-After before any database work;
  *   - an upload while max_pending_documents tasks wait for a worker gets 429
  *     (routes_documents.c).
- * A connection is counted from its first request until libevent closes it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,6 +45,9 @@ void api_options_default(api_options *o)
     o->max_header_bytes = 16u << 10;
     o->max_connections = 512;
     o->request_timeout_s = 30;
+    o->max_connections_per_ip = 64;
+    o->header_timeout_s = 10;
+    o->min_body_rate = 1024;
     o->rate_limit_rps = 2000;
     o->max_pending_documents = 200;
 }
@@ -140,38 +145,14 @@ static void on_connection_closed(struct evhttp_connection *c, void *arg)
 {
     api *a = arg;
     if (a->events) events_connection_closed(a->events, c);
-    for (int i = 0; i < a->connections; i++) {
-        if (a->conns[i] != c) continue;
-        a->conns[i] = a->conns[--a->connections];
-        break;
-    }
-}
-
-/* Track the request's connection; false when it is one too many. A linear
- * scan: max_connections is hundreds and a request costs far more. */
-static bool connection_admit(api *a, struct evhttp_request *req)
-{
-    struct evhttp_connection *c = evhttp_request_get_connection(req);
-    if (!c) return true;
-    for (int i = 0; i < a->connections; i++)
-        if (a->conns[i] == c) return true;
-    if (a->connections >= a->opts.max_connections) return false;
-    if (a->connections == a->conns_capacity) {
-        int cap = a->conns_capacity ? 2 * a->conns_capacity : 64;
-        void *p = realloc(a->conns, (size_t)cap * sizeof *a->conns);
-        if (!p) return false;
-        a->conns = p;
-        a->conns_capacity = cap;
-    }
-    a->conns[a->connections++] = c;
-    evhttp_connection_set_closecb(c, on_connection_closed, a);
-    return true;
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
 {
     api *a = arg;
-    if (!connection_admit(a, req)) {
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    if (evcon) evhttp_connection_set_closecb(evcon, on_connection_closed, a);
+    if (!connections_on_request(a, req)) {
         a->stats.rejected_overload++;
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
         evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
@@ -187,6 +168,19 @@ static void on_request(struct evhttp_request *req, void *arg)
     router_dispatch(a, req);
 }
 
+/* ---- fail closed ------------------------------------------------------ */
+
+/* Once a second: a database file or data directory deleted or replaced
+ * under us stops the server, as a failed commit stops the engine; writing
+ * on into an unlinked file would lose everything accepted from then on. */
+static void on_store_check(evutil_socket_t fd, short what, void *arg)
+{
+    api *a = arg;
+    if (store_intact(a->s, a->store_lost, sizeof a->store_lost)) return;
+    fprintf(stderr, "yogi: %s; stopping: nothing more can be stored safely\n", a->store_lost);
+    event_base_loopexit(a->base, NULL);
+}
+
 /* ---- setup and teardown ---------------------------------------------- */
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -196,7 +190,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(a->base, NULL);
 }
 
-static int bind_listener(api *a, yogi_error *err)
+static int bind_listener(api *a, yogi_error *err, struct evhttp_bound_socket **out)
 {
     char host[256];
     int port;
@@ -206,6 +200,7 @@ static int bind_listener(api *a, yogi_error *err)
     }
     struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(a->http, host,
                                                                        (ev_uint16_t)port);
+    *out = bound;
     if (!bound) {
         yogi_fail(err, "Listen.Failed", "cannot listen on %s: %s", a->opts.listen,
                   strerror(errno));
@@ -221,12 +216,14 @@ static int bind_listener(api *a, yogi_error *err)
             struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
             inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof addr);
             bound_port = ntohs(s6->sin6_port);
-            fprintf(stderr, "yogi: listening on http://[%s]:%d\n", addr, bound_port);
+            fprintf(stderr, "yogi: listening on %s://[%s]:%d\n", a->tls ? "https" : "http", addr,
+                    bound_port);
         } else {
             struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
             inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof addr);
             bound_port = ntohs(s4->sin_port);
-            fprintf(stderr, "yogi: listening on http://%s:%d\n", addr, bound_port);
+            fprintf(stderr, "yogi: listening on %s://%s:%d\n", a->tls ? "https" : "http", addr,
+                    bound_port);
         }
         if (a->setup_code[0])
             fprintf(stderr,
@@ -254,7 +251,13 @@ static int setup_http(api *a, yogi_error *err)
                                             EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD |
                                             EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
     evhttp_set_gencb(a->http, on_request, a);
-    return bind_listener(a, err);
+    struct evhttp_bound_socket *bound = NULL;
+    if (bind_listener(a, err, &bound) != 0) return -1;
+    if (connections_setup(a, bound) != 0) {
+        yogi_fail(err, "Internal", "cannot set up connection tracking");
+        return -1;
+    }
+    return 0;
 }
 
 static void on_retention(evutil_socket_t fd, short what, void *arg)
@@ -304,7 +307,8 @@ static void teardown(api *a)
     if (a->engine_ev) event_free(a->engine_ev);
     if (a->engine_timer) event_free(a->engine_timer);
     if (a->retention_timer) event_free(a->retention_timer);
-    free(a->conns);
+    connections_teardown(a);
+    tls_teardown(a);
     if (a->base) event_base_free(a->base);
 }
 
@@ -333,12 +337,15 @@ int api_serve(engine *e, const api_options *opts, yogi_error *err)
     session_setup_code(&a);
     a.events = events_hub_new(&a);
     /* The first retention sweep is done before the listener opens. */
-    if (!a.events || setup_retention(&a, err) != 0 || setup_http(&a, err) != 0 ||
-        setup_engine_events(&a, err) != 0)
+    if (!a.events || setup_retention(&a, err) != 0 || tls_setup(&a, err) != 0 ||
+        setup_http(&a, err) != 0 || setup_engine_events(&a, err) != 0)
         goto out;
     listener_slot.hub = a.events;
     if (!listener_slot.subscribed) engine_subscribe(e, on_engine_notice, &listener_slot);
     listener_slot.subscribed = true;
+    struct event *check = event_new(a.base, -1, EV_PERSIST, on_store_check, &a);
+    struct timeval second = {1, 0};
+    if (check) event_add(check, &second);
     struct event *term = evsignal_new(a.base, SIGTERM, on_signal, &a);
     struct event *intr = evsignal_new(a.base, SIGINT, on_signal, &a);
     event_add(term, NULL);
@@ -346,7 +353,9 @@ int api_serve(engine *e, const api_options *opts, yogi_error *err)
     event_base_dispatch(a.base);
     event_free(term);
     event_free(intr);
+    if (check) event_free(check);
     rc = 0;
+    if (a.store_lost[0]) rc = (yogi_fail(err, "Engine.Storage", "%s", a.store_lost), -1);
 out:
     teardown(&a);
     return rc;

@@ -2,8 +2,8 @@
  * cmd_extract.c — `yogi extract FILE...`: the document workflow, from the
  * command line, on each file.
  *
- * Each file becomes a document (documents_create: stored durably, named by
- * content, never by its path) and an execution of workflows/
+ * Each file becomes a document (document_submit, engine/documents.c, as an
+ * upload does: stored durably, never named by its path) and an execution of workflows/
  * document_processing.yaml; the engine runs them all (up to --workers
  * worker processes) until every execution has ended or is waiting at
  * HumanReview. A waiting execution's draft — the input of its waiting
@@ -165,35 +165,15 @@ static void job_start(engine *e, const char *data_dir, job *j)
         job_fail(j, err.name, err.cause);
         return;
     }
-    char path[PATH_MAX];
-    document_new doc = {bytes, len, base_name(j->file), NULL, NULL};
-    store *s = engine_store(e);
-    int rc = documents_create(s, data_dir, &doc, j->document_id, path, sizeof path, &err);
+    document_submission sub = {{bytes, len, base_name(j->file), NULL, NULL}, data_dir,
+                               WORKFLOW_NAME};
+    int rc = document_submit(e, &sub, j->document_id, j->execution_id, &err);
     free(bytes);
     if (rc != YOGI_OK) {
         job_fail(j, err.name, err.cause);
         return;
     }
-    json_t *input = json_pack("{s:{s:s, s:s, s:s}}", "document", "id", j->document_id, "path",
-                              path, "filename", base_name(j->file));
-    engine_start_request req = {.workflow = WORKFLOW_NAME, .input = input,
-                                .name = j->document_id};
-    rc = engine_start(e, &req, j->execution_id, &err);
-    json_decref(input);
-    if (rc != 0) {
-        json_t *failed = json_pack("{s:s, s:s, s:s}", "status", "failed", "error", err.name,
-                                   "cause", err.cause);
-        yogi_error uerr;
-        documents_update(s, j->document_id, failed, &uerr);
-        json_decref(failed);
-        job_fail(j, err.name, err.cause);
-        return;
-    }
     j->started = true;
-    json_t *fields = json_pack("{s:s, s:s}", "status", "processing", "execution_id",
-                               j->execution_id);
-    documents_update(s, j->document_id, fields, &err); /* bookkeeping; the run goes on */
-    json_decref(fields);
 }
 
 /* The draft of an execution waiting at HumanReview, or NULL. */
@@ -221,11 +201,7 @@ static void job_finish(engine *e, job *j, json_t *desc)
     const char *error = json_string_value(json_object_get(desc, "error"));
     const char *cause = json_string_value(json_object_get(desc, "cause"));
     if (!error) error = status ? status : "States.Runtime";
-    yogi_error err;
-    json_t *fields = json_pack("{s:s, s:s, s:s?}", "status", "failed", "error", error, "cause",
-                               cause);
-    documents_update(engine_store(e), j->document_id, fields, &err);
-    json_decref(fields);
+    document_settle(e, j->document_id, j->execution_id);
     job_fail(j, error, cause);
 }
 
@@ -362,8 +338,9 @@ static engine *open_engine(const struct extract_args *a, const char *data_dir, b
         engine_close(e);
         return NULL;
     }
-    int removed = 0;
+    int removed = 0, fixed = 0;
     if (!temporary) documents_sweep_orphans(engine_store(e), data_dir, &removed);
+    if (!temporary) documents_reconcile(e, &fixed);
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.yaml", cli_default_workflow_dir(), WORKFLOW_NAME);
     size_t len = 0;

@@ -147,7 +147,9 @@ static bool replace_json(json_t **slot, const char *what, const char *arg)
     return *slot != NULL;
 }
 
-/* Returns 0, YOGI_EXIT_OK for --help, or YOGI_EXIT_USAGE. */
+/* Returns 0 to run, HELP_SHOWN after --help (YOGI_EXIT_OK is 0 too, so
+ * it cannot say "done"), or YOGI_EXIT_USAGE. */
+#define HELP_SHOWN (-1)
 static int parse_options(int argc, char **argv, invoke_options *o)
 {
     static const struct option longopts[] = {
@@ -179,7 +181,7 @@ static int parse_options(int argc, char **argv, invoke_options *o)
         case 't': if (!parse_long(optarg, 0, 1L << 30, &o->timeout_s)) goto bad_number; break;
         case 'n': if (!parse_long(optarg, 1, 1L << 40, &o->repeat)) goto bad_number; break;
         case 'w': if (!parse_long(optarg, 1, 256, &o->workers)) goto bad_number; break;
-        case 'h': usage(stdout); return YOGI_EXIT_OK;
+        case 'h': usage(stdout); return HELP_SHOWN;
         default: usage(stderr); return YOGI_EXIT_USAGE;
         }
     }
@@ -251,6 +253,8 @@ int cmd_invoke(int argc, char **argv)
     if (rc == 0) {
         if (!o.input) o.input = json_object();
         rc = invoke(&o);
+    } else if (rc == HELP_SHOWN) {
+        rc = YOGI_EXIT_OK;
     }
     json_decref(o.input);
     json_decref(o.resource_config);

@@ -34,6 +34,8 @@ static void serve_usage(FILE *out)
             "                  [--max-connections N] [--rate-limit N] [--max-pending N]\n"
             "                  [--upload-workflow NAME] [--access-log] [--no-auth] [--routes]\n"
             "                  [--secure-cookies] [--retention-days N] [--term-end YYYY-MM-DD]\n"
+            "                  [--max-connections-per-ip N] [--header-timeout S]\n"
+            "                  [--min-body-rate BYTES] [--tls-cert FILE --tls-key FILE]\n"
             "\n"
             "  --listen HOST:PORT   address to serve (default 127.0.0.1:8080; port 0 picks one)\n"
             "  --no-auth            no tokens needed (refused unless HOST is loopback)\n"
@@ -45,6 +47,10 @@ static void serve_usage(FILE *out)
             "  --retention-days N   remove finished documents' original files after N days\n"
             "                       (their timetables stay; default 0 = keep)\n"
             "  --term-end DATE      YYYY-MM-DD: calendar feeds' weekly events end there\n"
+            "  --max-connections-per-ip N  open connections from one address (64; 0 = no cap)\n"
+            "  --header-timeout S   a connection's first request within S seconds (10)...\n"
+            "  --min-body-rate B    ...or at least B bytes a second since it connected (1024)\n"
+            "  --tls-cert FILE, --tls-key FILE  serve HTTPS (TLS 1.2+) with this PEM pair\n"
             "  --routes             print the API routes and exit\n");
 }
 
@@ -75,7 +81,11 @@ static int parse_args(int argc, char **argv, serve_args *a)
         {"no-auth", no_argument, 0, 'A'},         {"routes", no_argument, 0, 'R'},
         {"upload-workflow", required_argument, 0, 'U'},
         {"access-log", no_argument, 0, 'L'},    {"secure-cookies", no_argument, 0, 'S'},
-        {"retention-days", required_argument, 0, 'K'}, {"term-end", required_argument, 0, 'T'},
+        {"retention-days", required_argument, 0, 'D'}, {"term-end", required_argument, 0, 'T'},
+        {"max-connections-per-ip", required_argument, 0, 'I'},
+        {"header-timeout", required_argument, 0, 'H'},
+        {"min-body-rate", required_argument, 0, 'B'},
+        {"tls-cert", required_argument, 0, 'C'},   {"tls-key", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
     long v;
@@ -104,8 +114,10 @@ static int parse_args(int argc, char **argv, serve_args *a)
             break;
         }
         case 'R': a->routes = true; break;
+        case 'C': a->api.tls_cert = optarg; break;
+        case 'K': a->api.tls_key = optarg; break;
         case 'h': serve_usage(stdout); exit(YOGI_EXIT_OK);
-        case 'w': case 'u': case 'n': case 'r': case 'q': case 'K':
+        case 'w': case 'u': case 'n': case 'r': case 'q': case 'D': case 'I': case 'H': case 'B':
             if (!parse_long(optarg, 0, 1000000, &v)) {
                 fprintf(stderr, "yogi serve: --%s wants a number, not '%s'\n", opts[which].name,
                         optarg);
@@ -115,7 +127,10 @@ static int parse_args(int argc, char **argv, serve_args *a)
             else if (c == 'u') a->api.max_upload_bytes = (size_t)v << 20;
             else if (c == 'n') a->api.max_connections = (int)v;
             else if (c == 'r') a->api.rate_limit_rps = (double)v;
-            else if (c == 'K') a->api.retention_days = (int)v;
+            else if (c == 'D') a->api.retention_days = (int)v;
+            else if (c == 'I') a->api.max_connections_per_ip = (int)v;
+            else if (c == 'H') a->api.header_timeout_s = (int)v;
+            else if (c == 'B') a->api.min_body_rate = (double)v;
             else a->api.max_pending_documents = (int)v;
             break;
         default: return -1;
@@ -160,6 +175,12 @@ static int open_tables(engine *e, const char *data_dir, bool auth, yogi_error *e
         yogi_fail(err, "Internal", "cannot register the documents host operations");
         return -1;
     }
+    /* No document left "processing" without a running execution: what a
+     * crash between storing and starting, or before a failure was
+     * recorded, left behind. */
+    int fixed = 0;
+    if (documents_reconcile(e, &fixed) == 0 && fixed > 0)
+        fprintf(stderr, "yogi: settled %d document(s) whose execution was not running\n", fixed);
     return auth ? first_start_token(e, err) : 0;
 }
 

@@ -10,8 +10,9 @@
  *
  * Status of a document: "received" → "processing" → "needs_review" →
  * "completed" | "failed" | "rejected". The workflow's plugins move it through
- * host calls ("documents.update", "documents.save_timetable"); the service
- * marks it failed when its execution fails.
+ * host calls ("documents.update", "documents.save_timetable"); submitting it
+ * and ending it with its execution is engine/documents.c's (below), for the
+ * API and `yogi extract` alike.
  *
  * All json_t results are new references; NULL means "no such document".
  */
@@ -73,6 +74,14 @@ int documents_delete(store *s, const char *id, char *path_out, size_t path_len, 
  * kept: marks them purged and returns [{"id","path"}...] for the caller to
  * unlink (the timetables stay). */
 json_t *documents_purge_originals(store *s, int64_t before_ms);
+/* The same, applied once per key: a second save with a key already saved for
+ * this document changes nothing and succeeds (a workflow step that runs
+ * again after a crash). A NULL key always saves a new version. */
+int documents_save_timetable_once(store *s, const char *id, json_t *timetable,
+                                  const char *source, const char *key, yogi_error *err);
+
+/* How many timetable versions a document has; -1 on error. */
+int documents_timetable_versions(store *s, const char *id);
 
 /* {"id","filename","content_type","bytes","sha256","owner","created","updated",
  *  "status","execution_id","type","confidence","route","error","cause",
@@ -101,10 +110,36 @@ json_t *documents_llm_usage(store *s);
  * *removed counts the files removed. */
 int documents_sweep_orphans(store *s, const char *data_dir, int *removed);
 
-/* Engine host operations for plugins: "documents.update", "documents.save_timetable"
- * with args {"id": ..., ...}. Call once after engine_open; creates the
- * tables (documents_init) too. */
+/* ---- a document's life (engine/documents.c) -------------------------------- */
+
 struct engine;
+
+typedef struct document_submission {
+    document_new doc;      /* filename: any bytes; not UTF-8 is read as Latin-1 */
+    const char *data_dir;  /* where the original is stored */
+    const char *workflow;  /* the workflow to start, named by the document id */
+} document_submission;
+
+/* Store the document and start its execution; the row is "processing" and
+ * linked to it. Fails with err before anything is stored (id_out[0] == 0),
+ * or after (the document exists and is marked failed with the start's
+ * error). id_out: DOCUMENT_ID_MAX bytes, exec_out: 64. */
+int document_submit(struct engine *e, const document_submission *sub, char *id_out,
+                    char *exec_out, yogi_error *err);
+
+/* The document's execution moved on: link it if the row does not know it
+ * yet, and end the document when the execution failed ("rejected" for
+ * Review.Rejected, else "failed"). 1 when its status changed (worth an event). */
+int document_settle(struct engine *e, const char *document_id, const char *execution_id);
+
+/* At start-up: no document is left received/processing/needs_review without
+ * a running execution (a crash between store and start, a failure never
+ * settled). *fixed counts the documents changed. */
+int documents_reconcile(struct engine *e, int *fixed);
+
+/* Engine host operations for plugins: "documents.update", "documents.save_timetable"
+ * with args {"id": ..., ...} ("key" makes a save idempotent). Call once after engine_open; creates the
+ * tables (documents_init) too. */
 int documents_register_host_ops(struct engine *e);
 
 #endif

@@ -17,15 +17,27 @@
  * transaction poisons it: the outermost store_commit() then rolls back and
  * reports the first error, so a caller can never commit half a transition.
  *
+ * Fail closed: the database file is held open by one more descriptor, and
+ * its identity (device, inode) and its directory's are kept from the open.
+ * Before every outermost COMMIT, and whenever store_intact() is asked, a
+ * file whose link count fell to 0, or a path that now names another file
+ * or is gone, or a directory that was replaced, fails the commit: SQLite
+ * would otherwise go on writing happily into an unlinked inode, and a
+ * second instance could build a new database in its place.
+ *
  * Prepared statements are cached by SQL text (the pointer of a string
  * literal is not a safe key across translation units, so the text is
  * compared) and reset after each use by the store_*_done helpers.
  */
 #include "store_internal.h"
 
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void set_db_error(store *s, yogi_error *err, const char *what)
 {
@@ -65,6 +77,39 @@ static int apply_pragmas(store *s, const store_options *opts, yogi_error *err)
     return 0;
 }
 
+/* Remember the file and its directory, to notice them deleted or replaced. */
+static void watch_file(store *s, const char *path)
+{
+    struct stat st, dst;
+    if (!path || !*path || !strcmp(path, ":memory:") || strlen(path) >= sizeof s->path) return;
+    s->watch_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (s->watch_fd < 0 || fstat(s->watch_fd, &st) != 0) return;
+    char copy[sizeof s->path];
+    snprintf(copy, sizeof copy, "%s", path);
+    snprintf(s->dir, sizeof s->dir, "%s", dirname(copy));
+    if (stat(s->dir, &dst) != 0) return;
+    snprintf(s->path, sizeof s->path, "%s", path);
+    s->dev = st.st_dev, s->ino = st.st_ino;
+    s->dir_dev = dst.st_dev, s->dir_ino = dst.st_ino;
+}
+
+bool store_intact(store *s, char *why, size_t why_len)
+{
+    if (!s->path[0]) return true;
+    struct stat st;
+    const char *problem = NULL;
+    if (stat(s->path, &st) != 0)
+        problem = "the database file was deleted";
+    else if (st.st_dev != s->dev || st.st_ino != s->ino)
+        problem = "the database file was replaced by another";
+    else if (fstat(s->watch_fd, &st) == 0 && st.st_nlink == 0)
+        problem = "the database file was deleted";
+    else if (stat(s->dir, &st) != 0 || st.st_dev != s->dir_dev || st.st_ino != s->dir_ino)
+        problem = "the data directory was deleted or replaced";
+    if (problem && why) snprintf(why, why_len, "%s (%s)", problem, s->path);
+    return problem == NULL;
+}
+
 store *store_open(const store_options *opts, yogi_error *err)
 {
     store *s = calloc(1, sizeof *s);
@@ -72,6 +117,7 @@ store *store_open(const store_options *opts, yogi_error *err)
         yogi_fail(err, "Engine.Storage", "out of memory");
         return NULL;
     }
+    s->watch_fd = -1;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(opts->path, &s->db, flags, NULL) != SQLITE_OK) {
         yogi_fail(err, "Engine.Storage", "cannot open %s: %s", opts->path,
@@ -86,6 +132,7 @@ store *store_open(const store_options *opts, yogi_error *err)
                    " applied INTEGER NOT NULL, PRIMARY KEY (module, version))",
                    err) != 0)
         goto out_free;
+    watch_file(s, opts->path);
     return s;
 out_free:
     store_close(s);
@@ -100,6 +147,7 @@ void store_close(store *s)
         free(s->cache[i].sql);
     }
     if (s->db) sqlite3_close(s->db);
+    if (s->watch_fd >= 0) close(s->watch_fd);
     free(s);
 }
 
@@ -132,6 +180,12 @@ int store_commit(store *s, yogi_error *err)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         yogi_fail(err, "Engine.Storage", "transaction rolled back: %s",
                   s->first_error[0] ? s->first_error : "an earlier statement failed");
+        return -1;
+    }
+    char why[600];
+    if (!store_intact(s, why, sizeof why)) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        yogi_fail(err, "Engine.Storage", "not committed: %s", why);
         return -1;
     }
     if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {

@@ -56,6 +56,12 @@ int store_migrate(store *s, const char *module, int version, const char *sql, yo
 /* PRAGMA integrity_check; true when "ok". */
 bool store_integrity_ok(store *s, char *detail, size_t detail_len);
 
+/* False (with the reason in why) when the database file or its directory
+ * was deleted or replaced since the store was opened: writes would go to a
+ * file nobody will ever open again. Checked before every commit (which then
+ * fails) and by the server once a second. */
+bool store_intact(store *s, char *why, size_t why_len);
+
 /* Write a consistent copy of the whole database to `dest` (which must not
  * exist) with VACUUM INTO, through the one connection: safe while the
  * service runs. */

@@ -8,8 +8,11 @@
  *             llm_cost (version 2), purged (version 3: when the retention
  *             period removed the original))
  *   timetables(document_id, version, source, timetable JSON, created,
- *             author (version 3: who saved a correction)),
- *             one row per version, (document_id, version) unique.
+ *             author (version 3: who saved a correction), save_key (version
+ *             4)), one row per version, (document_id, version) unique, and
+ *             (document_id, save_key) unique where a key is given: a save
+ *             named by its execution and step is applied once, however often
+ *             the step runs again.
  * Times are Unix milliseconds in the database and ISO 8601 (UTC, ms) in
  * JSON, as the engine reports executions.
  *
@@ -71,11 +74,20 @@ static const char schema_v2[] = "ALTER TABLE documents ADD COLUMN llm_cost REAL;
 static const char schema_v3[] = "ALTER TABLE timetables ADD COLUMN author TEXT;"
                                 "ALTER TABLE documents ADD COLUMN purged INTEGER;";
 
+/* Version 4: the key that makes a workflow step's save idempotent (the
+ * save plugin passes "<execution id>/<state name>"; a task that runs again
+ * after a crash between its save and its commit saves nothing new). */
+static const char schema_v4[] =
+    "ALTER TABLE timetables ADD COLUMN save_key TEXT;"
+    "CREATE UNIQUE INDEX timetables_by_save_key ON timetables(document_id, save_key)"
+    " WHERE save_key IS NOT NULL;";
+
 int documents_init(store *s, yogi_error *err)
 {
     if (store_migrate(s, "documents", 1, schema_v1, err) != 0) return YOGI_FAILED;
     if (store_migrate(s, "documents", 2, schema_v2, err) != 0) return YOGI_FAILED;
-    return store_migrate(s, "documents", 3, schema_v3, err);
+    if (store_migrate(s, "documents", 3, schema_v3, err) != 0) return YOGI_FAILED;
+    return store_migrate(s, "documents", 4, schema_v4, err);
 }
 
 static int64_t now_ms(void)
@@ -341,14 +353,31 @@ int documents_update(store *s, const char *id, json_t *fields, yogi_error *err)
     return store_commit(s, err) == 0 ? YOGI_OK : YOGI_FAILED;
 }
 
+static int save_timetable(store *s, const char *id, json_t *timetable, const char *source,
+                          const char *author, const char *key, yogi_error *err);
+
 int documents_save_timetable(store *s, const char *id, json_t *timetable, const char *source,
                              yogi_error *err)
 {
-    return documents_save_timetable_by(s, id, timetable, source, NULL, err);
+    return save_timetable(s, id, timetable, source, NULL, NULL, err);
 }
 
 int documents_save_timetable_by(store *s, const char *id, json_t *timetable, const char *source,
                                 const char *author, yogi_error *err)
+{
+    return save_timetable(s, id, timetable, source, author, NULL, err);
+}
+
+int documents_save_timetable_once(store *s, const char *id, json_t *timetable,
+                                  const char *source, const char *key, yogi_error *err)
+{
+    return save_timetable(s, id, timetable, source, NULL, key, err);
+}
+
+/* A new version, by `author` (NULL: the workflow), applied once per `key`
+ * (NULL: always a new version). */
+static int save_timetable(store *s, const char *id, json_t *timetable, const char *source,
+                          const char *author, const char *key, yogi_error *err)
 {
     if (!json_is_object(timetable)) return yogi_fail(err, "InvalidInput", "not a timetable");
     if (!source || (strcmp(source, "extracted") && strcmp(source, "llm") &&
@@ -357,9 +386,11 @@ int documents_save_timetable_by(store *s, const char *id, json_t *timetable, con
     if (!document_exists(s, id))
         return yogi_fail(err, "DocumentDoesNotExist", "no document %s", id);
     if (store_begin(s, err) != 0) return YOGI_FAILED;
+    /* OR IGNORE: a key already saved is the same save, run again. */
     sqlite3_stmt *q = store_stmt(s,
-        "INSERT INTO timetables(document_id, version, source, timetable, created, author)"
-        " SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3, ?4, ?5 FROM timetables"
+        "INSERT OR IGNORE INTO timetables(document_id, version, source, timetable, created,"
+        " author, save_key) SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3, ?4, ?5, ?6"
+        " FROM timetables"
         " WHERE document_id = ?1");
     if (q) {
         sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
@@ -367,6 +398,7 @@ int documents_save_timetable_by(store *s, const char *id, json_t *timetable, con
         store_bind_json(q, 3, timetable);
         sqlite3_bind_int64(q, 4, now_ms());
         bind_text_or_null(q, 5, author);
+        bind_text_or_null(q, 6, key);
     }
     if (!q || store_step_done(s, q) != 0) {
         storage_error(s, err, "save timetable");
@@ -374,6 +406,16 @@ int documents_save_timetable_by(store *s, const char *id, json_t *timetable, con
         return YOGI_FAILED;
     }
     return store_commit(s, err) == 0 ? YOGI_OK : YOGI_FAILED;
+}
+
+int documents_timetable_versions(store *s, const char *id)
+{
+    sqlite3_stmt *q = store_stmt(s, "SELECT COUNT(*) FROM timetables WHERE document_id = ?");
+    if (!q || !id) return -1;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+    int n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+    store_reset(q);
+    return n;
 }
 
 /* ---- reads ------------------------------------------------------------------ */
@@ -602,8 +644,9 @@ static int op_save_timetable(void *ud, json_t *args, json_t **result, yogi_error
     const char *id = json_string_value(json_object_get(args, "id"));
     const char *source = json_string_value(json_object_get(args, "source"));
     if (!id) return yogi_fail(err, "InvalidInput", "documents.save_timetable needs \"id\"");
-    int rc = documents_save_timetable(s, id, json_object_get(args, "timetable"),
-                                      source ? source : "extracted", err);
+    int rc = documents_save_timetable_once(s, id, json_object_get(args, "timetable"),
+                                           source ? source : "extracted",
+                                           json_string_value(json_object_get(args, "key")), err);
     if (rc == YOGI_OK) {
         *result = json_pack("{s:s}", "id", id);
         engine_publish(ud, json_pack("{s:s, s:s}", "type", "document", "id", id));

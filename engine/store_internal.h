@@ -6,6 +6,7 @@
 #define YOGI_STORE_INTERNAL_H
 
 #include <sqlite3.h>
+#include <sys/types.h>
 
 #include "store.h"
 
@@ -17,6 +18,11 @@ struct store {
     bool poisoned;            /* a statement failed: the transaction must roll back */
     char first_error[512];    /* the first failure in this transaction */
     uint64_t commits;         /* outermost commits that succeeded */
+    int watch_fd;             /* the database file, held open to see it unlinked; -1 */
+    dev_t dev, dir_dev;       /* identity of the file and its directory at open */
+    ino_t ino, dir_ino;
+    char path[4096];          /* as opened ("" for in-memory databases) */
+    char dir[4096];
     bool probe_ready;         /* the benchmark table exists */
     int n_cached;
     struct {

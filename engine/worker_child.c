@@ -15,6 +15,10 @@
  *   - frames are written whole: the crash handler only writes its "dying"
  *     frame when no other frame is half written (in_write is clear).
  *
+ * Sandbox: before its first task the worker sets no_new_privs and a seccomp
+ * allow-list (engine/sandbox.c); a forbidden call kills it (SIGSYS), which
+ * fails only the task it was running.
+ *
  * The crash handler (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT) tells the
  * engine the worker's peak address-space size, so a crash caused by a
  * failed allocation under RLIMIT_AS can be reported as a memory-limit
@@ -39,6 +43,7 @@
 #include <unistd.h>
 
 #include "frame.h"
+#include "sandbox.h"
 
 #define MAX_LOADED 32
 
@@ -524,6 +529,20 @@ static const char *call_str(const json_t *call, const char *key)
     return json_string_value(json_object_get(call, key));
 }
 
+/* Before the first plugin is loaded: the worker's class (network or not)
+ * is its first task's, and workers.c sends it only tasks of that class.
+ * The memory limit comes after the filter, whose construction allocates:
+ * under a tiny limit the plugin, not libseccomp, must be what fails. */
+static void sandbox_once(const char *plugin)
+{
+    static bool applied;
+    if (applied) return;
+    applied = true;
+    if (sandbox_apply(sandbox_plugin_needs_network(plugin)) != 0)
+        host_log(YOGI_LOG_WARN, "no system call filter: %s", strerror(errno));
+    apply_memory_limit(g_cfg->memory_limit_mb);
+}
+
 static void serve_task(const json_t *msg)
 {
     uint64_t id = (uint64_t)json_integer_value(json_object_get(msg, "id"));
@@ -532,6 +551,7 @@ static void serve_task(const json_t *msg)
     const json_t *c = json_object_get(msg, "call");
     yogi_error err = {.name = ""};
     g_task_id = id; /* a host call or heartbeat from init belongs to this task */
+    sandbox_once(plugin);
     loaded_plugin *lp = plugin_get(plugin ? plugin : "", &err);
     if (!lp || lp->init_failed) {
         send_failure(id, lp ? &lp->init_err : &err, lp != NULL);
@@ -566,8 +586,7 @@ static void serve_task(const json_t *msg)
 void worker_child_main(const workers_config *cfg)
 {
     g_cfg = cfg;
-    apply_memory_limit(cfg->memory_limit_mb);
-    install_crash_handler();
+    install_crash_handler(); /* the memory limit is set with the sandbox, at the first task */
     init_host();
     for (;;) {
         json_t *msg = NULL;

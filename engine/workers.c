@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "frame.h"
+#include "sandbox.h"
 #include "worker_child.h"
 
 #define MAX_WARM 16              /* plugins remembered per worker */
@@ -86,6 +87,7 @@ typedef struct worker {
     bool want_write;             /* EPOLLOUT registered */
     char warm[MAX_WARM][65];     /* plugins it has loaded */
     int nwarm;
+    int net_class;               /* -1 before its first task, else 0/1: sandbox class */
     int tasks_run;
     int dying_signal;            /* from the crash handler's "dying" frame */
     long dying_peak_kb;
@@ -260,6 +262,7 @@ static worker *spawn_worker(worker_pool *pool)
     }
     close(sv[1]);
     w->pid = pid;
+    w->net_class = -1;
     w->pidfd = open_pidfd(pid);
     w->fd = sv[0];
     w->state = W_IDLE;
@@ -563,14 +566,26 @@ static void mark_warm(worker *w, const char *plugin)
 }
 
 /* An idle worker warm for plugin; else a new one; else the idle worker
- * with the fewest plugins loaded; else NULL (all busy, or fork failed). */
+ * with the fewest plugins loaded; else NULL (all busy, or fork failed).
+ * Only workers of the plugin's sandbox class (network or not) qualify. */
 static worker *pick_worker(worker_pool *pool, const char *plugin)
 {
     worker *cold = NULL;
+    int net = sandbox_plugin_needs_network(plugin);
     for (worker *w = pool->live; w; w = w->next) {
         if (w->state != W_IDLE) continue;
+        if (w->net_class >= 0 && w->net_class != net) continue; /* its filter is fixed */
         if (is_warm(w, plugin)) return w;
         if (!cold || w->nwarm < cold->nwarm) cold = w;
+    }
+    if (pool->nlive >= pool->cfg.max_workers && !cold) {
+        /* Every idle worker has the other sandbox class: retire one (it
+         * exits once its plugins are destroyed) so a fresh one can start. */
+        for (worker *w = pool->live; w; w = w->next)
+            if (w->state == W_IDLE) {
+                worker_lose(pool, w, true, EXIT_GRACE_MS);
+                break;
+            }
     }
     if (pool->nlive < pool->cfg.max_workers) {
         worker *fresh = spawn_worker(pool);
@@ -589,6 +604,7 @@ static void assign(worker_pool *pool, worker *w, task *t)
     w->dying_peak_kb = 0;
     w->dying_limit_kb = 0;
     snprintf(w->task_plugin, sizeof w->task_plugin, "%s", t->plugin);
+    if (w->net_class < 0) w->net_class = sandbox_plugin_needs_network(t->plugin);
     mark_warm(w, t->plugin);
     if (w->out.len == w->out.pos) { /* hand the frame over instead of copying it */
         frame_buf_free(&w->out);

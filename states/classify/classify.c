@@ -1,7 +1,8 @@
 /*
  * classify.c — what kind of document is this? (plugin:classify)
  *
- * Input {"path": "/abs/file"}; output
+ * Input {"path": "/abs/file", "document_id"?}; when a document id is given,
+ * its record's "type" is set through documents.update. Output
  *   {"type": "image"|"pdf-text"|"pdf-scanned", "format": "png"|"jpeg"|"tiff"|
  *    "webp"|"bmp"|"pdf", "pages": n, "width": w, "height": h, "bytes": n}
  * (for PDFs, width and height are the first page's size in points).
@@ -299,6 +300,17 @@ static int classify_invoke(void *state, const yogi_call *call, json_t *input, js
                        "not a PNG, JPEG, TIFF, WebP, BMP or PDF document");
     free(d.data);
     if (rc == YOGI_OK && !*output) rc = yogi_fail(err, "States.Runtime", "out of memory");
+    const char *doc_id = json_string_value(json_object_get(input, "document_id"));
+    const char *type = json_string_value(json_object_get(*output, "type"));
+    if (rc == YOGI_OK && doc_id && type && st->host && st->host->call) {
+        /* The document record shows what it is ("type"); bookkeeping, so a
+         * failure here does not fail the classification. */
+        json_t *args = json_pack("{s:s, s:s}", "id", doc_id, "type", type), *res = NULL;
+        yogi_error ignored;
+        st->host->call("documents.update", args, &res, &ignored);
+        json_decref(args);
+        json_decref(res);
+    }
     return rc;
 }
 

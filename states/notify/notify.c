@@ -12,12 +12,16 @@
  * notify.allow_private ("true" to allow loopback/private addresses),
  * notify.timeout_seconds (default 10).
  *
- * The body is signed: X-Yogi-Signature: sha256=<hex HMAC-SHA256(secret,
- * body)> (hmac.c), so the receiver can check the sender and the bytes.
+ * The body is signed with a timestamp, so a captured request cannot be
+ * replayed later: X-Yogi-Signature: t=<unix seconds>,v1=<hex
+ * HMAC-SHA256(secret, "<t>.<body>")>. A receiver recomputes the HMAC over
+ * the t it was sent, a dot and the raw body, compares in constant time, and
+ * refuses a t more than 300 s from its clock (docs/operations.md).
  *
  * Errors, chosen for the workflow's Retry: a connection failure, a timeout,
- * 429 or a 5xx answer is Notify.Unavailable (transient: retried with back-off);
- * any other non-2xx answer is Notify.Rejected (retrying will not help).
+ * 408, 429 or a 5xx answer is Notify.Unavailable (transient: retried with
+ * back-off); any other non-2xx answer — another 4xx, or a redirect, which is
+ * never followed — is Notify.Rejected (retrying will not help).
  *
  * SSRF: a webhook URL is configuration, but a URL that resolves to loopback,
  * a private, link-local or CGNAT range would let whoever sets it probe the
@@ -36,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -156,6 +161,12 @@ static int check_target(const notify_state *st, const char *url, struct curl_sli
         freeaddrinfo(res);
         goto out_free;
     }
+    unsigned char literal[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, bare, literal) == 1 || inet_pton(AF_INET6, bare, literal) == 1) {
+        freeaddrinfo(res); /* an address literal: no DNS answer to pin */
+        rc = YOGI_OK;
+        goto out_free;
+    }
     char addr[INET6_ADDRSTRLEN] = "", entry[512];
     bool v6 = res->ai_family == AF_INET6;
     const void *a = v6 ? (const void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr
@@ -186,11 +197,21 @@ static int post(notify_state *st, const char *url, struct curl_slist *pin, const
 {
     const char *secret = config_str(st->host, "notify.secret");
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    char sig[2 * HASH_MAX_DIGEST + 32];
+    char sig[2 * HASH_MAX_DIGEST + 64];
     if (secret) {
-        char hex[2 * HASH_MAX_DIGEST + 1];
-        hmac_hex("SHA-256", secret, strlen(secret), body, strlen(body), hex);
-        snprintf(sig, sizeof sig, "X-Yogi-Signature: sha256=%s", hex);
+        char hex[2 * HASH_MAX_DIGEST + 1], stamp[32];
+        int sn = snprintf(stamp, sizeof stamp, "%lld.", (long long)time(NULL));
+        size_t blen = strlen(body);
+        char *signed_text = malloc((size_t)sn + blen + 1);
+        if (!signed_text) {
+            curl_slist_free_all(headers);
+            return yogi_fail(err, "States.Runtime", "out of memory");
+        }
+        memcpy(signed_text, stamp, (size_t)sn);
+        memcpy(signed_text + sn, body, blen + 1);
+        hmac_hex("SHA-256", secret, strlen(secret), signed_text, (size_t)sn + blen, hex);
+        free(signed_text);
+        snprintf(sig, sizeof sig, "X-Yogi-Signature: t=%.*s,v1=%s", sn - 1, stamp, hex);
         headers = curl_slist_append(headers, sig);
     }
     CURL *c = st->curl;
@@ -210,7 +231,7 @@ static int post(notify_state *st, const char *url, struct curl_slist *pin, const
     if (rc != CURLE_OK)
         return yogi_fail(err, "Notify.Unavailable", "%s: %s", url, curl_easy_strerror(rc));
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    if (*status >= 500 || *status == 429)
+    if (*status >= 500 || *status == 429 || *status == 408)
         return yogi_fail(err, "Notify.Unavailable", "%s answered HTTP %ld", url, *status);
     if (*status < 200 || *status >= 300)
         return yogi_fail(err, "Notify.Rejected", "%s answered HTTP %ld", url, *status);

@@ -8,12 +8,14 @@
  * "extracted"; then "documents.update" to status "completed" with the
  * confidence and route. Each host call commits on its own. Should the worker
  * or the engine die between them, the task runs again when the execution
- * resumes (a task's result counts only once committed): the timetable is
- * saved again, as a new version with the same content, and the document is
- * then completed — repeated, never half-applied.
+ * resumes (a task's result counts only once committed). The save carries the
+ * key "<execution id>/<state name>", which the store applies once, so the
+ * run again saves nothing new and the document is then completed: one
+ * version, never half-applied.
  * Output {"document_id", "status": "completed"}.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "yogi/plugin.h"
@@ -33,6 +35,11 @@ static int save_invoke(void *state, const yogi_call *call, json_t *input, json_t
                                                   : "extracted";
     json_t *args = json_pack("{s:s, s:O, s:s}", "id", id, "timetable", timetable, "source",
                              source);
+    if (YOGI_HAS(call, state_name) && call->execution_id && call->state_name) {
+        char key[512];
+        snprintf(key, sizeof key, "%s/%s", call->execution_id, call->state_name);
+        json_object_set_new(args, "key", json_string(key));
+    }
     json_t *result = NULL;
     int rc = host->call("documents.save_timetable", args, &result, err);
     json_decref(args);

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -246,6 +247,7 @@ static int act_env(testkit *tk, json_t *in, json_t **out, yogi_error *err)
                      rl.rlim_cur == RLIM_INFINITY ? (json_int_t)-1 : (json_int_t)rl.rlim_cur,
                      "omp_thread_limit", omp, "config", value, "data_dir", tk->host->data_dir,
                      "pdeathsig", deathsig);
+    json_object_set_new(*out, "no_new_privs", json_integer(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)));
     return YOGI_OK;
 }
 
@@ -255,6 +257,26 @@ static int act_stdout(testkit *tk, json_t *in, json_t **out, yogi_error *err)
     fflush(stdout);
     tk->host->log(YOGI_LOG_INFO, "testkit logs a line");
     *out = json_string("printed");
+    return YOGI_OK;
+}
+
+/* Probes of the sandbox (engine/sandbox.c): calls a worker of a plugin
+ * without network may not make. Reaching the end means the call was not
+ * stopped: the task then succeeds and says so, which a test treats as a
+ * failure of the sandbox. */
+static int act_exec(testkit *tk, json_t *in, json_t **out, yogi_error *err)
+{
+    char *const argv[] = {"/bin/true", NULL};
+    execv(argv[0], argv);
+    *out = json_pack("{s:s}", "exec", strerror(errno));
+    return YOGI_OK;
+}
+
+static int act_socket(testkit *tk, json_t *in, json_t **out, yogi_error *err)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    *out = json_pack("{s:b}", "socket", fd >= 0);
+    if (fd >= 0) close(fd);
     return YOGI_OK;
 }
 
@@ -269,6 +291,7 @@ static const struct {
     {"call", act_call},   {"fds", act_fds},       {"big", act_big},
     {"env", act_env},     {"stdout", act_stdout}, {"garbage", act_garbage},
     {"close_socket", act_close_socket}, {"threads", act_threads},
+    {"exec", act_exec},   {"socket", act_socket},
 };
 
 /* Config "testkit.fail_init" (env YOGI_TESTKIT_FAIL_INIT) makes init fail,

@@ -15,129 +15,37 @@
  *     overlap, a time outside a school day (06:00-20:00). The timetable is
  *     usable but suspect: each becomes a warning.
  *
- * The checks are written out in C rather than run by a JSON Schema engine:
- * the schema is small and fixed, and a missing dependency is worse than
- * forty lines.
+ * The schema checks live in engine/timetable_schema.c (compiled in, see
+ * plugin.mk), because the API runs the same checks on a reviewer's
+ * correction before accepting it.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "timetable_schema.h"
 #include "yogi/plugin.h"
 
 #define SCHOOL_DAY_START (6 * 60)
 #define SCHOOL_DAY_END (20 * 60)
 
-static const char *const day_names[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
-                                        "Friday", "Saturday", "Sunday"};
-static const char *const kinds[] = {"lesson", "break", "lunch", "registration", "other"};
-
-/* Problems collected as one cause string. */
-typedef struct problems {
-    char text[3000];
-    size_t len;
-    int count;
-} problems;
-
-static void add_problem(problems *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add_problem(problems *p, const char *fmt, ...)
+/* The schema problems as one cause: "N problems: field: message; ...",
+ * cut at the cause's size but always saying how many there were. */
+static void join_problems(const json_t *problems, char *out, size_t len)
 {
-    p->count++;
-    if (p->len + 8 >= sizeof p->text)
-        return;
-    if (p->len)
-        p->len += (size_t)snprintf(p->text + p->len, sizeof p->text - p->len, "; ");
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(p->text + p->len, sizeof p->text - p->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        p->len += (size_t)n < sizeof p->text - p->len ? (size_t)n : sizeof p->text - p->len - 1;
-}
-
-static int index_of(const char *s, const char *const *names, size_t n)
-{
-    for (size_t i = 0; s && i < n; i++)
-        if (strcmp(s, names[i]) == 0)
-            return (int)i;
-    return -1;
-}
-
-/* HH:MM, 24-hour, two digits each: minutes after midnight, or -1. */
-static int parse_hhmm(const char *s)
-{
-    if (!s || strlen(s) != 5 || s[2] != ':')
-        return -1;
-    for (int i = 0; i < 5; i++)
-        if (i != 2 && (s[i] < '0' || s[i] > '9'))
-            return -1;
-    int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
-    return h <= 23 && m <= 59 ? h * 60 + m : -1;
-}
-
-static bool string_or_null(const json_t *v)
-{
-    return v == NULL || json_is_string(v) || json_is_null(v);
-}
-
-static bool probability(const json_t *v)
-{
-    return json_is_number(v) && json_number_value(v) >= 0.0 && json_number_value(v) <= 1.0;
-}
-
-/* One entry against the schema; fills day and minutes when it passes. */
-static bool check_entry(const json_t *e, size_t i, problems *p, int *day, int *start, int *end)
-{
-    int before = p->count;
-    if (!json_is_object(e)) {
-        add_problem(p, "entry %zu is not an object", i);
-        return false;
+    size_t n = json_array_size(problems), o = 0;
+    int w = snprintf(out, len, "%zu problem%s: ", n, n == 1 ? "" : "s");
+    o = w > 0 && (size_t)w < len ? (size_t)w : 0;
+    for (size_t i = 0; i < n && o + 8 < len; i++) {
+        const json_t *p = json_array_get(problems, i);
+        const char *field = json_string_value(json_object_get(p, "field"));
+        w = snprintf(out + o, len - o, "%s%s%s%s", i ? "; " : "", field && *field ? field : "",
+                     field && *field ? ": " : "",
+                     json_string_value(json_object_get(p, "message")));
+        if (w < 0) break;
+        o += (size_t)w < len - o ? (size_t)w : len - o - 1;
     }
-    *day = index_of(json_string_value(json_object_get(e, "day")), day_names, 7);
-    if (*day < 0)
-        add_problem(p, "entry %zu: day must be an English day name", i);
-    *start = parse_hhmm(json_string_value(json_object_get(e, "start")));
-    *end = parse_hhmm(json_string_value(json_object_get(e, "end")));
-    if (*start < 0)
-        add_problem(p, "entry %zu: start must be HH:MM (24-hour)", i);
-    if (*end < 0)
-        add_problem(p, "entry %zu: end must be HH:MM (24-hour)", i);
-    const char *subject = json_string_value(json_object_get(e, "subject"));
-    if (!subject || !*subject)
-        add_problem(p, "entry %zu: subject must be a non-empty string", i);
-    const json_t *kind = json_object_get(e, "kind");
-    if (kind && index_of(json_string_value(kind), kinds, 5) < 0)
-        add_problem(p, "entry %zu: kind must be lesson, break, lunch, registration or other", i);
-    static const char *const optional[] = {"room", "class", "teacher", "notes"};
-    for (size_t k = 0; k < 4; k++)
-        if (!string_or_null(json_object_get(e, optional[k])))
-            add_problem(p, "entry %zu: %s must be a string or null", i, optional[k]);
-    const json_t *conf = json_object_get(e, "confidence");
-    if (conf && !probability(conf))
-        add_problem(p, "entry %zu: confidence must be a number from 0 to 1", i);
-    return p->count == before;
-}
-
-static void check_top(const json_t *tt, problems *p)
-{
-    if (!json_is_array(json_object_get(tt, "entries")))
-        add_problem(p, "entries must be an array");
-    else if (json_array_size(json_object_get(tt, "entries")) == 0)
-        add_problem(p, "no entries");
-    if (!probability(json_object_get(tt, "confidence")))
-        add_problem(p, "confidence must be a number from 0 to 1");
-    static const char *const optional[] = {"document_id", "title", "teacher", "class", "term"};
-    for (size_t k = 0; k < 5; k++)
-        if (!string_or_null(json_object_get(tt, optional[k])))
-            add_problem(p, "%s must be a string or null", optional[k]);
-    const json_t *layout = json_object_get(tt, "layout");
-    if (layout && !json_is_string(layout))
-        add_problem(p, "layout must be a string");
-    const json_t *warnings = json_object_get(tt, "warnings");
-    if (warnings && !json_is_array(warnings))
-        add_problem(p, "warnings must be an array of strings");
 }
 
 typedef struct span {
@@ -156,7 +64,8 @@ static int cmp_span(const void *a, const void *b)
 static void warn(json_t *warnings, const span *s, const char *what)
 {
     char msg[160];
-    snprintf(msg, sizeof msg, "%s %02d:%02d-%02d:%02d: %s", day_names[s->day], s->start / 60,
+    snprintf(msg, sizeof msg, "%s %02d:%02d-%02d:%02d: %s", timetable_day_name(s->day),
+             s->start / 60,
              s->start % 60, s->end / 60, s->end % 60, what);
     for (size_t k = 0; k < json_array_size(warnings); k++)
         if (json_is_string(json_array_get(warnings, k)) &&
@@ -188,23 +97,26 @@ static int validate_invoke(void *state, const yogi_call *call, json_t *input, js
         tt = input;
     if (!json_is_object(tt))
         return yogi_fail(err, "Timetable.Invalid", "the input is not a timetable object");
-    problems p = {{0}, 0, 0};
-    check_top(tt, &p);
+    json_t *problems = json_array();
+    if (timetable_schema_check(tt, problems) > 0) {
+        join_problems(problems, err->cause, sizeof err->cause);
+        snprintf(err->name, sizeof err->name, "Timetable.Invalid");
+        json_decref(problems);
+        return YOGI_FAILED;
+    }
+    json_decref(problems);
     const json_t *entries = json_object_get(tt, "entries");
     size_t n = json_array_size(entries);
     span *spans = calloc(n ? n : 1, sizeof *spans);
     if (!spans)
         return yogi_fail(err, "States.Runtime", "out of memory");
     size_t ok = 0;
-    for (size_t i = 0; i < n; i++) {
-        span *s = &spans[ok];
-        if (check_entry(json_array_get(entries, i), i, &p, &s->day, &s->start, &s->end))
-            s->index = i, ok++;
-    }
-    if (p.count) {
-        free(spans);
-        return yogi_fail(err, "Timetable.Invalid", "%d problem%s: %s", p.count,
-                         p.count == 1 ? "" : "s", p.text);
+    for (size_t i = 0; i < n; i++) { /* every entry passed the schema */
+        const json_t *e = json_array_get(entries, i);
+        spans[ok].day = timetable_day_index(json_string_value(json_object_get(e, "day")));
+        spans[ok].start = timetable_parse_hhmm(json_string_value(json_object_get(e, "start")));
+        spans[ok].end = timetable_parse_hhmm(json_string_value(json_object_get(e, "end")));
+        spans[ok].index = i, ok++;
     }
     json_t *out = json_deep_copy(tt);
     json_t *warnings = json_object_get(out, "warnings");

@@ -137,6 +137,13 @@ call() {
     tok=$1; m=$2; p=$3; shift 3
     if [ -n "$tok" ]; then set -- -H "Authorization: Bearer $tok" "$@"; fi
     STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$m" --max-time 10 "$@" "$BASE$p")
+    contract_record "$m" "$p"
+}
+# Every response is kept for the contract check at the end (openapi_check.py).
+mkdir -p "$TMP/contract"; : >"$TMP/contract/index"; _cn=0
+contract_record() {
+    _cn=$((_cn + 1)); q=${2%%\?*}
+    echo "$1 $q $STATUS $_cn" >>"$TMP/contract/index"; cp "$TMP/body" "$TMP/contract/$_cn" 2>/dev/null || : >"$TMP/contract/$_cn"
 }
 json() { curl_json_body=$(cat "$TMP/body"); printf '%s' "$curl_json_body" | jq -r "$1" 2>/dev/null; }
 # expect NAME STATUS [JQ-EXPR EXPECTED]
@@ -442,4 +449,11 @@ stop_server
 rc=$?
 [ $rc -eq 2 ] && grep -q refusing "$TMP/refuse.log" && ok "no auth on a non-loopback address is refused" ||
     not_ok "non-loopback without auth" "rc=$rc $(cat "$TMP/refuse.log")"
+
+# ---- the contract: every response above, against docs/openapi.yaml ------------
+if /usr/bin/python3 -c 'import yaml' 2>/dev/null; then
+    if /usr/bin/python3 tests/tools/openapi_check.py docs/openapi.yaml "$TMP/contract" >"$TMP/contract.out"; then
+        ok "every response matches docs/openapi.yaml ($(tail -1 "$TMP/contract.out"))"
+    else not_ok "every response matches docs/openapi.yaml" "$(head -20 "$TMP/contract.out" | tr '\n' ';')"; fi
+else skip "contract check" "Debian's python3-yaml is needed"; fi
 done_testing

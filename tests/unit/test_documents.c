@@ -126,6 +126,29 @@ static void test_timetable_versions(void)
     store_close(s);
 }
 
+/* A step that runs again after a crash between its save and its commit
+ * passes the same key: one version, not two. */
+static void test_keyed_save_is_applied_once(void)
+{
+    store *s = open_store();
+    char id[DOCUMENT_ID_MAX], path[4096];
+    if (!s || !create(s, "x", id, path, sizeof path)) return;
+    yogi_error err = {0};
+    json_t *t1 = json_pack("{s:f, s:[]}", "confidence", 0.9, "entries");
+    json_t *t2 = json_pack("{s:f, s:[]}", "confidence", 1.0, "entries");
+    CHECK_INT(documents_save_timetable_once(s, id, t1, "reviewed", "exec1/Save", &err), YOGI_OK);
+    CHECK_INT(documents_save_timetable_once(s, id, t1, "reviewed", "exec1/Save", &err), YOGI_OK);
+    CHECK_INT(documents_timetable_versions(s, id), 1);
+    CHECK_INT(documents_save_timetable_once(s, id, t2, "reviewed", "exec2/Save", &err), YOGI_OK);
+    CHECK_INT(documents_timetable_versions(s, id), 2);
+    CHECK_INT(documents_save_timetable(s, id, t2, "extracted", &err), YOGI_OK);
+    CHECK_INT(documents_save_timetable(s, id, t2, "extracted", &err), YOGI_OK);
+    CHECK_INT(documents_timetable_versions(s, id), 4);
+    json_decref(t1);
+    json_decref(t2);
+    store_close(s);
+}
+
 static void test_list_pages_newest_first(void)
 {
     store *s = open_store();
@@ -190,6 +213,7 @@ int main(int argc, char **argv)
         TEST(test_create_stores_file_then_row),
         TEST(test_update_and_refusals),
         TEST(test_timetable_versions),
+        TEST(test_keyed_save_is_applied_once),
         TEST(test_list_pages_newest_first),
         TEST(test_sweep_removes_only_orphans),
         {0},

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cairo-pdf.h>
@@ -661,13 +662,14 @@ static void test_sha256_long_input(void)
 
 /* A one-shot HTTP server on 127.0.0.1 in a child process: it saves the
  * request to request.txt and answers with `status`. Returns the port. */
-static int serve_once(int status, pid_t *pid)
+static int serve_once_on(bool v6, int status, pid_t *pid)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 1) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    struct sockaddr *sa = v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a;
+    socklen_t len = v6 ? sizeof a6 : sizeof a;
+    if (fd < 0 || bind(fd, sa, len) != 0 || listen(fd, 1) != 0 || getsockname(fd, sa, &len) != 0)
         return -1;
     *pid = fork();
     if (*pid == 0) {
@@ -688,19 +690,27 @@ static int serve_once(int status, pid_t *pid)
         if (f) fwrite(buf, 1, n, f), fclose(f);
         char resp[128];
         int m = snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\nContent-Length: 0\r\n"
+                                            "Location: http://127.0.0.1:9/elsewhere\r\n"
                                             "Connection: close\r\n\r\n", status);
         if (write(c, resp, (size_t)m) < 0) _exit(1);
         close(c);
         _exit(0);
     }
     close(fd);
-    return ntohs(a.sin_port);
+    return ntohs(v6 ? a6.sin6_port : a.sin_port);
 }
+
+static int serve_once(int status, pid_t *pid)
+{
+    return serve_once_on(false, status, pid);
+}
+
+static const char *notify_host = "127.0.0.1";
 
 static json_t *notify_to(int port, yogi_error *err)
 {
     char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", port);
+    snprintf(url, sizeof url, "http://%s:%d/hook", notify_host, port);
     set_config("notify.webhook_url", url);
     json_t *in = json_pack("{s:s, s:s}", "document_id", "d1", "status", "completed");
     json_t *out = run_plugin("notify", in, err);
@@ -753,19 +763,50 @@ static void test_notify_posts_signed_body(void)
     if (!body) return;
     body += 4;
     CHECK_STR(body, "{\"document_id\":\"d1\",\"status\":\"completed\"}");
-    char hex[65], header[128];
-    hmac_hex("SHA-256", "s3cret", 6, body, strlen(body), hex);
-    snprintf(header, sizeof header, "X-Yogi-Signature: sha256=%s\r\n", hex);
+    /* X-Yogi-Signature: t=<now>,v1=HMAC(secret, "<t>.<body>") */
+    char *h = strstr(req, "X-Yogi-Signature: t=");
+    CHECK(h != NULL);
+    if (!h) return;
+    long long t = strtoll(h + 20, NULL, 10);
+    CHECK(llabs(t - (long long)time(NULL)) <= 5);
+    char text[70000], hex[65], header[160];
+    snprintf(text, sizeof text, "%lld.%s", t, body);
+    hmac_hex("SHA-256", "s3cret", 6, text, strlen(text), hex);
+    snprintf(header, sizeof header, "X-Yogi-Signature: t=%lld,v1=%s\r\n", t, hex);
     CHECK(strstr(req, header) != NULL);
+    /* The bare body's HMAC (the old, replayable scheme) is not what is sent. */
+    hmac_hex("SHA-256", "s3cret", 6, body, strlen(body), hex);
+    CHECK(strstr(req, hex) == NULL);
+}
+
+/* An IPv6 literal URL is served (no DNS pin to get wrong). */
+static void test_notify_ipv6_literal(void)
+{
+    set_config("notify.allow_private", "true");
+    pid_t pid;
+    int port = serve_once_on(true, 200, &pid);
+    if (port < 0) {
+        test_skip_("no IPv6 loopback");
+        return;
+    }
+    notify_host = "[::1]";
+    yogi_error err;
+    json_t *out = notify_to(port, &err);
+    notify_host = "127.0.0.1";
+    waitpid(pid, NULL, 0);
+    if (!out) test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    CHECK(out && json_is_true(json_object_get(out, "delivered")));
+    json_decref(out);
 }
 
 static void test_notify_error_names(void)
 {
     set_config("notify.allow_private", "true");
-    int statuses[] = {503, 429, 404, 400};
-    const char *names[] = {"Notify.Unavailable", "Notify.Unavailable", "Notify.Rejected",
-                           "Notify.Rejected"};
-    for (int i = 0; i < 4; i++) {
+    /* 4xx is final but 408 and 429; a redirect is never followed. */
+    int statuses[] = {503, 429, 408, 404, 400, 302};
+    const char *names[] = {"Notify.Unavailable", "Notify.Unavailable", "Notify.Unavailable",
+                           "Notify.Rejected", "Notify.Rejected", "Notify.Rejected"};
+    for (int i = 0; i < 6; i++) {
         pid_t pid;
         int port = serve_once(statuses[i], &pid);
         yogi_error err;
@@ -810,6 +851,7 @@ int main(int argc, char **argv)
         TEST(test_notify_refuses_private_addresses),
         TEST(test_notify_posts_signed_body),
         TEST(test_notify_error_names),
+        TEST(test_notify_ipv6_literal),
         {0},
     };
     return test_main(argc, argv, tests);

@@ -121,25 +121,25 @@ static void test_schema_problems_fail(void)
 {
     NEED_PLUGIN();
     expect_invalid("[]", "not a timetable object");
-    expect_invalid("{\"confidence\": 1}", "entries must be an array");
-    expect_invalid("{\"confidence\": 1, \"entries\": []}", "no entries");
+    expect_invalid("{\"confidence\": 1}", "entries: must be an array");
+    expect_invalid("{\"confidence\": 1, \"entries\": []}", "entries: no entries");
     expect_invalid("{\"entries\": [{\"day\": \"Monday\", \"start\": \"09:00\", \"end\": \"10:00\","
-                   " \"subject\": \"A\"}]}", "confidence must be a number");
-    expect_invalid("{\"confidence\": 1.5, \"entries\": [1]}", "entry 0 is not an object");
+                   " \"subject\": \"A\"}]}", "confidence: must be a number");
+    expect_invalid("{\"confidence\": 1.5, \"entries\": [1]}", "entries[0]: an entry must be an object");
     expect_invalid("{\"confidence\": 1, \"entries\": [{\"day\": \"Mon\", \"start\": \"09:00\","
-                   " \"end\": \"10:00\", \"subject\": \"A\"}]}", "entry 0: day");
+                   " \"end\": \"10:00\", \"subject\": \"A\"}]}", "entries[0].day: must be");
     expect_invalid("{\"confidence\": 1, \"entries\": [{\"day\": \"Monday\", \"start\": \"9:00\","
-                   " \"end\": \"24:00\", \"subject\": \"A\"}]}", "entry 0: start must be HH:MM");
+                   " \"end\": \"24:00\", \"subject\": \"A\"}]}", "entries[0].start: must be HH:MM");
     expect_invalid("{\"confidence\": 1, \"entries\": [{\"day\": \"Monday\", \"start\": \"09:00\","
-                   " \"end\": \"24:00\", \"subject\": \"A\"}]}", "entry 0: end must be HH:MM");
+                   " \"end\": \"24:00\", \"subject\": \"A\"}]}", "entries[0].end: must be HH:MM");
     expect_invalid("{\"confidence\": 1, \"entries\": [{\"day\": \"Monday\", \"start\": \"09:00\","
-                   " \"end\": \"10:00\", \"subject\": \"\"}]}", "subject must be a non-empty");
+                   " \"end\": \"10:00\", \"subject\": \"\"}]}", "subject: must be a non-empty");
     expect_invalid("{\"confidence\": 1, \"entries\": [{\"day\": \"Monday\", \"start\": \"09:00\","
-                   " \"end\": \"10:00\", \"subject\": \"A\", \"kind\": \"nap\"}]}", "kind must be");
+                   " \"end\": \"10:00\", \"subject\": \"A\", \"kind\": \"nap\"}]}", "kind: must be");
     expect_invalid("{\"confidence\": 1, \"entries\": [{\"day\": \"Monday\", \"start\": \"09:00\","
-                   " \"end\": \"10:00\", \"subject\": \"A\", \"room\": 12}]}", "room must be");
+                   " \"end\": \"10:00\", \"subject\": \"A\", \"room\": 12}]}", "room: must be");
     expect_invalid("{\"confidence\": 1, \"title\": 3, \"entries\": [{\"day\": \"Monday\","
-                   " \"start\": \"09:00\", \"end\": \"10:00\", \"subject\": \"A\"}]}", "title must be");
+                   " \"start\": \"09:00\", \"end\": \"10:00\", \"subject\": \"A\"}]}", "title: must be");
 }
 
 /* Many problems: the cause stays within its buffer and says how many. */

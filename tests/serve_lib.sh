@@ -1,0 +1,82 @@
+# tests/serve_lib.sh — a `yogi serve` on a free loopback port for integration
+# scripts (sourced after tests/lib.sh).
+#
+#   serve_start [serve args...]    starts it; PID, PORT, BASE, ADMIN set
+#   serve_stop                     SIGTERM and wait; fails the run on a sanitizer report
+#   call TOKEN METHOD PATH [curl args]   STATUS, body in $TMP/body
+#   json JQ-EXPR / expect NAME STATUS [JQ-EXPR EXPECTED] / json_post TOKEN PATH BODY
+#   new_token ROLE                 a token made through the API
+#   contract_check                 every response recorded by call, against docs/openapi.yaml
+PID=""
+serve_start() {
+    : >"$TMP/server.log"
+    "$YOGI" serve --data "${DATA:-$TMP/data}" --listen 127.0.0.1:0 --plugins "$PLUGIN_DIR" \
+        "$@" >>"$TMP/server.log" 2>&1 &
+    PID=$!
+    i=0; PORT=""
+    while [ $i -lt 300 ]; do
+        PORT=$(sed -n 's|^yogi: listening on https\{0,1\}://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/server.log")
+        [ -n "$PORT" ] && break
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.1; i=$((i + 1))
+    done
+    BASE="http://127.0.0.1:${PORT:-0}"
+    ADMIN=$(sed -n 's/^yogi: admin token: //p' "$TMP/server.log")
+    [ -n "$PORT" ]
+}
+serve_stop() {
+    [ -n "$PID" ] || return 0
+    kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=""
+    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP/server.log"; then
+        not_ok "no sanitizer report from the server" "$(grep -m3 -E 'Sanitizer|runtime error' "$TMP/server.log")"
+    fi
+}
+call() {
+    tok=$1; m=$2; p=$3; shift 3
+    if [ -n "$tok" ]; then set -- -H "Authorization: Bearer $tok" "$@"; fi
+    STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$m" --max-time 10 "$@" "$BASE$p")
+    _cn=$((_cn + 1))
+    echo "$m ${p%%\?*} $STATUS $_cn" >>"$TMP/contract/index"
+    cp "$TMP/body" "$TMP/contract/$_cn" 2>/dev/null || : >"$TMP/contract/$_cn"
+}
+# Every response so far, against docs/openapi.yaml (tests/tools/openapi_check.py).
+mkdir -p "$TMP/contract"; : >"$TMP/contract/index"; _cn=0
+contract_check() {
+    if ! /usr/bin/python3 -c 'import yaml' 2>/dev/null; then skip "contract check" "python3-yaml is needed"; return; fi
+    if /usr/bin/python3 tests/tools/openapi_check.py docs/openapi.yaml "$TMP/contract" >"$TMP/contract.out"; then
+        ok "every response matches docs/openapi.yaml ($(tail -1 "$TMP/contract.out"))"
+    else not_ok "every response matches docs/openapi.yaml" "$(head -20 "$TMP/contract.out" | tr '\n' ';')"; fi
+}
+json() { jq -r "$1" <"$TMP/body" 2>/dev/null; }
+expect() {
+    name=$1; want=$2
+    if [ "$STATUS" != "$want" ]; then not_ok "$name" "HTTP $STATUS, wanted $want: $(head -c 300 "$TMP/body")"; return; fi
+    if [ $# -ge 4 ]; then
+        got=$(json "$3")
+        [ "$got" = "$4" ] || { not_ok "$name" "$3 = '$got', wanted '$4'"; return; }
+    fi
+    ok "$name"
+}
+json_post() { call "$1" POST "$2" -H 'Content-Type: application/json' --data-binary "$3"; }
+new_token() { json_post "$ADMIN" /v1/tokens "{\"role\":\"$1\",\"label\":\"test\"}"; json .token; }
+# wait_doc TOKEN ID STATUS [tenths]: until the document has STATUS.
+wait_doc() {
+    n=0
+    while [ $n -lt "${4:-100}" ]; do
+        call "$1" GET "/v1/documents/$2"
+        [ "$(json .status)" = "$3" ] && return 0
+        sleep 0.1; n=$((n + 1))
+    done
+    return 1
+}
+# wait_task_for TOKEN DOC: the waiting task of document DOC into TASK.
+wait_task_for() {
+    n=0; TASK=""
+    while [ $n -lt 100 ]; do
+        call "$1" GET /v1/tasks
+        TASK=$(json "[.tasks[] | select(.input.document_id == \"$2\")][0].token // empty")
+        [ -n "$TASK" ] && return 0
+        sleep 0.1; n=$((n + 1))
+    done
+    return 1
+}
