@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Score `yogi extract` on generated timetables, per axis value.
 
-    run.py [--heldout N | --dev N | --seeds A B] [--jobs J] [--yogi PATH]
+    run.py [--heldout N | --dev N | --seeds A B] [--only AXIS=VALUE] [--jobs J] [--yogi PATH]
            [--keep DIR] [--markdown] [--json FILE]
 
 Generates the documents (gen.py, into --keep DIR or a temporary directory),
@@ -18,7 +18,7 @@ directory and a timeout), scores each prediction with score.py and prints:
 Exit status 0 whatever the figures (the test script judges them), 2 on a
 usage or generator error.
 """
-import argparse, json, os, subprocess, sys, tempfile, time
+import argparse, json, os, random, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -87,6 +87,9 @@ def main():
     g.add_argument("--heldout", type=int, metavar="N", help="the first N held-out seeds (default 300)")
     g.add_argument("--dev", type=int, metavar="N", help="the first N development seeds")
     g.add_argument("--seeds", type=int, nargs=2, metavar=("A", "B"), help="seeds A..B-1")
+    ap.add_argument("--only", action="append", default=[], metavar="AXIS=VALUE",
+                    help="keep the seeds whose document has this axis value (repeatable; the axes are "
+                         "drawn first, so filtering costs no rendering)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--yogi", default=os.path.join(os.environ.get("BUILD", "build"), "yogi"))
     ap.add_argument("--keep", help="generate into (and keep) this directory")
@@ -100,6 +103,9 @@ def main():
         seeds = range(*a.seeds)
     else:
         seeds = range(gen.HELDOUT_SEEDS[0], gen.HELDOUT_SEEDS[0] + (a.heldout or 300))
+    if a.only:
+        want = [o.split("=", 1) for o in a.only]
+        seeds = [s for s in seeds if all(str(gen.draw_axes(random.Random(s)).get(k)) == v for k, v in want)]
     yogi = os.path.abspath(a.yogi)
     if not os.access(yogi, os.X_OK):
         sys.exit("run.py: no yogi binary at %s" % yogi)
