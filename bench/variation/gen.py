@@ -516,8 +516,8 @@ def grid_layout(sc, r, st, axes, slots, week, box, days_rows, ruled):
                     sc.line(cols[head_rows + d], yy, cols[head_rows + d + 1], yy, lc, lw)
         # header lines
         if days_rows:
-            for h in range(head_rows + 1):
-                sc.line(cols[0], rows[h], cols[-1], rows[h], lc, lw)
+            for h in range(head_rows + 1):  # the corner spans the header rows
+                sc.line(cols[0 if h in (0, head_rows) else 1], rows[h], cols[-1], rows[h], lc, lw)
             for i in range(n + 2):
                 sc.line(cols[i], rows[0], cols[i], rows[head_rows], lc, lw)
             for d in range(6):
@@ -525,7 +525,7 @@ def grid_layout(sc, r, st, axes, slots, week, box, days_rows, ruled):
             sc.line(cols[1], rows[0], cols[1], rows[-1], lc, lw)
         else:
             for h in range(head_rows + 1):
-                sc.line(cols[h], rows[0], cols[h], rows[-1], lc, lw)
+                sc.line(cols[h], rows[0 if h in (0, head_rows) else 1], cols[h], rows[-1], lc, lw)
             for d in range(6):
                 sc.line(cols[head_rows + d], rows[0], cols[head_rows + d], rows[1], lc, lw)
             for i in range(n + 2):
@@ -606,6 +606,7 @@ def groups_layout(sc, r, st, axes, slots, week, box):
         if st.head_fill:
             sc.rect(cx0, y0, cx1, y0 + hh, fill=st.head_fill)
         cell_text(sc, st, cx0, y0, cx1, y0 + hh, [head], bold=True, color=st.head_text)
+        sc.line(cx0, y0 + hh, cx1, y0 + hh, st.line_col, st.lw)
         y = y0 + hh
         row = week[g[0]]
         for i, (s, e, k) in enumerate(slots):
@@ -844,26 +845,9 @@ def pdf_scene(sc, path):
                 tm = "1 0 0 1 %.2f %.2f Tm" % (x + dx, H - (y + base))
             else:  # reads bottom to top, centred on (x, y)
                 tm = "0 1 -1 0 %.2f %.2f Tm" % (x + base, H - y - w / 2)
-            c.append("BT /%s %.2f Tf %s rg %s (" % (fonts[font], size, col(cl), tm))
-            c.append(None)
-            c.append(pdf_escape(s))
-            c.append(b") Tj ET")
-    content = bytearray()
-    pending = False
-    for part in c:
-        if part is None:
-            pending = True
-            continue
-        if isinstance(part, str):
-            part = part.encode()
-            content += part
-            if not pending:
-                content += b"\n"
-        else:
-            content += part
-            if part.endswith(b"ET"):
-                content += b"\n"
-                pending = False
+            c.append(("BT /%s %.2f Tf %s rg %s (" % (fonts[font], size, col(cl), tm)).encode()
+                     + pdf_escape(s) + b") Tj ET")
+    content = b"\n".join(p if isinstance(p, bytes) else p.encode() for p in c)
     objs = []
 
     def add(body):
@@ -888,7 +872,7 @@ def pdf_scene(sc, path):
         font_refs[name] = add(("<< /Type /Font /Subtype /%s /BaseFont /%s /FirstChar 32 /LastChar 255 /Widths [%s] "
                                "/Encoding /WinAnsiEncoding /FontDescriptor %d 0 R >>" % (
                                    "Type1" if otf else "TrueType", name + "Emb", " ".join(map(str, widths)), desc_obj)).encode())
-    stream = zlib.compress(bytes(content))
+    stream = zlib.compress(content)
     cont = add(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream")
     res = "<< /Font << %s >> >>" % " ".join("/%s %d 0 R" % (n, font_refs[n]) for n in font_refs)
     pages_no = len(objs) + 2
