@@ -307,7 +307,12 @@ def cell_text(sc, st, x0, y0, x1, y1, lines, bold=False, color=None, label_mode=
         word = lines[0]
         if label_mode == "letterspaced":
             s = " ".join(word.upper())
-            sc.text(cx, cy, s, font, fit_size(font, st.size * 1.1, s, w - 6), color)
+            size = fit_size(font, st.size * 1.1, s, w - 6)
+            if len(lines) == 1:
+                sc.text(cx, cy, s, font, size, color)
+                return
+            sc.text(cx, cy - size * 0.7, s, font, size, color)  # and the block's times under it
+            sc.text(cx, cy + size * 0.7, lines[1], st.reg, fit_size(st.reg, st.size * 0.8, lines[1], w - 6), color)
             return
         if label_mode == "rotated":
             size = fit_size(font, st.size * 1.1, word, h - 8)
@@ -455,6 +460,8 @@ def grid_layout(sc, r, st, axes, slots, week, box, days_rows, ruled):
         if corner:
             cell_text(sc, st, cols[0], rows[0], cols[head_rows], rows[1], [corner], bold=True, color=st.head_text)
     # body
+    if not days_rows and axes["merged"] in ("vertical", "stacked"):
+        axes["merged"] = "letterspaced"  # a block across the days is wide and short: record what is drawn
     merged = axes["merged"]
     for i, (s, e, k) in enumerate(slots):
         if k != "lesson" and merged != "none":
@@ -674,6 +681,8 @@ def draw_axes(r):
         a["format"] = "jpg"
     if a["layout"] == "unruled" and a["merged"] in ("stacked", "vertical"):
         a["merged"] = "plain"
+    if a["time"] == "in_cell" and a["merged"] in ("stacked", "vertical"):
+        a["merged"] = "letterspaced"  # a merged block's own times are printed under its label
     if a["layout"] == "day_groups":
         a["extras"] = "none"
     return a

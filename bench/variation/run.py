@@ -18,7 +18,7 @@ directory and a timeout), scores each prediction with score.py and prints:
 Exit status 0 whatever the figures (the test script judges them), 2 on a
 usage or generator error.
 """
-import argparse, json, os, random, subprocess, sys, tempfile, time
+import argparse, json, os, random, shutil, signal, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -29,21 +29,27 @@ AUTO_ACCEPT = 0.98
 
 
 def extract(yogi, doc, work, timeout):
-    """(prediction or None, error text, seconds)."""
+    """(prediction or None, error text, seconds). On timeout the whole
+    process group goes (yogi's worker processes hold its output pipes: killing
+    yogi alone would leave the read waiting for them)."""
     t0 = time.monotonic()
     d = tempfile.mkdtemp(dir=work)
+    p = subprocess.Popen([yogi, "extract", "--data", d, doc], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        r = subprocess.run([yogi, "extract", "--data", d, doc], capture_output=True, text=True,
-                           timeout=timeout)
+        out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        return None, "timeout", time.monotonic() - t0
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        shutil.rmtree(d, ignore_errors=True)
+        return None, "timeout after %.0f s" % timeout, time.monotonic() - t0
     dt = time.monotonic() - t0
-    subprocess.run(["rm", "-rf", d])
-    if r.returncode != 0:
-        err = [l for l in r.stderr.splitlines() if "notify" not in l]
-        return None, (err[-1] if err else "exit %d" % r.returncode), dt
+    shutil.rmtree(d, ignore_errors=True)
+    if p.returncode != 0:
+        lines = [l for l in err.splitlines() if "notify" not in l]
+        return None, (lines[-1] if lines else "exit %d" % p.returncode), dt
     try:
-        return json.loads(r.stdout), "", dt
+        return json.loads(out), "", dt
     except json.JSONDecodeError:
         return None, "stdout is not JSON", dt
 
@@ -93,7 +99,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--yogi", default=os.path.join(os.environ.get("BUILD", "build"), "yogi"))
     ap.add_argument("--keep", help="generate into (and keep) this directory")
-    ap.add_argument("--timeout", type=float, default=180)
+    ap.add_argument("--timeout", type=float, default=120, help="seconds per document (a timeout is a rejection)")
     ap.add_argument("--markdown", action="store_true", help="the per-axis table as Markdown")
     ap.add_argument("--json", help="write the summary and per-document results here")
     a = ap.parse_args()
@@ -128,14 +134,15 @@ def main():
         return s
 
     t0 = time.monotonic()
+    results = []
     with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
-        results = list(ex.map(one, seeds))
-    subprocess.run(["rm", "-rf", work])
-    for s in results:
-        print("%s f1=%.3f truth=%d pred=%d ok=%d conf=%.2f %.1fs%s%s" % (
-            s["name"], s["f1"], s["truth"], s["pred"], s["ok"], s["confidence"], s["seconds"],
-            " WRONG-AUTO-ACCEPT" if s["wrong_accept"] else "",
-            (" REJECTED " + s["error"]) if s["error"] else ""))
+        for s in ex.map(one, seeds):  # in seed order, as they complete
+            results.append(s)
+            print("%s f1=%.3f truth=%d pred=%d ok=%d conf=%.2f %.1fs%s%s" % (
+                s["name"], s["f1"], s["truth"], s["pred"], s["ok"], s["confidence"], s["seconds"],
+                " WRONG-AUTO-ACCEPT" if s["wrong_accept"] else "",
+                (" REJECTED " + s["error"]) if s["error"] else ""), flush=True)
+    shutil.rmtree(work, ignore_errors=True)
     report(results, a.markdown)
     T = sum(s["truth"] for s in results); P = sum(s["pred"] for s in results); OK = sum(s["ok"] for s in results)
     summary = {"documents": len(results), "f1": round(score.f1(T, P, OK), 4),
