@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Score `yogi extract` on generated timetables, per axis value.
 
-    run.py [--heldout N | --dev N | --seeds A B] [--only AXIS=VALUE] [--jobs J] [--yogi PATH]
+    run.py [--heldout N | --dev N | --seeds A B | --seed-file F] [--only AXIS=VALUE] [--jobs J] [--yogi PATH]
            [--keep DIR] [--markdown] [--json FILE]
 
 Generates the documents (gen.py, into --keep DIR or a temporary directory),
@@ -93,6 +93,7 @@ def main():
     g.add_argument("--heldout", type=int, metavar="N", help="the first N held-out seeds (default 300)")
     g.add_argument("--dev", type=int, metavar="N", help="the first N development seeds")
     g.add_argument("--seeds", type=int, nargs=2, metavar=("A", "B"), help="seeds A..B-1")
+    g.add_argument("--seed-file", metavar="FILE", help="the seeds listed in FILE (first word of a line: 900123 or v900123)")
     ap.add_argument("--only", action="append", default=[], metavar="AXIS=VALUE",
                     help="keep the seeds whose document has this axis value (repeatable; the axes are "
                          "drawn first, so filtering costs no rendering)")
@@ -107,6 +108,8 @@ def main():
         seeds = range(gen.DEV_SEEDS[0], gen.DEV_SEEDS[0] + a.dev)
     elif a.seeds:
         seeds = range(*a.seeds)
+    elif a.seed_file:
+        seeds = [int(l.split()[0].lstrip("v")) for l in open(a.seed_file) if l.strip()]
     else:
         seeds = range(gen.HELDOUT_SEEDS[0], gen.HELDOUT_SEEDS[0] + (a.heldout or 300))
     if a.only:
