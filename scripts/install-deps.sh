@@ -17,9 +17,10 @@ LIBS="libevent-dev libsqlite3-dev sqlite3 libtesseract-dev libleptonica-dev
       libseccomp-dev libpcre2-dev"
 TEST="valgrind python3 curl jq ca-certificates poppler-utils imagemagick
       chromium clang libclang-rt-14-dev python3-pil python3-numpy python3-icalendar"
-# Fonts for the variation suite (tests/variation, bench): the timetables it
-# renders vary in typeface the way schools' templates do.
-FONTS="fonts-dejavu-core fonts-liberation2 fonts-urw-base35 fonts-freefont-ttf
+# Fonts for the variation suite (bench/variation, tests/integration/variation.sh):
+# the timetables it renders vary in typeface the way schools' templates do
+# (bench/variation/README.md lists them by family).
+FONTS="fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 fonts-urw-base35 fonts-freefont-ttf
        fonts-comic-neue fonts-roboto fonts-open-sans fonts-crosextra-carlito
        fonts-cantarell fonts-ebgaramond"
 TEST="$TEST $FONTS"

@@ -3,22 +3,28 @@
  *
  * Input {"path": "/abs/file", "classification": <classify's output>}; output
  *   {"pages": [{"page": n, "path": "/abs/page-n.png", "width", "height",
- *               "dpi", "scale", "skew_degrees", "background_normalised"}]}
+ *               "dpi", "scale", "skew_degrees", "background_normalised",
+ *               "perspective_px"}]}
  * with the images under DATA_DIR/work/<execution_id>/ (the work directory of
  * the execution; a retry overwrites the same files).
  *
  * Each page goes through the same steps, in this order:
  *   1. limits: the header is read before any decoding, and an image over
  *      document.max_pixels (default 40 Mpx) is refused (Document.TooLarge);
- *      under 32 px on a side is Document.TooSmall. A scanned PDF page is
- *      rendered at 300 dpi (poppler-glib + cairo), capped by the same limit.
+ *      under 32 px on a side is Document.TooSmall. A scanned PDF page that
+ *      is one picture is taken at the picture's own resolution; any other
+ *      is rendered at 300 dpi (poppler-glib + cairo), capped by the same limit.
  *   2. grey (8 bpp): alpha blended over white, colour by luminance.
  *   3. background normalisation, only when the background is uneven (phone
  *      photos: a lamp on one side, a shadow on the other) — measured as the
  *      spread of a coarse background map; on even pages it only costs time.
- *   4. deskew: the skew is measured (up to 7 degrees) and the page rotated
+ *   4. perspective: a phone photo's ruled table is mapped back to an upright
+ *      rectangle from its outline (perspective.c), when one is found; the
+ *      warp (which also removes the turn) replaces step 5 and is applied
+ *      after step 6, on the finer grid.
+ *   5. deskew: the skew is measured (up to 7 degrees) and the page rotated
  *      when the measure is confident enough.
- *   5. scale, so that the median glyph height is preprocess.text_height px
+ *   6. scale, so that the median glyph height is preprocess.text_height px
  *      (default 30): tesseract's LSTM reads small text badly (100-dpi images
  *      are upscaled 2-3x) and spends time for nothing on huge text.
  * Binarisation is left to tesseract (its Otsu on a normalised background):
@@ -42,6 +48,7 @@
 
 #include "yogi/plugin.h"
 
+#include "perspective.h"
 #include "../plugin_config.h"
 #include "../workdir.h"
 
@@ -65,6 +72,7 @@ typedef struct page_info {
     double scale;
     double skew_degrees;
     double glyph_height; /* median glyph height after scaling, px; 0 if unknown */
+    double perspective_px; /* largest corner movement undoing perspective; 0 if none */
     bool normalised;
 } page_info;
 
@@ -179,6 +187,46 @@ static PIX *surface_to_grey(cairo_surface_t *surface)
     return grey;
 }
 
+/* A scanned page is usually one picture covering the page: its pixels, at
+ * the scanner's own resolution, are the best input there is — rendering at
+ * a fixed dpi would only resample them (up for a 100-dpi scan, down for a
+ * 600-dpi one) before scale_for_ocr resamples again. Used when one image
+ * covers at least 90 % of the page with the page's proportions, at
+ * MIN_NATIVE_DPI or more (a picture placed turned or as strips is rendered
+ * instead). */
+#define PAGE_IMAGE_COVER 0.9
+/* Below this a picture is rendered at PDF_DPI instead: scale_for_ocr caps its
+ * enlargement at 4x, and a 90-dpi fax needs more than that to reach the
+ * text height tesseract reads best. */
+#define MIN_NATIVE_DPI 150
+
+static PIX *native_page_image(const preprocess_state *st, PopplerPage *page, double pw,
+                              double ph, page_info *info)
+{
+    GList *maps = poppler_page_get_image_mapping(page);
+    PIX *grey = NULL;
+    if (!maps || maps->next) goto out; /* none, or several pictures */
+    PopplerImageMapping *m = maps->data;
+    double aw = m->area.x2 - m->area.x1, ah = m->area.y2 - m->area.y1;
+    if (aw * ah < PAGE_IMAGE_COVER * pw * ph) goto out;
+    cairo_surface_t *img = poppler_page_get_image(page, m->image_id);
+    if (!img) goto out;
+    int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
+    cairo_format_t fmt = cairo_image_surface_get_format(img);
+    bool upright = w > 0 && h > 0 && fabs((double)w / h - aw / ah) < 0.02 * aw / ah;
+    bool usable = fmt == CAIRO_FORMAT_RGB24 || fmt == CAIRO_FORMAT_ARGB32;
+    yogi_error ignored = {0};
+    double dpi = w / (aw / 72);
+    if (upright && usable && dpi >= MIN_NATIVE_DPI && check_size(st, w, h, &ignored) == YOGI_OK) {
+        grey = surface_to_grey(img);
+        info->source_dpi = (int)lround(dpi);
+    }
+    cairo_surface_destroy(img);
+out:
+    if (maps) poppler_page_free_image_mapping(maps);
+    return grey;
+}
+
 static PIX *render_pdf_page(const preprocess_state *st, PopplerDocument *pdf, page_info *info,
                             yogi_error *err)
 {
@@ -189,11 +237,12 @@ static PIX *render_pdf_page(const preprocess_state *st, PopplerDocument *pdf, pa
     }
     double pw, ph, dpi = PDF_DPI;
     poppler_page_get_size(page, &pw, &ph);
+    PIX *grey = native_page_image(st, page, pw, ph, info);
+    if (grey) goto out_unref;
     /* An outsized page is rendered at a lower resolution, not refused. */
     double px = pw * ph * (dpi / 72) * (dpi / 72);
     if (px > (double)st->max_pixels) dpi *= sqrt((double)st->max_pixels / px);
     long w = lround(pw * dpi / 72), h = lround(ph * dpi / 72);
-    PIX *grey = NULL;
     if (check_size(st, w, h, err) != YOGI_OK) goto out_unref;
     cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)w, (int)h);
     cairo_t *cr = cairo_create(surface);
@@ -304,11 +353,22 @@ static PIX *scale_for_ocr(const preprocess_state *st, PIX *grey, page_info *info
 static PIX *prepare(const preprocess_state *st, PIX *grey, page_info *info)
 {
     PIX *norm = st->normalise ? normalise_background(grey, info) : pixClone(grey);
-    PIX *straight = deskew(norm, info);
+    perspective persp;
+    bool warp = perspective_find(norm, &persp);
+    PIX *straight = warp ? pixClone(norm) : deskew(norm, info);
     PIX *scaled = scale_for_ocr(st, straight, info);
+    PIX *ready = scaled;
+    /* The warp is applied after scaling: interpolating on the finer grid
+     * keeps strokes sharper than warping first and enlarging after. */
+    if (warp && scaled) {
+        ready = perspective_apply(scaled, &persp, info->scale);
+        info->perspective_px = ready ? persp.shift_px * info->scale : 0;
+        if (ready) pixDestroy(&scaled);
+        else ready = scaled;
+    }
     pixDestroy(&norm);
     pixDestroy(&straight);
-    return scaled;
+    return ready;
 }
 
 /* The page's resolution as tesseract should assume it: body text of about
@@ -331,11 +391,12 @@ static json_t *write_page(const preprocess_state *st, PIX *pix, const char *dir,
         yogi_fail(err, "States.Runtime", "cannot write %s", path);
         return NULL;
     }
-    return json_pack("{s:i, s:s, s:i, s:i, s:i, s:f, s:f, s:b}", "page", info->number, "path",
+    return json_pack("{s:i, s:s, s:i, s:i, s:i, s:f, s:f, s:b, s:f}", "page", info->number, "path",
                      path, "width", pixGetWidth(pix), "height", pixGetHeight(pix), "dpi",
                      effective_dpi(st, info), "scale", round(info->scale * 1000) / 1000,
                      "skew_degrees", round(info->skew_degrees * 100) / 100,
-                     "background_normalised", info->normalised);
+                     "background_normalised", info->normalised, "perspective_px",
+                     round(info->perspective_px * 10) / 10);
 }
 
 /* ---- invoke ------------------------------------------------------------- */
