@@ -29,6 +29,9 @@ typedef struct api_options {
     double rate_limit_rps;        /* requests per second before 429 (0: none) */
     int max_pending_documents;    /* tasks queued for workers before uploads get 429 */
     bool access_log;              /* one stderr line per request */
+    int activity_poll_s;          /* longest GetActivityTask long poll (default 60) */
+    const char *sigv4_access_key; /* SigV4 credentials workers may sign with, or NULL */
+    const char *sigv4_secret_key;
 } api_options;
 
 /* Defaults: 127.0.0.1:8080, 25 MB uploads, 16 KiB headers, 512 connections,

@@ -51,7 +51,8 @@ int api_token_create(struct store *s, const char *role, const char *label, char 
                      char *id_out, yogi_error *err)
 {
     if (!tokens_role_valid(role)) {
-        yogi_fail(err, "InvalidRole", "role must be uploader, reviewer or admin, not '%s'", role);
+        yogi_fail(err, "InvalidRole", "role must be uploader, reviewer, admin or worker, not '%s'",
+                  role);
         return -1;
     }
     unsigned char id_raw[ID_BYTES], secret_raw[SECRET_BYTES];
@@ -88,6 +89,7 @@ static int role_bit(const char *role)
     if (!strcmp(role, "admin")) return ROLE_ADMIN;
     if (!strcmp(role, "reviewer")) return ROLE_REVIEWER;
     if (!strcmp(role, "uploader")) return ROLE_UPLOADER;
+    if (!strcmp(role, "worker")) return ROLE_WORKER;
     return 0;
 }
 

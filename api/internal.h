@@ -29,6 +29,7 @@ enum {
     ROLE_ADMIN = 4,
     ROLE_ANY = ROLE_UPLOADER | ROLE_REVIEWER | ROLE_ADMIN,
     ROLE_PUBLIC = 8, /* no token needed */
+    ROLE_WORKER = 16, /* remote workers: the activity endpoint only */
 };
 
 /* Who is calling, as established by auth.c. */
@@ -38,6 +39,7 @@ typedef struct principal {
 } principal;
 
 typedef struct events_hub events_hub;
+typedef struct activity_hub activity_hub;
 
 /* Counters the server keeps for /metrics beside the engine's own. */
 typedef struct api_stats {
@@ -57,6 +59,7 @@ typedef struct api {
     struct event *engine_ev;     /* engine_fd() readable */
     struct event *engine_timer;  /* engine_timeout_ms() expired */
     events_hub *events;          /* the Server-Sent Event streams */
+    activity_hub *activities;    /* parked GetActivityTask polls (routes_activities.c) */
     api_stats stats;             /* the server's own counters */
     struct evhttp_connection **conns; /* open client connections, from first request */
     int connections;             /* entries used in conns */
@@ -137,6 +140,14 @@ route_handler events_stream_h;
 route_handler ops_healthz_h, ops_readyz_h, ops_metrics_h;
 route_handler tokens_list_h, tokens_create_h, tokens_revoke_h, backup_h;
 route_handler web_asset_h;
+route_handler activity_endpoint_h, activity_blob_get_h, activity_blob_put_h, activities_list_h;
+
+/* ---- routes_activities.c --------------------------------------------- */
+
+activity_hub *activity_hub_new(api *a);
+void activity_hub_free(activity_hub *h);
+/* A client connection closed: forget its parked polls. */
+void activity_connection_closed(activity_hub *h, struct evhttp_connection *conn);
 
 /* ---- events.c -------------------------------------------------------- */
 

@@ -58,7 +58,11 @@ static const route routes[] = {
     {POST, "/v1/tasks/{token}/failure", REV | ADM, tasks_failure_h, true},
     {POST, "/v1/tasks/{token}/heartbeat", REV | ADM, tasks_heartbeat_h, true},
     {GET, "/v1/events", ROLE_ANY, events_stream_h, false},
-    {GET, "/v1/whoami", ROLE_ANY, whoami_h, false},
+    {GET, "/v1/whoami", ROLE_ANY | ROLE_WORKER, whoami_h, false},
+    {POST, "/", ROLE_PUBLIC, activity_endpoint_h, true}, /* authenticates itself */
+    {GET, "/v1/activities", ADM, activities_list_h, false},
+    {GET, "/v1/activity/blobs/{sha256}", ROLE_PUBLIC, activity_blob_get_h, false},
+    {PUT, "/v1/activity/blobs/{sha256}", ROLE_PUBLIC, activity_blob_put_h, false},
     {GET, "/v1/tokens", ADM, tokens_list_h, false},
     {POST, "/v1/tokens", ADM, tokens_create_h, false},
     {DEL, "/v1/tokens/{id}", ADM, tokens_revoke_h, false},
@@ -74,6 +78,7 @@ static void whoami_h(api_request *r)
 {
     const char *role = r->who.role == ROLE_ADMIN      ? "admin"
                        : r->who.role == ROLE_REVIEWER ? "reviewer"
+                       : r->who.role == ROLE_WORKER   ? "worker"
                                                       : "uploader";
     reply_json(r, 200, json_pack("{s:s,s:s?,s:b}", "role", role, "token_id",
                                  r->who.token_id[0] ? r->who.token_id : NULL, "auth",

@@ -45,6 +45,7 @@ void api_options_default(api_options *o)
     o->request_timeout_s = 30;
     o->rate_limit_rps = 2000;
     o->max_pending_documents = 200;
+    o->activity_poll_s = 60;
 }
 
 /* Split "host:port" or "[v6]:port" into host and port. */
@@ -140,6 +141,7 @@ static void on_connection_closed(struct evhttp_connection *c, void *arg)
 {
     api *a = arg;
     if (a->events) events_connection_closed(a->events, c);
+    if (a->activities) activity_connection_closed(a->activities, c);
     for (int i = 0; i < a->connections; i++) {
         if (a->conns[i] != c) continue;
         a->conns[i] = a->conns[--a->connections];
@@ -272,6 +274,8 @@ static int setup_engine_events(api *a, yogi_error *err)
 static void teardown(api *a)
 {
     listener_slot.hub = NULL;
+    activity_hub_free(a->activities);
+    a->activities = NULL;
     if (a->events) events_hub_free(a->events);
     a->events = NULL; /* evhttp_free below closes connections, which tell the hub */
     if (a->http) evhttp_free(a->http);
@@ -304,7 +308,8 @@ int api_serve(engine *e, const api_options *opts, yogi_error *err)
     }
     event_base_gettimeofday_cached(a.base, &a.bucket_time);
     a.events = events_hub_new(&a);
-    if (!a.events || setup_http(&a, err) != 0 || setup_engine_events(&a, err) != 0) goto out;
+    a.activities = activity_hub_new(&a);
+    if (!a.events || !a.activities || setup_http(&a, err) != 0 || setup_engine_events(&a, err) != 0) goto out;
     listener_slot.hub = a.events;
     if (!listener_slot.subscribed) engine_subscribe(e, on_engine_notice, &listener_slot);
     listener_slot.subscribed = true;

@@ -6,7 +6,13 @@
  *              [--config FILE] [--plugins DIR] [--workflows DIR]
  *              [--max-upload-mb N] [--max-connections N] [--rate-limit N]
  *              [--max-pending N] [--upload-workflow NAME] [--access-log]
- *              [--no-auth] [--routes]
+ *              [--no-auth] [--routes] [--resources FILE] [--activity-poll S]
+ *
+ * Remote workers (docs/scaling.md): Tasks on activities are served over
+ * the Step Functions Activity protocol at POST /, to worker tokens and to
+ * requests signed (SigV4) with the key pair in YOGI_AWS_ACCESS_KEY_ID and
+ * YOGI_AWS_SECRET_ACCESS_KEY when both are set. --resources maps resources
+ * to activities ({"plugin:ocr": "activity:ocr"}) without editing workflows.
  *
  * Start-up order matters: the engine opens (and registers the workflow directory's YAML files,
  * resuming unfinished executions), then the documents and tokens tables are
@@ -33,6 +39,7 @@ static void serve_usage(FILE *out)
             "                  [--plugins DIR] [--workflows DIR] [--max-upload-mb N]\n"
             "                  [--max-connections N] [--rate-limit N] [--max-pending N]\n"
             "                  [--upload-workflow NAME] [--access-log] [--no-auth] [--routes]\n"
+            "                  [--resources FILE] [--activity-poll SECONDS]\n"
             "\n"
             "  --listen HOST:PORT   address to serve (default 127.0.0.1:8080; port 0 picks one)\n"
             "  --no-auth            no tokens needed (refused unless HOST is loopback)\n"
@@ -40,7 +47,9 @@ static void serve_usage(FILE *out)
             "  --max-pending N      tasks waiting for a worker before uploads get 429 (200)\n"
             "  --upload-workflow W  the workflow each upload starts (document_processing)\n"
             "  --access-log         one line per request on stderr\n"
-            "  --routes             print the API routes and exit\n");
+            "  --routes             print the API routes and exit\n"
+            "  --resources FILE     resource map (e.g. {\"plugin:ocr\": \"activity:ocr\"})\n"
+            "  --activity-poll S    longest GetActivityTask long poll (default 60)\n");
 }
 
 static bool parse_long(const char *s, long min, long max, long *out)
@@ -70,6 +79,7 @@ static int parse_args(int argc, char **argv, serve_args *a)
         {"no-auth", no_argument, 0, 'A'},         {"routes", no_argument, 0, 'R'},
         {"upload-workflow", required_argument, 0, 'U'},
         {"access-log", no_argument, 0, 'L'},
+        {"resources", required_argument, 0, 'M'}, {"activity-poll", required_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
     long v;
@@ -86,8 +96,9 @@ static int parse_args(int argc, char **argv, serve_args *a)
         case 'U': a->api.upload_workflow = optarg; break;
         case 'L': a->api.access_log = true; break;
         case 'R': a->routes = true; break;
+        case 'M': a->eng.resource_map = optarg; break;
         case 'h': serve_usage(stdout); exit(YOGI_EXIT_OK);
-        case 'w': case 'u': case 'n': case 'r': case 'q':
+        case 'w': case 'u': case 'n': case 'r': case 'q': case 'P':
             if (!parse_long(optarg, 0, 1000000, &v)) {
                 fprintf(stderr, "yogi serve: --%s wants a number, not '%s'\n", opts[which].name,
                         optarg);
@@ -97,6 +108,7 @@ static int parse_args(int argc, char **argv, serve_args *a)
             else if (c == 'u') a->api.max_upload_bytes = (size_t)v << 20;
             else if (c == 'n') a->api.max_connections = (int)v;
             else if (c == 'r') a->api.rate_limit_rps = (double)v;
+            else if (c == 'P') a->api.activity_poll_s = v > 0 ? (int)v : 1;
             else a->api.max_pending_documents = (int)v;
             break;
         default: return -1;
@@ -151,6 +163,8 @@ int cmd_serve(int argc, char **argv)
     api_options_default(&a.api);
     a.eng.plugin_dir = cli_default_plugin_dir();
     a.eng.workflow_dir = cli_default_workflow_dir();
+    a.api.sigv4_access_key = getenv("YOGI_AWS_ACCESS_KEY_ID");
+    a.api.sigv4_secret_key = getenv("YOGI_AWS_SECRET_ACCESS_KEY");
     if (parse_args(argc, argv, &a) != 0) {
         serve_usage(stderr);
         return YOGI_EXIT_USAGE;

@@ -23,15 +23,30 @@ static const char schema_v1[] =
     " created INTEGER NOT NULL,"
     " revoked INTEGER)";
 
+/* v2: the "worker" role (remote workers on the activity endpoint). SQLite
+ * cannot alter a CHECK constraint: the table is rebuilt, rows kept. */
+static const char schema_v2[] =
+    "CREATE TABLE api_tokens_v2("
+    " id TEXT PRIMARY KEY,"
+    " hash TEXT NOT NULL,"
+    " role TEXT NOT NULL CHECK (role IN ('uploader','reviewer','admin','worker')),"
+    " label TEXT,"
+    " created INTEGER NOT NULL,"
+    " revoked INTEGER);"
+    "INSERT INTO api_tokens_v2 SELECT id, hash, role, label, created, revoked FROM api_tokens;"
+    "DROP TABLE api_tokens;"
+    "ALTER TABLE api_tokens_v2 RENAME TO api_tokens";
+
 int tokens_init(store *s, yogi_error *err)
 {
-    return store_migrate(s, "tokens", 1, schema_v1, err);
+    if (store_migrate(s, "tokens", 1, schema_v1, err) != 0) return -1;
+    return store_migrate(s, "tokens", 2, schema_v2, err);
 }
 
 bool tokens_role_valid(const char *role)
 {
     return role && (!strcmp(role, "uploader") || !strcmp(role, "reviewer") ||
-                    !strcmp(role, "admin"));
+                    !strcmp(role, "admin") || !strcmp(role, "worker"));
 }
 
 static int storage_error(store *s, yogi_error *err)
@@ -44,7 +59,7 @@ int tokens_insert(store *s, const char *id, const char *hash_hex, const char *ro
                   const char *label, yogi_error *err)
 {
     if (!tokens_role_valid(role)) {
-        yogi_fail(err, "InvalidRole", "role must be uploader, reviewer or admin");
+        yogi_fail(err, "InvalidRole", "role must be uploader, reviewer, admin or worker");
         return -1;
     }
     if (store_begin(s, err) != 0) return -1;
