@@ -24,6 +24,8 @@ static const struct command commands[] = {
     {"invoke", cmd_invoke, "call one state plugin once (for plugin authors)"},
     {"token", cmd_token, "create or revoke API tokens"},
     {"backup", cmd_backup, "write a consistent copy of the database"},
+    {"worker", cmd_worker, "serve activity tasks of an engine or AWS Step Functions"},
+    {"export", cmd_export, "export a workflow to another platform (aws)"},
 };
 
 static void usage(FILE *out)
