@@ -346,7 +346,10 @@ static void start_task(worker_ctx *w, int spec, json_t *reply)
                            .resource = w->specs[spec].arn, .execution_id = exec_id,
                            .execution_name = exec_id, .state_name = w->specs[spec].plugin,
                            .task_token = t->token};
-        if (workers_submit(w->pool, &wt, &err) == 0) err.name[0] = '\0';
+        if (workers_submit(w->pool, &wt, &err) == 0) {
+            err.name[0] = '\0';
+            say("task t%llu (%s) started", (unsigned long long)t->id, w->specs[spec].plugin);
+        }
     }
     json_decref(input);
     json_decref(map);
