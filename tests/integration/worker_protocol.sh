@@ -90,7 +90,7 @@ YOGI_AWS_ACCESS_KEY_ID=AKIDSERVER YOGI_AWS_SECRET_ACCESS_KEY=server-secret \
 S=$!; PIDS="$PIDS $S"
 i=0; SPORT=""
 while [ $i -lt 100 ] && [ -z "$SPORT" ]; do
-    SPORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/serve.log"); sleep 0.1; i=$((i + 1)); done
+    SPORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/serve.log" 2>/dev/null); sleep 0.1; i=$((i + 1)); done
 ADMIN=$(sed -n 's/^yogi: admin token: //p' "$TMP/serve.log")
 AWS_ACCESS_KEY_ID=AKIDSERVER AWS_SECRET_ACCESS_KEY=server-secret \
     "$YOGI" worker --endpoint "http://127.0.0.1:$SPORT" --activity greet=echo --concurrency 1 \
