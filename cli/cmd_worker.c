@@ -14,8 +14,9 @@
  * AWS_SESSION_TOKEN sign every request with SigV4 (region from the
  * endpoint's host states.REGION.amazonaws.com, or AWS_REGION).
  *
- * The loop keeps up to N tasks in hand: N - running long polls are out at
- * any time; each task runs through the same worker pool as the engine's
+ * The loop keeps one long poll out per activity while fewer than N tasks
+ * run (so a task may wait for a plugin process when several polls answer
+ * at once: at most N - 1 + activities tasks are in hand); each task runs through the same worker pool as the engine's
  * own (engine/workers.c: isolated processes, memory limit, plugins kept
  * warm). While a plugin runs, SendTaskHeartbeat goes out every --heartbeat
  * seconds (and at once when the plugin calls yogi_host.heartbeat); a
@@ -56,6 +57,7 @@
 
 #define MAX_ACTIVITIES 16
 #define MAX_CONCURRENCY 64
+#define MAX_IN_HAND (MAX_CONCURRENCY + MAX_ACTIVITIES) /* each activity's poll may bring one */
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
 
@@ -87,10 +89,10 @@ typedef struct worker_ctx {
     wh_client *http;
     worker_pool *pool;
     activity_spec specs[MAX_ACTIVITIES];
-    int n_specs, next_spec;
+    int n_specs;
     int concurrency, heartbeat_s;
     char name[81], work[2048];
-    running tasks[MAX_CONCURRENCY];
+    running tasks[MAX_IN_HAND];
     answer *answers;
     uint64_t next_id;
     int64_t backoff_until_ms;
@@ -141,7 +143,7 @@ static void remove_tree(const char *dir)
 
 static running *task_by_id(worker_ctx *w, uint64_t id)
 {
-    for (int i = 0; i < w->concurrency; i++)
+    for (int i = 0; i < MAX_IN_HAND; i++)
         if (w->tasks[i].used && w->tasks[i].id == id) return &w->tasks[i];
     return NULL;
 }
@@ -149,7 +151,7 @@ static running *task_by_id(worker_ctx *w, uint64_t id)
 static int busy_count(worker_ctx *w)
 {
     int n = 0;
-    for (int i = 0; i < w->concurrency; i++) n += w->tasks[i].used;
+    for (int i = 0; i < MAX_IN_HAND; i++) n += w->tasks[i].used;
     return n;
 }
 
@@ -320,7 +322,7 @@ static void start_task(worker_ctx *w, int spec, json_t *reply)
     const char *token = json_string_value(json_object_get(reply, "taskToken"));
     const char *text = json_string_value(json_object_get(reply, "input"));
     running *t = NULL;
-    for (int i = 0; i < w->concurrency && !t; i++)
+    for (int i = 0; i < MAX_IN_HAND && !t; i++)
         if (!w->tasks[i].used) t = &w->tasks[i];
     if (!t || strlen(token) >= sizeof t->token) {
         fail_task(w, token, "Worker.Overloaded", "the worker had no free slot");
@@ -405,7 +407,7 @@ static void on_plugin_heartbeat(void *ud, uint64_t id)
 static void send_heartbeats(worker_ctx *w)
 {
     int64_t now = now_ms();
-    for (int i = 0; i < w->concurrency; i++) {
+    for (int i = 0; i < MAX_IN_HAND; i++) {
         running *t = &w->tasks[i];
         if (!t->used) continue;
         bool due = now - t->last_heartbeat_ms >= (int64_t)w->heartbeat_s * 1000;
@@ -431,9 +433,9 @@ static void send_heartbeats(worker_ctx *w)
 static void start_polls(worker_ctx *w)
 {
     if (stop_requested || now_ms() < w->backoff_until_ms) return;
-    while (busy_count(w) + wh_polls_in_flight(w->http) < w->concurrency) {
-        int spec = w->next_spec;
-        w->next_spec = (w->next_spec + 1) % w->n_specs;
+    if (busy_count(w) >= w->concurrency) return;
+    for (int spec = 0; spec < w->n_specs; spec++) {
+        if (wh_polls_in_flight(w->http, spec) > 0) continue;
         yogi_error err = {{0}, {0}};
         if (wh_poll_start(w->http, w->specs[spec].arn, w->name, spec, &err) != 0) {
             back_off(w, &err);

@@ -130,7 +130,9 @@ static struct curl_slist *prepare(wh_client *c, CURL *e, const char *url, const 
             h = curl_slist_append(h, line);
         }
     }
-    h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
+    /* No 100-continue round trip for uploads; left out when signing, as
+     * curl would sign the (unsent) empty header. */
+    if (!c->access_key[0] || c->token[0]) h = curl_slist_append(h, "Expect:");
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
     return h;
 }
@@ -268,9 +270,11 @@ void wh_abort_polls(wh_client *c)
     while (c->n_polls > 0) poll_free(c, c->polls[0]);
 }
 
-int wh_polls_in_flight(wh_client *c)
+int wh_polls_in_flight(wh_client *c, int slot)
 {
-    return c->n_polls;
+    int n = 0;
+    for (int i = 0; i < c->n_polls; i++) n += slot < 0 || c->polls[i]->slot == slot;
+    return n;
 }
 
 void wh_free(wh_client *c)

@@ -56,9 +56,9 @@ void wh_wait(wh_client *c, int extra_fd, int timeout_ms);
  * poll has finished. */
 bool wh_poll_next(wh_client *c, int *slot, long *status, json_t **reply, yogi_error *err);
 
-/* Abandon every poll in flight. */
+/* Abandon every poll in flight. Polls in flight for `slot` (-1: all). */
 void wh_abort_polls(wh_client *c);
-int wh_polls_in_flight(wh_client *c);
+int wh_polls_in_flight(wh_client *c, int slot);
 
 /* Files of a Yogi engine, by task token: fetch the blob with this SHA-256
  * into dest (verified), or store the file at path and write where the

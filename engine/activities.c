@@ -12,7 +12,9 @@
  * The hand-out is a transition of its own: the ActivityStarted event (with
  * the worker's name) and the branch's "worker" and "files" are committed
  * before the task leaves, so a restart knows the task is out (and does not
- * queue it again) and still serves its files.
+ * queue it again) and still serves its files. HeartbeatSeconds counts from
+ * here, as on Step Functions (a task waiting for a worker is not silent);
+ * TimeoutSeconds counts from ActivityScheduled.
  *
  * Files: every string in the task input that names a regular file inside
  * the data directory (resolved with realpath, so ".." and symbolic links
@@ -226,6 +228,13 @@ int engine_activity_take(engine *e, const char *name, const char *worker, json_t
     json_t *files = json_array(), *by_hash = json_object();
     collect_files(e, input, files, by_hash);
     json_object_set_new(b->data, "worker", json_string(worker ? worker : ""));
+    int64_t hb = json_integer_value(json_object_get(b->data, "heartbeat_s"));
+    int64_t timeout_at = json_integer_value(json_object_get(b->data, "timeout_at"));
+    if (hb > 0) {
+        int64_t at = now_ms() + hb * 1000;
+        json_object_set_new(b->data, "heartbeat_at", json_integer(at));
+        engine_set_timer(e, b, timeout_at && timeout_at < at ? timeout_at : at);
+    }
     json_object_set_new(b->data, "files", by_hash);
     engine_emit(e, b->ex, "ActivityStarted", b->state,
                 json_pack("{s:s}", "workerName", worker ? worker : ""));

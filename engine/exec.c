@@ -357,7 +357,9 @@ static void task_schedule(engine *e, branch *b, json_t *st)
     int64_t now = now_ms(), at = 0;
     int64_t timeout = data_int(b, "timeout_s"), heartbeat = data_int(b, "heartbeat_s");
     if (timeout > 0) at = now + timeout * 1000;
-    if (heartbeat > 0) {
+    /* An activity's heartbeat clock starts when a worker takes it
+     * (activities.c): waiting in the queue is not silence. */
+    if (heartbeat > 0 && !is_activity(b)) {
         int64_t hb = now + heartbeat * 1000;
         json_object_set_new(b->data, "heartbeat_at", json_integer(hb));
         if (!at || hb < at) at = hb;

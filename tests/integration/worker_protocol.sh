@@ -16,11 +16,11 @@ trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "
 
 standin() { # standin LOG ARGS... → PORT
     log=$1; shift
-    "$PY" tests/activity_standin.py --log "$log" "$@" >"$TMP/standin.out" 2>&1 &
+    "$PY" tests/activity_standin.py --log "$log" "$@" >"$log.out" 2>&1 &
     PIDS="$PIDS $!"
     i=0; PORT=""
     while [ $i -lt 100 ] && [ -z "$PORT" ]; do
-        PORT=$(sed -n 's/^port //p' "$TMP/standin.out"); sleep 0.1; i=$((i + 1)); done
+        PORT=$(sed -n 's/^port //p' "$log.out" 2>/dev/null); sleep 0.1; i=$((i + 1)); done
 }
 # wait_for FILE JQ: until a logged request matches
 wait_for() {
