@@ -226,6 +226,34 @@ static void test_files(void)
     engine_close(e);
 }
 
+/* A worker that vanished while the engine was down: the heartbeat timeout
+ * armed before the restart still fires after it. */
+static void test_heartbeat_timeout_across_restart(void)
+{
+    engine *e = harness_open("data", NULL);
+    harness_put(e, "remote", FLOW);
+    char id[64];
+    start(e, "remote", "{\"x\":3}", id);
+    json_t *first = take(e, "ocr", "vanishes", 2000);
+    CHECK(first != NULL);
+    engine_close(e);
+    e = harness_open("data", NULL);
+    json_t *second = take(e, "ocr", "after-restart", 5000);
+    CHECK(second != NULL);
+    yogi_error err = {{0}, {0}};
+    CHECK_INT(engine_task_success(e, json_string_value(json_object_get(second, "taskToken")),
+                                  json_true(), &err), 0);
+    json_t *d = harness_wait(e, id, false, 5000);
+    CHECK_STR(json_string_value(json_object_get(d, "status")), "SUCCEEDED");
+    char *h = harness_history(e, id);
+    CHECK(strstr(h, "ActivityStarted,ActivityTimedOut,ActivityScheduled,ActivityStarted") != NULL);
+    free(h);
+    json_decref(d);
+    json_decref(first);
+    json_decref(second);
+    engine_close(e);
+}
+
 int main(int argc, char **argv)
 {
     static const test_case tests[] = {
@@ -233,6 +261,7 @@ int main(int argc, char **argv)
         TEST(test_round_trip),
         TEST(test_heartbeat_timeout_and_late_answer),
         TEST(test_restart),
+        TEST(test_heartbeat_timeout_across_restart),
         TEST(test_files),
         {0},
     };
