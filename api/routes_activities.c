@@ -138,26 +138,24 @@ static worker_seen *seen_slot(activity_hub *h, const char *worker, const char *a
     return &h->seen[i];
 }
 
-/* Hand a task of `name` to req if one waits: 1 replied, 0 none, -1 replied an error. */
-static int try_hand_out(activity_hub *h, struct evhttp_request *req, const char *name,
-                        const char *worker)
+/* Take a task of `name` for worker (not yet committed): the reply body, or
+ * NULL when none waits. */
+static json_t *take(activity_hub *h, const char *name, const char *worker)
 {
     json_t *task = NULL;
     yogi_error err = {{0}, {0}};
-    int rc = engine_activity_take(h->a->e, name, worker, &task, &err);
-    if (rc == 0) return 0;
-    if (rc < 0) {
-        amz_reply(req, 500, json_pack("{s:s, s:s}", "__type", "ServiceUnavailable", "message",
-                                      err.cause));
-        return -1;
-    }
+    if (engine_activity_take(h->a->e, name, worker, &task, &err) != 1) return NULL;
     json_t *files = json_incref(json_object_get(task, "files"));
     json_object_del(task, "files");
     json_object_set_new(task, "yogiFiles", files); /* an extension AWS clients ignore */
     seen_slot(h, worker, name)->tasks++;
+    return task;
+}
+
+static void send_task(activity_hub *h, struct evhttp_request *req, json_t *task)
+{
     h->a->stats.responses[2]++;
     amz_reply(req, 200, task);
-    return 1;
 }
 
 /* libevent does not read a connection while its request is being
@@ -171,26 +169,34 @@ static bool client_gone(struct evhttp_connection *conn)
     return fd < 0 || recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
+/* Serve the parked polls, oldest first: every task they take is committed
+ * in one transaction (group commit) before any of them is sent. */
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
     activity_hub *h = arg;
     (void)fd;
     (void)what;
+    struct evhttp_request *reqs[64];
+    json_t *tasks[64];
+    int n = 0;
     poll_wait *next;
-    for (poll_wait *w = h->waits; w; w = next) {
+    for (poll_wait *w = h->waits; w && n < 64; w = next) {
         next = w->next;
         if (!evhttp_request_get_connection(w->req)) continue; /* closing; closecb frees it */
         if (client_gone(w->conn)) {
             amz_reply(w->req, 200, json_object()); /* fails, and frees the connection */
             wait_free(h, w);
-            next = h->waits;
             continue;
         }
-        if (try_hand_out(h, w->req, w->name, w->worker) != 0) {
-            wait_free(h, w);
-            next = h->waits; /* the list may have changed; parked polls are few */
-        }
+        json_t *task = take(h, w->name, w->worker);
+        if (!task) continue;
+        reqs[n] = w->req;
+        tasks[n++] = task;
+        wait_free(h, w);
     }
+    if (n > 0) engine_activity_commit(h->a->e);
+    for (int i = 0; i < n; i++) send_task(h, reqs[i], tasks[i]);
+    if (n == 64) event_active(h->wake, EV_TIMEOUT, 0);
     api_engine_poke(h->a);
 }
 
@@ -324,7 +330,12 @@ static void get_activity_task(api_request *r, json_t *body)
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     s->last_poll_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-    if (try_hand_out(h, r->req, name, worker ? worker : "") != 0) return;
+    json_t *task = take(h, name, worker ? worker : "");
+    if (task) {
+        engine_activity_commit(r->a->e);
+        send_task(h, r->req, task);
+        return;
+    }
     poll_wait *w = calloc(1, sizeof *w);
     if (!w) {
         amz_error(r, 500, "ServiceUnavailable", "out of memory");

@@ -14,9 +14,10 @@
  * AWS_SESSION_TOKEN sign every request with SigV4 (region from the
  * endpoint's host states.REGION.amazonaws.com, or AWS_REGION).
  *
- * The loop keeps one long poll out per activity while fewer than N tasks
- * run (so a task may wait for a plugin process when several polls answer
- * at once: at most N - 1 + activities tasks are in hand); each task runs through the same worker pool as the engine's
+ * While fewer than N tasks run, every activity has a long poll out and
+ * the free slots are shared among the activities' polls (so a task may
+ * wait for a plugin process when several polls answer at once: at most
+ * N + activities tasks are in hand); each task runs through the same worker pool as the engine's
  * own (engine/workers.c: isolated processes, memory limit, plugins kept
  * warm). While a plugin runs, SendTaskHeartbeat goes out every --heartbeat
  * seconds (and at once when the plugin calls yogi_host.heartbeat); a
@@ -433,13 +434,19 @@ static void send_heartbeats(worker_ctx *w)
 static void start_polls(worker_ctx *w)
 {
     if (stop_requested || now_ms() < w->backoff_until_ms) return;
-    if (busy_count(w) >= w->concurrency) return;
-    for (int spec = 0; spec < w->n_specs; spec++) {
-        if (wh_polls_in_flight(w->http, spec) > 0) continue;
-        yogi_error err = {{0}, {0}};
-        if (wh_poll_start(w->http, w->specs[spec].arn, w->name, spec, &err) != 0) {
-            back_off(w, &err);
-            return;
+    int free_slots = w->concurrency - busy_count(w);
+    if (free_slots <= 0) return;
+    /* Every activity has a poll out; free slots beyond that are shared
+     * round-robin, so at most max(free, activities) polls are out. */
+    for (int round = 0; round < free_slots; round++) {
+        for (int spec = 0; spec < w->n_specs; spec++) {
+            int mine = wh_polls_in_flight(w->http, spec), all = wh_polls_in_flight(w->http, -1);
+            if (mine > round || (mine > 0 && all >= free_slots)) continue;
+            yogi_error err = {{0}, {0}};
+            if (wh_poll_start(w->http, w->specs[spec].arn, w->name, spec, &err) != 0) {
+                back_off(w, &err);
+                return;
+            }
         }
     }
 }

@@ -224,16 +224,11 @@ static void poll_free(wh_client *c, poll_slot *p)
     free(p);
 }
 
-void wh_wait(wh_client *c, int extra_fd, int timeout_ms)
+/* Mark the polls libcurl has finished; how many. */
+static int collect_done(wh_client *c)
 {
-    struct curl_waitfd extra = {.fd = extra_fd, .events = CURL_WAIT_POLLIN};
-    int running = 0, numfds = 0;
-    curl_multi_perform(c->multi, &running);
-    curl_multi_poll(c->multi, extra_fd >= 0 ? &extra : NULL, extra_fd >= 0 ? 1 : 0, timeout_ms,
-                    &numfds);
-    curl_multi_perform(c->multi, &running);
     CURLMsg *m;
-    int left;
+    int left, n = 0;
     while ((m = curl_multi_info_read(c->multi, &left))) {
         if (m->msg != CURLMSG_DONE) continue;
         poll_slot *p = NULL;
@@ -241,7 +236,23 @@ void wh_wait(wh_client *c, int extra_fd, int timeout_ms)
         if (!p) continue;
         p->done = true;
         p->result = m->data.result;
+        n++;
     }
+    return n;
+}
+
+void wh_wait(wh_client *c, int extra_fd, int timeout_ms)
+{
+    struct curl_waitfd extra = {.fd = extra_fd, .events = CURL_WAIT_POLLIN};
+    int running = 0, numfds = 0;
+    curl_multi_perform(c->multi, &running);
+    /* A poll that finished in that call (its answer came while the worker
+     * was busy) is handled now, not after the wait. */
+    if (collect_done(c) > 0) return;
+    curl_multi_poll(c->multi, extra_fd >= 0 ? &extra : NULL, extra_fd >= 0 ? 1 : 0, timeout_ms,
+                    &numfds);
+    curl_multi_perform(c->multi, &running);
+    collect_done(c);
 }
 
 bool wh_poll_next(wh_client *c, int *slot, long *status, json_t **reply, yogi_error *err)

@@ -243,8 +243,12 @@ int engine_activity_take(engine *e, const char *name, const char *worker, json_t
     *task = json_pack("{s:s, s:s, s:o}", "taskToken", data_str(b, "token"), "input",
                       text ? text : "null", "files", files);
     free(text);
-    engine_flush(e); /* committed before the task leaves */
     return 1;
+}
+
+void engine_activity_commit(engine *e)
+{
+    engine_flush(e);
 }
 
 json_t *engine_activity_queued(engine *e)

@@ -55,9 +55,12 @@ void engine_activity_on_ready(engine *e, engine_activity_fn fn, void *ud);
 
 /* Hand the oldest waiting task of `name` to `worker`. Returns 1 with *task
  * {"taskToken","input" (JSON text),"files":[{"path","sha256","size"}]},
- * 0 when none waits, -1 with err (Engine.Storage). */
+ * 0 when none waits, -1 with err (Engine.Storage). The hand-out is not yet
+ * committed: call engine_activity_commit() before the task leaves (one
+ * commit may cover several hand-outs: group commit). */
 int engine_activity_take(engine *e, const char *name, const char *worker, json_t **task,
                          yogi_error *err);
+void engine_activity_commit(engine *e);
 
 /* Tasks waiting for a worker, per activity: {"NAME": n, ...}. New reference. */
 json_t *engine_activity_queued(engine *e);

@@ -54,7 +54,10 @@ static json_t *take(engine *e, const char *name, const char *worker, int timeout
         json_t *task = NULL;
         int rc = engine_activity_take(e, name, worker, &task, &err);
         if (rc < 0) test_fail_(__FILE__, __LINE__, "take: %s", err.cause);
-        if (rc == 1) return task;
+        if (rc == 1) {
+            engine_activity_commit(e);
+            return task;
+        }
         usleep(20000);
         engine_run_once(e);
     }
