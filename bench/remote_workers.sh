@@ -32,19 +32,7 @@ now() { date +%s.%N; }
 mkdir -p "$TMP/f" "$TMP/wf"
 cp workflows/document_processing.yaml "$TMP/wf/"
 echo '{"plugin:preprocess": "activity:preprocess", "plugin:ocr": "activity:ocr"}' >"$TMP/remote.json"
-i=1
-while [ $i -le "$DOCS" ]; do
-    set -- -size 1000x450 xc:white -font DejaVu-Sans -pointsize 20 -fill black
-    x=0; for t in Day 9:00-10:00 10:00-11:00 11:00-12:00; do
-        set -- "$@" -annotate "+$((20 + x * 240))+40" "$t"; x=$((x + 1)); done
-    y=1; for d in Monday Tuesday Wednesday Thursday Friday; do
-        set -- "$@" -annotate "+20+$((40 + y * 75))" "$d"
-        x=1; for s in Maths English Science; do
-            set -- "$@" -annotate "+$((20 + x * 240))+$((40 + y * 75))" "$s"; x=$((x + 1)); done
-        y=$((y + 1)); done
-    convert "$@" -annotate "+760+440" "Class $i" "$TMP/f/t$i.png"
-    i=$((i + 1))
-done
+tests/tools/timetable_images.sh "$DOCS" "$TMP/f" || exit 1
 
 serve() { # serve DATA WORKERS [serve args]: sets BASE, SERVE
     data=$1; w=$2; shift 2

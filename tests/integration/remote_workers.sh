@@ -33,20 +33,8 @@ sed -e 's/HeartbeatSeconds: 120/HeartbeatSeconds: 4/' \
 echo '{"plugin:preprocess": "activity:preprocess", "plugin:ocr": "activity:ocr"}' >"$TMP/resources.json"
 
 # ---- timetables ----------------------------------------------------------------
-make_timetable() { # make_timetable N FILE
-    set -- "$1" "$2" -size 1000x450 xc:white -font DejaVu-Sans -pointsize 20 -fill black
-    n=$1; out=$2; shift 2
-    x=0; for t in Day 9:00-10:00 10:00-11:00 11:00-12:00; do
-        set -- "$@" -annotate "+$((20 + x * 240))+40" "$t"; x=$((x + 1)); done
-    y=1; for d in Monday Tuesday Wednesday Thursday Friday; do
-        set -- "$@" -annotate "+20+$((40 + y * 75))" "$d"
-        x=1; for s in Maths English Science; do
-            set -- "$@" -annotate "+$((20 + x * 240))+$((40 + y * 75))" "$s"; x=$((x + 1)); done
-        y=$((y + 1)); done
-    convert "$@" -annotate "+760+440" "Class $n" "$out"
-}
-i=1; while [ $i -le "$N" ]; do make_timetable $i "$TMP/f/t$i.png"; i=$((i + 1)); done
-ok "$N timetable images generated"
+tests/tools/timetable_images.sh "$N" "$TMP/f" && ok "$N timetable images generated" ||
+    { not_ok "timetable images"; done_testing; exit 1; }
 
 # ---- engine and workers ---------------------------------------------------------
 STARTS=0

@@ -81,7 +81,9 @@ static void test_round_trip(void)
     CHECK_STR(json_string_value(json_object_get(task, "input")), "{\"x\":1}");
     const char *token = json_string_value(json_object_get(task, "taskToken"));
     CHECK_INT(engine_task_heartbeat(e, token, &err), 0);
-    CHECK_INT(engine_task_success(e, token, json_pack("{s:i}", "words", 3), &err), 0);
+    json_t *words = json_pack("{s:i}", "words", 3);
+    CHECK_INT(engine_task_success(e, token, words, &err), 0); /* output is borrowed */
+    json_decref(words);
     json_t *d = harness_wait(e, id, false, 5000);
     CHECK_STR(json_string_value(json_object_get(d, "status")), "SUCCEEDED");
     CHECK(json_equals_text(json_object_get(d, "output"), "{\"x\":1,\"result\":{\"words\":3}}"));
@@ -122,8 +124,10 @@ static void test_heartbeat_timeout_and_late_answer(void)
     CHECK_STR(err.name, "TaskTimedOut");
     CHECK_INT(engine_task_heartbeat(e, t1, &err), -1);
     CHECK_STR(err.name, "TaskTimedOut");
-    CHECK_INT(engine_task_success(e, t2, json_string("done"), &err), 0);
-    CHECK_INT(engine_task_success(e, t2, json_string("again"), &err), -1);
+    json_t *done = json_string("done");
+    CHECK_INT(engine_task_success(e, t2, done, &err), 0);
+    CHECK_INT(engine_task_success(e, t2, done, &err), -1);
+    json_decref(done);
     CHECK_STR(err.name, "TaskDoesNotExist");
     json_t *d = harness_wait(e, id, false, 5000);
     CHECK_STR(json_string_value(json_object_get(d, "status")), "SUCCEEDED");
