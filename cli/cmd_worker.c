@@ -76,6 +76,7 @@ typedef struct running {
     int activity;
     int64_t started_ms, last_heartbeat_ms;
     bool heartbeat_now;        /* the plugin called yogi_host.heartbeat */
+    json_t *fetched;           /* local path → the engine's path, for each input file */
 } running;
 
 typedef struct answer {
@@ -315,6 +316,8 @@ static void task_end(worker_ctx *w, running *t)
 {
     remove_tree(t->dir);
     remove_tree(t->exec_dir);
+    json_decref(t->fetched);
+    t->fetched = NULL;
     t->used = false;
 }
 
@@ -341,10 +344,15 @@ static void start_task(worker_ctx *w, int spec, json_t *reply)
     json_t *input = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL, *map = json_object();
     char exec_id[32];
     snprintf(exec_id, sizeof exec_id, "t%llu", (unsigned long long)t->id);
+    t->fetched = json_object();
     if (!input) yogi_fail(&err, "Worker.InvalidInput", "the task's input is not JSON text");
     else if (mkdir(t->dir, 0700) != 0) yogi_fail(&err, "Worker.Files", "mkdir: %s", strerror(errno));
     else if (fetch_inputs(w, t, json_object_get(reply, "yogiFiles"), map, &err) == 0) {
         rewrite_paths(input, map);
+        const char *engine_path;
+        json_t *local;
+        json_object_foreach(map, engine_path, local)
+            json_object_set_new(t->fetched, json_string_value(local), json_string(engine_path));
         workers_task wt = {.task_id = t->id, .plugin = w->specs[spec].plugin, .input = input,
                            .resource = w->specs[spec].arn, .execution_id = exec_id,
                            .execution_name = exec_id, .state_name = w->specs[spec].plugin,
@@ -375,7 +383,9 @@ static void on_done(void *ud, uint64_t id, bool ok, json_t *output, const yogi_e
         task_end(w, t);
         return;
     }
-    json_t *out = json_deep_copy(output ? output : json_null()), *map = json_object();
+    /* Input files the output names again go back under their own names;
+     * only new files are stored. */
+    json_t *out = json_deep_copy(output ? output : json_null()), *map = json_copy(t->fetched);
     yogi_error ferr = {{0}, {0}};
     if (!wh_is_aws(w->http) && collect_outputs(w, t, out, map, &ferr) != 0) {
         fail_task(w, t->token, ferr.name, ferr.cause);

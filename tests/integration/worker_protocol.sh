@@ -96,14 +96,19 @@ AWS_ACCESS_KEY_ID=AKIDSERVER AWS_SECRET_ACCESS_KEY=server-secret \
     "$YOGI" worker --endpoint "http://127.0.0.1:$SPORT" --activity greet=echo --concurrency 1 \
     --plugins "$PLUGIN_DIR" 2>"$TMP/worker3.log" &
 W=$!; PIDS="$PIDS $W"
+mkdir -p "$TMP/data/documents"; printf 'original' >"$TMP/data/documents/in.txt"
 EX=$(curl -s -X POST -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-    -d '{"workflow":"remote","input":{"signed":true}}' "http://127.0.0.1:$SPORT/v1/executions" | jq -r .id)
+    -d "{\"workflow\":\"remote\",\"input\":{\"signed\":true,\"path\":\"$TMP/data/documents/in.txt\"}}" \
+    "http://127.0.0.1:$SPORT/v1/executions" | jq -r .id)
 i=0; ST=""
 while [ $i -lt 100 ]; do
     ST=$(curl -s -H "Authorization: Bearer $ADMIN" "http://127.0.0.1:$SPORT/v1/executions/$EX" | jq -r .status)
     [ "$ST" = SUCCEEDED ] && break; sleep 0.1; i=$((i + 1)); done
 [ "$ST" = SUCCEEDED ] && ok "libcurl's SigV4 passes yogi serve's verifier end to end" ||
     not_ok "sigv4 end to end" "$ST $(tail -3 "$TMP/worker3.log")"
+P=$(curl -s -H "Authorization: Bearer $ADMIN" "http://127.0.0.1:$SPORT/v1/executions/$EX" | jq -r .output.path)
+[ "$P" = "$TMP/data/documents/in.txt" ] &&
+    ok "an input file the output names again keeps the engine's path" || not_ok "input path in output" "$P"
 kill -TERM $W; wait $W
 AWS_ACCESS_KEY_ID=AKIDSERVER AWS_SECRET_ACCESS_KEY=wrong \
     timeout 10 "$YOGI" worker --endpoint "http://127.0.0.1:$SPORT" --activity greet=echo \
@@ -112,4 +117,14 @@ rc=$?
 [ $rc -eq 1 ] && grep -q InvalidSignatureException "$TMP/worker4.log" &&
     ok "a worker with a wrong secret stops with exit 1, naming the error" || not_ok "wrong secret" "rc=$rc $(cat "$TMP/worker4.log")"
 kill -TERM $S; wait $S
+
+# ---- bad command lines: named, exit 2 (usage) or 1 (cannot serve) ----------
+"$YOGI" worker --activity ocr 2>"$TMP/e1"; rc=$?
+[ $rc -eq 2 ] && grep -q -- '--endpoint' "$TMP/e1" && ok "no --endpoint: usage error" || not_ok "no endpoint" "rc=$rc"
+"$YOGI" worker --endpoint http://127.0.0.1:1 --activity 'no/such' 2>"$TMP/e2"; rc=$?
+[ $rc -eq 2 ] && grep -q 'not an activity name' "$TMP/e2" && ok "a bad activity name: usage error" || not_ok "bad activity" "rc=$rc"
+"$YOGI" worker --endpoint http://127.0.0.1:1 --activity ocr=nosuchplugin --plugins "$PLUGIN_DIR" 2>"$TMP/e3"; rc=$?
+[ $rc -eq 1 ] && grep -q 'Plugin.NotFound' "$TMP/e3" && ok "a missing plugin: Plugin.NotFound, exit 1" || not_ok "missing plugin" "rc=$rc $(cat "$TMP/e3")"
+"$YOGI" worker --endpoint ftp://x --activity echo --plugins "$PLUGIN_DIR" 2>"$TMP/e4"; rc=$?
+[ $rc -eq 1 ] && grep -q 'Worker.Endpoint' "$TMP/e4" && ok "a non-HTTP endpoint: Worker.Endpoint" || not_ok "bad endpoint" "rc=$rc $(cat "$TMP/e4")"
 done_testing
