@@ -159,6 +159,11 @@ sig "AKIDOTHER:test-secret-key"
 [ "$STATUS" = 403 ] && [ "$(type_of)" = UnrecognizedClient ] && ok "an unknown key: UnrecognizedClient" ||
     not_ok "SigV4 unknown key" "$STATUS $(cat "$TMP/body")"
 
+# A task waiting for a worker shows in /metrics.
+curl -s -X POST -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    -d '{"workflow":"remote","input":{}}' "$BASE/v1/executions" >/dev/null
+curl -s -H "Authorization: Bearer $ADMIN" "$BASE/metrics" | grep -qx 'yogi_activity_tasks_queued{activity="echo"} 1' &&
+    ok "/metrics counts the queued activity task" || not_ok "activity metric"
 S=$(curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $ADMIN" "$BASE/v1/activities")
 [ "$S" = 200 ] && jq -e '.workers | map(.name) | index("w-one") != null' "$TMP/body" >/dev/null &&
     ok "GET /v1/activities lists the workers seen" || not_ok "activities list" "$S $(cat "$TMP/body")"
