@@ -145,9 +145,14 @@ static json_t *take(activity_hub *h, const char *name, const char *worker)
     json_t *task = NULL;
     yogi_error err = {{0}, {0}};
     if (engine_activity_take(h->a->e, name, worker, &task, &err) != 1) return NULL;
+    /* Extensions AWS clients ignore: the files, and how often to heartbeat. */
     json_t *files = json_incref(json_object_get(task, "files"));
+    json_t *hb = json_incref(json_object_get(task, "heartbeatSeconds"));
     json_object_del(task, "files");
-    json_object_set_new(task, "yogiFiles", files); /* an extension AWS clients ignore */
+    json_object_del(task, "heartbeatSeconds");
+    json_object_set_new(task, "yogiFiles", files);
+    if (json_integer_value(hb) > 0) json_object_set(task, "yogiHeartbeatSeconds", hb);
+    json_decref(hb);
     seen_slot(h, worker, name)->tasks++;
     return task;
 }

@@ -20,7 +20,9 @@
  * N + activities tasks are in hand); each task runs through the same worker pool as the engine's
  * own (engine/workers.c: isolated processes, memory limit, plugins kept
  * warm). While a plugin runs, SendTaskHeartbeat goes out every --heartbeat
- * seconds (and at once when the plugin calls yogi_host.heartbeat); a
+ * seconds, or three times per HeartbeatSeconds when a Yogi engine says it
+ * (yogiHeartbeatSeconds), and at once when the plugin calls
+ * yogi_host.heartbeat (at most once a second); a
  * heartbeat refused with TaskTimedOut means the engine has given the task
  * to someone else, so the plugin is stopped.
  *
@@ -75,6 +77,7 @@ typedef struct running {
     char exec_dir[2200];       /* WORK/work/tN: where pipeline plugins write */
     int activity;
     int64_t started_ms, last_heartbeat_ms;
+    int64_t heartbeat_ms;      /* interval: --heartbeat, or a third of the state's HeartbeatSeconds */
     bool heartbeat_now;        /* the plugin called yogi_host.heartbeat */
     json_t *fetched;           /* local path → the engine's path, for each input file */
 } running;
@@ -337,6 +340,10 @@ static void start_task(worker_ctx *w, int spec, json_t *reply)
     t->id = ++w->next_id;
     t->activity = spec;
     t->started_ms = t->last_heartbeat_ms = now_ms();
+    /* A Yogi engine says the state's HeartbeatSeconds: beat three times in it. */
+    json_int_t state_hb = json_integer_value(json_object_get(reply, "yogiHeartbeatSeconds"));
+    t->heartbeat_ms = (int64_t)w->heartbeat_s * 1000;
+    if (state_hb > 0 && state_hb * 1000 / 3 < t->heartbeat_ms) t->heartbeat_ms = state_hb * 1000 / 3;
     snprintf(t->token, sizeof t->token, "%s", token);
     snprintf(t->dir, sizeof t->dir, "%s/t%llu", w->work, (unsigned long long)t->id);
     snprintf(t->exec_dir, sizeof t->exec_dir, "%s/work/t%llu", w->work, (unsigned long long)t->id);
@@ -421,7 +428,7 @@ static void send_heartbeats(worker_ctx *w)
     for (int i = 0; i < MAX_IN_HAND; i++) {
         running *t = &w->tasks[i];
         if (!t->used) continue;
-        bool due = now - t->last_heartbeat_ms >= (int64_t)w->heartbeat_s * 1000;
+        bool due = now - t->last_heartbeat_ms >= t->heartbeat_ms;
         if (!due && !(t->heartbeat_now && now - t->last_heartbeat_ms >= 1000)) continue;
         t->last_heartbeat_ms = now;
         t->heartbeat_now = false;

@@ -240,8 +240,8 @@ int engine_activity_take(engine *e, const char *name, const char *worker, json_t
                 json_pack("{s:s}", "workerName", worker ? worker : ""));
     branch_touch(e, b);
     char *text = json_dumps(input ? input : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
-    *task = json_pack("{s:s, s:s, s:o}", "taskToken", data_str(b, "token"), "input",
-                      text ? text : "null", "files", files);
+    *task = json_pack("{s:s, s:s, s:o, s:I}", "taskToken", data_str(b, "token"), "input",
+                      text ? text : "null", "files", files, "heartbeatSeconds", (json_int_t)hb);
     free(text);
     return 1;
 }

@@ -54,7 +54,8 @@ typedef void (*engine_activity_fn)(void *ud, const char *name);
 void engine_activity_on_ready(engine *e, engine_activity_fn fn, void *ud);
 
 /* Hand the oldest waiting task of `name` to `worker`. Returns 1 with *task
- * {"taskToken","input" (JSON text),"files":[{"path","sha256","size"}]},
+ * {"taskToken","input" (JSON text),"files":[{"path","sha256","size"}],
+ * "heartbeatSeconds" (the state's HeartbeatSeconds, 0 for none)},
  * 0 when none waits, -1 with err (Engine.Storage). The hand-out is not yet
  * committed: call engine_activity_commit() before the task leaves (one
  * commit may cover several hand-outs: group commit). */

@@ -79,6 +79,8 @@ TOKEN=$(jq -r '.taskToken // empty' "$TMP/task.json")
 [ "$(jq -r '.input | fromjson | .path' "$TMP/task.json")" = "$DATA/documents/in.txt" ] &&
     ok "input is JSON text" || not_ok "input is JSON text" "$(cat "$TMP/task.json")"
 SHA=$(jq -r '.yogiFiles[0].sha256' "$TMP/task.json")
+[ "$(jq -r .yogiHeartbeatSeconds "$TMP/task.json")" = 30 ] && ok "the task says its HeartbeatSeconds" ||
+    not_ok "yogiHeartbeatSeconds" "$(cat "$TMP/task.json")"
 [ "$SHA" = "$(printf 'page bytes' | sha256sum | cut -d' ' -f1)" ] &&
     ok "the input's file is listed by SHA-256" || not_ok "yogiFiles" "$(cat "$TMP/task.json")"
 
