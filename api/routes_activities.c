@@ -483,7 +483,8 @@ void activity_blob_put_h(api_request *r)
     size_t len = 0;
     if (!token) return;
     const unsigned char *body = request_body(r, &len);
-    if (engine_activity_store(r->a->e, token, r->params[0], name ? name : "blob", body ? body : (const unsigned char *)"", len, path,
+    if (!body) body = (const unsigned char *)"";
+    if (engine_activity_store(r->a->e, token, r->params[0], name ? name : "blob", body, len, path,
                               sizeof path, &err) != 0)
         reply_yogi_error(r, &err);
     else

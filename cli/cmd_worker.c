@@ -77,7 +77,7 @@ typedef struct running {
     char exec_dir[2200];       /* WORK/work/tN: where pipeline plugins write */
     int activity;
     int64_t started_ms, last_heartbeat_ms;
-    int64_t heartbeat_ms;      /* interval: --heartbeat, or a third of the state's HeartbeatSeconds */
+    int64_t heartbeat_ms;      /* --heartbeat, or a third of the state's HeartbeatSeconds */
     bool heartbeat_now;        /* the plugin called yogi_host.heartbeat */
     json_t *fetched;           /* local path → the engine's path, for each input file */
 } running;
@@ -343,7 +343,8 @@ static void start_task(worker_ctx *w, int spec, json_t *reply)
     /* A Yogi engine says the state's HeartbeatSeconds: beat three times in it. */
     json_int_t state_hb = json_integer_value(json_object_get(reply, "yogiHeartbeatSeconds"));
     t->heartbeat_ms = (int64_t)w->heartbeat_s * 1000;
-    if (state_hb > 0 && state_hb * 1000 / 3 < t->heartbeat_ms) t->heartbeat_ms = state_hb * 1000 / 3;
+    if (state_hb > 0 && state_hb * 1000 / 3 < t->heartbeat_ms)
+        t->heartbeat_ms = state_hb * 1000 / 3;
     snprintf(t->token, sizeof t->token, "%s", token);
     snprintf(t->dir, sizeof t->dir, "%s/t%llu", w->work, (unsigned long long)t->id);
     snprintf(t->exec_dir, sizeof t->exec_dir, "%s/work/t%llu", w->work, (unsigned long long)t->id);
@@ -353,7 +354,8 @@ static void start_task(worker_ctx *w, int spec, json_t *reply)
     snprintf(exec_id, sizeof exec_id, "t%llu", (unsigned long long)t->id);
     t->fetched = json_object();
     if (!input) yogi_fail(&err, "Worker.InvalidInput", "the task's input is not JSON text");
-    else if (mkdir(t->dir, 0700) != 0) yogi_fail(&err, "Worker.Files", "mkdir: %s", strerror(errno));
+    else if (mkdir(t->dir, 0700) != 0)
+        yogi_fail(&err, "Worker.Files", "mkdir: %s", strerror(errno));
     else if (fetch_inputs(w, t, json_object_get(reply, "yogiFiles"), map, &err) == 0) {
         rewrite_paths(input, map);
         const char *engine_path;
@@ -485,13 +487,15 @@ static void handle_polls(worker_ctx *w)
             w->backoff_ms = 0; /* the long poll ended empty */
         } else if (status && auth_error(status, name)) {
             const char *msg = json_string_value(json_object_get(reply, "message"));
-            if (!msg) msg = json_string_value(json_object_get(json_object_get(reply, "error"), "message"));
+            if (!msg) /* the API's own shape: a 401 for a bad bearer token */
+                msg = json_string_value(json_object_get(json_object_get(reply, "error"), "message"));
             say("not allowed to poll %s (HTTP %ld %s: %s); stopping", w->specs[spec].arn, status,
                 name, msg ? msg : "");
             w->fatal = true;
             stop_requested = 1;
         } else {
-            if (status) yogi_fail(&err, name[0] ? name : "Worker.Http", "GetActivityTask: HTTP %ld", status);
+            if (status)
+                yogi_fail(&err, name[0] ? name : "Worker.Http", "GetActivityTask: HTTP %ld", status);
             back_off(w, &err);
         }
         json_decref(reply);
@@ -506,7 +510,8 @@ static void usage(FILE *out)
             "usage: yogi worker --endpoint URL --activity NAME[=PLUGIN]... [--concurrency N]\n"
             "                   [--token T] [--name NAME] [--heartbeat S] [--plugins DIR]\n"
             "                   [--config FILE] [--work-dir DIR] [--memory-mb N]\n\n"
-            "  --endpoint URL      the engine (http://host:8080) or https://states.REGION.amazonaws.com\n"
+            "  --endpoint URL      the engine (http://host:8080) or\n"
+            "                      https://states.REGION.amazonaws.com\n"
             "  --activity A[=P]    activity name or ARN A served by plugin P (default: A's name)\n"
             "  --concurrency N     tasks at once (default: the number of CPUs)\n"
             "  --token T           a worker token (or YOGI_WORKER_TOKEN); without one, AWS\n"
@@ -558,7 +563,10 @@ static int parse_args(int argc, char **argv, worker_ctx *w, worker_args *a)
     char *end;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        long *num = c == 'c' ? &a->concurrency : c == 'H' ? &a->heartbeat : c == 'm' ? &a->memory_mb : NULL;
+        long *num = c == 'c'   ? &a->concurrency
+                    : c == 'H' ? &a->heartbeat
+                    : c == 'm' ? &a->memory_mb
+                               : NULL;
         if (num) {
             errno = 0;
             *num = strtol(optarg, &end, 10);

@@ -173,8 +173,9 @@ int wh_call(wh_client *c, const char *op, json_t *body, long timeout_s, long *st
     if (rc == CURLE_OK && (*status < 200 || *status > 299)) {
         const char *type = json_string_value(json_object_get(*reply, "__type"));
         const char *msg = json_string_value(json_object_get(*reply, "message"));
-        yogi_fail(err, type && strchr(type, '#') ? strchr(type, '#') + 1 : type ? type : "Worker.Http",
-                  "%s: HTTP %ld: %s", op, *status, msg ? msg : "");
+        const char *name = type && strchr(type, '#') ? strchr(type, '#') + 1 : type;
+        yogi_fail(err, name ? name : "Worker.Http", "%s: HTTP %ld: %s", op, *status,
+                  msg ? msg : "");
     }
     return rc == CURLE_OK && *status >= 200 && *status <= 299 ? 0 : -1;
 }
