@@ -265,9 +265,11 @@ static int fetch_inputs(worker_ctx *w, running *t, json_t *files, json_t *map, y
     json_array_foreach(files, i, f) {
         const char *path = json_string_value(json_object_get(f, "path"));
         const char *sha = json_string_value(json_object_get(f, "sha256"));
-        if (!path || !sha || strlen(sha) != 64 || strchr(sha, '/')) continue;
+        if (!path || !sha || strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64) continue;
+        /* The name the file gets here: the engine's base name, unless it
+         * could climb out of this task's directory. */
         const char *base = strrchr(path, '/');
-        base = base && base[1] ? base + 1 : "file";
+        base = base && base[1] && base[1] != '.' ? base + 1 : "file";
         char dir[PATH_MAX], dest[PATH_MAX];
         snprintf(dir, sizeof dir, "%s/%.16s", t->dir, sha);
         if ((size_t)snprintf(dest, sizeof dest, "%s/%s", dir, base) >= sizeof dest)
