@@ -16,10 +16,11 @@
  * here, as on Step Functions (a task waiting for a worker is not silent);
  * TimeoutSeconds counts from ActivityScheduled.
  *
- * Files: every string in the task input that names a regular file inside
- * the data directory (resolved with realpath, so ".." and symbolic links
- * cannot point outside) is listed with its SHA-256; a worker may fetch
- * exactly those, and only while its token is live.
+ * Files: every string in the task input that names a regular file in the
+ * data directory's documents/, blobs/ or work/ (resolved with realpath, so
+ * ".." and symbolic links cannot point elsewhere — the database stays
+ * out) is listed with its SHA-256; a worker may fetch exactly those, and
+ * only while its token is live.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -158,15 +159,20 @@ static int read_file(const char *path, unsigned char **buf, size_t *len)
     return 0;
 }
 
-/* True when path resolves to a regular file inside the data directory. */
+/* True when path resolves to a regular file in one of the data
+ * directory's file areas — never the database, its WAL or the lock. */
 static bool inside_data_dir(engine *e, const char *path, char resolved[PATH_MAX])
 {
+    static const char *const areas[] = {"documents/", "blobs/", "work/"};
     char root[PATH_MAX];
     struct stat st;
     if (path[0] != '/' || !realpath(e->data_dir, root) || !realpath(path, resolved)) return false;
     size_t n = strlen(root);
-    return strncmp(resolved, root, n) == 0 && resolved[n] == '/' && stat(resolved, &st) == 0 &&
-           S_ISREG(st.st_mode);
+    if (strncmp(resolved, root, n) != 0 || resolved[n] != '/') return false;
+    for (size_t i = 0; i < sizeof areas / sizeof areas[0]; i++)
+        if (!strncmp(resolved + n + 1, areas[i], strlen(areas[i])))
+            return stat(resolved, &st) == 0 && S_ISREG(st.st_mode);
+    return false;
 }
 
 static void add_file(engine *e, const char *path, json_t *files, json_t *by_hash)
