@@ -37,6 +37,20 @@ cat >>"$WF/document_processing.yaml" <<'Y'
       entries:
         - {day: Monday, start: "09:00", end: "10:00", subject: Mathz}
     ResultPath: $.timetable
+    Next: InjectReview
+
+  # What the gate leaves for the reviewer (the extractor's draft, no model).
+  InjectReview:
+    Type: Pass
+    Result:
+      source: extractor
+      reason: null
+      notice: null
+      extractor_draft:
+        confidence: 0.5
+        entries:
+          - {day: Monday, start: "09:00", end: "10:00", subject: Mathz}
+    ResultPath: $.review
     Next: HumanReview
 Y
 grep -q '^StartAt: SkipReading' "$WF/document_processing.yaml" || { not_ok "derive the workflow"; done_testing; exit 1; }
