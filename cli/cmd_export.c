@@ -87,12 +87,23 @@ static void refuse(export_ctx *x, const char *state, const char *resource, const
     x->refused++;
 }
 
+/* A mapped Lambda function the role may invoke, listed once however many
+ * states call it. */
+static void add_lambda(export_ctx *x, const char *arn)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(x->lambdas, i, v)
+        if (!strcmp(json_string_value(v), arn)) return;
+    json_array_append_new(x->lambdas, json_string(arn));
+}
+
 /* The Resource to write for AWS, or NULL (refused). */
 static json_t *aws_resource(export_ctx *x, const char *state, const char *resource)
 {
     const char *to = mapped(x, resource);
     if (to) {
-        if (!strncmp(to, "arn:aws:lambda:", 15)) json_array_append_new(x->lambdas, json_string(to));
+        if (!strncmp(to, "arn:aws:lambda:", 15)) add_lambda(x, to);
         return json_string(to);
     }
     json_t *alias = x->resource_map ? json_object_get(x->resource_map, resource) : NULL;
