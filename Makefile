@@ -27,8 +27,9 @@ endif
 
 PKG_CORE  := jansson yaml-0.1 sqlite3 libpcre2-8 libseccomp
 PKG_API   := libevent
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_CORE) $(PKG_API) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKG_CORE) $(PKG_API) 2>/dev/null)
+PKG_CLI   := libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_CORE) $(PKG_API) $(PKG_CLI) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKG_CORE) $(PKG_API) $(PKG_CLI) 2>/dev/null)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
              -Wmissing-prototypes -Wno-unused-parameter

@@ -37,6 +37,9 @@ typedef struct api_options {
     int retention_days;           /* remove finished documents' originals after N days (0: keep) */
     const char *term_end;         /* "YYYY-MM-DD": calendar feeds' weekly events end here */
     bool secure_cookies;          /* mark the session cookie Secure even without X-Forwarded-Proto */
+    int activity_poll_s;          /* longest GetActivityTask long poll (default 60) */
+    const char *sigv4_access_key; /* SigV4 credentials workers may sign with, or NULL */
+    const char *sigv4_secret_key;
 } api_options;
 
 /* Defaults: 127.0.0.1:8080, 25 MB uploads, 16 KiB headers, 512 connections

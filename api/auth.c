@@ -56,8 +56,8 @@ int api_token_create(struct store *s, const char *role, const char *label, char 
                      char *id_out, yogi_error *err)
 {
     if (!tokens_role_valid(role))
-        return yogi_fail(err, "InvalidRole", "role must be uploader, reviewer or admin, not '%s'",
-                         role);
+        return yogi_fail(err, "InvalidRole",
+                         "role must be uploader, reviewer, admin or worker, not '%s'", role);
     unsigned char id_raw[ID_BYTES], secret_raw[SECRET_BYTES];
     if (random_bytes(id_raw, sizeof id_raw, err) != 0 ||
         random_bytes(secret_raw, sizeof secret_raw, err) != 0)
@@ -104,6 +104,7 @@ static const struct role_def {
     {"reviewer", ROLE_REVIEWER, "reviewer"},
     {"uploader", ROLE_UPLOADER, "uploader"},
     {"teacher", ROLE_UPLOADER, "uploader"},
+    {"worker", ROLE_WORKER, "worker"}, /* tokens only: remote workers */
 };
 
 static const struct role_def *find_role(const char *role)

@@ -31,6 +31,7 @@ enum {
     ROLE_ADMIN = 4,
     ROLE_ANY = ROLE_UPLOADER | ROLE_REVIEWER | ROLE_ADMIN,
     ROLE_PUBLIC = 8, /* no token needed */
+    ROLE_WORKER = 16, /* remote workers: the activity endpoint only */
 };
 
 /* Who is calling, as established by auth.c. */
@@ -54,6 +55,7 @@ typedef struct login_slot {
 } login_slot;
 
 typedef struct events_hub events_hub;
+typedef struct activity_hub activity_hub;
 
 /* Counters the server keeps for /metrics beside the engine's own. */
 typedef struct api_stats {
@@ -73,6 +75,7 @@ typedef struct api {
     struct event *engine_ev;     /* engine_fd() readable */
     struct event *engine_timer;  /* engine_timeout_ms() expired */
     events_hub *events;          /* the Server-Sent Event streams */
+    activity_hub *activities;    /* parked GetActivityTask polls (routes_activities.c) */
     api_stats stats;             /* the server's own counters */
     struct {
         struct conn **list;      /* every accepted socket (connections.c) */
@@ -204,6 +207,14 @@ route_handler session_login_h, session_logout_h, setup_get_h, setup_post_h, whoa
 route_handler users_list_h, users_create_h, users_update_h, audit_list_h;
 route_handler documents_correct_h, documents_versions_h, documents_delete_h;
 route_handler feed_get_h, feed_create_h, feed_revoke_h, feed_ics_h;
+route_handler activity_endpoint_h, activity_blob_get_h, activity_blob_put_h, activities_list_h;
+
+/* ---- routes_activities.c --------------------------------------------- */
+
+activity_hub *activity_hub_new(api *a);
+void activity_hub_free(activity_hub *h);
+/* A client connection closed: forget its parked polls. */
+void activity_connection_closed(activity_hub *h, struct evhttp_connection *conn);
 
 /* ---- events.c -------------------------------------------------------- */
 

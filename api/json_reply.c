@@ -121,6 +121,7 @@ static const struct {
     {"InvalidDefinition", 400},        {"InvalidExecutionInput", 400},
     {"InvalidName", 400},              {"TaskDoesNotExist", 404},
     {"TaskTimedOut", 410},             {"DocumentDoesNotExist", 404},
+    {"FileDoesNotExist", 404},         {"DigestMismatch", 400},
     {"TokenDoesNotExist", 404},        {"Engine.Storage", 503},
     {"ExecutionNotRunning", 409},
     {"InvalidRole", 400},

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activities.h"
 #include "documents.h"
 #include "llm_store.h"
 #include "internal.h"
@@ -213,6 +214,20 @@ static void put_llm(strbuf *b, engine *e)
     put_llm_changes(b, engine_store(e));
 }
 
+/* Remote tasks waiting for a worker, per activity (docs/scaling.md: a
+ * queue that stays above zero asks for more workers). */
+static void put_activities(strbuf *b, engine *e)
+{
+    json_t *q = engine_activity_queued(e);
+    const char *name;
+    json_t *n;
+    put_help(b, "yogi_activity_tasks_queued", "gauge", "Activity tasks waiting for a remote worker.");
+    json_object_foreach(q, name, n)
+        strbuf_printf(b, "yogi_activity_tasks_queued{activity=\"%s\"} %lld\n", name,
+                      (long long)json_integer_value(n));
+    json_decref(q);
+}
+
 void ops_metrics_h(api_request *r)
 {
     strbuf b = {0};
@@ -220,6 +235,7 @@ void ops_metrics_h(api_request *r)
     if (m) put_engine(&b, m);
     json_decref(m);
     put_llm(&b, r->a->e);
+    put_activities(&b, r->a->e);
     put_server(&b, r->a);
     size_t len;
     char *text = strbuf_take(&b, &len);

@@ -59,7 +59,7 @@ void tokens_create_h(api_request *r)
     if (!token_owner(r, body, &role, &u)) {
         /* replied */
     } else if (!role || !tokens_role_valid(role)) {
-        reply_error(r, 400, "InvalidRole", "role must be uploader, reviewer or admin");
+        reply_error(r, 400, "InvalidRole", "role must be uploader, reviewer, admin or worker");
     } else if (label && strlen(label) > 200) {
         reply_error(r, 400, "InvalidRequest", "label is limited to 200 bytes");
     } else if (api_token_create(r->a->s, role, label, token, id, &err) != 0 ||

@@ -50,6 +50,7 @@ void api_options_default(api_options *o)
     o->min_body_rate = 1024;
     o->rate_limit_rps = 2000;
     o->max_pending_documents = 200;
+    o->activity_poll_s = 60;
 }
 
 /* Split "host:port" or "[v6]:port" into host and port. */
@@ -145,6 +146,7 @@ static void on_connection_closed(struct evhttp_connection *c, void *arg)
 {
     api *a = arg;
     if (a->events) events_connection_closed(a->events, c);
+    if (a->activities) activity_connection_closed(a->activities, c);
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -301,6 +303,8 @@ static int setup_engine_events(api *a, yogi_error *err)
 static void teardown(api *a)
 {
     listener_slot.hub = NULL;
+    activity_hub_free(a->activities);
+    a->activities = NULL;
     if (a->events) events_hub_free(a->events);
     a->events = NULL; /* evhttp_free below closes connections, which tell the hub */
     if (a->http) evhttp_free(a->http);
@@ -336,8 +340,9 @@ int api_serve(engine *e, const api_options *opts, yogi_error *err)
     event_base_gettimeofday_cached(a.base, &a.bucket_time);
     session_setup_code(&a);
     a.events = events_hub_new(&a);
+    a.activities = activity_hub_new(&a);
     /* The first retention sweep is done before the listener opens. */
-    if (!a.events || setup_retention(&a, err) != 0 || tls_setup(&a, err) != 0 ||
+    if (!a.events || !a.activities || setup_retention(&a, err) != 0 || tls_setup(&a, err) != 0 ||
         setup_http(&a, err) != 0 || setup_engine_events(&a, err) != 0)
         goto out;
     listener_slot.hub = a.events;

@@ -6,7 +6,13 @@
  *              [--config FILE] [--plugins DIR] [--workflows DIR]
  *              [--max-upload-mb N] [--max-connections N] [--rate-limit N]
  *              [--max-pending N] [--upload-workflow NAME] [--access-log]
- *              [--no-auth] [--routes]
+ *              [--no-auth] [--routes] [--resources FILE] [--activity-poll S]
+ *
+ * Remote workers (docs/scaling.md): Tasks on activities are served over
+ * the Step Functions Activity protocol at POST /, to worker tokens and to
+ * requests signed (SigV4) with the key pair in YOGI_AWS_ACCESS_KEY_ID and
+ * YOGI_AWS_SECRET_ACCESS_KEY when both are set. --resources maps resources
+ * to activities ({"plugin:ocr": "activity:ocr"}) without editing workflows.
  *
  * Start-up order matters: the engine opens (and registers the workflow directory's YAML files,
  * resuming unfinished executions), then the documents and tokens tables are
@@ -36,6 +42,7 @@ static void serve_usage(FILE *out)
             "                  [--secure-cookies] [--retention-days N] [--term-end YYYY-MM-DD]\n"
             "                  [--max-connections-per-ip N] [--header-timeout S]\n"
             "                  [--min-body-rate BYTES] [--tls-cert FILE --tls-key FILE]\n"
+            "                  [--resources FILE] [--activity-poll SECONDS]\n"
             "\n"
             "  --listen HOST:PORT   address to serve (default 127.0.0.1:8080; port 0 picks one)\n"
             "  --no-auth            no tokens needed (refused unless HOST is loopback)\n"
@@ -51,6 +58,8 @@ static void serve_usage(FILE *out)
             "  --header-timeout S   a connection's first request within S seconds (10)...\n"
             "  --min-body-rate B    ...or at least B bytes a second since it connected (1024)\n"
             "  --tls-cert FILE, --tls-key FILE  serve HTTPS (TLS 1.2+) with this PEM pair\n"
+            "  --resources FILE     resource map (e.g. {\"plugin:ocr\": \"activity:ocr\"})\n"
+            "  --activity-poll S    longest GetActivityTask long poll (default 60)\n"
             "  --routes             print the API routes and exit\n");
 }
 
@@ -86,6 +95,7 @@ static int parse_args(int argc, char **argv, serve_args *a)
         {"header-timeout", required_argument, 0, 'H'},
         {"min-body-rate", required_argument, 0, 'B'},
         {"tls-cert", required_argument, 0, 'C'},   {"tls-key", required_argument, 0, 'K'},
+        {"resources", required_argument, 0, 'M'}, {"activity-poll", required_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
     long v;
@@ -116,8 +126,10 @@ static int parse_args(int argc, char **argv, serve_args *a)
         case 'R': a->routes = true; break;
         case 'C': a->api.tls_cert = optarg; break;
         case 'K': a->api.tls_key = optarg; break;
+        case 'M': a->eng.resource_map = optarg; break;
         case 'h': serve_usage(stdout); exit(YOGI_EXIT_OK);
         case 'w': case 'u': case 'n': case 'r': case 'q': case 'D': case 'I': case 'H': case 'B':
+        case 'P':
             if (!parse_long(optarg, 0, 1000000, &v)) {
                 fprintf(stderr, "yogi serve: --%s wants a number, not '%s'\n", opts[which].name,
                         optarg);
@@ -131,6 +143,7 @@ static int parse_args(int argc, char **argv, serve_args *a)
             else if (c == 'I') a->api.max_connections_per_ip = (int)v;
             else if (c == 'H') a->api.header_timeout_s = (int)v;
             else if (c == 'B') a->api.min_body_rate = (double)v;
+            else if (c == 'P') a->api.activity_poll_s = v > 0 ? (int)v : 1;
             else a->api.max_pending_documents = (int)v;
             break;
         default: return -1;
@@ -191,6 +204,8 @@ int cmd_serve(int argc, char **argv)
     api_options_default(&a.api);
     a.eng.plugin_dir = cli_default_plugin_dir();
     a.eng.workflow_dir = cli_default_workflow_dir();
+    a.api.sigv4_access_key = getenv("YOGI_AWS_ACCESS_KEY_ID");
+    a.api.sigv4_secret_key = getenv("YOGI_AWS_SECRET_ACCESS_KEY");
     if (parse_args(argc, argv, &a) != 0) {
         serve_usage(stderr);
         return YOGI_EXIT_USAGE;

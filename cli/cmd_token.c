@@ -1,7 +1,7 @@
 /*
  * cmd_token.c — `yogi token`: manage API tokens.
  *
- *   yogi token create --role uploader|reviewer|admin --data DIR [--label TEXT]
+ *   yogi token create --role uploader|reviewer|admin|worker --data DIR [--label TEXT]
  *   yogi token create --user NAME --data DIR [--label TEXT]
  *   yogi token list --data DIR
  *   yogi token revoke ID --data DIR
@@ -25,7 +25,7 @@
 
 static void token_usage(FILE *out)
 {
-    fprintf(out, "usage: yogi token create --role uploader|reviewer|admin --data DIR "
+    fprintf(out, "usage: yogi token create --role uploader|reviewer|admin|worker --data DIR "
                  "[--label TEXT]\n"
                  "       yogi token create --user NAME --data DIR [--label TEXT]\n"
                  "       yogi token list --data DIR\n"

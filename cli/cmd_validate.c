@@ -7,7 +7,8 @@
  * key of the resource map (e.g. "arn:aws:states:::lambda:invoke", with or
  * without ".waitForTaskToken") whose value names such a plugin — the rules
  * of engine/resources.c, so that what validates here is what the engine
- * accepts. Problems go to stderr, "FILE: ok" to stdout, so that
+ * accepts; and an activity ("activity:NAME", an activity ARN, or a map
+ * value naming one), which remote workers serve. Problems go to stderr, "FILE: ok" to stdout, so that
  * `yogi validate *.yaml 2>problems.txt` separates them.
  */
 #include <limits.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "commands.h"
+#include "activities.h"
 #include "workflow.h"
 
 #define PLUGIN_PREFIX "plugin:"
@@ -88,6 +90,10 @@ static bool plugin_uri_served(const char *dir, const char *uri)
 static bool map_value_served(const char *dir, json_t *value)
 {
     static const char *const shorthand[] = {"echo", "return", "fail", "sleep", "callback"};
+    char activity[ACTIVITY_NAME_MAX];
+    if (json_is_string(value) && activity_name_from(json_string_value(value), activity))
+        return true;
+    if (activity_name_valid(json_string_value(json_object_get(value, "activity")))) return true;
     if (json_is_string(value)) return plugin_uri_served(dir, json_string_value(value));
     const char *name = json_string_value(json_object_get(value, "plugin"));
     if (name) return plugin_name_ok(name, strlen(name)) && plugin_exists(dir, name, strlen(name));
@@ -99,6 +105,8 @@ static bool map_value_served(const char *dir, json_t *value)
 static bool resource_known(const char *resource, void *ud)
 {
     const struct resolver *r = ud;
+    char activity[ACTIVITY_NAME_MAX];
+    if (activity_name_from(resource, activity)) return true; /* remote workers serve it */
     if (plugin_uri_served(r->plugin_dir, resource)) return true;
     if (!r->map) return false;
     json_t *value = json_object_get(r->map, resource);

@@ -26,6 +26,8 @@ __attribute__((weak)) yogi_command cmd_invoke;
 __attribute__((weak)) yogi_command cmd_token;
 __attribute__((weak)) yogi_command cmd_backup;
 __attribute__((weak)) yogi_command cmd_user;
+__attribute__((weak)) yogi_command cmd_worker;
+__attribute__((weak)) yogi_command cmd_export;
 
 /* Default paths, resolved relative to the executable when running from a
  * build tree (build/yogi → build/states, ./workflows), else the installed

@@ -25,6 +25,8 @@ static const struct command commands[] = {
     {"token", cmd_token, "create or revoke API tokens"},
     {"user", cmd_user, "add, list, disable people and set their passwords"},
     {"backup", cmd_backup, "write a consistent copy of the database"},
+    {"worker", cmd_worker, "serve activity tasks of an engine or AWS Step Functions"},
+    {"export", cmd_export, "export a workflow to another platform (aws)"},
 };
 
 static void usage(FILE *out)

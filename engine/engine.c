@@ -283,6 +283,10 @@ static void submit_task(engine *e, branch *b)
     char plugin[256];
     json_t *config = NULL;
     yogi_error err = {{0}, {0}};
+    if (json_object_get(b->data, "activity")) {
+        activity_enqueue(e, b); /* a remote worker takes it (activities.c) */
+        return;
+    }
     if (!resource_resolve(e, resource, plugin, sizeof plugin, &config)) {
         yogi_fail(&err, "Plugin.NotFound", "no plugin serves the resource '%s'",
                   resource ? resource : "");
@@ -538,6 +542,7 @@ void engine_close(engine *e)
     free(e->host_ops);
     free(e->listeners);
     metrics_free(e);
+    activities_free(e);
     free(e->timers);
     free(e->runq);
     free(e->touched);

@@ -36,6 +36,8 @@ static bool resource_known(const char *resource, void *ud)
     engine *e = ud;
     char plugin[256], path[PATH_MAX];
     json_t *config = NULL;
+    char activity[ACTIVITY_NAME_MAX];
+    if (resource_activity(e, resource, activity)) return true; /* served by remote workers */
     if (!resource_resolve(e, resource, plugin, sizeof plugin, &config)) return false;
     json_decref(config);
     snprintf(path, sizeof path, "%s/%s.so", e->plugin_dir ? e->plugin_dir : ".", plugin);
@@ -365,6 +367,8 @@ static int answer_callback(engine *e, const char *token, const char *kind, json_
                            const char *error, const char *cause, yogi_error *err)
 {
     branch *b = waiting_branch(e, token);
+    if (!b && activity_token_expired(e, token))
+        return yogi_fail(err, "TaskTimedOut", "the task of that token has timed out"), -1;
     if (!b)
         return yogi_fail(err, "TaskDoesNotExist",
                          "no task is waiting for that token (unknown, already answered or timed out)"),

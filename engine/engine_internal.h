@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "activities.h"
 #include "engine.h"
 #include "exec.h"
 #include "hmap.h"
@@ -48,6 +49,16 @@ typedef struct listener {
     engine_listener_fn fn;
     void *ud;
 } listener;
+
+/* A task waiting in an activity's queue (activities.c). The token tells a
+ * stale entry (the attempt timed out, the execution stopped) from a live one. */
+typedef struct activity_entry {
+    char name[ACTIVITY_NAME_MAX];
+    branch_ref ref;
+    char token[160];
+} activity_entry;
+
+#define EXPIRED_TOKENS 256 /* timed-out activity tokens remembered for TaskTimedOut */
 
 typedef struct task_metric {
     char *plugin;
@@ -91,6 +102,13 @@ struct engine {
     size_t n_task_metrics;
     uint64_t transitions;     /* events appended, for /metrics */
     bool ready;
+
+    activity_entry *activity_queue; /* remote tasks waiting for a worker, oldest first */
+    size_t n_activity, cap_activity;
+    char (*expired)[160];     /* ring of EXPIRED_TOKENS timed-out activity tokens */
+    size_t expired_next;
+    engine_activity_fn activity_ready; /* told when a queue gains a task */
+    void *activity_ud;
 };
 
 /* Wall clock in Unix milliseconds (timers are absolute so they survive restarts). */
@@ -129,6 +147,15 @@ json_t *definition_at(json_t *definition, const char *pointer);
 bool resource_resolve(engine *e, const char *resource, char *plugin, size_t plugin_len,
                       json_t **config);
 int resource_map_load(engine *e, const char *path, yogi_error *err);
+/* Is the Resource (or its resource-map entry) an activity? Writes its name. */
+bool resource_activity(engine *e, const char *resource, char name[ACTIVITY_NAME_MAX]);
+
+/* Activities (activities.c). After commit: queue the branch's task for a
+ * remote worker. A timed-out attempt's token is remembered as expired. */
+void activity_enqueue(engine *e, branch *b);
+void activity_expire(engine *e, const char *token);
+bool activity_token_expired(engine *e, const char *token);
+void activities_free(engine *e);
 
 void engine_flush(engine *e);
 /* The cached definition of name@version (borrowed; lives as long as the engine). */

@@ -33,6 +33,10 @@ static int load_branch(void *ud, const journal_branch_row *row)
     branch *b = branch_restore(c->ex, row->id, row->parent, row->slot, row->scope, row->state,
                                phase < 0 ? PH_FAILED : (branch_phase)phase, row->input,
                                row->data);
+    /* The stored deadline: resume_branch re-arms it (without it a Task's
+     * timeout or heartbeat timeout would never fire after a restart, and a
+     * Wait would end at once). */
+    if (b) b->timer_ms = row->timer_ms;
     if (!b || !b->machine) {
         fprintf(stderr, "yogi: execution %s: branch %lld cannot be restored (scope %s)\n",
                 c->ex->id, (long long)row->id, row->scope);

@@ -71,12 +71,19 @@ static bool is_callback_resource(const char *resource)
     return n > 17 && strcmp(resource + n - 17, ".waitForTaskToken") == 0;
 }
 
-/* "TaskScheduled" or "LambdaFunctionScheduled", as Step Functions names them. */
+static bool is_activity(branch *b)
+{
+    return json_object_get(b->data, "activity") != NULL;
+}
+
+/* "TaskScheduled", "LambdaFunctionScheduled" or "ActivityScheduled", as
+ * Step Functions names them. */
 static void emit_task_event(engine *e, branch *b, json_t *st, const char *what, json_t *details)
 {
     char type[64];
     const char *resource = json_string_value(json_object_get(st, "Resource"));
-    snprintf(type, sizeof type, "%s%s", is_lambda(resource) ? "LambdaFunction" : "Task", what);
+    snprintf(type, sizeof type, "%s%s",
+             is_activity(b) ? "Activity" : is_lambda(resource) ? "LambdaFunction" : "Task", what);
     engine_emit(e, b->ex, type, b->state, details);
 }
 
@@ -402,13 +409,25 @@ static void task_schedule(engine *e, branch *b, json_t *st)
     json_t *effective = json_object_get(b->data, "effective");
     emit_task_event(e, b, st, "Scheduled",
                     json_pack("{s:s?, s:O?}", "resource", resource, "parameters", effective));
-    emit_task_event(e, b, st, "Started", NULL);
-    b->phase = is_callback_resource(resource) ? PH_CALLBACK : PH_TASK;
+    if (is_activity(b)) {
+        /* A token per attempt: a timed-out attempt's answer must not end
+         * the retry. ActivityStarted comes when a worker takes the task. */
+        char token[160];
+        make_token(b, token, sizeof token);
+        json_object_set_new(b->data, "token", json_string(token));
+        json_object_del(b->data, "worker");
+        json_object_del(b->data, "files");
+    } else {
+        emit_task_event(e, b, st, "Started", NULL);
+    }
+    b->phase = is_callback_resource(resource) || is_activity(b) ? PH_CALLBACK : PH_TASK;
     json_object_set_new(b->data, "submitted", json_false());
     int64_t now = now_ms(), at = 0;
     int64_t timeout = data_int(b, "timeout_s"), heartbeat = data_int(b, "heartbeat_s");
     if (timeout > 0) at = now + timeout * 1000;
-    if (heartbeat > 0) {
+    /* An activity's heartbeat clock starts when a worker takes it
+     * (activities.c): waiting in the queue is not silence. */
+    if (heartbeat > 0 && !is_activity(b)) {
         int64_t hb = now + heartbeat * 1000;
         json_object_set_new(b->data, "heartbeat_at", json_integer(hb));
         if (!at || hb < at) at = hb;
@@ -425,7 +444,10 @@ static void task_enter(engine *e, branch *b, json_t *st, json_t *selected)
 {
     yogi_error err = {{0}, {0}};
     const char *resource = json_string_value(json_object_get(st, "Resource"));
-    if (is_callback_resource(resource)) {
+    char activity[ACTIVITY_NAME_MAX];
+    if (resource_activity(e, resource, activity))
+        json_object_set_new(b->data, "activity", json_string(activity));
+    else if (is_callback_resource(resource)) {
         char token[160];
         make_token(b, token, sizeof token);
         json_object_set_new(b->data, "token", json_string(token));
@@ -813,6 +835,7 @@ void exec_timer_fired(engine *e, branch *b)
     case PH_CALLBACK: {
         int64_t hb = data_int(b, "heartbeat_at"), to = data_int(b, "timeout_at");
         bool heartbeat = hb && hb <= now_ms() && (!to || hb < to);
+        if (is_activity(b)) activity_expire(e, json_string_value(json_object_get(b->data, "token")));
         task_failed(e, b, st, heartbeat ? "States.HeartbeatTimeout" : "States.Timeout", NULL,
                     "TimedOut");
         return;

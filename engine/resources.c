@@ -16,6 +16,12 @@
  *                                               shorthand, served by `mock`
  *
  * A key may be written with or without a trailing ".waitForTaskToken".
+ *
+ * Activities (served by remote workers, see activities.h): a Resource
+ * "arn:aws:states:REGION:ACCOUNT:activity:NAME" or "activity:NAME", or a
+ * map value naming one ("activity:NAME", an activity ARN, or
+ * {"activity": "NAME"}) — so "plugin:ocr" can be moved to remote workers
+ * by the resource map alone, without editing the workflow.
  */
 #include <stdio.h>
 #include <string.h>
@@ -106,4 +112,16 @@ int resource_map_load(engine *e, const char *path, yogi_error *err)
     json_decref(e->resource_map);
     e->resource_map = map;
     return 0;
+}
+
+bool resource_activity(engine *e, const char *resource, char name[ACTIVITY_NAME_MAX])
+{
+    if (!resource) return false;
+    if (activity_name_from(resource, name)) return true;
+    json_t *v = e->resource_map ? json_object_get(e->resource_map, resource) : NULL;
+    if (json_is_string(v)) return activity_name_from(json_string_value(v), name);
+    const char *n = json_string_value(json_object_get(v, "activity"));
+    if (!n || !activity_name_valid(n)) return false;
+    snprintf(name, ACTIVITY_NAME_MAX, "%s", n);
+    return true;
 }

@@ -6,6 +6,7 @@
  *
  * Version 2 adds user_id (NULL for tokens made before users existed): a
  * token made for a user acts as that user, with the user's current role.
+ * Version 3 admits the "worker" role (remote workers, docs/scaling.md).
  *
  * Rows are never deleted: a revoked token keeps its row (revoked = the Unix
  * time) so `yogi token list` can say when it stopped working and an id is
@@ -29,17 +30,35 @@ static const char schema_v1[] =
 
 static const char schema_v2[] = "ALTER TABLE api_tokens ADD COLUMN user_id INTEGER;";
 
+/* v3: the "worker" role (remote workers on the activity endpoint). SQLite
+ * cannot alter a CHECK constraint: the table is rebuilt, rows kept. */
+static const char schema_v3[] =
+    "CREATE TABLE api_tokens_v3("
+    " id TEXT PRIMARY KEY,"
+    " hash TEXT NOT NULL,"
+    " role TEXT NOT NULL CHECK (role IN ('uploader','reviewer','admin','worker')),"
+    " label TEXT,"
+    " created INTEGER NOT NULL,"
+    " revoked INTEGER,"
+    " user_id INTEGER);"
+    "INSERT INTO api_tokens_v3 SELECT id, hash, role, label, created, revoked, user_id"
+    " FROM api_tokens;"
+    "DROP TABLE api_tokens;"
+    "ALTER TABLE api_tokens_v3 RENAME TO api_tokens";
+
 int tokens_init(store *s, yogi_error *err)
 {
     /* Tokens name their users: the users tables come first. */
-    if (users_init(s, err) != 0 || store_migrate(s, "tokens", 1, schema_v1, err) != 0) return -1;
-    return store_migrate(s, "tokens", 2, schema_v2, err);
+    if (users_init(s, err) != 0 || store_migrate(s, "tokens", 1, schema_v1, err) != 0 ||
+        store_migrate(s, "tokens", 2, schema_v2, err) != 0)
+        return -1;
+    return store_migrate(s, "tokens", 3, schema_v3, err);
 }
 
 bool tokens_role_valid(const char *role)
 {
     return role && (!strcmp(role, "uploader") || !strcmp(role, "reviewer") ||
-                    !strcmp(role, "admin"));
+                    !strcmp(role, "admin") || !strcmp(role, "worker"));
 }
 
 static int storage_error(store *s, yogi_error *err)
@@ -52,7 +71,7 @@ int tokens_insert(store *s, const char *id, const char *hash_hex, const char *ro
                   const char *label, yogi_error *err)
 {
     if (!tokens_role_valid(role)) {
-        yogi_fail(err, "InvalidRole", "role must be uploader, reviewer or admin");
+        yogi_fail(err, "InvalidRole", "role must be uploader, reviewer, admin or worker");
         return -1;
     }
     if (store_begin(s, err) != 0) return -1;

@@ -8,7 +8,8 @@
  * caller's (api/auth.c), so that no secret ever reaches this module.
  *
  * Roles: "uploader" (uploads documents, sees its own), "reviewer" (the review
- * queue and the documents in it), "admin" (everything).
+ * queue and the documents in it), "admin" (everything), "worker" (a remote
+ * worker: the activity endpoint only).
  */
 #ifndef YOGI_TOKENS_H
 #define YOGI_TOKENS_H
@@ -28,7 +29,7 @@
 /* Create the table (idempotent). */
 int tokens_init(store *s, yogi_error *err);
 
-/* True for "uploader", "reviewer" and "admin". */
+/* True for "uploader", "reviewer", "admin" and "worker". */
 bool tokens_role_valid(const char *role);
 
 /* Insert a token row. label is free text for people (may be NULL). */

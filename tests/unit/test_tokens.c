@@ -54,11 +54,13 @@ static void test_roles(void)
     if (!s) return;
     yogi_error err = {{0}, {0}};
     CHECK(tokens_role_valid("reviewer"));
+    CHECK(tokens_role_valid("worker"));
+    CHECK_INT(tokens_insert(s, "02", "h", "worker", "remote", &err), 0);
     CHECK(!tokens_role_valid("root"));
     CHECK(!tokens_role_valid(NULL));
     CHECK_INT(tokens_insert(s, "01", "h", "root", NULL, &err), -1);
     CHECK_STR(err.name, "InvalidRole");
-    CHECK_INT(tokens_count(s), 0);
+    CHECK_INT(tokens_count(s), 1);
     store_close(s);
 }
 
