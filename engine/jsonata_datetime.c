@@ -13,6 +13,8 @@
  */
 #include "jsonata_internal.h"
 
+#include "asl.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -435,16 +437,6 @@ F(jf_parse_integer)
 }
 
 /* ---------------------------------------------------------- calendar */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
     z += 719468;
@@ -465,7 +457,7 @@ static double utc_ms(double y, double mon0, double d, double h, double mi, doubl
 {
     double ym = y + floor(mon0 / 12);
     int mn = (int)(mon0 - floor(mon0 / 12) * 12);
-    double days = (double)days_from_civil((int64_t)ym, mn + 1, 1) + d - 1;
+    double days = (double)asl_days_from_civil((int64_t)ym, mn + 1, 1) + d - 1;
     return days * DAY + ((h * 60 + mi) * 60 + s) * 1000 + ms;
 }
 

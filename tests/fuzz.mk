@@ -5,7 +5,7 @@
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_DIR     := build-fuzz
-FUZZ_SRC     := fuzz/jsonata_fuzz.c $(wildcard engine/jsonata*.c) engine/hash.c
+FUZZ_SRC     := fuzz/jsonata_fuzz.c $(wildcard engine/jsonata*.c) engine/hash.c engine/timestamp.c
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_DIR)/jsonata_fuzz
 $(FUZZ_DIR)/jsonata_fuzz: $(FUZZ_SRC) $(wildcard engine/jsonata*.h)
