@@ -272,6 +272,7 @@ static void analyse_integer(jctx *c, const uint32_t *pic, size_t len, ifmt *f, s
 
 static void roman(jbuf *b, double v, bool upper)
 {
+    if (v > 1e7) jerr(b->c, "D3130", 0, "The number is too large to write in roman numerals");
     static const struct { int v; const char *s; } rn[] = {{1000, "m"}, {900, "cm"}, {500, "d"}, {400, "cd"},
         {100, "c"}, {90, "xc"}, {50, "l"}, {40, "xl"}, {10, "x"}, {9, "ix"}, {5, "v"}, {4, "iv"}, {1, "i"}};
     long x = (long)v;
@@ -624,7 +625,8 @@ static int parse_width(const char *s, size_t n, bool *has)
     if (n == 0 || (n == 1 && s[0] == '*')) return 0;
     int v = 0;
     size_t i = 0;
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) v = v * 10 + (s[i] - '0');
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+        if (v < 100000) v = v * 10 + (s[i] - '0');
     if (i == 0) return 0;
     *has = true;
     return v;
@@ -793,13 +795,15 @@ static void format_tz(jctx *c, jbuf *b, const dpart *d, int oh, int om, size_t p
 
 static jv *format_datetime(jctx *c, double millis, const char *pic, size_t picn, const char *tz, size_t tzn, size_t pos)
 {
+    /* JavaScript's Date range: beyond it the reference has no date either */
+    if (!(fabs(millis) <= 8.64e15)) return NULL;
     int oh = 0, om = 0;
     if (tz) {
         char buf[32];
         size_t k = tzn < sizeof buf - 1 ? tzn : sizeof buf - 1;
         memcpy(buf, tz, k);
         buf[k] = 0;
-        long off = strtol(buf, NULL, 10);
+        long off = jclamp(strtod(buf, NULL), -2400, 2400);
         oh = (int)floor(off / 100.0);
         om = (int)(off % 100);
     }

@@ -828,7 +828,7 @@ static jv *apply_inner(jctx *c, jv *proc, jv **args, int nargs, jv *input, size_
     case F_REGEX: {
         jv *s = nargs > 0 ? args[0] : NULL;
         if (!jv_is_str(s)) return NULL;
-        size_t from = nargs > 1 && jv_is_num(args[1]) ? (size_t)args[1]->u.num : 0;
+        size_t from = nargs > 1 && jv_is_num(args[1]) ? (size_t)jclamp(args[1]->u.num, 0, (long)s->u.str.len) : 0;
         return jregex_match_object(c, f->regex, s->u.str.s, s->u.str.len, from);
     }
     case F_CHAIN: {
