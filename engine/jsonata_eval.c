@@ -1133,8 +1133,9 @@ static char *stack_floor_here(void)
     if (pthread_getattr_np(pthread_self(), &attr) != 0) return NULL;
     int rc = pthread_attr_getstack(&attr, &lo, &size);
     pthread_attr_destroy(&attr);
-    if (rc != 0 || size < 2 * STACK_RESERVE) return NULL;
-    cached = (char *)lo + STACK_RESERVE;
+    if (rc != 0) return NULL;
+    size_t reserve = size / 4 < STACK_RESERVE ? size / 4 : STACK_RESERVE;
+    cached = (char *)lo + reserve;
     return cached;
 }
 

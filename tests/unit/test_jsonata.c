@@ -9,6 +9,7 @@
 #include "jsonata.h"
 #include "test.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +147,28 @@ static void test_hostile_input(void)
     CHECK_STR(eval_text("", NULL, NULL, NULL), "error S0207@0");
 }
 
+static void *deep_in_thread(void *arg)
+{
+    (void)arg;
+    return strdup(eval_text("($f := function($n){ 1 + $f($n) }; $f(1))", NULL, NULL, NULL));
+}
+
+/* A thread with a small stack: the guard on the real stack ends the
+ * recursion with U1001 before the default depth limit would. */
+static void test_small_stack_thread(void)
+{
+    pthread_attr_t attr;
+    pthread_t t;
+    void *r = NULL;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 512 * 1024);
+    CHECK(pthread_create(&t, &attr, deep_in_thread, NULL) == 0);
+    pthread_join(t, &r);
+    pthread_attr_destroy(&attr);
+    CHECK(r && strncmp(r, "error U1001", 11) == 0);
+    free(r);
+}
+
 static void test_asl_functions(void)
 {
     jsonata_limits asl = {.asl_functions = 1};
@@ -169,6 +192,7 @@ int main(int argc, char **argv)
         TEST(test_errors_carry_code_and_position),
         TEST(test_limits),
         TEST(test_hostile_input),
+        TEST(test_small_stack_thread),
         TEST(test_asl_functions),
         {0},
     };
