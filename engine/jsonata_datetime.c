@@ -285,6 +285,7 @@ static void roman(jbuf *b, double v, bool upper)
 
 static void format_int(jctx *c, jbuf *out, double value, const ifmt *f, size_t pos)
 {
+    if (!isfinite(value)) jerr(c, "D1001", pos, "Number out of range");
     bool neg = value < 0;
     value = fabs(value);
     jbuf b;

@@ -151,6 +151,7 @@ F(jf_format_base)
 {
     jv *a = A(0);
     if (!a) return NULL;
+    if (!isfinite(a->u.num)) jerr(c, "D1001", pos, "Number out of range");
     double v = jround_half_even(a->u.num, 0);
     int radix = A(1) ? (int)jclamp(A(1)->u.num, -1, 99) : 10;
     if (radix < 2 || radix > 36)
