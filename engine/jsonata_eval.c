@@ -231,7 +231,7 @@ static jv *eval_step(jctx *c, jnode *step, jv *input, jenv *env, bool last)
 static jv *tuple_copy(jctx *c, jv *t)
 {
     jv *o = jv_obj(c);
-    for (size_t i = 0; i < t->u.obj.n; i++) jv_obj_set(c, o, t->u.obj.e[i].key, t->u.obj.e[i].klen, t->u.obj.e[i].val);
+    for (size_t i = 0; t && t->type == JV_OBJ && i < t->u.obj.n; i++) jv_obj_set(c, o, t->u.obj.e[i].key, t->u.obj.e[i].klen, t->u.obj.e[i].val);
     return o;
 }
 
@@ -282,7 +282,7 @@ static jv *eval_tuple_step(jctx *c, jnode *step, jv *input, jv *tuples, jenv *en
             jv *t = tuple_copy(c, tuple);
             if (res->flags & JVF_TUPLES) {
                 jv *src = res->u.arr.v[b];
-                for (size_t k = 0; k < src->u.obj.n; k++)
+                for (size_t k = 0; src && src->type == JV_OBJ && k < src->u.obj.n; k++)
                     jv_obj_set(c, t, src->u.obj.e[k].key, src->u.obj.e[k].klen, src->u.obj.e[k].val);
             } else {
                 if (step->focus) {
