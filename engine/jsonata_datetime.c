@@ -457,6 +457,7 @@ static const double DAY = 86400000.0;
 /* Date.UTC with month overflow as JavaScript allows */
 static double utc_ms(double y, double mon0, double d, double h, double mi, double s, double ms)
 {
+    if (!(fabs(y) < 1e6) || !(fabs(mon0) < 1e7)) return NAN; /* far outside JavaScript's Date range */
     double ym = y + floor(mon0 / 12);
     int mn = (int)(mon0 - floor(mon0 / 12) * 12);
     double days = (double)asl_days_from_civil((int64_t)ym, mn + 1, 1) + d - 1;
@@ -472,6 +473,7 @@ typedef struct dt {
 static dt breakdown(double ms)
 {
     dt t;
+    if (!(fabs(ms) <= 8.64e15)) ms = 0; /* callers check the range; never cast NaN */
     double days = floor(ms / DAY);
     double rem = ms - days * DAY;
     civil_from_days((int64_t)days, &t.year, &t.month, &t.day);
