@@ -18,5 +18,5 @@ fuzz: $(FUZZ_DIR)/jsonata_fuzz
 	@mkdir -p $(FUZZ_DIR)/corpus
 	@if [ -d ../shared/conformance/jsonata-suite/groups ]; then \
 	    /usr/bin/python3 scripts/jsonata_seed_corpus.py ../shared/conformance/jsonata-suite $(FUZZ_DIR)/corpus; fi
-	$(FUZZ_DIR)/jsonata_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+	$(FUZZ_DIR)/jsonata_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -artifact_prefix=$(FUZZ_DIR)/ \
 	    -rss_limit_mb=2048 $(FUZZ_DIR)/corpus
