@@ -5,7 +5,6 @@
  * compiled once and evaluated against its (already parsed) input until at
  * least 20 ms have passed (at least 3 runs). Built by tests/jsonata.mk.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,26 +13,7 @@
 #include <jansson.h>
 
 #include "jsonata.h"
-
-static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-static char **list_dir(const char *path, size_t *n)
-{
-    DIR *d = opendir(path);
-    *n = 0;
-    if (!d) return NULL;
-    size_t cap = 64;
-    char **v = malloc(cap * sizeof *v);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        if (*n == cap) v = realloc(v, (cap *= 2) * sizeof *v);
-        v[(*n)++] = strdup(e->d_name);
-    }
-    closedir(d);
-    qsort(v, *n, sizeof *v, cmp_names);
-    return v;
-}
+#include "tools/dirlist.h"
 
 static double now_ns(void)
 {
@@ -89,12 +69,12 @@ int main(int argc, char **argv)
     char gdir[1024];
     snprintf(gdir, sizeof gdir, "%s/groups", suite);
     size_t ng;
-    char **groups = list_dir(gdir, &ng);
+    char **groups = dirlist(gdir, &ng);
     for (size_t g = 0; g < ng; g++) {
         char dir[2048];
         snprintf(dir, sizeof dir, "%s/%s", gdir, groups[g]);
         size_t nf;
-        char **files = list_dir(dir, &nf);
+        char **files = dirlist(dir, &nf);
         for (size_t i = 0; i < nf; i++) {
             size_t l = strlen(files[i]);
             if (l > 5 && strcmp(files[i] + l - 5, ".json") == 0) {

@@ -126,4 +126,7 @@ bool asl_choice_check(json_t *rule, char *where, size_t where_len, char *why, si
  * stores Unix milliseconds in *ms and returns true. */
 bool asl_timestamp_parse(const char *s, int64_t *ms);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant); any year. */
+int64_t asl_days_from_civil(int64_t y, int m, int d);
+
 #endif

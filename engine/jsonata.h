@@ -27,7 +27,8 @@ typedef struct jsonata_expr jsonata_expr;
 /* A JSONata error as the reference implementation reports it. */
 typedef struct jsonata_error {
     char code[8];       /* "S0201", "T2001", "D3030", ... */
-    size_t position;    /* 0-based character offset in the expression */
+    size_t position;    /* 0-based offset in the expression: bytes of the UTF-8 source,
+                           just past the offending token as the reference reports */
     char message[512];  /* human-readable, with the offending token where known */
 } jsonata_error;
 

@@ -13,6 +13,8 @@
  */
 #include "jsonata_internal.h"
 
+#include "asl.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,6 +272,7 @@ static void analyse_integer(jctx *c, const uint32_t *pic, size_t len, ifmt *f, s
 
 static void roman(jbuf *b, double v, bool upper)
 {
+    if (v > 1e7) jerr(b->c, "D3130", 0, "The number is too large to write in roman numerals");
     static const struct { int v; const char *s; } rn[] = {{1000, "m"}, {900, "cm"}, {500, "d"}, {400, "cd"},
         {100, "c"}, {90, "xc"}, {50, "l"}, {40, "xl"}, {10, "x"}, {9, "ix"}, {5, "v"}, {4, "iv"}, {1, "i"}};
     long x = (long)v;
@@ -282,6 +285,7 @@ static void roman(jbuf *b, double v, bool upper)
 
 static void format_int(jctx *c, jbuf *out, double value, const ifmt *f, size_t pos)
 {
+    if (!isfinite(value)) jerr(c, "D1001", pos, "Number out of range");
     bool neg = value < 0;
     value = fabs(value);
     jbuf b;
@@ -435,16 +439,6 @@ F(jf_parse_integer)
 }
 
 /* ---------------------------------------------------------- calendar */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
     z += 719468;
@@ -463,9 +457,10 @@ static const double DAY = 86400000.0;
 /* Date.UTC with month overflow as JavaScript allows */
 static double utc_ms(double y, double mon0, double d, double h, double mi, double s, double ms)
 {
+    if (!(fabs(y) < 1e6) || !(fabs(mon0) < 1e7)) return NAN; /* far outside JavaScript's Date range */
     double ym = y + floor(mon0 / 12);
     int mn = (int)(mon0 - floor(mon0 / 12) * 12);
-    double days = (double)days_from_civil((int64_t)ym, mn + 1, 1) + d - 1;
+    double days = (double)asl_days_from_civil((int64_t)ym, mn + 1, 1) + d - 1;
     return days * DAY + ((h * 60 + mi) * 60 + s) * 1000 + ms;
 }
 
@@ -478,6 +473,7 @@ typedef struct dt {
 static dt breakdown(double ms)
 {
     dt t;
+    if (!(fabs(ms) <= 8.64e15)) ms = 0; /* callers check the range; never cast NaN */
     double days = floor(ms / DAY);
     double rem = ms - days * DAY;
     civil_from_days((int64_t)days, &t.year, &t.month, &t.day);
@@ -632,7 +628,8 @@ static int parse_width(const char *s, size_t n, bool *has)
     if (n == 0 || (n == 1 && s[0] == '*')) return 0;
     int v = 0;
     size_t i = 0;
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) v = v * 10 + (s[i] - '0');
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+        if (v < 100000) v = v * 10 + (s[i] - '0');
     if (i == 0) return 0;
     *has = true;
     return v;
@@ -801,13 +798,15 @@ static void format_tz(jctx *c, jbuf *b, const dpart *d, int oh, int om, size_t p
 
 static jv *format_datetime(jctx *c, double millis, const char *pic, size_t picn, const char *tz, size_t tzn, size_t pos)
 {
+    /* JavaScript's Date range: beyond it the reference has no date either */
+    if (!(fabs(millis) <= 8.64e15)) return NULL;
     int oh = 0, om = 0;
     if (tz) {
         char buf[32];
         size_t k = tzn < sizeof buf - 1 ? tzn : sizeof buf - 1;
         memcpy(buf, tz, k);
         buf[k] = 0;
-        long off = strtol(buf, NULL, 10);
+        long off = jclamp(strtod(buf, NULL), -2400, 2400);
         oh = (int)floor(off / 100.0);
         om = (int)(off % 100);
     }

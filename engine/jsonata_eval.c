@@ -231,7 +231,7 @@ static jv *eval_step(jctx *c, jnode *step, jv *input, jenv *env, bool last)
 static jv *tuple_copy(jctx *c, jv *t)
 {
     jv *o = jv_obj(c);
-    for (size_t i = 0; i < t->u.obj.n; i++) jv_obj_set(c, o, t->u.obj.e[i].key, t->u.obj.e[i].klen, t->u.obj.e[i].val);
+    for (size_t i = 0; t && t->type == JV_OBJ && i < t->u.obj.n; i++) jv_obj_set(c, o, t->u.obj.e[i].key, t->u.obj.e[i].klen, t->u.obj.e[i].val);
     return o;
 }
 
@@ -282,7 +282,7 @@ static jv *eval_tuple_step(jctx *c, jnode *step, jv *input, jv *tuples, jenv *en
             jv *t = tuple_copy(c, tuple);
             if (res->flags & JVF_TUPLES) {
                 jv *src = res->u.arr.v[b];
-                for (size_t k = 0; k < src->u.obj.n; k++)
+                for (size_t k = 0; src && src->type == JV_OBJ && k < src->u.obj.n; k++)
                     jv_obj_set(c, t, src->u.obj.e[k].key, src->u.obj.e[k].klen, src->u.obj.e[k].val);
             } else {
                 if (step->focus) {
@@ -828,7 +828,7 @@ static jv *apply_inner(jctx *c, jv *proc, jv **args, int nargs, jv *input, size_
     case F_REGEX: {
         jv *s = nargs > 0 ? args[0] : NULL;
         if (!jv_is_str(s)) return NULL;
-        size_t from = nargs > 1 && jv_is_num(args[1]) ? (size_t)args[1]->u.num : 0;
+        size_t from = nargs > 1 && jv_is_num(args[1]) ? (size_t)jclamp(args[1]->u.num, 0, (long)s->u.str.len) : 0;
         return jregex_match_object(c, f->regex, s->u.str.s, s->u.str.len, from);
     }
     case F_CHAIN: {
@@ -1133,8 +1133,9 @@ static char *stack_floor_here(void)
     if (pthread_getattr_np(pthread_self(), &attr) != 0) return NULL;
     int rc = pthread_attr_getstack(&attr, &lo, &size);
     pthread_attr_destroy(&attr);
-    if (rc != 0 || size < 2 * STACK_RESERVE) return NULL;
-    cached = (char *)lo + STACK_RESERVE;
+    if (rc != 0) return NULL;
+    size_t reserve = size / 4 < STACK_RESERVE ? size / 4 : STACK_RESERVE;
+    cached = (char *)lo + reserve;
     return cached;
 }
 

@@ -342,6 +342,7 @@ jv *jf_format_number(jctx *c, jv **args, int n, jv *input, size_t pos)
 {
     jv *v = n > 0 ? args[0] : NULL, *picv = n > 1 ? args[1] : NULL, *opts = n > 2 ? args[2] : NULL;
     if (!v || !picv) return NULL;
+    if (!isfinite(v->u.num)) jerr(c, "D1001", pos, "Number out of range");
     props p;
     load_props(c, opts, &p, pos);
     u32s pic;

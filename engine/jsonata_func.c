@@ -225,7 +225,7 @@ F(f_pad)
         pc = ch->u.str.s;
         pl = ch->u.str.len;
     }
-    long padlen = (long)fabs(w) - (long)utf8_len(s->u.str.s, s->u.str.len);
+    long padlen = jclamp(fabs(w), 0, 1L << 28) - (long)utf8_len(s->u.str.s, s->u.str.len);
     if (padlen <= 0) return s;
     jbuf pad;
     jb_init(&pad, c);

@@ -112,7 +112,7 @@ F(jf_round)
 {
     jv *a = A(0);
     if (!a) return NULL;
-    long prec = A(1) ? (long)A(1)->u.num : 0;
+    long prec = A(1) ? jclamp(A(1)->u.num, -400, 400) : 0;
     return jv_num(c, jround_half_even(a->u.num, prec));
 }
 
@@ -151,8 +151,9 @@ F(jf_format_base)
 {
     jv *a = A(0);
     if (!a) return NULL;
+    if (!isfinite(a->u.num)) jerr(c, "D1001", pos, "Number out of range");
     double v = jround_half_even(a->u.num, 0);
-    int radix = A(1) ? (int)A(1)->u.num : 10;
+    int radix = A(1) ? (int)jclamp(A(1)->u.num, -1, 99) : 10;
     if (radix < 2 || radix > 36)
         jerr(c, "D3100", pos, "The radix of the formatBase function must be between 2 and 36.  It was given %d", radix);
     char buf[80];
@@ -176,7 +177,7 @@ F(jf_asl_partition)
     jv *a = A(0), *sz = A(1);
     if (!a || !sz) return NULL;
     double s = sz->u.num;
-    if (s < 1 || s != floor(s)) jerr(c, "D3001", pos, "$partition: the chunk size must be a positive integer");
+    if (!(s >= 1) || s != floor(s) || s > 1e9) jerr(c, "D3001", pos, "$partition: the chunk size must be a positive integer");
     jv *r = jv_arr(c, 0);
     for (size_t i = 0; i < a->u.arr.n; i += (size_t)s) {
         jv *chunk = jv_arr(c, 0);
@@ -213,7 +214,7 @@ F(jf_asl_hash)
 
 F(jf_asl_random)
 {
-    if (A(0)) c->rng = (uint64_t)A(0)->u.num * 2654435761u + 1;
+    if (A(0)) c->rng = (uint64_t)jclamp(A(0)->u.num, 0, 1L << 52) * 2654435761u + 1;
     return jv_num(c, rand01(c));
 }
 

@@ -234,6 +234,15 @@ struct jctx {
     jv *root_input;
 };
 
+/* A user-supplied number as an integer in [lo, hi] (NaN gives lo): casts of
+ * out-of-range doubles are undefined behaviour in C. */
+static inline long jclamp(double x, long lo, long hi)
+{
+    if (!(x >= (double)lo)) return lo;
+    if (x > (double)hi) return hi;
+    return (long)x;
+}
+
 /* errors: never return */
 _Noreturn void jerr(jctx *c, const char *code, size_t pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -56,42 +56,33 @@ static jnode *node_new(parser *p, int type, size_t pos)
     return n;
 }
 
+/* Grow a (v, n, cap) list of elem-sized items in the arena to hold one more. */
+static void *grow(jctx *c, void *v, size_t n, size_t *cap, size_t elem)
+{
+    if (n < *cap) return v;
+    size_t ncap = *cap ? *cap * 2 : 4;
+    void *nv = ja_alloc(c->arena, ncap * elem);
+    if (!nv) jerr(c, "U1002", 0, "Out of memory");
+    if (n) memcpy(nv, v, n * elem);
+    *cap = ncap;
+    return nv;
+}
+
 static void list_push(jctx *c, jnodelist *l, jnode *n)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 4;
-        jnode **nv = ja_alloc(c->arena, cap * sizeof *nv);
-        if (!nv) jerr(c, "U1002", 0, "Out of memory");
-        if (l->n) memcpy(nv, l->v, l->n * sizeof *nv);
-        l->v = nv;
-        l->cap = cap;
-    }
+    l->v = grow(c, l->v, l->n, &l->cap, sizeof *l->v);
     l->v[l->n++] = n;
 }
 
 static void stage_push(jctx *c, jstagelist *l, jstage s)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 4;
-        jstage *nv = ja_alloc(c->arena, cap * sizeof *nv);
-        if (!nv) jerr(c, "U1002", 0, "Out of memory");
-        if (l->n) memcpy(nv, l->v, l->n * sizeof *nv);
-        l->v = nv;
-        l->cap = cap;
-    }
+    l->v = grow(c, l->v, l->n, &l->cap, sizeof *l->v);
     l->v[l->n++] = s;
 }
 
 static void slot_push(jctx *c, jslotlist *l, jslot *s)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 4;
-        jslot **nv = ja_alloc(c->arena, cap * sizeof *nv);
-        if (!nv) jerr(c, "U1002", 0, "Out of memory");
-        if (l->n) memcpy(nv, l->v, l->n * sizeof *nv);
-        l->v = nv;
-        l->cap = cap;
-    }
+    l->v = grow(c, l->v, l->n, &l->cap, sizeof *l->v);
     l->v[l->n++] = s;
 }
 

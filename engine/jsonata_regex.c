@@ -143,8 +143,9 @@ static bool miter_next(miter *it, mres *m)
         jv *nx = r->type == JV_OBJ ? jv_obj_get(r, "next", 4) : NULL;
         if (!jv_is_num(st) && !jv_is_num(en) && !jv_is_arr(gr) && !jv_is_fun(nx))
             jerr(c, "T1010", it->pos, "The matcher function argument passed to function does not return the correct object structure");
-        m->start = utf8_offset(it->s, it->len, jv_is_num(st) ? (size_t)st->u.num : 0);
-        m->end = utf8_offset(it->s, it->len, jv_is_num(en) ? (size_t)en->u.num : 0);
+        m->start = utf8_offset(it->s, it->len, jv_is_num(st) ? (size_t)jclamp(st->u.num, 0, (long)it->len) : 0);
+        m->end = utf8_offset(it->s, it->len, jv_is_num(en) ? (size_t)jclamp(en->u.num, 0, (long)it->len) : 0);
+        if (m->end < m->start) m->end = m->start;
         m->npairs = 1;
         m->ov[0] = m->start;
         m->ov[1] = m->end;

@@ -31,8 +31,7 @@ static int days_in_month(int year, int month)
     return month == 2 && leap ? 29 : days[month - 1];
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t asl_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -78,7 +77,7 @@ bool asl_timestamp_parse(const char *s, int64_t *ms)
     if (day > days_in_month(year, month)) return false;
     int frac_ms, offset;
     if (!parse_tail(s + 19, &frac_ms, &offset)) return false;
-    int64_t secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+    int64_t secs = asl_days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
     secs -= (int64_t)offset * 60;
     *ms = secs * 1000 + frac_ms;
     return true;

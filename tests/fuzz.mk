@@ -38,7 +38,12 @@ $(foreach n,$(FUZZ_NAMES),$(eval $(call FUZZ_template,$(n))))
 .PHONY: fuzz fuzz-build fuzz-corpus
 fuzz-build: $(FUZZ_BIN)
 
+# The JSONata harness also starts from the reference suite's expressions when
+# ../shared is present (copied into build-fuzz/, never into the tree).
 fuzz: fuzz-build
+	@if [ -d ../shared/conformance/jsonata-suite/groups ]; then mkdir -p $(BUILD_FUZZ)/corpus-jsonata; \
+	    /usr/bin/python3 scripts/jsonata_seed_corpus.py ../shared/conformance/jsonata-suite \
+	        $(BUILD_FUZZ)/corpus-jsonata; fi
 	@for n in $(FUZZ_NAMES); do \
 	    mkdir -p $(BUILD_FUZZ)/corpus-$$n; \
 	    echo "fuzz_$$n: $(FUZZ_SECONDS) s"; \

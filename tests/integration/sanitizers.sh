@@ -18,7 +18,7 @@ for san in address undefined; do
         not_ok "build SANITIZER=$san" "$(tail -5 "$TMP/build-$san.log" | tr '\n' ' ')"
         continue
     fi
-    suites="test_engine test_crash test_jsonpath test_intrinsics test_choice test_dataflow test_workflow test_validate test_workers test_activities test_sigv4"
+    suites="test_engine test_crash test_jsonpath test_intrinsics test_choice test_dataflow test_workflow test_validate test_workers test_activities test_sigv4 test_jsonata"
     for t in $suites; do
         [ -x "$b/tests/$t" ] || { skip "$san $t" "not built"; continue; }
         if BUILD=$b "$b/tests/$t" >"$TMP/$san-$t.log" 2>&1 &&

@@ -11,7 +11,6 @@
  * Output: one TAP line per case, then per-group failure counts and the pass
  * rate (passed / all cases, skipped ones counting as not passed).
  */
-#include <dirent.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "dirlist.h"
 #include "jsonata.h"
 
 static bool same(json_t *a, json_t *b)
@@ -46,26 +46,6 @@ static bool same(json_t *a, json_t *b)
         return true;
     }
     return json_equal(a, b);
-}
-
-static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-static char **list_dir(const char *path, size_t *n)
-{
-    DIR *d = opendir(path);
-    *n = 0;
-    if (!d) return NULL;
-    size_t cap = 64;
-    char **v = malloc(cap * sizeof *v);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        if (*n == cap) v = realloc(v, (cap *= 2) * sizeof *v);
-        v[(*n)++] = strdup(e->d_name);
-    }
-    closedir(d);
-    qsort(v, *n, sizeof *v, cmp_names);
-    return v;
 }
 
 static char *read_text(const char *path)
@@ -216,7 +196,7 @@ int main(int argc, char **argv)
     char gdir[1024];
     snprintf(gdir, sizeof gdir, "%s/groups", suite);
     size_t ng;
-    char **groups = list_dir(gdir, &ng);
+    char **groups = dirlist(gdir, &ng);
     for (size_t g = 0; g < ng; g++) {
         if (only && strcmp(only, groups[g]) != 0) {
             free(groups[g]);
@@ -225,7 +205,7 @@ int main(int argc, char **argv)
         char dir[2048];
         snprintf(dir, sizeof dir, "%s/%s", gdir, groups[g]);
         size_t nf;
-        char **files = list_dir(dir, &nf);
+        char **files = dirlist(dir, &nf);
         for (size_t i = 0; i < nf; i++) {
             size_t l = strlen(files[i]);
             if (l < 5 || strcmp(files[i] + l - 5, ".json") != 0) {

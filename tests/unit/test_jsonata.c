@@ -9,6 +9,7 @@
 #include "jsonata.h"
 #include "test.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +147,69 @@ static void test_hostile_input(void)
     CHECK_STR(eval_text("", NULL, NULL, NULL), "error S0207@0");
 }
 
+static void *deep_in_thread(void *arg)
+{
+    (void)arg;
+    return strdup(eval_text("($f := function($n){ 1 + $f($n) }; $f(1))", NULL, NULL, NULL));
+}
+
+/* A thread with a small stack: the guard on the real stack ends the
+ * recursion with U1001 before the default depth limit would. */
+static void test_small_stack_thread(void)
+{
+    pthread_attr_t attr;
+    pthread_t t;
+    void *r = NULL;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 512 * 1024);
+    CHECK(pthread_create(&t, &attr, deep_in_thread, NULL) == 0);
+    pthread_join(t, &r);
+    pthread_attr_destroy(&attr);
+    CHECK(r && strncmp(r, "error U1001", 11) == 0);
+    free(r);
+}
+
+static jsonata_expr *shared_expr;
+
+static void *eval_shared(void *arg)
+{
+    json_t *in = json_pack("{s:[s,s,s]}", "words", "b-2", "a-1", "c-3");
+    long ok = 0;
+    for (int i = 0; i < 200; i++) {
+        json_t *out = NULL;
+        jsonata_error err;
+        if (jsonata_evaluate(shared_expr, in, NULL, NULL, &out, &err) == 0) {
+            char *s = json_dumps(out, JSON_ENCODE_ANY | JSON_COMPACT);
+            ok += strcmp(s, "[\"1\",\"2\",\"3\"]") == 0;
+            free(s);
+            json_decref(out);
+        }
+    }
+    json_decref(in);
+    (void)arg;
+    return (void *)ok;
+}
+
+/* One compiled expression (with a regex literal) evaluated on four threads
+ * at once, as Map iterations may: every evaluation gets the right answer. */
+static void test_shared_expression_threads(void)
+{
+    const char *src = "$sort(words).$replace($, /^[a-z]-/, '')";
+    jsonata_error err;
+    shared_expr = jsonata_compile(src, strlen(src), &err);
+    CHECK(shared_expr != NULL);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) CHECK(pthread_create(&t[i], NULL, eval_shared, NULL) == 0);
+    long total = 0;
+    for (int i = 0; i < 4; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        total += (long)r;
+    }
+    CHECK_INT(total, 800);
+    jsonata_free(shared_expr);
+}
+
 static void test_asl_functions(void)
 {
     jsonata_limits asl = {.asl_functions = 1};
@@ -169,6 +233,8 @@ int main(int argc, char **argv)
         TEST(test_errors_carry_code_and_position),
         TEST(test_limits),
         TEST(test_hostile_input),
+        TEST(test_small_stack_thread),
+        TEST(test_shared_expression_threads),
         TEST(test_asl_functions),
         {0},
     };

@@ -1,5 +1,5 @@
 /*
- * jsonata_fuzz.c — libFuzzer harness for the JSONata parser and evaluator.
+ * fuzz_jsonata.c — libFuzzer harness for the JSONata parser and evaluator.
  *
  * Input: an expression, optionally followed by a NUL byte and a JSON input
  * document. Every input must end in a result or a named error within the
