@@ -18,9 +18,11 @@
 #include "tt.h"
 
 typedef struct heading {
-    int day, line;
+    int day;       /* the first day it names */
+    unsigned days; /* every day it names (a group: "Monday, Tuesday") */
+    int line;
     int x0, y0, x1, y1;
-    int xmax, ymax; /* the block's extent */
+    int xmin, xmax, ymax; /* the block's extent */
 } heading;
 
 typedef struct row {
@@ -29,16 +31,86 @@ typedef struct row {
     int y0, y1, x0;
 } row;
 
+/* The days a phrase names: one day ("Monday", "TUE.") or a group
+ * ("Monday, Tuesday, Thursday"), as a bit mask; 0 for anything else. */
+static unsigned heading_days(const tt_page *page, int li)
+{
+    const tt_line *l = &page->lines[li];
+    if (l->count == 1) {
+        int d = tt_day_of(page->words[page->order[l->first]].text);
+        return d >= 0 ? 1u << d : 0;
+    }
+    char text[TT_TEXT];
+    tt_line_text(page, l, text, sizeof text);
+    return tt_day_group(text);
+}
+
+static int lowest_day(unsigned mask)
+{
+    for (int d = 0; d < TT_MAX_DAYS; d++)
+        if (mask & (1u << d))
+            return d;
+    return -1;
+}
+
+/* Where two blocks side by side part: the middle of the widest stretch of
+ * x, between their headings' centres, that no text below them covers. */
+static int column_gap(const tt_page *page, const heading *a, const heading *b)
+{
+    int lo = (a->x0 + a->x1) / 2, hi = (b->x0 + b->x1) / 2, top = a->y1 > b->y1 ? a->y1 : b->y1;
+    if (hi - lo < 4)
+        return b->x0 - page->median_h / 2;
+    int n = hi - lo;
+    unsigned char *covered = calloc((size_t)n, 1);
+    if (!covered)
+        return b->x0 - page->median_h / 2;
+    for (int li = 0; li < page->nlines; li++) {
+        const tt_line *l = &page->lines[li];
+        if (l->y0 < top)
+            continue;
+        for (int x = l->x0 > lo ? l->x0 : lo; x < l->x1 && x < hi; x++)
+            covered[x - lo] = 1;
+    }
+    int best = -1, best_len = 0;
+    for (int x = 0; x < n;) {
+        int e = x;
+        while (e < n && !covered[e])
+            e++;
+        if (e - x > best_len)
+            best_len = e - x, best = (x + e) / 2;
+        x = e > x ? e : x + 1;
+    }
+    free(covered);
+    return best >= 0 ? lo + best : b->x0 - page->median_h / 2;
+}
+
+/* The left edge of a block with no block beside it on its left: the text
+ * below its heading reaches left without a gap of two text heights (a
+ * column of times or row numbers printed before the heading's x). */
+static int block_left(const tt_page *page, const heading *h)
+{
+    int left = h->x0 - 2 * page->median_h;
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (int li = 0; li < page->nlines; li++) {
+            const tt_line *l = &page->lines[li];
+            if (l->y0 < h->y1 || l->y1 > h->ymax || l->x0 >= left || l->x1 < left - 2 * page->median_h)
+                continue;
+            left = l->x0 - page->median_h / 2, moved = true;
+        }
+    }
+    return left > 0 ? left : 0;
+}
+
 static int find_headings(tt_page *page, heading *hd, int max)
 {
     int n = 0;
     for (int li = 0; li < page->nlines && n < max; li++) {
         const tt_line *l = &page->lines[li];
-        if (l->count != 1)
-            continue;
-        int d = tt_day_of(page->words[page->order[l->first]].text);
-        if (d >= 0)
-            hd[n++] = (heading){d, li, l->x0, l->y0, l->x1, l->y1, page->width, page->height};
+        unsigned days = heading_days(page, li);
+        if (days)
+            hd[n++] = (heading){lowest_day(days), days, li, l->x0, l->y0, l->x1, l->y1, -1,
+                                page->width, page->height};
     }
     int h = page->median_h;
     for (int a = 0; a < n; a++)
@@ -52,6 +124,16 @@ static int find_headings(tt_page *page, heading *hd, int max)
             if (under && hd[b].y0 < hd[a].ymax)
                 hd[a].ymax = hd[b].y0;
         }
+    /* Blocks side by side part at the gap between their columns of text. */
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++)
+            if (a != b && abs(hd[b].y0 - hd[a].y0) < 4 * h && hd[b].x0 - h / 2 == hd[a].xmax) {
+                int gap = column_gap(page, &hd[a], &hd[b]);
+                hd[a].xmax = gap, hd[b].xmin = gap;
+            }
+    for (int a = 0; a < n; a++)
+        if (hd[a].xmin < 0)
+            hd[a].xmin = block_left(page, &hd[a]);
     return n;
 }
 
@@ -68,7 +150,7 @@ static int block_rows(tt_page *page, const heading *h, row *rows, int max)
     for (int li = 0; li < page->nlines; li++) {
         const tt_line *l = &page->lines[li];
         if (li == h->line || l->y0 < h->y1 - th / 2 || l->y1 > h->ymax + th / 2 ||
-            l->x0 < h->x0 - 2 * th || l->x0 >= h->xmax)
+            (l->x0 + l->x1) / 2 < h->xmin || l->x0 >= h->xmax)
             continue;
         if (page->words[page->order[l->first]].used)
             continue;
@@ -120,6 +202,43 @@ static bool continues(const row *prev, const row *r, const char *text)
     return r->y0 - prev->y1 < h && strpbrk(text, "0123456789") == NULL;
 }
 
+/* "7", "12.", "3)": a row number printed before the row's time. */
+static bool is_row_number(const char *t)
+{
+    size_t n = strspn(t, "0123456789");
+    return n >= 1 && n <= 2 && (t[n] == '\0' || ((t[n] == '.' || t[n] == ')') && t[n + 1] == '\0'));
+}
+
+/* Drops a numbered row's number when a time follows it. */
+static void drop_row_number(tt_page *page, row *r)
+{
+    if (r->n < 2 || !is_row_number(page->words[r->idx[0]].text))
+        return;
+    char text[TT_TEXT];
+    tt_time_range tr;
+    tt_words_text(page, r->idx + 1, r->n - 1, text, sizeof text);
+    if (tt_find_time_range(text, &tr) != 0)
+        return;
+    page->words[r->idx[0]].used = true;
+    memmove(r->idx, r->idx + 1, sizeof *r->idx * (size_t)(r->n - 1));
+    r->n--;
+}
+
+/* A heading naming a group of days: its block's entries hold for each. */
+static void copy_to_group(const heading *h, int first, tt_result *res)
+{
+    int n = res->nentries;
+    for (int d = h->day + 1; d < TT_MAX_DAYS; d++) {
+        if (!(h->days & (1u << d)))
+            continue;
+        for (int k = first; k < n && res->nentries < TT_MAX_ENTRIES; k++) {
+            tt_entry *e = &res->entries[res->nentries++];
+            *e = res->entries[k];
+            e->day = d;
+        }
+    }
+}
+
 static void block_entries(tt_page *page, const heading *h, tt_result *res)
 {
     row rows[64];
@@ -129,6 +248,7 @@ static void block_entries(tt_page *page, const heading *h, tt_result *res)
     for (int k = 0; k < nr; k++) {
         xs_page = page;
         qsort(rows[k].idx, (size_t)rows[k].n, sizeof *rows[k].idx, cmp_x);
+        drop_row_number(page, &rows[k]);
         char text[TT_TEXT];
         tt_words_text(page, rows[k].idx, rows[k].n, text, sizeof text);
         tt_time_range tr;
@@ -174,6 +294,7 @@ static void block_entries(tt_page *page, const heading *h, tt_result *res)
         if (k > 0 && e->start < starts[k - 1])
             res->ev.times_increasing = false;
     }
+    copy_to_group(h, first, res);
 }
 
 int tt_build_list(tt_page *page, tt_result *res)
@@ -181,10 +302,14 @@ int tt_build_list(tt_page *page, tt_result *res)
     heading hd[32];
     int n = find_headings(page, hd, 32);
     bool seen[TT_MAX_DAYS] = {false};
-    int distinct = 0, top = page->height;
+    int distinct = 0, named = 0, top = page->height;
     for (int k = 0; k < n; k++) {
-        distinct += !seen[hd[k].day];
-        seen[hd[k].day] = true;
+        for (int d = 0; d < TT_MAX_DAYS; d++)
+            if (hd[k].days & (1u << d)) {
+                named++;
+                distinct += !seen[d];
+                seen[d] = true;
+            }
         if (hd[k].y0 < top)
             top = hd[k].y0;
     }
@@ -198,12 +323,12 @@ int tt_build_list(tt_page *page, tt_result *res)
     for (int k = 0; k < n; k++) {
         block_entries(page, &hd[k], res);
         tt_figure_box(f, hd[k].x0, hd[k].y0, hd[k].x1, hd[k].y1, 0xff8c00, 2);
-        tt_figure_box(f, hd[k].x0 - page->median_h, hd[k].y1, hd[k].xmax,
+        tt_figure_box(f, hd[k].xmin, hd[k].y1, hd[k].xmax,
                       hd[k].ymax < page->height ? hd[k].ymax : page->height - 1, 0x1e64ff, 2);
     }
     tt_figure_close(f);
     res->ev.days_found = distinct;
-    res->ev.days_in_order = distinct == n;
+    res->ev.days_in_order = distinct == named; /* no day twice */
     int lo = 7, hi = -1;
     for (int d = 0; d < TT_MAX_DAYS; d++)
         if (seen[d]) {

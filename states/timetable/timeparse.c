@@ -169,7 +169,9 @@ static int fix_12h(int t, bool ampm, int prev)
     int h = t / 60;
     if (h >= 1 && h <= 5)
         return t + 12 * 60;
-    if (h < 12 && t + 30 < prev)
+    /* No school day runs past eight in the evening: a time that would
+     * have to is misread, and stays as read. */
+    if (h < 12 && t + 30 < prev && t + 12 * 60 <= 20 * 60)
         return t + 12 * 60;
     return t;
 }

@@ -139,6 +139,7 @@ void tt_format_time(int minutes, char out[6]);
 /* days.c */
 int tt_day_of(const char *text);
 int tt_day_letter(const char *text);
+unsigned tt_day_group(const char *text);
 const char *tt_day_name(int day);
 
 /* rules.c */
