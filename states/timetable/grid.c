@@ -340,14 +340,12 @@ static void merge_borderless(tt_page *page, const tt_grid *g, cells *c, tt_evide
     spread_lone_breaks(page, c, ev);
 }
 
-static int slot_end(const tt_grid *g, int j, tt_evidence *ev)
+int tt_slot_end(const tt_grid *g, int j)
 {
     if (g->slots[j].end >= 0)
         return g->slots[j].end;
     if (j + 1 < g->nslots)
         return g->slots[j + 1].start;
-    /* The last header gives only a start: assume the median length. */
-    ev->slots_unparsed++;
     int lens[TT_MAX_SLOTS], n = 0;
     for (int k = 0; k + 1 < g->nslots; k++)
         lens[n++] = g->slots[k + 1].start - g->slots[k].start;
@@ -358,6 +356,14 @@ static int slot_end(const tt_grid *g, int j, tt_evidence *ev)
         }
     int median = n ? lens[n / 2] : 60;
     return g->slots[j].start + median;
+}
+
+static int slot_end(const tt_grid *g, int j, tt_evidence *ev)
+{
+    /* The last header gives only a start: its end is the median length. */
+    if (g->slots[j].end < 0 && j + 1 == g->nslots)
+        ev->slots_unparsed++;
+    return tt_slot_end(g, j);
 }
 
 /* Two phrases side by side in one merged cell mean a missed header or rule
@@ -383,20 +389,83 @@ static bool crowded(const tt_page *page, const int *idx, int n)
     return false;
 }
 
-static void emit_span(tt_page *page, const tt_grid *g, const int *idx, int n, int dmin, int dmax,
-                      int smin, int smax, tt_result *res)
+/* One entry per day dmin..dmax for the words idx[0..n) covering
+ * start..end. */
+static void emit_entries(tt_page *page, const tt_grid *g, const int *idx, int n, int dmin,
+                         int dmax, int start, int end, bool guessed, tt_result *res)
 {
     tt_entry proto = {0};
     tt_cell_fill(page, idx, n, &proto);
     if (!proto.subject[0])
         return;
-    proto.start = g->slots[smin].start;
-    proto.end = slot_end(g, smax, &res->ev);
+    proto.start = start, proto.end = end, proto.guessed = guessed;
     for (int i = dmin; i <= dmax && res->nentries < TT_MAX_ENTRIES; i++) {
         tt_entry *e = &res->entries[res->nentries++];
         *e = proto;
         e->day = g->days[i].day;
     }
+}
+
+/* A printed time inside the cell wins over the bands', when it falls
+ * about where the cell is (a time far off is some note's). */
+static void printed_time(const tt_page *page, int *idx, int *n, int band_start, int band_end,
+                         tt_part *p)
+{
+    int s, e, keep[256], m = *n;
+    memcpy(keep, idx, sizeof *idx * (size_t)m);
+    if (tt_cell_time(page, keep, &m, band_start, &s, &e) < 0 || m == 0)
+        return;
+    if (s < band_start - 30 || s >= band_end || (e >= 0 && (e <= s || e > band_end + 60)))
+        return;
+    memcpy(idx, keep, sizeof *idx * (size_t)m);
+    *n = m;
+    p->start = s, p->end = e;
+}
+
+static void emit_span(tt_page *page, const tt_grid *g, int *idx, int n, int dmin, int dmax,
+                      int smin, int smax, tt_result *res)
+{
+    int start = g->slots[smin].start, end = slot_end(g, smax, &res->ev);
+    tt_part p = {-1, -1, true, false};
+    printed_time(page, idx, &n, start, end, &p);
+    emit_entries(page, g, idx, n, dmin, dmax, p.start >= 0 ? p.start : start,
+                 p.end >= 0 ? p.end : end, false, res);
+}
+
+/* A merged cell split by rules no header edge explains: each part is a
+ * cell, its times from its edges and the printed times (spans.c). */
+static bool emit_parts(tt_page *page, const tt_grid *g, cells *c, const int *idx, int n,
+                       int dmin, int dmax, int smin, int smax, tt_result *res)
+{
+    int edges[18], nparts;
+    int ncuts = tt_span_cuts(page, g, c->tb, smin, smax, c->db[dmin], c->db[dmax + 1],
+                             edges + 1, 16);
+    if (ncuts == 0)
+        return false;
+    nparts = ncuts + 1;
+    edges[0] = c->tb[smin], edges[nparts] = c->tb[smax + 1];
+    int pidx[17][64], pn[17] = {0};
+    tt_part parts[17];
+    for (int k = 0; k < n; k++) {
+        const tt_word *w = &page->words[idx[k]];
+        tt_box b = tt_box_of(g->days_as_rows, w->x, w->y, w->w, w->h);
+        int t = (b.t0 + b.t1) / 2, q = 0;
+        while (q + 1 < nparts && t >= edges[q + 1])
+            q++;
+        if (pn[q] < 64)
+            pidx[q][pn[q]++] = idx[k];
+    }
+    int band_start = g->slots[smin].start, band_end = slot_end(g, smax, &res->ev);
+    for (int q = 0; q < nparts; q++) {
+        parts[q] = (tt_part){-1, -1, pn[q] > 0, false};
+        printed_time(page, pidx[q], &pn[q], band_start, band_end, &parts[q]);
+    }
+    tt_span_times(g, c->tb, c->ns, edges, nparts, parts, page->median_h);
+    for (int q = 0; q < nparts; q++)
+        if (pn[q] > 0 && parts[q].start >= 0 && parts[q].end > parts[q].start)
+            emit_entries(page, g, pidx[q], pn[q], dmin, dmax, parts[q].start, parts[q].end,
+                         parts[q].guessed, res);
+    return true;
 }
 
 /* A merged cell's entries. When it holds phrases side by side, the merge
@@ -418,6 +487,8 @@ static void emit_region(tt_page *page, const tt_grid *g, cells *c, int root, tt_
         if (c->cell_of[wi] >= 0 && find_root(c, c->cell_of[wi]) == root)
             idx[n++] = wi;
     if (n == 0)
+        return;
+    if (res->ev.ruled && emit_parts(page, g, c, idx, n, dmin, dmax, smin, smax, res))
         return;
     if (!crowded(page, idx, n) || dmin * c->ns + smin == dmax * c->ns + smax) {
         emit_span(page, g, idx, n, dmin, dmax, smin, smax, res);

@@ -83,6 +83,7 @@ typedef struct tt_entry {
     char room[64];
     char klass[64];
     double word_conf;     /* lowest OCR confidence of its subject words, 0..100 */
+    bool guessed;         /* a time placed by proportion, not read */
 } tt_entry;
 
 /* Evidence collected while building, read by the confidence model
@@ -196,6 +197,29 @@ bool tt_line_is_time(const tt_page *page, int line, tt_time_range *tr);
 /* grid.c / list.c: 0 when a timetable was found, -1 otherwise */
 int tt_build_grid(tt_page *page, tt_result *res);
 int tt_build_list(tt_page *page, tt_result *res);
+
+/* spans.c: the times a cell really covers */
+typedef struct tt_part {
+    int start, end;   /* minutes, -1 until known */
+    bool has_words;
+    bool guessed;     /* a time placed by proportion, not read */
+} tt_part;
+/* The end of time header j: its own, the next one's start, or (the last
+ * header giving only a start) the median length of the others. */
+int tt_slot_end(const tt_grid *g, int j);
+/* A time printed inside a cell's words idx[0..n): 0 with *start (and *end,
+ * -1 when only a start is printed) resolved to the 12-hour reading nearest
+ * `near`, its words taken out of idx (n shrinks, idx is put in reading
+ * order); -1 when there is none. */
+int tt_cell_time(const tt_page *page, int *idx, int *n, int near, int *start, int *end);
+/* Rules splitting the time bands smin..smax between d0 and d1 that are not
+ * the bands' own edges: positions along the time axis, increasing. */
+int tt_span_cuts(const tt_page *page, const tt_grid *g, const int *tb, int smin, int smax,
+                 int d0, int d1, int *cuts, int max);
+/* Times of parts between edges[0..nparts]: printed ones kept, else a band
+ * edge within tol, a neighbour's printed time, or proportion (guessed). */
+void tt_span_times(const tt_grid *g, const int *tb, int ns, const int *edges, int nparts,
+                   tt_part *parts, int tol);
 
 /* cells.c */
 void tt_cell_fill(const tt_page *page, const int *idx, int n, tt_entry *e);
