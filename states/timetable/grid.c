@@ -33,6 +33,7 @@ typedef struct cells {
     int tb[TT_MAX_SLOTS + 1];              /* time edges */
     int db[TT_MAX_DAYS + 1];               /* day edges */
     int *cell_of;                          /* per word: cell or -1 */
+    int tsep[TT_MAX_DAYS * TT_MAX_SLOTS];  /* where the rule right of (day, slot) runs */
 } cells;
 
 static int find_root(cells *c, int i)
@@ -234,9 +235,12 @@ static void merge_ruled(const tt_page *page, const tt_grid *g, cells *c)
         for (int j = 0; j < c->ns; j++) {
             int t0 = c->tb[j], t1 = c->tb[j + 1], tm = (t1 - t0) * 15 / 100;
             int tw = j + 1 < c->ns ? drift(c->tb, j + 1, c->ns, page->median_h) : 0;
+            int at = t1;
             if (j + 1 < c->ns &&
-                tt_time_sep(g, t1 - tw, t1 + tw, d0 + dm, d1 - dm, NULL) < SEP_PRESENT)
+                tt_time_sep(g, t1 - tw, t1 + tw, d0 + dm, d1 - dm, &at) < SEP_PRESENT)
                 unite(c, i * c->ns + j, i * c->ns + j + 1);
+            else
+                c->tsep[i * c->ns + j] = at;
             if (i + 1 < c->nd &&
                 day_sep(g, d1 - dw, d1 + dw, t0 + tm, t1 - tm, NULL) < SEP_PRESENT)
                 unite(c, i * c->ns + j, (i + 1) * c->ns + j);
@@ -358,14 +362,6 @@ int tt_slot_end(const tt_grid *g, int j)
     return g->slots[j].start + median;
 }
 
-static int slot_end(const tt_grid *g, int j, tt_evidence *ev)
-{
-    /* The last header gives only a start: its end is the median length. */
-    if (g->slots[j].end < 0 && j + 1 == g->nslots)
-        ev->slots_unparsed++;
-    return tt_slot_end(g, j);
-}
-
 /* Two phrases side by side in one merged cell mean a missed header or rule
  * (but letter-spaced text, "B R E A K", is one word spread wide). */
 static bool crowded(const tt_page *page, const int *idx, int n)
@@ -389,88 +385,54 @@ static bool crowded(const tt_page *page, const int *idx, int n)
     return false;
 }
 
-/* One entry per day dmin..dmax for the words idx[0..n) covering
- * start..end. */
-static void emit_entries(tt_page *page, const tt_grid *g, const int *idx, int n, int dmin,
-                         int dmax, int start, int end, bool guessed, tt_result *res)
+/* One entry per day of a piece. */
+static void emit_piece(tt_page *page, const tt_grid *g, const tt_piece *pc, tt_result *res)
 {
     tt_entry proto = {0};
-    tt_cell_fill(page, idx, n, &proto);
-    if (!proto.subject[0])
+    tt_cell_fill(page, pc->idx, pc->n, &proto);
+    if (!proto.subject[0] || pc->start < 0 || pc->end <= pc->start)
         return;
-    proto.start = start, proto.end = end, proto.guessed = guessed;
-    for (int i = dmin; i <= dmax && res->nentries < TT_MAX_ENTRIES; i++) {
+    proto.start = pc->start, proto.end = pc->end, proto.guessed = pc->guessed;
+    for (int i = pc->dmin; i <= pc->dmax && res->nentries < TT_MAX_ENTRIES; i++) {
         tt_entry *e = &res->entries[res->nentries++];
         *e = proto;
         e->day = g->days[i].day;
     }
 }
 
-/* A printed time inside the cell wins over the bands', when it falls
- * about where the cell is (a time far off is some note's). */
-static void printed_time(const tt_page *page, int *idx, int *n, int band_start, int band_end,
-                         tt_part *p)
+static void add_piece(tt_pieces *ps, const tt_page *page, const int *idx, int n, int dmin,
+                      int dmax, int t0, int t1)
 {
-    int s, e, keep[256], m = *n;
-    memcpy(keep, idx, sizeof *idx * (size_t)m);
-    if (tt_cell_time(page, keep, &m, band_start, &s, &e) < 0 || m == 0)
+    if (ps->n == ps->max || n == 0)
         return;
-    if (s < band_start - 30 || s >= band_end || (e >= 0 && (e <= s || e > band_end + 60)))
+    tt_piece *pc = &ps->p[ps->n++];
+    memset(pc, 0, sizeof *pc);
+    pc->dmin = dmin, pc->dmax = dmax, pc->t0 = t0, pc->t1 = t1;
+    pc->start = pc->end = -1;
+    for (int k = 0; k < n && pc->n < TT_PIECE_WORDS; k++)
+        pc->idx[pc->n++] = idx[k];
+    (void)page;
+}
+
+/* Where a region's cells really start and end along t: the rules found
+ * beside them (a cell may sit off its header's edges), else the bands'. */
+static void region_edges(const cells *c, bool ruled, int dmin, int smin, int smax, int *t0,
+                         int *t1)
+{
+    *t0 = c->tb[smin], *t1 = c->tb[smax + 1];
+    if (!ruled)
         return;
-    memcpy(idx, keep, sizeof *idx * (size_t)m);
-    *n = m;
-    p->start = s, p->end = e;
+    if (smin > 0 && c->tsep[dmin * c->ns + smin - 1] > 0)
+        *t0 = c->tsep[dmin * c->ns + smin - 1];
+    if (smax + 1 < c->ns && c->tsep[dmin * c->ns + smax] > 0)
+        *t1 = c->tsep[dmin * c->ns + smax];
 }
 
-static void emit_span(tt_page *page, const tt_grid *g, int *idx, int n, int dmin, int dmax,
-                      int smin, int smax, tt_result *res)
-{
-    int start = g->slots[smin].start, end = slot_end(g, smax, &res->ev);
-    tt_part p = {-1, -1, true, false};
-    printed_time(page, idx, &n, start, end, &p);
-    emit_entries(page, g, idx, n, dmin, dmax, p.start >= 0 ? p.start : start,
-                 p.end >= 0 ? p.end : end, false, res);
-}
-
-/* A merged cell split by rules no header edge explains: each part is a
- * cell, its times from its edges and the printed times (spans.c). */
-static bool emit_parts(tt_page *page, const tt_grid *g, cells *c, const int *idx, int n,
-                       int dmin, int dmax, int smin, int smax, tt_result *res)
-{
-    int edges[18], nparts;
-    int ncuts = tt_span_cuts(page, g, c->tb, smin, smax, c->db[dmin], c->db[dmax + 1],
-                             edges + 1, 16);
-    if (ncuts == 0)
-        return false;
-    nparts = ncuts + 1;
-    edges[0] = c->tb[smin], edges[nparts] = c->tb[smax + 1];
-    int pidx[17][64], pn[17] = {0};
-    tt_part parts[17];
-    for (int k = 0; k < n; k++) {
-        const tt_word *w = &page->words[idx[k]];
-        tt_box b = tt_box_of(g->days_as_rows, w->x, w->y, w->w, w->h);
-        int t = (b.t0 + b.t1) / 2, q = 0;
-        while (q + 1 < nparts && t >= edges[q + 1])
-            q++;
-        if (pn[q] < 64)
-            pidx[q][pn[q]++] = idx[k];
-    }
-    int band_start = g->slots[smin].start, band_end = slot_end(g, smax, &res->ev);
-    for (int q = 0; q < nparts; q++) {
-        parts[q] = (tt_part){-1, -1, pn[q] > 0, false};
-        printed_time(page, pidx[q], &pn[q], band_start, band_end, &parts[q]);
-    }
-    tt_span_times(g, c->tb, c->ns, edges, nparts, parts, page->median_h);
-    for (int q = 0; q < nparts; q++)
-        if (pn[q] > 0 && parts[q].start >= 0 && parts[q].end > parts[q].start)
-            emit_entries(page, g, pidx[q], pn[q], dmin, dmax, parts[q].start, parts[q].end,
-                         parts[q].guessed, res);
-    return true;
-}
-
-/* A merged cell's entries. When it holds phrases side by side, the merge
- * was wrong (a rule too faint to see): its cells are emitted one by one. */
-static void emit_region(tt_page *page, const tt_grid *g, cells *c, int root, tt_result *res)
+/* A merged cell's pieces: on a ruled grid, split by any rule inside it
+ * that no header edge explains (spans.c); else one piece, or, when it
+ * holds phrases side by side (a rule too faint to see), one per cell. */
+static void region_pieces(tt_page *page, const tt_grid *g, cells *c, int root, bool ruled,
+                          tt_pieces *ps, tt_evidence *ev)
 {
     int dmin = c->nd, dmax = -1, smin = c->ns, smax = -1;
     for (int k = 0; k < c->nd * c->ns; k++) {
@@ -482,19 +444,31 @@ static void emit_region(tt_page *page, const tt_grid *g, cells *c, int root, tt_
         if (j < smin) smin = j;
         if (j > smax) smax = j;
     }
-    int idx[256], n = 0;
+    int idx[256], n = 0, t0, t1;
     for (int wi = 0; wi < page->nwords && n < 256; wi++)
         if (c->cell_of[wi] >= 0 && find_root(c, c->cell_of[wi]) == root)
             idx[n++] = wi;
     if (n == 0)
         return;
-    if (res->ev.ruled && emit_parts(page, g, c, idx, n, dmin, dmax, smin, smax, res))
-        return;
-    if (!crowded(page, idx, n) || dmin * c->ns + smin == dmax * c->ns + smax) {
-        emit_span(page, g, idx, n, dmin, dmax, smin, smax, res);
+    region_edges(c, ruled, dmin, smin, smax, &t0, &t1);
+    int cuts[18], ncuts = ruled ? tt_span_cuts(page, g, t0, t1, c->db[dmin], c->db[dmax + 1],
+                                                cuts + 1, 16) : 0;
+    if (ncuts > 0 || !crowded(page, idx, n) || (dmin == dmax && smin == smax)) {
+        cuts[0] = t0, cuts[ncuts + 1] = t1;
+        for (int q = 0; q <= ncuts; q++) {
+            int sub[256], m = 0;
+            for (int k = 0; k < n; k++) {
+                const tt_word *w = &page->words[idx[k]];
+                tt_box b = tt_box_of(g->days_as_rows, w->x, w->y, w->w, w->h);
+                int t = (b.t0 + b.t1) / 2;
+                if ((q == 0 || t >= cuts[q]) && (q == ncuts || t < cuts[q + 1]))
+                    sub[m++] = idx[k];
+            }
+            add_piece(ps, page, sub, m, dmin, dmax, cuts[q], cuts[q + 1]);
+        }
         return;
     }
-    res->ev.cells_crowded++;
+    ev->cells_crowded++;
     for (int k = 0; k < c->nd * c->ns; k++) {
         if (find_root(c, k) != root || c->count[k] == 0)
             continue;
@@ -502,8 +476,26 @@ static void emit_region(tt_page *page, const tt_grid *g, cells *c, int root, tt_
         for (int wi = 0; wi < page->nwords && m < 256; wi++)
             if (c->cell_of[wi] == k)
                 idx[m++] = wi;
-        emit_span(page, g, idx, m, k / c->ns, k / c->ns, k % c->ns, k % c->ns, res);
+        add_piece(ps, page, idx, m, k / c->ns, k / c->ns, c->tb[k % c->ns], c->tb[k % c->ns + 1]);
     }
+}
+
+static void emit_all(tt_page *page, const tt_grid *g, cells *c, tt_result *res)
+{
+    tt_pieces ps = {0};
+    ps.max = c->nd * c->ns * 2 + 64;
+    ps.p = calloc((size_t)ps.max, sizeof *ps.p);
+    if (!ps.p)
+        return;
+    for (int k = 0; k < c->nd * c->ns; k++)
+        if (find_root(c, k) == k)
+            region_pieces(page, g, c, k, res->ev.ruled, &ps, &res->ev);
+    if (g->slots[g->nslots - 1].end < 0)
+        res->ev.slots_unparsed++;
+    tt_piece_times(page, g, c->tb, c->ns, &ps);
+    for (int k = 0; k < ps.n; k++)
+        emit_piece(page, g, &ps.p[k], res);
+    free(ps.p);
 }
 
 static void fill_day_evidence(const tt_grid *g, tt_evidence *ev)
@@ -741,9 +733,7 @@ int tt_build_grid(tt_page *page, tt_result *res)
     } else {
         merge_borderless(page, &g, c, &res->ev);
     }
-    for (int k = 0; k < c->nd * c->ns; k++)
-        if (find_root(c, k) == k)
-            emit_region(page, &g, c, k, res);
+    emit_all(page, &g, c, res);
     draw_grid(page, &g, c);
     fill_day_evidence(&g, &res->ev);
     res->layout = layout_name(&g);

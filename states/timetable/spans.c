@@ -88,74 +88,128 @@ int tt_cell_time(const tt_page *page, int *idx, int *n, int near, int *start, in
     return 0;
 }
 
-/* The time of an edge at t of the band edges tb[0..ns] (time axis), as a
- * start (is_start) or an end; -1 when t is no band edge. */
-static int edge_time(const tt_grid *g, const int *tb, int ns, int t, int tol, bool is_start)
+/* The band holding t: j with tb[j] <= t < tb[j+1], or -1. */
+static int band_at(const int *tb, int ns, int t)
 {
-    for (int j = 0; j <= ns; j++) {
-        if (abs(t - tb[j]) > tol)
-            continue;
-        if (is_start)
-            return j < ns ? g->slots[j].start : -1;
-        return j > 0 ? tt_slot_end(g, j - 1) : -1;
-    }
-    return -1;
+    for (int j = 0; j < ns; j++)
+        if (t >= tb[j] && t < tb[j + 1])
+            return j;
+    return t == tb[ns] ? ns - 1 : -1;
+}
+
+/* The header edge nearest t, within tol: its index 0..ns, or -1. */
+static int edge_near(const int *tb, int ns, int t, int tol)
+{
+    int best = -1;
+    for (int j = 0; j <= ns; j++)
+        if (abs(t - tb[j]) <= tol && (best < 0 || abs(t - tb[j]) < abs(t - tb[best])))
+            best = j;
+    return best;
 }
 
 /* The time at t inside the bands, in proportion: a guess. */
 static int place_time(const tt_grid *g, const int *tb, int ns, int t)
 {
-    for (int j = 0; j < ns; j++) {
-        if (t < tb[j] || t > tb[j + 1] || tb[j + 1] <= tb[j])
-            continue;
-        int s = g->slots[j].start, e = tt_slot_end(g, j);
-        int v = s + (int)((long)(t - tb[j]) * (e - s) / (tb[j + 1] - tb[j]));
-        return (v + 2) / 5 * 5;
-    }
-    return -1;
+    int j = band_at(tb, ns, t);
+    if (j < 0 || tb[j + 1] <= tb[j])
+        return -1;
+    int s = g->slots[j].start, e = tt_slot_end(g, j);
+    int v = s + (int)((long)(t - tb[j]) * (e - s) / (tb[j + 1] - tb[j]));
+    return (v + 2) / 5 * 5;
 }
 
-int tt_span_cuts(const tt_page *page, const tt_grid *g, const int *tb, int smin, int smax,
-                 int d0, int d1, int *cuts, int max)
+int tt_span_cuts(const tt_page *page, const tt_grid *g, int t0, int t1, int d0, int d1,
+                 int *cuts, int max)
 {
     int h = page->median_h > 4 ? page->median_h : 4, n = 0;
     int dm = (d1 - d0) / 8;
-    for (int p = tb[smin] + h; p + h <= tb[smax + 1] - h && n < max; p += h / 2) {
+    for (int p = t0 + h; p + h / 2 <= t1 - h && n < max; p += h / 2) {
         int at = p;
         if (tt_time_sep(g, p, p + h / 2, d0 + dm, d1 - dm, &at) < 0.85)
             continue;
-        if (at < tb[smin] + h || at > tb[smax + 1] - h)
-            continue;
-        if (n > 0 && at - cuts[n - 1] < h)
+        if (at < t0 + h || at > t1 - h || (n > 0 && at - cuts[n - 1] < h))
             continue;
         cuts[n++] = at;
     }
     return n;
 }
 
-void tt_span_times(const tt_grid *g, const int *tb, int ns, const int *edges, int nparts,
-                   tt_part *parts, int tol)
+/* Time bands around the edge at t (the band holding it, and the one
+ * before when t is on an edge): the span a neighbour's time must lie in to
+ * be this edge's. */
+static void bands_around(const tt_grid *g, const int *tb, int ns, int t, int tol, int *lo,
+                         int *hi)
 {
-    for (int k = 0; k < nparts; k++) {
-        tt_part *p = &parts[k];
-        p->guessed = false;
-        if (p->start < 0)
-            p->start = edge_time(g, tb, ns, edges[k], tol, true);
-        if (p->end < 0)
-            p->end = edge_time(g, tb, ns, edges[k + 1], tol, false);
+    int j = band_at(tb, ns, t), e = edge_near(tb, ns, t, tol);
+    *lo = *hi = -1;
+    if (j < 0)
+        return;
+    int a = j, b = j;
+    if (e >= 1 && e - 1 < a) a = e - 1;
+    if (e >= 0 && e < ns && e > b) b = e;
+    *lo = g->slots[a].start, *hi = tt_slot_end(g, b);
+}
+
+/* The printed time of a neighbour sharing the edge at t, on the given
+ * side (left: its end; right: its start), lying in the bands around t. */
+static int neighbour_time(const tt_grid *g, const int *tb, int ns, const tt_pieces *ps,
+                          const tt_piece *pc, int t, bool left, int tol)
+{
+    int lo, hi;
+    bands_around(g, tb, ns, t, tol, &lo, &hi);
+    for (int k = 0; k < ps->n; k++) {
+        const tt_piece *q = &ps->p[k];
+        if (q == pc || q->dmin > pc->dmax || q->dmax < pc->dmin)
+            continue;
+        int v = left ? q->printed_end : q->printed_start;
+        int edge = left ? q->t1 : q->t0;
+        if (v >= 0 && abs(edge - t) <= tol && v >= lo && v <= hi)
+            return v;
     }
-    /* A neighbour's printed time gives the shared edge. */
-    for (int k = 0; k < nparts; k++) {
-        if (parts[k].start < 0 && k > 0 && parts[k - 1].end >= 0 && parts[k - 1].has_words)
-            parts[k].start = parts[k - 1].end;
-        if (parts[k].end < 0 && k + 1 < nparts && parts[k + 1].start >= 0)
-            parts[k].end = parts[k + 1].start;
+    return -1;
+}
+
+/* One edge's time: printed, a neighbour's printed time, a header edge
+ * within a text height, else proportion. */
+static int edge_time(const tt_page *page, const tt_grid *g, const int *tb, int ns,
+                     const tt_pieces *ps, tt_piece *pc, bool is_start)
+{
+    int t = is_start ? pc->t0 : pc->t1, tol = page->median_h;
+    int v = neighbour_time(g, tb, ns, ps, pc, t, is_start, tol);
+    if (v >= 0)
+        return v;
+    int e = edge_near(tb, ns, t, tol);
+    if (e >= 0 && is_start && e < ns)
+        return g->slots[e].start;
+    if (e >= 1 && !is_start)
+        return tt_slot_end(g, e - 1);
+    pc->guessed = true;
+    return place_time(g, tb, ns, t);
+}
+
+void tt_piece_times(const tt_page *page, const tt_grid *g, const int *tb, int ns, tt_pieces *ps)
+{
+    for (int k = 0; k < ps->n; k++) {
+        tt_piece *pc = &ps->p[k];
+        int near = place_time(g, tb, ns, pc->t0), far = place_time(g, tb, ns, pc->t1 - 1);
+        int s, e;
+        pc->printed_start = pc->printed_end = -1;
+        int keep[TT_PIECE_WORDS], m = pc->n;
+        memcpy(keep, pc->idx, sizeof *keep * (size_t)m);
+        if (near < 0 || tt_cell_time(page, keep, &m, near, &s, &e) < 0 || m == 0)
+            continue;
+        /* A time far from where the cell is belongs to some note. */
+        if (s < near - 45 || s >= far + 5 || (e >= 0 && (e <= s || e > far + 60)))
+            continue;
+        memcpy(pc->idx, keep, sizeof *keep * (size_t)m);
+        pc->n = m;
+        pc->printed_start = s, pc->printed_end = e;
     }
-    for (int k = 0; k < nparts; k++) {
-        tt_part *p = &parts[k];
-        if (p->start < 0)
-            p->start = place_time(g, tb, ns, edges[k]), p->guessed = true;
-        if (p->end < 0)
-            p->end = place_time(g, tb, ns, edges[k + 1]), p->guessed = true;
+    for (int k = 0; k < ps->n; k++) {
+        tt_piece *pc = &ps->p[k];
+        pc->start = pc->printed_start >= 0 ? pc->printed_start : edge_time(page, g, tb, ns, ps, pc, true);
+        pc->end = pc->printed_end >= 0 ? pc->printed_end : edge_time(page, g, tb, ns, ps, pc, false);
+        if (pc->end <= pc->start && pc->printed_start < 0) /* a neighbour's time misled */
+            pc->start = place_time(g, tb, ns, pc->t0), pc->guessed = true;
     }
 }

@@ -199,11 +199,20 @@ int tt_build_grid(tt_page *page, tt_result *res);
 int tt_build_list(tt_page *page, tt_result *res);
 
 /* spans.c: the times a cell really covers */
-typedef struct tt_part {
-    int start, end;   /* minutes, -1 until known */
-    bool has_words;
-    bool guessed;     /* a time placed by proportion, not read */
-} tt_part;
+#define TT_PIECE_WORDS 64
+/* A cell of the grid as printed: days dmin..dmax, between t0 and t1
+ * along the time axis (its rules, which need not be header edges). */
+typedef struct tt_piece {
+    int dmin, dmax, t0, t1;
+    int idx[TT_PIECE_WORDS], n;
+    int printed_start, printed_end; /* a time printed inside, -1 if none */
+    int start, end;                 /* resolved, minutes */
+    bool guessed;                   /* a time placed by proportion, not read */
+} tt_piece;
+typedef struct tt_pieces {
+    tt_piece *p;
+    int n, max;
+} tt_pieces;
 /* The end of time header j: its own, the next one's start, or (the last
  * header giving only a start) the median length of the others. */
 int tt_slot_end(const tt_grid *g, int j);
@@ -212,14 +221,13 @@ int tt_slot_end(const tt_grid *g, int j);
  * `near`, its words taken out of idx (n shrinks, idx is put in reading
  * order); -1 when there is none. */
 int tt_cell_time(const tt_page *page, int *idx, int *n, int near, int *start, int *end);
-/* Rules splitting the time bands smin..smax between d0 and d1 that are not
- * the bands' own edges: positions along the time axis, increasing. */
-int tt_span_cuts(const tt_page *page, const tt_grid *g, const int *tb, int smin, int smax,
-                 int d0, int d1, int *cuts, int max);
-/* Times of parts between edges[0..nparts]: printed ones kept, else a band
- * edge within tol, a neighbour's printed time, or proportion (guessed). */
-void tt_span_times(const tt_grid *g, const int *tb, int ns, const int *edges, int nparts,
-                   tt_part *parts, int tol);
+/* Rules across the time axis strictly inside t0..t1 between d0 and d1:
+ * positions, increasing. */
+int tt_span_cuts(const tt_page *page, const tt_grid *g, int t0, int t1, int d0, int d1,
+                 int *cuts, int max);
+/* Every piece's start and end: printed, a neighbour's printed time at a
+ * shared edge, a header edge near its edge, or proportion (guessed). */
+void tt_piece_times(const tt_page *page, const tt_grid *g, const int *tb, int ns, tt_pieces *ps);
 
 /* cells.c */
 void tt_cell_fill(const tt_page *page, const int *idx, int n, tt_entry *e);
