@@ -18,6 +18,7 @@
  * start of its first time band to the end of its last. A time header with
  * only a start ends where the next one starts.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -318,6 +319,39 @@ static void check_ruled_merges(const tt_page *page, const tt_grid *g, cells *c,
     }
 }
 
+/* The one word of virtual cell k, or -1 when it holds none or several. */
+static int only_word(const tt_page *page, const cells *c, int k)
+{
+    int found = -1;
+    for (int wi = 0; wi < page->nwords; wi++)
+        if (c->cell_of[wi] == k) {
+            if (found >= 0)
+                return -1;
+            found = wi;
+        }
+    return found;
+}
+
+/* A label spelled one letter per day down a time column (B R E A K, L U N
+ * C H) is one block for every day: the column is one merged cell, and its
+ * letters are read as the word (cells.c joins single letters). At most one
+ * day may hold something else (a symbol) or nothing. */
+static void spell_down_columns(const tt_page *page, cells *c)
+{
+    for (int j = 0; j < c->ns && c->nd >= 3; j++) {
+        int letters = 0;
+        for (int i = 0; i < c->nd; i++) {
+            int wi = only_word(page, c, i * c->ns + j);
+            const char *t = wi >= 0 ? page->words[wi].text : "";
+            letters += isalpha((unsigned char)t[0]) && t[1] == '\0';
+        }
+        if (letters < 3 || letters + 1 < c->nd)
+            continue;
+        for (int i = 1; i < c->nd; i++)
+            unite(c, j, i * c->ns + j);
+    }
+}
+
 /* Borderless grid: phrases straddling time edges, and lone breaks. */
 static void merge_borderless(tt_page *page, const tt_grid *g, cells *c, tt_evidence *ev)
 {
@@ -491,10 +525,17 @@ static void emit_all(tt_page *page, const tt_grid *g, cells *c, tt_result *res)
         if (find_root(c, k) == k)
             region_pieces(page, g, c, k, res->ev.ruled, &ps, &res->ev);
     if (g->slots[g->nslots - 1].end < 0)
-        res->ev.slots_unparsed++;
+        res->ev.slots_unparsed++; /* its end is guessed, or it is a moment */
     tt_piece_times(page, g, c->tb, c->ns, &ps);
+    /* A last column giving one time where the others give ranges is a
+     * moment (home time at 3.20), not a block: it gives no entry. */
+    int ranges = 0, last = g->nslots - 1;
+    for (int j = 0; j < g->nslots; j++)
+        ranges += g->slots[j].end >= 0;
+    bool moment = g->slots[last].end < 0 && ranges * 2 > g->nslots;
     for (int k = 0; k < ps.n; k++)
-        emit_piece(page, g, &ps.p[k], res);
+        if (!moment || ps.p[k].t0 < c->tb[last] - page->median_h)
+            emit_piece(page, g, &ps.p[k], res);
     free(ps.p);
 }
 
@@ -727,6 +768,7 @@ int tt_build_grid(tt_page *page, tt_result *res)
         c->parent[k] = k;
     place_edges(page, &g, c, &res->ev);
     assign_words(page, &g, c, &res->ev);
+    spell_down_columns(page, c);
     if (res->ev.ruled) {
         merge_ruled(page, &g, c);
         check_ruled_merges(page, &g, c, &res->ev);
