@@ -20,6 +20,15 @@
  * init sets OMP_THREAD_LIMIT=1 (unless the operator set it) and only then
  * dlopens the library and resolves the C API (tesseract/capi.h) by name.
  *
+ * Text turned on its side (a label written up a merged column, a header
+ * turned to fit a narrow column) is read by a second, smaller pass: the
+ * ink the first pass did not read confidently is closed along y, and tall
+ * narrow blobs are cut out, turned upright (90 degrees clockwise: text
+ * running bottom to top, as word processors write it), stacked on one
+ * canvas and read in one go. Each line read becomes one word with
+ * "vertical": true, its box on the page; the doubtful scraps the first
+ * pass made of it are dropped. Pages without such blobs cost nothing more.
+ *
  * Page segmentation mode: ocr.psm, default 11 (sparse text). Timetables are
  * grids of short, scattered cells; on the development set psm 11 finds more
  * of them than 6 (one uniform block) or 3 (automatic), and is no slower
@@ -176,6 +185,234 @@ static json_t *collect_words(const ocr_state *st)
     return words;
 }
 
+#define MAX_TURNED 48 /* blobs of turned text read per page */
+
+typedef struct turned {
+    int x, y, w, h; /* the blob on the page */
+    int canvas_y;   /* where its upright copy sits on the canvas */
+} turned;
+
+/* Median height of the words read confidently: the page's text size. */
+static int confident_height(const json_t *words)
+{
+    int hs[512], n = 0;
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        if (n < 512 && json_real_value(json_object_get(w, "conf")) >= 80.0)
+            hs[n++] = (int)json_integer_value(json_object_get(w, "h"));
+    }
+    for (int a = 1; a < n; a++) /* insertion sort: a page's words at most */
+        for (int b = a; b > 0 && hs[b - 1] > hs[b]; b--) {
+            int t = hs[b];
+            hs[b] = hs[b - 1], hs[b - 1] = t;
+        }
+    return n >= 3 ? hs[n / 2] : 0;
+}
+
+/* Dark ink that the first pass did not read well, without ruling lines. */
+static PIX *unread_ink(PIX *pix, const json_t *words, int th)
+{
+    PIX *gray = pixConvertTo8(pix, 0);
+    PIX *norm = gray ? pixBackgroundNormSimple(gray, NULL, NULL) : NULL;
+    PIX *bin = pixThresholdToBinary(norm ? norm : gray, 160);
+    pixDestroy(&norm);
+    pixDestroy(&gray);
+    if (!bin)
+        return NULL;
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        if (json_real_value(json_object_get(w, "conf")) < 60.0)
+            continue;
+        BOX *b = boxCreate((l_int32)json_integer_value(json_object_get(w, "x")),
+                           (l_int32)json_integer_value(json_object_get(w, "y")),
+                           (l_int32)json_integer_value(json_object_get(w, "w")),
+                           (l_int32)json_integer_value(json_object_get(w, "h")));
+        if (b)
+            pixClearInRect(bin, b);
+        boxDestroy(&b);
+    }
+    for (int k = 0; k < 2; k++) { /* rules: strokes three text heights long */
+        PIX *line = k ? pixOpenBrick(NULL, bin, 1, 3 * th) : pixOpenBrick(NULL, bin, 3 * th, 1);
+        if (line)
+            pixSubtract(bin, bin, line);
+        pixDestroy(&line);
+    }
+    return bin;
+}
+
+/* Tall narrow blobs of unread ink: lines of text turned on their side. */
+static int find_turned(PIX *pix, const json_t *words, int th, turned *out)
+{
+    PIX *ink = unread_ink(pix, words, th);
+    PIX *closed = ink ? pixCloseBrick(NULL, ink, th / 3 > 1 ? th / 3 : 1, th) : NULL;
+    BOXA *boxa = closed ? pixConnComp(closed, NULL, 8) : NULL;
+    int n = 0, W = (int)pixGetWidth(pix), H = (int)pixGetHeight(pix);
+    for (int k = 0; boxa && k < boxaGetCount(boxa) && n < MAX_TURNED; k++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(boxa, k, &x, &y, &w, &h);
+        if (h < 2 * th || h < 2 * w || w < th / 2 || w > 4 * th)
+            continue;
+        int pad = th / 3;
+        x = x > pad ? x - pad : 0, y = y > pad ? y - pad : 0;
+        w = x + w + 2 * pad < W ? w + 2 * pad : W - x;
+        h = y + h + 2 * pad < H ? h + 2 * pad : H - y;
+        out[n++] = (turned){x, y, w, h, 0};
+    }
+    boxaDestroy(&boxa);
+    pixDestroy(&closed);
+    pixDestroy(&ink);
+    return n;
+}
+
+/* The blobs turned upright, one under another on a white canvas. */
+static PIX *turned_canvas(PIX *pix, turned *t, int n, int gap)
+{
+    int cw = 0, ch = gap;
+    for (int k = 0; k < n; k++) {
+        if (t[k].h + 2 * gap > cw) cw = t[k].h + 2 * gap;
+        t[k].canvas_y = ch;
+        ch += t[k].w + gap;
+    }
+    PIX *canvas = pixCreate(cw, ch, 8);
+    if (!canvas)
+        return NULL;
+    pixSetAll(canvas);
+    PIX *gray = pixConvertTo8(pix, 0);
+    for (int k = 0; gray && k < n; k++) {
+        BOX *b = boxCreate(t[k].x, t[k].y, t[k].w, t[k].h);
+        PIX *crop = b ? pixClipRectangle(gray, b, NULL) : NULL;
+        PIX *up = crop ? pixRotateOrth(crop, 1) : NULL;
+        if (up)
+            pixRasterop(canvas, gap, t[k].canvas_y, t[k].h, t[k].w, PIX_SRC, up, 0, 0);
+        pixDestroy(&up);
+        pixDestroy(&crop);
+        boxDestroy(&b);
+    }
+    pixDestroy(&gray);
+    return canvas;
+}
+
+/* One line read on the canvas, gathered word by word. */
+typedef struct turned_line {
+    int blob;
+    int l, t, r, b; /* on the canvas */
+    double conf_sum;
+    int words;
+    char text[256];
+} turned_line;
+
+static void add_turned_line(json_t *words, const turned *t, const turned_line *ln, int gap)
+{
+    if (ln->words == 0 || ln->conf_sum / ln->words < 50.0)
+        return;
+    /* Upright (xr, yr) in the blob's copy is (x, y) = (yr, H - 1 - xr). */
+    const turned *bl = &t[ln->blob];
+    int t0 = ln->t - bl->canvas_y, b0 = ln->b - bl->canvas_y;
+    int l0 = ln->l - gap, r0 = ln->r - gap;
+    int x = bl->x + t0, y = bl->y + bl->h - 1 - r0;
+    json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:i, s:i, s:i, s:b, s:i}",
+                                           "text", ln->text, "x", x, "y", y, "w", b0 - t0,
+                                           "h", r0 - l0, "conf",
+                                           round(ln->conf_sum / ln->words * 10) / 10, "block", 0,
+                                           "par", 0, "line", 0, "vertical", 1, "blob", ln->blob));
+}
+
+static void collect_turned(const ocr_state *st, const turned *t, int n, int gap, json_t *out)
+{
+    TessResultIterator *it = st->t.TessBaseAPIGetIterator(st->api);
+    if (!it)
+        return;
+    TessPageIterator *pit = st->t.TessResultIteratorGetPageIterator(it);
+    turned_line ln = {.blob = -1};
+    do {
+        int l, tp, r, b;
+        char *text = st->t.TessResultIteratorGetUTF8Text(it, RIL_WORD);
+        bool box = st->t.TessPageIteratorBoundingBox(pit, RIL_WORD, &l, &tp, &r, &b);
+        bool new_line = st->t.TessPageIteratorIsAtBeginningOf(pit, RIL_TEXTLINE);
+        int blob = -1;
+        for (int k = 0; box && k < n; k++)
+            if ((tp + b) / 2 >= t[k].canvas_y && (tp + b) / 2 < t[k].canvas_y + t[k].w)
+                blob = k;
+        if (text && text[0] && blob >= 0) {
+            if (new_line || blob != ln.blob) {
+                add_turned_line(out, t, &ln, gap);
+                ln = (turned_line){blob, l, tp, r, b, 0.0, 0, ""};
+            }
+            size_t len = strlen(ln.text), tl = strlen(text);
+            if (len + tl + 2 < sizeof ln.text) {
+                if (len)
+                    ln.text[len++] = ' ';
+                memcpy(ln.text + len, text, tl + 1);
+            }
+            if (l < ln.l) ln.l = l;
+            if (tp < ln.t) ln.t = tp;
+            if (r > ln.r) ln.r = r;
+            if (b > ln.b) ln.b = b;
+            ln.conf_sum += st->t.TessResultIteratorConfidence(it, RIL_WORD);
+            ln.words++;
+        }
+        if (text) st->t.TessDeleteText(text);
+    } while (st->t.TessResultIteratorNext(it, RIL_WORD));
+    add_turned_line(out, t, &ln, gap);
+    st->t.TessResultIteratorDelete(it);
+}
+
+/* Drops the first pass's doubtful scraps lying on a blob of turned text
+ * that the second pass read. */
+static void drop_scraps(json_t *words, const turned *t, int n, const bool *read)
+{
+    for (size_t i = json_array_size(words); i-- > 0;) {
+        json_t *w = json_array_get(words, i);
+        if (json_real_value(json_object_get(w, "conf")) >= 70.0)
+            continue;
+        int cx = (int)(json_integer_value(json_object_get(w, "x")) +
+                       json_integer_value(json_object_get(w, "w")) / 2);
+        int cy = (int)(json_integer_value(json_object_get(w, "y")) +
+                       json_integer_value(json_object_get(w, "h")) / 2);
+        for (int k = 0; k < n; k++)
+            if (read[k] && cx >= t[k].x && cx < t[k].x + t[k].w && cy >= t[k].y &&
+                cy < t[k].y + t[k].h) {
+                json_array_remove(words, i);
+                break;
+            }
+    }
+}
+
+/* The second pass: turned text, appended to words. */
+static void read_turned(ocr_state *st, PIX *pix, json_t *words, int dpi)
+{
+    int th = confident_height(words);
+    turned t[MAX_TURNED];
+    int n = th >= 8 ? find_turned(pix, words, th, t) : 0;
+    if (n == 0)
+        return;
+    int gap = th;
+    PIX *canvas = turned_canvas(pix, t, n, gap);
+    if (!canvas)
+        return;
+    json_t *found = json_array();
+    st->t.TessBaseAPISetImage2(st->api, canvas);
+    st->t.TessBaseAPISetSourceResolution(st->api, dpi);
+    if (st->t.TessBaseAPIRecognize(st->api, NULL) == 0)
+        collect_turned(st, t, n, gap, found);
+    st->t.TessBaseAPIClear(st->api);
+    pixDestroy(&canvas);
+    bool read[MAX_TURNED] = {false};
+    size_t i;
+    json_t *v;
+    json_array_foreach(found, i, v) {
+        int b = (int)json_integer_value(json_object_get(v, "blob"));
+        if (b >= 0 && b < n)
+            read[b] = true;
+        json_object_del(v, "blob");
+    }
+    drop_scraps(words, t, n, read);
+    json_array_extend(words, found);
+    json_decref(found);
+}
+
 static json_t *read_page(ocr_state *st, const json_t *page, yogi_error *err)
 {
     const char *path = json_string_value(json_object_get(page, "path"));
@@ -196,9 +433,12 @@ static json_t *read_page(ocr_state *st, const json_t *page, yogi_error *err)
         yogi_fail(err, "OCR.Failed", "tesseract could not read %s", path);
     } else {
         json_int_t number = json_integer_value(json_object_get(page, "page"));
+        json_t *words = collect_words(st);
+        st->t.TessBaseAPIClear(st->api);
+        read_turned(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
         out = json_pack("{s:I, s:i, s:i, s:I, s:s, s:o}", "page", number ? number : 1, "width",
                         pixGetWidth(pix), "height", pixGetHeight(pix), "dpi", dpi, "image",
-                        path, "words", collect_words(st));
+                        path, "words", words);
     }
     st->t.TessBaseAPIClear(st->api); /* keeps the model, drops the page */
     pixDestroy(&pix);

@@ -754,8 +754,11 @@ int tt_build_grid(tt_page *page, tt_result *res)
     g.rules = page->rules;
     g.ndays = tt_find_days(page, g.days, &g.days_as_rows);
     infer_missing_days(&g, &res->ev);
-    if (g.ndays < 2 || tt_find_time_header(page, &g) < 0 || times_in_body(page, &g))
+    if (g.ndays < 2 || tt_find_time_header(page, &g) < 0)
         return -1;
+    /* Perhaps a list read wrongly; perhaps times printed in cells: the
+     * caller builds the list too and keeps the fuller reading. */
+    res->ev.list_like = times_in_body(page, &g);
     infer_leading_day(&g, &res->ev);
     infer_trailing_day(page, &g, &res->ev);
     cells *c = calloc(1, sizeof *c);

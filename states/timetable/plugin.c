@@ -92,6 +92,29 @@ static void count_unused(const tt_page *page, tt_evidence *ev)
     }
 }
 
+/* A grid whose body holds about as many times as its header: a list read
+ * wrongly, or a grid with times printed in its cells. The list is built on
+ * the side; true when it reads more entries than the grid (then the caller
+ * builds it for real). */
+static bool keep_grid_or_list(tt_page *page, const tt_result *grid)
+{
+    tt_result *alt = calloc(1, sizeof *alt);
+    bool *used = malloc(sizeof *used * (size_t)(page->nwords + 1));
+    bool list = false;
+    if (alt && used) {
+        for (int i = 0; i < page->nwords; i++)
+            used[i] = page->words[i].used, page->words[i].used = false;
+        alt->warnings = json_array();
+        list = tt_build_list(page, alt) == 0 && alt->nentries > grid->nentries;
+        json_decref(alt->warnings);
+        for (int i = 0; i < page->nwords; i++)
+            page->words[i].used = used[i];
+    }
+    free(used);
+    free(alt);
+    return list;
+}
+
 /* Build from words; 0 with res filled, -1 with err. */
 static int build(const json_t *words, tt_result *res, yogi_error *err)
 {
@@ -105,7 +128,9 @@ static int build(const json_t *words, tt_result *res, yogi_error *err)
     res->ev.pdf_text = page.pdf_text;
     res->ev.page_words = page.nwords;
     int rc = tt_build_grid(&page, res);
-    if (rc < 0 || res->nentries == 0) {
+    if (rc < 0 || res->nentries == 0 || res->ev.list_like) {
+        if (rc == 0 && res->nentries > 0 && !keep_grid_or_list(&page, res))
+            goto built;
         tt_evidence keep = {.pdf_text = page.pdf_text, .page_words = page.nwords};
         res->ev = keep;
         res->nentries = 0;
@@ -113,6 +138,7 @@ static int build(const json_t *words, tt_result *res, yogi_error *err)
             page.words[i].used = false;
         rc = tt_build_list(&page, res);
     }
+built:
     count_unused(&page, &res->ev);
     tt_page_free(&page);
     if (rc < 0 || res->nentries == 0)

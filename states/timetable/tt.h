@@ -113,6 +113,7 @@ typedef struct tt_evidence {
     double mean_word_conf; /* mean of the entries' lowest */
     int warnings;          /* sense problems found (tt_check_entries) */
     bool pdf_text;         /* words from a PDF's text layer */
+    bool list_like;        /* a grid with as many times in its body as its header */
 } tt_evidence;
 
 typedef struct tt_result {
