@@ -252,7 +252,7 @@ static int find_turned(PIX *pix, const json_t *words, int th, turned *out)
     for (int k = 0; boxa && k < boxaGetCount(boxa) && n < MAX_TURNED; k++) {
         l_int32 x, y, w, h;
         boxaGetBoxGeometry(boxa, k, &x, &y, &w, &h);
-        if (h < 2 * th || h < 2 * w || w < th / 2 || w > 4 * th)
+        if (h * 5 < th * 6 || h * 5 < w * 6 || w < th / 2 || w > 5 * th)
             continue;
         int pad = th / 3;
         x = x > pad ? x - pad : 0, y = y > pad ? y - pad : 0;
@@ -305,7 +305,7 @@ typedef struct turned_line {
 
 static void add_turned_line(json_t *words, const turned *t, const turned_line *ln, int gap)
 {
-    if (ln->words == 0 || ln->conf_sum / ln->words < 50.0)
+    if (ln->words == 0 || ln->conf_sum / ln->words < 25.0)
         return;
     /* Upright (xr, yr) in the blob's copy is (x, y) = (yr, H - 1 - xr). */
     const turned *bl = &t[ln->blob];
@@ -359,24 +359,28 @@ static void collect_turned(const ocr_state *st, const turned *t, int n, int gap,
     st->t.TessResultIteratorDelete(it);
 }
 
-/* Drops the first pass's doubtful scraps lying on a blob of turned text
- * that the second pass read. */
+/* Drops what the first pass made of turned text: its words lying mostly
+ * inside a blob that the second pass read, or doubtful and centred on one. */
 static void drop_scraps(json_t *words, const turned *t, int n, const bool *read)
 {
     for (size_t i = json_array_size(words); i-- > 0;) {
         json_t *w = json_array_get(words, i);
-        if (json_real_value(json_object_get(w, "conf")) >= 70.0)
-            continue;
-        int cx = (int)(json_integer_value(json_object_get(w, "x")) +
-                       json_integer_value(json_object_get(w, "w")) / 2);
-        int cy = (int)(json_integer_value(json_object_get(w, "y")) +
-                       json_integer_value(json_object_get(w, "h")) / 2);
-        for (int k = 0; k < n; k++)
-            if (read[k] && cx >= t[k].x && cx < t[k].x + t[k].w && cy >= t[k].y &&
-                cy < t[k].y + t[k].h) {
+        int x = (int)json_integer_value(json_object_get(w, "x"));
+        int y = (int)json_integer_value(json_object_get(w, "y"));
+        int ww = (int)json_integer_value(json_object_get(w, "w"));
+        int wh = (int)json_integer_value(json_object_get(w, "h"));
+        for (int k = 0; k < n && ww > 0 && wh > 0; k++) {
+            int ox = (x + ww < t[k].x + t[k].w ? x + ww : t[k].x + t[k].w) - (x > t[k].x ? x : t[k].x);
+            int oy = (y + wh < t[k].y + t[k].h ? y + wh : t[k].y + t[k].h) - (y > t[k].y ? y : t[k].y);
+            bool centre = x + ww / 2 >= t[k].x && x + ww / 2 < t[k].x + t[k].w &&
+                          y + wh / 2 >= t[k].y && y + wh / 2 < t[k].y + t[k].h;
+            bool doubtful = json_real_value(json_object_get(w, "conf")) < 70.0;
+            bool inside = ox > 0 && oy > 0 && (long)ox * oy * 10 >= (long)ww * wh * 6;
+            if (read[k] && ((centre && doubtful) || inside)) {
                 json_array_remove(words, i);
                 break;
             }
+        }
     }
 }
 

@@ -169,20 +169,23 @@ static int neighbour_time(const tt_grid *g, const int *tb, int ns, const tt_piec
     return -1;
 }
 
-/* One edge's time: printed, a neighbour's printed time, a header edge
- * within a text height, else proportion. */
+/* One edge's time: a header edge right at it (within half a text
+ * height), a neighbour's printed time, a header edge near it (within a
+ * text height), else proportion. */
 static int edge_time(const tt_page *page, const tt_grid *g, const int *tb, int ns,
                      const tt_pieces *ps, tt_piece *pc, bool is_start)
 {
     int t = is_start ? pc->t0 : pc->t1, tol = page->median_h;
-    int v = neighbour_time(g, tb, ns, ps, pc, t, is_start, tol);
-    if (v >= 0)
-        return v;
-    int e = edge_near(tb, ns, t, tol);
-    if (e >= 0 && is_start && e < ns)
-        return g->slots[e].start;
-    if (e >= 1 && !is_start)
-        return tt_slot_end(g, e - 1);
+    for (int pass = 0; pass < 2; pass++) {
+        int e = edge_near(tb, ns, t, pass ? tol : tol / 2);
+        if (e >= 0 && is_start && e < ns)
+            return g->slots[e].start;
+        if (e >= 1 && !is_start)
+            return tt_slot_end(g, e - 1);
+        int v = pass ? -1 : neighbour_time(g, tb, ns, ps, pc, t, is_start, tol);
+        if (v >= 0)
+            return v;
+    }
     pc->guessed = true;
     return place_time(g, tb, ns, t);
 }
