@@ -34,6 +34,7 @@
  * of them than 6 (one uniform block) or 3 (automatic), and is no slower
  * (docs/pipeline.md has the figures).
  */
+#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
@@ -303,9 +304,32 @@ typedef struct turned_line {
     char text[256];
 } turned_line;
 
+/* Rules and smudges read on their side come back as "|", "ae", "lwo":
+ * a line is kept when it is mostly letters and digits and read surely
+ * (very surely when short); a time ("12 - 1pm") may be read less surely. */
+static bool looks_like_text(const turned_line *ln)
+{
+    if (ln->words == 0)
+        return false;
+    int alnum = 0, digits = 0, len = 0;
+    for (const unsigned char *p = (const unsigned char *)ln->text; *p; p++) {
+        alnum += isalnum(*p) != 0;
+        digits += isdigit(*p) != 0;
+        len += *p != ' ' && (*p & 0xc0) != 0x80; /* characters, not UTF-8 bytes */
+    }
+    double conf = ln->conf_sum / ln->words;
+    if (alnum < 2 || alnum * 10 < len * 6)
+        return false;
+    if (digits >= 3)
+        return conf >= 25.0;
+    if (digits >= 2)
+        return conf >= 60.0;
+    return conf >= (alnum < 4 ? 90.0 : 60.0);
+}
+
 static void add_turned_line(json_t *words, const turned *t, const turned_line *ln, int gap)
 {
-    if (ln->words == 0 || ln->conf_sum / ln->words < 25.0)
+    if (!looks_like_text(ln))
         return;
     /* Upright (xr, yr) in the blob's copy is (x, y) = (yr, H - 1 - xr). */
     const turned *bl = &t[ln->blob];
