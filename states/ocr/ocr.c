@@ -408,6 +408,27 @@ static void drop_scraps(json_t *words, const turned *t, int n, const bool *read)
     }
 }
 
+/* The mean confidence of the first pass's words centred on each blob, -1
+ * when there are none. */
+static void first_reading(const json_t *words, const turned *t, int n, double *mean)
+{
+    double sum[MAX_TURNED] = {0};
+    int count[MAX_TURNED] = {0};
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        int cx = (int)(json_integer_value(json_object_get(w, "x")) +
+                       json_integer_value(json_object_get(w, "w")) / 2);
+        int cy = (int)(json_integer_value(json_object_get(w, "y")) +
+                       json_integer_value(json_object_get(w, "h")) / 2);
+        for (int k = 0; k < n; k++)
+            if (cx >= t[k].x && cx < t[k].x + t[k].w && cy >= t[k].y && cy < t[k].y + t[k].h)
+                sum[k] += json_real_value(json_object_get(w, "conf")), count[k]++;
+    }
+    for (int k = 0; k < n; k++)
+        mean[k] = count[k] ? sum[k] / count[k] : -1.0;
+}
+
 /* The second pass: turned text, appended to words. */
 static void read_turned(ocr_state *st, PIX *pix, json_t *words, int dpi)
 {
@@ -427,13 +448,19 @@ static void read_turned(ocr_state *st, PIX *pix, json_t *words, int dpi)
         collect_turned(st, t, n, gap, found);
     st->t.TessBaseAPIClear(st->api);
     pixDestroy(&canvas);
+    double first[MAX_TURNED];
+    first_reading(words, t, n, first);
     bool read[MAX_TURNED] = {false};
-    size_t i;
-    json_t *v;
-    json_array_foreach(found, i, v) {
+    for (size_t i = json_array_size(found); i-- > 0;) {
+        json_t *v = json_array_get(found, i);
         int b = (int)json_integer_value(json_object_get(v, "blob"));
-        if (b >= 0 && b < n)
-            read[b] = true;
+        /* Upright text read sideways (a column of row numbers) reads
+         * worse turned than as it was: keep the first reading. */
+        if (b < 0 || b >= n || first[b] >= json_real_value(json_object_get(v, "conf")) - 5.0) {
+            json_array_remove(found, i);
+            continue;
+        }
+        read[b] = true;
         json_object_del(v, "blob");
     }
     drop_scraps(words, t, n, read);
