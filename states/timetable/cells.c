@@ -114,6 +114,24 @@ static bool is_debris(const tt_page *page, const int *idx, int n, int k)
     return false;
 }
 
+/* A word's type size from its box: the box spans the x-height, plus the
+ * ascenders (capitals, digits, b d f h k l t) and the descenders (g j p q
+ * y) it holds, each about 0.2 of the size; brackets span both. So
+ * "Computer" and "Science" in one font measure the same, and a smaller
+ * note under a subject measures smaller. A PDF's text layer gives every
+ * word the font's whole height: that is the size. */
+static int type_size(const tt_page *page, const tt_word *w)
+{
+    if (page->pdf_text)
+        return w->h;
+    bool up = false, down = false;
+    for (const char *p = w->text; *p; p++) {
+        up |= isupper((unsigned char)*p) || isdigit((unsigned char)*p) || strchr("bdfhklt()/", *p);
+        down |= strchr("gjpqy()", *p) != NULL;
+    }
+    return (int)(w->h * 10 / (5 + 2 * up + 2 * down));
+}
+
 void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
 {
     int idx[256], n = 0;
@@ -125,7 +143,7 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
     sort_page = page;
     qsort(idx, (size_t)n, sizeof *idx, cmp_reading);
     e->word_conf = 100.0;
-    e->subject[0] = e->room[0] = e->klass[0] = '\0';
+    e->subject[0] = e->room[0] = e->klass[0] = e->notes[0] = '\0';
     int singles = 0;
     for (int k = 0; k < n; k++)
         singles += strlen(page->words[idx[k]].text) == 1;
@@ -134,6 +152,7 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
         note_conf(page, idx, n, e);
         return;
     }
+    int subject_h = 0, subject_cw = 0; /* the subject's first row's size, char width */
     for (int k = 0; k < n;) {
         const tt_word *first = &page->words[idx[k]];
         int end = k + 1;
@@ -142,6 +161,19 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
             end++;
         char row[TT_TEXT];
         tt_words_text(page, idx + k, end - k, row, sizeof row);
+        int row_h = 0, row_cw = 0;
+        for (int q = k; q < end; q++) {
+            const tt_word *w = &page->words[idx[q]];
+            int len = (int)strlen(w->text);
+            if (type_size(page, w) > row_h)
+                row_h = type_size(page, w);
+            if (len >= 3 && w->w * 10 / len > row_cw)
+                row_cw = w->w * 10 / len;
+        }
+        /* Smaller print by both measures (an OCR box may be too tall, a
+         * word of capitals too wide): a note. */
+        bool smaller = subject_h > 0 && row_h * 100 < subject_h * 85 &&
+                       (!subject_cw || !row_cw || row_cw * 100 < subject_cw * 85);
         if (k > 0 && !e->klass[0] && looks_like_class(row))
             append(e->klass, sizeof e->klass, row);
         else if (k > 0 && !e->room[0] && looks_like_room(row))
@@ -149,9 +181,13 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
         else if (k > 0 && is_code(row))
             append(e->klass[0] ? e->room : e->klass, e->klass[0] ? sizeof e->room : sizeof e->klass,
                    row); /* a misread code ("724" for "7Z4") is still no subject */
+        else if (subject_h > 0 && (e->notes[0] || smaller))
+            append(e->notes, sizeof e->notes, row); /* smaller print: a note, and what follows */
         else if (!e->klass[0] && !e->room[0]) {
             append(e->subject, sizeof e->subject, row);
             note_conf(page, idx + k, end - k, e);
+            if (!subject_h)
+                subject_h = row_h, subject_cw = row_cw;
         }
         k = end;
     }

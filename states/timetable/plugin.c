@@ -31,6 +31,8 @@ static json_t *entry_json(const tt_entry *e)
         return NULL;
     json_object_set_new(o, "room", e->room[0] ? json_string(e->room) : json_null());
     json_object_set_new(o, "class", e->klass[0] ? json_string(e->klass) : json_null());
+    if (e->notes[0])
+        json_object_set_new(o, "notes", json_string(e->notes));
     return o;
 }
 

@@ -82,6 +82,7 @@ typedef struct tt_entry {
     char subject[TT_TEXT];
     char room[64];
     char klass[64];
+    char notes[TT_TEXT];  /* smaller text under the subject ("Anti Bullying") */
     double word_conf;     /* lowest OCR confidence of its subject words, 0..100 */
     bool guessed;         /* a time placed by proportion, not read */
 } tt_entry;
