@@ -75,6 +75,7 @@ typedef struct ocr_state {
     void *lib;
     tess_api t;
     TessBaseAPI *api;
+    int psm;
 } ocr_state;
 
 static const char *config_str(const yogi_host *host, const char *key, const char *fallback)
@@ -136,8 +137,8 @@ static int ocr_init(const yogi_host *host, void **state, yogi_error *err)
                   st->t.TessVersion(), lang, datapath ? " from " : "", datapath ? datapath : "");
         goto out_fail;
     }
-    int psm = parse_psm(config_str(host, "ocr.psm", "11"));
-    st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)psm);
+    st->psm = parse_psm(config_str(host, "ocr.psm", "11"));
+    st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)st->psm);
     /* tesseract's diagnostics ("Estimating resolution...") are not ours to print. */
     st->t.TessBaseAPISetVariable(st->api, "debug_file", "/dev/null");
     *state = st;
@@ -145,6 +146,126 @@ static int ocr_init(const yogi_host *host, void **state, yogi_error *err)
 out_fail:
     ocr_destroy(st);
     return YOGI_FAILED;
+}
+
+/* ---- second readings of doubtful numbers ---------------------------- */
+
+#define MAX_REREAD 40 /* doubtful words read again per page */
+
+/* The text and mean confidence of what the API just recognised, as one
+ * line; -1 when nothing was read. */
+static double read_line(const ocr_state *st, char *out, size_t size)
+{
+    out[0] = '\0';
+    TessResultIterator *it = st->t.TessBaseAPIGetIterator(st->api);
+    if (!it)
+        return -1.0;
+    double sum = 0.0;
+    int n = 0;
+    size_t len = 0;
+    do {
+        char *text = st->t.TessResultIteratorGetUTF8Text(it, RIL_WORD);
+        if (text && text[0]) {
+            size_t tl = strlen(text);
+            if (len + tl + 2 < size) {
+                if (len)
+                    out[len++] = ' ';
+                memcpy(out + len, text, tl + 1);
+                len += tl;
+            }
+            sum += st->t.TessResultIteratorConfidence(it, RIL_WORD);
+            n++;
+        }
+        if (text) st->t.TessDeleteText(text);
+    } while (st->t.TessResultIteratorNext(it, RIL_WORD));
+    st->t.TessResultIteratorDelete(it);
+    return n ? sum / n : -1.0;
+}
+
+/* A cell's rule caught beside a word reads as a bracket or a bar. */
+static void trim_rule_marks(char *s)
+{
+    size_t n = strlen(s), a = 0;
+    while (n > 0 && strchr("[]|{}()", s[n - 1]))
+        s[--n] = '\0';
+    while (a < n && strchr("[]|{}()", s[a]))
+        a++;
+    memmove(s, s + a, n - a + 1);
+}
+
+/* One word's crop read as a single line at its own size and at twice:
+ * tesseract's reading of a tight "11" changes with scale. The surer
+ * reading goes to best; returns whether every reading equals text. */
+static bool read_twice(ocr_state *st, PIX *crop, int dpi, const char *text, char *best,
+                       size_t size, double *best_conf)
+{
+    bool agreed = true;
+    char again[256];
+    *best_conf = -1.0;
+    best[0] = '\0';
+    for (int scale = 1; scale <= 2; scale++) {
+        PIX *img = scale == 1 ? pixClone(crop) : pixScale(crop, 2.0, 2.0);
+        if (!img)
+            continue;
+        st->t.TessBaseAPISetImage2(st->api, img);
+        st->t.TessBaseAPISetSourceResolution(st->api, dpi * scale);
+        double c = st->t.TessBaseAPIRecognize(st->api, NULL) == 0
+                       ? read_line(st, again, sizeof again) : -1.0;
+        st->t.TessBaseAPIClear(st->api);
+        pixDestroy(&img);
+        trim_rule_marks(again);
+        agreed = agreed && c >= 0 && strcmp(again, text) == 0;
+        if (c > *best_conf && again[0] && !strchr(again, ' ') && strlen(again) < size) {
+            *best_conf = c;
+            memcpy(best, again, strlen(again) + 1);
+        }
+    }
+    return agreed;
+}
+
+/* Times and numbers the first pass doubts ("1:20-1:35" at 0 for
+ * "11:20-11:35") are read again alone, a little wider than their box
+ * (which may cut a digit off); a reading surer by ten points wins. Each
+ * such word records "reread" and whether the readings "agreed", for the
+ * timetable's confidence. */
+static void reread_doubtful(ocr_state *st, PIX *pix, json_t *words, int dpi)
+{
+    PIX *gray = pixConvertTo8(pix, 0);
+    int done = 0, W = (int)pixGetWidth(pix), H = (int)pixGetHeight(pix);
+    size_t i;
+    json_t *w;
+    st->t.TessBaseAPISetPageSegMode(st->api, PSM_SINGLE_LINE);
+    json_array_foreach(words, i, w) {
+        const char *text = json_string_value(json_object_get(w, "text"));
+        double conf = json_real_value(json_object_get(w, "conf"));
+        if (!gray || done >= MAX_REREAD || conf >= 60.0 || !text || !strpbrk(text, "0123456789"))
+            continue;
+        int x = (int)json_integer_value(json_object_get(w, "x"));
+        int y = (int)json_integer_value(json_object_get(w, "y"));
+        int ww = (int)json_integer_value(json_object_get(w, "w"));
+        int wh = (int)json_integer_value(json_object_get(w, "h"));
+        int px = wh / 2, py = wh / 4;
+        int x0 = x > px ? x - px : 0, y0 = y > py ? y - py : 0;
+        int x1 = x + ww + px < W ? x + ww + px : W, y1 = y + wh + py < H ? y + wh + py : H;
+        BOX *b = boxCreate(x0, y0, x1 - x0, y1 - y0);
+        PIX *crop = b ? pixClipRectangle(gray, b, NULL) : NULL;
+        boxDestroy(&b);
+        if (!crop)
+            continue;
+        done++;
+        char best[96];
+        double best_conf;
+        bool agreed = read_twice(st, crop, dpi, text, best, sizeof best, &best_conf);
+        pixDestroy(&crop);
+        json_object_set_new(w, "reread", json_true());
+        json_object_set_new(w, "agreed", json_boolean(agreed));
+        if (best_conf > conf + 10.0) {
+            json_object_set_new(w, "text", json_string(best));
+            json_object_set_new(w, "conf", json_real(round(best_conf * 10) / 10));
+        }
+    }
+    st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)st->psm);
+    pixDestroy(&gray);
 }
 
 /* Layout counters: each element's number within the page, from 1. */
@@ -491,6 +612,7 @@ static json_t *read_page(ocr_state *st, const json_t *page, yogi_error *err)
         json_t *words = collect_words(st);
         st->t.TessBaseAPIClear(st->api);
         read_turned(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
+        reread_doubtful(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
         out = json_pack("{s:I, s:i, s:i, s:I, s:s, s:o}", "page", number ? number : 1, "width",
                         pixGetWidth(pix), "height", pixGetHeight(pix), "dpi", dpi, "image",
                         path, "words", words);
