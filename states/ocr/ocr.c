@@ -193,9 +193,10 @@ static void trim_rule_marks(char *s)
     memmove(s, s + a, n - a + 1);
 }
 
-/* One word's crop read as a single line at its own size and at twice:
- * tesseract's reading of a tight "11" changes with scale. The surer
- * reading goes to best; returns whether every reading equals text. */
+/* One word's crop read as a single line at its own size and, when that
+ * differs from the first pass, at twice: tesseract's reading of a tight
+ * "11" changes with scale. The surer reading goes to best; returns
+ * whether the readings agreed with text. */
 static bool read_twice(ocr_state *st, PIX *crop, int dpi, const char *text, char *best,
                        size_t size, double *best_conf)
 {
@@ -219,8 +220,20 @@ static bool read_twice(ocr_state *st, PIX *crop, int dpi, const char *text, char
             *best_conf = c;
             memcpy(best, again, strlen(again) + 1);
         }
+        if (agreed)
+            break; /* two readings agree: no need of a third */
     }
     return agreed;
+}
+
+/* A digit, then ':' or '.', then a digit: a clock, perhaps misread. */
+static bool clock_like(const char *t)
+{
+    for (; t[0] && t[1] && t[2]; t++)
+        if (isdigit((unsigned char)t[0]) && (t[1] == ':' || t[1] == '.') &&
+            isdigit((unsigned char)t[2]))
+            return true;
+    return false;
 }
 
 /* Times and numbers the first pass doubts ("1:20-1:35" at 0 for
@@ -238,7 +251,7 @@ static void reread_doubtful(ocr_state *st, PIX *pix, json_t *words, int dpi)
     json_array_foreach(words, i, w) {
         const char *text = json_string_value(json_object_get(w, "text"));
         double conf = json_real_value(json_object_get(w, "conf"));
-        if (!gray || done >= MAX_REREAD || conf >= 60.0 || !text || !strpbrk(text, "0123456789"))
+        if (!gray || done >= MAX_REREAD || conf >= 60.0 || !text || !clock_like(text))
             continue;
         int x = (int)json_integer_value(json_object_get(w, "x"));
         int y = (int)json_integer_value(json_object_get(w, "y"));
@@ -375,6 +388,21 @@ static int find_turned(PIX *pix, const json_t *words, int th, turned *out)
         l_int32 x, y, w, h;
         boxaGetBoxGeometry(boxa, k, &x, &y, &w, &h);
         if (h * 5 < th * 6 || h * 5 < w * 6 || w < th / 2 || w > 5 * th)
+            continue;
+        BOX *bb = boxCreate(x, y, w, h);
+        l_int32 on = 0, glyphs = 0;
+        PIX *part = bb ? pixClipRectangle(ink, bb, NULL) : NULL;
+        if (part) {
+            pixCountPixels(part, &on, NULL);
+            BOXA *cc = pixConnComp(part, NULL, 8);
+            glyphs = cc ? boxaGetCount(cc) : 0;
+            boxaDestroy(&cc);
+        }
+        pixDestroy(&part);
+        boxDestroy(&bb);
+        /* Text is a quarter ink or more; a photo's grain and shadows, closed
+         * up, are a few percent. */
+        if (on * 10 < (l_int32)w * h || glyphs < 2)
             continue;
         int pad = th / 3;
         x = x > pad ? x - pad : 0, y = y > pad ? y - pad : 0;

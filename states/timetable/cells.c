@@ -73,9 +73,11 @@ static void append(char *dst, size_t size, const char *src)
  * code costs the scorer nothing, a misread subject costs the entry. */
 static void note_conf(const tt_page *page, const int *idx, int n, tt_entry *e)
 {
-    for (int k = 0; k < n; k++)
+    for (int k = 0; k < n; k++) {
         if (page->words[idx[k]].conf < e->word_conf)
             e->word_conf = page->words[idx[k]].conf;
+        e->disputed |= page->words[idx[k]].disputed;
+    }
 }
 
 /* Letters or digits, counting non-ASCII letters ("é") but not the

@@ -15,6 +15,9 @@
  *               rule), no merged cell guessed without rules, no stray word
  *               inside the table, no subject holding a time, no empty day
  *   words       no doubtful subject word (under 80; under 60 per entry)
+ *   complete    no grid cell empty where most days have an entry, no day with
+ *               far fewer entries or far less time covered than the others
+ *   read        no time placed by proportion, no word read two ways by OCR
  *   sense       no overlapping entries, none outside 06:00-20:00
  *
  * The factors and the gate value were set on the development set (see
@@ -45,6 +48,55 @@ static void warn(tt_result *res, const char *problem, const tt_entry *e)
     res->ev.warnings++;
 }
 
+/* Minutes of the day covered by entries k0..k1-1 (sorted by start),
+ * overlaps counted once. */
+static int covered_minutes(const tt_entry *e, int n)
+{
+    int total = 0, reach = -1;
+    for (int k = 0; k < n; k++) {
+        int s = e[k].start > reach ? e[k].start : reach;
+        if (e[k].end > s)
+            total += e[k].end - s;
+        if (e[k].end > reach)
+            reach = e[k].end;
+    }
+    return total;
+}
+
+/* Days compared with each other: one with far fewer entries than the
+ * median day (a row lost), or covering far less of the day than the
+ * fullest (times that do not tile: a block lost at the start or end). */
+static void check_days(tt_result *res)
+{
+    int count[TT_MAX_DAYS] = {0}, first[TT_MAX_DAYS], minutes[TT_MAX_DAYS] = {0};
+    for (int k = res->nentries - 1; k >= 0; k--)
+        count[res->entries[k].day]++, first[res->entries[k].day] = k;
+    int sorted[TT_MAX_DAYS], n = 0, most = 0;
+    for (int d = 0; d < TT_MAX_DAYS; d++) {
+        if (!count[d])
+            continue;
+        minutes[d] = covered_minutes(&res->entries[first[d]], count[d]);
+        if (minutes[d] > most)
+            most = minutes[d];
+        sorted[n++] = count[d];
+    }
+    for (int a = 1; a < n; a++) /* insertion sort: seven at most */
+        for (int b = a; b > 0 && sorted[b - 1] > sorted[b]; b--) {
+            int t = sorted[b];
+            sorted[b] = sorted[b - 1], sorted[b - 1] = t;
+        }
+    for (int d = 0; d < TT_MAX_DAYS && n >= 3; d++) {
+        if (!count[d])
+            continue;
+        res->ev.short_days += count[d] * 10 < sorted[n / 2] * 6;
+        res->ev.untiled_days += minutes[d] * 10 < most * 8;
+    }
+    for (int k = 0; k < res->nentries; k++) {
+        res->ev.guessed_times += res->entries[k].guessed;
+        res->ev.disputed_words += res->entries[k].disputed;
+    }
+}
+
 void tt_check_entries(tt_result *res)
 {
     qsort(res->entries, (size_t)res->nentries, sizeof *res->entries, cmp_entry);
@@ -70,6 +122,7 @@ void tt_check_entries(tt_result *res)
             warn(res, "overlaps the entry before it", e);
     }
     res->ev.mean_word_conf = res->nentries ? sum / res->nentries : 0.0;
+    check_days(res);
     int lo = TT_MAX_DAYS, hi = -1;
     for (int d = 0; d < TT_MAX_DAYS; d++)
         if (has_day[d]) {
@@ -117,6 +170,14 @@ double tt_confidence(const tt_evidence *ev, int nentries)
     /* Reading: a subject word tesseract doubts is often wrong. */
     if (!ev->pdf_text && ev->min_word_conf < 80.0) c *= 0.95;
     c *= pow_int(0.9, ev->low_conf_entries);
+    /* Completeness and reading: cells most days fill but one lacks, days
+     * far emptier or shorter than the others, times placed by proportion,
+     * words OCR read two ways. */
+    c *= pow_int(0.9, ev->missed_cells);
+    c *= pow_int(0.85, ev->short_days);
+    c *= pow_int(0.85, ev->untiled_days);
+    c *= pow_int(0.9, ev->guessed_times);
+    c *= pow_int(0.9, ev->disputed_words);
     /* Sense: what plugin:validate would warn about. */
     c *= pow_int(0.8, ev->warnings);
     return c;

@@ -427,6 +427,7 @@ static void emit_piece(tt_page *page, const tt_grid *g, const tt_piece *pc, tt_r
     if (!proto.subject[0] || pc->start < 0 || pc->end <= pc->start)
         return;
     proto.start = pc->start, proto.end = pc->end, proto.guessed = pc->guessed;
+    proto.disputed |= pc->disputed;
     for (int i = pc->dmin; i <= pc->dmax && res->nentries < TT_MAX_ENTRIES; i++) {
         tt_entry *e = &res->entries[res->nentries++];
         *e = proto;
@@ -514,6 +515,35 @@ static void region_pieces(tt_page *page, const tt_grid *g, cells *c, int root, b
     }
 }
 
+/* Cells of the grid no piece with words covers, in a time band where at
+ * least three days in four have one: a lesson the reading lost (a free
+ * period shared by most days is no such cell). Bands from `upto` on are
+ * not counted. */
+static int count_missed_cells(const cells *c, const tt_pieces *ps, int upto)
+{
+    bool covered[TT_MAX_DAYS * TT_MAX_SLOTS] = {false};
+    for (int k = 0; k < ps->n; k++) {
+        const tt_piece *pc = &ps->p[k];
+        for (int j = 0; j < c->ns; j++) {
+            int lo = pc->t0 > c->tb[j] ? pc->t0 : c->tb[j];
+            int hi = pc->t1 < c->tb[j + 1] ? pc->t1 : c->tb[j + 1];
+            if ((hi - lo) * 2 < c->tb[j + 1] - c->tb[j])
+                continue;
+            for (int i = pc->dmin; i <= pc->dmax; i++)
+                covered[i * c->ns + j] = true;
+        }
+    }
+    int missed = 0;
+    for (int j = 0; j < upto && c->nd >= 3; j++) {
+        int filled = 0;
+        for (int i = 0; i < c->nd; i++)
+            filled += covered[i * c->ns + j];
+        if (filled * 4 >= c->nd * 3)
+            missed += c->nd - filled;
+    }
+    return missed;
+}
+
 static void emit_all(tt_page *page, const tt_grid *g, cells *c, tt_result *res)
 {
     tt_pieces ps = {0};
@@ -536,6 +566,7 @@ static void emit_all(tt_page *page, const tt_grid *g, cells *c, tt_result *res)
     for (int k = 0; k < ps.n; k++)
         if (!moment || ps.p[k].t0 < c->tb[last] - page->median_h)
             emit_piece(page, g, &ps.p[k], res);
+    res->ev.missed_cells = count_missed_cells(c, &ps, moment ? last : c->ns);
     free(ps.p);
 }
 

@@ -263,6 +263,8 @@ static void block_entries(tt_page *page, const heading *h, tt_result *res)
             open = n == 0;
             res->ev.slots++;
             for (int j = 0; j < rows[k].n; j++)
+                e->disputed |= page->words[rows[k].idx[j]].disputed;
+            for (int j = 0; j < rows[k].n; j++)
                 page->words[rows[k].idx[j]].used = true;
         } else if (open) {
             tt_cell_fill(page, rows[k].idx, rows[k].n, &res->entries[res->nentries - 1]);

@@ -23,7 +23,10 @@ static json_t *entry_json(const tt_entry *e)
     char t0[6], t1[6];
     tt_format_time(e->start, t0);
     tt_format_time(e->end, t1);
-    double conf = e->word_conf / 100.0;
+    /* The entry's own doubt, for the review screen: its subject words'
+     * OCR confidence, less when its times were placed by proportion or a
+     * word of it was read two ways. */
+    double conf = e->word_conf / 100.0 * (e->guessed ? 0.6 : 1.0) * (e->disputed ? 0.6 : 1.0);
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f}", "day", tt_day_name(e->day), "start",
                           t0, "end", t1, "subject", e->subject, "kind", tt_kind_of(e->subject),
                           "confidence", conf < 0 ? 0.0 : conf > 1 ? 1.0 : conf);
@@ -37,7 +40,7 @@ static json_t *entry_json(const tt_entry *e)
 }
 
 /* The evidence behind the confidence, for reviewers and for calibration. */
-static json_t *evidence_json(const tt_evidence *ev)
+static json_t *evidence_core(const tt_evidence *ev)
 {
     return json_pack("{s:i, s:b, s:b, s:i, s:i, s:i, s:b, s:b, s:f, s:i, s:i, s:i, s:i, s:f, s:f,"
                      " s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
@@ -53,6 +56,23 @@ static json_t *evidence_json(const tt_evidence *ev)
                      "stray_words", ev->stray_words, "subjects_with_times", ev->subjects_with_times,
                      "wide_bands", ev->wide_bands, "text_across_rules", ev->text_across_rules,
                      "partial_breaks", ev->partial_breaks);
+}
+
+static void evidence_more(json_t *o, const tt_evidence *ev)
+{
+    json_object_set_new(o, "guessed_times", json_integer(ev->guessed_times));
+    json_object_set_new(o, "disputed_words", json_integer(ev->disputed_words));
+    json_object_set_new(o, "missed_cells", json_integer(ev->missed_cells));
+    json_object_set_new(o, "short_days", json_integer(ev->short_days));
+    json_object_set_new(o, "untiled_days", json_integer(ev->untiled_days));
+}
+
+static json_t *evidence_json(const tt_evidence *ev)
+{
+    json_t *o = evidence_core(ev);
+    if (o)
+        evidence_more(o, ev);
+    return o;
 }
 
 static json_t *result_json(const tt_result *res)

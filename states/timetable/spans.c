@@ -197,6 +197,8 @@ void tt_piece_times(const tt_page *page, const tt_grid *g, const int *tb, int ns
         int near = place_time(g, tb, ns, pc->t0), far = place_time(g, tb, ns, pc->t1 - 1);
         int s, e;
         pc->printed_start = pc->printed_end = -1;
+        for (int q = 0; q < pc->n; q++)
+            pc->disputed |= page->words[pc->idx[q]].disputed;
         int keep[TT_PIECE_WORDS], m = pc->n;
         memcpy(keep, pc->idx, sizeof *keep * (size_t)m);
         if (near < 0 || tt_cell_time(page, keep, &m, near, &s, &e) < 0 || m == 0)

@@ -46,6 +46,7 @@ typedef struct tt_word {
     int line;        /* its phrase (tt_page.lines), -1 before grouping */
     bool used;       /* consumed by a header, a cell, the title */
     bool title;      /* part of the title */
+    bool disputed;   /* read twice by OCR, the readings differing */
 } tt_word;
 
 /* Words on one text line, left to right (a phrase: no wide gap inside). */
@@ -85,6 +86,7 @@ typedef struct tt_entry {
     char notes[TT_TEXT];  /* smaller text under the subject ("Anti Bullying") */
     double word_conf;     /* lowest OCR confidence of its subject words, 0..100 */
     bool guessed;         /* a time placed by proportion, not read */
+    bool disputed;        /* a word of it (subject or printed time) read two ways */
 } tt_entry;
 
 /* Evidence collected while building, read by the confidence model
@@ -115,6 +117,11 @@ typedef struct tt_evidence {
     int warnings;          /* sense problems found (tt_check_entries) */
     bool pdf_text;         /* words from a PDF's text layer */
     bool list_like;        /* a grid with as many times in its body as its header */
+    int guessed_times;     /* entries whose times were placed by proportion */
+    int disputed_words;    /* words used whose two OCR readings differ */
+    int missed_cells;      /* grid cells empty where most days have an entry */
+    int short_days;        /* days with far fewer entries than the others */
+    int untiled_days;      /* days whose entries cover far less time than the others */
 } tt_evidence;
 
 typedef struct tt_result {
@@ -210,6 +217,7 @@ typedef struct tt_piece {
     int printed_start, printed_end; /* a time printed inside, -1 if none */
     int start, end;                 /* resolved, minutes */
     bool guessed;                   /* a time placed by proportion, not read */
+    bool disputed;                  /* a word of it read two ways by OCR */
 } tt_piece;
 typedef struct tt_pieces {
     tt_piece *p;

@@ -73,6 +73,8 @@ static int load_word(tt_page *page, const json_t *jw)
     w->h = json_int(jw, "h");
     const json_t *c = json_object_get(jw, "conf");
     w->conf = json_is_number(c) ? json_number_value(c) : 0.0;
+    w->disputed = json_is_true(json_object_get(jw, "reread")) &&
+                  !json_is_true(json_object_get(jw, "agreed"));
     w->line = -1;
     if (w->w <= 0 || w->h <= 0 || w->x < -100000 || w->y < -100000 || w->x > 1000000 ||
         w->y > 1000000 || w->w > 1000000 || w->h > 1000000)
