@@ -48,38 +48,46 @@ static void warn(tt_result *res, const char *problem, const tt_entry *e)
     res->ev.warnings++;
 }
 
-/* Minutes of the day covered by entries k0..k1-1 (sorted by start),
- * overlaps counted once. */
-static int covered_minutes(const tt_entry *e, int n)
+/* Whether some entry of day d overlaps a..b. */
+static bool day_has(const tt_result *res, int d, int a, int b)
 {
-    int total = 0, reach = -1;
-    for (int k = 0; k < n; k++) {
-        int s = e[k].start > reach ? e[k].start : reach;
-        if (e[k].end > s)
-            total += e[k].end - s;
-        if (e[k].end > reach)
-            reach = e[k].end;
+    for (int k = 0; k < res->nentries; k++) {
+        const tt_entry *e = &res->entries[k];
+        if (e->day == d && e->start < b && e->end > a)
+            return true;
     }
-    return total;
+    return false;
+}
+
+/* Gaps inside day d (entries sorted) longer than ten minutes that at
+ * least half the other days fill: times that do not tile, a block lost. */
+static int untiled_gaps(const tt_result *res, int d, const int *count, const int *first)
+{
+    int gaps = 0, others = 0;
+    for (int o = 0; o < TT_MAX_DAYS; o++)
+        others += o != d && count[o] > 0;
+    for (int k = first[d]; k + 1 < first[d] + count[d]; k++) {
+        int a = res->entries[k].end, b = res->entries[k + 1].start, filled = 0;
+        if (b - a <= 10)
+            continue;
+        for (int o = 0; o < TT_MAX_DAYS; o++)
+            filled += o != d && count[o] > 0 && day_has(res, o, a + 5, b - 5);
+        gaps += others >= 2 && filled * 2 >= others;
+    }
+    return gaps;
 }
 
 /* Days compared with each other: one with far fewer entries than the
- * median day (a row lost), or covering far less of the day than the
- * fullest (times that do not tile: a block lost at the start or end). */
+ * median day (a row lost), or with a gap the other days fill. */
 static void check_days(tt_result *res)
 {
-    int count[TT_MAX_DAYS] = {0}, first[TT_MAX_DAYS], minutes[TT_MAX_DAYS] = {0};
+    int count[TT_MAX_DAYS] = {0}, first[TT_MAX_DAYS] = {0};
     for (int k = res->nentries - 1; k >= 0; k--)
         count[res->entries[k].day]++, first[res->entries[k].day] = k;
-    int sorted[TT_MAX_DAYS], n = 0, most = 0;
-    for (int d = 0; d < TT_MAX_DAYS; d++) {
-        if (!count[d])
-            continue;
-        minutes[d] = covered_minutes(&res->entries[first[d]], count[d]);
-        if (minutes[d] > most)
-            most = minutes[d];
-        sorted[n++] = count[d];
-    }
+    int sorted[TT_MAX_DAYS], n = 0;
+    for (int d = 0; d < TT_MAX_DAYS; d++)
+        if (count[d])
+            sorted[n++] = count[d];
     for (int a = 1; a < n; a++) /* insertion sort: seven at most */
         for (int b = a; b > 0 && sorted[b - 1] > sorted[b]; b--) {
             int t = sorted[b];
@@ -89,7 +97,8 @@ static void check_days(tt_result *res)
         if (!count[d])
             continue;
         res->ev.short_days += count[d] * 10 < sorted[n / 2] * 6;
-        res->ev.untiled_days += minutes[d] * 10 < most * 8;
+        if (!res->ev.grid)
+            res->ev.untiled_days += untiled_gaps(res, d, count, first) > 0;
     }
     for (int k = 0; k < res->nentries; k++) {
         res->ev.guessed_times += res->entries[k].guessed;

@@ -515,11 +515,11 @@ static void region_pieces(tt_page *page, const tt_grid *g, cells *c, int root, b
     }
 }
 
-/* Cells of the grid no piece with words covers, in a time band where at
- * least three days in four have one: a lesson the reading lost (a free
- * period shared by most days is no such cell). Bands from `upto` on are
- * not counted. */
-static int count_missed_cells(const cells *c, const tt_pieces *ps, int upto)
+/* Cells of the grid that no piece with words covers but that hold ink
+ * (text the reading lost); a blank cell is a free period. Bands from
+ * `upto` on are not counted. */
+static int count_missed_cells(const tt_page *page, const tt_grid *g, const cells *c,
+                              const tt_pieces *ps, int upto)
 {
     bool covered[TT_MAX_DAYS * TT_MAX_SLOTS] = {false};
     for (int k = 0; k < ps->n; k++) {
@@ -533,14 +533,16 @@ static int count_missed_cells(const cells *c, const tt_pieces *ps, int upto)
                 covered[i * c->ns + j] = true;
         }
     }
-    int missed = 0;
-    for (int j = 0; j < upto && c->nd >= 3; j++) {
-        int filled = 0;
-        for (int i = 0; i < c->nd; i++)
-            filled += covered[i * c->ns + j];
-        if (filled * 4 >= c->nd * 3)
-            missed += c->nd - filled;
-    }
+    int missed = 0, m = page->median_h / 2;
+    for (int i = 0; i < c->nd; i++)
+        for (int j = 0; j < upto; j++) {
+            if (covered[i * c->ns + j])
+                continue;
+            int t0 = c->tb[j] + m, t1 = c->tb[j + 1] - m, d0 = c->db[i] + m, d1 = c->db[i + 1] - m;
+            double ink = g->days_as_rows ? tt_rules_ink(page->rules, t0, d0, t1, d1)
+                                         : tt_rules_ink(page->rules, d0, t0, d1, t1);
+            missed += ink > 0.01;
+        }
     return missed;
 }
 
@@ -566,7 +568,8 @@ static void emit_all(tt_page *page, const tt_grid *g, cells *c, tt_result *res)
     for (int k = 0; k < ps.n; k++)
         if (!moment || ps.p[k].t0 < c->tb[last] - page->median_h)
             emit_piece(page, g, &ps.p[k], res);
-    res->ev.missed_cells = count_missed_cells(c, &ps, moment ? last : c->ns);
+    res->ev.grid = true;
+    res->ev.missed_cells = count_missed_cells(page, g, c, &ps, moment ? last : c->ns);
     free(ps.p);
 }
 

@@ -121,7 +121,8 @@ typedef struct tt_evidence {
     int disputed_words;    /* words used whose two OCR readings differ */
     int missed_cells;      /* grid cells empty where most days have an entry */
     int short_days;        /* days with far fewer entries than the others */
-    int untiled_days;      /* days whose entries cover far less time than the others */
+    int untiled_days;      /* list days with a gap most other days fill */
+    bool grid;             /* built as a grid (missed_cells checks it instead) */
 } tt_evidence;
 
 typedef struct tt_result {
@@ -161,6 +162,9 @@ tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h,
 double tt_rules_vsep(const tt_rules *r, int xa, int xb, int y0, int y1, int *at);
 /* The same for a horizontal segment (x0..x1, y), best over y in [ya, yb]. */
 double tt_rules_hsep(const tt_rules *r, int ya, int yb, int x0, int x1, int *at);
+/* Share of the box (word coordinates) that is dark but no rule: text or a
+ * picture. 0 without an image. */
+double tt_rules_ink(const tt_rules *r, int x0, int y0, int x1, int y1);
 void tt_rules_free(tt_rules *r);
 
 /* A box seen along the time axis (t) and the day axis (d): for days as
