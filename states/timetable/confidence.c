@@ -17,7 +17,8 @@
  *   words       no doubtful subject word (under 80; under 60 per entry)
  *   complete    no grid cell empty where most days have an entry, no day with
  *               far fewer entries or far less time covered than the others
- *   read        no time placed by proportion, no word read two ways by OCR
+ *   read        no time placed by proportion, no word read two ways by OCR,
+ *               no block far longer than the rest, no day ending far later
  *   sense       no overlapping entries, none outside 06:00-20:00
  *
  * The factors and the gate value were set on the development set (see
@@ -77,6 +78,38 @@ static int untiled_gaps(const tt_result *res, int d, const int *count, const int
     return gaps;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Times no other entry resembles: a block over twice the median length
+ * and over two hours, or a day ending an hour after the median day ends
+ * (a misread "19.15" for "15.15" passes every range check). */
+static int odd_times(const tt_result *res)
+{
+    int n = res->nentries, lens[TT_MAX_ENTRIES], ends[TT_MAX_DAYS], nd = 0, odd = 0;
+    if (n < 4)
+        return 0;
+    for (int k = 0; k < n; k++)
+        lens[k] = res->entries[k].end - res->entries[k].start;
+    qsort(lens, (size_t)n, sizeof *lens, cmp_int);
+    int median = lens[n / 2];
+    for (int k = 0; k < n; k++) {
+        const tt_entry *e = &res->entries[k];
+        odd += e->end - e->start > 120 && e->end - e->start > 2 * median;
+        if (k + 1 == n || res->entries[k + 1].day != e->day)
+            ends[nd++] = e->end; /* sorted by day and start: the day's last */
+    }
+    int sorted[TT_MAX_DAYS];
+    memcpy(sorted, ends, sizeof *ends * (size_t)nd);
+    qsort(sorted, (size_t)nd, sizeof *sorted, cmp_int);
+    for (int d = 0; d < nd && nd >= 3; d++)
+        odd += ends[d] > sorted[nd / 2] + 60;
+    return odd;
+}
+
 /* Days compared with each other: one with far fewer entries than the
  * median day (a row lost), or with a gap the other days fill. */
 static void check_days(tt_result *res)
@@ -100,6 +133,7 @@ static void check_days(tt_result *res)
         if (!res->ev.grid)
             res->ev.untiled_days += untiled_gaps(res, d, count, first) > 0;
     }
+    res->ev.odd_times = odd_times(res);
     for (int k = 0; k < res->nentries; k++) {
         res->ev.guessed_times += res->entries[k].guessed;
         res->ev.disputed_words += res->entries[k].disputed;
@@ -187,6 +221,7 @@ double tt_confidence(const tt_evidence *ev, int nentries)
     c *= pow_int(0.85, ev->untiled_days);
     c *= pow_int(0.9, ev->guessed_times);
     c *= pow_int(0.9, ev->disputed_words);
+    c *= pow_int(0.8, ev->odd_times);
     /* Sense: what plugin:validate would warn about. */
     c *= pow_int(0.8, ev->warnings);
     return c;

@@ -123,6 +123,7 @@ typedef struct tt_evidence {
     int short_days;        /* days with far fewer entries than the others */
     int untiled_days;      /* list days with a gap most other days fill */
     bool grid;             /* built as a grid (missed_cells checks it instead) */
+    int odd_times;         /* entries far longer than the rest, or ending far after the other days */
 } tt_evidence;
 
 typedef struct tt_result {

@@ -540,6 +540,29 @@ static void test_disputed_reading_lowers_confidence(void)
     json_decref(out);
 }
 
+static void misread_end(json_t *words)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w)
+        if (strcmp(json_string_value(json_object_get(w, "text")), "10:00") == 0)
+            json_object_set_new(w, "text", json_string("19:00"));
+}
+
+/* "19:00" misread for "10:00" passes every range check (it is before
+ * 20:00); a block nine hours long among 45-minute ones does not. */
+static void test_odd_time_lowers_confidence(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("list_blocks", misread_end);
+    if (!out)
+        return;
+    CHECK(json_integer_value(json_object_get(json_object_get(out, "evidence"), "odd_times")) >= 1);
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
+    json_decref(out);
+}
+
 /* ---- plugin:ocr reads turned text -------------------------------------- */
 
 static const char *no_config(const char *key)
@@ -645,6 +668,7 @@ int main(int argc, char **argv)
         TEST(test_list_day_groups),
         TEST(test_missed_cell_lowers_confidence),
         TEST(test_disputed_reading_lowers_confidence),
+        TEST(test_odd_time_lowers_confidence),
         TEST(test_ocr_reads_turned_text),
         TEST(test_rows_ranges_ruled),
         TEST(test_rows_starts_ampm_ruled),
