@@ -239,7 +239,170 @@ static void copy_to_group(const heading *h, int first, tt_result *res)
     }
 }
 
-static void block_entries(tt_page *page, const heading *h, tt_result *res)
+/* Where row r's time starts (0..2 for a time row), -1 when it has none. */
+static int row_time(const tt_page *page, const row *r, tt_time_range *tr)
+{
+    char text[TT_TEXT];
+    tt_words_text(page, r->idx, r->n, text, sizeof text);
+    int at = tt_find_time_range(text, tr);
+    return at >= 0 && at <= 2 ? at : -1;
+}
+
+/* Subject above its time ("English" over "8.55 to 10.35", as cells with
+ * their own times print them): the first time row has nothing after its
+ * time, and the row above it is text. */
+static bool subject_first(const tt_page *page, row *rows, int nr)
+{
+    for (int k = 0; k < nr; k++) {
+        tt_time_range tr;
+        if (row_time(page, &rows[k], &tr) < 0)
+            continue;
+        int rest[64];
+        return k > 0 && after_time(page, &rows[k], tr.chars_used, rest) == 0;
+    }
+    return false;
+}
+
+/* A block without a time of its own between two timed ones, in a
+ * subject-first list: a break or form time printed once across the days'
+ * columns, between rules. */
+typedef struct untimed {
+    char subject[TT_TEXT];
+    int x0, x1, y0, y1;
+} untimed;
+
+typedef struct untimed_list {
+    untimed u[32];
+    int n;
+} untimed_list;
+
+/* A horizontal rule between y = a and y = b under the words idx[0..n). */
+static bool rule_between(const tt_page *page, const int *idx, int n, int a, int b)
+{
+    int x0 = page->width, x1 = 0;
+    for (int k = 0; k < n; k++) {
+        const tt_word *w = &page->words[idx[k]];
+        if (w->x < x0) x0 = w->x;
+        if (w->x + w->w > x1) x1 = w->x + w->w;
+    }
+    return b > a && x1 > x0 && tt_rules_hsep(page->rules, a, b, x0, x1, NULL) >= 0.5;
+}
+
+/* An untimed block printed once across merged columns is as wide as its
+ * cell, not its text: out to the vertical rules on either side. */
+static void widen_to_rules(const tt_page *page, untimed *u)
+{
+    int h = page->median_h > 4 ? page->median_h : 4, at;
+    if (!page->rules)
+        return;
+    int x = u->x0;
+    while (x > h && tt_rules_vsep(page->rules, x - h, x, u->y0, u->y1, &at) < 0.6)
+        x -= h;
+    u->x0 = x;
+    x = u->x1;
+    while (x + h < page->width && tt_rules_vsep(page->rules, x, x + h, u->y0, u->y1, &at) < 0.6)
+        x += h;
+    u->x1 = x;
+}
+
+static void keep_untimed(tt_page *page, const int *idx, int n, untimed_list *ul)
+{
+    if (n == 0 || ul->n == 32)
+        return;
+    tt_entry e = {0};
+    tt_cell_fill(page, idx, n, &e);
+    untimed *u = &ul->u[ul->n];
+    memcpy(u->subject, e.subject, sizeof u->subject);
+    u->x0 = page->width, u->y0 = page->height, u->x1 = u->y1 = 0;
+    for (int k = 0; k < n; k++) {
+        const tt_word *w = &page->words[idx[k]];
+        if (w->x < u->x0) u->x0 = w->x;
+        if (w->y < u->y0) u->y0 = w->y;
+        if (w->x + w->w > u->x1) u->x1 = w->x + w->w;
+        if (w->y + w->h > u->y1) u->y1 = w->y + w->h;
+        page->words[idx[k]].used = true;
+    }
+    widen_to_rules(page, u);
+    ul->n += u->subject[0] != '\0';
+}
+
+/* Entries of a block printed subject first: the text rows above a time
+ * row are its subject (a lone row number is not); text cut off from the
+ * next rows by a rule is an untimed block of its own. */
+static void subject_first_entries(tt_page *page, const heading *h, row *rows, int nr,
+                                  tt_result *res, untimed_list *ul)
+{
+    int pending[TT_PIECE_WORDS], np = 0, py0 = 0, py1 = 0;
+    for (int k = 0; k < nr && res->nentries < TT_MAX_ENTRIES; k++) {
+        tt_time_range tr;
+        if (row_time(page, &rows[k], &tr) < 0) {
+            if (rows[k].n == 1 && is_row_number(page->words[rows[k].idx[0]].text))
+                continue;
+            if (np > 0 && rule_between(page, rows[k].idx, rows[k].n, py1, rows[k].y0))
+                keep_untimed(page, pending, np, ul), np = 0;
+            if (np == 0)
+                py0 = rows[k].y0;
+            for (int j = 0; j < rows[k].n && np < TT_PIECE_WORDS; j++)
+                pending[np++] = rows[k].idx[j];
+            py1 = rows[k].y1;
+            continue;
+        }
+        tt_entry *e = &res->entries[res->nentries++];
+        memset(e, 0, sizeof *e);
+        e->day = h->day, e->start = tr.start, e->end = tr.end;
+        e->y0 = np > 0 ? py0 : rows[k].y0, e->y1 = rows[k].y1;
+        if (np > 0)
+            tt_cell_fill(page, pending, np, e);
+        for (int j = 0; j < rows[k].n; j++)
+            e->disputed |= page->words[rows[k].idx[j]].disputed;
+        for (int j = 0; j < np; j++)
+            page->words[pending[j]].used = true;
+        for (int j = 0; j < rows[k].n; j++)
+            page->words[rows[k].idx[j]].used = true;
+        res->ev.slots++;
+        np = 0;
+    }
+    keep_untimed(page, pending, np, ul);
+}
+
+/* Each untimed block, for every day whose column it crosses, between the
+ * entries printed above and below it: its times are theirs (the end of
+ * the one above, the start of the one below), not read — guessed. */
+static void place_untimed(const heading *hd, int nh, const untimed_list *ul, tt_result *res)
+{
+    int n = res->nentries;
+    for (int q = 0; q < ul->n; q++) {
+        const untimed *u = &ul->u[q];
+        for (int m = 0; m < nh; m++) {
+            const heading *h = &hd[m];
+            int lo = u->x0 > h->xmin ? u->x0 : h->xmin, hi = u->x1 < h->xmax ? u->x1 : h->xmax;
+            if ((hi - lo) * 10 < (h->xmax - h->xmin) * 3 || u->y0 < h->y1 || u->y1 > h->ymax)
+                continue;
+            for (int d = 0; d < TT_MAX_DAYS; d++) {
+                if (!(h->days & (1u << d)))
+                    continue;
+                const tt_entry *above = NULL, *below = NULL;
+                for (int k = 0; k < n; k++) {
+                    const tt_entry *e = &res->entries[k];
+                    if (e->day != d || e->y1 == 0)
+                        continue;
+                    if (e->y1 <= u->y0 && (!above || e->y1 > above->y1)) above = e;
+                    if (e->y0 >= u->y1 && (!below || e->y0 < below->y0)) below = e;
+                }
+                if (!above || !below || above->end < 0 || below->start <= above->end ||
+                    res->nentries == TT_MAX_ENTRIES)
+                    continue;
+                tt_entry *e = &res->entries[res->nentries++];
+                memset(e, 0, sizeof *e);
+                e->day = d, e->start = above->end, e->end = below->start, e->guessed = true;
+                e->word_conf = 90.0;
+                memcpy(e->subject, u->subject, sizeof e->subject);
+            }
+        }
+    }
+}
+
+static void block_entries(tt_page *page, const heading *h, tt_result *res, untimed_list *ul)
 {
     row rows[64];
     int nr = block_rows(page, h, rows, 64);
@@ -248,6 +411,11 @@ static void block_entries(tt_page *page, const heading *h, tt_result *res)
     for (int k = 0; k < nr; k++) {
         xs_page = page;
         qsort(rows[k].idx, (size_t)rows[k].n, sizeof *rows[k].idx, cmp_x);
+    }
+    bool above = subject_first(page, rows, nr);
+    if (above)
+        subject_first_entries(page, h, rows, nr, res, ul);
+    for (int k = 0; k < nr && !above; k++) {
         drop_row_number(page, &rows[k]);
         char text[TT_TEXT];
         tt_words_text(page, rows[k].idx, rows[k].n, text, sizeof text);
@@ -322,13 +490,18 @@ int tt_build_list(tt_page *page, tt_result *res)
     for (int k = 0; k < n; k++)
         page->words[page->order[page->lines[hd[k].line].first]].used = true;
     tt_figure *f = tt_figure_open(page);
+    untimed_list *ul = calloc(1, sizeof *ul);
+    if (!ul)
+        return -1;
     for (int k = 0; k < n; k++) {
-        block_entries(page, &hd[k], res);
+        block_entries(page, &hd[k], res, ul);
         tt_figure_box(f, hd[k].x0, hd[k].y0, hd[k].x1, hd[k].y1, 0xff8c00, 2);
         tt_figure_box(f, hd[k].xmin, hd[k].y1, hd[k].xmax,
                       hd[k].ymax < page->height ? hd[k].ymax : page->height - 1, 0x1e64ff, 2);
     }
     tt_figure_close(f);
+    place_untimed(hd, n, ul, res);
+    free(ul);
     res->ev.days_found = distinct;
     res->ev.days_in_order = distinct == named; /* no day twice */
     int lo = 7, hi = -1;

@@ -87,6 +87,7 @@ typedef struct tt_entry {
     double word_conf;     /* lowest OCR confidence of its subject words, 0..100 */
     bool guessed;         /* a time placed by proportion, not read */
     bool disputed;        /* a word of it (subject or printed time) read two ways */
+    int y0, y1;           /* lists: where its rows are on the page */
 } tt_entry;
 
 /* Evidence collected while building, read by the confidence model
