@@ -378,16 +378,24 @@ static PIX *unread_ink(PIX *pix, const json_t *words, int th)
 }
 
 /* Tall narrow blobs of unread ink: lines of text turned on their side. */
-static int find_turned(PIX *pix, const json_t *words, int th, turned *out)
+#define MAX_LONE 24 /* lone letters read per page */
+
+/* Tall narrow blobs of unread ink: lines of text turned on their side;
+ * and (into lone, *nlone) glyph-sized blobs standing alone: a single
+ * letter ("M", "W", "F" of a day column) that sparse-text reading drops. */
+static int find_turned(PIX *pix, const json_t *words, int th, turned *out, turned *lone,
+                       int *nlone)
 {
     PIX *ink = unread_ink(pix, words, th);
     PIX *closed = ink ? pixCloseBrick(NULL, ink, th / 3 > 1 ? th / 3 : 1, th) : NULL;
     BOXA *boxa = closed ? pixConnComp(closed, NULL, 8) : NULL;
     int n = 0, W = (int)pixGetWidth(pix), H = (int)pixGetHeight(pix);
+    *nlone = 0;
     for (int k = 0; boxa && k < boxaGetCount(boxa) && n < MAX_TURNED; k++) {
         l_int32 x, y, w, h;
         boxaGetBoxGeometry(boxa, k, &x, &y, &w, &h);
-        if (h * 5 < th * 6 || h * 5 < w * 6 || w < th / 2 || w > 5 * th)
+        bool glyph = h * 10 >= th * 6 && h * 10 <= th * 16 && w * 10 >= th * 3 && w * 10 <= th * 16;
+        if (!glyph && (h * 5 < th * 6 || h * 5 < w * 6 || w < th / 2 || w > 5 * th))
             continue;
         BOX *bb = boxCreate(x, y, w, h);
         l_int32 on = 0, glyphs = 0;
@@ -402,6 +410,11 @@ static int find_turned(PIX *pix, const json_t *words, int th, turned *out)
         boxDestroy(&bb);
         /* Text is a quarter ink or more; a photo's grain and shadows, closed
          * up, are a few percent. */
+        if (glyph) {
+            if (on * 10 >= (l_int32)w * h && glyphs <= 2 && *nlone < MAX_LONE)
+                lone[(*nlone)++] = (turned){x, y, w, h, 0};
+            continue;
+        }
         if (on * 10 < (l_int32)w * h || glyphs < 2)
             continue;
         int pad = th / 3;
@@ -579,11 +592,50 @@ static void first_reading(const json_t *words, const turned *t, int n, double *m
 }
 
 /* The second pass: turned text, appended to words. */
+/* Each lone glyph read alone as one character; letters and digits read
+ * surely become words. */
+static void read_lone(ocr_state *st, PIX *pix, const turned *g, int n, int th, int dpi,
+                      json_t *words)
+{
+    PIX *gray = pixConvertTo8(pix, 0);
+    int W = (int)pixGetWidth(pix), H = (int)pixGetHeight(pix);
+    st->t.TessBaseAPISetPageSegMode(st->api, PSM_SINGLE_CHAR);
+    for (int k = 0; gray && k < n; k++) {
+        int pad = th / 2, x0 = g[k].x > pad ? g[k].x - pad : 0, y0 = g[k].y > pad ? g[k].y - pad : 0;
+        int x1 = g[k].x + g[k].w + pad < W ? g[k].x + g[k].w + pad : W;
+        int y1 = g[k].y + g[k].h + pad < H ? g[k].y + g[k].h + pad : H;
+        BOX *b = boxCreate(x0, y0, x1 - x0, y1 - y0);
+        PIX *crop = b ? pixClipRectangle(gray, b, NULL) : NULL;
+        boxDestroy(&b);
+        if (!crop)
+            continue;
+        char text[64];
+        st->t.TessBaseAPISetImage2(st->api, crop);
+        st->t.TessBaseAPISetSourceResolution(st->api, dpi);
+        double c = st->t.TessBaseAPIRecognize(st->api, NULL) == 0 ? read_line(st, text, sizeof text) : -1.0;
+        st->t.TessBaseAPIClear(st->api);
+        pixDestroy(&crop);
+        size_t len = strlen(text);
+        bool alnum = len >= 1 && len <= 2 && isalnum((unsigned char)text[0]) &&
+                     (len == 1 || isalnum((unsigned char)text[1]));
+        if (c >= 60.0 && alnum)
+            json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:i, s:i, s:i}",
+                                                   "text", text, "x", g[k].x, "y", g[k].y, "w",
+                                                   g[k].w, "h", g[k].h, "conf", round(c * 10) / 10,
+                                                   "block", 0, "par", 0, "line", 0));
+    }
+    st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)st->psm);
+    pixDestroy(&gray);
+}
+
 static void read_turned(ocr_state *st, PIX *pix, json_t *words, int dpi)
 {
     int th = confident_height(words);
-    turned t[MAX_TURNED];
-    int n = th >= 8 ? find_turned(pix, words, th, t) : 0;
+    turned t[MAX_TURNED], lone[MAX_LONE];
+    int nlone = 0;
+    int n = th >= 8 ? find_turned(pix, words, th, t, lone, &nlone) : 0;
+    if (nlone > 0)
+        read_lone(st, pix, lone, nlone, th, dpi, words);
     if (n == 0)
         return;
     int gap = th;

@@ -86,8 +86,9 @@ int tt_day_of(const char *text)
 }
 
 /* A phrase naming a group of days: day names joined by commas, "&", "and",
- * "/" ("Monday, Tuesday, Thursday", "Mon & Wed"), or a range joined by a
- * dash or "to" ("Monday - Thursday", "Mon-Wed"). Returns the days as a bit
+ * "/" ("Monday, Tuesday, Thursday", "Mon & Wed", "M, Tu, Th": letters count
+ * in a list, T and S only where they cannot be two days), or a range joined
+ * by a dash or "to" ("Monday - Thursday", "Mon-Wed"). Returns the days as a bit
  * mask (bit 0 Monday), 0 when any word is not a day or a joiner. */
 unsigned tt_day_group(const char *text)
 {
@@ -117,7 +118,11 @@ unsigned tt_day_group(const char *text)
                 for (int k = a; k <= b; k++)
                     mask |= 1u << k;
                 prev = b, days += 2;
-            } else if ((d = tt_day_of(tok)) >= 0) {
+            } else if ((d = tt_day_of(tok)) >= 0 ||
+                       (save == ',' && (d = tt_day_letter(tok)) >= 0) ||
+                       (days > 0 && (d = tt_day_letter(tok)) >= 0)) {
+                /* A letter (M, Tu, Th) counts in a list of days: before a
+                 * comma or after another day. */
                 if (range && prev >= 0 && d > prev)
                     for (int k = prev; k <= d; k++)
                         mask |= 1u << k;

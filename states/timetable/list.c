@@ -102,6 +102,24 @@ static int block_left(const tt_page *page, const heading *h)
     return left > 0 ? left : 0;
 }
 
+/* A single day letter ("W", "F", "Tu") as a heading: only beside another
+ * heading on its level (a column of a day-group page), never alone. */
+static int letter_headings(tt_page *page, heading *hd, int n, int max)
+{
+    int h = page->median_h, added = 0;
+    for (int li = 0; li < page->nlines && n + added < max; li++) {
+        const tt_line *l = &page->lines[li];
+        int d = l->count == 1 ? tt_day_letter(page->words[page->order[l->first]].text) : -1;
+        bool level = false;
+        for (int k = 0; k < n && d >= 0; k++)
+            level |= abs(hd[k].y0 - l->y0) < 2 * h && hd[k].line != li;
+        if (d >= 0 && level)
+            hd[n + added++] = (heading){d, 1u << d, li, l->x0, l->y0, l->x1, l->y1, -1,
+                                        page->width, page->height};
+    }
+    return n + added;
+}
+
 static int find_headings(tt_page *page, heading *hd, int max)
 {
     int n = 0;
@@ -112,6 +130,8 @@ static int find_headings(tt_page *page, heading *hd, int max)
             hd[n++] = (heading){lowest_day(days), days, li, l->x0, l->y0, l->x1, l->y1, -1,
                                 page->width, page->height};
     }
+    if (n >= 1)
+        n = letter_headings(page, hd, n, max);
     int h = page->median_h;
     for (int a = 0; a < n; a++)
         for (int b = 0; b < n; b++) {
