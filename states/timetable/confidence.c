@@ -222,6 +222,7 @@ double tt_confidence(const tt_evidence *ev, int nentries)
     c *= pow_int(0.9, ev->guessed_times);
     c *= pow_int(0.9, ev->disputed_words);
     c *= pow_int(0.8, ev->odd_times);
+    if (ev->days_unread) c *= 0.3; /* a draft: which row is which day is a guess */
     /* Sense: what plugin:validate would warn about. */
     c *= pow_int(0.8, ev->warnings);
     return c;

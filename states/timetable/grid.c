@@ -782,14 +782,131 @@ static void infer_trailing_day(const tt_page *page, tt_grid *g, tt_evidence *ev)
     ev->days_inferred++;
 }
 
+/* The largest group of time phrases sharing a band of d (a header row
+ * for days as rows): its extent along t and d. Returns its size. */
+static int time_row(const tt_page *page, bool rows, int *t0, int *t1, int *d0, int *d1)
+{
+    int best = 0;
+    for (int a = 0; a < page->nlines; a++) {
+        tt_time_range tr;
+        if (!tt_line_is_time(page, a, &tr))
+            continue;
+        const tt_line *la = &page->lines[a];
+        tt_box ba = tt_box_of(rows, la->x0, la->y0, la->x1 - la->x0, la->y1 - la->y0);
+        int n = 0, x0 = ba.t0, x1 = ba.t1, y0 = ba.d0, y1 = ba.d1;
+        for (int b = 0; b < page->nlines; b++) {
+            const tt_line *lb = &page->lines[b];
+            tt_box bb = tt_box_of(rows, lb->x0, lb->y0, lb->x1 - lb->x0, lb->y1 - lb->y0);
+            if (bb.d0 >= ba.d1 || ba.d0 >= bb.d1 || !tt_line_is_time(page, b, &tr))
+                continue;
+            n++;
+            if (bb.t0 < x0) x0 = bb.t0;
+            if (bb.t1 > x1) x1 = bb.t1;
+            if (bb.d0 < y0) y0 = bb.d0;
+            if (bb.d1 > y1) y1 = bb.d1;
+        }
+        if (n > best)
+            best = n, *t0 = x0, *t1 = x1, *d0 = y0, *d1 = y1;
+    }
+    return best;
+}
+
+/* Rows of a ruled table beyond its header: the rules crossing the strip
+ * just before the header's first time (where day labels would be), from
+ * the header on. Returns the rows (0 without rules or with fewer than 2). */
+static int rows_from_rules(const tt_page *page, const tt_grid *g, int t0, int d1, int *band0,
+                           int *band1)
+{
+    int h = page->median_h > 4 ? page->median_h : 4, edges[TT_MAX_DAYS + 2], ne = 0;
+    int far = g->days_as_rows ? page->height : page->width;
+    if (!page->rules)
+        return 0;
+    for (int d = d1 - h / 2; d < far && ne < TT_MAX_DAYS + 2; d += h / 2) {
+        int at;
+        double cov = g->days_as_rows ? tt_rules_hsep(page->rules, d, d + h / 2, t0 - 2 * h, t0 - h / 2, &at)
+                                     : tt_rules_vsep(page->rules, d, d + h / 2, t0 - 2 * h, t0 - h / 2, &at);
+        if (cov >= 0.8 && (ne == 0 || at - edges[ne - 1] > 2 * h))
+            edges[ne++] = at;
+    }
+    int n = 0;
+    for (int k = 0; k + 1 < ne && n < TT_MAX_DAYS; k++, n++)
+        band0[n] = edges[k], band1[n] = edges[k + 1];
+    return n >= 2 ? n : 0;
+}
+
+/* No day names could be read, but the page has a header of times: its
+ * rows (or columns) of text beyond the header are taken for Monday,
+ * Tuesday... in order, so that a person reviews a draft instead of typing
+ * a timetable. Returns the days made. */
+static int days_from_rows(const tt_page *page, tt_grid *g)
+{
+    int t0 = 0, t1 = 0, d0 = 0, d1 = 0, t0b = 0, t1b = 0, d0b = 0, d1b = 0;
+    int nr = time_row(page, true, &t0, &t1, &d0, &d1);
+    int nc = time_row(page, false, &t0b, &t1b, &d0b, &d1b);
+    g->days_as_rows = nr >= nc;
+    if (!g->days_as_rows)
+        t0 = t0b, t1 = t1b, d0 = d0b, d1 = d1b;
+    if ((nr > nc ? nr : nc) < 3)
+        return 0;
+    int band0[TT_MAX_DAYS + 1], band1[TT_MAX_DAYS + 1], nb = 0, h = page->median_h;
+    nb = rows_from_rules(page, g, t0, d1, band0, band1);
+    for (int pass = 0; nb == 0 && pass < page->nlines; pass++) {
+        int next = -1, next_d0 = 0, next_d1 = 0; /* the nearest line beyond the bands */
+        for (int li = 0; li < page->nlines; li++) {
+            const tt_line *l = &page->lines[li];
+            tt_box b = tt_box_of(g->days_as_rows, l->x0, l->y0, l->x1 - l->x0, l->y1 - l->y0);
+            int floor = nb ? band1[nb - 1] : d1;
+            if (b.d0 < floor || (b.t0 + b.t1) / 2 < t0 - h || (b.t0 + b.t1) / 2 > t1 + h)
+                continue;
+            if (next < 0 || b.d0 < next_d0)
+                next = li, next_d0 = b.d0, next_d1 = b.d1;
+        }
+        if (next < 0 || nb == TT_MAX_DAYS)
+            break;
+        band0[nb] = next_d0, band1[nb] = next_d1;
+        /* Lines overlapping the band along d, or following it closer than
+         * a text height with no rule between (a cell's second line), are
+         * the same row. */
+        for (bool grew = true; grew;) {
+            grew = false;
+            for (int li = 0; li < page->nlines; li++) {
+                const tt_line *l = &page->lines[li];
+                tt_box b = tt_box_of(g->days_as_rows, l->x0, l->y0, l->x1 - l->x0, l->y1 - l->y0);
+                int mid = (b.t0 + b.t1) / 2;
+                if (b.d1 <= band1[nb] || b.d0 < band0[nb] || mid < t0 - h || mid > t1 + h ||
+                    b.d0 > band1[nb] + h * 8 / 10)
+                    continue;
+                if (b.d0 > band1[nb] &&
+                    (g->days_as_rows ? tt_rules_hsep(page->rules, band1[nb], b.d0, b.t0, b.t1, NULL)
+                                     : tt_rules_vsep(page->rules, band1[nb], b.d0, b.t0, b.t1, NULL)) >= 0.5)
+                    continue;
+                band1[nb] = b.d1, grew = true;
+            }
+        }
+        band1[nb] += 1;
+        nb++;
+    }
+    for (int i = 0; i < nb; i++)
+        g->days[i] = (tt_day_hdr){i, -1, {t0 - 2, t0 - 1, band0[i], band1[i]}, 0, 0};
+    return nb >= 2 ? nb : 0;
+}
+
 int tt_build_grid(tt_page *page, tt_result *res)
 {
     tt_grid g = {0};
     g.rules = page->rules;
     g.ndays = tt_find_days(page, g.days, &g.days_as_rows);
     infer_missing_days(&g, &res->ev);
+    if (g.ndays < 2) {
+        g.ndays = days_from_rows(page, &g);
+        res->ev.days_unread = g.ndays > 0;
+    }
     if (g.ndays < 2 || tt_find_time_header(page, &g) < 0)
         return -1;
+    if (res->ev.days_unread)
+        json_array_append_new(res->warnings,
+                              json_string("no day names could be read: the rows were taken "
+                                          "for Monday, Tuesday... in order"));
     /* Perhaps a list read wrongly; perhaps times printed in cells: the
      * caller builds the list too and keeps the fuller reading. */
     res->ev.list_like = times_in_body(page, &g);

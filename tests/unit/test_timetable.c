@@ -563,6 +563,33 @@ static void test_odd_time_lowers_confidence(void)
     json_decref(out);
 }
 
+static void drop_day_names(json_t *words)
+{
+    for (size_t i = json_array_size(words); i-- > 0;)
+        if (tt_day_of(json_string_value(json_object_get(json_array_get(words, i), "text"))) >= 0)
+            json_array_remove(words, i);
+}
+
+/* A grid of times whose day names are all lost is no reason to tell a
+ * teacher it is not a timetable: the rows become Monday, Tuesday... in a
+ * draft that says so and goes to review. */
+static void test_grid_without_days_is_a_draft(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("rows_ranges_ruled", drop_day_names);
+    if (!out)
+        return;
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.5);
+    CHECK(json_array_size(json_object_get(out, "warnings")) >= 1);
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 15);
+    json_t *want = json_pack("{s:s, s:s, s:s, s:s}", "day", "Tuesday", "start", "09:50", "end",
+                             "10:50", "subject", "Art");
+    CHECK(has_entry(json_object_get(out, "entries"), want));
+    json_decref(want);
+    json_decref(out);
+}
+
 /* ---- plugin:ocr reads turned text -------------------------------------- */
 
 static const char *no_config(const char *key)
@@ -669,6 +696,7 @@ int main(int argc, char **argv)
         TEST(test_missed_cell_lowers_confidence),
         TEST(test_disputed_reading_lowers_confidence),
         TEST(test_odd_time_lowers_confidence),
+        TEST(test_grid_without_days_is_a_draft),
         TEST(test_ocr_reads_turned_text),
         TEST(test_rows_ranges_ruled),
         TEST(test_rows_starts_ampm_ruled),
