@@ -28,6 +28,12 @@ static int cmp_reading(const void *a, const void *b)
     return (p->x > q->x) - (p->x < q->x);
 }
 
+void tt_sort_reading(const tt_page *page, int *idx, int n)
+{
+    sort_page = page;
+    qsort(idx, (size_t)n, sizeof *idx, cmp_reading);
+}
+
 /* 10A4, 7Z2, 13X3, 9Y: digits, one to three letters, optional digits. */
 static bool looks_like_class(const char *s)
 {

@@ -23,19 +23,6 @@
 
 #include "tt.h"
 
-static const tt_page *sort_page;
-static int cmp_reading(const void *a, const void *b)
-{
-    const tt_word *p = &sort_page->words[*(const int *)a], *q = &sort_page->words[*(const int *)b];
-    int h = (p->h < q->h ? p->h : q->h) / 2;
-    int pc = p->y + p->h / 2, qc = q->y + q->h / 2;
-    if (pc < qc - h)
-        return -1;
-    if (pc > qc + h)
-        return 1;
-    return (p->x > q->x) - (p->x < q->x);
-}
-
 /* A 12-hour reading of t (no am/pm written) nearest to the time `near`. */
 static int nearest_12h(int t, bool ampm, int near)
 {
@@ -50,8 +37,7 @@ int tt_cell_time(const tt_page *page, int *idx, int *n, int near, int *start, in
     *start = *end = -1;
     if (*n <= 0 || *n > 256)
         return -1;
-    sort_page = page;
-    qsort(idx, (size_t)*n, sizeof *idx, cmp_reading);
+    tt_sort_reading(page, idx, *n);
     char text[TT_TEXT * 2];
     int pos[256], used = 0;
     text[0] = '\0';

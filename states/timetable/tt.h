@@ -247,6 +247,8 @@ int tt_span_cuts(const tt_page *page, const tt_grid *g, int t0, int t1, int d0, 
 void tt_piece_times(const tt_page *page, const tt_grid *g, const int *tb, int ns, tt_pieces *ps);
 
 /* cells.c */
+/* Word indices in reading order: rows top to bottom, each left to right. */
+void tt_sort_reading(const tt_page *page, int *idx, int n);
 void tt_cell_fill(const tt_page *page, const int *idx, int n, tt_entry *e);
 const char *tt_kind_of(const char *subject);
 void tt_set_title(tt_page *page, tt_result *res, int table_top);
