@@ -139,6 +139,27 @@ static bool keep_grid_or_list(tt_page *page, const tt_result *grid)
     return list;
 }
 
+/* Cells printing their own times (no time header), read on the side:
+ * true when that finds more entries than the list did. */
+static bool timed_cells_read_more(tt_page *page, int list_entries)
+{
+    tt_result *alt = calloc(1, sizeof *alt);
+    bool *used = malloc(sizeof *used * (size_t)(page->nwords + 1));
+    bool more = false;
+    if (alt && used) {
+        for (int i = 0; i < page->nwords; i++)
+            used[i] = page->words[i].used, page->words[i].used = false;
+        alt->warnings = json_array();
+        more = tt_build_timed_cells(page, alt) == 0 && alt->nentries > list_entries;
+        json_decref(alt->warnings);
+        for (int i = 0; i < page->nwords; i++)
+            page->words[i].used = used[i];
+    }
+    free(used);
+    free(alt);
+    return more;
+}
+
 /* Build from words; 0 with res filled, -1 with err. */
 static int build(const json_t *words, tt_result *res, yogi_error *err)
 {
@@ -161,6 +182,13 @@ static int build(const json_t *words, tt_result *res, yogi_error *err)
         for (int i = 0; i < page.nwords; i++)
             page.words[i].used = false;
         rc = tt_build_list(&page, res);
+        if (timed_cells_read_more(&page, rc == 0 ? res->nentries : 0)) {
+            res->ev = keep;
+            res->nentries = 0;
+            for (int i = 0; i < page.nwords; i++)
+                page.words[i].used = false;
+            rc = tt_build_timed_cells(&page, res);
+        }
     }
 built:
     count_unused(&page, &res->ev);

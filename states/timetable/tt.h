@@ -213,6 +213,8 @@ bool tt_line_is_time(const tt_page *page, int line, tt_time_range *tr);
 /* grid.c / list.c: 0 when a timetable was found, -1 otherwise */
 int tt_build_grid(tt_page *page, tt_result *res);
 int tt_build_list(tt_page *page, tt_result *res);
+/* timedcells.c: a grid whose cells print their own times, no time header */
+int tt_build_timed_cells(tt_page *page, tt_result *res);
 
 /* spans.c: the times a cell really covers */
 #define TT_PIECE_WORDS 64
