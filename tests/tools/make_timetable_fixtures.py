@@ -260,6 +260,36 @@ def day_groups(outdir, name):
     write_expect(outdir, name, {"entries": out})
 
 
+def timed_cells(outdir, name):
+    """Days as rows, lesson numbers across the top, each cell printing its
+    subject over its own time; RECESS printed once, between the lessons,
+    for every day; no rules."""
+    p = Page(1000, 420)
+    p.text("Timetable 8B", 0, 30, left=20)
+    xs = [220, 400, 600, 780]
+    for k, x in enumerate([220, 400, 780]):
+        p.text(str(k + 1), x, 80)
+    days = [("MON", [("Maths", "9.00 to 10.00"), ("English", "10.00 to 10.50"), ("Art", "11.10 to 12.00")]),
+            ("TUE", [("Science", "9.00 to 10.00"), ("History", "10.00 to 10.50"), ("PE", "11.10 to 12.00")]),
+            ("WED", [("French", "9.00 to 10.00"), ("Music", "10.00 to 10.50"), ("Drama", "11.10 to 12.00")])]
+    for i, (d, cells) in enumerate(days):
+        y = 140 + i * 90
+        p.text(d, 0, y, left=40)
+        for (subj, t), x in zip(cells, [xs[0], xs[1], xs[3]]):
+            p.text(subj, x, y - 12)
+            p.text(t, x, y + 12)
+    p.text("RECESS", xs[2], 230)
+    p.save(outdir, name, False)
+    rows = []
+    for d, full in (("MON", "Monday"), ("TUE", "Tuesday"), ("WED", "Wednesday")):
+        cells = dict(days)[d]
+        for subj, t in cells:
+            a, b = t.split(" to ")
+            rows.append((full, "%05s" % a.replace(".", ":").rjust(5, "0"), b.replace(".", ":").rjust(5, "0"), subj))
+        rows.append((full, "10:50", "11:10", "RECESS"))
+    write_expect(outdir, name, entries(rows))
+
+
 def turned_labels(outdir, name):
     """Labels turned on their side, as word processors write them up a
     merged column: for the OCR plugin's second pass (no words file)."""
@@ -452,7 +482,10 @@ def main():
     # 4e. Day-group columns, numbered rows, single-time rows.
     day_groups(out, "list_day_groups")
 
-    # 4f. Turned labels, for plugin:ocr.
+    # 4f. Cells printing their own times under lesson numbers.
+    timed_cells(out, "rows_timed_cells")
+
+    # 4g. Turned labels, for plugin:ocr.
     turned_labels(out, "turned_labels")
 
     # 5. A list, one block per day down the page; padded 24-hour times; a

@@ -309,6 +309,7 @@ FIXTURE_TEST(test_list_blocks, "list_blocks", "list")
 FIXTURE_TEST(test_rows_stacked_letters_ruled, "rows_stacked_letters_ruled", "days_rows")
 FIXTURE_TEST(test_rows_split_cells_ruled, "rows_split_cells_ruled", "days_rows")
 FIXTURE_TEST(test_list_day_groups, "list_day_groups", "list")
+FIXTURE_TEST(test_rows_timed_cells, "rows_timed_cells", "days_rows_timed_cells")
 FIXTURE_TEST(test_list_side_by_side, "list_side_by_side", "list")
 FIXTURE_TEST(test_prose_is_not_a_timetable, "prose", NULL)
 
@@ -693,6 +694,7 @@ int main(int argc, char **argv)
         TEST(test_rows_stacked_letters_ruled),
         TEST(test_rows_split_cells_ruled),
         TEST(test_list_day_groups),
+        TEST(test_rows_timed_cells),
         TEST(test_missed_cell_lowers_confidence),
         TEST(test_disputed_reading_lowers_confidence),
         TEST(test_odd_time_lowers_confidence),
