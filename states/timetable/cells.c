@@ -140,6 +140,33 @@ static int type_size(const tt_page *page, const tt_word *w)
     return (int)(w->h * 10 / (5 + 2 * up + 2 * down));
 }
 
+/* A room or class printed at the end of a row, a phrase of its own
+ * ("Spanish ........ Rm 20"): the number of words it takes off the row's
+ * end (0 when there is none). */
+static int trailing_code(const tt_page *page, const int *row, int n)
+{
+    if (n < 2)
+        return 0;
+    int line = page->words[row[n - 1]].line, first = n - 1;
+    while (first > 0 && page->words[row[first - 1]].line == line)
+        first--;
+    if (first == 0)
+        return 0;
+    char text[TT_TEXT];
+    tt_words_text(page, row + first, n - first, text, sizeof text);
+    return looks_like_room(text) || looks_like_class(text) ? n - first : 0;
+}
+
+static void fill_code(const tt_page *page, const int *words, int n, tt_entry *e)
+{
+    char text[TT_TEXT];
+    tt_words_text(page, words, n, text, sizeof text);
+    if (!e->room[0] && looks_like_room(text))
+        append(e->room, sizeof e->room, text);
+    else if (!e->klass[0])
+        append(e->klass, sizeof e->klass, text);
+}
+
 void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
 {
     int idx[256], n = 0;
@@ -167,6 +194,8 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
         while (end < n && abs(page->words[idx[end]].y + page->words[idx[end]].h / 2 -
                               (first->y + first->h / 2)) <= first->h / 2)
             end++;
+        int tail = trailing_code(page, idx + k, end - k);
+        end -= tail;
         char row[TT_TEXT];
         tt_words_text(page, idx + k, end - k, row, sizeof row);
         int row_h = 0, row_cw = 0;
@@ -197,7 +226,9 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
             if (!subject_h)
                 subject_h = row_h, subject_cw = row_cw;
         }
-        k = end;
+        if (tail)
+            fill_code(page, idx + end, tail, e);
+        k = end + tail;
     }
 }
 
