@@ -592,6 +592,21 @@ static void first_reading(const json_t *words, const turned *t, int n, double *m
 }
 
 /* The second pass: turned text, appended to words. */
+/* Whether (x, y) lies in the box of a word already read. */
+static bool on_a_word(const json_t *words, int x, int y)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        int wx = (int)json_integer_value(json_object_get(w, "x"));
+        int wy = (int)json_integer_value(json_object_get(w, "y"));
+        if (x >= wx && x < wx + json_integer_value(json_object_get(w, "w")) && y >= wy &&
+            y < wy + json_integer_value(json_object_get(w, "h")))
+            return true;
+    }
+    return false;
+}
+
 /* Each lone glyph read alone as one character; letters and digits read
  * surely become words. */
 static void read_lone(ocr_state *st, PIX *pix, const turned *g, int n, int th, int dpi,
@@ -601,6 +616,8 @@ static void read_lone(ocr_state *st, PIX *pix, const turned *g, int n, int th, i
     int W = (int)pixGetWidth(pix), H = (int)pixGetHeight(pix);
     st->t.TessBaseAPISetPageSegMode(st->api, PSM_SINGLE_CHAR);
     for (int k = 0; gray && k < n; k++) {
+        if (on_a_word(words, g[k].x + g[k].w / 2, g[k].y + g[k].h / 2))
+            continue; /* read already, if doubtfully: the second readings' business */
         int pad = th / 2, x0 = g[k].x > pad ? g[k].x - pad : 0, y0 = g[k].y > pad ? g[k].y - pad : 0;
         int x1 = g[k].x + g[k].w + pad < W ? g[k].x + g[k].w + pad : W;
         int y1 = g[k].y + g[k].h + pad < H ? g[k].y + g[k].h + pad : H;
