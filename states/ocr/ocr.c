@@ -592,6 +592,18 @@ static void first_reading(const json_t *words, const turned *t, int n, double *m
 }
 
 /* The second pass: turned text, appended to words. */
+/* A lone glyph in line with another (a column of day letters, a row of
+ * them): worth reading; a glyph alone on its line and column is likely a
+ * mark. */
+static bool aligned(const turned *g, int n, int k)
+{
+    for (int j = 0; j < n; j++)
+        if (j != k && ((g[j].x < g[k].x + g[k].w && g[k].x < g[j].x + g[j].w) ||
+                       (g[j].y < g[k].y + g[k].h && g[k].y < g[j].y + g[j].h)))
+            return true;
+    return false;
+}
+
 /* Whether (x, y) lies in the box of a word already read. */
 static bool on_a_word(const json_t *words, int x, int y)
 {
@@ -616,7 +628,7 @@ static void read_lone(ocr_state *st, PIX *pix, const turned *g, int n, int th, i
     int W = (int)pixGetWidth(pix), H = (int)pixGetHeight(pix);
     st->t.TessBaseAPISetPageSegMode(st->api, PSM_SINGLE_CHAR);
     for (int k = 0; gray && k < n; k++) {
-        if (on_a_word(words, g[k].x + g[k].w / 2, g[k].y + g[k].h / 2))
+        if (!aligned(g, n, k) || on_a_word(words, g[k].x + g[k].w / 2, g[k].y + g[k].h / 2))
             continue; /* read already, if doubtfully: the second readings' business */
         int pad = th / 2, x0 = g[k].x > pad ? g[k].x - pad : 0, y0 = g[k].y > pad ? g[k].y - pad : 0;
         int x1 = g[k].x + g[k].w + pad < W ? g[k].x + g[k].w + pad : W;
