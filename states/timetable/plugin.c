@@ -116,32 +116,12 @@ static void count_unused(const tt_page *page, tt_evidence *ev)
     }
 }
 
-/* A grid whose body holds about as many times as its header: a list read
- * wrongly, or a grid with times printed in its cells. The list is built on
- * the side; true when it reads more entries than the grid (then the caller
- * builds it for real). */
-static bool keep_grid_or_list(tt_page *page, const tt_result *grid)
-{
-    tt_result *alt = calloc(1, sizeof *alt);
-    bool *used = malloc(sizeof *used * (size_t)(page->nwords + 1));
-    bool list = false;
-    if (alt && used) {
-        for (int i = 0; i < page->nwords; i++)
-            used[i] = page->words[i].used, page->words[i].used = false;
-        alt->warnings = json_array();
-        list = tt_build_list(page, alt) == 0 && alt->nentries > grid->nentries;
-        json_decref(alt->warnings);
-        for (int i = 0; i < page->nwords; i++)
-            page->words[i].used = used[i];
-    }
-    free(used);
-    free(alt);
-    return list;
-}
-
-/* Cells printing their own times (no time header), read on the side:
- * true when that finds more entries than the list did. */
-static bool timed_cells_read_more(tt_page *page, int list_entries)
+/* Another reading of the page built on the side, the page left as it
+ * was: true when it finds more than `than` entries (then the caller builds
+ * it for real). Used where two readings compete: a grid whose body holds
+ * about as many times as its header (a list read wrongly, or times printed
+ * in cells), and cells printing their own times against a list. */
+static bool reads_more(tt_page *page, int (*builder)(tt_page *, tt_result *), int than)
 {
     tt_result *alt = calloc(1, sizeof *alt);
     bool *used = malloc(sizeof *used * (size_t)(page->nwords + 1));
@@ -150,7 +130,7 @@ static bool timed_cells_read_more(tt_page *page, int list_entries)
         for (int i = 0; i < page->nwords; i++)
             used[i] = page->words[i].used, page->words[i].used = false;
         alt->warnings = json_array();
-        more = tt_build_timed_cells(page, alt) == 0 && alt->nentries > list_entries;
+        more = builder(page, alt) == 0 && alt->nentries > than;
         json_decref(alt->warnings);
         for (int i = 0; i < page->nwords; i++)
             page->words[i].used = used[i];
@@ -174,7 +154,7 @@ static int build(const json_t *words, tt_result *res, yogi_error *err)
     res->ev.page_words = page.nwords;
     int rc = tt_build_grid(&page, res);
     if (rc < 0 || res->nentries == 0 || res->ev.list_like) {
-        if (rc == 0 && res->nentries > 0 && !keep_grid_or_list(&page, res))
+        if (rc == 0 && res->nentries > 0 && !reads_more(&page, tt_build_list, res->nentries))
             goto built;
         tt_evidence keep = {.pdf_text = page.pdf_text, .page_words = page.nwords};
         res->ev = keep;
@@ -182,7 +162,7 @@ static int build(const json_t *words, tt_result *res, yogi_error *err)
         for (int i = 0; i < page.nwords; i++)
             page.words[i].used = false;
         rc = tt_build_list(&page, res);
-        if (timed_cells_read_more(&page, rc == 0 ? res->nentries : 0)) {
+        if (reads_more(&page, tt_build_timed_cells, rc == 0 ? res->nentries : 0)) {
             res->ev = keep;
             res->nentries = 0;
             for (int i = 0; i < page.nwords; i++)
