@@ -23,6 +23,7 @@ typedef struct heading {
     int line;
     int x0, y0, x1, y1;
     int xmin, xmax, ymax; /* the block's extent */
+    bool letter;          /* a lone day letter taken for a heading */
 } heading;
 
 typedef struct row {
@@ -115,7 +116,7 @@ static int letter_headings(tt_page *page, heading *hd, int n, int max)
             level |= abs(hd[k].y0 - l->y0) < 2 * h && hd[k].line != li;
         if (d >= 0 && level)
             hd[n + added++] = (heading){d, 1u << d, li, l->x0, l->y0, l->x1, l->y1, -1,
-                                        page->width, page->height};
+                                        page->width, page->height, true};
     }
     return n + added;
 }
@@ -128,7 +129,7 @@ static int find_headings(tt_page *page, heading *hd, int max)
         unsigned days = heading_days(page, li);
         if (days)
             hd[n++] = (heading){lowest_day(days), days, li, l->x0, l->y0, l->x1, l->y1, -1,
-                                page->width, page->height};
+                                page->width, page->height, false};
     }
     if (n >= 1)
         n = letter_headings(page, hd, n, max);
@@ -433,8 +434,10 @@ static void block_entries(tt_page *page, const heading *h, tt_result *res, untim
         qsort(rows[k].idx, (size_t)rows[k].n, sizeof *rows[k].idx, cmp_x);
     }
     bool above = subject_first(page, rows, nr);
-    if (above)
+    if (above) {
         subject_first_entries(page, h, rows, nr, res, ul);
+        res->ev.unproven = true;
+    }
     for (int k = 0; k < nr && !above; k++) {
         drop_row_number(page, &rows[k]);
         char text[TT_TEXT];
@@ -514,6 +517,7 @@ int tt_build_list(tt_page *page, tt_result *res)
     if (!ul)
         return -1;
     for (int k = 0; k < n; k++) {
+        res->ev.unproven |= hd[k].letter;
         block_entries(page, &hd[k], res, ul);
         tt_figure_box(f, hd[k].x0, hd[k].y0, hd[k].x1, hd[k].y1, 0xff8c00, 2);
         tt_figure_box(f, hd[k].xmin, hd[k].y1, hd[k].xmax,

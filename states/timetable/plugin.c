@@ -67,6 +67,7 @@ static void evidence_more(json_t *o, const tt_evidence *ev)
     json_object_set_new(o, "untiled_days", json_integer(ev->untiled_days));
     json_object_set_new(o, "odd_times", json_integer(ev->odd_times));
     json_object_set_new(o, "days_unread", json_boolean(ev->days_unread));
+    json_object_set_new(o, "unproven_reader", json_boolean(ev->unproven));
 }
 
 static json_t *evidence_json(const tt_evidence *ev)

@@ -192,6 +192,7 @@ int tt_build_timed_cells(tt_page *page, tt_result *res)
         res->ev.days_consecutive &= hd[i].day == hd[i - 1].day + 1;
     }
     res->ev.times_increasing = true;
+    res->ev.unproven = true;
     res->layout = rows ? "days_rows_timed_cells" : "days_cols_timed_cells";
     int top = page->height;
     for (int i = 0; i < nd; i++)

@@ -124,6 +124,7 @@ typedef struct tt_evidence {
     int short_days;        /* days with far fewer entries than the others */
     int untiled_days;      /* list days with a gap most other days fill */
     bool grid;             /* built as a grid (missed_cells checks it instead) */
+    bool unproven;         /* read by a reader the gate was not validated on */
     bool days_unread;      /* no day names: rows taken for days in order (a draft) */
     int odd_times;         /* entries far longer than the rest, or ending far after the other days */
 } tt_evidence;
