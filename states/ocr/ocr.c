@@ -20,11 +20,21 @@
  * init sets OMP_THREAD_LIMIT=1 (unless the operator set it) and only then
  * dlopens the library and resolves the C API (tesseract/capi.h) by name.
  *
+ * Text turned on its side (a label written up a merged column, a header
+ * turned to fit a narrow column) is read by a second, smaller pass: the
+ * ink the first pass did not read confidently is closed along y, and tall
+ * narrow blobs are cut out, turned upright (90 degrees clockwise: text
+ * running bottom to top, as word processors write it), stacked on one
+ * canvas and read in one go. Each line read becomes one word with
+ * "vertical": true, its box on the page; the doubtful scraps the first
+ * pass made of it are dropped. Pages without such blobs cost nothing more.
+ *
  * Page segmentation mode: ocr.psm, default 11 (sparse text). Timetables are
  * grids of short, scattered cells; on the development set psm 11 finds more
  * of them than 6 (one uniform block) or 3 (automatic), and is no slower
  * (docs/pipeline.md has the figures).
  */
+#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
@@ -65,6 +75,7 @@ typedef struct ocr_state {
     void *lib;
     tess_api t;
     TessBaseAPI *api;
+    int psm;
 } ocr_state;
 
 static const char *config_str(const yogi_host *host, const char *key, const char *fallback)
@@ -126,8 +137,8 @@ static int ocr_init(const yogi_host *host, void **state, yogi_error *err)
                   st->t.TessVersion(), lang, datapath ? " from " : "", datapath ? datapath : "");
         goto out_fail;
     }
-    int psm = parse_psm(config_str(host, "ocr.psm", "11"));
-    st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)psm);
+    st->psm = parse_psm(config_str(host, "ocr.psm", "11"));
+    st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)st->psm);
     /* tesseract's diagnostics ("Estimating resolution...") are not ours to print. */
     st->t.TessBaseAPISetVariable(st->api, "debug_file", "/dev/null");
     *state = st;
@@ -135,6 +146,139 @@ static int ocr_init(const yogi_host *host, void **state, yogi_error *err)
 out_fail:
     ocr_destroy(st);
     return YOGI_FAILED;
+}
+
+/* ---- second readings of doubtful numbers ---------------------------- */
+
+#define MAX_REREAD 40 /* doubtful words read again per page */
+
+/* The text and mean confidence of what the API just recognised, as one
+ * line; -1 when nothing was read. */
+static double read_line(const ocr_state *st, char *out, size_t size)
+{
+    out[0] = '\0';
+    TessResultIterator *it = st->t.TessBaseAPIGetIterator(st->api);
+    if (!it)
+        return -1.0;
+    double sum = 0.0;
+    int n = 0;
+    size_t len = 0;
+    do {
+        char *text = st->t.TessResultIteratorGetUTF8Text(it, RIL_WORD);
+        if (text && text[0]) {
+            size_t tl = strlen(text);
+            if (len + tl + 2 < size) {
+                if (len)
+                    out[len++] = ' ';
+                memcpy(out + len, text, tl + 1);
+                len += tl;
+            }
+            sum += st->t.TessResultIteratorConfidence(it, RIL_WORD);
+            n++;
+        }
+        if (text) st->t.TessDeleteText(text);
+    } while (st->t.TessResultIteratorNext(it, RIL_WORD));
+    st->t.TessResultIteratorDelete(it);
+    return n ? sum / n : -1.0;
+}
+
+/* A cell's rule caught beside a word reads as a bracket or a bar. */
+static void trim_rule_marks(char *s)
+{
+    size_t n = strlen(s), a = 0;
+    while (n > 0 && strchr("[]|{}()", s[n - 1]))
+        s[--n] = '\0';
+    while (a < n && strchr("[]|{}()", s[a]))
+        a++;
+    memmove(s, s + a, n - a + 1);
+}
+
+/* One word's crop read as a single line at its own size and, when that
+ * differs from the first pass, at twice: tesseract's reading of a tight
+ * "11" changes with scale. The surer reading goes to best; returns
+ * whether the readings agreed with text. */
+static bool read_twice(ocr_state *st, PIX *crop, int dpi, const char *text, char *best,
+                       size_t size, double *best_conf)
+{
+    bool agreed = true;
+    char again[256];
+    *best_conf = -1.0;
+    best[0] = '\0';
+    for (int scale = 1; scale <= 2; scale++) {
+        PIX *img = scale == 1 ? pixClone(crop) : pixScale(crop, 2.0, 2.0);
+        if (!img)
+            continue;
+        st->t.TessBaseAPISetImage2(st->api, img);
+        st->t.TessBaseAPISetSourceResolution(st->api, dpi * scale);
+        double c = st->t.TessBaseAPIRecognize(st->api, NULL) == 0
+                       ? read_line(st, again, sizeof again) : -1.0;
+        st->t.TessBaseAPIClear(st->api);
+        pixDestroy(&img);
+        trim_rule_marks(again);
+        agreed = agreed && c >= 0 && strcmp(again, text) == 0;
+        if (c > *best_conf && again[0] && !strchr(again, ' ') && strlen(again) < size) {
+            *best_conf = c;
+            memcpy(best, again, strlen(again) + 1);
+        }
+        if (agreed)
+            break; /* two readings agree: no need of a third */
+    }
+    return agreed;
+}
+
+/* A digit, then ':' or '.', then a digit: a clock, perhaps misread. */
+static bool clock_like(const char *t)
+{
+    for (; t[0] && t[1] && t[2]; t++)
+        if (isdigit((unsigned char)t[0]) && (t[1] == ':' || t[1] == '.') &&
+            isdigit((unsigned char)t[2]))
+            return true;
+    return false;
+}
+
+/* Times and numbers the first pass doubts ("1:20-1:35" at 0 for
+ * "11:20-11:35") are read again alone, a little wider than their box
+ * (which may cut a digit off); a reading surer by ten points wins. Each
+ * such word records "reread" and whether the readings "agreed", for the
+ * timetable's confidence. */
+static void reread_doubtful(ocr_state *st, PIX *pix, json_t *words, int dpi)
+{
+    PIX *gray = pixConvertTo8(pix, 0);
+    int done = 0, W = (int)pixGetWidth(pix), H = (int)pixGetHeight(pix);
+    size_t i;
+    json_t *w;
+    st->t.TessBaseAPISetPageSegMode(st->api, PSM_SINGLE_LINE);
+    json_array_foreach(words, i, w) {
+        const char *text = json_string_value(json_object_get(w, "text"));
+        double conf = json_real_value(json_object_get(w, "conf"));
+        if (!gray || done >= MAX_REREAD || conf >= 60.0 || !text || !clock_like(text))
+            continue;
+        int x = (int)json_integer_value(json_object_get(w, "x"));
+        int y = (int)json_integer_value(json_object_get(w, "y"));
+        int ww = (int)json_integer_value(json_object_get(w, "w"));
+        int wh = (int)json_integer_value(json_object_get(w, "h"));
+        int px = wh / 2, py = wh / 4;
+        int x0 = x > px ? x - px : 0, y0 = y > py ? y - py : 0;
+        int x1 = x + ww + px < W ? x + ww + px : W, y1 = y + wh + py < H ? y + wh + py : H;
+        BOX *b = boxCreate(x0, y0, x1 - x0, y1 - y0);
+        PIX *crop = b ? pixClipRectangle(gray, b, NULL) : NULL;
+        boxDestroy(&b);
+        if (!crop)
+            continue;
+        done++;
+        char best[96];
+        double best_conf;
+        bool agreed = read_twice(st, crop, dpi, text, best, sizeof best, &best_conf);
+        pixDestroy(&crop);
+        json_object_set_new(w, "reread", json_true());
+        json_object_set_new(w, "agreed", json_boolean(agreed));
+        if (best_conf > conf + 10.0) {
+            json_object_set_new(w, "text", json_string(best));
+            json_object_set_new(w, "conf", json_real(round(best_conf * 10) / 10));
+        }
+    }
+    st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)st->psm);
+    pixDestroy(&gray);
 }
 
 /* Layout counters: each element's number within the page, from 1. */
@@ -176,6 +320,384 @@ static json_t *collect_words(const ocr_state *st)
     return words;
 }
 
+#define MAX_TURNED 48 /* blobs of turned text read per page */
+
+typedef struct turned {
+    int x, y, w, h; /* the blob on the page */
+    int canvas_y;   /* where its upright copy sits on the canvas */
+} turned;
+
+/* Median height of the words read confidently: the page's text size. */
+static int confident_height(const json_t *words)
+{
+    int hs[512], n = 0;
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        if (n < 512 && json_real_value(json_object_get(w, "conf")) >= 80.0)
+            hs[n++] = (int)json_integer_value(json_object_get(w, "h"));
+    }
+    for (int a = 1; a < n; a++) /* insertion sort: a page's words at most */
+        for (int b = a; b > 0 && hs[b - 1] > hs[b]; b--) {
+            int t = hs[b];
+            hs[b] = hs[b - 1], hs[b - 1] = t;
+        }
+    return n >= 3 ? hs[n / 2] : 0;
+}
+
+/* Dark ink that the first pass did not read well, without ruling lines. */
+static PIX *unread_ink(PIX *pix, const json_t *words, int th)
+{
+    PIX *gray = pixConvertTo8(pix, 0);
+    PIX *norm = gray ? pixBackgroundNormSimple(gray, NULL, NULL) : NULL;
+    PIX *bin = pixThresholdToBinary(norm ? norm : gray, 160);
+    pixDestroy(&norm);
+    pixDestroy(&gray);
+    if (!bin)
+        return NULL;
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        if (json_real_value(json_object_get(w, "conf")) < 60.0)
+            continue;
+        BOX *b = boxCreate((l_int32)json_integer_value(json_object_get(w, "x")),
+                           (l_int32)json_integer_value(json_object_get(w, "y")),
+                           (l_int32)json_integer_value(json_object_get(w, "w")),
+                           (l_int32)json_integer_value(json_object_get(w, "h")));
+        if (b)
+            pixClearInRect(bin, b);
+        boxDestroy(&b);
+    }
+    for (int k = 0; k < 2; k++) { /* rules: strokes three text heights long */
+        PIX *line = k ? pixOpenBrick(NULL, bin, 1, 3 * th) : pixOpenBrick(NULL, bin, 3 * th, 1);
+        if (line)
+            pixSubtract(bin, bin, line);
+        pixDestroy(&line);
+    }
+    return bin;
+}
+
+/* Tall narrow blobs of unread ink: lines of text turned on their side. */
+#define MAX_LONE 24 /* lone letters read per page */
+
+/* Tall narrow blobs of unread ink: lines of text turned on their side;
+ * and (into lone, *nlone) glyph-sized blobs standing alone: a single
+ * letter ("M", "W", "F" of a day column) that sparse-text reading drops. */
+static int find_turned(PIX *pix, const json_t *words, int th, turned *out, turned *lone,
+                       int *nlone)
+{
+    PIX *ink = unread_ink(pix, words, th);
+    PIX *closed = ink ? pixCloseBrick(NULL, ink, th / 3 > 1 ? th / 3 : 1, th) : NULL;
+    BOXA *boxa = closed ? pixConnComp(closed, NULL, 8) : NULL;
+    int n = 0, W = (int)pixGetWidth(pix), H = (int)pixGetHeight(pix);
+    *nlone = 0;
+    for (int k = 0; boxa && k < boxaGetCount(boxa) && n < MAX_TURNED; k++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(boxa, k, &x, &y, &w, &h);
+        bool glyph = h * 10 >= th * 6 && h * 10 <= th * 16 && w * 10 >= th * 3 && w * 10 <= th * 16;
+        if (!glyph && (h * 5 < th * 6 || h * 5 < w * 6 || w < th / 2 || w > 5 * th))
+            continue;
+        BOX *bb = boxCreate(x, y, w, h);
+        l_int32 on = 0, glyphs = 0;
+        PIX *part = bb ? pixClipRectangle(ink, bb, NULL) : NULL;
+        if (part) {
+            pixCountPixels(part, &on, NULL);
+            BOXA *cc = pixConnComp(part, NULL, 8);
+            glyphs = cc ? boxaGetCount(cc) : 0;
+            boxaDestroy(&cc);
+        }
+        pixDestroy(&part);
+        boxDestroy(&bb);
+        /* Text is a quarter ink or more; a photo's grain and shadows, closed
+         * up, are a few percent. */
+        if (glyph) {
+            if (on * 10 >= (l_int32)w * h && glyphs <= 2 && *nlone < MAX_LONE)
+                lone[(*nlone)++] = (turned){x, y, w, h, 0};
+            continue;
+        }
+        if (on * 10 < (l_int32)w * h || glyphs < 2)
+            continue;
+        int pad = th / 3;
+        x = x > pad ? x - pad : 0, y = y > pad ? y - pad : 0;
+        w = x + w + 2 * pad < W ? w + 2 * pad : W - x;
+        h = y + h + 2 * pad < H ? h + 2 * pad : H - y;
+        out[n++] = (turned){x, y, w, h, 0};
+    }
+    boxaDestroy(&boxa);
+    pixDestroy(&closed);
+    pixDestroy(&ink);
+    return n;
+}
+
+/* The blobs turned upright, one under another on a white canvas. */
+static PIX *turned_canvas(PIX *pix, turned *t, int n, int gap)
+{
+    int cw = 0, ch = gap;
+    for (int k = 0; k < n; k++) {
+        if (t[k].h + 2 * gap > cw) cw = t[k].h + 2 * gap;
+        t[k].canvas_y = ch;
+        ch += t[k].w + gap;
+    }
+    PIX *canvas = pixCreate(cw, ch, 8);
+    if (!canvas)
+        return NULL;
+    pixSetAll(canvas);
+    PIX *gray = pixConvertTo8(pix, 0);
+    for (int k = 0; gray && k < n; k++) {
+        BOX *b = boxCreate(t[k].x, t[k].y, t[k].w, t[k].h);
+        PIX *crop = b ? pixClipRectangle(gray, b, NULL) : NULL;
+        PIX *up = crop ? pixRotateOrth(crop, 1) : NULL;
+        if (up)
+            pixRasterop(canvas, gap, t[k].canvas_y, t[k].h, t[k].w, PIX_SRC, up, 0, 0);
+        pixDestroy(&up);
+        pixDestroy(&crop);
+        boxDestroy(&b);
+    }
+    pixDestroy(&gray);
+    return canvas;
+}
+
+/* One line read on the canvas, gathered word by word. */
+typedef struct turned_line {
+    int blob;
+    int l, t, r, b; /* on the canvas */
+    double conf_sum;
+    int words;
+    char text[256];
+} turned_line;
+
+/* Rules and smudges read on their side come back as "|", "ae", "lwo":
+ * a line is kept when it is mostly letters and digits and read surely
+ * (very surely when short); a time ("12 - 1pm") may be read less surely. */
+static bool looks_like_text(const turned_line *ln)
+{
+    if (ln->words == 0)
+        return false;
+    int alnum = 0, digits = 0, len = 0;
+    for (const unsigned char *p = (const unsigned char *)ln->text; *p; p++) {
+        alnum += isalnum(*p) != 0;
+        digits += isdigit(*p) != 0;
+        len += *p != ' ' && (*p & 0xc0) != 0x80; /* characters, not UTF-8 bytes */
+    }
+    double conf = ln->conf_sum / ln->words;
+    if (alnum < 2 || alnum * 10 < len * 6)
+        return false;
+    if (digits >= 3)
+        return conf >= 25.0;
+    if (digits >= 2)
+        return conf >= 60.0;
+    return conf >= (alnum < 4 ? 90.0 : 60.0);
+}
+
+static void add_turned_line(json_t *words, const turned *t, const turned_line *ln, int gap)
+{
+    if (!looks_like_text(ln))
+        return;
+    /* Upright (xr, yr) in the blob's copy is (x, y) = (yr, H - 1 - xr). */
+    const turned *bl = &t[ln->blob];
+    int t0 = ln->t - bl->canvas_y, b0 = ln->b - bl->canvas_y;
+    int l0 = ln->l - gap, r0 = ln->r - gap;
+    int x = bl->x + t0, y = bl->y + bl->h - 1 - r0;
+    json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:i, s:i, s:i, s:b, s:i}",
+                                           "text", ln->text, "x", x, "y", y, "w", b0 - t0,
+                                           "h", r0 - l0, "conf",
+                                           round(ln->conf_sum / ln->words * 10) / 10, "block", 0,
+                                           "par", 0, "line", 0, "vertical", 1, "blob", ln->blob));
+}
+
+static void collect_turned(const ocr_state *st, const turned *t, int n, int gap, json_t *out)
+{
+    TessResultIterator *it = st->t.TessBaseAPIGetIterator(st->api);
+    if (!it)
+        return;
+    TessPageIterator *pit = st->t.TessResultIteratorGetPageIterator(it);
+    turned_line ln = {.blob = -1};
+    do {
+        int l, tp, r, b;
+        char *text = st->t.TessResultIteratorGetUTF8Text(it, RIL_WORD);
+        bool box = st->t.TessPageIteratorBoundingBox(pit, RIL_WORD, &l, &tp, &r, &b);
+        bool new_line = st->t.TessPageIteratorIsAtBeginningOf(pit, RIL_TEXTLINE);
+        int blob = -1;
+        for (int k = 0; box && k < n; k++)
+            if ((tp + b) / 2 >= t[k].canvas_y && (tp + b) / 2 < t[k].canvas_y + t[k].w)
+                blob = k;
+        if (text && text[0] && blob >= 0) {
+            if (new_line || blob != ln.blob) {
+                add_turned_line(out, t, &ln, gap);
+                ln = (turned_line){blob, l, tp, r, b, 0.0, 0, ""};
+            }
+            size_t len = strlen(ln.text), tl = strlen(text);
+            if (len + tl + 2 < sizeof ln.text) {
+                if (len)
+                    ln.text[len++] = ' ';
+                memcpy(ln.text + len, text, tl + 1);
+            }
+            if (l < ln.l) ln.l = l;
+            if (tp < ln.t) ln.t = tp;
+            if (r > ln.r) ln.r = r;
+            if (b > ln.b) ln.b = b;
+            ln.conf_sum += st->t.TessResultIteratorConfidence(it, RIL_WORD);
+            ln.words++;
+        }
+        if (text) st->t.TessDeleteText(text);
+    } while (st->t.TessResultIteratorNext(it, RIL_WORD));
+    add_turned_line(out, t, &ln, gap);
+    st->t.TessResultIteratorDelete(it);
+}
+
+/* Drops what the first pass made of turned text: its words lying mostly
+ * inside a blob that the second pass read, or doubtful and centred on one. */
+static void drop_scraps(json_t *words, const turned *t, int n, const bool *read)
+{
+    for (size_t i = json_array_size(words); i-- > 0;) {
+        json_t *w = json_array_get(words, i);
+        int x = (int)json_integer_value(json_object_get(w, "x"));
+        int y = (int)json_integer_value(json_object_get(w, "y"));
+        int ww = (int)json_integer_value(json_object_get(w, "w"));
+        int wh = (int)json_integer_value(json_object_get(w, "h"));
+        for (int k = 0; k < n && ww > 0 && wh > 0; k++) {
+            int ox = (x + ww < t[k].x + t[k].w ? x + ww : t[k].x + t[k].w) - (x > t[k].x ? x : t[k].x);
+            int oy = (y + wh < t[k].y + t[k].h ? y + wh : t[k].y + t[k].h) - (y > t[k].y ? y : t[k].y);
+            bool centre = x + ww / 2 >= t[k].x && x + ww / 2 < t[k].x + t[k].w &&
+                          y + wh / 2 >= t[k].y && y + wh / 2 < t[k].y + t[k].h;
+            bool doubtful = json_real_value(json_object_get(w, "conf")) < 70.0;
+            bool inside = ox > 0 && oy > 0 && (long)ox * oy * 10 >= (long)ww * wh * 6;
+            if (read[k] && ((centre && doubtful) || inside)) {
+                json_array_remove(words, i);
+                break;
+            }
+        }
+    }
+}
+
+/* The mean confidence of the first pass's words centred on each blob, -1
+ * when there are none. */
+static void first_reading(const json_t *words, const turned *t, int n, double *mean)
+{
+    double sum[MAX_TURNED] = {0};
+    int count[MAX_TURNED] = {0};
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        int cx = (int)(json_integer_value(json_object_get(w, "x")) +
+                       json_integer_value(json_object_get(w, "w")) / 2);
+        int cy = (int)(json_integer_value(json_object_get(w, "y")) +
+                       json_integer_value(json_object_get(w, "h")) / 2);
+        for (int k = 0; k < n; k++)
+            if (cx >= t[k].x && cx < t[k].x + t[k].w && cy >= t[k].y && cy < t[k].y + t[k].h)
+                sum[k] += json_real_value(json_object_get(w, "conf")), count[k]++;
+    }
+    for (int k = 0; k < n; k++)
+        mean[k] = count[k] ? sum[k] / count[k] : -1.0;
+}
+
+/* The second pass: turned text, appended to words. */
+/* A lone glyph in line with another (a column of day letters, a row of
+ * them): worth reading; a glyph alone on its line and column is likely a
+ * mark. */
+static bool aligned(const turned *g, int n, int k)
+{
+    for (int j = 0; j < n; j++)
+        if (j != k && ((g[j].x < g[k].x + g[k].w && g[k].x < g[j].x + g[j].w) ||
+                       (g[j].y < g[k].y + g[k].h && g[k].y < g[j].y + g[j].h)))
+            return true;
+    return false;
+}
+
+/* Whether (x, y) lies in the box of a word already read. */
+static bool on_a_word(const json_t *words, int x, int y)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        int wx = (int)json_integer_value(json_object_get(w, "x"));
+        int wy = (int)json_integer_value(json_object_get(w, "y"));
+        if (x >= wx && x < wx + json_integer_value(json_object_get(w, "w")) && y >= wy &&
+            y < wy + json_integer_value(json_object_get(w, "h")))
+            return true;
+    }
+    return false;
+}
+
+/* Each lone glyph read alone as one character; letters and digits read
+ * surely become words. */
+static void read_lone(ocr_state *st, PIX *pix, const turned *g, int n, int th, int dpi,
+                      json_t *words)
+{
+    PIX *gray = pixConvertTo8(pix, 0);
+    int W = (int)pixGetWidth(pix), H = (int)pixGetHeight(pix);
+    st->t.TessBaseAPISetPageSegMode(st->api, PSM_SINGLE_CHAR);
+    for (int k = 0; gray && k < n; k++) {
+        if (!aligned(g, n, k) || on_a_word(words, g[k].x + g[k].w / 2, g[k].y + g[k].h / 2))
+            continue; /* read already, if doubtfully: the second readings' business */
+        int pad = th / 2, x0 = g[k].x > pad ? g[k].x - pad : 0, y0 = g[k].y > pad ? g[k].y - pad : 0;
+        int x1 = g[k].x + g[k].w + pad < W ? g[k].x + g[k].w + pad : W;
+        int y1 = g[k].y + g[k].h + pad < H ? g[k].y + g[k].h + pad : H;
+        BOX *b = boxCreate(x0, y0, x1 - x0, y1 - y0);
+        PIX *crop = b ? pixClipRectangle(gray, b, NULL) : NULL;
+        boxDestroy(&b);
+        if (!crop)
+            continue;
+        char text[64];
+        st->t.TessBaseAPISetImage2(st->api, crop);
+        st->t.TessBaseAPISetSourceResolution(st->api, dpi);
+        double c = st->t.TessBaseAPIRecognize(st->api, NULL) == 0 ? read_line(st, text, sizeof text) : -1.0;
+        st->t.TessBaseAPIClear(st->api);
+        pixDestroy(&crop);
+        size_t len = strlen(text);
+        bool alnum = len >= 1 && len <= 2 && isalnum((unsigned char)text[0]) &&
+                     (len == 1 || isalnum((unsigned char)text[1]));
+        if (c >= 60.0 && alnum)
+            json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:i, s:i, s:i}",
+                                                   "text", text, "x", g[k].x, "y", g[k].y, "w",
+                                                   g[k].w, "h", g[k].h, "conf", round(c * 10) / 10,
+                                                   "block", 0, "par", 0, "line", 0));
+    }
+    st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)st->psm);
+    pixDestroy(&gray);
+}
+
+static void read_turned(ocr_state *st, PIX *pix, json_t *words, int dpi)
+{
+    int th = confident_height(words);
+    turned t[MAX_TURNED], lone[MAX_LONE];
+    int nlone = 0;
+    int n = th >= 8 ? find_turned(pix, words, th, t, lone, &nlone) : 0;
+    if (nlone > 0)
+        read_lone(st, pix, lone, nlone, th, dpi, words);
+    if (n == 0)
+        return;
+    int gap = th;
+    PIX *canvas = turned_canvas(pix, t, n, gap);
+    if (!canvas)
+        return;
+    json_t *found = json_array();
+    st->t.TessBaseAPISetImage2(st->api, canvas);
+    st->t.TessBaseAPISetSourceResolution(st->api, dpi);
+    if (st->t.TessBaseAPIRecognize(st->api, NULL) == 0)
+        collect_turned(st, t, n, gap, found);
+    st->t.TessBaseAPIClear(st->api);
+    pixDestroy(&canvas);
+    double first[MAX_TURNED];
+    first_reading(words, t, n, first);
+    bool read[MAX_TURNED] = {false};
+    for (size_t i = json_array_size(found); i-- > 0;) {
+        json_t *v = json_array_get(found, i);
+        int b = (int)json_integer_value(json_object_get(v, "blob"));
+        /* Upright text read sideways (a column of row numbers) reads
+         * worse turned than as it was: keep the first reading. */
+        if (b < 0 || b >= n || first[b] >= json_real_value(json_object_get(v, "conf")) - 5.0) {
+            json_array_remove(found, i);
+            continue;
+        }
+        read[b] = true;
+        json_object_del(v, "blob");
+    }
+    drop_scraps(words, t, n, read);
+    json_array_extend(words, found);
+    json_decref(found);
+}
+
 static json_t *read_page(ocr_state *st, const json_t *page, yogi_error *err)
 {
     const char *path = json_string_value(json_object_get(page, "path"));
@@ -196,9 +718,13 @@ static json_t *read_page(ocr_state *st, const json_t *page, yogi_error *err)
         yogi_fail(err, "OCR.Failed", "tesseract could not read %s", path);
     } else {
         json_int_t number = json_integer_value(json_object_get(page, "page"));
+        json_t *words = collect_words(st);
+        st->t.TessBaseAPIClear(st->api);
+        read_turned(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
+        reread_doubtful(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
         out = json_pack("{s:I, s:i, s:i, s:I, s:s, s:o}", "page", number ? number : 1, "width",
                         pixGetWidth(pix), "height", pixGetHeight(pix), "dpi", dpi, "image",
-                        path, "words", collect_words(st));
+                        path, "words", words);
     }
     st->t.TessBaseAPIClear(st->api); /* keeps the model, drops the page */
     pixDestroy(&pix);

@@ -28,6 +28,12 @@ static int cmp_reading(const void *a, const void *b)
     return (p->x > q->x) - (p->x < q->x);
 }
 
+void tt_sort_reading(const tt_page *page, int *idx, int n)
+{
+    sort_page = page;
+    qsort(idx, (size_t)n, sizeof *idx, cmp_reading);
+}
+
 /* 10A4, 7Z2, 13X3, 9Y: digits, one to three letters, optional digits. */
 static bool looks_like_class(const char *s)
 {
@@ -73,9 +79,11 @@ static void append(char *dst, size_t size, const char *src)
  * code costs the scorer nothing, a misread subject costs the entry. */
 static void note_conf(const tt_page *page, const int *idx, int n, tt_entry *e)
 {
-    for (int k = 0; k < n; k++)
+    for (int k = 0; k < n; k++) {
         if (page->words[idx[k]].conf < e->word_conf)
             e->word_conf = page->words[idx[k]].conf;
+        e->disputed |= page->words[idx[k]].disputed;
+    }
 }
 
 /* Letters or digits, counting non-ASCII letters ("é") but not the
@@ -114,6 +122,51 @@ static bool is_debris(const tt_page *page, const int *idx, int n, int k)
     return false;
 }
 
+/* A word's type size from its box: the box spans the x-height, plus the
+ * ascenders (capitals, digits, b d f h k l t) and the descenders (g j p q
+ * y) it holds, each about 0.2 of the size; brackets span both. So
+ * "Computer" and "Science" in one font measure the same, and a smaller
+ * note under a subject measures smaller. A PDF's text layer gives every
+ * word the font's whole height: that is the size. */
+static int type_size(const tt_page *page, const tt_word *w)
+{
+    if (page->pdf_text)
+        return w->h;
+    bool up = false, down = false;
+    for (const char *p = w->text; *p; p++) {
+        up |= isupper((unsigned char)*p) || isdigit((unsigned char)*p) || strchr("bdfhklt()/", *p);
+        down |= strchr("gjpqy()", *p) != NULL;
+    }
+    return (int)(w->h * 10 / (5 + 2 * up + 2 * down));
+}
+
+/* A room or class printed at the end of a row, a phrase of its own
+ * ("Spanish ........ Rm 20"): the number of words it takes off the row's
+ * end (0 when there is none). */
+static int trailing_code(const tt_page *page, const int *row, int n)
+{
+    if (n < 2)
+        return 0;
+    int line = page->words[row[n - 1]].line, first = n - 1;
+    while (first > 0 && page->words[row[first - 1]].line == line)
+        first--;
+    if (first == 0)
+        return 0;
+    char text[TT_TEXT];
+    tt_words_text(page, row + first, n - first, text, sizeof text);
+    return looks_like_room(text) || looks_like_class(text) ? n - first : 0;
+}
+
+static void fill_code(const tt_page *page, const int *words, int n, tt_entry *e)
+{
+    char text[TT_TEXT];
+    tt_words_text(page, words, n, text, sizeof text);
+    if (!e->room[0] && looks_like_room(text))
+        append(e->room, sizeof e->room, text);
+    else if (!e->klass[0])
+        append(e->klass, sizeof e->klass, text);
+}
+
 void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
 {
     int idx[256], n = 0;
@@ -125,7 +178,7 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
     sort_page = page;
     qsort(idx, (size_t)n, sizeof *idx, cmp_reading);
     e->word_conf = 100.0;
-    e->subject[0] = e->room[0] = e->klass[0] = '\0';
+    e->subject[0] = e->room[0] = e->klass[0] = e->notes[0] = '\0';
     int singles = 0;
     for (int k = 0; k < n; k++)
         singles += strlen(page->words[idx[k]].text) == 1;
@@ -134,14 +187,30 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
         note_conf(page, idx, n, e);
         return;
     }
+    int subject_h = 0, subject_cw = 0; /* the subject's first row's size, char width */
     for (int k = 0; k < n;) {
         const tt_word *first = &page->words[idx[k]];
         int end = k + 1;
         while (end < n && abs(page->words[idx[end]].y + page->words[idx[end]].h / 2 -
                               (first->y + first->h / 2)) <= first->h / 2)
             end++;
+        int tail = trailing_code(page, idx + k, end - k);
+        end -= tail;
         char row[TT_TEXT];
         tt_words_text(page, idx + k, end - k, row, sizeof row);
+        int row_h = 0, row_cw = 0;
+        for (int q = k; q < end; q++) {
+            const tt_word *w = &page->words[idx[q]];
+            int len = (int)strlen(w->text);
+            if (type_size(page, w) > row_h)
+                row_h = type_size(page, w);
+            if (len >= 3 && w->w * 10 / len > row_cw)
+                row_cw = w->w * 10 / len;
+        }
+        /* Smaller print by both measures (an OCR box may be too tall, a
+         * word of capitals too wide): a note. */
+        bool smaller = subject_h > 0 && row_h * 100 < subject_h * 85 &&
+                       (!subject_cw || !row_cw || row_cw * 100 < subject_cw * 85);
         if (k > 0 && !e->klass[0] && looks_like_class(row))
             append(e->klass, sizeof e->klass, row);
         else if (k > 0 && !e->room[0] && looks_like_room(row))
@@ -149,11 +218,17 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
         else if (k > 0 && is_code(row))
             append(e->klass[0] ? e->room : e->klass, e->klass[0] ? sizeof e->room : sizeof e->klass,
                    row); /* a misread code ("724" for "7Z4") is still no subject */
+        else if (subject_h > 0 && (e->notes[0] || smaller))
+            append(e->notes, sizeof e->notes, row); /* smaller print: a note, and what follows */
         else if (!e->klass[0] && !e->room[0]) {
             append(e->subject, sizeof e->subject, row);
             note_conf(page, idx + k, end - k, e);
+            if (!subject_h)
+                subject_h = row_h, subject_cw = row_cw;
         }
-        k = end;
+        if (tail)
+            fill_code(page, idx + end, tail, e);
+        k = end + tail;
     }
 }
 

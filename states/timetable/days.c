@@ -85,6 +85,61 @@ int tt_day_of(const char *text)
     return -1;
 }
 
+/* A phrase naming a group of days: day names joined by commas, "&", "and",
+ * "/" ("Monday, Tuesday, Thursday", "Mon & Wed", "M, Tu, Th": letters count
+ * in a list, T and S only where they cannot be two days), or a range joined
+ * by a dash or "to" ("Monday - Thursday", "Mon-Wed"). Returns the days as a bit
+ * mask (bit 0 Monday), 0 when any word is not a day or a joiner. */
+unsigned tt_day_group(const char *text)
+{
+    char buf[TT_TEXT];
+    size_t n = strlen(text);
+    if (n >= sizeof buf)
+        return 0;
+    memcpy(buf, text, n + 1);
+    unsigned mask = 0;
+    int prev = -1, days = 0;
+    bool range = false;
+    for (char *tok = buf; *tok;) {
+        size_t len = strcspn(tok, " ,&/");
+        char save = tok[len];
+        tok[len] = '\0';
+        char *dash = strstr(tok, "-");
+        if (len > 0) {
+            int d = -1;
+            if (strcmp(tok, "and") == 0 || strcmp(tok, "to") == 0 ||
+                strcmp(tok, "-") == 0 || strcmp(tok, "\xe2\x80\x93") == 0) {
+                range = strcmp(tok, "and") != 0;
+            } else if (dash && dash != tok) { /* "Mon-Wed" */
+                *dash = '\0';
+                int a = tt_day_of(tok), b = tt_day_of(dash + 1);
+                if (a < 0 || b <= a)
+                    return 0;
+                for (int k = a; k <= b; k++)
+                    mask |= 1u << k;
+                prev = b, days += 2;
+            } else if ((d = tt_day_of(tok)) >= 0 ||
+                       (save == ',' && (d = tt_day_letter(tok)) >= 0) ||
+                       (days > 0 && (d = tt_day_letter(tok)) >= 0)) {
+                /* A letter (M, Tu, Th) counts in a list of days: before a
+                 * comma or after another day. */
+                if (range && prev >= 0 && d > prev)
+                    for (int k = prev; k <= d; k++)
+                        mask |= 1u << k;
+                mask |= 1u << d;
+                prev = d, days++, range = false;
+            } else {
+                return 0;
+            }
+        }
+        tok[len] = save;
+        tok += len;
+        while (*tok == ' ' || *tok == ',' || *tok == '&' || *tok == '/')
+            tok++;
+    }
+    return days > 0 ? mask : 0;
+}
+
 /* M Tu W Th F Sa Su: the day; "T" and "S" return -2 and -3 (Tuesday or
  * Thursday, Saturday or Sunday: the sequence decides); -1 otherwise. */
 int tt_day_letter(const char *text)

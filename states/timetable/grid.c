@@ -18,6 +18,7 @@
  * start of its first time band to the end of its last. A time header with
  * only a start ends where the next one starts.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ typedef struct cells {
     int tb[TT_MAX_SLOTS + 1];              /* time edges */
     int db[TT_MAX_DAYS + 1];               /* day edges */
     int *cell_of;                          /* per word: cell or -1 */
+    int tsep[TT_MAX_DAYS * TT_MAX_SLOTS];  /* where the rule right of (day, slot) runs */
 } cells;
 
 static int find_root(cells *c, int i)
@@ -234,9 +236,12 @@ static void merge_ruled(const tt_page *page, const tt_grid *g, cells *c)
         for (int j = 0; j < c->ns; j++) {
             int t0 = c->tb[j], t1 = c->tb[j + 1], tm = (t1 - t0) * 15 / 100;
             int tw = j + 1 < c->ns ? drift(c->tb, j + 1, c->ns, page->median_h) : 0;
+            int at = t1;
             if (j + 1 < c->ns &&
-                tt_time_sep(g, t1 - tw, t1 + tw, d0 + dm, d1 - dm, NULL) < SEP_PRESENT)
+                tt_time_sep(g, t1 - tw, t1 + tw, d0 + dm, d1 - dm, &at) < SEP_PRESENT)
                 unite(c, i * c->ns + j, i * c->ns + j + 1);
+            else
+                c->tsep[i * c->ns + j] = at;
             if (i + 1 < c->nd &&
                 day_sep(g, d1 - dw, d1 + dw, t0 + tm, t1 - tm, NULL) < SEP_PRESENT)
                 unite(c, i * c->ns + j, (i + 1) * c->ns + j);
@@ -314,6 +319,39 @@ static void check_ruled_merges(const tt_page *page, const tt_grid *g, cells *c,
     }
 }
 
+/* The one word of virtual cell k, or -1 when it holds none or several. */
+static int only_word(const tt_page *page, const cells *c, int k)
+{
+    int found = -1;
+    for (int wi = 0; wi < page->nwords; wi++)
+        if (c->cell_of[wi] == k) {
+            if (found >= 0)
+                return -1;
+            found = wi;
+        }
+    return found;
+}
+
+/* A label spelled one letter per day down a time column (B R E A K, L U N
+ * C H) is one block for every day: the column is one merged cell, and its
+ * letters are read as the word (cells.c joins single letters). At most one
+ * day may hold something else (a symbol) or nothing. */
+static void spell_down_columns(const tt_page *page, cells *c)
+{
+    for (int j = 0; j < c->ns && c->nd >= 3; j++) {
+        int letters = 0;
+        for (int i = 0; i < c->nd; i++) {
+            int wi = only_word(page, c, i * c->ns + j);
+            const char *t = wi >= 0 ? page->words[wi].text : "";
+            letters += isalpha((unsigned char)t[0]) && t[1] == '\0';
+        }
+        if (letters < 3 || letters + 1 < c->nd)
+            continue;
+        for (int i = 1; i < c->nd; i++)
+            unite(c, j, i * c->ns + j);
+    }
+}
+
 /* Borderless grid: phrases straddling time edges, and lone breaks. */
 static void merge_borderless(tt_page *page, const tt_grid *g, cells *c, tt_evidence *ev)
 {
@@ -340,14 +378,12 @@ static void merge_borderless(tt_page *page, const tt_grid *g, cells *c, tt_evide
     spread_lone_breaks(page, c, ev);
 }
 
-static int slot_end(const tt_grid *g, int j, tt_evidence *ev)
+int tt_slot_end(const tt_grid *g, int j)
 {
     if (g->slots[j].end >= 0)
         return g->slots[j].end;
     if (j + 1 < g->nslots)
         return g->slots[j + 1].start;
-    /* The last header gives only a start: assume the median length. */
-    ev->slots_unparsed++;
     int lens[TT_MAX_SLOTS], n = 0;
     for (int k = 0; k + 1 < g->nslots; k++)
         lens[n++] = g->slots[k + 1].start - g->slots[k].start;
@@ -383,25 +419,55 @@ static bool crowded(const tt_page *page, const int *idx, int n)
     return false;
 }
 
-static void emit_span(tt_page *page, const tt_grid *g, const int *idx, int n, int dmin, int dmax,
-                      int smin, int smax, tt_result *res)
+/* One entry per day of a piece. */
+static void emit_piece(tt_page *page, const tt_grid *g, const tt_piece *pc, tt_result *res)
 {
     tt_entry proto = {0};
-    tt_cell_fill(page, idx, n, &proto);
-    if (!proto.subject[0])
+    tt_cell_fill(page, pc->idx, pc->n, &proto);
+    if (!proto.subject[0] || pc->start < 0 || pc->end <= pc->start)
         return;
-    proto.start = g->slots[smin].start;
-    proto.end = slot_end(g, smax, &res->ev);
-    for (int i = dmin; i <= dmax && res->nentries < TT_MAX_ENTRIES; i++) {
+    proto.start = pc->start, proto.end = pc->end, proto.guessed = pc->guessed;
+    proto.disputed |= pc->disputed;
+    for (int i = pc->dmin; i <= pc->dmax && res->nentries < TT_MAX_ENTRIES; i++) {
         tt_entry *e = &res->entries[res->nentries++];
         *e = proto;
         e->day = g->days[i].day;
     }
 }
 
-/* A merged cell's entries. When it holds phrases side by side, the merge
- * was wrong (a rule too faint to see): its cells are emitted one by one. */
-static void emit_region(tt_page *page, const tt_grid *g, cells *c, int root, tt_result *res)
+static void add_piece(tt_pieces *ps, const tt_page *page, const int *idx, int n, int dmin,
+                      int dmax, int t0, int t1)
+{
+    if (ps->n == ps->max || n == 0)
+        return;
+    tt_piece *pc = &ps->p[ps->n++];
+    memset(pc, 0, sizeof *pc);
+    pc->dmin = dmin, pc->dmax = dmax, pc->t0 = t0, pc->t1 = t1;
+    pc->start = pc->end = -1;
+    for (int k = 0; k < n && pc->n < TT_PIECE_WORDS; k++)
+        pc->idx[pc->n++] = idx[k];
+    (void)page;
+}
+
+/* Where a region's cells really start and end along t: the rules found
+ * beside them (a cell may sit off its header's edges), else the bands'. */
+static void region_edges(const cells *c, bool ruled, int dmin, int smin, int smax, int *t0,
+                         int *t1)
+{
+    *t0 = c->tb[smin], *t1 = c->tb[smax + 1];
+    if (!ruled)
+        return;
+    if (smin > 0 && c->tsep[dmin * c->ns + smin - 1] > 0)
+        *t0 = c->tsep[dmin * c->ns + smin - 1];
+    if (smax + 1 < c->ns && c->tsep[dmin * c->ns + smax] > 0)
+        *t1 = c->tsep[dmin * c->ns + smax];
+}
+
+/* A merged cell's pieces: on a ruled grid, split by any rule inside it
+ * that no header edge explains (spans.c); else one piece, or, when it
+ * holds phrases side by side (a rule too faint to see), one per cell. */
+static void region_pieces(tt_page *page, const tt_grid *g, cells *c, int root, bool ruled,
+                          tt_pieces *ps, tt_evidence *ev)
 {
     int dmin = c->nd, dmax = -1, smin = c->ns, smax = -1;
     for (int k = 0; k < c->nd * c->ns; k++) {
@@ -413,17 +479,31 @@ static void emit_region(tt_page *page, const tt_grid *g, cells *c, int root, tt_
         if (j < smin) smin = j;
         if (j > smax) smax = j;
     }
-    int idx[256], n = 0;
+    int idx[256], n = 0, t0, t1;
     for (int wi = 0; wi < page->nwords && n < 256; wi++)
         if (c->cell_of[wi] >= 0 && find_root(c, c->cell_of[wi]) == root)
             idx[n++] = wi;
     if (n == 0)
         return;
-    if (!crowded(page, idx, n) || dmin * c->ns + smin == dmax * c->ns + smax) {
-        emit_span(page, g, idx, n, dmin, dmax, smin, smax, res);
+    region_edges(c, ruled, dmin, smin, smax, &t0, &t1);
+    int cuts[18], ncuts = ruled ? tt_span_cuts(page, g, t0, t1, c->db[dmin], c->db[dmax + 1],
+                                                cuts + 1, 16) : 0;
+    if (ncuts > 0 || !crowded(page, idx, n) || (dmin == dmax && smin == smax)) {
+        cuts[0] = t0, cuts[ncuts + 1] = t1;
+        for (int q = 0; q <= ncuts; q++) {
+            int sub[256], m = 0;
+            for (int k = 0; k < n; k++) {
+                const tt_word *w = &page->words[idx[k]];
+                tt_box b = tt_box_of(g->days_as_rows, w->x, w->y, w->w, w->h);
+                int t = (b.t0 + b.t1) / 2;
+                if ((q == 0 || t >= cuts[q]) && (q == ncuts || t < cuts[q + 1]))
+                    sub[m++] = idx[k];
+            }
+            add_piece(ps, page, sub, m, dmin, dmax, cuts[q], cuts[q + 1]);
+        }
         return;
     }
-    res->ev.cells_crowded++;
+    ev->cells_crowded++;
     for (int k = 0; k < c->nd * c->ns; k++) {
         if (find_root(c, k) != root || c->count[k] == 0)
             continue;
@@ -431,8 +511,66 @@ static void emit_region(tt_page *page, const tt_grid *g, cells *c, int root, tt_
         for (int wi = 0; wi < page->nwords && m < 256; wi++)
             if (c->cell_of[wi] == k)
                 idx[m++] = wi;
-        emit_span(page, g, idx, m, k / c->ns, k / c->ns, k % c->ns, k % c->ns, res);
+        add_piece(ps, page, idx, m, k / c->ns, k / c->ns, c->tb[k % c->ns], c->tb[k % c->ns + 1]);
     }
+}
+
+/* Cells of the grid that no piece with words covers but that hold ink
+ * (text the reading lost); a blank cell is a free period. Bands from
+ * `upto` on are not counted. */
+static int count_missed_cells(const tt_page *page, const tt_grid *g, const cells *c,
+                              const tt_pieces *ps, int upto)
+{
+    bool covered[TT_MAX_DAYS * TT_MAX_SLOTS] = {false};
+    for (int k = 0; k < ps->n; k++) {
+        const tt_piece *pc = &ps->p[k];
+        for (int j = 0; j < c->ns; j++) {
+            int lo = pc->t0 > c->tb[j] ? pc->t0 : c->tb[j];
+            int hi = pc->t1 < c->tb[j + 1] ? pc->t1 : c->tb[j + 1];
+            if ((hi - lo) * 2 < c->tb[j + 1] - c->tb[j])
+                continue;
+            for (int i = pc->dmin; i <= pc->dmax; i++)
+                covered[i * c->ns + j] = true;
+        }
+    }
+    int missed = 0, m = page->median_h / 2;
+    for (int i = 0; i < c->nd; i++)
+        for (int j = 0; j < upto; j++) {
+            if (covered[i * c->ns + j])
+                continue;
+            int t0 = c->tb[j] + m, t1 = c->tb[j + 1] - m, d0 = c->db[i] + m, d1 = c->db[i + 1] - m;
+            double ink = g->days_as_rows ? tt_rules_ink(page->rules, t0, d0, t1, d1)
+                                         : tt_rules_ink(page->rules, d0, t0, d1, t1);
+            missed += ink > 0.01;
+        }
+    return missed;
+}
+
+static void emit_all(tt_page *page, const tt_grid *g, cells *c, tt_result *res)
+{
+    tt_pieces ps = {0};
+    ps.max = c->nd * c->ns * 2 + 64;
+    ps.p = calloc((size_t)ps.max, sizeof *ps.p);
+    if (!ps.p)
+        return;
+    for (int k = 0; k < c->nd * c->ns; k++)
+        if (find_root(c, k) == k)
+            region_pieces(page, g, c, k, res->ev.ruled, &ps, &res->ev);
+    if (g->slots[g->nslots - 1].end < 0)
+        res->ev.slots_unparsed++; /* its end is guessed, or it is a moment */
+    tt_piece_times(page, g, c->tb, c->ns, &ps);
+    /* A last column giving one time where the others give ranges is a
+     * moment (home time at 3.20), not a block: it gives no entry. */
+    int ranges = 0, last = g->nslots - 1;
+    for (int j = 0; j < g->nslots; j++)
+        ranges += g->slots[j].end >= 0;
+    bool moment = g->slots[last].end < 0 && ranges * 2 > g->nslots;
+    for (int k = 0; k < ps.n; k++)
+        if (!moment || ps.p[k].t0 < c->tb[last] - page->median_h)
+            emit_piece(page, g, &ps.p[k], res);
+    res->ev.grid = true;
+    res->ev.missed_cells = count_missed_cells(page, g, c, &ps, moment ? last : c->ns);
+    free(ps.p);
 }
 
 static void fill_day_evidence(const tt_grid *g, tt_evidence *ev)
@@ -644,14 +782,134 @@ static void infer_trailing_day(const tt_page *page, tt_grid *g, tt_evidence *ev)
     ev->days_inferred++;
 }
 
+/* The largest group of time phrases sharing a band of d (a header row
+ * for days as rows): its extent along t and d. Returns its size. */
+static int time_row(const tt_page *page, bool rows, int *t0, int *t1, int *d0, int *d1)
+{
+    int best = 0;
+    for (int a = 0; a < page->nlines; a++) {
+        tt_time_range tr;
+        if (!tt_line_is_time(page, a, &tr))
+            continue;
+        const tt_line *la = &page->lines[a];
+        tt_box ba = tt_box_of(rows, la->x0, la->y0, la->x1 - la->x0, la->y1 - la->y0);
+        int n = 0, x0 = ba.t0, x1 = ba.t1, y0 = ba.d0, y1 = ba.d1;
+        for (int b = 0; b < page->nlines; b++) {
+            const tt_line *lb = &page->lines[b];
+            tt_box bb = tt_box_of(rows, lb->x0, lb->y0, lb->x1 - lb->x0, lb->y1 - lb->y0);
+            if (bb.d0 >= ba.d1 || ba.d0 >= bb.d1 || !tt_line_is_time(page, b, &tr))
+                continue;
+            n++;
+            if (bb.t0 < x0) x0 = bb.t0;
+            if (bb.t1 > x1) x1 = bb.t1;
+            if (bb.d0 < y0) y0 = bb.d0;
+            if (bb.d1 > y1) y1 = bb.d1;
+        }
+        if (n > best)
+            best = n, *t0 = x0, *t1 = x1, *d0 = y0, *d1 = y1;
+    }
+    return best;
+}
+
+/* Rows of a ruled table beyond its header: the rules crossing the strip
+ * just before the header's first time (where day labels would be), from
+ * the header on. Returns the rows (0 without rules or with fewer than 2). */
+static int rows_from_rules(const tt_page *page, const tt_grid *g, int t0, int d1, int *band0,
+                           int *band1)
+{
+    int h = page->median_h > 4 ? page->median_h : 4, edges[TT_MAX_DAYS + 2], ne = 0;
+    int far = g->days_as_rows ? page->height : page->width;
+    if (!page->rules)
+        return 0;
+    for (int d = d1 - h / 2; d < far && ne < TT_MAX_DAYS + 2; d += h / 2) {
+        int at;
+        double cov = g->days_as_rows ? tt_rules_hsep(page->rules, d, d + h / 2, t0 - 2 * h, t0 - h / 2, &at)
+                                     : tt_rules_vsep(page->rules, d, d + h / 2, t0 - 2 * h, t0 - h / 2, &at);
+        if (cov >= 0.8 && (ne == 0 || at - edges[ne - 1] > 2 * h))
+            edges[ne++] = at;
+    }
+    int n = 0;
+    for (int k = 0; k + 1 < ne && n < TT_MAX_DAYS; k++, n++)
+        band0[n] = edges[k], band1[n] = edges[k + 1];
+    return n >= 2 ? n : 0;
+}
+
+/* No day names could be read, but the page has a header of times: its
+ * rows (or columns) of text beyond the header are taken for Monday,
+ * Tuesday... in order, so that a person reviews a draft instead of typing
+ * a timetable. Returns the days made. */
+static int days_from_rows(const tt_page *page, tt_grid *g)
+{
+    int t0 = 0, t1 = 0, d0 = 0, d1 = 0, t0b = 0, t1b = 0, d0b = 0, d1b = 0;
+    int nr = time_row(page, true, &t0, &t1, &d0, &d1);
+    int nc = time_row(page, false, &t0b, &t1b, &d0b, &d1b);
+    g->days_as_rows = nr >= nc;
+    if (!g->days_as_rows)
+        t0 = t0b, t1 = t1b, d0 = d0b, d1 = d1b;
+    if ((nr > nc ? nr : nc) < 3)
+        return 0;
+    int band0[TT_MAX_DAYS + 1], band1[TT_MAX_DAYS + 1], nb = 0, h = page->median_h;
+    nb = rows_from_rules(page, g, t0, d1, band0, band1);
+    for (int pass = 0; nb == 0 && pass < page->nlines; pass++) {
+        int next = -1, next_d0 = 0, next_d1 = 0; /* the nearest line beyond the bands */
+        for (int li = 0; li < page->nlines; li++) {
+            const tt_line *l = &page->lines[li];
+            tt_box b = tt_box_of(g->days_as_rows, l->x0, l->y0, l->x1 - l->x0, l->y1 - l->y0);
+            int floor = nb ? band1[nb - 1] : d1;
+            if (b.d0 < floor || (b.t0 + b.t1) / 2 < t0 - h || (b.t0 + b.t1) / 2 > t1 + h)
+                continue;
+            if (next < 0 || b.d0 < next_d0)
+                next = li, next_d0 = b.d0, next_d1 = b.d1;
+        }
+        if (next < 0 || nb == TT_MAX_DAYS)
+            break;
+        band0[nb] = next_d0, band1[nb] = next_d1;
+        /* Lines overlapping the band along d, or following it closer than
+         * a text height with no rule between (a cell's second line), are
+         * the same row. */
+        for (bool grew = true; grew;) {
+            grew = false;
+            for (int li = 0; li < page->nlines; li++) {
+                const tt_line *l = &page->lines[li];
+                tt_box b = tt_box_of(g->days_as_rows, l->x0, l->y0, l->x1 - l->x0, l->y1 - l->y0);
+                int mid = (b.t0 + b.t1) / 2;
+                if (b.d1 <= band1[nb] || b.d0 < band0[nb] || mid < t0 - h || mid > t1 + h ||
+                    b.d0 > band1[nb] + h * 8 / 10)
+                    continue;
+                if (b.d0 > band1[nb] &&
+                    (g->days_as_rows ? tt_rules_hsep(page->rules, band1[nb], b.d0, b.t0, b.t1, NULL)
+                                     : tt_rules_vsep(page->rules, band1[nb], b.d0, b.t0, b.t1, NULL)) >= 0.5)
+                    continue;
+                band1[nb] = b.d1, grew = true;
+            }
+        }
+        band1[nb] += 1;
+        nb++;
+    }
+    for (int i = 0; i < nb; i++)
+        g->days[i] = (tt_day_hdr){i, -1, {t0 - 2, t0 - 1, band0[i], band1[i]}, 0, 0};
+    return nb >= 2 ? nb : 0;
+}
+
 int tt_build_grid(tt_page *page, tt_result *res)
 {
     tt_grid g = {0};
     g.rules = page->rules;
     g.ndays = tt_find_days(page, g.days, &g.days_as_rows);
     infer_missing_days(&g, &res->ev);
-    if (g.ndays < 2 || tt_find_time_header(page, &g) < 0 || times_in_body(page, &g))
+    if (g.ndays < 2) {
+        g.ndays = days_from_rows(page, &g);
+        res->ev.days_unread = g.ndays > 0;
+    }
+    if (g.ndays < 2 || tt_find_time_header(page, &g) < 0)
         return -1;
+    if (res->ev.days_unread)
+        json_array_append_new(res->warnings,
+                              json_string("no day names could be read: the rows were taken "
+                                          "for Monday, Tuesday... in order"));
+    /* Perhaps a list read wrongly; perhaps times printed in cells: the
+     * caller builds the list too and keeps the fuller reading. */
+    res->ev.list_like = times_in_body(page, &g);
     infer_leading_day(&g, &res->ev);
     infer_trailing_day(page, &g, &res->ev);
     cells *c = calloc(1, sizeof *c);
@@ -664,15 +922,14 @@ int tt_build_grid(tt_page *page, tt_result *res)
         c->parent[k] = k;
     place_edges(page, &g, c, &res->ev);
     assign_words(page, &g, c, &res->ev);
+    spell_down_columns(page, c);
     if (res->ev.ruled) {
         merge_ruled(page, &g, c);
         check_ruled_merges(page, &g, c, &res->ev);
     } else {
         merge_borderless(page, &g, c, &res->ev);
     }
-    for (int k = 0; k < c->nd * c->ns; k++)
-        if (find_root(c, k) == k)
-            emit_region(page, &g, c, k, res);
+    emit_all(page, &g, c, res);
     draw_grid(page, &g, c);
     fill_day_evidence(&g, &res->ev);
     res->layout = layout_name(&g);

@@ -192,6 +192,33 @@ static void join_wrapped_range(const tt_page *page, bool rows, tt_slot *s)
     }
 }
 
+/* "9 -" over "9.30", "10 -" over "10:15am": a range wrapped after its
+ * dash whose first half is no time alone (a bare hour). The line below is
+ * returned in *below. */
+static bool wrapped_time(const tt_page *page, int li, tt_time_range *tr, int *below)
+{
+    char text[TT_TEXT], both[TT_TEXT * 2];
+    const tt_line *l = &page->lines[li];
+    tt_line_text(page, l, text, sizeof text);
+    if (!ends_with_separator(text) || l->count > 3)
+        return false;
+    int h = l->y1 - l->y0;
+    for (int ui = 0; ui < page->nlines; ui++) {
+        const tt_line *u = &page->lines[ui];
+        if (ui == li || u->y0 < l->y1 - h / 4 || u->y0 > l->y1 + h || u->x0 >= l->x1 ||
+            l->x0 >= u->x1)
+            continue;
+        char next[TT_TEXT];
+        tt_line_text(page, u, next, sizeof next);
+        snprintf(both, sizeof both, "%s %s", text, next);
+        if (tt_parse_time_range(both, tr) && tr->end >= 0) {
+            *below = ui;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Time phrases in the header position relative to the days. */
 static int header_candidates(tt_page *page, const tt_grid *g, tt_slot *cand, int max)
 {
@@ -206,9 +233,17 @@ static int header_candidates(tt_page *page, const tt_grid *g, tt_slot *cand, int
         if ((b.d0 + b.d1) / 2 >= first_d0 || b.t0 < days_t1 - page->median_h / 2)
             continue;
         tt_time_range tr;
-        if (!tt_line_is_time(page, li, &tr))
+        int below = -1;
+        if (!tt_line_is_time(page, li, &tr) && !wrapped_time(page, li, &tr, &below))
             continue;
-        cand[n] = (tt_slot){tr.start, tr.end, tr.start_ampm, tr.end_ampm, li, -1, b, 0, 0};
+        cand[n] = (tt_slot){tr.start, tr.end, tr.start_ampm, tr.end_ampm, li, below, b, 0, 0};
+        if (below >= 0) {
+            const tt_line *u = &page->lines[below];
+            tt_box ub = tt_box_of(g->days_as_rows, u->x0, u->y0, u->x1 - u->x0, u->y1 - u->y0);
+            if (ub.t0 < cand[n].box.t0) cand[n].box.t0 = ub.t0;
+            if (ub.t1 > cand[n].box.t1) cand[n].box.t1 = ub.t1;
+            if (ub.d1 > cand[n].box.d1) cand[n].box.d1 = ub.d1;
+        }
         if (tr.end < 0)
             join_wrapped_range(page, g->days_as_rows, &cand[n]);
         n++;

@@ -23,7 +23,10 @@ static json_t *entry_json(const tt_entry *e)
     char t0[6], t1[6];
     tt_format_time(e->start, t0);
     tt_format_time(e->end, t1);
-    double conf = e->word_conf / 100.0;
+    /* The entry's own doubt, for the review screen: its subject words'
+     * OCR confidence, less when its times were placed by proportion or a
+     * word of it was read two ways. */
+    double conf = e->word_conf / 100.0 * (e->guessed ? 0.6 : 1.0) * (e->disputed ? 0.6 : 1.0);
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f}", "day", tt_day_name(e->day), "start",
                           t0, "end", t1, "subject", e->subject, "kind", tt_kind_of(e->subject),
                           "confidence", conf < 0 ? 0.0 : conf > 1 ? 1.0 : conf);
@@ -31,11 +34,13 @@ static json_t *entry_json(const tt_entry *e)
         return NULL;
     json_object_set_new(o, "room", e->room[0] ? json_string(e->room) : json_null());
     json_object_set_new(o, "class", e->klass[0] ? json_string(e->klass) : json_null());
+    if (e->notes[0])
+        json_object_set_new(o, "notes", json_string(e->notes));
     return o;
 }
 
 /* The evidence behind the confidence, for reviewers and for calibration. */
-static json_t *evidence_json(const tt_evidence *ev)
+static json_t *evidence_core(const tt_evidence *ev)
 {
     return json_pack("{s:i, s:b, s:b, s:i, s:i, s:i, s:b, s:b, s:f, s:i, s:i, s:i, s:i, s:f, s:f,"
                      " s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
@@ -51,6 +56,26 @@ static json_t *evidence_json(const tt_evidence *ev)
                      "stray_words", ev->stray_words, "subjects_with_times", ev->subjects_with_times,
                      "wide_bands", ev->wide_bands, "text_across_rules", ev->text_across_rules,
                      "partial_breaks", ev->partial_breaks);
+}
+
+static void evidence_more(json_t *o, const tt_evidence *ev)
+{
+    json_object_set_new(o, "guessed_times", json_integer(ev->guessed_times));
+    json_object_set_new(o, "disputed_words", json_integer(ev->disputed_words));
+    json_object_set_new(o, "missed_cells", json_integer(ev->missed_cells));
+    json_object_set_new(o, "short_days", json_integer(ev->short_days));
+    json_object_set_new(o, "untiled_days", json_integer(ev->untiled_days));
+    json_object_set_new(o, "odd_times", json_integer(ev->odd_times));
+    json_object_set_new(o, "days_unread", json_boolean(ev->days_unread));
+    json_object_set_new(o, "unproven_reader", json_boolean(ev->unproven));
+}
+
+static json_t *evidence_json(const tt_evidence *ev)
+{
+    json_t *o = evidence_core(ev);
+    if (o)
+        evidence_more(o, ev);
+    return o;
 }
 
 static json_t *result_json(const tt_result *res)
@@ -92,6 +117,30 @@ static void count_unused(const tt_page *page, tt_evidence *ev)
     }
 }
 
+/* Another reading of the page built on the side, the page left as it
+ * was: true when it finds more than `than` entries (then the caller builds
+ * it for real). Used where two readings compete: a grid whose body holds
+ * about as many times as its header (a list read wrongly, or times printed
+ * in cells), and cells printing their own times against a list. */
+static bool reads_more(tt_page *page, int (*builder)(tt_page *, tt_result *), int than)
+{
+    tt_result *alt = calloc(1, sizeof *alt);
+    bool *used = malloc(sizeof *used * (size_t)(page->nwords + 1));
+    bool more = false;
+    if (alt && used) {
+        for (int i = 0; i < page->nwords; i++)
+            used[i] = page->words[i].used, page->words[i].used = false;
+        alt->warnings = json_array();
+        more = builder(page, alt) == 0 && alt->nentries > than;
+        json_decref(alt->warnings);
+        for (int i = 0; i < page->nwords; i++)
+            page->words[i].used = used[i];
+    }
+    free(used);
+    free(alt);
+    return more;
+}
+
 /* Build from words; 0 with res filled, -1 with err. */
 static int build(const json_t *words, tt_result *res, yogi_error *err)
 {
@@ -105,14 +154,24 @@ static int build(const json_t *words, tt_result *res, yogi_error *err)
     res->ev.pdf_text = page.pdf_text;
     res->ev.page_words = page.nwords;
     int rc = tt_build_grid(&page, res);
-    if (rc < 0 || res->nentries == 0) {
+    if (rc < 0 || res->nentries == 0 || res->ev.list_like) {
+        if (rc == 0 && res->nentries > 0 && !reads_more(&page, tt_build_list, res->nentries))
+            goto built;
         tt_evidence keep = {.pdf_text = page.pdf_text, .page_words = page.nwords};
         res->ev = keep;
         res->nentries = 0;
         for (int i = 0; i < page.nwords; i++)
             page.words[i].used = false;
         rc = tt_build_list(&page, res);
+        if (reads_more(&page, tt_build_timed_cells, rc == 0 ? res->nentries : 0)) {
+            res->ev = keep;
+            res->nentries = 0;
+            for (int i = 0; i < page.nwords; i++)
+                page.words[i].used = false;
+            rc = tt_build_timed_cells(&page, res);
+        }
     }
+built:
     count_unused(&page, &res->ev);
     tt_page_free(&page);
     if (rc < 0 || res->nentries == 0)

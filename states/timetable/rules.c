@@ -25,6 +25,7 @@
 struct tt_rules {
     PIX *h;          /* horizontal rules, 1 bpp */
     PIX *v;          /* vertical rules, 1 bpp */
+    PIX *ink;        /* everything dark but the rules, 1 bpp */
     double sx, sy;   /* image pixels per word-coordinate pixel */
 };
 
@@ -98,6 +99,13 @@ tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h,
         pixWrite("/tmp/tt-v.png", r->v, IFF_PNG);
     }
 
+    /* What is left once the rules are taken out is text (or a picture):
+     * an empty cell has none. */
+    r->ink = pixCopy(NULL, bin);
+    if (r->ink && r->h && r->v) {
+        pixSubtract(r->ink, r->ink, r->h);
+        pixSubtract(r->ink, r->ink, r->v);
+    }
     pixDestroy(&bin);
     if (!r->h || !r->v) {
         tt_rules_free(r);
@@ -112,6 +120,7 @@ void tt_rules_free(tt_rules *r)
         return;
     pixDestroy(&r->h);
     pixDestroy(&r->v);
+    pixDestroy(&r->ink);
     free(r);
 }
 
@@ -119,6 +128,26 @@ static int clampi(int v, int lo, int hi)
 {
     return v < lo ? lo : v > hi ? hi : v;
 }
+
+double tt_rules_ink(const tt_rules *r, int x0, int y0, int x1, int y1)
+{
+    if (!r || !r->ink || x1 <= x0 || y1 <= y0)
+        return 0.0;
+    int W = (int)pixGetWidth(r->ink), H = (int)pixGetHeight(r->ink);
+    int a = clampi((int)(x0 * r->sx), 0, W - 1), b = clampi((int)(x1 * r->sx), 0, W - 1);
+    int c = clampi((int)(y0 * r->sy), 0, H - 1), d = clampi((int)(y1 * r->sy), 0, H - 1);
+    if (b <= a || d <= c)
+        return 0.0;
+    BOX *box = boxCreate(a, c, b - a, d - c);
+    l_int32 on = 0;
+    PIX *part = box ? pixClipRectangle(r->ink, box, NULL) : NULL;
+    if (part)
+        pixCountPixels(part, &on, NULL);
+    pixDestroy(&part);
+    boxDestroy(&box);
+    return (double)on / ((double)(b - a) * (d - c));
+}
+
 
 /* Best coverage, over positions a..b across the segment, of the segment
  * s0..s1 along it. `vertical`: positions are columns, the segment runs down. */

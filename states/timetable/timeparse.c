@@ -121,14 +121,40 @@ static bool starts_clock_here(const char *s, size_t i)
     return isdigit((unsigned char)s[i]);
 }
 
+/* A bare hour ("9", "12") as the start of a range whose end is a clock
+ * ("9 - 9.30", "2 - 3pm", "1-1.15pm"): characters used, 0 when not. The
+ * separator must be written (a dash or "to"): "9 10:00" is a number and a
+ * time. */
+static int parse_bare_start(const char *s, int *minutes)
+{
+    int h = s[0] - '0';
+    size_t i = 1;
+    if (isdigit((unsigned char)s[1]))
+        h = h * 10 + (s[1] - '0'), i = 2;
+    if (h < 1 || h > 12 || isalnum((unsigned char)s[i]) || s[i] == ':' || s[i] == '.')
+        return 0;
+    int ns = parse_separator(s + i);
+    bool written = false;
+    for (int k = 0; k < ns; k++)
+        written |= s[i + (size_t)k] != ' ';
+    int t;
+    bool a;
+    if (!written || !isdigit((unsigned char)s[i + (size_t)ns]) || parse_clock(s + i + ns, &t, &a) == 0)
+        return 0;
+    *minutes = h * 60;
+    return (int)i;
+}
+
 int tt_find_time_range(const char *s, tt_time_range *out)
 {
     for (size_t i = 0; s[i]; i++) {
         if (!starts_clock_here(s, i))
             continue;
         int t1;
-        bool a1;
+        bool a1 = false;
         int n1 = parse_clock(s + i, &t1, &a1);
+        if (n1 == 0)
+            n1 = parse_bare_start(s + i, &t1);
         if (n1 == 0)
             continue;
         *out = (tt_time_range){t1, -1, a1, false, (int)i + n1};
@@ -169,7 +195,9 @@ static int fix_12h(int t, bool ampm, int prev)
     int h = t / 60;
     if (h >= 1 && h <= 5)
         return t + 12 * 60;
-    if (h < 12 && t + 30 < prev)
+    /* No school day runs past eight in the evening: a time that would
+     * have to is misread, and stays as read. */
+    if (h < 12 && t + 30 < prev && t + 12 * 60 <= 20 * 60)
         return t + 12 * 60;
     return t;
 }

@@ -46,6 +46,7 @@ typedef struct tt_word {
     int line;        /* its phrase (tt_page.lines), -1 before grouping */
     bool used;       /* consumed by a header, a cell, the title */
     bool title;      /* part of the title */
+    bool disputed;   /* read twice by OCR, the readings differing */
 } tt_word;
 
 /* Words on one text line, left to right (a phrase: no wide gap inside). */
@@ -82,7 +83,11 @@ typedef struct tt_entry {
     char subject[TT_TEXT];
     char room[64];
     char klass[64];
+    char notes[TT_TEXT];  /* smaller text under the subject ("Anti Bullying") */
     double word_conf;     /* lowest OCR confidence of its subject words, 0..100 */
+    bool guessed;         /* a time placed by proportion, not read */
+    bool disputed;        /* a word of it (subject or printed time) read two ways */
+    int y0, y1;           /* lists: where its rows are on the page */
 } tt_entry;
 
 /* Evidence collected while building, read by the confidence model
@@ -112,6 +117,16 @@ typedef struct tt_evidence {
     double mean_word_conf; /* mean of the entries' lowest */
     int warnings;          /* sense problems found (tt_check_entries) */
     bool pdf_text;         /* words from a PDF's text layer */
+    bool list_like;        /* a grid with as many times in its body as its header */
+    int guessed_times;     /* entries whose times were placed by proportion */
+    int disputed_words;    /* words used whose two OCR readings differ */
+    int missed_cells;      /* grid cells empty where most days have an entry */
+    int short_days;        /* days with far fewer entries than the others */
+    int untiled_days;      /* list days with a gap most other days fill */
+    bool grid;             /* built as a grid (missed_cells checks it instead) */
+    bool unproven;         /* read by a reader the gate was not validated on */
+    bool days_unread;      /* no day names: rows taken for days in order (a draft) */
+    int odd_times;         /* entries far longer than the rest, or ending far after the other days */
 } tt_evidence;
 
 typedef struct tt_result {
@@ -139,6 +154,7 @@ void tt_format_time(int minutes, char out[6]);
 /* days.c */
 int tt_day_of(const char *text);
 int tt_day_letter(const char *text);
+unsigned tt_day_group(const char *text);
 const char *tt_day_name(int day);
 
 /* rules.c */
@@ -150,6 +166,9 @@ tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h,
 double tt_rules_vsep(const tt_rules *r, int xa, int xb, int y0, int y1, int *at);
 /* The same for a horizontal segment (x0..x1, y), best over y in [ya, yb]. */
 double tt_rules_hsep(const tt_rules *r, int ya, int yb, int x0, int x1, int *at);
+/* Share of the box (word coordinates) that is dark but no rule: text or a
+ * picture. 0 without an image. */
+double tt_rules_ink(const tt_rules *r, int x0, int y0, int x1, int y1);
 void tt_rules_free(tt_rules *r);
 
 /* A box seen along the time axis (t) and the day axis (d): for days as
@@ -195,8 +214,44 @@ bool tt_line_is_time(const tt_page *page, int line, tt_time_range *tr);
 /* grid.c / list.c: 0 when a timetable was found, -1 otherwise */
 int tt_build_grid(tt_page *page, tt_result *res);
 int tt_build_list(tt_page *page, tt_result *res);
+/* timedcells.c: a grid whose cells print their own times, no time header */
+int tt_build_timed_cells(tt_page *page, tt_result *res);
+
+/* spans.c: the times a cell really covers */
+#define TT_PIECE_WORDS 64
+/* A cell of the grid as printed: days dmin..dmax, between t0 and t1
+ * along the time axis (its rules, which need not be header edges). */
+typedef struct tt_piece {
+    int dmin, dmax, t0, t1;
+    int idx[TT_PIECE_WORDS], n;
+    int printed_start, printed_end; /* a time printed inside, -1 if none */
+    int start, end;                 /* resolved, minutes */
+    bool guessed;                   /* a time placed by proportion, not read */
+    bool disputed;                  /* a word of it read two ways by OCR */
+} tt_piece;
+typedef struct tt_pieces {
+    tt_piece *p;
+    int n, max;
+} tt_pieces;
+/* The end of time header j: its own, the next one's start, or (the last
+ * header giving only a start) the median length of the others. */
+int tt_slot_end(const tt_grid *g, int j);
+/* A time printed inside a cell's words idx[0..n): 0 with *start (and *end,
+ * -1 when only a start is printed) resolved to the 12-hour reading nearest
+ * `near`, its words taken out of idx (n shrinks, idx is put in reading
+ * order); -1 when there is none. */
+int tt_cell_time(const tt_page *page, int *idx, int *n, int near, int *start, int *end);
+/* Rules across the time axis strictly inside t0..t1 between d0 and d1:
+ * positions, increasing. */
+int tt_span_cuts(const tt_page *page, const tt_grid *g, int t0, int t1, int d0, int d1,
+                 int *cuts, int max);
+/* Every piece's start and end: printed, a neighbour's printed time at a
+ * shared edge, a header edge near its edge, or proportion (guessed). */
+void tt_piece_times(const tt_page *page, const tt_grid *g, const int *tb, int ns, tt_pieces *ps);
 
 /* cells.c */
+/* Word indices in reading order: rows top to bottom, each left to right. */
+void tt_sort_reading(const tt_page *page, int *idx, int n);
 void tt_cell_fill(const tt_page *page, const int *idx, int n, tt_entry *e);
 const char *tt_kind_of(const char *subject);
 void tt_set_title(tt_page *page, tt_result *res, int table_top);

@@ -73,6 +73,8 @@ static int load_word(tt_page *page, const json_t *jw)
     w->h = json_int(jw, "h");
     const json_t *c = json_object_get(jw, "conf");
     w->conf = json_is_number(c) ? json_number_value(c) : 0.0;
+    w->disputed = json_is_true(json_object_get(jw, "reread")) &&
+                  !json_is_true(json_object_get(jw, "agreed"));
     w->line = -1;
     if (w->w <= 0 || w->h <= 0 || w->x < -100000 || w->y < -100000 || w->x > 1000000 ||
         w->y > 1000000 || w->w > 1000000 || w->h > 1000000)
@@ -301,6 +303,80 @@ static void turn_words(tt_page *page, double angle)
     page->deskew = angle;
 }
 
+/* A letter alone on its phrase (first grouping), a candidate for a word
+ * written one letter per line. */
+static bool lone_letter(const tt_page *page, const tt_word *w)
+{
+    return isalpha((unsigned char)w->text[0]) && w->text[1] == '\0' && w->line >= 0 &&
+           w->line < page->nlines && page->lines[w->line].count == 1;
+}
+
+/* The letter stacked right under word a (same column, no line between). */
+static int letter_below(const tt_page *page, int a)
+{
+    const tt_word *w = &page->words[a];
+    int best = -1, best_gap = 0, cx = w->x + w->w / 2;
+    for (int i = 0; i < page->nwords; i++) {
+        const tt_word *u = &page->words[i];
+        if (i == a || !lone_letter(page, u) || u->h * 2 < w->h || w->h * 2 < u->h)
+            continue;
+        int gap = u->y - (w->y + w->h), ux = u->x + u->w / 2;
+        int slack = (w->w > u->w ? w->w : u->w) / 2 + 2;
+        if (gap < -w->h / 4 || gap > w->h / 2 || abs(ux - cx) > slack)
+            continue;
+        if (best < 0 || gap < best_gap)
+            best = i, best_gap = gap;
+    }
+    return best;
+}
+
+/* "M" over "O" over "N": a word written one letter per line (a day name
+ * down a narrow row label) is read as the word. Only letters alone on
+ * their line and stacked without a line's gap between them join; letters
+ * a row apart (B R E A K, one per day) stay for the cell reader. */
+static void join_stacked_letters(tt_page *page)
+{
+    int n = page->nwords;
+    bool *gone = calloc((size_t)(n ? n : 1), 1);
+    bool *has_above = calloc((size_t)(n ? n : 1), 1);
+    if (!gone || !has_above)
+        goto out;
+    for (int i = 0; i < n; i++)
+        if (lone_letter(page, &page->words[i])) {
+            int b = letter_below(page, i);
+            if (b >= 0)
+                has_above[b] = true;
+        }
+    for (int i = 0; i < n; i++) {
+        tt_word *top = &page->words[i];
+        if (!lone_letter(page, top) || has_above[i] || gone[i])
+            continue;
+        for (int b = letter_below(page, i), len = 1; b >= 0 && !gone[b] && len < 40;
+             b = letter_below(page, b), len++) {
+            tt_word *u = &page->words[b];
+            size_t tl = strlen(top->text);
+            if (tl + 2 >= sizeof top->text)
+                break;
+            top->text[tl] = u->text[0], top->text[tl + 1] = '\0';
+            int x1 = top->x + top->w > u->x + u->w ? top->x + top->w : u->x + u->w;
+            top->x = top->x < u->x ? top->x : u->x;
+            top->w = x1 - top->x;
+            top->h = u->y + u->h - top->y;
+            if (u->conf < top->conf)
+                top->conf = u->conf;
+            gone[b] = true;
+        }
+    }
+    int kept = 0;
+    for (int i = 0; i < n; i++)
+        if (!gone[i])
+            page->words[kept++] = page->words[i];
+    page->nwords = kept;
+out:
+    free(gone);
+    free(has_above);
+}
+
 int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
 {
     memset(page, 0, sizeof *page);
@@ -343,6 +419,7 @@ int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
         page->rules = tt_rules_detect(page->image, page->width, page->height, page->median_h,
                                       page->deskew);
     drop_on_rules(page);
+    join_stacked_letters(page);
     if (group_lines(page) < 0)
         goto out_of_memory;
     return 0;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # accuracy.sh — extraction accuracy and the confidence gate on the shared
-# dev set (../shared/datasets/timetables-dev), as a regression check.
+# dev set (../shared/datasets/timetables-dev) and on the real teachers'
+# timetables (../shared/datasets/timetables-real), as a regression check.
 #
 # Runs `yogi extract` on every document (bounded by a timeout each), scores
 # the predictions with ../shared/bench/ttscore.py and checks:
@@ -8,11 +9,13 @@
 #     thresholds below (set a little under the measured figures in
 #     docs/confidence.md, so a regression fails and noise does not);
 #   - no document fails with an error;
-#   - the confidence gate: no document scored >= 0.98 has F1 < 0.99.
+#   - the confidence gate: no document scored >= 0.98 has F1 < 0.99;
+#   - on the real set: F1 >= 0.90 on each document, and the same gate.
 # Skipped without the shared material or before `yogi extract` exists.
 . tests/lib.sh
 
-MIN_F1=${MIN_F1:-0.98}
+MIN_F1=${MIN_F1:-0.99}
+MIN_F1_REAL=${MIN_F1_REAL:-0.90}
 MIN_F1_CLEAN=${MIN_F1_CLEAN:-0.99}
 MIN_F1_PDF=${MIN_F1_PDF:-0.99}
 
@@ -57,4 +60,31 @@ else
     not_ok "confidence gate: documents >= 0.98 all have F1 >= 0.99" "$(grep VIOLATION "$TMP/gate" | head -3 | tr '\n' ' ')"
 fi
 grep -hE '^(breakdown|documents|gate)' "$TMP/score" "$TMP/gate" | sed 's/^/# /'
+
+# The real teachers' timetables: each document on its own.
+real=$YOGI_SHARED/datasets/timetables-real
+if [ -d "$real" ]; then
+    mkdir -p "$TMP/real"
+    for t in "$real"/*.truth.json; do
+        n=$(basename "$t" .truth.json)
+        doc=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["file"])' "$t")
+        timeout 120 "$YOGI" extract --data "$TMP/data" "$real/$doc" >"$TMP/real/$n.json" 2>"$TMP/real/$n.err"
+    done
+    python3 "$YOGI_SHARED/bench/ttscore.py" "$real" --pred-dir "$TMP/real" >"$TMP/real-score" 2>&1
+    # "NAME layout degradation truth=T pred=P ok=K": F1 = 2K / (T + P).
+    while read -r n _ _ t p k _; do
+        case "$t" in truth=*) ;; *) continue ;; esac
+        t=${t#truth=}; p=${p#pred=}; k=${k#ok=}
+        f=$(python3 -c "import sys; t,p,k=map(int,sys.argv[1:]); print('%.3f' % (2*k/(t+p) if t+p else 0))" "$t" "$p" "$k")
+        at_least "$f" "$MIN_F1_REAL" && ok "real $n: F1 $f >= $MIN_F1_REAL" ||
+            not_ok "real $n: F1 $f >= $MIN_F1_REAL" "$(python3 bench/tools/ttdiff.py "$real/$n.truth.json" "$TMP/real/$n.json" 2>&1 | head -5 | tr '\n' ' ')"
+    done <"$TMP/real-score"
+    if python3 bench/tools/confidence_report.py "$real" "$TMP/real" >"$TMP/real-gate" 2>&1; then
+        ok "real set confidence gate: documents >= 0.98 all have F1 >= 0.99"
+    else
+        not_ok "real set confidence gate: documents >= 0.98 all have F1 >= 0.99" "$(grep VIOLATION "$TMP/real-gate" | head -3 | tr '\n' ' ')"
+    fi
+else
+    skip "accuracy on timetables-real" "no real dataset in $YOGI_SHARED"
+fi
 done_testing

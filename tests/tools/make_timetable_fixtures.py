@@ -22,17 +22,33 @@ class Page:
         self.w, self.h = width, height
         self.words, self.lines, self.texts = [], [], []
 
-    def text(self, s, cx, cy, conf=95.0, left=None):
-        """Words of s centred on (cx, cy), or starting at x=left."""
+    def text(self, s, cx, cy, conf=95.0, left=None, small=False, tight=False):
+        """Words of s centred on (cx, cy), or starting at x=left; small:
+        smaller print (a note), 0.7 of the size; tight: each word's box as
+        OCR gives it, as tall as its letters (x-height, plus ascenders and
+        descenders when it has them)."""
+        ch, th = (7, 14) if small else (CH, TH)
         parts = s.split(" ")
-        total = sum(len(p) * CH for p in parts) + CH * (len(parts) - 1)
+        total = sum(len(p) * ch for p in parts) + ch * (len(parts) - 1)
         x = left if left is not None else cx - total // 2
-        y = cy - TH // 2
-        self.texts.append((x, y, s))
+        y = cy - th // 2
+        self.texts.append((x, y, s, 11 if small else 16, th))
         for p in parts:
-            self.words.append({"text": p, "x": x, "y": y, "w": len(p) * CH, "h": TH,
+            wy, wh = y, th
+            if tight:
+                up = any(c.isupper() or c.isdigit() or c in "bdfhklt" for c in p)
+                down = any(c in "gjpqy" for c in p)
+                wh = th * (5 + 2 * up + 2 * down) // 9
+                wy = y + (th * 2 // 9 if not up else 0)
+            self.words.append({"text": p, "x": x, "y": wy, "w": len(p) * ch, "h": wh,
                                "conf": conf, "block": 1, "par": 1, "line": 1})
-            x += (len(p) + 1) * CH
+            x += (len(p) + 1) * ch
+
+    def stacked(self, s, cx, cy):
+        """s written one letter per line, centred on (cx, cy)."""
+        top = cy - len(s) * (TH + 2) // 2
+        for k, ch in enumerate(s):
+            self.text(ch, cx, top + k * (TH + 2) + TH // 2)
 
     def line(self, x0, y0, x1, y1):
         self.lines.append((x0, y0, x1, y1))
@@ -62,14 +78,14 @@ def line_args(lines):
 
 def text_args(texts):
     out = []
-    for x, y, s in texts:
-        out += ["-draw", "text %d,%d '%s'" % (x, y + TH - 4, s.replace("'", ""))]
+    for x, y, s, size, th in texts:
+        out += ["-pointsize", str(size), "-draw", "text %d,%d '%s'" % (x, y + th - 4, s.replace("'", ""))]
     return out
 
 
 def grid(outdir, name, days, headers, cells, *, days_as_rows=True, ruled=True,
          title="Weekly Timetable", notes=None, expect=None, cell_w=170, cell_h=80,
-         rules_through_merges=False):
+         rules_through_merges=False, stacked_days=False):
     """days: labels; headers: time header labels; cells: (d0, d1, s0, s1, [lines]).
     Days as rows: days down the left, headers across the top."""
     nd, ns = len(days), len(headers)
@@ -91,7 +107,9 @@ def grid(outdir, name, days, headers, cells, *, days_as_rows=True, ruled=True,
 
     # Headers.
     for i, d in enumerate(days):
-        if days_as_rows:
+        if days_as_rows and stacked_days:
+            p.stacked(d, left + lab_w // 2, top + hdr_h + i * cell_h + cell_h // 2)
+        elif days_as_rows:
             p.text(d, left + lab_w // 2, top + hdr_h + i * cell_h + cell_h // 2)
         else:
             p.text(d, left + lab_w + i * cell_w + cell_w // 2, top + hdr_h // 2)
@@ -140,6 +158,151 @@ def grid(outdir, name, days, headers, cells, *, days_as_rows=True, ruled=True,
         p.text(notes, 0, H - 40, left=left)
     p.save(outdir, name, ruled)
     write_expect(outdir, name, expect)
+
+
+def split_cells(outdir, name):
+    """A ruled grid whose cells do not keep to the header's columns: a
+    header wrapped after its dash over two lines, bare-hour ranges; a cell
+    with a printed time and a rule inside a column, the neighbour taking its
+    start from it; a single printed start splitting a column; a note in
+    smaller print under a subject."""
+    left, lab_w, top, hdr_h, cw, ch = 20, 150, 80, 60, 200, 90
+    days = ["Monday", "Tuesday", "Wednesday"]
+    W, H = left * 2 + lab_w + 3 * cw, top + hdr_h + 3 * ch + 60
+    p = Page(W, H)
+    p.text("Class 4M", 0, 40, left=left)
+    x0 = left + lab_w
+    xs = [x0 + k * cw for k in range(4)]
+    # Headers: "9 -" over "10am", then "10 - 11am", "11 - 12pm".
+    p.text("9 -", xs[0] + cw // 2, top + 18)
+    p.text("10am", xs[0] + cw // 2, top + 42)
+    p.text("10 - 11am", xs[1] + cw // 2, top + hdr_h // 2)
+    p.text("11 - 12pm", xs[2] + cw // 2, top + hdr_h // 2)
+    for i, d in enumerate(days):
+        p.text(d, left + lab_w // 2, top + hdr_h + i * ch + ch // 2)
+    yb = [top + hdr_h + i * ch for i in range(4)]
+    # Outer frame, header rule, row rules, day column rule.
+    p.line(left, top, xs[3], top)
+    p.line(left, top, left, yb[3])
+    p.line(xs[3], top, xs[3], yb[3])
+    for y in yb:
+        p.line(left, y, xs[3], y)
+    p.line(x0, top, x0, yb[3])
+    for x in xs[1:3]:
+        p.line(x, top, x, top + hdr_h)
+    mid = lambda a, b: (a + b) // 2
+    # Monday: three plain cells, the last with a note in smaller print.
+    p.line(xs[1], yb[0], xs[1], yb[1])
+    p.line(xs[2], yb[0], xs[2], yb[1])
+    p.text("Maths", mid(xs[0], xs[1]), mid(yb[0], yb[1]))
+    p.text("English", mid(xs[1], xs[2]), mid(yb[0], yb[1]))
+    p.text("History", mid(xs[2], xs[3]), mid(yb[0], yb[1]) - 12, tight=True)
+    p.text("Bring an atlas", mid(xs[2], xs[3]), mid(yb[0], yb[1]) + 14, small=True, tight=True)
+    # Tuesday: English; "10.00-10.40 Music" ends inside the second column at
+    # a rule of its own; Maths runs from there to the end of the third.
+    split = xs[1] + cw * 2 // 3
+    p.line(xs[1], yb[1], xs[1], yb[2])
+    p.line(split, yb[1], split, yb[2])
+    p.text("English", mid(xs[0], xs[1]), mid(yb[1], yb[2]))
+    p.text("10.00-10.40", mid(xs[1], split), mid(yb[1], yb[2]) - 12)
+    p.text("Music", mid(xs[1], split), mid(yb[1], yb[2]) + 12)
+    p.text("Maths", mid(split, xs[3]), mid(yb[1], yb[2]))
+    # Wednesday: Science over two columns; the third split by "11.30 Assembly".
+    split = xs[2] + cw // 2
+    p.line(xs[2], yb[2], xs[2], yb[3])
+    p.line(split, yb[2], split, yb[3])
+    p.text("Science", mid(xs[0], xs[2]), mid(yb[2], yb[3]))
+    p.text("Art", mid(xs[2], split), mid(yb[2], yb[3]))
+    p.text("11.30", mid(split, xs[3]), mid(yb[2], yb[3]) - 12)
+    p.text("Assembly", mid(split, xs[3]), mid(yb[2], yb[3]) + 12)
+    p.save(outdir, name)
+    expect = entries([
+        ("Monday", "09:00", "10:00", "Maths"), ("Monday", "10:00", "11:00", "English"),
+        ("Monday", "11:00", "12:00", "History"),
+        ("Tuesday", "09:00", "10:00", "English"), ("Tuesday", "10:00", "10:40", "Music"),
+        ("Tuesday", "10:40", "12:00", "Maths"),
+        ("Wednesday", "09:00", "11:00", "Science"), ("Wednesday", "11:00", "11:30", "Art"),
+        ("Wednesday", "11:30", "12:00", "Assembly")])
+    expect["entries"][2]["notes"] = "Bring an atlas"
+    write_expect(outdir, name, expect)
+
+
+def day_groups(outdir, name):
+    """Daily schedules side by side, one per group of days ("Monday,
+    Tuesday, Thursday"), numbered rows, a row with a single time."""
+    groups = [("Monday, Tuesday, Thursday", [("8:35", "Doors open"), ("9:00-9:30", "Morning Work"),
+                                            ("9:30-10:15", "Phonics"), ("10:15-10:30", "Recess")]),
+              ("Wednesday", [("8:35", "Doors open"), ("9:00-9:45", "Assembly"),
+                             ("9:45-10:30", "Reading")]),
+              ("Friday", [("8:35", "Doors open"), ("9:00-10:30", "Spelling Test")])]
+    colw = 380
+    p = Page(20 + colw * len(groups), 320)
+    for k, (head, rows) in enumerate(groups):
+        x = 20 + k * colw
+        p.text("Daily Schedule", x + colw // 2, 30)
+        p.text(head, x + colw // 2, 60)
+        for r, (t, subj) in enumerate(rows):
+            y = 100 + r * 34
+            p.text(str(r + 1), 0, y, left=x)
+            p.text(t, 0, y, left=x + 40)
+            p.text(subj, 0, y, left=x + 170)
+    p.save(outdir, name, False)
+    out = []
+    for head, rows in groups:
+        names = [d.strip() for d in head.split(",")]
+        for d in names:
+            for r, (t, subj) in enumerate(rows):
+                a, _, b = t.partition("-")
+                if not b:
+                    b = rows[r + 1][0].partition("-")[0]
+                fix = lambda s: "%02d:%s" % (int(s.split(":")[0]), s.split(":")[1])
+                out.append({"day": d, "start": fix(a), "end": fix(b), "subject": subj})
+    write_expect(outdir, name, {"entries": out})
+
+
+def timed_cells(outdir, name):
+    """Days as rows, lesson numbers across the top, each cell printing its
+    subject over its own time; RECESS printed once, between the lessons,
+    for every day; no rules."""
+    p = Page(1000, 420)
+    p.text("Timetable 8B", 0, 30, left=20)
+    xs = [220, 400, 600, 780]
+    for k, x in enumerate([220, 400, 780]):
+        p.text(str(k + 1), x, 80)
+    days = [("MON", [("Maths", "9.00 to 10.00"), ("English", "10.00 to 10.50"), ("Art", "11.10 to 12.00")]),
+            ("TUE", [("Science", "9.00 to 10.00"), ("History", "10.00 to 10.50"), ("PE", "11.10 to 12.00")]),
+            ("WED", [("French", "9.00 to 10.00"), ("Music", "10.00 to 10.50"), ("Drama", "11.10 to 12.00")])]
+    for i, (d, cells) in enumerate(days):
+        y = 140 + i * 90
+        p.text(d, 0, y, left=40)
+        for (subj, t), x in zip(cells, [xs[0], xs[1], xs[3]]):
+            p.text(subj, x, y - 12)
+            p.text(t, x, y + 12)
+    p.text("RECESS", xs[2], 230)
+    p.save(outdir, name, False)
+    rows = []
+    for d, full in (("MON", "Monday"), ("TUE", "Tuesday"), ("WED", "Wednesday")):
+        cells = dict(days)[d]
+        for subj, t in cells:
+            a, b = t.split(" to ")
+            rows.append((full, "%05s" % a.replace(".", ":").rjust(5, "0"), b.replace(".", ":").rjust(5, "0"), subj))
+        rows.append((full, "10:50", "11:10", "RECESS"))
+    write_expect(outdir, name, entries(rows))
+
+
+def turned_labels(outdir, name):
+    """Labels turned on their side, as word processors write them up a
+    merged column: for the OCR plugin's second pass (no words file)."""
+    W, H = 900, 700
+    draws = ["-draw", "text 60,80 'Monday'", "-draw", "text 60,230 'Tuesday'",
+             "-draw", "text 60,380 'Wednesday'",
+             "-draw", "translate 420,560 rotate -90 text 0,0 'Registration'",
+             "-draw", "translate 700,520 rotate -90 text 0,0 'Break'"]
+    subprocess.run(["convert", "-size", "%dx%d" % (W, H), "xc:white", "-fill", "black",
+                    "-font", FONT, "-pointsize", "40"] + draws +
+                   ["-type", "Grayscale", "-depth", "8", "-strip",
+                    "-define", "png:exclude-chunks=date,time",
+                    os.path.join(outdir, name + ".png")], check=True)
 
 
 def write_expect(outdir, name, expect):
@@ -293,6 +456,37 @@ def main():
              ("Tuesday", "09:00", "10:00", "English"), ("Tuesday", "10:00", "10:15", "BREAK"),
              ("Wednesday", "09:00", "10:00", "Art"), ("Wednesday", "10:00", "10:15", "BREAK"),
              ("Wednesday", "10:15", "11:15", "Music")]))
+
+    # 4c. Days spelled one letter per line (M O N) and a break spelled one
+    #     letter per day down its column (B R E A K), ruled.
+    grid(out, "rows_stacked_letters_ruled", ["MON", "TUE", "WED", "THU", "FRI"],
+         ["9.00-10.00", "10.00-10.20", "10.20-11.20"],
+         [(0, 0, 0, 0, ["Maths"]), (1, 1, 0, 0, ["English"]), (2, 2, 0, 0, ["Science"]),
+          (3, 3, 0, 0, ["Art"]), (4, 4, 0, 0, ["PE"]), (0, 0, 1, 1, ["B"]), (1, 1, 1, 1, ["R"]),
+          (2, 2, 1, 1, ["E"]), (3, 3, 1, 1, ["A"]), (4, 4, 1, 1, ["K"]),
+          (0, 0, 2, 2, ["Music"]), (4, 4, 2, 2, ["Computing"])],
+         stacked_days=True, cell_h=110,
+         expect=entries([
+             ("Monday", "09:00", "10:00", "Maths"), ("Monday", "10:00", "10:20", "BREAK"),
+             ("Monday", "10:20", "11:20", "Music"),
+             ("Tuesday", "09:00", "10:00", "English"), ("Tuesday", "10:00", "10:20", "BREAK"),
+             ("Wednesday", "09:00", "10:00", "Science"), ("Wednesday", "10:00", "10:20", "BREAK"),
+             ("Thursday", "09:00", "10:00", "Art"), ("Thursday", "10:00", "10:20", "BREAK"),
+             ("Friday", "09:00", "10:00", "PE"), ("Friday", "10:00", "10:20", "BREAK"),
+             ("Friday", "10:20", "11:20", "Computing")]))
+
+    # 4d. Cells off the header's columns, printed times, bare-hour and
+    #     wrapped headers, a note.
+    split_cells(out, "rows_split_cells_ruled")
+
+    # 4e. Day-group columns, numbered rows, single-time rows.
+    day_groups(out, "list_day_groups")
+
+    # 4f. Cells printing their own times under lesson numbers.
+    timed_cells(out, "rows_timed_cells")
+
+    # 4g. Turned labels, for plugin:ocr.
+    turned_labels(out, "turned_labels")
 
     # 5. A list, one block per day down the page; padded 24-hour times; a
     #    wrapped subject; a note at the end.

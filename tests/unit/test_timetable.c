@@ -128,6 +128,51 @@ static void test_day_names(void)
     CHECK_STR(tt_day_name(4), "Friday");
 }
 
+/* A bare hour starts a range when a written separator and a clock follow:
+ * "9 - 9.30", "2 - 3pm" (the pm covers both), "12 - 1pm". */
+static void test_bare_hour_ranges(void)
+{
+    tt_time_range tr;
+    CHECK(tt_parse_time_range("9 - 9.30", &tr));
+    CHECK_INT(tr.start, T(9, 0));
+    CHECK_INT(tr.end, T(9, 30));
+    CHECK(tt_parse_time_range("2 \xe2\x80\x93 3pm", &tr));
+    CHECK_INT(tr.start, T(14, 0));
+    CHECK_INT(tr.end, T(15, 0));
+    CHECK(tt_parse_time_range("1-1.15pm", &tr));
+    CHECK_INT(tr.start, T(13, 0));
+    CHECK_INT(tr.end, T(13, 15));
+    CHECK(tt_parse_time_range("12 - 1pm", &tr));
+    CHECK_INT(tr.start, T(12, 0));
+    CHECK_INT(tr.end, T(13, 0));
+    /* Without a written separator a number is no start: "9 10:00". */
+    CHECK_INT(tt_find_time_range("9 10:00", &tr), 2);
+    CHECK_INT(tr.start, T(10, 0));
+    CHECK(!tt_parse_time_range("Year 9 - Maths", &tr));
+}
+
+/* No school time runs past 20:00: a misread earlier time stays as read
+ * rather than jumping twelve hours ("11:55" after a misread "1:50"). */
+static void test_twelve_hour_rule_stops_at_evening(void)
+{
+    int starts[3] = {T(13, 35), T(11, 55), T(12, 30)};
+    tt_resolve_12h(starts, NULL, NULL, NULL, 3);
+    CHECK_INT(starts[1], T(11, 55));
+    CHECK_INT(starts[2], T(12, 30));
+}
+
+static void test_day_groups(void)
+{
+    CHECK_INT((int)tt_day_group("Monday, Tuesday, Thursday"), 1 | 2 | 8);
+    CHECK_INT((int)tt_day_group("Wednesday"), 4);
+    CHECK_INT((int)tt_day_group("Mon & Wed"), 1 | 4);
+    CHECK_INT((int)tt_day_group("Monday - Thursday"), 15);
+    CHECK_INT((int)tt_day_group("Mon-Wed"), 7);
+    CHECK_INT((int)tt_day_group("Tue and Fri."), 2 | 16);
+    CHECK_INT((int)tt_day_group("Monday Club"), 0);
+    CHECK_INT((int)tt_day_group("Daily Schedule"), 0);
+}
+
 /* ---- the plugin on fixtures ----------------------------------------- */
 
 static const yogi_plugin *plugin(void)
@@ -189,12 +234,12 @@ static bool same_field(const json_t *want, const json_t *got, const char *key)
 
 static bool has_entry(const json_t *entries, const json_t *want)
 {
-    static const char *const keys[] = {"day", "start", "end", "subject", "class", "room"};
+    static const char *const keys[] = {"day", "start", "end", "subject", "class", "room", "notes"};
     size_t i;
     json_t *got;
     json_array_foreach(entries, i, got) {
         bool all = true;
-        for (size_t k = 0; k < 6; k++)
+        for (size_t k = 0; k < 7; k++)
             all = all && same_field(want, got, keys[k]);
         if (all)
             return true;
@@ -261,6 +306,10 @@ FIXTURE_TEST(test_cols_12h_borderless, "cols_12h_borderless", "days_cols")
 FIXTURE_TEST(test_rows_letters_dots, "rows_letters_dots", "days_rows")
 FIXTURE_TEST(test_rows_vertical_break_ruled, "rows_vertical_break_ruled", "days_rows")
 FIXTURE_TEST(test_list_blocks, "list_blocks", "list")
+FIXTURE_TEST(test_rows_stacked_letters_ruled, "rows_stacked_letters_ruled", "days_rows")
+FIXTURE_TEST(test_rows_split_cells_ruled, "rows_split_cells_ruled", "days_rows")
+FIXTURE_TEST(test_list_day_groups, "list_day_groups", "list")
+FIXTURE_TEST(test_rows_timed_cells, "rows_timed_cells", "days_rows_timed_cells")
 FIXTURE_TEST(test_list_side_by_side, "list_side_by_side", "list")
 FIXTURE_TEST(test_prose_is_not_a_timetable, "prose", NULL)
 
@@ -421,6 +470,182 @@ static void expect_error(const char *json, const char *name)
     json_decref(input);
 }
 
+/* The output of fixture `name` with `edit` applied to its words. */
+static json_t *run_edited(const char *name, void (*edit)(json_t *words))
+{
+    json_t *input = fixture_input(name), *out = NULL;
+    if (!input)
+        return NULL;
+    json_t *page = json_array_get(json_object_get(json_object_get(input, "ocr"), "pages"), 0);
+    edit(json_object_get(page, "words"));
+    yogi_error err;
+    if (invoke(input, &out, &err) != YOGI_OK)
+        test_fail_(__FILE__, __LINE__, "%s: %s: %s", name, err.name, err.cause);
+    json_decref(input);
+    return out;
+}
+
+static void drop_music(json_t *words)
+{
+    for (size_t i = json_array_size(words); i-- > 0;)
+        if (strcmp(json_string_value(json_object_get(json_array_get(words, i), "text")), "Music") == 0)
+            json_array_remove(words, i);
+}
+
+/* A cell whose words OCR lost but whose ink is on the page (the fixture's
+ * image still shows "Music"): the grid has a cell no entry came from. */
+static void test_missed_cell_lowers_confidence(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("rows_ranges_ruled", drop_music);
+    if (!out)
+        return;
+    CHECK(json_integer_value(json_object_get(json_object_get(out, "evidence"), "missed_cells")) >= 1);
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
+    json_decref(out);
+}
+
+static void dispute_art(json_t *words)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w)
+        if (strcmp(json_string_value(json_object_get(w, "text")), "Art") == 0) {
+            json_object_set_new(w, "reread", json_true());
+            json_object_set_new(w, "agreed", json_false());
+        }
+}
+
+/* A word OCR read two ways: the document goes to review, and the entry
+ * says it is the doubtful one. */
+static void test_disputed_reading_lowers_confidence(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("rows_ranges_ruled", dispute_art);
+    if (!out)
+        return;
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
+    size_t i;
+    json_t *e;
+    double art = 1.0, other = 0.0;
+    json_array_foreach(json_object_get(out, "entries"), i, e) {
+        double c = json_number_value(json_object_get(e, "confidence"));
+        if (strcmp(json_string_value(json_object_get(e, "subject")), "Art") == 0)
+            art = c;
+        else if (c > other)
+            other = c;
+    }
+    CHECK(art < other);
+    json_decref(out);
+}
+
+static void misread_end(json_t *words)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w)
+        if (strcmp(json_string_value(json_object_get(w, "text")), "10:00") == 0)
+            json_object_set_new(w, "text", json_string("19:00"));
+}
+
+/* "19:00" misread for "10:00" passes every range check (it is before
+ * 20:00); a block nine hours long among 45-minute ones does not. */
+static void test_odd_time_lowers_confidence(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("list_blocks", misread_end);
+    if (!out)
+        return;
+    CHECK(json_integer_value(json_object_get(json_object_get(out, "evidence"), "odd_times")) >= 1);
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
+    json_decref(out);
+}
+
+static void drop_day_names(json_t *words)
+{
+    for (size_t i = json_array_size(words); i-- > 0;)
+        if (tt_day_of(json_string_value(json_object_get(json_array_get(words, i), "text"))) >= 0)
+            json_array_remove(words, i);
+}
+
+/* A grid of times whose day names are all lost is no reason to tell a
+ * teacher it is not a timetable: the rows become Monday, Tuesday... in a
+ * draft that says so and goes to review. */
+static void test_grid_without_days_is_a_draft(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("rows_ranges_ruled", drop_day_names);
+    if (!out)
+        return;
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.5);
+    CHECK(json_array_size(json_object_get(out, "warnings")) >= 1);
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 15);
+    json_t *want = json_pack("{s:s, s:s, s:s, s:s}", "day", "Tuesday", "start", "09:50", "end",
+                             "10:50", "subject", "Art");
+    CHECK(has_entry(json_object_get(out, "entries"), want));
+    json_decref(want);
+    json_decref(out);
+}
+
+/* ---- plugin:ocr reads turned text -------------------------------------- */
+
+static const char *no_config(const char *key)
+{
+    (void)key;
+    return NULL;
+}
+
+/* "Registration" and "Break" written up the page, as word processors turn
+ * labels in narrow merged columns: the OCR plugin's second pass reads them
+ * as words marked vertical. */
+static void test_ocr_reads_turned_text(void)
+{
+    if (!fixture_dir())
+        SKIP("YOGI_ROOT unset");
+    char path[1200];
+    snprintf(path, sizeof path, "%s/states/ocr.so", test_build_dir());
+    void *so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    const yogi_plugin *(*entry)(void) = NULL;
+    if (so)
+        *(void **)&entry = dlsym(so, YOGI_PLUGIN_ENTRY_SYMBOL);
+    const yogi_plugin *ocr = entry ? entry() : NULL;
+    if (!ocr)
+        SKIP("ocr.so not built");
+    yogi_host host = {YOGI_PLUGIN_ABI, sizeof(yogi_host), NULL, no_config, "/tmp", NULL, NULL, NULL};
+    void *state = NULL;
+    yogi_error err = {0};
+    if (ocr->init(&host, &state, &err) != YOGI_OK)
+        SKIP("tesseract unavailable");
+    snprintf(path, sizeof path, "%s/turned_labels.png", fixture_dir());
+    json_t *input = json_pack("{s:[{s:i, s:s, s:i}]}", "pages", "page", 1, "path", path, "dpi", 300);
+    json_t *out = NULL;
+    yogi_call call = {.size = sizeof call, .execution_id = "t", .state_name = "Ocr"};
+    if (ocr->invoke(state, &call, input, &out, &err) != YOGI_OK) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    } else {
+        bool registration = false, brk = false;
+        size_t i;
+        json_t *w;
+        json_array_foreach(json_object_get(json_array_get(json_object_get(out, "pages"), 0), "words"), i, w) {
+            const char *t = json_string_value(json_object_get(w, "text"));
+            if (!json_is_true(json_object_get(w, "vertical")))
+                continue;
+            registration |= strcmp(t, "Registration") == 0;
+            brk |= strcmp(t, "Break") == 0;
+            CHECK(json_integer_value(json_object_get(w, "h")) > json_integer_value(json_object_get(w, "w")));
+        }
+        CHECK(registration);
+        CHECK(brk);
+    }
+    json_decref(out);
+    json_decref(input);
+    ocr->destroy(state);
+}
+
 static void test_bad_input(void)
 {
     if (!plugin())
@@ -463,6 +688,18 @@ int main(int argc, char **argv)
         TEST(test_time_rejects),
         TEST(test_twelve_hour_rule),
         TEST(test_day_names),
+        TEST(test_bare_hour_ranges),
+        TEST(test_twelve_hour_rule_stops_at_evening),
+        TEST(test_day_groups),
+        TEST(test_rows_stacked_letters_ruled),
+        TEST(test_rows_split_cells_ruled),
+        TEST(test_list_day_groups),
+        TEST(test_rows_timed_cells),
+        TEST(test_missed_cell_lowers_confidence),
+        TEST(test_disputed_reading_lowers_confidence),
+        TEST(test_odd_time_lowers_confidence),
+        TEST(test_grid_without_days_is_a_draft),
+        TEST(test_ocr_reads_turned_text),
         TEST(test_rows_ranges_ruled),
         TEST(test_rows_starts_ampm_ruled),
         TEST(test_cols_12h_borderless),

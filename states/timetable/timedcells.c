@@ -1,0 +1,203 @@
+/*
+ * timedcells.c — a grid whose cells print their own times, with no time
+ * header (lesson numbers, or nothing, across the top).
+ *
+ * The days are found as for any grid (headers.c). Each day owns a band
+ * along the day axis, from half way to the day before to half way to the
+ * day after. The phrases in a band beyond the day labels are clustered
+ * into cells along the time axis (phrases whose extents overlap are one
+ * cell: subject, class, time stacked). A cell holding a time is an entry
+ * at that time (the 12-hour reading nearest the day's previous end); its
+ * other words are the subject, class and room (cells.c).
+ *
+ * A cell without a time between two timed ones of its day (RECESS, LUNCH
+ * BREAK) takes the end of the one before and the start of the one after —
+ * times taken, not read, so the entry is marked guessed. Printed once for
+ * every day (text alone in its stretch of the time axis), it is everyone's.
+ * Invariant: every entry's start and end come from a printed time, or from
+ * the neighbouring printed times (guessed).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt.h"
+
+#define MAX_CELLS 64
+
+typedef struct tcell {
+    int idx[TT_PIECE_WORDS], n;
+    int t0, t1, d0, d1;
+    int start, end; /* -1 without a printed time */
+} tcell;
+
+typedef struct tday {
+    tcell cell[MAX_CELLS];
+    int n;
+} tday;
+
+/* The phrases of band lo..hi along d, beyond t = from, as cells. */
+static void band_cells(tt_page *page, bool rows, int lo, int hi, int from, tday *out)
+{
+    int slack = page->median_h / 2;
+    out->n = 0;
+    for (int li = 0; li < page->nlines; li++) {
+        const tt_line *l = &page->lines[li];
+        tt_box b = tt_box_of(rows, l->x0, l->y0, l->x1 - l->x0, l->y1 - l->y0);
+        int dc = (b.d0 + b.d1) / 2;
+        if (dc < lo || dc >= hi || b.t0 < from || page->words[page->order[l->first]].used)
+            continue;
+        int c = -1;
+        for (int k = 0; k < out->n && c < 0; k++)
+            if (b.t0 < out->cell[k].t1 + slack && out->cell[k].t0 - slack < b.t1)
+                c = k;
+        if (c < 0) {
+            if (out->n == MAX_CELLS)
+                continue;
+            c = out->n++;
+            out->cell[c] = (tcell){.t0 = b.t0, .t1 = b.t1, .d0 = b.d0, .d1 = b.d1, .start = -1, .end = -1};
+        }
+        tcell *tc = &out->cell[c];
+        for (int k = 0; k < l->count && tc->n < TT_PIECE_WORDS; k++)
+            tc->idx[tc->n++] = page->order[l->first + k];
+        for (int k = 0; k < l->count; k++)
+            page->words[page->order[l->first + k]].used = true;
+        if (b.t0 < tc->t0) tc->t0 = b.t0;
+        if (b.t1 > tc->t1) tc->t1 = b.t1;
+        if (b.d0 < tc->d0) tc->d0 = b.d0;
+        if (b.d1 > tc->d1) tc->d1 = b.d1;
+    }
+}
+
+static int cmp_cell_t(const void *a, const void *b)
+{
+    const tcell *p = a, *q = b;
+    return (p->t0 > q->t0) - (p->t0 < q->t0);
+}
+
+/* Printed times, read in order along the day (12-hour readings nearest
+ * the previous end). Returns the cells holding one. */
+static int read_times(const tt_page *page, tday *day)
+{
+    qsort(day->cell, (size_t)day->n, sizeof *day->cell, cmp_cell_t);
+    int prev = 9 * 60, timed = 0;
+    for (int k = 0; k < day->n; k++) {
+        tcell *c = &day->cell[k];
+        int s, e, keep[TT_PIECE_WORDS], m = c->n;
+        memcpy(keep, c->idx, sizeof *keep * (size_t)m);
+        if (tt_cell_time(page, keep, &m, prev, &s, &e) < 0 || e < 0 || e <= s)
+            continue;
+        memcpy(c->idx, keep, sizeof *keep * (size_t)m);
+        c->n = m, c->start = s, c->end = e, prev = e;
+        timed++;
+    }
+    return timed;
+}
+
+/* Whether a cell of another day overlaps t0..t1: text alone in its
+ * stretch of the time axis is printed once for everyone. */
+static bool alone(const tday *days, int nd, int self, const tcell *c)
+{
+    for (int i = 0; i < nd; i++)
+        for (int k = 0; i != self && k < days[i].n; k++)
+            if (days[i].cell[k].t0 < c->t1 && c->t0 < days[i].cell[k].t1)
+                return false;
+    return true;
+}
+
+/* The printed times of day i just before and after t0..t1. */
+static bool between(const tday *day, int t0, int t1, int *start, int *end)
+{
+    *start = *end = -1;
+    for (int k = 0; k < day->n; k++) {
+        const tcell *c = &day->cell[k];
+        if (c->start < 0)
+            continue;
+        if (c->t1 <= t0 + 1 && (*start < 0 || c->end > *start))
+            *start = c->end;
+        if (c->t0 >= t1 - 1 && (*end < 0 || c->start < *end))
+            *end = c->start;
+    }
+    return *start >= 0 && *end > *start;
+}
+
+static void emit(tt_page *page, int day, const tcell *c, int start, int end, bool guessed,
+                 tt_result *res)
+{
+    if (res->nentries == TT_MAX_ENTRIES)
+        return;
+    tt_entry e = {0};
+    tt_cell_fill(page, c->idx, c->n, &e);
+    if (!e.subject[0])
+        return;
+    e.day = day, e.start = start, e.end = end, e.guessed = guessed;
+    for (int k = 0; k < c->n; k++)
+        e.disputed |= page->words[c->idx[k]].disputed;
+    res->entries[res->nentries++] = e;
+}
+
+static void emit_days(tt_page *page, const tt_day_hdr *hd, tday *days, int nd, tt_result *res)
+{
+    for (int i = 0; i < nd; i++)
+        for (int k = 0; k < days[i].n; k++) {
+            const tcell *c = &days[i].cell[k];
+            if (c->start >= 0) {
+                emit(page, hd[i].day, c, c->start, c->end, false, res);
+                res->ev.slots++;
+                continue;
+            }
+            bool all = alone(days, nd, i, c);
+            for (int j = 0; j < nd; j++) {
+                int s, e;
+                if ((j == i || all) && between(&days[j], c->t0, c->t1, &s, &e))
+                    emit(page, hd[j].day, c, s, e, true, res);
+            }
+        }
+}
+
+int tt_build_timed_cells(tt_page *page, tt_result *res)
+{
+    tt_day_hdr hd[TT_MAX_DAYS];
+    bool rows = true;
+    int nd = tt_find_days(page, hd, &rows);
+    if (nd < 2)
+        return -1;
+    tday *days = calloc((size_t)nd, sizeof *days);
+    if (!days)
+        return -1;
+    int from = 0, timed = 0;
+    for (int i = 0; i < nd; i++)
+        if (hd[i].box.t1 > from)
+            from = hd[i].box.t1;
+    for (int i = 0; i < nd; i++) {
+        int c = (hd[i].box.d0 + hd[i].box.d1) / 2;
+        int before = i > 0 ? (hd[i - 1].box.d0 + hd[i - 1].box.d1) / 2 : -1;
+        int after = i + 1 < nd ? (hd[i + 1].box.d0 + hd[i + 1].box.d1) / 2 : -1;
+        int half = (after >= 0 ? after - c : c - before) / 2;
+        band_cells(page, rows, before >= 0 ? (before + c) / 2 : c - half,
+                   after >= 0 ? (c + after) / 2 : c + half, from, &days[i]);
+        timed += read_times(page, &days[i]);
+    }
+    res->nentries = 0;
+    if (timed >= 2 * nd)
+        emit_days(page, hd, days, nd, res);
+    free(days);
+    if (res->nentries == 0)
+        return -1;
+    for (int i = 0; i < nd; i++)
+        page->words[page->order[page->lines[hd[i].line].first]].used = true;
+    res->ev.days_found = nd;
+    res->ev.days_in_order = res->ev.days_consecutive = true;
+    for (int i = 1; i < nd; i++) {
+        res->ev.days_in_order &= hd[i].day > hd[i - 1].day;
+        res->ev.days_consecutive &= hd[i].day == hd[i - 1].day + 1;
+    }
+    res->ev.times_increasing = true;
+    res->ev.unproven = true;
+    res->layout = rows ? "days_rows_timed_cells" : "days_cols_timed_cells";
+    int top = page->height;
+    for (int i = 0; i < nd; i++)
+        if (page->lines[hd[i].line].y0 < top)
+            top = page->lines[hd[i].line].y0;
+    tt_set_title(page, res, top);
+    return 0;
+}
