@@ -242,7 +242,8 @@ static PIX *render_pdf_page(const preprocess_state *st, PopplerDocument *pdf, pa
     /* An outsized page is rendered at a lower resolution, not refused. */
     double px = pw * ph * (dpi / 72) * (dpi / 72);
     if (px > (double)st->max_pixels) dpi *= sqrt((double)st->max_pixels / px);
-    long w = lround(pw * dpi / 72), h = lround(ph * dpi / 72);
+    /* Rounded down: a page scaled to the limit must not round up past it. */
+    long w = (long)floor(pw * dpi / 72), h = (long)floor(ph * dpi / 72);
     if (check_size(st, w, h, err) != YOGI_OK) goto out_unref;
     cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)w, (int)h);
     cairo_t *cr = cairo_create(surface);

@@ -228,4 +228,28 @@ else
     not_ok "a later run on the same data is not held up by a waiting review"
 fi
 
+# A scanned page whose 300-dpi rendering would be just over the pixel limit
+# (21.08 in square: 6325 x 6325 px) is rendered smaller and read, not refused.
+if /usr/bin/python3 -c 'import PIL' 2>/dev/null; then
+    /usr/bin/python3 - "$TMP/poster.pdf" <<'PY'
+import sys
+from PIL import Image, ImageDraw, ImageFont
+im = Image.new("L", (6325, 6325), 255)
+d = ImageDraw.Draw(im)
+f = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 120)
+for i, t in enumerate(["09:00-10:00", "10:00-11:00", "11:00-12:00"]):
+    d.text((1400 + i * 1500, 400), t, font=f, fill=0)
+for j, day in enumerate(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]):
+    d.text((200, 800 + j * 600), day, font=f, fill=0)
+    for i, s in enumerate(["Maths", "English", "Art"]):
+        d.text((1400 + i * 1500, 800 + j * 600), s, font=f, fill=0)
+im.save(sys.argv[1], resolution=300)
+PY
+    n=$(timeout 300 "$YOGI" extract "$TMP/poster.pdf" 2>"$TMP/err" | jq '[.entries[] | select(.subject == "Art")] | length')
+    [ "$n" = 5 ] && ok "a poster-sized scanned page is rendered smaller and read" ||
+        not_ok "a poster-sized scanned page is rendered smaller and read" "$n Art entries: $(tail -2 "$TMP/err" | tr '\n' ' ')"
+else
+    skip "a poster-sized scanned page is rendered smaller and read" "python3-pil not installed"
+fi
+
 done_testing
