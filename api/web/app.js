@@ -848,7 +848,19 @@ function applyRole() {
   document.getElementById('whoami').textContent = me.user || '';
 }
 
+/* One drawing at a time: a page appends to <main> after its own awaits, so
+ * two drawings in flight (a live event during a page load) would each add
+ * their cards. A request that comes while one is drawing redraws once it
+ * ends. */
+let drawing = null, drawAgain = false;
 async function render() {
+  if (drawing) { drawAgain = true; return drawing; }
+  drawing = draw();
+  try { await drawing; } finally { drawing = null; }
+  if (drawAgain) { drawAgain = false; await render(); }
+}
+
+async function draw() {
   const seq = ++renderSeq;
   if (cleanup) { cleanup(); cleanup = null; }
   const parts = location.hash.replace(/^#\/?/, '').split('?')[0].split('/').map(decodeURIComponent);
