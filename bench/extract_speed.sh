@@ -56,7 +56,7 @@ for f in "$DATA"/*.png "$DATA"/*.jpg "$DATA"/*.pdf; do
         read -r ts tc _ <"$tmp/t"
         ;;
     esac
-    ratio() { [ "$2" = NA ] && echo NA || awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b > 0 ? a / b : 0}'; }
+    ratio() { [ "$2" = NA ] && echo NA || awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
     printf '%-12s %7s %7s %6s %8s %8s %7s %8.1f\n' "$(basename "$f")" "$ys" "$ts" \
         "$(ratio "$ys" "$ts")" "$yc" "$tc" "$(ratio "$yc" "$tc")" "$(echo "$rss" | awk '{print $1 / 1024}')"
     echo "$ys $ts $yc $tc $rss" >>"$tmp/rows"
