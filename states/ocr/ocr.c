@@ -368,8 +368,12 @@ static PIX *unread_ink(PIX *pix, const json_t *words, int th)
             pixClearInRect(bin, b);
         boxDestroy(&b);
     }
-    for (int k = 0; k < 2; k++) { /* rules: strokes three text heights long */
-        PIX *line = k ? pixOpenBrick(NULL, bin, 1, 3 * th) : pixOpenBrick(NULL, bin, 3 * th, 1);
+    /* Rules: strokes three text heights long. Composite bricks (two
+     * factors, e.g. 9 x 10 for 90) cost about 20 rasterops instead of 90:
+     * with plain bricks this opening was a tenth of the worker's time. */
+    for (int k = 0; k < 2; k++) {
+        PIX *line = k ? pixOpenCompBrick(NULL, bin, 1, 3 * th)
+                      : pixOpenCompBrick(NULL, bin, 3 * th, 1);
         if (line)
             pixSubtract(bin, bin, line);
         pixDestroy(&line);
@@ -387,7 +391,7 @@ static int find_turned(PIX *pix, const json_t *words, int th, turned *out, turne
                        int *nlone)
 {
     PIX *ink = unread_ink(pix, words, th);
-    PIX *closed = ink ? pixCloseBrick(NULL, ink, th / 3 > 1 ? th / 3 : 1, th) : NULL;
+    PIX *closed = ink ? pixCloseCompBrick(NULL, ink, th / 3 > 1 ? th / 3 : 1, th) : NULL;
     BOXA *boxa = closed ? pixConnComp(closed, NULL, 8) : NULL;
     int n = 0, W = (int)pixGetWidth(pix), H = (int)pixGetHeight(pix);
     *nlone = 0;
