@@ -17,7 +17,8 @@
  * exits (crash-only). The next start resumes from the last commit, which is
  * exactly what a kill -9 at that moment would have left.
  *
- * Restart: engine_open() loads every RUNNING execution with its branches.
+ * Restart: engine_open() loads every RUNNING execution with its branches
+ * (engine_load.c).
  * ENTER branches go on the run queue; TASK branches and CALLBACK branches
  * whose plugin had not answered are dispatched again (tasks are
  * at-least-once); timers are re-armed at their stored absolute deadlines,

@@ -1,6 +1,7 @@
 /*
  * engine_api.c — the engine's public calls (engine.h): workflows,
- * executions, callback tasks, metrics, and loading after a restart.
+ * executions, callback tasks and metrics. Loading after a restart is
+ * engine_load.c's.
  *
  * Every call that changes an execution ends with engine_flush(): by the time
  * it returns, the change is committed (a 202 from the API, or a "started"

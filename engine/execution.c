@@ -1,7 +1,7 @@
 /*
  * execution.c — executions and branches in memory: creation, the context
- * object, the end of an execution, stop and redrive, and rebuilding the
- * in-memory model from the journal after a restart.
+ * object, the end of an execution, stop and redrive. Rebuilding the model
+ * from the journal after a restart is engine_load.c's.
  *
  * Invariant: an execution is in engine->executions exactly while its
  * status is RUNNING in memory; it is freed after the batch that ended it
