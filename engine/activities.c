@@ -237,7 +237,7 @@ int engine_activity_take(engine *e, const char *name, const char *worker, json_t
     int64_t hb = json_integer_value(json_object_get(b->data, "heartbeat_s"));
     int64_t timeout_at = json_integer_value(json_object_get(b->data, "timeout_at"));
     if (hb > 0) {
-        int64_t at = now_ms() + hb * 1000;
+        int64_t at = wall_clock_ms() + hb * 1000;
         json_object_set_new(b->data, "heartbeat_at", json_integer(at));
         engine_set_timer(e, b, timeout_at && timeout_at < at ? timeout_at : at);
     }

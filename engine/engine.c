@@ -92,7 +92,7 @@ void branch_touch(engine *e, branch *b)
 void engine_emit(engine *e, execution *ex, const char *type, const char *state, json_t *details)
 {
     json_t *ev = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)ex->next_event++, "type", type,
-                           "timestamp", (json_int_t)now_ms());
+                           "timestamp", (json_int_t)wall_clock_ms());
     if (state) json_object_set_new(ev, "state", json_string(state));
     if (details) json_object_set_new(ev, "details", details);
     if (!ex->new_events) ex->new_events = json_array();
@@ -195,7 +195,7 @@ void engine_set_execution_timer(engine *e, execution *ex, int64_t at_ms)
 
 static void fire_due_timers(engine *e)
 {
-    int64_t now = now_ms();
+    int64_t now = wall_clock_ms();
     while (e->n_timers > 0 && e->timers[0].at_ms <= now) {
         timer_entry t = e->timers[0];
         heap_pop(e);
@@ -248,7 +248,7 @@ static void on_task_retry_after(void *ud, uint64_t task_id, int64_t delay_ms)
     branch_ref *ref = hmap_get(&e->tasks, key);
     branch *b = ref ? ref_resolve(e, ref) : NULL;
     if (!b) return;
-    json_object_set_new(b->data, "retry_not_before", json_integer(now_ms() + delay_ms));
+    json_object_set_new(b->data, "retry_not_before", json_integer(wall_clock_ms() + delay_ms));
     branch_touch(e, b);
 }
 
@@ -421,7 +421,7 @@ int engine_timeout_ms(engine *e)
     if (e->runq_len > 0) return 0;
     int64_t t = -1;
     if (e->n_timers > 0) {
-        int64_t d = e->timers[0].at_ms - now_ms();
+        int64_t d = e->timers[0].at_ms - wall_clock_ms();
         t = d < 0 ? 0 : d;
     }
     int w = workers_timeout_ms(e->pool);

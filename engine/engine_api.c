@@ -87,7 +87,7 @@ int engine_put_workflow(engine *e, const char *name, const char *text, size_t le
     hash_hex("SHA-256", text, len, fp);
     int version = 0, rc = -1;
     if (store_begin(e->store, err) == 0) {
-        rc = journal_put_workflow(e->store, name, source, workflow_definition(doc), fp, now_ms(),
+        rc = journal_put_workflow(e->store, name, source, workflow_definition(doc), fp, wall_clock_ms(),
                                   &version, err);
         if (rc == 0) rc = store_commit(e->store, err);
         else store_rollback(e->store);
@@ -155,7 +155,7 @@ static void random_hex(char *out, size_t bytes)
     unsigned char rnd[32];
     if (bytes > sizeof rnd) bytes = sizeof rnd;
     if (getrandom(rnd, bytes, 0) != (ssize_t)bytes) {
-        uint64_t t = (uint64_t)now_ms() ^ (uint64_t)getpid();
+        uint64_t t = (uint64_t)wall_clock_ms() ^ (uint64_t)getpid();
         memcpy(rnd, &t, bytes < sizeof t ? bytes : sizeof t);
     }
     for (size_t i = 0; i < bytes; i++) snprintf(out + 2 * i, 3, "%02x", rnd[i]);
@@ -228,7 +228,7 @@ int engine_start(engine *e, const engine_start_request *req, char *id_out, yogi_
         goto out;
     }
     ex->input = json_deep_copy(input);
-    ex->started = now_ms();
+    ex->started = wall_clock_ms();
     ex->next_event = 1;
     ex->is_new = true;
     json_t *timeout = json_object_get(def, "TimeoutSeconds");
@@ -437,7 +437,7 @@ void metrics_task_started(engine *e, branch *b, const char *plugin)
         e->n_task_metrics++;
     }
     b->task_metric = (int)i;
-    b->task_started_ms = now_ms();
+    b->task_started_ms = wall_clock_ms();
 }
 
 void metrics_task_done(engine *e, branch *b, bool ok)
@@ -445,7 +445,7 @@ void metrics_task_done(engine *e, branch *b, bool ok)
     if (b->task_metric < 0 || (size_t)b->task_metric >= e->n_task_metrics || !b->task_started_ms)
         return;
     task_metric *m = &e->task_metrics[b->task_metric];
-    double ms = (double)(now_ms() - b->task_started_ms);
+    double ms = (double)(wall_clock_ms() - b->task_started_ms);
     m->count++;
     m->failed += !ok;
     m->sum_ms += ms;

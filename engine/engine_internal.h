@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "activities.h"
+#include "clock.h"
 #include "engine.h"
 #include "exec.h"
 #include "hmap.h"
@@ -111,8 +112,6 @@ struct engine {
     void *activity_ud;
 };
 
-/* Wall clock in Unix milliseconds (timers are absolute so they survive restarts). */
-int64_t now_ms(void);
 /* ISO 8601 UTC with milliseconds, as Step Functions prints timestamps. */
 void format_iso8601(int64_t ms, char *buf, size_t len);
 

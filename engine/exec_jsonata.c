@@ -321,7 +321,7 @@ static void wait_enter(engine *e, branch *b, json_t *st)
 {
     yogi_error err = {{0}, {0}};
     json_t *ts = json_object_get(st, "Timestamp");
-    int64_t at = now_ms();
+    int64_t at = wall_clock_ms();
     if (json_object_get(st, "Seconds")) {
         int64_t secs = 0;
         if (jsonata_integer_field(b, st, "Seconds", 0, &secs, &err) != 0) {

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "engine_internal.h"
 #include "journal.h"
 
@@ -33,13 +34,6 @@ int phase_from_name(const char *s)
     for (size_t i = 0; s && i < sizeof PHASES / sizeof PHASES[0]; i++)
         if (strcmp(PHASES[i], s) == 0) return (int)i;
     return -1;
-}
-
-int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void format_iso8601(int64_t ms, char *buf, size_t len)
@@ -189,7 +183,7 @@ json_t *exec_context(execution *ex, const char *state, int64_t entered_ms, int r
 {
     char started[40], entered[40], exec_arn[512], sm_arn[384];
     format_iso8601(ex->started, started, sizeof started);
-    format_iso8601(entered_ms ? entered_ms : now_ms(), entered, sizeof entered);
+    format_iso8601(entered_ms ? entered_ms : wall_clock_ms(), entered, sizeof entered);
     snprintf(sm_arn, sizeof sm_arn, "arn:yogi:states:local:000000000000:stateMachine:%s",
              ex->workflow);
     snprintf(exec_arn, sizeof exec_arn, "arn:yogi:states:local:000000000000:execution:%s:%s",
@@ -226,7 +220,7 @@ void execution_end(engine *e, execution *ex, const char *status, json_t *output,
     if (strcmp(ex->status, "RUNNING") != 0) return;
     cancel_everything(e, ex);
     snprintf(ex->status, sizeof ex->status, "%s", status);
-    ex->stopped = now_ms();
+    ex->stopped = wall_clock_ms();
     json_decref(ex->output);
     ex->output = output ? json_incref(output) : NULL;
     free(ex->error);
