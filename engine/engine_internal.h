@@ -115,7 +115,7 @@ struct engine {
 /* ISO 8601 UTC with milliseconds, as Step Functions prints timestamps. */
 void format_iso8601(int64_t ms, char *buf, size_t len);
 
-/* ---- services the interpreter uses ------------------------------------ */
+/* ---- services the interpreter uses (batch.c) --------------------------- */
 
 /* Append a history event (details stolen; may be NULL). */
 void engine_emit(engine *e, execution *ex, const char *type, const char *state, json_t *details);
@@ -130,6 +130,16 @@ void engine_set_execution_timer(engine *e, execution *ex, int64_t at_ms);
 void engine_dispatch_later(engine *e, branch *b);
 /* After commit: cancel the branch's running worker task, if any. */
 void engine_cancel_task(engine *e, branch *b);
+
+/* ---- the batch as the loop drives it (batch.c) ------------------------- */
+
+void branch_ref_of(branch *b, branch_ref *r);
+/* The branch a reference names, or NULL once its execution is gone. */
+branch *branch_ref_resolve(engine *e, const branch_ref *r);
+bool batch_runq_pop(engine *e, branch **b);
+bool batch_runq_empty(engine *e);
+bool batch_pop_due_timer(engine *e, int64_t now, timer_entry *out);
+int64_t batch_next_timer_ms(engine *e);
 
 branch *branch_new(engine *e, execution *ex, int64_t parent, int64_t slot, const char *scope,
                    const char *state, branch_phase phase, json_t *input);
