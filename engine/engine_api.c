@@ -52,21 +52,6 @@ static void random_hex(char *out, size_t bytes)
     for (size_t i = 0; i < bytes; i++) snprintf(out + 2 * i, 3, "%02x", rnd[i]);
 }
 
-static execution *execution_alloc(const char *id, const char *name, const char *workflow,
-                                  int version, json_t *definition)
-{
-    execution *ex = calloc(1, sizeof *ex);
-    if (!ex) return NULL;
-    snprintf(ex->id, sizeof ex->id, "%s", id);
-    ex->name = strdup(name);
-    ex->workflow = strdup(workflow);
-    ex->version = version;
-    ex->definition = definition;
-    ex->new_events = json_array();
-    snprintf(ex->status, sizeof ex->status, "RUNNING");
-    return ex;
-}
-
 static int attach_existing(json_t *row, json_t *input, char *id_out, yogi_error *err)
 {
     if (!json_equal(json_object_get(row, "input"), input))

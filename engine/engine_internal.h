@@ -141,6 +141,8 @@ bool batch_runq_empty(engine *e);
 bool batch_pop_due_timer(engine *e, int64_t now, timer_entry *out);
 int64_t batch_next_timer_ms(engine *e);
 
+execution *execution_alloc(const char *id, const char *name, const char *workflow,
+                           int version, json_t *definition);
 branch *branch_new(engine *e, execution *ex, int64_t parent, int64_t slot, const char *scope,
                    const char *state, branch_phase phase, json_t *input);
 void branch_delete(engine *e, branch *b);

@@ -68,6 +68,23 @@ json_t *definition_at(json_t *definition, const char *pointer)
     return cur;
 }
 
+/* A RUNNING execution with no branches yet; definition is borrowed (the
+ * engine's cache). NULL when out of memory. */
+execution *execution_alloc(const char *id, const char *name, const char *workflow,
+                                  int version, json_t *definition)
+{
+    execution *ex = calloc(1, sizeof *ex);
+    if (!ex) return NULL;
+    snprintf(ex->id, sizeof ex->id, "%s", id);
+    ex->name = strdup(name);
+    ex->workflow = strdup(workflow);
+    ex->version = version;
+    ex->definition = definition;
+    ex->new_events = json_array();
+    snprintf(ex->status, sizeof ex->status, "RUNNING");
+    return ex;
+}
+
 branch *branch_get(execution *ex, int64_t id)
 {
     if (id < 1 || (size_t)id > ex->n_branches) return NULL;
