@@ -12,6 +12,7 @@
  * reported on stderr and skipped, not fatal.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,10 +102,16 @@ json_t *engine_get_workflow(engine *e, const char *name, int version)
     return w;
 }
 
+/* Register every *.yaml, *.yml, *.json in the workflow directory. A missing
+ * directory means no workflows (0); one that exists but cannot be read is
+ * Engine.WorkflowDir (-1), since the service would start without them. */
 int engine_register_workflow_dir(engine *e, yogi_error *err)
 {
     DIR *d = opendir(e->workflow_dir);
-    if (!d) return 0; /* no workflows to register is not an error */
+    if (!d && errno == ENOENT) return 0; /* no workflows to register is not an error */
+    if (!d)
+        return yogi_fail(err, "Engine.WorkflowDir", "cannot read the workflow directory %s: %s",
+                         e->workflow_dir, strerror(errno)), -1;
     struct dirent *de;
     while ((de = readdir(d))) {
         const char *dot = strrchr(de->d_name, '.');
@@ -126,6 +133,5 @@ int engine_register_workflow_dir(engine *e, yogi_error *err)
         free(text);
     }
     closedir(d);
-    (void)err;
     return 0;
 }
