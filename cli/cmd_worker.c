@@ -56,6 +56,7 @@
 #include "activities.h"
 #include "clock.h"
 #include "commands.h"
+#include "host_error.h"
 #include "workers.h"
 #include "worker_http.h"
 
@@ -267,9 +268,9 @@ static int fetch_inputs(worker_ctx *w, running *t, json_t *files, json_t *map, y
         char dir[PATH_MAX], dest[PATH_MAX];
         snprintf(dir, sizeof dir, "%s/%.16s", t->dir, sha);
         if ((size_t)snprintf(dest, sizeof dest, "%s/%s", dir, base) >= sizeof dest)
-            return yogi_fail(err, "Worker.Files", "path too long"), -1;
+            return host_fail(err, "Worker.Files", "path too long");
         if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            return yogi_fail(err, "Worker.Files", "mkdir %s: %s", dir, strerror(errno)), -1;
+            return host_fail(err, "Worker.Files", "mkdir %s: %s", dir, strerror(errno));
         if (access(dest, R_OK) != 0 && wh_fetch(w->http, t->token, sha, dest, err) != 0) return -1;
         json_object_set_new(map, path, json_string(dest));
     }

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "engine_internal.h"
+#include "host_error.h"
 #include "journal.h"
 
 #define MAX_STEPS_PER_BATCH 20000
@@ -298,8 +299,7 @@ static int make_dirs(const char *path, yogi_error *err)
         *p = '/';
     }
     if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-        return yogi_fail(err, "Engine.DataDir", "cannot create %s: %s", path, strerror(errno)),
-               -1;
+        return host_fail(err, "Engine.DataDir", "cannot create %s: %s", path, strerror(errno));
     return 0;
 }
 
@@ -309,11 +309,11 @@ static int lock_data_dir(engine *e, yogi_error *err)
     snprintf(path, sizeof path, "%s/yogi.lock", e->data_dir);
     e->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (e->lock_fd < 0)
-        return yogi_fail(err, "Engine.DataDir", "cannot open %s: %s", path, strerror(errno)), -1;
+        return host_fail(err, "Engine.DataDir", "cannot open %s: %s", path, strerror(errno));
     if (flock(e->lock_fd, LOCK_EX | LOCK_NB) != 0)
-        return yogi_fail(err, "Engine.Busy",
+        return host_fail(err, "Engine.Busy",
                          "another yogi process is using %s (one engine per data directory)",
-                         e->data_dir), -1;
+                         e->data_dir);
     return 0;
 }
 
@@ -331,7 +331,7 @@ static int open_pool(engine *e, const engine_options *o, yogi_error *err)
     e->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN};
     if (e->epoll_fd < 0 || epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, workers_fd(e->pool), &ev) != 0)
-        return yogi_fail(err, "Engine.Internal", "epoll: %s", strerror(errno)), -1;
+        return host_fail(err, "Engine.Internal", "epoll: %s", strerror(errno));
     return 0;
 }
 

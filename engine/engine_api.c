@@ -23,6 +23,7 @@
 
 #include "engine_internal.h"
 #include "hash.h"
+#include "host_error.h"
 #include "journal.h"
 #include "workflow.h"
 
@@ -55,9 +56,9 @@ static void random_hex(char *out, size_t bytes)
 static int attach_existing(json_t *row, json_t *input, char *id_out, yogi_error *err)
 {
     if (!json_equal(json_object_get(row, "input"), input))
-        return yogi_fail(err, "ExecutionAlreadyExists",
+        return host_fail(err, "ExecutionAlreadyExists",
                          "an execution named '%s' exists with a different input",
-                         json_string_value(json_object_get(row, "name"))), -1;
+                         json_string_value(json_object_get(row, "name")));
     snprintf(id_out, 64, "%s", json_string_value(json_object_get(row, "id")));
     return 0;
 }
@@ -67,7 +68,7 @@ static int check_input(json_t *input, yogi_error *err)
     char *text = json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY);
     size_t n = text ? strlen(text) : 0;
     free(text);
-    if (!text) return yogi_fail(err, "InvalidExecutionInput", "the input is not valid JSON"), -1;
+    if (!text) return host_fail(err, "InvalidExecutionInput", "the input is not valid JSON");
     if (n > MAX_INPUT_BYTES)
         return yogi_fail(err, "InvalidExecutionInput", "the input is %zu bytes; the limit is %u",
                          n, MAX_INPUT_BYTES), -1;
@@ -182,9 +183,8 @@ int engine_stop(engine *e, const char *execution_id, const char *error, const ch
     if (!ex) {
         json_t *row = journal_get_execution(e->store, execution_id);
         json_decref(row);
-        return row ? yogi_fail(err, "ExecutionNotRunning", "the execution has already ended")
-                   : yogi_fail(err, "ExecutionDoesNotExist", "no execution '%s'", execution_id),
-               -1;
+        return row ? host_fail(err, "ExecutionNotRunning", "the execution has already ended")
+                   : yogi_fail(err, "ExecutionDoesNotExist", "no execution '%s'", execution_id);
     }
     exec_stop(e, ex, error, cause);
     engine_flush(e);
@@ -194,15 +194,14 @@ int engine_stop(engine *e, const char *execution_id, const char *error, const ch
 int engine_redrive(engine *e, const char *execution_id, yogi_error *err)
 {
     if (hmap_get(&e->executions, execution_id))
-        return yogi_fail(err, "ExecutionNotRedrivable", "the execution is still running"), -1;
+        return host_fail(err, "ExecutionNotRedrivable", "the execution is still running");
     json_t *row = journal_get_execution(e->store, execution_id);
-    if (!row) return yogi_fail(err, "ExecutionDoesNotExist", "no execution '%s'", execution_id), -1;
+    if (!row) return host_fail(err, "ExecutionDoesNotExist", "no execution '%s'", execution_id);
     const char *status = json_string_value(json_object_get(row, "status"));
     bool redrivable = status && strcmp(status, "SUCCEEDED") != 0;
     if (!redrivable) {
         json_decref(row);
-        return yogi_fail(err, "ExecutionNotRedrivable", "a SUCCEEDED execution cannot be redriven"),
-               -1;
+        return host_fail(err, "ExecutionNotRedrivable", "a SUCCEEDED execution cannot be redriven");
     }
     execution *ex = engine_load_execution(e, row, err);
     json_decref(row);
@@ -245,11 +244,10 @@ static int answer_callback(engine *e, const char *token, const char *kind, json_
 {
     branch *b = waiting_branch(e, token);
     if (!b && activity_token_expired(e, token))
-        return yogi_fail(err, "TaskTimedOut", "the task of that token has timed out"), -1;
+        return host_fail(err, "TaskTimedOut", "the task of that token has timed out");
     if (!b)
-        return yogi_fail(err, "TaskDoesNotExist",
-                         "no task is waiting for that token (unknown, already answered or timed out)"),
-               -1;
+        return host_fail(err, "TaskDoesNotExist",
+                         "no task is waiting for that token (unknown, already answered or timed out)");
     int rc = exec_callback(e, b, kind, output, error, cause, err);
     engine_flush(e);
     return rc;

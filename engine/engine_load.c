@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "host_error.h"
 #include "journal.h"
 
 typedef struct load_ctx {
@@ -120,6 +121,6 @@ static int load_one(void *ud, json_t *row)
 int engine_load_running(engine *e, yogi_error *err)
 {
     if (journal_each_running(e->store, load_one, e) != 0)
-        return yogi_fail(err, "Engine.Storage", "cannot read the running executions"), -1;
+        return host_fail(err, "Engine.Storage", "cannot read the running executions");
     return 0;
 }

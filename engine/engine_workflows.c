@@ -21,6 +21,7 @@
 
 #include "engine_internal.h"
 #include "hash.h"
+#include "host_error.h"
 #include "journal.h"
 #include "workflow.h"
 
@@ -110,8 +111,8 @@ int engine_register_workflow_dir(engine *e, yogi_error *err)
     DIR *d = opendir(e->workflow_dir);
     if (!d && errno == ENOENT) return 0; /* no workflows to register is not an error */
     if (!d)
-        return yogi_fail(err, "Engine.WorkflowDir", "cannot read the workflow directory %s: %s",
-                         e->workflow_dir, strerror(errno)), -1;
+        return host_fail(err, "Engine.WorkflowDir", "cannot read the workflow directory %s: %s",
+                         e->workflow_dir, strerror(errno));
     struct dirent *de;
     while ((de = readdir(d))) {
         const char *dot = strrchr(de->d_name, '.');

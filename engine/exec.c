@@ -37,6 +37,7 @@
 
 #include "asl.h"
 #include "engine_internal.h"
+#include "host_error.h"
 
 #define RUNTIME "States.Runtime"
 
@@ -611,7 +612,7 @@ static int64_t wait_deadline(json_t *st, json_t *input, json_t *ctx, yogi_error 
         return now + json_integer_value(v) * 1000;
     if ((v = json_object_get(st, "Timestamp"))) {
         if (!asl_timestamp_parse(json_string_value(v), &at))
-            return yogi_fail(err, RUNTIME, "Invalid Timestamp"), -1;
+            return host_fail(err, RUNTIME, "Invalid Timestamp");
         return at;
     }
     const char *path = json_string_value(json_object_get(st, "SecondsPath"));
@@ -702,8 +703,8 @@ static int fail_field(json_t *st, const char *field, json_t *input, json_t *ctx,
     if (rc != 0) return -1;
     if (!json_is_string(v)) {
         json_decref(v);
-        return yogi_fail(err, RUNTIME, "The %s '%s' did not resolve to a string", path_field,
-                         expr), -1;
+        return host_fail(err, RUNTIME, "The %s '%s' did not resolve to a string", path_field,
+                         expr);
     }
     *out = strdup(json_string_value(v));
     json_decref(v);

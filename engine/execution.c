@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "engine_internal.h"
+#include "host_error.h"
 #include "journal.h"
 
 static const char *const PHASES[] = {"ENTER",    "TASK",     "RETRY",   "WAIT",   "CALLBACK",
@@ -294,7 +295,7 @@ int exec_redrive(engine *e, execution *ex, yogi_error *err)
 {
     branch *root = root_of(ex);
     if (!root || root->phase == PH_DONE)
-        return yogi_fail(err, "ExecutionNotRedrivable", "nothing to redrive"), -1;
+        return host_fail(err, "ExecutionNotRedrivable", "nothing to redrive");
     for (size_t i = 1; i < ex->n_branches; i++)
         if (ex->branches[i]) branch_delete(e, ex->branches[i]);
     snprintf(ex->status, sizeof ex->status, "RUNNING");

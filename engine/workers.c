@@ -30,6 +30,7 @@
  *   - a cancelled task is detached from its worker before the kill, so it
  *     can never complete.
  */
+#include "host_error.h"
 #include "workers.h"
 
 #include <errno.h>
@@ -421,7 +422,7 @@ static int on_result(worker_pool *pool, worker *w, json_t *msg, yogi_error *err)
     task *t = w->task;
     json_int_t id = json_integer_value(json_object_get(msg, "id"));
     if (!t || (uint64_t)id != t->id)
-        return yogi_fail(err, "States.Runtime", "a result for a task it was not given"), -1;
+        return host_fail(err, "States.Runtime", "a result for a task it was not given");
     w->task = NULL;
     w->tasks_run++;
     if (json_is_true(json_object_get(msg, "ok"))) {
@@ -489,7 +490,7 @@ static int on_message(worker_pool *pool, worker *w, json_t *msg, yogi_error *err
         w->dying_peak_kb = (long)json_integer_value(json_object_get(msg, "vm_peak_kb"));
         w->dying_limit_kb = (long)json_integer_value(json_object_get(msg, "limit_kb"));
     } else {
-        return yogi_fail(err, "States.Runtime", "an unknown message type '%s'", type), -1;
+        return host_fail(err, "States.Runtime", "an unknown message type '%s'", type);
     }
     return 0;
 }
@@ -762,17 +763,16 @@ static json_t *task_message(const workers_task *t)
 int workers_submit(worker_pool *pool, const workers_task *t, yogi_error *err)
 {
     if (!plugin_name_valid(t->plugin))
-        return yogi_fail(err, "Plugin.NotFound", "'%s' is not a plugin name",
-                         t->plugin ? t->plugin : "(null)"), -1;
+        return host_fail(err, "Plugin.NotFound", "'%s' is not a plugin name",
+                         t->plugin ? t->plugin : "(null)");
     task *q = calloc(1, sizeof *q);
-    if (!q) return yogi_fail(err, "States.Runtime", "out of memory"), -1;
+    if (!q) return host_fail(err, "States.Runtime", "out of memory");
     q->id = t->task_id;
     snprintf(q->plugin, sizeof q->plugin, "%s", t->plugin);
     json_t *msg = task_message(t);
     if (!msg) {
         free(q);
-        return yogi_fail(err, "States.Runtime", "cannot encode the task (not valid UTF-8?)"),
-               -1;
+        return host_fail(err, "States.Runtime", "cannot encode the task (not valid UTF-8?)");
     }
     int rc = frame_encode(&q->frame, msg, err);
     json_decref(msg);
