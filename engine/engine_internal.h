@@ -1,12 +1,13 @@
 /*
- * engine_internal.h — what the engine's own files (engine.c, exec.c,
- * exec_branches.c, resources.c) share. Not part of the public API.
+ * engine_internal.h — what the engine's own files (engine.c, batch.c,
+ * exec*.c, execution.c, engine_*.c, activities.c, resources.c) share. Not
+ * part of the public API.
  *
  * The interpreter (exec*.c) never performs an effect itself: it changes the
  * in-memory model, appends events and asks the engine for effects through
- * the functions below (dispatch a task, cancel one, arm a timer). The engine
- * queues those effects and performs them only after the batch that caused
- * them has committed.
+ * the functions below (dispatch a task, cancel one, arm a timer). batch.c
+ * queues those effects; engine.c performs them only after the batch that
+ * caused them has committed.
  */
 #ifndef YOGI_ENGINE_INTERNAL_H
 #define YOGI_ENGINE_INTERNAL_H
@@ -172,12 +173,13 @@ void engine_flush(engine *e);
 /* The cached definition of name@version (borrowed; lives as long as the engine). */
 json_t *definition_for(engine *e, const char *name, int version);
 int engine_load_running(engine *e, yogi_error *err);
+/* engine_workflows.c: register the workflow directory's files at open. */
 int engine_register_workflow_dir(engine *e, yogi_error *err);
 /* Bring an execution row (journal_get_execution) into memory with its branches. */
 execution *engine_load_execution(engine *e, json_t *row, yogi_error *err);
 void execution_free(execution *ex);
 
-/* Metrics (engine_api.c). */
+/* Metrics (engine_metrics.c). */
 void metrics_task_started(engine *e, branch *b, const char *plugin);
 void metrics_task_done(engine *e, branch *b, bool ok);
 void metrics_free(engine *e);
