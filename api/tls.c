@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "host_error.h"
 #include "internal.h"
 
 static void openssl_error(yogi_error *err, const char *what, const char *file)
@@ -33,7 +34,7 @@ int tls_setup(api *a, yogi_error *err)
 {
     if (!a->opts.tls_cert && !a->opts.tls_key) return 0;
     if (!a->opts.tls_cert || !a->opts.tls_key)
-        return yogi_fail(err, "TLS.Config", "--tls-cert and --tls-key go together"), -1;
+        return host_fail(err, "TLS.Config", "--tls-cert and --tls-key go together");
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx) return openssl_error(err, "SSL_CTX_new", NULL), -1;
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);

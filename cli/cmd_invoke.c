@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "commands.h"
 #include "workers.h"
 
@@ -86,16 +87,9 @@ static bool parse_long(const char *s, long min, long max, long *out)
     return true;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool past(int64_t deadline)
 {
-    return deadline && mono_ms() >= deadline;
+    return deadline && monotonic_ms() >= deadline;
 }
 
 /* Keep a window of tasks in flight until `repeat` are done or the
@@ -115,7 +109,7 @@ static void run_tasks(worker_pool *pool, workers_task *task, long repeat, int wi
         }
         int wait = workers_timeout_ms(pool);
         if (deadline) {
-            int64_t left = deadline - mono_ms();
+            int64_t left = deadline - monotonic_ms();
             if (wait < 0 || wait > left) wait = (int)(left > 0 ? left : 0);
         }
         struct pollfd p = {.fd = workers_fd(pool), .events = POLLIN};
@@ -224,10 +218,10 @@ static int invoke(const invoke_options *o)
         .state_name = "Invoke",
         .deadline_ms = o->timeout_s ? (int64_t)time(NULL) * 1000 + o->timeout_s * 1000 : 0,
     };
-    int64_t t0 = mono_ms();
+    int64_t t0 = monotonic_ms();
     run_tasks(pool, &task, o->repeat, (int)o->workers * 4, &r,
               o->timeout_s ? t0 + o->timeout_s * 1000 : 0);
-    int64_t elapsed = mono_ms() - t0;
+    int64_t elapsed = monotonic_ms() - t0;
     workers_destroy(pool); /* cancels whatever still runs */
     if (r.done < o->repeat && !r.failed)
         yogi_fail(&r.err, "States.Timeout", "plugin %s did not finish within %ld s", o->plugin,

@@ -54,7 +54,9 @@
 #include <unistd.h>
 
 #include "activities.h"
+#include "clock.h"
 #include "commands.h"
+#include "host_error.h"
 #include "workers.h"
 #include "worker_http.h"
 
@@ -114,13 +116,6 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
@@ -164,7 +159,7 @@ static void back_off(worker_ctx *w, const yogi_error *why)
 {
     w->backoff_ms = w->backoff_ms ? w->backoff_ms * 2 : BACKOFF_MIN_MS;
     if (w->backoff_ms > BACKOFF_MAX_MS) w->backoff_ms = BACKOFF_MAX_MS;
-    w->backoff_until_ms = now_ms() + w->backoff_ms;
+    w->backoff_until_ms = monotonic_ms() + w->backoff_ms;
     say("%s: %s; polling again in %.1f s", why->name, why->cause, w->backoff_ms / 1000.0);
 }
 
@@ -203,7 +198,7 @@ static void answer_later(worker_ctx *w, const char *op, json_t *body)
     snprintf(a->op, sizeof a->op, "%s", op);
     a->body = body;
     a->delay_ms = BACKOFF_MIN_MS;
-    a->next_ms = now_ms() + a->delay_ms;
+    a->next_ms = monotonic_ms() + a->delay_ms;
     a->next = w->answers;
     w->answers = a;
 }
@@ -216,7 +211,7 @@ static void send_answer(worker_ctx *w, const char *op, json_t *body)
 
 static void retry_answers(worker_ctx *w)
 {
-    int64_t now = now_ms();
+    int64_t now = monotonic_ms();
     for (answer **pp = &w->answers; *pp;) {
         answer *a = *pp;
         if (a->next_ms > now) {
@@ -273,9 +268,9 @@ static int fetch_inputs(worker_ctx *w, running *t, json_t *files, json_t *map, y
         char dir[PATH_MAX], dest[PATH_MAX];
         snprintf(dir, sizeof dir, "%s/%.16s", t->dir, sha);
         if ((size_t)snprintf(dest, sizeof dest, "%s/%s", dir, base) >= sizeof dest)
-            return yogi_fail(err, "Worker.Files", "path too long"), -1;
+            return host_fail(err, "Worker.Files", "path too long");
         if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            return yogi_fail(err, "Worker.Files", "mkdir %s: %s", dir, strerror(errno)), -1;
+            return host_fail(err, "Worker.Files", "mkdir %s: %s", dir, strerror(errno));
         if (access(dest, R_OK) != 0 && wh_fetch(w->http, t->token, sha, dest, err) != 0) return -1;
         json_object_set_new(map, path, json_string(dest));
     }
@@ -341,7 +336,7 @@ static void start_task(worker_ctx *w, int spec, json_t *reply)
     t->used = true;
     t->id = ++w->next_id;
     t->activity = spec;
-    t->started_ms = t->last_heartbeat_ms = now_ms();
+    t->started_ms = t->last_heartbeat_ms = monotonic_ms();
     /* A Yogi engine says the state's HeartbeatSeconds: beat three times in it. */
     json_int_t state_hb = json_integer_value(json_object_get(reply, "yogiHeartbeatSeconds"));
     t->heartbeat_ms = (int64_t)w->heartbeat_s * 1000;
@@ -386,7 +381,7 @@ static void on_done(void *ud, uint64_t id, bool ok, json_t *output, const yogi_e
     worker_ctx *w = ud;
     running *t = task_by_id(w, id);
     if (!t) return;
-    double secs = (now_ms() - t->started_ms) / 1000.0;
+    double secs = (monotonic_ms() - t->started_ms) / 1000.0;
     if (!ok) {
         say("task t%llu (%s) failed after %.1f s: %s", (unsigned long long)id,
             w->specs[t->activity].plugin, secs, err->name[0] ? err->name : "States.TaskFailed");
@@ -428,7 +423,7 @@ static void on_plugin_heartbeat(void *ud, uint64_t id)
 
 static void send_heartbeats(worker_ctx *w)
 {
-    int64_t now = now_ms();
+    int64_t now = monotonic_ms();
     for (int i = 0; i < MAX_IN_HAND; i++) {
         running *t = &w->tasks[i];
         if (!t->used) continue;
@@ -454,7 +449,7 @@ static void send_heartbeats(worker_ctx *w)
 
 static void start_polls(worker_ctx *w)
 {
-    if (stop_requested || now_ms() < w->backoff_until_ms) return;
+    if (stop_requested || monotonic_ms() < w->backoff_until_ms) return;
     int free_slots = w->concurrency - busy_count(w);
     if (free_slots <= 0) return;
     /* Every activity has a poll out; free slots beyond that are shared

@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "hash.h"
+#include "host_error.h"
 #include "worker_http.h"
 
 #define MAX_BODY (4u << 20)
@@ -154,7 +155,7 @@ int wh_call(wh_client *c, const char *op, json_t *body, long timeout_s, long *st
     if (!e || !text) {
         curl_easy_cleanup(e);
         free(text);
-        return yogi_fail(err, "Worker.Http", "out of memory"), -1;
+        return host_fail(err, "Worker.Http", "out of memory");
     }
     snprintf(url, sizeof url, "%s/", c->endpoint);
     struct curl_slist *h = prepare(c, e, url, op);
@@ -185,7 +186,7 @@ int wh_call(wh_client *c, const char *op, json_t *body, long timeout_s, long *st
 int wh_poll_start(wh_client *c, const char *activity_arn, const char *worker_name, int slot,
                   yogi_error *err)
 {
-    if (c->n_polls == MAX_POLLS) return yogi_fail(err, "Worker.Http", "too many polls"), -1;
+    if (c->n_polls == MAX_POLLS) return host_fail(err, "Worker.Http", "too many polls");
     poll_slot *p = calloc(1, sizeof *p);
     json_t *body = json_pack("{s:s, s:s}", "activityArn", activity_arn, "workerName", worker_name);
     char url[1100];
@@ -194,7 +195,7 @@ int wh_poll_start(wh_client *c, const char *activity_arn, const char *worker_nam
         json_decref(body);
         if (p) curl_easy_cleanup(p->easy);
         free(p);
-        return yogi_fail(err, "Worker.Http", "out of memory"), -1;
+        return host_fail(err, "Worker.Http", "out of memory");
     }
     json_decref(body);
     snprintf(url, sizeof url, "%s/", c->endpoint);
@@ -325,7 +326,7 @@ int wh_fetch(wh_client *c, const char *task_token, const char *sha256, const cha
     if (!out || !e) {
         if (out) fclose(out);
         curl_easy_cleanup(e);
-        return yogi_fail(err, "Worker.Files", "cannot write %s: %s", tmp, strerror(errno)), -1;
+        return host_fail(err, "Worker.Files", "cannot write %s: %s", tmp, strerror(errno));
     }
     struct curl_slist *h = prepare(c, e, url, NULL);
     snprintf(line, sizeof line, "X-Yogi-Task-Token: %s", task_token);
@@ -342,9 +343,8 @@ int wh_fetch(wh_client *c, const char *task_token, const char *sha256, const cha
     if (rc != CURLE_OK || !closed || !file_sha256(tmp, got) || strcmp(got, sha256) != 0 ||
         rename(tmp, dest) != 0) {
         unlink(tmp);
-        return yogi_fail(err, "Worker.Files", "cannot fetch the input file %.16s…: %s", sha256,
-                         rc != CURLE_OK ? curl_easy_strerror(rc) : "its SHA-256 does not match"),
-               -1;
+        return host_fail(err, "Worker.Files", "cannot fetch the input file %.16s…: %s", sha256,
+                         rc != CURLE_OK ? curl_easy_strerror(rc) : "its SHA-256 does not match");
     }
     return 0;
 }
@@ -357,7 +357,7 @@ int wh_store(wh_client *c, const char *task_token, const char *path, char *remot
     struct stat st;
     if (!in || fstat(fileno(in), &st) != 0 || !file_sha256(path, sha)) {
         if (in) fclose(in);
-        return yogi_fail(err, "Worker.Files", "cannot read %s", path), -1;
+        return host_fail(err, "Worker.Files", "cannot read %s", path);
     }
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;

@@ -33,6 +33,7 @@
 
 #include "engine_internal.h"
 #include "hash.h"
+#include "host_error.h"
 
 #define MAX_TASK_FILES 64
 #define MAX_FILE_BYTES (256L << 20)
@@ -237,7 +238,7 @@ int engine_activity_take(engine *e, const char *name, const char *worker, json_t
     int64_t hb = json_integer_value(json_object_get(b->data, "heartbeat_s"));
     int64_t timeout_at = json_integer_value(json_object_get(b->data, "timeout_at"));
     if (hb > 0) {
-        int64_t at = now_ms() + hb * 1000;
+        int64_t at = wall_clock_ms() + hb * 1000;
         json_object_set_new(b->data, "heartbeat_at", json_integer(at));
         engine_set_timer(e, b, timeout_at && timeout_at < at ? timeout_at : at);
     }
@@ -310,8 +311,7 @@ int engine_activity_file(engine *e, const char *token, const char *sha256, char 
                                         json_object_get(b->data, "files"), sha256))
                                   : NULL;
     if (!p)
-        return yogi_fail(err, "FileDoesNotExist", "the task names no file with that SHA-256"),
-               -1;
+        return host_fail(err, "FileDoesNotExist", "the task names no file with that SHA-256");
     snprintf(path, path_len, "%s", p);
     return 0;
 }
@@ -353,27 +353,24 @@ int engine_activity_store(engine *e, const char *token, const char *sha256, cons
 {
     if (!held_branch(e, token, err)) return -1;
     if (!hex64(sha256))
-        return yogi_fail(err, "InvalidName", "the blob name must be a SHA-256 in lower-case hex"),
-               -1;
+        return host_fail(err, "InvalidName", "the blob name must be a SHA-256 in lower-case hex");
     if (!blob_name_ok(name))
-        return yogi_fail(err, "InvalidName", "a file name is [A-Za-z0-9._-]{1,128}, no leading dot"),
-               -1;
+        return host_fail(err, "InvalidName", "a file name is [A-Za-z0-9._-]{1,128}, no leading dot");
     char hex[2 * HASH_MAX_DIGEST + 1];
     hash_hex("SHA-256", data, len, hex);
     if (strcmp(hex, sha256) != 0)
-        return yogi_fail(err, "DigestMismatch", "the body's SHA-256 is %s, not %s", hex, sha256),
-               -1;
+        return host_fail(err, "DigestMismatch", "the body's SHA-256 is %s, not %s", hex, sha256);
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/blobs", e->data_dir);
     mkdir(dir, 0750);
     snprintf(dir, sizeof dir, "%s/blobs/%s", e->data_dir, sha256);
     if (mkdir(dir, 0750) != 0 && errno != EEXIST)
-        return yogi_fail(err, "Engine.Storage", "cannot create %s: %s", dir, strerror(errno)), -1;
+        return host_fail(err, "Engine.Storage", "cannot create %s: %s", dir, strerror(errno));
     if ((size_t)snprintf(path, path_len, "%s/%s", dir, name) >= path_len)
-        return yogi_fail(err, "InvalidName", "path too long"), -1;
+        return host_fail(err, "InvalidName", "path too long");
     struct stat st;
     if (stat(path, &st) == 0 && (size_t)st.st_size == len) return 0; /* content-addressed */
     if (write_whole(path, data, len) != 0)
-        return yogi_fail(err, "Engine.Storage", "cannot write %s: %s", path, strerror(errno)), -1;
+        return host_fail(err, "Engine.Storage", "cannot write %s: %s", path, strerror(errno));
     return 0;
 }

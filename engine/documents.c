@@ -95,7 +95,11 @@ int document_settle(engine *e, const char *document_id, const char *execution_id
     if (!linked) {
         json_t *link = json_pack("{s:s}", "execution_id", execution_id);
         yogi_error err;
-        documents_update(s, document_id, link, &err); /* bookkeeping: not a status change */
+        /* Bookkeeping, not a status change: the execution's next event
+         * settles the document again and retries the link. */
+        if (documents_update(s, document_id, link, &err) != 0)
+            fprintf(stderr, "yogi: document %s not linked to execution %s yet: %s: %s\n",
+                    document_id, execution_id, err.name, err.cause);
         json_decref(link);
     }
     const char *status = json_string_value(json_object_get(ex, "status"));
@@ -137,12 +141,19 @@ int document_submit(engine *e, const document_submission *sub, char *id_out, cha
     }
     json_decref(input);
     if (rc != 0) {
-        mark_failed(s, id_out, err->name, err->cause);
+        /* Left "received" with no execution, documents_reconcile fails it at start-up. */
+        if (mark_failed(s, id_out, err->name, err->cause) != 0)
+            fprintf(stderr, "yogi: document %s not marked failed after %s\n", id_out, err->name);
         return YOGI_FAILED;
     }
+    /* The execution runs whatever happens here: a document left "received"
+     * is linked when its execution's next event settles it (the execution
+     * is named by the document id). */
     json_t *fields = json_pack("{s:s, s:s}", "status", "processing", "execution_id", exec_out);
     yogi_error uerr;
-    documents_update(s, id_out, fields, &uerr);
+    if (documents_update(s, id_out, fields, &uerr) != 0)
+        fprintf(stderr, "yogi: document %s not marked processing: %s: %s\n", id_out, uerr.name,
+                uerr.cause);
     json_decref(fields);
     document_settle(e, id_out, exec_out); /* it may have ended already */
     return YOGI_OK;

@@ -1,5 +1,7 @@
 /*
- * engine.c — the engine object and its loop: batches, group commit, effects.
+ * engine.c — the engine object and its loop: it drives the batch (whose
+ * queues, touched set and timer heap batch.c owns) through group commit and
+ * effects.
  *
  * One call of engine_run_once() is one batch:
  *
@@ -17,7 +19,8 @@
  * exits (crash-only). The next start resumes from the last commit, which is
  * exactly what a kill -9 at that moment would have left.
  *
- * Restart: engine_open() loads every RUNNING execution with its branches.
+ * Restart: engine_open() loads every RUNNING execution with its branches
+ * (engine_load.c).
  * ENTER branches go on the run queue; TASK branches and CALLBACK branches
  * whose plugin had not answered are dispatched again (tasks are
  * at-least-once); timers are re-armed at their stored absolute deadlines,
@@ -38,166 +41,19 @@
 #include <unistd.h>
 
 #include "engine_internal.h"
+#include "host_error.h"
 #include "journal.h"
 
 #define MAX_STEPS_PER_BATCH 20000
 
 
-/* ---- growable arrays ------------------------------------------------------------ */
-
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap) return 0;
-    size_t ncap = *cap ? *cap : 16;
-    while (ncap < need) ncap *= 2;
-    void *n = realloc(*arr, ncap * elem);
-    if (!n) return -1;
-    *arr = n;
-    *cap = ncap;
-    return 0;
-}
-
-static void ref_of(branch *b, branch_ref *r)
-{
-    snprintf(r->exec_id, sizeof r->exec_id, "%s", b->ex->id);
-    r->branch_id = b->id;
-}
-
-static branch *ref_resolve(engine *e, const branch_ref *r)
-{
-    execution *ex = hmap_get(&e->executions, r->exec_id);
-    return ex ? branch_get(ex, r->branch_id) : NULL;
-}
-
-/* ---- what the interpreter asks for ------------------------------------------------ */
-
-void execution_touch(engine *e, execution *ex)
-{
-    if (ex->dirty) return;
-    ex->dirty = true;
-    if (grow((void **)&e->touched, &e->cap_touched, e->n_touched + 1, sizeof *e->touched) != 0) {
-        fprintf(stderr, "yogi: out of memory\n");
-        abort();
-    }
-    e->touched[e->n_touched++] = ex;
-}
-
-void branch_touch(engine *e, branch *b)
-{
-    b->dirty = true;
-    execution_touch(e, b->ex);
-}
-
-void engine_emit(engine *e, execution *ex, const char *type, const char *state, json_t *details)
-{
-    json_t *ev = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)ex->next_event++, "type", type,
-                           "timestamp", (json_int_t)now_ms());
-    if (state) json_object_set_new(ev, "state", json_string(state));
-    if (details) json_object_set_new(ev, "details", details);
-    if (!ex->new_events) ex->new_events = json_array();
-    json_array_append_new(ex->new_events, ev);
-    e->transitions++;
-    execution_touch(e, ex);
-}
-
-void engine_runq_push(engine *e, branch *b)
-{
-    if (b->in_runq) return;
-    if (e->runq_len == e->runq_cap) {
-        size_t ncap = e->runq_cap ? e->runq_cap * 2 : 64;
-        branch_ref *n = malloc(ncap * sizeof *n);
-        if (!n) abort();
-        for (size_t i = 0; i < e->runq_len; i++)
-            n[i] = e->runq[(e->runq_head + i) % e->runq_cap];
-        free(e->runq);
-        e->runq = n;
-        e->runq_cap = ncap;
-        e->runq_head = 0;
-    }
-    ref_of(b, &e->runq[(e->runq_head + e->runq_len) % e->runq_cap]);
-    e->runq_len++;
-    b->in_runq = true;
-}
-
-void engine_dispatch_later(engine *e, branch *b)
-{
-    if (grow((void **)&e->dispatch, &e->cap_dispatch, e->n_dispatch + 1, sizeof *e->dispatch))
-        abort();
-    ref_of(b, &e->dispatch[e->n_dispatch++]);
-}
-
-void engine_cancel_task(engine *e, branch *b)
-{
-    if (!b->task_id) return;
-    char key[32];
-    snprintf(key, sizeof key, "%llu", (unsigned long long)b->task_id);
-    free(hmap_del(&e->tasks, key));
-    if (grow((void **)&e->cancels, &e->cap_cancels, e->n_cancels + 1, sizeof *e->cancels))
-        abort();
-    e->cancels[e->n_cancels++] = b->task_id;
-    b->task_id = 0;
-}
-
-/* ---- timers: a binary min-heap with lazy deletion ----------------------------------- */
-
-static void heap_swap(engine *e, size_t a, size_t b)
-{
-    timer_entry t = e->timers[a];
-    e->timers[a] = e->timers[b];
-    e->timers[b] = t;
-}
-
-static void heap_push(engine *e, const timer_entry *t)
-{
-    if (grow((void **)&e->timers, &e->cap_timers, e->n_timers + 1, sizeof *e->timers)) abort();
-    size_t i = e->n_timers++;
-    e->timers[i] = *t;
-    while (i > 0 && e->timers[(i - 1) / 2].at_ms > e->timers[i].at_ms) {
-        heap_swap(e, i, (i - 1) / 2);
-        i = (i - 1) / 2;
-    }
-}
-
-static void heap_pop(engine *e)
-{
-    e->timers[0] = e->timers[--e->n_timers];
-    size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < e->n_timers && e->timers[l].at_ms < e->timers[m].at_ms) m = l;
-        if (r < e->n_timers && e->timers[r].at_ms < e->timers[m].at_ms) m = r;
-        if (m == i) break;
-        heap_swap(e, i, m);
-        i = m;
-    }
-}
-
-void engine_set_timer(engine *e, branch *b, int64_t at_ms)
-{
-    b->timer_gen++;
-    if (b->timer_ms != at_ms) branch_touch(e, b);
-    b->timer_ms = at_ms;
-    if (at_ms <= 0) return;
-    timer_entry t = {.at_ms = at_ms, .gen = b->timer_gen, .branch_id = b->id};
-    snprintf(t.exec_id, sizeof t.exec_id, "%s", b->ex->id);
-    heap_push(e, &t);
-}
-
-void engine_set_execution_timer(engine *e, execution *ex, int64_t at_ms)
-{
-    ex->timer_gen++;
-    if (at_ms <= 0) return;
-    timer_entry t = {.at_ms = at_ms, .gen = ex->timer_gen, .branch_id = 0};
-    snprintf(t.exec_id, sizeof t.exec_id, "%s", ex->id);
-    heap_push(e, &t);
-}
+/* ---- timers -------------------------------------------------------------------------- */
 
 static void fire_due_timers(engine *e)
 {
-    int64_t now = now_ms();
-    while (e->n_timers > 0 && e->timers[0].at_ms <= now) {
-        timer_entry t = e->timers[0];
-        heap_pop(e);
+    int64_t now = wall_clock_ms();
+    timer_entry t;
+    while (batch_pop_due_timer(e, now, &t)) {
         execution *ex = hmap_get(&e->executions, t.exec_id);
         if (!ex || strcmp(ex->status, "RUNNING") != 0) continue;
         if (t.branch_id == 0) {
@@ -219,7 +75,7 @@ static void on_task_done(void *ud, uint64_t task_id, bool ok, json_t *output,
     snprintf(key, sizeof key, "%llu", (unsigned long long)task_id);
     branch_ref *ref = hmap_del(&e->tasks, key);
     if (!ref) return; /* cancelled or superseded: its result no longer matters */
-    branch *b = ref_resolve(e, ref);
+    branch *b = branch_ref_resolve(e, ref);
     free(ref);
     if (!b || b->task_id != task_id) return;
     if (b->phase != PH_CALLBACK) b->task_id = 0;
@@ -233,7 +89,7 @@ static void on_task_heartbeat(void *ud, uint64_t task_id)
     char key[32];
     snprintf(key, sizeof key, "%llu", (unsigned long long)task_id);
     branch_ref *ref = hmap_get(&e->tasks, key);
-    branch *b = ref ? ref_resolve(e, ref) : NULL;
+    branch *b = ref ? branch_ref_resolve(e, ref) : NULL;
     if (b) exec_callback(e, b, "heartbeat", NULL, NULL, NULL, NULL);
 }
 
@@ -245,9 +101,9 @@ static void on_task_retry_after(void *ud, uint64_t task_id, int64_t delay_ms)
     char key[32];
     snprintf(key, sizeof key, "%llu", (unsigned long long)task_id);
     branch_ref *ref = hmap_get(&e->tasks, key);
-    branch *b = ref ? ref_resolve(e, ref) : NULL;
+    branch *b = ref ? branch_ref_resolve(e, ref) : NULL;
     if (!b) return;
-    json_object_set_new(b->data, "retry_not_before", json_integer(now_ms() + delay_ms));
+    json_object_set_new(b->data, "retry_not_before", json_integer(wall_clock_ms() + delay_ms));
     branch_touch(e, b);
 }
 
@@ -265,13 +121,9 @@ static int on_host_call(void *ud, const char *op, json_t *args, json_t **result,
 
 static void drain_runq(engine *e)
 {
-    for (int steps = 0; e->runq_len > 0 && steps < MAX_STEPS_PER_BATCH; steps++) {
-        branch_ref ref = e->runq[e->runq_head];
-        e->runq_head = (e->runq_head + 1) % e->runq_cap;
-        e->runq_len--;
-        branch *b = ref_resolve(e, &ref);
+    branch *b;
+    for (int steps = 0; steps < MAX_STEPS_PER_BATCH && batch_runq_pop(e, &b); steps++) {
         if (!b) continue;
-        b->in_runq = false;
         if (b->phase == PH_ENTER && strcmp(b->ex->status, "RUNNING") == 0) exec_step(e, b);
     }
 }
@@ -310,7 +162,7 @@ static void submit_task(engine *e, branch *b)
     json_decref(config);
     branch_ref *ref = malloc(sizeof *ref);
     if (!ref) abort();
-    ref_of(b, ref);
+    branch_ref_of(b, ref);
     char key[32];
     snprintf(key, sizeof key, "%llu", (unsigned long long)id);
     hmap_put(&e->tasks, key, ref);
@@ -376,7 +228,7 @@ static void perform_effects(engine *e)
     size_t n = e->n_dispatch;
     e->n_dispatch = 0;
     for (size_t i = 0; i < n; i++) {
-        branch *b = ref_resolve(e, &e->dispatch[i]);
+        branch *b = branch_ref_resolve(e, &e->dispatch[i]);
         if (b && (b->phase == PH_TASK || b->phase == PH_CALLBACK) && !b->task_id &&
             !json_is_true(json_object_get(b->data, "submitted")))
             submit_task(e, b);
@@ -417,10 +269,10 @@ int engine_fd(engine *e)
 
 int engine_timeout_ms(engine *e)
 {
-    if (e->runq_len > 0) return 0;
-    int64_t t = -1;
-    if (e->n_timers > 0) {
-        int64_t d = e->timers[0].at_ms - now_ms();
+    if (!batch_runq_empty(e)) return 0;
+    int64_t t = -1, next = batch_next_timer_ms(e);
+    if (next >= 0) {
+        int64_t d = next - wall_clock_ms();
         t = d < 0 ? 0 : d;
     }
     int w = workers_timeout_ms(e->pool);
@@ -447,8 +299,7 @@ static int make_dirs(const char *path, yogi_error *err)
         *p = '/';
     }
     if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-        return yogi_fail(err, "Engine.DataDir", "cannot create %s: %s", path, strerror(errno)),
-               -1;
+        return host_fail(err, "Engine.DataDir", "cannot create %s: %s", path, strerror(errno));
     return 0;
 }
 
@@ -458,11 +309,11 @@ static int lock_data_dir(engine *e, yogi_error *err)
     snprintf(path, sizeof path, "%s/yogi.lock", e->data_dir);
     e->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (e->lock_fd < 0)
-        return yogi_fail(err, "Engine.DataDir", "cannot open %s: %s", path, strerror(errno)), -1;
+        return host_fail(err, "Engine.DataDir", "cannot open %s: %s", path, strerror(errno));
     if (flock(e->lock_fd, LOCK_EX | LOCK_NB) != 0)
-        return yogi_fail(err, "Engine.Busy",
+        return host_fail(err, "Engine.Busy",
                          "another yogi process is using %s (one engine per data directory)",
-                         e->data_dir), -1;
+                         e->data_dir);
     return 0;
 }
 
@@ -480,7 +331,7 @@ static int open_pool(engine *e, const engine_options *o, yogi_error *err)
     e->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN};
     if (e->epoll_fd < 0 || epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, workers_fd(e->pool), &ev) != 0)
-        return yogi_fail(err, "Engine.Internal", "epoll: %s", strerror(errno)), -1;
+        return host_fail(err, "Engine.Internal", "epoll: %s", strerror(errno));
     return 0;
 }
 

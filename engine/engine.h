@@ -129,7 +129,7 @@ json_t *engine_metrics(engine *e);
 bool engine_ready(engine *e);
 
 /* Register a host operation that plugins reach through yogi_host.call
- * ("documents.save"); runs in the engine process, may use the store. */
+ * ("documents.update"); runs in the engine process, may use the store. */
 typedef int (*engine_host_op_fn)(void *ud, json_t *args, json_t **result, yogi_error *err);
 int engine_register_host_op(engine *e, const char *op, engine_host_op_fn fn, void *ud);
 

@@ -1,6 +1,7 @@
 /*
- * engine_api.c — the engine's public calls (engine.h): workflows,
- * executions, callback tasks, metrics, and loading after a restart.
+ * engine_api.c — the engine's public calls (engine.h) on executions and
+ * callback tasks. Workflows are engine_workflows.c's, metrics
+ * engine_metrics.c's, loading after a restart engine_load.c's.
  *
  * Every call that changes an execution ends with engine_flush(): by the time
  * it returns, the change is committed (a 202 from the API, or a "started"
@@ -22,121 +23,13 @@
 
 #include "engine_internal.h"
 #include "hash.h"
+#include "host_error.h"
 #include "journal.h"
 #include "workflow.h"
 
 /* The execution input obeys the same 256 KiB limit as every state output
  * (Step Functions' payload limit): documents travel by path, not by value. */
 #define MAX_INPUT_BYTES (256u * 1024)
-
-/* ---- workflows --------------------------------------------------------------- */
-
-static bool resource_known(const char *resource, void *ud)
-{
-    engine *e = ud;
-    char plugin[256], path[PATH_MAX];
-    json_t *config = NULL;
-    char activity[ACTIVITY_NAME_MAX];
-    if (resource_activity(e, resource, activity)) return true; /* served by remote workers */
-    if (!resource_resolve(e, resource, plugin, sizeof plugin, &config)) return false;
-    json_decref(config);
-    snprintf(path, sizeof path, "%s/%s.so", e->plugin_dir ? e->plugin_dir : ".", plugin);
-    return access(path, R_OK) == 0;
-}
-
-static void diags_to_cause(const workflow_diags *d, const char *name, yogi_error *err)
-{
-    size_t n = 0;
-    err->cause[0] = '\0';
-    for (size_t i = 0; i < d->count && n + 1 < sizeof err->cause; i++) {
-        const workflow_diag *g = &d->items[i];
-        n += (size_t)snprintf(err->cause + n, sizeof err->cause - n, "%s%s:%d:%d: %s: %s",
-                              i ? "\n" : "", name, g->line, g->column, g->code, g->message);
-    }
-    snprintf(err->name, sizeof err->name, "InvalidDefinition");
-}
-
-json_t *definition_for(engine *e, const char *name, int version)
-{
-    char key[512];
-    snprintf(key, sizeof key, "%s@%d", name, version);
-    json_t *def = json_object_get(e->definitions, key);
-    if (def) return def;
-    json_t *w = journal_get_workflow(e->store, name, version);
-    if (!w) return NULL;
-    def = json_object_get(w, "definition");
-    json_object_set(e->definitions, key, def);
-    json_decref(w);
-    return json_object_get(e->definitions, key);
-}
-
-int engine_put_workflow(engine *e, const char *name, const char *text, size_t len,
-                        yogi_error *err)
-{
-    workflow_diags diags = {0};
-    workflow_doc *doc = workflow_parse(name, text, len, &diags);
-    if (!doc || !workflow_validate(doc, resource_known, e, &diags)) {
-        diags_to_cause(&diags, name, err);
-        workflow_diags_clear(&diags);
-        workflow_free(doc);
-        return -1;
-    }
-    /* A version is new when its text is: SHA-256 of the source as written. */
-    char *source = strndup(text, len), fp[2 * HASH_MAX_DIGEST + 1];
-    hash_hex("SHA-256", text, len, fp);
-    int version = 0, rc = -1;
-    if (store_begin(e->store, err) == 0) {
-        rc = journal_put_workflow(e->store, name, source, workflow_definition(doc), fp, now_ms(),
-                                  &version, err);
-        if (rc == 0) rc = store_commit(e->store, err);
-        else store_rollback(e->store);
-    }
-    free(source);
-    workflow_diags_clear(&diags);
-    workflow_free(doc);
-    return rc == 0 ? version : -1;
-}
-
-json_t *engine_list_workflows(engine *e)
-{
-    return journal_list_workflows(e->store);
-}
-
-json_t *engine_get_workflow(engine *e, const char *name, int version)
-{
-    json_t *w = journal_get_workflow(e->store, name, version);
-    if (w) json_object_del(w, "sha");
-    return w;
-}
-
-int engine_register_workflow_dir(engine *e, yogi_error *err)
-{
-    DIR *d = opendir(e->workflow_dir);
-    if (!d) return 0; /* no workflows to register is not an error */
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        const char *dot = strrchr(de->d_name, '.');
-        if (de->d_name[0] == '.' || !dot ||
-            (strcmp(dot, ".yaml") && strcmp(dot, ".yml") && strcmp(dot, ".json")))
-            continue;
-        char path[PATH_MAX], name[256];
-        snprintf(path, sizeof path, "%s/%s", e->workflow_dir, de->d_name);
-        snprintf(name, sizeof name, "%.*s", (int)(dot - de->d_name), de->d_name);
-        FILE *f = fopen(path, "rb");
-        if (!f) continue;
-        char *text = malloc(WORKFLOW_MAX_BYTES + 1);
-        size_t n = text ? fread(text, 1, WORKFLOW_MAX_BYTES + 1, f) : 0;
-        fclose(f);
-        yogi_error werr = {{0}, {0}};
-        if (text && engine_put_workflow(e, name, text, n, &werr) < 0)
-            fprintf(stderr, "yogi: workflow %s not registered: %s\n%s\n", path, werr.name,
-                    werr.cause);
-        free(text);
-    }
-    closedir(d);
-    (void)err;
-    return 0;
-}
 
 /* ---- executions ------------------------------------------------------------------- */
 
@@ -154,33 +47,18 @@ static void random_hex(char *out, size_t bytes)
     unsigned char rnd[32];
     if (bytes > sizeof rnd) bytes = sizeof rnd;
     if (getrandom(rnd, bytes, 0) != (ssize_t)bytes) {
-        uint64_t t = (uint64_t)now_ms() ^ (uint64_t)getpid();
+        uint64_t t = (uint64_t)wall_clock_ms() ^ (uint64_t)getpid();
         memcpy(rnd, &t, bytes < sizeof t ? bytes : sizeof t);
     }
     for (size_t i = 0; i < bytes; i++) snprintf(out + 2 * i, 3, "%02x", rnd[i]);
 }
 
-static execution *execution_alloc(const char *id, const char *name, const char *workflow,
-                                  int version, json_t *definition)
-{
-    execution *ex = calloc(1, sizeof *ex);
-    if (!ex) return NULL;
-    snprintf(ex->id, sizeof ex->id, "%s", id);
-    ex->name = strdup(name);
-    ex->workflow = strdup(workflow);
-    ex->version = version;
-    ex->definition = definition;
-    ex->new_events = json_array();
-    snprintf(ex->status, sizeof ex->status, "RUNNING");
-    return ex;
-}
-
 static int attach_existing(json_t *row, json_t *input, char *id_out, yogi_error *err)
 {
     if (!json_equal(json_object_get(row, "input"), input))
-        return yogi_fail(err, "ExecutionAlreadyExists",
+        return host_fail(err, "ExecutionAlreadyExists",
                          "an execution named '%s' exists with a different input",
-                         json_string_value(json_object_get(row, "name"))), -1;
+                         json_string_value(json_object_get(row, "name")));
     snprintf(id_out, 64, "%s", json_string_value(json_object_get(row, "id")));
     return 0;
 }
@@ -190,7 +68,7 @@ static int check_input(json_t *input, yogi_error *err)
     char *text = json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY);
     size_t n = text ? strlen(text) : 0;
     free(text);
-    if (!text) return yogi_fail(err, "InvalidExecutionInput", "the input is not valid JSON"), -1;
+    if (!text) return host_fail(err, "InvalidExecutionInput", "the input is not valid JSON");
     if (n > MAX_INPUT_BYTES)
         return yogi_fail(err, "InvalidExecutionInput", "the input is %zu bytes; the limit is %u",
                          n, MAX_INPUT_BYTES), -1;
@@ -227,7 +105,7 @@ int engine_start(engine *e, const engine_start_request *req, char *id_out, yogi_
         goto out;
     }
     ex->input = json_deep_copy(input);
-    ex->started = now_ms();
+    ex->started = wall_clock_ms();
     ex->next_event = 1;
     ex->is_new = true;
     json_t *timeout = json_object_get(def, "TimeoutSeconds");
@@ -305,9 +183,8 @@ int engine_stop(engine *e, const char *execution_id, const char *error, const ch
     if (!ex) {
         json_t *row = journal_get_execution(e->store, execution_id);
         json_decref(row);
-        return row ? yogi_fail(err, "ExecutionNotRunning", "the execution has already ended")
-                   : yogi_fail(err, "ExecutionDoesNotExist", "no execution '%s'", execution_id),
-               -1;
+        return row ? host_fail(err, "ExecutionNotRunning", "the execution has already ended")
+                   : yogi_fail(err, "ExecutionDoesNotExist", "no execution '%s'", execution_id);
     }
     exec_stop(e, ex, error, cause);
     engine_flush(e);
@@ -317,15 +194,14 @@ int engine_stop(engine *e, const char *execution_id, const char *error, const ch
 int engine_redrive(engine *e, const char *execution_id, yogi_error *err)
 {
     if (hmap_get(&e->executions, execution_id))
-        return yogi_fail(err, "ExecutionNotRedrivable", "the execution is still running"), -1;
+        return host_fail(err, "ExecutionNotRedrivable", "the execution is still running");
     json_t *row = journal_get_execution(e->store, execution_id);
-    if (!row) return yogi_fail(err, "ExecutionDoesNotExist", "no execution '%s'", execution_id), -1;
+    if (!row) return host_fail(err, "ExecutionDoesNotExist", "no execution '%s'", execution_id);
     const char *status = json_string_value(json_object_get(row, "status"));
     bool redrivable = status && strcmp(status, "SUCCEEDED") != 0;
     if (!redrivable) {
         json_decref(row);
-        return yogi_fail(err, "ExecutionNotRedrivable", "a SUCCEEDED execution cannot be redriven"),
-               -1;
+        return host_fail(err, "ExecutionNotRedrivable", "a SUCCEEDED execution cannot be redriven");
     }
     execution *ex = engine_load_execution(e, row, err);
     json_decref(row);
@@ -368,11 +244,10 @@ static int answer_callback(engine *e, const char *token, const char *kind, json_
 {
     branch *b = waiting_branch(e, token);
     if (!b && activity_token_expired(e, token))
-        return yogi_fail(err, "TaskTimedOut", "the task of that token has timed out"), -1;
+        return host_fail(err, "TaskTimedOut", "the task of that token has timed out");
     if (!b)
-        return yogi_fail(err, "TaskDoesNotExist",
-                         "no task is waiting for that token (unknown, already answered or timed out)"),
-               -1;
+        return host_fail(err, "TaskDoesNotExist",
+                         "no task is waiting for that token (unknown, already answered or timed out)");
     int rc = exec_callback(e, b, kind, output, error, cause, err);
     engine_flush(e);
     return rc;
@@ -416,81 +291,6 @@ json_t *engine_list_callbacks(engine *e, int limit)
         }
     }
     return list;
-}
-
-/* ---- metrics ------------------------------------------------------------------------- */
-
-static const double BUCKETS_MS[] = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
-
-void metrics_task_started(engine *e, branch *b, const char *plugin)
-{
-    size_t i;
-    for (i = 0; i < e->n_task_metrics; i++)
-        if (strcmp(e->task_metrics[i].plugin, plugin) == 0) break;
-    if (i == e->n_task_metrics) {
-        task_metric *n = realloc(e->task_metrics, (i + 1) * sizeof *n);
-        if (!n) return;
-        e->task_metrics = n;
-        memset(&n[i], 0, sizeof n[i]);
-        n[i].plugin = strdup(plugin);
-        e->n_task_metrics++;
-    }
-    b->task_metric = (int)i;
-    b->task_started_ms = now_ms();
-}
-
-void metrics_task_done(engine *e, branch *b, bool ok)
-{
-    if (b->task_metric < 0 || (size_t)b->task_metric >= e->n_task_metrics || !b->task_started_ms)
-        return;
-    task_metric *m = &e->task_metrics[b->task_metric];
-    double ms = (double)(now_ms() - b->task_started_ms);
-    m->count++;
-    m->failed += !ok;
-    m->sum_ms += ms;
-    size_t k = 0;
-    while (k < sizeof BUCKETS_MS / sizeof BUCKETS_MS[0] && ms > BUCKETS_MS[k]) k++;
-    m->buckets[k]++;
-}
-
-void metrics_free(engine *e)
-{
-    for (size_t i = 0; i < e->n_task_metrics; i++) free(e->task_metrics[i].plugin);
-    free(e->task_metrics);
-}
-
-static json_t *task_metrics_json(engine *e)
-{
-    json_t *tasks = json_object();
-    for (size_t i = 0; i < e->n_task_metrics; i++) {
-        task_metric *m = &e->task_metrics[i];
-        json_t *buckets = json_array();
-        uint64_t cumulative = 0;
-        for (size_t k = 0; k < 12; k++) {
-            cumulative += m->buckets[k];
-            json_array_append_new(buckets, json_pack("{s:o, s:I}", "le",
-                k < 11 ? json_real(BUCKETS_MS[k]) : json_string("+Inf"), "count",
-                (json_int_t)cumulative));
-        }
-        json_object_set_new(tasks, m->plugin, json_pack("{s:I, s:I, s:f, s:o}", "count",
-            (json_int_t)m->count, "failed", (json_int_t)m->failed, "sum_ms", m->sum_ms,
-            "buckets", buckets));
-    }
-    return tasks;
-}
-
-json_t *engine_metrics(engine *e)
-{
-    workers_stats ws = {0};
-    workers_get_stats(e->pool, &ws);
-    json_t *by_status = journal_count_by_status(e->store);
-    return json_pack("{s:o, s:I, s:o, s:I, s:I, s:{s:i, s:i, s:i}, s:I}",
-                     "executions", by_status, "transitions", (json_int_t)e->transitions,
-                     "tasks", task_metrics_json(e), "queue_depth",
-                     (json_int_t)(ws.queued + (int)e->runq_len), "worker_restarts",
-                     (json_int_t)ws.worker_restarts, "workers", "busy", ws.busy, "idle", ws.idle,
-                     "queued", ws.queued, "commits",
-                     (json_int_t)store_commit_count(e->store));
 }
 
 int engine_backup(engine *e, const char *dest, yogi_error *err)

@@ -1,12 +1,13 @@
 /*
- * engine_internal.h — what the engine's own files (engine.c, exec.c,
- * exec_branches.c, resources.c) share. Not part of the public API.
+ * engine_internal.h — what the engine's own files (engine.c, batch.c,
+ * exec*.c, execution.c, engine_*.c, activities.c, resources.c) share. Not
+ * part of the public API.
  *
  * The interpreter (exec*.c) never performs an effect itself: it changes the
  * in-memory model, appends events and asks the engine for effects through
- * the functions below (dispatch a task, cancel one, arm a timer). The engine
- * queues those effects and performs them only after the batch that caused
- * them has committed.
+ * the functions below (dispatch a task, cancel one, arm a timer). batch.c
+ * queues those effects; engine.c performs them only after the batch that
+ * caused them has committed.
  */
 #ifndef YOGI_ENGINE_INTERNAL_H
 #define YOGI_ENGINE_INTERNAL_H
@@ -17,6 +18,7 @@
 #include <jansson.h>
 
 #include "activities.h"
+#include "clock.h"
 #include "engine.h"
 #include "exec.h"
 #include "hmap.h"
@@ -111,12 +113,10 @@ struct engine {
     void *activity_ud;
 };
 
-/* Wall clock in Unix milliseconds (timers are absolute so they survive restarts). */
-int64_t now_ms(void);
 /* ISO 8601 UTC with milliseconds, as Step Functions prints timestamps. */
 void format_iso8601(int64_t ms, char *buf, size_t len);
 
-/* ---- services the interpreter uses ------------------------------------ */
+/* ---- services the interpreter uses (batch.c) --------------------------- */
 
 /* Append a history event (details stolen; may be NULL). */
 void engine_emit(engine *e, execution *ex, const char *type, const char *state, json_t *details);
@@ -132,6 +132,18 @@ void engine_dispatch_later(engine *e, branch *b);
 /* After commit: cancel the branch's running worker task, if any. */
 void engine_cancel_task(engine *e, branch *b);
 
+/* ---- the batch as the loop drives it (batch.c) ------------------------- */
+
+void branch_ref_of(branch *b, branch_ref *r);
+/* The branch a reference names, or NULL once its execution is gone. */
+branch *branch_ref_resolve(engine *e, const branch_ref *r);
+bool batch_runq_pop(engine *e, branch **b);
+bool batch_runq_empty(engine *e);
+bool batch_pop_due_timer(engine *e, int64_t now, timer_entry *out);
+int64_t batch_next_timer_ms(engine *e);
+
+execution *execution_alloc(const char *id, const char *name, const char *workflow,
+                           int version, json_t *definition);
 branch *branch_new(engine *e, execution *ex, int64_t parent, int64_t slot, const char *scope,
                    const char *state, branch_phase phase, json_t *input);
 void branch_delete(engine *e, branch *b);
@@ -161,12 +173,13 @@ void engine_flush(engine *e);
 /* The cached definition of name@version (borrowed; lives as long as the engine). */
 json_t *definition_for(engine *e, const char *name, int version);
 int engine_load_running(engine *e, yogi_error *err);
+/* engine_workflows.c: register the workflow directory's files at open. */
 int engine_register_workflow_dir(engine *e, yogi_error *err);
 /* Bring an execution row (journal_get_execution) into memory with its branches. */
 execution *engine_load_execution(engine *e, json_t *row, yogi_error *err);
 void execution_free(execution *ex);
 
-/* Metrics (engine_api.c). */
+/* Metrics (engine_metrics.c). */
 void metrics_task_started(engine *e, branch *b, const char *plugin);
 void metrics_task_done(engine *e, branch *b, bool ok);
 void metrics_free(engine *e);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "host_error.h"
 #include "journal.h"
 
 typedef struct load_ctx {
@@ -78,20 +79,16 @@ execution *engine_load_execution(engine *e, json_t *row, yogi_error *err)
     if (!definition)
         return yogi_fail(err, "Engine.Corrupt", "workflow %s@%d is missing", workflow, version),
                NULL;
-    execution *ex = calloc(1, sizeof *ex);
+    execution *ex = execution_alloc(json_string_value(json_object_get(row, "id")),
+                                    json_string_value(json_object_get(row, "name")), workflow,
+                                    version, definition);
     if (!ex) return yogi_fail(err, "Engine.Internal", "out of memory"), NULL;
-    snprintf(ex->id, sizeof ex->id, "%s", json_string_value(json_object_get(row, "id")));
-    ex->name = strdup(json_string_value(json_object_get(row, "name")));
-    ex->workflow = strdup(workflow);
-    ex->version = version;
-    ex->definition = definition;
     snprintf(ex->status, sizeof ex->status, "%s", json_string_value(json_object_get(row, "status")));
     ex->input = json_incref(json_object_get(row, "input"));
     ex->started = json_integer_value(json_object_get(row, "started"));
     ex->deadline = json_integer_value(json_object_get(row, "deadline"));
     ex->redrive_count = (int)json_integer_value(json_object_get(row, "redrive_count"));
     ex->next_event = json_integer_value(json_object_get(row, "next_event"));
-    ex->new_events = json_array();
     load_ctx c = {e, ex, 0};
     journal_each_branch(e->store, ex->id, load_branch, &c);
     hmap_put(&e->executions, ex->id, ex);
@@ -124,6 +121,6 @@ static int load_one(void *ud, json_t *row)
 int engine_load_running(engine *e, yogi_error *err)
 {
     if (journal_each_running(e->store, load_one, e) != 0)
-        return yogi_fail(err, "Engine.Storage", "cannot read the running executions"), -1;
+        return host_fail(err, "Engine.Storage", "cannot read the running executions");
     return 0;
 }

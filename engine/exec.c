@@ -37,6 +37,7 @@
 
 #include "asl.h"
 #include "engine_internal.h"
+#include "host_error.h"
 
 #define RUNTIME "States.Runtime"
 
@@ -267,7 +268,7 @@ static bool error_matches(json_t *error_equals, const char *error)
 static double random_unit(void)
 {
     uint32_t r = 0;
-    if (getrandom(&r, sizeof r, 0) != sizeof r) r = (uint32_t)now_ms();
+    if (getrandom(&r, sizeof r, 0) != sizeof r) r = (uint32_t)wall_clock_ms();
     return r / 4294967296.0;
 }
 
@@ -308,7 +309,7 @@ static bool try_retry(engine *e, branch *b, json_t *st, const char *error)
         json_array_set_new(counts, i, json_integer(used + 1));
         json_object_set_new(b->data, "attempt", json_integer(data_int(b, "attempt") + 1));
         /* A plugin's Retry-After is a floor under the retrier's back-off. */
-        int64_t at = now_ms() + retry_delay_ms(retrier, used);
+        int64_t at = wall_clock_ms() + retry_delay_ms(retrier, used);
         int64_t not_before = data_int(b, "retry_not_before");
         if (not_before > at) at = not_before;
         json_object_del(b->data, "retry_not_before");
@@ -422,7 +423,7 @@ static void task_schedule(engine *e, branch *b, json_t *st)
     }
     b->phase = is_callback_resource(resource) || is_activity(b) ? PH_CALLBACK : PH_TASK;
     json_object_set_new(b->data, "submitted", json_false());
-    int64_t now = now_ms(), at = 0;
+    int64_t now = wall_clock_ms(), at = 0;
     int64_t timeout = data_int(b, "timeout_s"), heartbeat = data_int(b, "heartbeat_s");
     if (timeout > 0) at = now + timeout * 1000;
     /* An activity's heartbeat clock starts when a worker takes it
@@ -557,7 +558,7 @@ int exec_callback(engine *e, branch *b, const char *kind, json_t *output, const 
     if (strcmp(kind, "heartbeat") == 0) {
         int64_t hb = data_int(b, "heartbeat_s");
         if (hb > 0) {
-            int64_t at = now_ms() + hb * 1000, timeout_at = data_int(b, "timeout_at");
+            int64_t at = wall_clock_ms() + hb * 1000, timeout_at = data_int(b, "timeout_at");
             json_object_set_new(b->data, "heartbeat_at", json_integer(at));
             branch_touch(e, b);
             engine_set_timer(e, b, timeout_at && timeout_at < at ? timeout_at : at);
@@ -606,12 +607,12 @@ static int64_t timestamp_from(json_t *val, const char *path, yogi_error *err)
 static int64_t wait_deadline(json_t *st, json_t *input, json_t *ctx, yogi_error *err)
 {
     json_t *v = NULL;
-    int64_t now = now_ms(), at = -1;
+    int64_t now = wall_clock_ms(), at = -1;
     if ((v = json_object_get(st, "Seconds")))
         return now + json_integer_value(v) * 1000;
     if ((v = json_object_get(st, "Timestamp"))) {
         if (!asl_timestamp_parse(json_string_value(v), &at))
-            return yogi_fail(err, RUNTIME, "Invalid Timestamp"), -1;
+            return host_fail(err, RUNTIME, "Invalid Timestamp");
         return at;
     }
     const char *path = json_string_value(json_object_get(st, "SecondsPath"));
@@ -702,8 +703,8 @@ static int fail_field(json_t *st, const char *field, json_t *input, json_t *ctx,
     if (rc != 0) return -1;
     if (!json_is_string(v)) {
         json_decref(v);
-        return yogi_fail(err, RUNTIME, "The %s '%s' did not resolve to a string", path_field,
-                         expr), -1;
+        return host_fail(err, RUNTIME, "The %s '%s' did not resolve to a string", path_field,
+                         expr);
     }
     *out = strdup(json_string_value(v));
     json_decref(v);
@@ -760,7 +761,7 @@ void exec_step(engine *e, branch *b)
         return;
     }
     json_t *data = vars_fresh_data(b);
-    json_object_set_new(data, "entered", json_integer(now_ms()));
+    json_object_set_new(data, "entered", json_integer(wall_clock_ms()));
     json_object_set_new(data, "entered_event", json_integer(b->ex->next_event));
     json_decref(b->data);
     b->data = data;
@@ -834,7 +835,7 @@ void exec_timer_fired(engine *e, branch *b)
     case PH_TASK:
     case PH_CALLBACK: {
         int64_t hb = data_int(b, "heartbeat_at"), to = data_int(b, "timeout_at");
-        bool heartbeat = hb && hb <= now_ms() && (!to || hb < to);
+        bool heartbeat = hb && hb <= wall_clock_ms() && (!to || hb < to);
         if (is_activity(b)) activity_expire(e, json_string_value(json_object_get(b->data, "token")));
         task_failed(e, b, st, heartbeat ? "States.HeartbeatTimeout" : "States.Timeout", NULL,
                     "TimedOut");

@@ -1,7 +1,9 @@
 /*
  * exec.h — the engine's in-memory model of running executions, shared by
- * the interpreter (exec.c, exec_parallel.c), the loop (engine.c) and the
- * journal (store_journal.c). Not part of the public API (engine.h).
+ * the interpreter (exec.c; Parallel and Map in exec_branches.c, JSONata
+ * states in exec_jsonata.c, variables in exec_vars.c), the loop (engine.c),
+ * the loader (engine_load.c) and the journal (store_journal.c). Not part of
+ * the public API (engine.h).
  *
  * An execution is a tree of branches. The root branch runs the workflow's
  * top-level machine; a Parallel state gives its branch one child branch per
@@ -49,6 +51,34 @@ typedef enum branch_phase {
 
 struct execution;
 
+/*
+ * branch.data holds what the current phase must remember across a restart.
+ * exec_step() replaces it on entering a state (vars_fresh_data), so every
+ * key belongs to the state the branch is in. Its keys (all optional):
+ *
+ *   vars              object: variables this branch assigned (exec_vars.c)
+ *   entered           Unix ms the state was entered (context, metrics)
+ *   entered_event     id of the StateEntered event (history of this state)
+ *   effective         the Task/Parallel/Map input after InputPath/Parameters
+ *                     (JSONata: Arguments/Items), kept for retries
+ *   attempt           retries made so far (Retry); retries: object, per
+ *                     retrier index, how many times it matched
+ *   retry_not_before  Unix ms a plugin asked to wait before the retry
+ *   timeout_s, heartbeat_s    the Task's TimeoutSeconds, HeartbeatSeconds
+ *   timeout_at, heartbeat_at  Unix ms deadlines of those two, 0 = none
+ *   submitted         false when a task is dispatched; true once a
+ *                     .waitForTaskToken plugin handed its token on (a
+ *                     restart dispatches the task again unless true)
+ *   token             the callback/activity task token
+ *   activity          the activity name (an activity Task; activities.c)
+ *   worker, files     the activity worker that took the task and the files
+ *                     it may fetch (activities.c)
+ *   total, done, failed, running, next, max, first
+ *                     Parallel/Map children: counts, the next child to
+ *                     start, MaxConcurrency, the first child's branch id
+ *   has_tolerance, tolerated_count, tolerated_pct   Map ToleratedFailure*
+ *   error, cause      why the branch FAILED
+ */
 typedef struct branch {
     struct execution *ex; /* owner */
     int64_t id;           /* 1-based, dense within the execution */
@@ -59,8 +89,7 @@ typedef struct branch {
     char *state;          /* current state's name */
     branch_phase phase;
     json_t *input;        /* the current state's raw input; the output once DONE */
-    json_t *data;         /* phase data, an object (see exec.c for members); data.vars
-                           * holds the variables this branch assigned (exec_vars.c) */
+    json_t *data;         /* phase data, an object, written with the branch (see below) */
     int64_t timer_ms;     /* absolute Unix ms of the pending timer, 0 = none */
     uint64_t timer_gen;   /* in memory: invalidates superseded timer heap entries */
     uint64_t task_id;     /* in memory: the dispatched worker task, 0 = none */

@@ -28,6 +28,7 @@
 
 #include "asl.h"
 #include "engine_internal.h"
+#include "host_error.h"
 
 static bool is_map(json_t *st)
 {
@@ -213,8 +214,8 @@ static int map_items(branch *b, json_t *st, json_t *effective, json_t **items, y
     if (!json_is_array(*items)) {
         json_decref(*items);
         *items = NULL;
-        return yogi_fail(err, "States.Runtime",
-                         "Map state '%s': the items are not an array", b->state), -1;
+        return host_fail(err, "States.Runtime",
+                         "Map state '%s': the items are not an array", b->state);
     }
     return 0;
 }

@@ -36,6 +36,7 @@
 
 #include "asl.h"
 #include "engine_internal.h"
+#include "host_error.h"
 #include "jsonata.h"
 
 #define QUERY_ERROR "States.QueryEvaluationError"
@@ -114,12 +115,12 @@ static int eval_expr(const char *text, const char *field, json_t *bindings, json
         jsonata_free(expr);
     }
     if (rc != 0)
-        return yogi_fail(err, QUERY_ERROR, "The JSONata expression '%.*s' specified for the "
+        return host_fail(err, QUERY_ERROR, "The JSONata expression '%.*s' specified for the "
                          "field '%s' threw an error during evaluation. %s: %s", (int)len, src,
-                         field, jerr.code, jerr.message), -1;
+                         field, jerr.code, jerr.message);
     if (!value)
-        return yogi_fail(err, QUERY_ERROR, "The JSONata expression '%.*s' specified for the "
-                         "field '%s' returned nothing (undefined).", (int)len, src, field), -1;
+        return host_fail(err, QUERY_ERROR, "The JSONata expression '%.*s' specified for the "
+                         "field '%s' returned nothing (undefined).", (int)len, src, field);
     *out = value;
     return 0;
 }
@@ -167,7 +168,7 @@ static int typed_template(json_t *tmpl, const char *field, const char *type, jso
 {
     json_t *v = NULL;
     if (!tmpl)
-        return yogi_fail(err, QUERY_ERROR, "The field '%s' is missing", field), -1;
+        return host_fail(err, QUERY_ERROR, "The field '%s' is missing", field);
     if (jsonata_template(tmpl, field, bindings, &v, err) != 0) return -1;
     const char *got = jsonata_type_name(v);
     bool ok = strcmp(got, type) == 0 ||
@@ -210,8 +211,8 @@ int jsonata_integer_field(branch *b, json_t *st, const char *field, int64_t dflt
     *out = json_is_integer(v) ? json_integer_value(v) : (int64_t)json_real_value(v);
     json_decref(v);
     if (*out < 0)
-        return yogi_fail(err, QUERY_ERROR, "The field '%s' must not be negative, but was %lld",
-                         field, (long long)*out), -1;
+        return host_fail(err, QUERY_ERROR, "The field '%s' must not be negative, but was %lld",
+                         field, (long long)*out);
     return 0;
 }
 
@@ -321,7 +322,7 @@ static void wait_enter(engine *e, branch *b, json_t *st)
 {
     yogi_error err = {{0}, {0}};
     json_t *ts = json_object_get(st, "Timestamp");
-    int64_t at = now_ms();
+    int64_t at = wall_clock_ms();
     if (json_object_get(st, "Seconds")) {
         int64_t secs = 0;
         if (jsonata_integer_field(b, st, "Seconds", 0, &secs, &err) != 0) {

@@ -33,6 +33,7 @@
 
 #include "asl.h"
 #include "engine_internal.h"
+#include "host_error.h"
 
 static json_t *own_vars(branch *b)
 {
@@ -83,25 +84,25 @@ int vars_check_assigned(branch *b, json_t *assigned, yogi_error *err)
     size_t total = 0;
     json_object_foreach (assigned, name, value) {
         if (strlen(name) > VARS_MAX_NAME)
-            return yogi_fail(err, "States.Runtime", "The variable name '%.80s...' is longer "
-                             "than %d characters", name, VARS_MAX_NAME), -1;
+            return host_fail(err, "States.Runtime", "The variable name '%.80s...' is longer "
+                             "than %d characters", name, VARS_MAX_NAME);
         size_t size = vars_json_size(value);
         if (size > VARS_MAX_VALUE)
-            return yogi_fail(err, "States.DataLimitExceeded", "The value assigned to the "
+            return host_fail(err, "States.DataLimitExceeded", "The value assigned to the "
                              "variable '%s' exceeds the maximum size of %d bytes", name,
-                             VARS_MAX_VALUE), -1;
+                             VARS_MAX_VALUE);
         total += size;
     }
     if (total > VARS_MAX_ASSIGN)
-        return yogi_fail(err, "States.DataLimitExceeded", "The values of the Assign field "
-                         "together exceed the maximum size of %d bytes", VARS_MAX_ASSIGN), -1;
+        return host_fail(err, "States.DataLimitExceeded", "The values of the Assign field "
+                         "together exceed the maximum size of %d bytes", VARS_MAX_ASSIGN);
     json_t *all = vars_visible(b);
     json_object_update(all, assigned);
     size_t all_size = vars_json_size(all);
     json_decref(all);
     if (all_size > VARS_MAX_TOTAL)
-        return yogi_fail(err, "States.DataLimitExceeded", "The workflow variables together "
-                         "would exceed the maximum size of %d bytes", VARS_MAX_TOTAL), -1;
+        return host_fail(err, "States.DataLimitExceeded", "The workflow variables together "
+                         "would exceed the maximum size of %d bytes", VARS_MAX_TOTAL);
     return 0;
 }
 

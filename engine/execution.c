@@ -1,7 +1,7 @@
 /*
  * execution.c — executions and branches in memory: creation, the context
- * object, the end of an execution, stop and redrive, and rebuilding the
- * in-memory model from the journal after a restart.
+ * object, the end of an execution, stop and redrive. Rebuilding the model
+ * from the journal after a restart is engine_load.c's.
  *
  * Invariant: an execution is in engine->executions exactly while its
  * status is RUNNING in memory; it is freed after the batch that ended it
@@ -17,7 +17,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "engine_internal.h"
+#include "host_error.h"
 #include "journal.h"
 
 static const char *const PHASES[] = {"ENTER",    "TASK",     "RETRY",   "WAIT",   "CALLBACK",
@@ -33,13 +35,6 @@ int phase_from_name(const char *s)
     for (size_t i = 0; s && i < sizeof PHASES / sizeof PHASES[0]; i++)
         if (strcmp(PHASES[i], s) == 0) return (int)i;
     return -1;
-}
-
-int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void format_iso8601(int64_t ms, char *buf, size_t len)
@@ -72,6 +67,23 @@ json_t *definition_at(json_t *definition, const char *pointer)
         else cur = json_object_get(cur, token);
     }
     return cur;
+}
+
+/* A RUNNING execution with no branches yet; definition is borrowed (the
+ * engine's cache). NULL when out of memory. */
+execution *execution_alloc(const char *id, const char *name, const char *workflow,
+                                  int version, json_t *definition)
+{
+    execution *ex = calloc(1, sizeof *ex);
+    if (!ex) return NULL;
+    snprintf(ex->id, sizeof ex->id, "%s", id);
+    ex->name = strdup(name);
+    ex->workflow = strdup(workflow);
+    ex->version = version;
+    ex->definition = definition;
+    ex->new_events = json_array();
+    snprintf(ex->status, sizeof ex->status, "RUNNING");
+    return ex;
 }
 
 branch *branch_get(execution *ex, int64_t id)
@@ -189,7 +201,7 @@ json_t *exec_context(execution *ex, const char *state, int64_t entered_ms, int r
 {
     char started[40], entered[40], exec_arn[512], sm_arn[384];
     format_iso8601(ex->started, started, sizeof started);
-    format_iso8601(entered_ms ? entered_ms : now_ms(), entered, sizeof entered);
+    format_iso8601(entered_ms ? entered_ms : wall_clock_ms(), entered, sizeof entered);
     snprintf(sm_arn, sizeof sm_arn, "arn:yogi:states:local:000000000000:stateMachine:%s",
              ex->workflow);
     snprintf(exec_arn, sizeof exec_arn, "arn:yogi:states:local:000000000000:execution:%s:%s",
@@ -226,7 +238,7 @@ void execution_end(engine *e, execution *ex, const char *status, json_t *output,
     if (strcmp(ex->status, "RUNNING") != 0) return;
     cancel_everything(e, ex);
     snprintf(ex->status, sizeof ex->status, "%s", status);
-    ex->stopped = now_ms();
+    ex->stopped = wall_clock_ms();
     json_decref(ex->output);
     ex->output = output ? json_incref(output) : NULL;
     free(ex->error);
@@ -283,7 +295,7 @@ int exec_redrive(engine *e, execution *ex, yogi_error *err)
 {
     branch *root = root_of(ex);
     if (!root || root->phase == PH_DONE)
-        return yogi_fail(err, "ExecutionNotRedrivable", "nothing to redrive"), -1;
+        return host_fail(err, "ExecutionNotRedrivable", "nothing to redrive");
     for (size_t i = 1; i < ex->n_branches; i++)
         if (ex->branches[i]) branch_delete(e, ex->branches[i]);
     snprintf(ex->status, sizeof ex->status, "RUNNING");

@@ -9,6 +9,7 @@
  * series of them.
  */
 #include "frame.h"
+#include "host_error.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -72,12 +73,12 @@ static int append_cb(const char *bytes, size_t size, void *ud)
 
 int frame_encode(frame_buf *b, const json_t *msg, yogi_error *err)
 {
-    if (reserve(b, 4) != 0) return yogi_fail(err, "States.Runtime", "out of memory"), -1;
+    if (reserve(b, 4) != 0) return host_fail(err, "States.Runtime", "out of memory");
     size_t start = b->len;
     b->len += 4;
     if (json_dump_callback(msg, append_cb, b, JSON_COMPACT) != 0) {
         b->len = start;
-        return yogi_fail(err, "States.Runtime", "out of memory serializing a message"), -1;
+        return host_fail(err, "States.Runtime", "out of memory serializing a message");
     }
     size_t body = b->len - start - 4;
     if (body > FRAME_MAX) {
@@ -224,7 +225,7 @@ int frame_recv(int fd, json_t **msg, yogi_error *err)
         return -1;
     }
     unsigned char *p = malloc(body ? body : 1);
-    if (!p) return yogi_fail(err, "States.Runtime", "out of memory for a frame"), -1;
+    if (!p) return host_fail(err, "States.Runtime", "out of memory for a frame");
     rc = read_all(fd, p, body);
     if (rc == 1) {
         *msg = parse_object(p, body, err);

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "host_error.h"
 
 #define CALLBACK_SUFFIX ".waitForTaskToken"
 
@@ -102,12 +103,12 @@ int resource_map_load(engine *e, const char *path, yogi_error *err)
     json_error_t jerr;
     json_t *map = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (!map)
-        return yogi_fail(err, "Engine.ResourceMap", "%s:%d:%d: %s", path, jerr.line,
-                         jerr.column, jerr.text), -1;
+        return host_fail(err, "Engine.ResourceMap", "%s:%d:%d: %s", path, jerr.line,
+                         jerr.column, jerr.text);
     if (!json_is_object(map)) {
         json_decref(map);
-        return yogi_fail(err, "Engine.ResourceMap", "%s: the resource map must be an object",
-                         path), -1;
+        return host_fail(err, "Engine.ResourceMap", "%s: the resource map must be an object",
+                         path);
     }
     json_decref(e->resource_map);
     e->resource_map = map;

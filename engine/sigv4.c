@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "hash.h"
+#include "host_error.h"
 #include "sigv4.h"
 
 typedef struct sb {
@@ -374,23 +375,23 @@ int sigv4_verify(const sigv4_request *r, sigv4_secret_fn secret_of, void *ud, in
     while (h && (*h == ' ' || *h == '\t')) h++;
     while (amz_date && (*amz_date == ' ' || *amz_date == '\t')) amz_date++;
     if (!h || strncmp(h, "AWS4-", 5) != 0)
-        return yogi_fail(err, "MissingAuthenticationToken", "the request is not signed"), -1;
+        return host_fail(err, "MissingAuthenticationToken", "the request is not signed");
     if (!parse_authz(h, &a) || !amz_date || strncmp(amz_date, a.day, 8) != 0 ||
         !signs_host(a.signed_headers))
-        return yogi_fail(err, "IncompleteSignature", "the Authorization header is malformed, "
-                         "or the date or the signed host is missing"), -1;
+        return host_fail(err, "IncompleteSignature", "the Authorization header is malformed, "
+                         "or the date or the signed host is missing");
     if (!secret_of(ud, a.key, secret, sizeof secret))
-        return yogi_fail(err, "UnrecognizedClient", "the access key id is not known here"), -1;
+        return host_fail(err, "UnrecognizedClient", "the access key id is not known here");
     if (now_s && !date_fresh(amz_date, now_s))
-        return yogi_fail(err, "InvalidSignatureException",
-                         "the signature is dated more than 15 minutes from now"), -1;
+        return host_fail(err, "InvalidSignatureException",
+                         "the signature is dated more than 15 minutes from now");
     char *want = expected_signature(r, &a, amz_date, secret);
     unsigned char diff = want ? 0 : 1;
     for (size_t i = 0; want && i < 64; i++) diff |= (unsigned char)(want[i] ^ a.signature[i]);
     free(want);
     if (diff)
-        return yogi_fail(err, "InvalidSignatureException", "the request signature does not "
-                         "match the one computed with the secret of %s", a.key), -1;
+        return host_fail(err, "InvalidSignatureException", "the request signature does not "
+                         "match the one computed with the secret of %s", a.key);
     snprintf(access_key, 128, "%s", a.key);
     return 0;
 }

@@ -29,6 +29,7 @@
  * literal is not a safe key across translation units, so the text is
  * compared) and reset after each use by the store_*_done helpers.
  */
+#include "host_error.h"
 #include "store_internal.h"
 
 #include <fcntl.h>
@@ -174,7 +175,7 @@ void store_rollback(store *s)
 
 int store_commit(store *s, yogi_error *err)
 {
-    if (s->depth == 0) return yogi_fail(err, "Engine.Storage", "commit without begin"), -1;
+    if (s->depth == 0) return host_fail(err, "Engine.Storage", "commit without begin");
     if (--s->depth > 0) return s->poisoned ? -1 : 0;
     if (s->poisoned) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -259,7 +260,7 @@ json_t *store_column_json(sqlite3_stmt *stmt, int col)
 int store_migrate(store *s, const char *module, int version, const char *sql, yogi_error *err)
 {
     sqlite3_stmt *q = store_stmt(s, "SELECT 1 FROM schema_migrations WHERE module=? AND version=?");
-    if (!q) return yogi_fail(err, "Engine.Storage", "%s", s->first_error), -1;
+    if (!q) return host_fail(err, "Engine.Storage", "%s", s->first_error);
     sqlite3_bind_text(q, 1, module, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(q, 2, version);
     bool done = sqlite3_step(q) == SQLITE_ROW;
@@ -313,7 +314,7 @@ int store_probe_commit(store *s, yogi_error *err)
     if (!q || store_begin(s, err) != 0) return -1;
     if (store_step_done(s, q) != 0) {
         store_rollback(s);
-        return yogi_fail(err, "Engine.Storage", "%s", s->first_error), -1;
+        return host_fail(err, "Engine.Storage", "%s", s->first_error);
     }
     return store_commit(s, err);
 }
@@ -321,15 +322,14 @@ int store_probe_commit(store *s, yogi_error *err)
 int store_backup(store *s, const char *dest, yogi_error *err)
 {
     if (s->depth > 0)
-        return yogi_fail(err, "Engine.Storage", "cannot back up inside a transaction"), -1;
+        return host_fail(err, "Engine.Storage", "cannot back up inside a transaction");
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(s->db, "VACUUM INTO ?", -1, &q, NULL) != SQLITE_OK)
-        return yogi_fail(err, "Engine.Storage", "backup: %s", sqlite3_errmsg(s->db)), -1;
+        return host_fail(err, "Engine.Storage", "backup: %s", sqlite3_errmsg(s->db));
     sqlite3_bind_text(q, 1, dest, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return yogi_fail(err, "Engine.Storage", "backup to %s: %s", dest, sqlite3_errmsg(s->db)),
-               -1;
+        return host_fail(err, "Engine.Storage", "backup to %s: %s", dest, sqlite3_errmsg(s->db));
     return 0;
 }

@@ -12,8 +12,10 @@
  *
  * Transactions nest by count: store_begin() opens a transaction only at the
  * outermost level, store_commit() commits only there. The engine opens one
- * transaction per batch of transitions (group commit); a module that writes
- * from inside the engine's loop (a host call from a plugin) simply joins it.
+ * transaction per batch of transitions (group commit). A host call from a
+ * plugin (documents.update, ...) runs while the engine collects worker
+ * messages, before that batch's transaction opens, so its store_begin() is
+ * the outermost one and it commits on its own.
  * store_rollback() at any depth marks the whole transaction for rollback.
  *
  * Modules with tables of their own (documents, API tokens) live in

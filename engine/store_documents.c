@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "hash.h"
 #include "llm_store.h"
@@ -88,13 +89,6 @@ int documents_init(store *s, yogi_error *err)
     if (store_migrate(s, "documents", 2, schema_v2, err) != 0) return YOGI_FAILED;
     if (store_migrate(s, "documents", 3, schema_v3, err) != 0) return YOGI_FAILED;
     return store_migrate(s, "documents", 4, schema_v4, err);
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static json_t *iso_time(int64_t ms)
@@ -209,7 +203,7 @@ static int insert_row(store *s, const char *id, const document_new *doc, const c
     sqlite3_stmt *q = store_stmt(s,
         "INSERT INTO documents(id, filename, content_type, bytes, sha256, owner, path,"
         " created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    int64_t now = now_ms();
+    int64_t now = wall_clock_ms();
     if (q) {
         sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
         bind_text_or_null(q, 2, doc->filename);
@@ -299,7 +293,7 @@ static int update_field(store *s, const char *id, const char *key, field_kind ki
     else if (kind == FIELD_REAL) sqlite3_bind_double(q, 1, json_number_value(v));
     else if (kind == FIELD_INT) sqlite3_bind_int64(q, 1, json_integer_value(v));
     else sqlite3_bind_int(q, 1, json_is_true(v));
-    sqlite3_bind_int64(q, 2, now_ms());
+    sqlite3_bind_int64(q, 2, wall_clock_ms());
     sqlite3_bind_text(q, 3, id, -1, SQLITE_TRANSIENT);
     return store_step_done(s, q);
 }
@@ -396,7 +390,7 @@ static int save_timetable(store *s, const char *id, json_t *timetable, const cha
         sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 2, source, -1, SQLITE_TRANSIENT);
         store_bind_json(q, 3, timetable);
-        sqlite3_bind_int64(q, 4, now_ms());
+        sqlite3_bind_int64(q, 4, wall_clock_ms());
         bind_text_or_null(q, 5, author);
         bind_text_or_null(q, 6, key);
     }
@@ -562,7 +556,7 @@ json_t *documents_purge_originals(store *s, int64_t before_ms)
     json_array_foreach(list, i, row) {
         sqlite3_stmt *u = store_stmt(s, "UPDATE documents SET purged = ? WHERE id = ?");
         if (!u || store_begin(s, &err) != 0) break;
-        sqlite3_bind_int64(u, 1, now_ms());
+        sqlite3_bind_int64(u, 1, wall_clock_ms());
         sqlite3_bind_text(u, 2, json_string_value(json_object_get(row, "id")), -1,
                           SQLITE_TRANSIENT);
         if (store_step_done(s, u) != 0) store_rollback(s);

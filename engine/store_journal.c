@@ -21,6 +21,7 @@
  * once for the whole batch (group commit) before any effect of it is
  * performed. Either all of a transition is in the database or none of it.
  */
+#include "host_error.h"
 #include "journal.h"
 
 #include <stdlib.h>
@@ -118,7 +119,7 @@ int journal_put_workflow(store *s, const char *name, const char *source, const j
     sqlite3_stmt *q = store_stmt(s,
         "INSERT INTO workflows(name, version, source, definition, sha, created)"
         " VALUES (?,?,?,?,?,?)");
-    if (!q) return yogi_fail(err, "Engine.Storage", "%s", s->first_error), -1;
+    if (!q) return host_fail(err, "Engine.Storage", "%s", s->first_error);
     sqlite3_bind_text(q, 1, name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(q, 2, next);
     sqlite3_bind_text(q, 3, source, -1, SQLITE_TRANSIENT);
@@ -126,7 +127,7 @@ int journal_put_workflow(store *s, const char *name, const char *source, const j
     sqlite3_bind_text(q, 5, sha, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q, 6, now);
     if (store_step_done(s, q) != 0)
-        return yogi_fail(err, "Engine.Storage", "%s", s->first_error), -1;
+        return host_fail(err, "Engine.Storage", "%s", s->first_error);
     *version = next;
     return 0;
 }

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "llm_store.h"
 #include "store_internal.h"
@@ -142,13 +143,6 @@ static int add_spend(store *s, json_t *args, yogi_error *err)
     return store_commit(s, err) == 0 ? YOGI_OK : YOGI_FAILED;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int record_changes(store *s, json_t *args, yogi_error *err)
 {
     const char *id = json_string_value(json_object_get(args, "document_id"));
@@ -175,7 +169,7 @@ static int record_changes(store *s, json_t *args, yogi_error *err)
         sqlite3_bind_int64(q, 4, json_integer_value(compared));
         sqlite3_bind_int64(q, 5, json_integer_value(changed));
         store_bind_json(q, 6, changes);
-        sqlite3_bind_int64(q, 7, now_ms());
+        sqlite3_bind_int64(q, 7, wall_clock_ms());
     }
     if (!q || store_step_done(s, q) != 0) {
         storage_error(s, err, "llm changes");

@@ -24,6 +24,7 @@
  * failed allocation under RLIMIT_AS can be reported as a memory-limit
  * failure; it then re-raises the signal so the worker dies of it.
  */
+#include "host_error.h"
 #include "worker_child.h"
 
 #include <dirent.h>
@@ -423,25 +424,25 @@ int plugin_open(const char *dir, const char *name, void **handle, const yogi_plu
 {
     char path[4096];
     if (!plugin_name_valid(name))
-        return yogi_fail(err, "Plugin.NotFound", "'%s' is not a plugin name",
-                         name ? name : "(null)"), -1;
+        return host_fail(err, "Plugin.NotFound", "'%s' is not a plugin name",
+                         name ? name : "(null)");
     snprintf(path, sizeof path, "%s/%s.so", dir ? dir : ".", name);
     if (access(path, R_OK) != 0)
-        return yogi_fail(err, "Plugin.NotFound", "no plugin '%s' (%s: %s)", name, path,
-                         strerror(errno)), -1;
+        return host_fail(err, "Plugin.NotFound", "no plugin '%s' (%s: %s)", name, path,
+                         strerror(errno));
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         /* A shared object that will not load (a library missing, no memory
          * left under the limit) is not the same mistake as a stray file. */
         const char *why = dlerror();
-        return yogi_fail(err, is_elf(path) ? "Plugin.LoadFailed" : "Plugin.NotAPlugin",
-                         "cannot load %s: %s", path, why ? why : "unknown error"), -1;
+        return host_fail(err, is_elf(path) ? "Plugin.LoadFailed" : "Plugin.NotAPlugin",
+                         "cannot load %s: %s", path, why ? why : "unknown error");
     }
     void *sym = dlsym(h, YOGI_PLUGIN_ENTRY_SYMBOL);
     if (!sym) {
         dlclose(h);
-        return yogi_fail(err, "Plugin.NotAPlugin", "%s has no %s()", path,
-                         YOGI_PLUGIN_ENTRY_SYMBOL), -1;
+        return host_fail(err, "Plugin.NotAPlugin", "%s has no %s()", path,
+                         YOGI_PLUGIN_ENTRY_SYMBOL);
     }
     entry_fn *fn;
     memcpy(&fn, &sym, sizeof fn); /* POSIX: dlsym's object pointer holds a function */

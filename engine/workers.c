@@ -30,6 +30,7 @@
  *   - a cancelled task is detached from its worker before the kill, so it
  *     can never complete.
  */
+#include "host_error.h"
 #include "workers.h"
 
 #include <errno.h>
@@ -47,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "frame.h"
 #include "sandbox.h"
 #include "worker_child.h"
@@ -115,13 +117,6 @@ struct worker_pool {
     char spawn_error[256];       /* why the last fork failed */
     workers_stats stats;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- completions ----------------------------------------------------- */
 
@@ -300,7 +295,7 @@ static void worker_lose(worker_pool *pool, worker *w, bool expected, int64_t gra
     w->fd = -1;
     w->state = W_GONE;
     w->expected_exit = expected;
-    w->lost_at_ms = now_ms();
+    w->lost_at_ms = monotonic_ms();
     w->kill_at_ms = w->lost_at_ms + grace_ms;
     if (w->pidfd >= 0) {
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
@@ -384,7 +379,7 @@ static void finalize(worker_pool *pool, worker *w, int status)
 /* Reap every GONE worker that has exited; kill those past their grace. */
 static void reap(worker_pool *pool)
 {
-    int64_t now = now_ms();
+    int64_t now = monotonic_ms();
     worker **pp = &pool->gone;
     while (*pp) {
         worker *w = *pp;
@@ -427,7 +422,7 @@ static int on_result(worker_pool *pool, worker *w, json_t *msg, yogi_error *err)
     task *t = w->task;
     json_int_t id = json_integer_value(json_object_get(msg, "id"));
     if (!t || (uint64_t)id != t->id)
-        return yogi_fail(err, "States.Runtime", "a result for a task it was not given"), -1;
+        return host_fail(err, "States.Runtime", "a result for a task it was not given");
     w->task = NULL;
     w->tasks_run++;
     if (json_is_true(json_object_get(msg, "ok"))) {
@@ -495,7 +490,7 @@ static int on_message(worker_pool *pool, worker *w, json_t *msg, yogi_error *err
         w->dying_peak_kb = (long)json_integer_value(json_object_get(msg, "vm_peak_kb"));
         w->dying_limit_kb = (long)json_integer_value(json_object_get(msg, "limit_kb"));
     } else {
-        return yogi_fail(err, "States.Runtime", "an unknown message type '%s'", type), -1;
+        return host_fail(err, "States.Runtime", "an unknown message type '%s'", type);
     }
     return 0;
 }
@@ -599,7 +594,7 @@ static void assign(worker_pool *pool, worker *w, task *t)
     queue_unlink(pool, t);
     w->task = t;
     w->state = W_BUSY;
-    w->task_started_ms = now_ms();
+    w->task_started_ms = monotonic_ms();
     w->dying_signal = 0;
     w->dying_peak_kb = 0;
     w->dying_limit_kb = 0;
@@ -652,7 +647,7 @@ static void dispatch(worker_pool *pool)
 static void enforce_hard_limit(worker_pool *pool)
 {
     if (pool->cfg.task_hard_limit_s <= 0) return;
-    int64_t now = now_ms(), limit = (int64_t)pool->cfg.task_hard_limit_s * 1000;
+    int64_t now = monotonic_ms(), limit = (int64_t)pool->cfg.task_hard_limit_s * 1000;
     worker *w = pool->live;
     while (w) {
         worker *next = w->next;
@@ -714,7 +709,7 @@ worker_pool *workers_create(const workers_config *cfg, yogi_error *err)
 /* Wait up to deadline for every GONE worker, then kill what is left. */
 static void reap_all(worker_pool *pool, int64_t deadline)
 {
-    while (pool->gone && now_ms() < deadline) {
+    while (pool->gone && monotonic_ms() < deadline) {
         reap(pool);
         if (pool->gone) poll(NULL, 0, 5);
     }
@@ -736,7 +731,7 @@ void workers_destroy(worker_pool *pool)
         if (w->state == W_BUSY) kill(w->pid, SIGTERM);
         worker_lose(pool, w, true, EXIT_GRACE_MS); /* idle ones destroy their plugins */
     }
-    reap_all(pool, now_ms() + 2000);
+    reap_all(pool, monotonic_ms() + 2000);
     while (pool->qhead) {
         task *t = pool->qhead;
         queue_unlink(pool, t);
@@ -768,17 +763,16 @@ static json_t *task_message(const workers_task *t)
 int workers_submit(worker_pool *pool, const workers_task *t, yogi_error *err)
 {
     if (!plugin_name_valid(t->plugin))
-        return yogi_fail(err, "Plugin.NotFound", "'%s' is not a plugin name",
-                         t->plugin ? t->plugin : "(null)"), -1;
+        return host_fail(err, "Plugin.NotFound", "'%s' is not a plugin name",
+                         t->plugin ? t->plugin : "(null)");
     task *q = calloc(1, sizeof *q);
-    if (!q) return yogi_fail(err, "States.Runtime", "out of memory"), -1;
+    if (!q) return host_fail(err, "States.Runtime", "out of memory");
     q->id = t->task_id;
     snprintf(q->plugin, sizeof q->plugin, "%s", t->plugin);
     json_t *msg = task_message(t);
     if (!msg) {
         free(q);
-        return yogi_fail(err, "States.Runtime", "cannot encode the task (not valid UTF-8?)"),
-               -1;
+        return host_fail(err, "States.Runtime", "cannot encode the task (not valid UTF-8?)");
     }
     int rc = frame_encode(&q->frame, msg, err);
     json_decref(msg);
@@ -818,7 +812,7 @@ int workers_fd(worker_pool *pool)
 int workers_timeout_ms(worker_pool *pool)
 {
     if (pool->done_head) return 0;
-    int64_t now = now_ms(), best = -1;
+    int64_t now = monotonic_ms(), best = -1;
     for (worker *w = pool->gone; w; w = w->next) {
         int64_t wait = -1;
         if (!w->killed) wait = w->kill_at_ms > now ? w->kill_at_ms - now : 0;
@@ -878,9 +872,9 @@ void workers_get_stats(worker_pool *pool, workers_stats *out)
 static size_t read_report(int fd, char *buf, size_t len)
 {
     size_t got = 0;
-    int64_t deadline = now_ms() + PROBE_TIMEOUT_MS;
+    int64_t deadline = monotonic_ms() + PROBE_TIMEOUT_MS;
     while (got < len - 1) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - monotonic_ms();
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (left <= 0 || poll(&p, 1, (int)left) == 0) break;
         ssize_t n = read(fd, buf + got, len - 1 - got);

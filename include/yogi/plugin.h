@@ -92,7 +92,7 @@ typedef struct yogi_host {
     const char *data_dir;
 
     /* Ask the engine process to perform an operation it owns (the database is
-     * the engine's alone), e.g. "documents.save". Blocks until the engine
+     * the engine's alone), e.g. "documents.update". Blocks until the engine
      * answers. `args` is borrowed; on YOGI_OK *result is a new reference. */
     int (*call)(const char *op, json_t *args, json_t **result, yogi_error *err);
 

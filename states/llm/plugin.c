@@ -93,7 +93,9 @@ static void llm_destroy(void *state)
     free(st);
 }
 
-static int64_t now_ms(void)
+/* Unix ms: the task's deadline_ms is on the engine's wall clock (engine/clock.h);
+ * a plugin does not link the engine, so it reads the same clock itself. */
+static int64_t wall_clock_ms(void)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -240,7 +242,7 @@ static int ask(llm_state *st, const yogi_call *call, json_t *input, json_t **ans
     size_t reply_len = 0;
     long timeout_ms = st->cfg.timeout_seconds * 1000;
     if (YOGI_HAS(call, deadline_ms) && call->deadline_ms > 0) {
-        int64_t left = call->deadline_ms - now_ms() - 500; /* leave time to answer */
+        int64_t left = call->deadline_ms - wall_clock_ms() - 500; /* leave time to answer */
         if (left <= 0)
             return yogi_fail(err, "Llm.Unavailable", "no time left before the task deadline");
         if (left < timeout_ms) timeout_ms = (long)left;

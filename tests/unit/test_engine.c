@@ -347,6 +347,26 @@ static void test_one_engine_per_directory(void)
     engine_close(e);
 }
 
+/* A workflow directory that is missing means no workflows; one that cannot
+ * be read (here: a file) stops the start with a named error rather than a
+ * service silently running without its workflows. */
+static void test_workflow_dir_unreadable(void)
+{
+    yogi_error err = {{0}, {0}};
+    engine_options o = {.data_dir = "wfdata", .plugin_dir = ".", .workflow_dir = "no-such-dir"};
+    engine *e = engine_open(&o, &err);
+    CHECK(e != NULL);
+    if (e) engine_close(e);
+    FILE *f = fopen("plain-file", "w");
+    CHECK(f != NULL);
+    if (f) fclose(f);
+    o.workflow_dir = "plain-file";
+    e = engine_open(&o, &err);
+    CHECK(e == NULL);
+    CHECK_STR(err.name, "Engine.WorkflowDir");
+    if (e) engine_close(e);
+}
+
 int main(int argc, char **argv)
 {
     static const test_case tests[] = {
@@ -362,6 +382,7 @@ int main(int argc, char **argv)
         TEST(test_versions),
         TEST(test_retry_after_floor),
         TEST(test_one_engine_per_directory),
+        TEST(test_workflow_dir_unreadable),
         {0},
     };
     return test_main(argc, argv, tests);
