@@ -127,6 +127,8 @@ typedef struct tt_evidence {
     bool unproven;         /* read by a reader the gate was not validated on */
     bool days_unread;      /* no day names: rows taken for days in order (a draft) */
     int odd_times;         /* entries far longer than the rest, or ending far after the other days */
+    int breaks_missing;    /* breaks some days have and other days leave empty */
+    int shared_gaps;       /* gaps over ten minutes every day shares (a lost merged block) */
 } tt_evidence;
 
 typedef struct tt_result {
