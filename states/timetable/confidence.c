@@ -78,53 +78,6 @@ static int untiled_gaps(const tt_result *res, int d, const int *count, const int
     return gaps;
 }
 
-/* A break, lunch or registration: merged down all days on most grids, so
- * every day has it ("P L A Y T I M E" may come back as "play time"). */
-static bool is_break(const tt_entry *e)
-{
-    char t[TT_TEXT];
-    size_t n = 0;
-    for (const char *p = e->subject; *p && n + 1 < sizeof t; p++)
-        if (*p != ' ')
-            t[n++] = *p;
-    t[n] = '\0';
-    return strcmp(tt_kind_of(t), "lesson") != 0;
-}
-
-/* Breaks some days have and other days leave empty: a block merged down
- * the days read in one row only, the others lost. */
-static int breaks_missing(const tt_result *res, const int *count)
-{
-    int n = 0;
-    for (int k = 0; k < res->nentries; k++) {
-        const tt_entry *e = &res->entries[k];
-        bool lacking = false;
-        for (int o = 0; o < TT_MAX_DAYS && is_break(e); o++)
-            lacking |= o != e->day && count[o] > 0 && !day_has(res, o, e->start + 2, e->end - 2);
-        n += lacking;
-    }
-    return n;
-}
-
-/* Gaps of over ten minutes that every day shares (entries sorted): a block
- * merged down all days that no day kept (a lost break or lunch label).
- * Changeover gaps are shorter. Counted once, on the first day. */
-static int shared_gaps(const tt_result *res, const int *count, const int *first)
-{
-    int d = 0, days = 0, n = 0;
-    for (int o = TT_MAX_DAYS - 1; o >= 0; o--)
-        if (count[o] > 0)
-            d = o, days++;
-    for (int k = first[d]; days >= 3 && k + 1 < first[d] + count[d]; k++) {
-        int a = res->entries[k].end, b = res->entries[k + 1].start;
-        bool shared = b - a > 10;
-        for (int o = 0; o < TT_MAX_DAYS && shared; o++)
-            shared = o == d || count[o] == 0 || !day_has(res, o, a + 2, b - 2);
-        n += shared;
-    }
-    return n;
-}
-
 static int cmp_int(const void *a, const void *b)
 {
     int x = *(const int *)a, y = *(const int *)b;
@@ -181,8 +134,6 @@ static void check_days(tt_result *res)
             res->ev.untiled_days += untiled_gaps(res, d, count, first) > 0;
     }
     res->ev.odd_times = odd_times(res);
-    res->ev.breaks_missing = breaks_missing(res, count);
-    res->ev.shared_gaps = n >= 3 ? shared_gaps(res, count, first) : 0;
     for (int k = 0; k < res->nentries; k++) {
         res->ev.guessed_times += res->entries[k].guessed;
         res->ev.disputed_words += res->entries[k].disputed;
@@ -271,8 +222,6 @@ double tt_confidence(const tt_evidence *ev, int nentries)
     c *= pow_int(0.9, ev->guessed_times);
     c *= pow_int(0.9, ev->disputed_words);
     c *= pow_int(0.8, ev->odd_times);
-    c *= pow_int(0.8, ev->breaks_missing);
-    c *= pow_int(0.9, ev->shared_gaps);
     if (ev->days_unread) c *= 0.3;
     /* Cells printing their own times, subject-first lists and letter
      * headings were added without a development set to validate the gate

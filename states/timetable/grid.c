@@ -850,8 +850,7 @@ static int days_from_rows(const tt_page *page, tt_grid *g)
         return 0;
     int band0[TT_MAX_DAYS + 1], band1[TT_MAX_DAYS + 1], nb = 0, h = page->median_h;
     nb = rows_from_rules(page, g, t0, d1, band0, band1);
-    bool ruled = nb > 0; /* else the rows are grown line by line */
-    for (int pass = 0; !ruled && pass < page->nlines; pass++) {
+    for (int pass = 0; nb == 0 && pass < page->nlines; pass++) {
         int next = -1, next_d0 = 0, next_d1 = 0; /* the nearest line beyond the bands */
         for (int li = 0; li < page->nlines; li++) {
             const tt_line *l = &page->lines[li];
@@ -892,54 +891,12 @@ static int days_from_rows(const tt_page *page, tt_grid *g)
     return nb >= 2 ? nb : 0;
 }
 
-/* Day names OCR read only some of (single letters white on a dark header:
- * "Tu" and "Th" read, "M", "W", "F" lost): the rows beyond the time header
- * are found as for a grid without day names, and when every day read sits
- * in a row with the same offset (row i holds day i + k), the rows are
- * named from it. The rest count as inferred, so the document goes to
- * review. Returns the days, or leaves the grid as it was and returns its
- * count when the rows and the names read disagree. */
-static int anchor_rows_on_days(const tt_page *page, tt_grid *g, tt_evidence *ev)
-{
-    tt_day_hdr found[TT_MAX_DAYS];
-    int nf = g->ndays, off = -100;
-    bool rows = g->days_as_rows;
-    memcpy(found, g->days, sizeof *found * (size_t)nf);
-    int nb = days_from_rows(page, g);
-    bool ok = nb >= 3 && nb > nf && g->days_as_rows == rows;
-    int band_of[TT_MAX_DAYS];
-    for (int f = 0; ok && f < nf; f++) {
-        int c = (found[f].box.d0 + found[f].box.d1) / 2, b = -1;
-        for (int i = 0; i < nb; i++)
-            if (c >= g->days[i].box.d0 && c < g->days[i].box.d1)
-                b = i;
-        band_of[f] = b;
-        ok = b >= 0 && (off == -100 || off == found[f].day - b);
-        off = found[f].day - b;
-    }
-    if (!ok || off < 0 || off + nb > TT_MAX_DAYS) {
-        memcpy(g->days, found, sizeof *found * (size_t)nf);
-        g->days_as_rows = rows;
-        return nf;
-    }
-    for (int i = 0; i < nb; i++)
-        g->days[i].day = off + i;
-    ev->days_inferred += nb - nf;
-    for (int f = 0; f < nf; f++)
-        g->days[band_of[f]] = found[f];
-    return nb;
-}
-
 int tt_build_grid(tt_page *page, tt_result *res)
 {
     tt_grid g = {0};
     g.rules = page->rules;
     g.ndays = tt_find_days(page, g.days, &g.days_as_rows);
     infer_missing_days(&g, &res->ev);
-    if (g.ndays < 2) /* letters read too few to make a run alone */
-        g.ndays = tt_find_days_min(page, g.days, &g.days_as_rows, 2);
-    if (g.ndays >= 1 && g.ndays < 3)
-        g.ndays = anchor_rows_on_days(page, &g, &res->ev);
     if (g.ndays < 2) {
         g.ndays = days_from_rows(page, &g);
         res->ev.days_unread = g.ndays > 0;

@@ -68,8 +68,7 @@ static int cmp_cand_pos(const void *a, const void *b)
 
 /* The run seeded by candidate s; returns its length, fills run[] with
  * candidate indices and days[] with the resolved days. */
-static int run_from(const day_cand *c, int n, int s, bool rows, int min_letters, int *run,
-                    int *days)
+static int run_from(const day_cand *c, int n, int s, bool rows, int *run, int *days)
 {
     /* Members overlap the seed or, transitively, another member: a row of
      * days on a slightly skewed page drifts by more than a text height. */
@@ -103,19 +102,12 @@ static int run_from(const day_cand *c, int n, int s, bool rows, int min_letters,
         days[len++] = d;
         prev = d;
     }
-    if (c[s].letter && len < min_letters)
+    if (c[s].letter && len < 4)
         return 0;
     return len;
 }
 
 int tt_find_days(tt_page *page, tt_day_hdr *out, bool *as_rows)
-{
-    return tt_find_days_min(page, out, as_rows, 4);
-}
-
-/* As tt_find_days, with letter runs of min_letters kept (the caller checks
- * a short run against the rows of the table). */
-int tt_find_days_min(tt_page *page, tt_day_hdr *out, bool *as_rows, int min_letters)
 {
     day_cand c[64];
     int n = collect_day_candidates(page, c, 64);
@@ -124,7 +116,7 @@ int tt_find_days_min(tt_page *page, tt_day_hdr *out, bool *as_rows, int min_lett
         bool rows = o == 0;
         for (int s = 0; s < n; s++) {
             int run[64], days[64];
-            int len = run_from(c, n, s, rows, min_letters, run, days);
+            int len = run_from(c, n, s, rows, run, days);
             if (len > best) {
                 best = len;
                 *as_rows = rows;

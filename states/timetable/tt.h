@@ -127,8 +127,6 @@ typedef struct tt_evidence {
     bool unproven;         /* read by a reader the gate was not validated on */
     bool days_unread;      /* no day names: rows taken for days in order (a draft) */
     int odd_times;         /* entries far longer than the rest, or ending far after the other days */
-    int breaks_missing;    /* breaks some days have and other days leave empty */
-    int shared_gaps;       /* gaps over ten minutes every day shares (a lost merged block) */
 } tt_evidence;
 
 typedef struct tt_result {
@@ -208,7 +206,6 @@ typedef struct tt_grid {
 
 tt_box tt_box_of(bool days_as_rows, int x, int y, int w, int h);
 int tt_find_days(tt_page *page, tt_day_hdr *days, bool *as_rows);
-int tt_find_days_min(tt_page *page, tt_day_hdr *out, bool *as_rows, int min_letters);
 int tt_find_time_header(tt_page *page, tt_grid *g);
 /* Coverage of a separator between time bands (tt_rules_vsep or _hsep). */
 double tt_time_sep(const tt_grid *g, int pa, int pb, int s0, int s1, int *at);

@@ -591,78 +591,6 @@ static void test_grid_without_days_is_a_draft(void)
     json_decref(out);
 }
 
-static void drop_some_letters(json_t *words)
-{
-    for (size_t i = json_array_size(words); i-- > 0;) {
-        const char *t = json_string_value(json_object_get(json_array_get(words, i), "text"));
-        if (strcmp(t, "M") == 0 || strcmp(t, "W") == 0 || strcmp(t, "F") == 0)
-            json_array_remove(words, i);
-    }
-}
-
-/* Day letters white on a dark header, of which OCR read only "Tu" and
- * "Th": the rows are named from the letters read (row 2 is Tuesday), not
- * taken for Monday, Tuesday... from the top, and the document goes to
- * review because three days were inferred. */
-static void test_some_day_letters_name_the_rows(void)
-{
-    if (!fixture_dir() || !plugin())
-        SKIP("YOGI_ROOT unset or timetable.so not built");
-    json_t *out = run_edited("rows_letters_dots", drop_some_letters);
-    if (!out)
-        return;
-    json_t *ev = json_object_get(out, "evidence");
-    CHECK(json_is_false(json_object_get(ev, "days_unread")));
-    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_inferred")), 3);
-    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
-    json_t *want = json_pack("{s:s, s:s, s:s}", "day", "Friday", "start", "09:00", "subject", "PE");
-    CHECK(has_entry(json_object_get(out, "entries"), want));
-    json_decref(want);
-    json_decref(out);
-}
-
-static void drop_break_letters(json_t *words)
-{
-    for (size_t i = json_array_size(words); i-- > 0;) {
-        const char *t = json_string_value(json_object_get(json_array_get(words, i), "text"));
-        if (strlen(t) == 1 && strchr("BREAK", t[0]))
-            json_array_remove(words, i);
-    }
-}
-
-/* A break merged down all days whose label OCR lost leaves a gap every
- * day shares: the document goes to review. */
-static void test_lost_merged_break_lowers_confidence(void)
-{
-    if (!fixture_dir() || !plugin())
-        SKIP("YOGI_ROOT unset or timetable.so not built");
-    json_t *out = run_edited("rows_vertical_break_ruled", drop_break_letters);
-    if (!out)
-        return;
-    CHECK(json_integer_value(json_object_get(json_object_get(out, "evidence"), "shared_gaps")) >= 1);
-    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
-    json_decref(out);
-}
-
-static void keep_words(json_t *words)
-{
-    (void)words;
-}
-
-/* Monday has a playtime at 09:45 that Tuesday, which has lessons, leaves
- * empty: breaks are for everyone, so a day lacking one is doubtful. */
-static void test_break_one_day_lacks_lowers_confidence(void)
-{
-    if (!fixture_dir() || !plugin())
-        SKIP("YOGI_ROOT unset or timetable.so not built");
-    json_t *out = run_edited("list_blocks", keep_words);
-    if (!out)
-        return;
-    CHECK(json_integer_value(json_object_get(json_object_get(out, "evidence"), "breaks_missing")) >= 1);
-    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
-    json_decref(out);
-}
-
 /* ---- plugin:ocr reads turned text -------------------------------------- */
 
 static const char *no_config(const char *key)
@@ -771,9 +699,6 @@ int main(int argc, char **argv)
         TEST(test_disputed_reading_lowers_confidence),
         TEST(test_odd_time_lowers_confidence),
         TEST(test_grid_without_days_is_a_draft),
-        TEST(test_some_day_letters_name_the_rows),
-        TEST(test_lost_merged_break_lowers_confidence),
-        TEST(test_break_one_day_lacks_lowers_confidence),
         TEST(test_ocr_reads_turned_text),
         TEST(test_rows_ranges_ruled),
         TEST(test_rows_starts_ampm_ruled),
