@@ -17,9 +17,9 @@
 # set just under. Raise them as the extractor improves; the goal is
 # F1 >= 0.97, 0 rejected, 0 wrong auto-accepts.
 VARIATION_N=${VARIATION_N:-40}
-MIN_F1=${MIN_F1:-0.48}
-MAX_REJECTED=${MAX_REJECTED:-15}       # of VARIATION_N
-MAX_WRONG_ACCEPTS=${MAX_WRONG_ACCEPTS:-2}
+MIN_F1=${MIN_F1:-0.74}
+MAX_REJECTED=${MAX_REJECTED:-8}       # of VARIATION_N
+MAX_WRONG_ACCEPTS=${MAX_WRONG_ACCEPTS:-1}
 
 PY=/usr/bin/python3
 if ! $PY -c 'import PIL, numpy' 2>/dev/null; then
