@@ -13,7 +13,8 @@
 . tests/lib.sh
 
 # Thresholds: measured on the first 40 held-out seeds with this branch's
-# extractor (F1 0.501, 14 rejected, 2 wrong auto-accepts; docs/performance.md),
+# extractor (F1 0.765, 6 rejected, 1 wrong auto-accept at main 2fa950c;
+# before issue 8's reading work 0.501, 14, 2; docs/performance.md),
 # set just under. Raise them as the extractor improves; the goal is
 # F1 >= 0.97, 0 rejected, 0 wrong auto-accepts.
 VARIATION_N=${VARIATION_N:-40}
