@@ -36,6 +36,7 @@
 #include "yogi/plugin.h"
 
 #include "../plugin_config.h"
+#include "../pdf_open.h"
 
 #define DEFAULT_MAX_BYTES (64L * 1024 * 1024)
 #define DEFAULT_MAX_PIXELS 40000000L
@@ -224,26 +225,11 @@ static size_t alnum_chars(const char *text)
     return n;
 }
 
-static int open_pdf(const document_bytes *d, PopplerDocument **pdf, yogi_error *err)
-{
-    GBytes *bytes = g_bytes_new_static(d->data, d->len);
-    GError *gerr = NULL;
-    *pdf = poppler_document_new_from_bytes(bytes, NULL, &gerr);
-    g_bytes_unref(bytes);
-    if (*pdf) return YOGI_OK;
-    int rc = (gerr && gerr->domain == POPPLER_ERROR && gerr->code == POPPLER_ERROR_ENCRYPTED)
-                 ? yogi_fail(err, "Document.Encrypted", "the PDF is protected by a password")
-                 : yogi_fail(err, "Document.Corrupt", "the PDF cannot be opened: %s",
-                             gerr ? gerr->message : "unknown error");
-    if (gerr) g_error_free(gerr);
-    return rc;
-}
-
 static int classify_pdf(const classify_state *st, const document_bytes *d, json_t **out,
                         yogi_error *err)
 {
-    PopplerDocument *pdf;
-    if (open_pdf(d, &pdf, err) != YOGI_OK) return YOGI_FAILED;
+    PopplerDocument *pdf = pdf_open_bytes(d->data, d->len, err);
+    if (!pdf) return YOGI_FAILED;
     int pages = poppler_document_get_n_pages(pdf);
     int rc = YOGI_FAILED;
     if (pages < 1) {

@@ -37,6 +37,7 @@
 
 #include "yogi/plugin.h"
 #include "../workdir.h"
+#include "../pdf_open.h"
 
 #define DEFAULT_DPI 200
 #define MAX_PAGES 100 /* classify enforces document.max_pages; a backstop */
@@ -250,22 +251,6 @@ out_unref:
     return rc;
 }
 
-static PopplerDocument *open_pdf(const char *path, yogi_error *err)
-{
-    GError *gerr = NULL;
-    char *uri = g_filename_to_uri(path, NULL, &gerr);
-    PopplerDocument *pdf = uri ? poppler_document_new_from_file(uri, NULL, &gerr) : NULL;
-    g_free(uri);
-    if (!pdf) {
-        bool locked =
-            gerr && gerr->domain == POPPLER_ERROR && gerr->code == POPPLER_ERROR_ENCRYPTED;
-        yogi_fail(err, locked ? "Document.Encrypted" : "Document.Corrupt",
-                  "the PDF cannot be opened: %s", gerr ? gerr->message : "unknown error");
-    }
-    if (gerr) g_error_free(gerr);
-    return pdf;
-}
-
 static int pdftext_invoke(void *state, const yogi_call *call, json_t *input, json_t **output,
                           yogi_error *err)
 {
@@ -277,7 +262,7 @@ static int pdftext_invoke(void *state, const yogi_call *call, json_t *input, jso
     const char *data_dir = st->host && st->host->data_dir ? st->host->data_dir : ".";
     if (workdir_make(data_dir, call ? call->execution_id : NULL, dir, sizeof dir, err) != YOGI_OK)
         return YOGI_FAILED;
-    PopplerDocument *pdf = open_pdf(path, err);
+    PopplerDocument *pdf = pdf_open_file(path, err);
     if (!pdf) return YOGI_FAILED;
     int pages = poppler_document_get_n_pages(pdf), rc = YOGI_OK;
     if (pages < 1 || pages > MAX_PAGES)

@@ -51,6 +51,7 @@
 #include "perspective.h"
 #include "../plugin_config.h"
 #include "../workdir.h"
+#include "../pdf_open.h"
 
 #define DEFAULT_MAX_PIXELS 40000000L
 #define DEFAULT_TEXT_HEIGHT 30
@@ -402,21 +403,6 @@ static json_t *write_page(const preprocess_state *st, PIX *pix, const char *dir,
 
 /* ---- invoke ------------------------------------------------------------- */
 
-static PopplerDocument *open_pdf(const char *path, yogi_error *err)
-{
-    GError *gerr = NULL;
-    char *uri = g_filename_to_uri(path, NULL, &gerr);
-    PopplerDocument *pdf = uri ? poppler_document_new_from_file(uri, NULL, &gerr) : NULL;
-    g_free(uri);
-    if (!pdf) {
-        bool locked = gerr && gerr->domain == POPPLER_ERROR && gerr->code == POPPLER_ERROR_ENCRYPTED;
-        yogi_fail(err, locked ? "Document.Encrypted" : "Document.Corrupt", "the PDF cannot be opened: %s",
-                  gerr ? gerr->message : "unknown error");
-    }
-    if (gerr) g_error_free(gerr);
-    return pdf;
-}
-
 static int process_pages(const preprocess_state *st, const char *path, const json_t *cls,
                          const char *dir, json_t *pages, yogi_error *err)
 {
@@ -427,7 +413,7 @@ static int process_pages(const preprocess_state *st, const char *path, const jso
     if (count > MAX_PAGES)
         return yogi_fail(err, "Document.TooManyPages", "%lld pages", (long long)count);
     bool is_pdf = type && !strcmp(type, "pdf-scanned");
-    PopplerDocument *pdf = is_pdf ? open_pdf(path, err) : NULL;
+    PopplerDocument *pdf = is_pdf ? pdf_open_file(path, err) : NULL;
     if (is_pdf && !pdf) return YOGI_FAILED;
     int rc = YOGI_OK;
     for (int i = 1; i <= count && rc == YOGI_OK; i++) {
