@@ -37,6 +37,7 @@
 #include "commands.h"
 #include "documents.h"
 #include "engine.h"
+#include "file_util.h"
 #include "workflow.h"
 
 #define WORKFLOW_NAME "document_processing"
@@ -116,29 +117,12 @@ static int parse_extract_args(int argc, char **argv, struct extract_args *a)
     return 0;
 }
 
-static char *read_whole(const char *path, long limit, size_t *len, yogi_error *err)
+/* A file that cannot be read is named as a document error (docs/pipeline.md). */
+static const char *document_error(const char *file_error)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        yogi_fail(err, "Document.NotFound", "%s", strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    char *buf = NULL;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
-        yogi_fail(err, "Document.NotFound", "not a regular file");
-    else if (st.st_size > limit)
-        yogi_fail(err, "Document.TooLarge", "%lld bytes; the limit is %ld",
-                  (long long)st.st_size, limit);
-    else if (!(buf = malloc((size_t)st.st_size + 1)))
-        yogi_fail(err, "States.Runtime", "out of memory");
-    else if ((*len = fread(buf, 1, (size_t)st.st_size, f)) != (size_t)st.st_size) {
-        yogi_fail(err, "Document.Corrupt", "short read");
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    return buf;
+    if (!strcmp(file_error, FILE_ERR_TOO_LARGE)) return "Document.TooLarge";
+    if (!strcmp(file_error, FILE_ERR_UNREADABLE)) return "Document.NotFound";
+    return "States.Runtime";
 }
 
 static void job_fail(job *j, const char *error, const char *cause)
@@ -160,9 +144,9 @@ static void job_start(engine *e, const char *data_dir, job *j)
 {
     yogi_error err = {{0}, {0}};
     size_t len = 0;
-    char *bytes = read_whole(j->file, MAX_DOCUMENT_BYTES, &len, &err);
+    char *bytes = read_whole_file(j->file, MAX_DOCUMENT_BYTES, &len, &err);
     if (!bytes) {
-        job_fail(j, err.name, err.cause);
+        job_fail(j, document_error(err.name), err.cause);
         return;
     }
     document_submission sub = {{bytes, len, base_name(j->file), NULL, NULL}, data_dir,
@@ -344,7 +328,7 @@ static engine *open_engine(const struct extract_args *a, const char *data_dir, b
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.yaml", cli_default_workflow_dir(), WORKFLOW_NAME);
     size_t len = 0;
-    char *text = read_whole(path, WORKFLOW_MAX_BYTES, &len, &err);
+    char *text = read_whole_file(path, WORKFLOW_MAX_BYTES, &len, &err);
     if (!text || engine_put_workflow(e, WORKFLOW_NAME, text, len, &err) < 0) {
         fprintf(stderr, "yogi extract: %s: %s: %s\n", path, err.name, err.cause);
         engine_close(e);

@@ -26,6 +26,7 @@
 
 #include "commands.h"
 #include "engine.h"
+#include "file_util.h"
 #include "workflow.h"
 
 #define MAX_INPUT_FILE (64u << 20)
@@ -83,30 +84,6 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
     return 0;
 }
 
-static char *read_file(const char *path, size_t limit, size_t *len, const char **why)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *why = strerror(errno);
-        return NULL;
-    }
-    char *buf = malloc(limit + 1);
-    size_t n = buf ? fread(buf, 1, limit + 1, f) : 0;
-    fclose(f);
-    if (!buf) {
-        *why = "out of memory";
-        return NULL;
-    }
-    if (n > limit) {
-        free(buf);
-        *why = "file too large";
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 static json_t *load_input(const char *arg)
 {
     json_error_t jerr;
@@ -114,10 +91,11 @@ static json_t *load_input(const char *arg)
     if (!arg) return json_object();
     if (arg[0] == '@') {
         size_t len = 0;
-        const char *why = NULL;
-        char *text = read_file(arg + 1, MAX_INPUT_FILE, &len, &why);
+        yogi_error err = {{0}, {0}};
+        char *text = read_whole_file(arg + 1, MAX_INPUT_FILE, &len, &err);
         if (!text) {
-            fprintf(stderr, "yogi run: cannot read input %s: %s\n", arg + 1, why);
+            fprintf(stderr, "yogi run: cannot read input %s: %s: %s\n", arg + 1, err.name,
+                    err.cause);
             return NULL;
         }
         input = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
@@ -227,10 +205,11 @@ int cmd_run(int argc, char **argv)
     struct run_args a = {0};
     if (parse_run_args(argc, argv, &a) != 0) return YOGI_EXIT_USAGE;
     size_t len = 0;
-    const char *why = NULL;
-    char *text = read_file(a.workflow_path, WORKFLOW_MAX_BYTES, &len, &why);
+    yogi_error err = {{0}, {0}};
+    char *text = read_whole_file(a.workflow_path, WORKFLOW_MAX_BYTES, &len, &err);
     if (!text) {
-        fprintf(stderr, "yogi run: cannot read %s: %s\n", a.workflow_path, why);
+        fprintf(stderr, "yogi run: cannot read %s: %s: %s\n", a.workflow_path, err.name,
+                err.cause);
         return YOGI_EXIT_USAGE;
     }
     json_t *input = load_input(a.input_arg);
@@ -245,7 +224,6 @@ int cmd_run(int argc, char **argv)
                         .plugin_dir = a.plugins ? a.plugins : cli_default_plugin_dir(),
                         .resource_map = a.resources, .workers = a.workers,
                         .ephemeral = temporary};
-    yogi_error err = {{0}, {0}};
     engine *e = engine_open(&o, &err);
     int rc = YOGI_EXIT_USAGE;
     if (!e)

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "engine_internal.h"
+#include "file_util.h"
 #include "hash.h"
 #include "host_error.h"
 
@@ -134,32 +135,6 @@ static branch *entry_branch(engine *e, const activity_entry *en)
 
 /* ---- files named by the input ------------------------------------------------- */
 
-static int read_file(const char *path, unsigned char **buf, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0) return -1;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_FILE_BYTES) {
-        close(fd);
-        return -1;
-    }
-    *buf = malloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (*buf && got < (size_t)st.st_size) {
-        ssize_t r = read(fd, *buf + got, (size_t)st.st_size - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (!*buf || got != (size_t)st.st_size) {
-        free(*buf);
-        return -1;
-    }
-    *len = got;
-    return 0;
-}
-
 /* True when path resolves to a regular file in one of the data
  * directory's file areas — never the database, its WAL or the lock. */
 static bool inside_data_dir(engine *e, const char *path, char resolved[PATH_MAX])
@@ -179,10 +154,11 @@ static bool inside_data_dir(engine *e, const char *path, char resolved[PATH_MAX]
 static void add_file(engine *e, const char *path, json_t *files, json_t *by_hash)
 {
     char resolved[PATH_MAX];
-    unsigned char *buf = NULL;
+    char *buf = NULL;
     size_t len = 0;
+    yogi_error err = {{0}, {0}};
     if (json_array_size(files) >= MAX_TASK_FILES || !inside_data_dir(e, path, resolved) ||
-        read_file(resolved, &buf, &len) != 0)
+        !(buf = read_whole_file(resolved, MAX_FILE_BYTES, &len, &err)))
         return;
     char hex[2 * HASH_MAX_DIGEST + 1];
     hash_hex("SHA-256", buf, len, hex);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "engine_internal.h"
+#include "file_util.h"
 #include "hash.h"
 #include "host_error.h"
 #include "journal.h"
@@ -122,13 +123,10 @@ int engine_register_workflow_dir(engine *e, yogi_error *err)
         char path[PATH_MAX], name[256];
         snprintf(path, sizeof path, "%s/%s", e->workflow_dir, de->d_name);
         snprintf(name, sizeof name, "%.*s", (int)(dot - de->d_name), de->d_name);
-        FILE *f = fopen(path, "rb");
-        if (!f) continue;
-        char *text = malloc(WORKFLOW_MAX_BYTES + 1);
-        size_t n = text ? fread(text, 1, WORKFLOW_MAX_BYTES + 1, f) : 0;
-        fclose(f);
+        size_t n = 0;
         yogi_error werr = {{0}, {0}};
-        if (text && engine_put_workflow(e, name, text, n, &werr) < 0)
+        char *text = read_whole_file(path, WORKFLOW_MAX_BYTES, &n, &werr);
+        if (!text || engine_put_workflow(e, name, text, n, &werr) < 0)
             fprintf(stderr, "yogi: workflow %s not registered: %s\n%s\n", path, werr.name,
                     werr.cause);
         free(text);

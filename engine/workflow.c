@@ -33,6 +33,7 @@
  * This is the only file in the project that includes yaml.h.
  */
 #include "workflow.h"
+#include "file_util.h"
 
 #include <errno.h>
 #include <math.h>
@@ -1059,36 +1060,17 @@ workflow_doc *workflow_parse(const char *name, const char *text, size_t len, wor
 
 workflow_doc *workflow_parse_file(const char *path, workflow_diags *diags)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        workflow_diags_add(diags, 0, 0, "ReadError", "cannot open: %s", strerror(errno));
+    size_t len = 0;
+    yogi_error err = {{0}, {0}};
+    char *text = read_whole_file(path, WORKFLOW_MAX_BYTES, &len, &err);
+    if (!text) {
+        const char *code = !strcmp(err.name, FILE_ERR_TOO_LARGE)   ? "TooLarge"
+                           : !strcmp(err.name, FILE_ERR_NO_MEMORY) ? "OutOfMemory"
+                                                                   : "ReadError";
+        workflow_diags_add(diags, 0, 0, code, "%s", err.cause);
         return NULL;
     }
-    workflow_doc *doc = NULL;
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        workflow_diags_add(diags, 0, 0, "ReadError", "not a regular file");
-        goto out_close;
-    }
-    /* Read one byte past the limit so that a file that grew is still refused. */
-    size_t cap = (size_t)WORKFLOW_MAX_BYTES + 1;
-    if ((uintmax_t)st.st_size < cap) cap = (size_t)st.st_size + 1;
-    char *text = malloc(cap);
-    if (!text) {
-        workflow_diags_add(diags, 0, 0, "OutOfMemory", "out of memory reading the file");
-        goto out_close;
-    }
-    size_t len = fread(text, 1, cap, f);
-    if (ferror(f)) {
-        workflow_diags_add(diags, 0, 0, "ReadError", "cannot read: %s", strerror(errno));
-    } else if (len == cap && (uintmax_t)st.st_size >= cap) {
-        workflow_diags_add(diags, 0, 0, "TooLarge", "the file is %jd bytes; the limit is %u bytes",
-                           (intmax_t)st.st_size, WORKFLOW_MAX_BYTES);
-    } else {
-        doc = workflow_parse(path, text, len, diags);
-    }
+    workflow_doc *doc = workflow_parse(path, text, len, diags);
     free(text);
-out_close:
-    fclose(f);
     return doc;
 }
