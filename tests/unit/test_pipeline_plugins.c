@@ -721,7 +721,9 @@ static json_t *notify_to(int port, yogi_error *err)
 static void test_notify_without_url_succeeds(void)
 {
     yogi_error err;
-    json_t *out = run_plugin("notify", json_object(), &err);
+    json_t *in = json_object();
+    json_t *out = run_plugin("notify", in, &err);
+    json_decref(in);
     CHECK(out && json_is_false(json_object_get(out, "delivered")));
     json_decref(out);
 }
@@ -733,7 +735,9 @@ static void test_notify_refuses_private_addresses(void)
     for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
         set_config("notify.webhook_url", urls[i]);
         yogi_error err;
-        json_t *out = run_plugin("notify", json_object(), &err);
+        json_t *in = json_object();
+        json_t *out = run_plugin("notify", in, &err);
+        json_decref(in);
         CHECK(out == NULL);
         if (strcmp(err.name, "Notify.Rejected") != 0)
             test_fail_(__FILE__, __LINE__, "%s: %s (%s)", urls[i], err.name, err.cause);
