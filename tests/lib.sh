@@ -3,6 +3,7 @@
 #   . tests/lib.sh
 #   ok "name" / not_ok "name" "why" / skip "name" "why"
 #   check "name" command args...     ok when the command succeeds
+#   no_sanitizer_report "name" FILE... ok unless FILE holds a sanitizer report
 #   done_testing                      prints the plan; exit status 1 on failure
 #
 # YOGI is the binary under test; TMP a scratch directory removed at exit.
@@ -21,6 +22,19 @@ done_testing() { echo "1..$_n"; [ "$_failed" -eq 0 ]; }
 # The shared material (datasets, conformance) exists in CI and dev machines,
 # not in a user's fresh clone: tests that need it report themselves skipped.
 have_shared() { [ -n "${YOGI_SHARED:-}" ] && [ -d "$YOGI_SHARED" ]; }
+# sanitizer_report FILE...: true when the files hold an AddressSanitizer,
+# LeakSanitizer or UBSan report, whose first lines it prints (as Redis's
+# tests scan every server's stderr after it exits).
+sanitizer_report() {
+    grep -qsE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$@" &&
+        grep -hsm3 -E 'Sanitizer|runtime error' "$@"
+}
+# no_sanitizer_report NAME FILE...: ok NAME, or not_ok NAME with the report.
+no_sanitizer_report() {
+    _name=$1; shift
+    if _report=$(sanitizer_report "$@"); then not_ok "$_name" "$(printf '%s' "$_report" | tr '\n' ' ')"
+    else ok "$_name"; fi
+}
 # start_yogi DATA LOG [serve args...]: `yogi serve` on a free loopback port in
 # the background; sets PID, PORT and BASE, false when it does not come up.
 start_yogi() {

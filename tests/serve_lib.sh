@@ -27,8 +27,8 @@ serve_start() {
 serve_stop() {
     [ -n "$PID" ] || return 0
     kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=""
-    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP/server.log"; then
-        not_ok "no sanitizer report from the server" "$(grep -m3 -E 'Sanitizer|runtime error' "$TMP/server.log")"
+    if _report=$(sanitizer_report "$TMP/server.log"); then
+        not_ok "no sanitizer report from the server" "$_report"
     fi
 }
 call() {
