@@ -6,6 +6,7 @@
 # Fixtures are made here: images with ImageMagick's convert, PDFs written by
 # hand (Debian's ImageMagick policy forbids writing PDF).
 . tests/lib.sh
+. tests/fixture_lib.sh
 
 if ! command -v convert >/dev/null 2>&1; then
     skip "extract" "ImageMagick convert is not installed"
@@ -22,22 +23,6 @@ mkdir -p "$F"
 FONT=DejaVu-Sans
 
 # ---- fixtures ----------------------------------------------------------------
-
-# A ruled timetable: days down the side, times across the top.
-make_timetable() {
-    set -- -size 1500x700 xc:white -font "$FONT" -pointsize 28 -fill black -stroke none
-    x=0; for t in "Day" "9:00-10:00" "10:00-11:00" "11:00-12:00" "13:00-14:00"; do
-        set -- "$@" -annotate "+$((30 + x * 290))+60" "$t"; x=$((x + 1)); done
-    y=1; for d in Monday Tuesday Wednesday Thursday Friday; do
-        set -- "$@" -annotate "+30+$((60 + y * 110))" "$d"
-        x=1; for s in Maths English Science History; do
-            set -- "$@" -annotate "+$((30 + x * 290))+$((60 + y * 110))" "$s"; x=$((x + 1)); done
-        y=$((y + 1)); done
-    set -- "$@" -stroke black -strokewidth 2 -fill none
-    for i in 0 1 2 3 4 5; do set -- "$@" -draw "line 10,$((85 + i * 110 - 110 + 20)) 1490,$((85 + i * 110 - 110 + 20))"; done
-    for i in 0 1 2 3 4 5; do set -- "$@" -draw "line $((10 + i * 290)),15 $((10 + i * 290)),665"; done
-    convert "$@" "$F/timetable.png"
-}
 
 write_pdf() { # write_pdf FILE PAGES [ENCRYPT]
     {
@@ -79,7 +64,7 @@ write_scanned_pdf() { # write_scanned_pdf IMAGE.jpg OUT.pdf
     } >"$2"
 }
 
-make_timetable
+make_timetable "$F/timetable.png" Monday Tuesday Wednesday Thursday Friday
 convert "$F/timetable.png" -colorspace Gray -quality 92 "$F/timetable.jpg"
 write_scanned_pdf "$F/timetable.jpg" "$F/scanned.pdf"
 : >"$F/empty.png"

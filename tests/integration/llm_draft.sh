@@ -21,6 +21,7 @@
 # set to 1 s (sed), so that a failure exhausts its retries in seconds; its
 # states, Choices and Catches are untouched.
 . tests/lib.sh
+. tests/fixture_lib.sh
 
 if ! command -v convert >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
     skip "llm draft" "ImageMagick convert or curl is not installed"
@@ -46,21 +47,6 @@ trap 'for s in $SERVERS; do kill $s 2>/dev/null; wait $s 2>/dev/null; done; rm -
 
 # A ruled grid, days down the side: (Mon Tue Thu Fri) scores below 0.80 (a
 # day missing in the middle), (Mon..Thu) 0.80-0.98 (four days), (Mon..Fri) 1.
-make_timetable() { # OUT DAY...
-    out=$1; shift; days="$*"
-    set -- -size 1500x700 xc:white -font DejaVu-Sans -pointsize 28 -fill black -stroke none
-    x=0; for t in "Day" "9:00-10:00" "10:00-11:00" "11:00-12:00" "13:00-14:00"; do
-        set -- "$@" -annotate "+$((30 + x * 290))+60" "$t"; x=$((x + 1)); done
-    y=1; for d in $days; do
-        set -- "$@" -annotate "+30+$((60 + y * 110))" "$d"
-        x=1; for s in Maths English Science History; do
-            set -- "$@" -annotate "+$((30 + x * 290))+$((60 + y * 110))" "$s"; x=$((x + 1)); done
-        y=$((y + 1)); done
-    set -- "$@" -stroke black -strokewidth 2 -fill none
-    for i in 0 1 2 3 4 5; do set -- "$@" -draw "line 10,$((i * 110 - 5)) 1490,$((i * 110 - 5))"; done
-    for i in 0 1 2 3 4 5; do set -- "$@" -draw "line $((10 + i * 290)),15 $((10 + i * 290)),665"; done
-    convert "$@" "$out"
-}
 make_timetable "$TMP/low.png" Monday Tuesday Thursday Friday
 make_timetable "$TMP/mid.png" Monday Tuesday Wednesday Thursday
 make_timetable "$TMP/high.png" Monday Tuesday Wednesday Thursday Friday
