@@ -13,12 +13,30 @@
  * run again saves nothing new and the document is then completed: one
  * version, never half-applied.
  * Output {"document_id", "status": "completed"}.
+ *
+ * For tests only: YOGI_TEST_SAVE_PAUSE_MS=N in the service's environment
+ * holds the task N ms between the two host calls, the window in which
+ * tests/integration/kill_save.sh kills the service with SIGKILL.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "yogi/plugin.h"
+
+/* The test hook above: a pause of at most a minute, nothing when unset. */
+static void pause_for_tests(void)
+{
+    const char *v = getenv("YOGI_TEST_SAVE_PAUSE_MS");
+    char *end = NULL;
+    long ms = v ? strtol(v, &end, 10) : 0;
+    if (!v || *end || ms <= 0 || ms > 60000) return;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
 
 static int save_invoke(void *state, const yogi_call *call, json_t *input, json_t **output,
                        yogi_error *err)
@@ -45,6 +63,7 @@ static int save_invoke(void *state, const yogi_call *call, json_t *input, json_t
     json_decref(args);
     json_decref(result);
     if (rc != YOGI_OK) return YOGI_FAILED;
+    pause_for_tests();
     json_t *fields = json_pack("{s:s, s:s, s:s, s:b}", "id", id, "status", "completed", "route",
                                route, "needs_review", 0);
     json_t *conf = json_object_get(timetable, "confidence");
