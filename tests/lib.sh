@@ -35,20 +35,36 @@ no_sanitizer_report() {
     if _report=$(sanitizer_report "$@"); then not_ok "$_name" "$(printf '%s' "$_report" | tr '\n' ' ')"
     else ok "$_name"; fi
 }
-# start_yogi DATA LOG [serve args...]: `yogi serve` on a free loopback port in
-# the background; sets PID, PORT and BASE, false when it does not come up.
+# start_yogi DATA LOG [serve args...]: `yogi serve` on a free loopback port
+# (or on $LISTEN when set: a restart on the same port) in the background,
+# its output in LOG (emptied first); sets PID, PORT and BASE, and ADMIN when
+# the server prints an admin token (a first start; a restart keeps the old
+# one); false when it does not come up.
 start_yogi() {
     _data=$1; _log=$2; shift 2
     : >"$_log"
-    "$YOGI" serve --data "$_data" --listen 127.0.0.1:0 --plugins "$PLUGIN_DIR" "$@" >>"$_log" 2>&1 &
+    "$YOGI" serve --data "$_data" --listen "${LISTEN:-127.0.0.1:0}" --plugins "$PLUGIN_DIR" \
+        "$@" >>"$_log" 2>&1 &
     PID=$!
     _i=0; PORT=""
     while [ $_i -lt 300 ]; do
-        PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$_log")
+        PORT=$(sed -n 's|^yogi: listening on https\{0,1\}://127.0.0.1:\([0-9]*\)$|\1|p' "$_log")
         [ -n "$PORT" ] && break
         kill -0 "$PID" 2>/dev/null || break
         sleep 0.1; _i=$((_i + 1))
     done
     BASE="http://127.0.0.1:${PORT:-0}"
+    _admin=$(sed -n 's/^yogi: admin token: //p' "$_log")
+    ADMIN=${_admin:-${ADMIN:-}}
     [ -n "$PORT" ]
+}
+# stop_yogi LOG: SIGTERM the server started by start_yogi and wait for it;
+# not_ok (and false) when LOG holds a sanitizer report.
+stop_yogi() {
+    [ -n "${PID:-}" ] || return 0
+    kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=""
+    if _report=$(sanitizer_report "$1"); then
+        not_ok "no sanitizer report from the server" "$_report"
+        return 1
+    fi
 }

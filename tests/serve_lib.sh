@@ -1,36 +1,15 @@
 # tests/serve_lib.sh — a `yogi serve` on a free loopback port for integration
 # scripts (sourced after tests/lib.sh).
 #
-#   serve_start [serve args...]    starts it; PID, PORT, BASE, ADMIN set
-#   serve_stop                     SIGTERM and wait; fails the run on a sanitizer report
+#   serve_start [serve args...]    start_yogi (tests/lib.sh) with DATA and $TMP/server.log
+#   serve_stop                     stop_yogi: SIGTERM, wait; a sanitizer report fails the run
 #   call TOKEN METHOD PATH [curl args]   STATUS, body in $TMP/body
 #   json JQ-EXPR / expect NAME STATUS [JQ-EXPR EXPECTED] / json_post TOKEN PATH BODY
 #   new_token ROLE                 a token made through the API
 #   contract_check                 every response recorded by call, against docs/openapi.yaml
 PID=""
-serve_start() {
-    : >"$TMP/server.log"
-    "$YOGI" serve --data "${DATA:-$TMP/data}" --listen 127.0.0.1:0 --plugins "$PLUGIN_DIR" \
-        "$@" >>"$TMP/server.log" 2>&1 &
-    PID=$!
-    i=0; PORT=""
-    while [ $i -lt 300 ]; do
-        PORT=$(sed -n 's|^yogi: listening on https\{0,1\}://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/server.log")
-        [ -n "$PORT" ] && break
-        kill -0 "$PID" 2>/dev/null || break
-        sleep 0.1; i=$((i + 1))
-    done
-    BASE="http://127.0.0.1:${PORT:-0}"
-    ADMIN=$(sed -n 's/^yogi: admin token: //p' "$TMP/server.log")
-    [ -n "$PORT" ]
-}
-serve_stop() {
-    [ -n "$PID" ] || return 0
-    kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=""
-    if _report=$(sanitizer_report "$TMP/server.log"); then
-        not_ok "no sanitizer report from the server" "$_report"
-    fi
-}
+serve_start() { start_yogi "${DATA:-$TMP/data}" "$TMP/server.log" "$@"; }
+serve_stop() { stop_yogi "$TMP/server.log" || :; }
 call() {
     tok=$1; m=$2; p=$3; shift 3
     if [ -n "$tok" ]; then set -- -H "Authorization: Bearer $tok" "$@"; fi

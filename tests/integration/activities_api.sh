@@ -17,7 +17,7 @@ DATA=$TMP/data
 WF=$TMP/workflows
 mkdir -p "$WF"
 PID=""
-trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'stop_yogi "$TMP/server.log"; rm -rf "$TMP"' EXIT
 
 cat >"$WF/remote.yaml" <<'Y'
 StartAt: Work
@@ -31,17 +31,7 @@ States:
 Y
 
 export YOGI_AWS_ACCESS_KEY_ID=AKIDYOGITEST YOGI_AWS_SECRET_ACCESS_KEY=test-secret-key
-"$YOGI" serve --data "$DATA" --listen 127.0.0.1:0 --workflows "$WF" --plugins "$PLUGIN_DIR" \
-    --activity-poll 2 >"$TMP/server.log" 2>&1 &
-PID=$!
-i=0
-while [ $i -lt 300 ]; do
-    PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/server.log")
-    [ -n "$PORT" ] && break
-    sleep 0.1; i=$((i + 1))
-done
-BASE="http://127.0.0.1:${PORT:-0}"
-ADMIN=$(sed -n 's/^yogi: admin token: //p' "$TMP/server.log")
+start_yogi "$DATA" "$TMP/server.log" --workflows "$WF" --activity-poll 2
 [ -n "$PORT" ] && [ -n "$ADMIN" ] && ok "server up with auth" || { not_ok "server up" "$(cat "$TMP/server.log")"; done_testing; exit 1; }
 WORKER=$(curl -s -X POST -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
     -d '{"role":"worker","label":"it"}' "$BASE/v1/tokens" | jq -r .token)
@@ -169,5 +159,5 @@ curl -s -H "Authorization: Bearer $ADMIN" "$BASE/metrics" | grep -qx 'yogi_activ
 S=$(curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $ADMIN" "$BASE/v1/activities")
 [ "$S" = 200 ] && jq -e '.workers | map(.name) | index("w-one") != null' "$TMP/body" >/dev/null &&
     ok "GET /v1/activities lists the workers seen" || not_ok "activities list" "$S $(cat "$TMP/body")"
-kill -TERM "$PID"; wait "$PID" 2>/dev/null; PID=""
+stop_yogi "$TMP/server.log"
 done_testing

@@ -8,6 +8,7 @@
 # document_processing that waits for a review and saves what the reviewer
 # sent through the documents.save_timetable host call.
 . tests/lib.sh
+. tests/serve_lib.sh
 
 if ! command -v curl >/dev/null || ! command -v jq >/dev/null; then
     skip "api" "curl and jq are needed"; done_testing; exit 0
@@ -18,11 +19,8 @@ mkdir -p "$WF"
 PID=""
 # Stop the server; its log must hold no sanitizer report (as Redis's tests do).
 stop_server() {
-    [ -n "$PID" ] || return 0
-    kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=""
-    if _report=$(sanitizer_report "$TMP/server.log"); then
-        not_ok "no sanitizer report from the server" "$_report"
-        [ -n "${KEEP_LOGS:-}" ] && cp "$TMP/server.log" "$KEEP_LOGS/server-$(date +%s%N).log"
+    if ! stop_yogi "$TMP/server.log" && [ -n "${KEEP_LOGS:-}" ]; then
+        cp "$TMP/server.log" "$KEEP_LOGS/server-$(date +%s%N).log"
     fi
 }
 trap 'stop_server; rm -rf "$TMP"' EXIT
@@ -116,46 +114,8 @@ States:
 Y
 
 # ---- helpers ----------------------------------------------------------------
-start_server() {
-    : >"$TMP/server.log"
-    "$YOGI" serve --data "$DATA" --listen 127.0.0.1:0 --workflows "$WF" \
-        --plugins "$PLUGIN_DIR" --workers 2 "$@" >>"$TMP/server.log" 2>&1 &
-    PID=$!
-    i=0
-    while [ $i -lt 300 ]; do
-        PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/server.log")
-        [ -n "$PORT" ] && break
-        kill -0 "$PID" 2>/dev/null || break
-        sleep 0.1; i=$((i + 1))
-    done
-    BASE="http://127.0.0.1:${PORT:-0}"
-    [ -n "$PORT" ]
-}
+start_server() { start_yogi "$DATA" "$TMP/server.log" --workflows "$WF" --workers 2 "$@"; }
 
-# call TOKEN METHOD PATH [curl args...]: sets STATUS, body in $TMP/body.
-call() {
-    tok=$1; m=$2; p=$3; shift 3
-    if [ -n "$tok" ]; then set -- -H "Authorization: Bearer $tok" "$@"; fi
-    STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$m" --max-time 10 "$@" "$BASE$p")
-    contract_record "$m" "$p"
-}
-# Every response is kept for the contract check at the end (openapi_check.py).
-mkdir -p "$TMP/contract"; : >"$TMP/contract/index"; _cn=0
-contract_record() {
-    _cn=$((_cn + 1)); q=${2%%\?*}
-    echo "$1 $q $STATUS $_cn" >>"$TMP/contract/index"; cp "$TMP/body" "$TMP/contract/$_cn" 2>/dev/null || : >"$TMP/contract/$_cn"
-}
-json() { curl_json_body=$(cat "$TMP/body"); printf '%s' "$curl_json_body" | jq -r "$1" 2>/dev/null; }
-# expect NAME STATUS [JQ-EXPR EXPECTED]
-expect() {
-    name=$1; want=$2
-    if [ "$STATUS" != "$want" ]; then not_ok "$name" "HTTP $STATUS, wanted $want: $(head -c 300 "$TMP/body")"; return; fi
-    if [ $# -ge 4 ]; then
-        got=$(json "$3")
-        [ "$got" = "$4" ] || { not_ok "$name" "$3 = '$got', wanted '$4'"; return; }
-    fi
-    ok "$name"
-}
 # wait_status TOKEN EXECUTION-ID STATUS: poll describe for up to 15 s.
 wait_status() {
     n=0
@@ -176,7 +136,6 @@ wait_task() { # wait_task TOKEN: the first waiting task's token into TASK
     done
     return 1
 }
-json_post() { tok=$1; p=$2; body=$3; call "$tok" POST "$p" -H 'Content-Type: application/json' --data-binary "$body"; }
 
 # ---- start ------------------------------------------------------------------
 if ! start_server; then
@@ -185,8 +144,6 @@ fi
 ok "server starts on a free loopback port"
 ADMIN=$(sed -n 's/^yogi: admin token: //p' "$TMP/server.log")
 [ -n "$ADMIN" ] && ok "first start prints an admin token" || not_ok "first start prints an admin token"
-# new_token ROLE: a token made through the API (the service owns the database).
-new_token() { json_post "$ADMIN" /v1/tokens "{\"role\":\"$1\",\"label\":\"api.sh\"}"; json .token; }
 UPLOADER=$(new_token uploader)
 UPLOADER2=$(new_token uploader)
 REVIEWER=$(new_token reviewer)
@@ -451,9 +408,5 @@ rc=$?
     not_ok "non-loopback without auth" "rc=$rc $(cat "$TMP/refuse.log")"
 
 # ---- the contract: every response above, against docs/openapi.yaml ------------
-if /usr/bin/python3 -c 'import yaml' 2>/dev/null; then
-    if /usr/bin/python3 tests/tools/openapi_check.py docs/openapi.yaml "$TMP/contract" >"$TMP/contract.out"; then
-        ok "every response matches docs/openapi.yaml ($(tail -1 "$TMP/contract.out"))"
-    else not_ok "every response matches docs/openapi.yaml" "$(head -20 "$TMP/contract.out" | tr '\n' ';')"; fi
-else skip "contract check" "Debian's python3-yaml is needed"; fi
+contract_check
 done_testing

@@ -7,15 +7,9 @@
 command -v python3 >/dev/null || { skip "api junk" "python3 is absent"; done_testing; exit 0; }
 mkdir -p "$TMP/wf"
 printf 'StartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n' >"$TMP/wf/document_processing.yaml"
-"$YOGI" serve --data "$TMP/data" --listen 127.0.0.1:0 --workflows "$TMP/wf" --plugins "$PLUGIN_DIR" \
-    --rate-limit 0 >"$TMP/server.log" 2>&1 &
-PID=$!
-trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$TMP"' EXIT
-i=0
-while [ $i -lt 300 ] && ! grep -q 'listening on' "$TMP/server.log" && kill -0 $PID 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/server.log")
-[ -n "$PORT" ] || { not_ok "server starts" "$(tail -3 "$TMP/server.log")"; done_testing; exit 1; }
-ADMIN=$(sed -n 's/^yogi: admin token: //p' "$TMP/server.log")
+trap 'stop_yogi "$TMP/server.log"; rm -rf "$TMP"' EXIT
+start_yogi "$TMP/data" "$TMP/server.log" --workflows "$TMP/wf" --rate-limit 0 ||
+    { not_ok "server starts" "$(tail -3 "$TMP/server.log")"; done_testing; exit 1; }
 if out=$(timeout 600 python3 tests/api/junk.py "$ADMIN" "$PORT" 600 2>&1); then
     ok "600 junk requests sent ($out)"
 else
@@ -25,7 +19,7 @@ kill -0 $PID 2>/dev/null && ok "the server is still running" || not_ok "the serv
 [ "$(curl -s --max-time 5 "http://127.0.0.1:$PORT/healthz")" = '{"status":"ok"}' ] &&
     ok "and still answers" || not_ok "and still answers"
 kill -TERM $PID; wait $PID
-rc=$?
+rc=$?; PID=""
 [ $rc -eq 0 ] && ok "it stops cleanly" || not_ok "it stops cleanly" "exit $rc"
 no_sanitizer_report "no sanitizer report" "$TMP/server.log"
 done_testing

@@ -110,7 +110,7 @@ States:
     End: true
 Y
 PID=""
-trap '[ -n "$PID" ] && kill -TERM $PID 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'stop_yogi "$TMP/server.log"; rm -rf "$TMP"' EXIT
 # start_server WORKFLOW-DIR: a fresh data directory with a teacher, a reviewer and an admin.
 start_server() {
     DATA=$(mktemp -d "$TMP/data-XXXXXX")
@@ -120,7 +120,7 @@ start_server() {
     start_yogi "$DATA" "$TMP/server.log" --workflows "$1" --term-end 2027-07-16 ||
         { not_ok "server starts" "$(tail -3 "$TMP/server.log")"; return 1; }
 }
-stop_server() { kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=""; }
+stop_server() { stop_yogi "$TMP/server.log"; }
 # run_script FILE ARGS...: run a browser script and re-number its lines into this suite.
 run_script() {
     script=$1; shift

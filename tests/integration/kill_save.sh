@@ -29,7 +29,6 @@ export YOGI_TEST_SAVE_PAUSE_MS=20000
 serve_start --workflows "$PWD/workflows" --workers 1 ||
     { not_ok "server starts" "$(tail -5 "$TMP/server.log")"; done_testing; exit 1; }
 unset YOGI_TEST_SAVE_PAUSE_MS
-FIRST_ADMIN=$ADMIN
 UP=$(new_token uploader)
 call "$UP" POST /v1/documents -F "file=@$TMP/timetable.png;type=image/png"
 expect "upload a timetable: 202" 202
@@ -52,7 +51,6 @@ ok "the service is killed with SIGKILL inside the save"
 
 serve_start --workflows "$PWD/workflows" --workers 1 ||
     { not_ok "server restarts on the same data" "$(tail -5 "$TMP/server.log")"; done_testing; exit 1; }
-ADMIN=$FIRST_ADMIN
 wait_doc "$UP" "$D" completed 600 && ok "after the restart the document ends completed" ||
     not_ok "document completes" "$(head -c 300 "$TMP/body")"
 expect "on the automatic route" 200 .route auto

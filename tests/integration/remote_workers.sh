@@ -40,17 +40,11 @@ tests/tools/timetable_images.sh "$N" "$TMP/f" && ok "$N timetable images generat
 STARTS=0
 serve() { # serve [ADDR]: the log of each start is serve.N.log
     STARTS=$((STARTS + 1)); LOG=$TMP/serve.$STARTS.log
-    "$YOGI" serve --data "$DATA" --workflows "$TMP/wf" --plugins "$PLUGIN_DIR" --workers 1 \
-        --resources "$TMP/resources.json" --listen "${1:-127.0.0.1:0}" >"$LOG" 2>&1 &
-    SERVE=$!; PIDS="$PIDS $SERVE"
-    i=0; PORT=""
-    while [ $i -lt 300 ] && [ -z "$PORT" ]; do
-        PORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$LOG" 2>/dev/null)
-        sleep 0.1; i=$((i + 1)); done
+    LISTEN=${1:-}
+    start_yogi "$DATA" "$LOG" --workflows "$TMP/wf" --workers 1 --resources "$TMP/resources.json"
+    LISTEN=""; SERVE=$PID; PIDS="$PIDS $SERVE"
 }
 serve
-BASE=http://127.0.0.1:$PORT
-ADMIN=$(sed -n 's/^yogi: admin token: //p' "$LOG")
 api() { curl -s --max-time 30 -H "Authorization: Bearer $ADMIN" "$@"; }
 TOKEN=$(api -X POST -H 'Content-Type: application/json' -d '{"role":"worker"}' "$BASE/v1/tokens" | jq -r .token)
 case "$TOKEN" in ygt_*) ok "engine up; a worker token issued" ;; *) not_ok "engine up" "$(tail -5 "$LOG")"; done_testing; exit 1 ;; esac

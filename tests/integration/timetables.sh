@@ -9,7 +9,7 @@
 
 PY=/usr/bin/python3
 DATA=$TMP/data; WF=$TMP/wf; PID=""; mkdir -p "$WF"
-trap '[ -n "$PID" ] && kill -TERM $PID 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'stop_yogi "$TMP/server.log"; rm -rf "$TMP"' EXIT
 cat >"$WF/document_processing.yaml" <<'Y'
 StartAt: Save
 States:
@@ -46,7 +46,7 @@ States:
     End: true
 Y
 start_server() { start_yogi "$DATA" "$TMP/server.log" --workflows "$WF" --term-end 2027-07-16 "$@"; }
-stop_server() { kill -TERM $PID; wait $PID 2>/dev/null; PID=""; }
+stop_server() { stop_yogi "$TMP/server.log"; }
 req() {
     m=$1; p=$2; shift 2
     STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$m" --max-time 20 "$@" "$BASE$p")

@@ -7,7 +7,7 @@
 . tests/lib.sh
 
 DATA=$TMP/data; PID=""
-trap '[ -n "$PID" ] && kill -TERM $PID 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'stop_yogi "$TMP/server.log"; rm -rf "$TMP"' EXIT
 start_server() { start_yogi "$DATA" "$TMP/server.log" --workflows "$PWD/workflows"; }
 # req METHOD PATH [curl args]: STATUS, body in $TMP/body, headers in $TMP/head.
 req() {
@@ -134,6 +134,6 @@ req DELETE /v1/session -b "$TMP/root.jar" -H "X-CSRF-Token: $RC"
 is "sign out" "$STATUS" 200
 req GET /v1/whoami -b "$TMP/root.jar"
 is "the cookie no longer works after signing out" "$STATUS" 401
-kill -TERM $PID; wait $PID 2>/dev/null; PID=""
+stop_yogi "$TMP/server.log"
 grep -q 'argon2\|newpass123\|teachpass1' "$TMP/server.log" && not_ok "no password or hash in the log" || ok "no password or hash in the log"
 done_testing

@@ -84,14 +84,10 @@ States:
     HeartbeatSeconds: 30
     End: true
 Y
-YOGI_AWS_ACCESS_KEY_ID=AKIDSERVER YOGI_AWS_SECRET_ACCESS_KEY=server-secret \
-    "$YOGI" serve --data "$TMP/data" --listen 127.0.0.1:0 --workflows "$TMP/wf" \
-    --plugins "$PLUGIN_DIR" --activity-poll 2 >"$TMP/serve.log" 2>&1 &
-S=$!; PIDS="$PIDS $S"
-i=0; SPORT=""
-while [ $i -lt 100 ] && [ -z "$SPORT" ]; do
-    SPORT=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/serve.log" 2>/dev/null); sleep 0.1; i=$((i + 1)); done
-ADMIN=$(sed -n 's/^yogi: admin token: //p' "$TMP/serve.log")
+export YOGI_AWS_ACCESS_KEY_ID=AKIDSERVER YOGI_AWS_SECRET_ACCESS_KEY=server-secret
+start_yogi "$TMP/data" "$TMP/serve.log" --workflows "$TMP/wf" --activity-poll 2
+unset YOGI_AWS_ACCESS_KEY_ID YOGI_AWS_SECRET_ACCESS_KEY
+S=$PID; SPORT=$PORT; PIDS="$PIDS $S"
 AWS_ACCESS_KEY_ID=AKIDSERVER AWS_SECRET_ACCESS_KEY=server-secret \
     "$YOGI" worker --endpoint "http://127.0.0.1:$SPORT" --activity greet=echo --concurrency 1 \
     --plugins "$PLUGIN_DIR" 2>"$TMP/worker3.log" &
