@@ -17,7 +17,7 @@
 #include "store.h"
 #include "tokens.h"
 
-struct store *cli_open_admin_db(const char *data_dir, yogi_error *err)
+static struct store *open_admin_db(const char *data_dir, yogi_error *err)
 {
     char path[PATH_MAX];
     if (mkdir(data_dir, 0750) != 0 && errno != EEXIST) {
@@ -34,5 +34,13 @@ struct store *cli_open_admin_db(const char *data_dir, yogi_error *err)
         store_close(s);
         return NULL;
     }
+    return s;
+}
+
+struct store *cli_open_admin_db(const char *command, const char *data_dir)
+{
+    yogi_error err = {{0}, {0}};
+    store *s = open_admin_db(data_dir, &err);
+    if (!s) fprintf(stderr, "%s: %s: %s\n", command, err.name, err.cause);
     return s;
 }

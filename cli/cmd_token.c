@@ -129,12 +129,8 @@ int cmd_token(int argc, char **argv)
         token_usage(stderr);
         return YOGI_EXIT_USAGE;
     }
-    yogi_error err = {{0}, {0}};
-    store *s = cli_open_admin_db(data, &err);
-    if (!s) {
-        fprintf(stderr, "yogi token: %s: %s\n", err.name, err.cause);
-        return YOGI_EXIT_FAILED;
-    }
+    store *s = cli_open_admin_db("yogi token", data);
+    if (!s) return YOGI_EXIT_FAILED;
     int rc = !strcmp(verb, "create") ? do_create(s, role, label, username)
              : revoke                ? do_revoke(s, argv[optind])
                                      : do_list(s);

@@ -157,12 +157,8 @@ int cmd_user(int argc, char **argv)
         user_usage(stderr);
         return YOGI_EXIT_USAGE;
     }
-    yogi_error err = {{0}, {0}};
-    store *s = cli_open_admin_db(data, &err);
-    if (!s) {
-        fprintf(stderr, "yogi user: %s: %s\n", err.name, err.cause);
-        return YOGI_EXIT_FAILED;
-    }
+    store *s = cli_open_admin_db("yogi user", data);
+    if (!s) return YOGI_EXIT_FAILED;
     int rc = list ? do_list(s)
              : !strcmp(verb, "add") ? do_add(s, argv[optind], role)
                                     : do_change(s, verb, argv[optind]);

@@ -36,9 +36,9 @@ const char *cli_default_plugin_dir(void);
 const char *cli_default_workflow_dir(void);
 
 /* DATA_DIR/yogi.db opened as a short second writer (store.h no_checkpoint),
- * with the users and tokens tables: works whether or not a service runs. */
+ * with the users and tokens tables: works whether or not a service runs.
+ * NULL after printing "COMMAND: Error.Name: cause" on stderr. */
 struct store;
-struct yogi_error;
-struct store *cli_open_admin_db(const char *data_dir, struct yogi_error *err);
+struct store *cli_open_admin_db(const char *command, const char *data_dir);
 
 #endif
