@@ -480,27 +480,27 @@ int documents_file_path(store *s, const char *id, char *buf, size_t len)
     return rc;
 }
 
-json_t *documents_timetable(store *s, const char *id)
+/* Version `version` of the document's timetable, or its latest when 0. */
+static json_t *timetable_at(store *s, const char *id, int version)
 {
-    sqlite3_stmt *q = store_stmt(s, "SELECT timetable, source, version FROM timetables"
-                                    " WHERE document_id = ? ORDER BY version DESC LIMIT 1");
-    if (!q || !id) return NULL;
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
-    json_t *t = sqlite3_step(q) == SQLITE_ROW ? store_column_json(q, 0) : NULL;
-    store_reset(q);
-    return t;
-}
-
-json_t *documents_timetable_version(store *s, const char *id, int version)
-{
-    sqlite3_stmt *q = store_stmt(s, "SELECT timetable FROM timetables"
-                                    " WHERE document_id = ? AND version = ?");
+    sqlite3_stmt *q = store_stmt(s, "SELECT timetable FROM timetables WHERE document_id = ?1"
+                                    " AND (?2 = 0 OR version = ?2) ORDER BY version DESC LIMIT 1");
     if (!q || !id) return NULL;
     sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(q, 2, version);
     json_t *t = sqlite3_step(q) == SQLITE_ROW ? store_column_json(q, 0) : NULL;
     store_reset(q);
     return t;
+}
+
+json_t *documents_timetable(store *s, const char *id)
+{
+    return timetable_at(s, id, 0);
+}
+
+json_t *documents_timetable_version(store *s, const char *id, int version)
+{
+    return version > 0 ? timetable_at(s, id, version) : NULL;
 }
 
 json_t *documents_versions(store *s, const char *id)
