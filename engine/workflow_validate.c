@@ -28,7 +28,8 @@
  * carries the position of the offending node (the key for "this field
  * should not be here", the value for "this value is wrong"), a stable code
  * and a message that says what to do. Paths, templates and Choice rules are
- * checked by asl.c's *_check functions, so the validator and the executor
+ * checked by asl.h's *_check functions (jsonpath.c, intrinsics.c,
+ * dataflow.c, choice.c), so the validator and the executor
  * agree on what they accept.
  */
 #include "workflow.h"
