@@ -28,6 +28,18 @@ static inline int pdf_open_failed(GError *gerr, yogi_error *err)
     return rc;
 }
 
+/* What poppler's open returned: the document, or NULL with err named;
+ * gerr is freed either way. */
+static inline PopplerDocument *pdf_opened(PopplerDocument *pdf, GError *gerr, yogi_error *err)
+{
+    if (!pdf) {
+        pdf_open_failed(gerr, err);
+        return NULL;
+    }
+    if (gerr) g_error_free(gerr);
+    return pdf;
+}
+
 /* The PDF at an absolute path, or NULL with err set. */
 static inline PopplerDocument *pdf_open_file(const char *path, yogi_error *err)
 {
@@ -35,12 +47,7 @@ static inline PopplerDocument *pdf_open_file(const char *path, yogi_error *err)
     char *uri = g_filename_to_uri(path, NULL, &gerr);
     PopplerDocument *pdf = uri ? poppler_document_new_from_file(uri, NULL, &gerr) : NULL;
     g_free(uri);
-    if (!pdf) {
-        pdf_open_failed(gerr, err);
-        return NULL;
-    }
-    if (gerr) g_error_free(gerr);
-    return pdf;
+    return pdf_opened(pdf, gerr, err);
 }
 
 /* The PDF in memory (borrowed: data must outlive the document), or NULL. */
@@ -50,12 +57,7 @@ static inline PopplerDocument *pdf_open_bytes(const void *data, size_t len, yogi
     GError *gerr = NULL;
     PopplerDocument *pdf = poppler_document_new_from_bytes(bytes, NULL, &gerr);
     g_bytes_unref(bytes);
-    if (!pdf) {
-        pdf_open_failed(gerr, err);
-        return NULL;
-    }
-    if (gerr) g_error_free(gerr);
-    return pdf;
+    return pdf_opened(pdf, gerr, err);
 }
 
 #endif
