@@ -5,6 +5,7 @@
 #   check "name" command args...     ok when the command succeeds
 #   no_sanitizer_report "name" FILE... ok unless FILE holds a sanitizer report
 #   done_testing                      prints the plan; exit status 1 on failure
+#   need SUITE cmd plugin:NAME...     skip the suite unless they are there
 #
 # YOGI is the binary under test; TMP a scratch directory removed at exit.
 set -u
@@ -22,6 +23,20 @@ done_testing() { echo "1..$_n"; [ "$_failed" -eq 0 ]; }
 # The shared material (datasets, conformance) exists in CI and dev machines,
 # not in a user's fresh clone: tests that need it report themselves skipped.
 have_shared() { [ -n "${YOGI_SHARED:-}" ] && [ -d "$YOGI_SHARED" ]; }
+# need SUITE THING...: the whole suite is skipped (and the script exits)
+# unless every THING is there: a command on PATH, or plugin:NAME built.
+need() {
+    _suite=$1; shift
+    for _w in "$@"; do
+        case $_w in
+            plugin:*) [ -f "$PLUGIN_DIR/${_w#plugin:}.so" ] && continue
+                      _why="plugin ${_w#plugin:} is not built" ;;
+            *) command -v "$_w" >/dev/null 2>&1 && continue
+               _why="$_w is needed" ;;
+        esac
+        skip "$_suite" "$_why"; done_testing; exit 0
+    done
+}
 # sanitizer_report FILE...: true when the files hold an AddressSanitizer,
 # LeakSanitizer or UBSan report, whose first lines it prints (as Redis's
 # tests scan every server's stderr after it exits).

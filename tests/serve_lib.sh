@@ -38,16 +38,19 @@ expect() {
 }
 json_post() { call "$1" POST "$2" -H 'Content-Type: application/json' --data-binary "$3"; }
 new_token() { json_post "$ADMIN" /v1/tokens "{\"role\":\"$1\",\"label\":\"test\"}"; json .token; }
-# wait_doc TOKEN ID STATUS [tenths]: until the document has STATUS.
-wait_doc() {
+# wait_for TOKEN PATH JQ-EXPR VALUE [tenths]: GET PATH until JQ-EXPR is VALUE
+# (every 0.1 s, 10 s unless told); false when it never is.
+wait_for() {
     n=0
-    while [ $n -lt "${4:-100}" ]; do
-        call "$1" GET "/v1/documents/$2"
-        [ "$(json .status)" = "$3" ] && return 0
+    while [ $n -lt "${5:-100}" ]; do
+        call "$1" GET "$2"
+        [ "$(json "$3")" = "$4" ] && return 0
         sleep 0.1; n=$((n + 1))
     done
     return 1
 }
+# wait_doc TOKEN ID STATUS [tenths]: until the document has STATUS.
+wait_doc() { wait_for "$1" "/v1/documents/$2" .status "$3" "${4:-100}"; }
 # wait_task_for TOKEN DOC: the waiting task of document DOC into TASK.
 wait_task_for() {
     n=0; TASK=""

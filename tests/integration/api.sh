@@ -117,15 +117,7 @@ Y
 start_server() { start_yogi "$DATA" "$TMP/server.log" --workflows "$WF" --workers 2 "$@"; }
 
 # wait_status TOKEN EXECUTION-ID STATUS: poll describe for up to 15 s.
-wait_status() {
-    n=0
-    while [ $n -lt 150 ]; do
-        call "$1" GET "/v1/executions/$2"
-        [ "$(json .status)" = "$3" ] && return 0
-        sleep 0.1; n=$((n + 1))
-    done
-    return 1
-}
+wait_status() { wait_for "$1" "/v1/executions/$2" .status "$3" 150; }
 wait_task() { # wait_task TOKEN: the first waiting task's token into TASK
     n=0; TASK=""
     while [ $n -lt 150 ]; do

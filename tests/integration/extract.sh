@@ -8,16 +8,8 @@
 . tests/lib.sh
 . tests/fixture_lib.sh
 
-if ! command -v convert >/dev/null 2>&1; then
-    skip "extract" "ImageMagick convert is not installed"
-    done_testing; exit $?
-fi
-for p in classify preprocess ocr pdftext timetable validate review save notify; do
-    if [ ! -f "$PLUGIN_DIR/$p.so" ]; then
-        skip "extract" "plugin $p is not built"
-        done_testing; exit $?
-    fi
-done
+need extract convert plugin:classify plugin:preprocess plugin:ocr plugin:pdftext plugin:timetable \
+    plugin:validate plugin:review plugin:save plugin:notify
 F=$TMP/fixtures
 mkdir -p "$F"
 FONT=DejaVu-Sans

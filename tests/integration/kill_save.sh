@@ -18,9 +18,8 @@
 . tests/serve_lib.sh
 . tests/fixture_lib.sh
 
-for c in curl jq convert; do
-    command -v $c >/dev/null || { skip "kill_save" "$c is needed"; done_testing; exit 0; }
-done
+need kill_save curl jq convert plugin:classify plugin:preprocess plugin:ocr plugin:timetable \
+    plugin:validate plugin:save plugin:notify
 trap 'serve_stop; rm -rf "$TMP"' EXIT
 DATA=$TMP/data
 make_timetable "$TMP/timetable.png" Monday Tuesday Wednesday Thursday Friday

@@ -325,16 +325,11 @@ EOF
 
         # /metrics of a server on the same data directory counts those tokens.
         if "$YOGI" serve --help >/dev/null 2>&1 && command -v curl >/dev/null 2>&1; then
-            "$YOGI" serve --data "$TMP/data-valid" --listen 127.0.0.1:0 --no-auth \
-                --plugins "$PLUGIN_DIR" --workers 1 >"$TMP/serve.log" 2>&1 &
-            serve_pid=$!
-            sport=""; i=0
-            while [ -z "$sport" ] && [ $i -lt 100 ]; do
-                sleep 0.1; i=$((i + 1))
-                sport=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/serve.log")
-            done
-            metrics=$(curl -s --max-time 10 "http://127.0.0.1:$sport/metrics")
-            kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null
+            llm_port=$PORT # the model stand-in's; start_yogi sets PORT to the server's
+            start_yogi "$TMP/data-valid" "$TMP/serve.log" --no-auth --workers 1
+            PORT=$llm_port
+            metrics=$(curl -s --max-time 10 "$BASE/metrics")
+            kill $PID 2>/dev/null; wait $PID 2>/dev/null; PID=""
             if printf '%s\n' "$metrics" | grep -qx 'yogi_llm_documents_total 1' &&
                printf '%s\n' "$metrics" | grep -qx 'yogi_llm_tokens_total 1801' &&
                printf '%s\n' "$metrics" | grep -qx 'yogi_llm_cost_total 0.012207'; then

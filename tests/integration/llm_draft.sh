@@ -23,16 +23,8 @@
 . tests/lib.sh
 . tests/fixture_lib.sh
 
-if ! command -v convert >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
-    skip "llm draft" "ImageMagick convert or curl is not installed"
-    done_testing; exit $?
-fi
-for p in classify preprocess ocr timetable validate review save notify llm; do
-    if [ ! -f "$PLUGIN_DIR/$p.so" ]; then
-        skip "llm draft" "plugin $p is not built"
-        done_testing; exit $?
-    fi
-done
+need "llm draft" convert curl plugin:classify plugin:preprocess plugin:ocr plugin:timetable \
+    plugin:validate plugin:review plugin:save plugin:notify plugin:llm
 
 KEY="sk-test-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 export YOGI_TEST_LLM_KEY="$KEY"
@@ -140,14 +132,8 @@ extract budget-2 "$TMP/low.png" "$TMP/budget.conf" "$B"
 # serve DATA NAME → /v1/tasks in $TMP/NAME.tasks, /metrics in $TMP/NAME.metrics;
 # the server stays up as $serve_pid on $sport.
 serve() {
-    "$YOGI" serve --data "$1" --listen 127.0.0.1:0 --no-auth --plugins "$PLUGIN_DIR" \
-        --workers 1 >"$TMP/$2.serve.log" 2>&1 &
-    serve_pid=$!
-    sport=""; i=0
-    while [ -z "$sport" ] && [ $i -lt 100 ]; do
-        sleep 0.1; i=$((i + 1))
-        sport=$(sed -n 's|^yogi: listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$TMP/$2.serve.log")
-    done
+    start_yogi "$1" "$TMP/$2.serve.log" --no-auth --workers 1
+    serve_pid=$PID; sport=$PORT
     curl -s --max-time 10 "http://127.0.0.1:$sport/v1/tasks?limit=100" >"$TMP/$2.tasks"
     curl -s --max-time 10 "http://127.0.0.1:$sport/metrics" >"$TMP/$2.metrics"
 }

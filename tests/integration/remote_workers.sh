@@ -12,12 +12,8 @@
 # may be lost: every document completed, every execution SUCCEEDED.
 . tests/lib.sh
 
-for tool in convert curl jq; do
-    command -v $tool >/dev/null 2>&1 || { skip "remote_workers" "$tool is needed"; done_testing; exit 0; }
-done
-for p in classify preprocess ocr timetable validate save notify; do
-    [ -f "$PLUGIN_DIR/$p.so" ] || { skip "remote_workers" "plugin $p is not built"; done_testing; exit 0; }
-done
+need remote_workers convert curl jq plugin:classify plugin:preprocess plugin:ocr plugin:timetable \
+    plugin:validate plugin:save plugin:notify
 N=${REMOTE_DOCS:-20}
 DATA=$TMP/data
 PIDS=""
