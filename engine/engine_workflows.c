@@ -8,8 +8,8 @@
  * Executions keep running the version they started with; definition_for()
  * caches each name@version once, and branches point into that cached
  * object, so an entry is never replaced. At open, every file in the
- * workflow directory is registered; a file that does not validate is
- * reported on stderr and skipped, not fatal.
+ * workflow directory is registered; a file that cannot be read or does not
+ * validate is reported on stderr and skipped, not fatal.
  */
 #include <dirent.h>
 #include <errno.h>
