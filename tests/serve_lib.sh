@@ -51,14 +51,17 @@ wait_for() {
 }
 # wait_doc TOKEN ID STATUS [tenths]: until the document has STATUS.
 wait_doc() { wait_for "$1" "/v1/documents/$2" .status "$3" "${4:-100}"; }
-# wait_task_for TOKEN DOC: the waiting task of document DOC into TASK.
-wait_task_for() {
+# wait_task_where TOKEN JQ-CONDITION [tenths]: the token of the first waiting
+# task that meets the condition into TASK.
+wait_task_where() {
     n=0; TASK=""
-    while [ $n -lt 100 ]; do
+    while [ $n -lt "${3:-100}" ]; do
         call "$1" GET /v1/tasks
-        TASK=$(json "[.tasks[] | select(.input.document_id == \"$2\")][0].token // empty")
+        TASK=$(json "[.tasks[] | select($2)][0].token // empty")
         [ -n "$TASK" ] && return 0
         sleep 0.1; n=$((n + 1))
     done
     return 1
 }
+# wait_task_for TOKEN DOC: the waiting task of document DOC into TASK.
+wait_task_for() { wait_task_where "$1" ".input.document_id == \"$2\""; }

@@ -10,9 +10,7 @@
 # with another secret, and files fetched and stored by task token.
 . tests/lib.sh
 
-if ! command -v curl >/dev/null || ! command -v jq >/dev/null; then
-    skip "activities_api" "curl and jq are needed"; done_testing; exit 0
-fi
+need activities_api curl jq
 DATA=$TMP/data
 WF=$TMP/workflows
 mkdir -p "$WF"

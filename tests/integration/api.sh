@@ -10,9 +10,7 @@
 . tests/lib.sh
 . tests/serve_lib.sh
 
-if ! command -v curl >/dev/null || ! command -v jq >/dev/null; then
-    skip "api" "curl and jq are needed"; done_testing; exit 0
-fi
+need api curl jq
 DATA=$TMP/data
 WF=$TMP/workflows
 mkdir -p "$WF"
@@ -118,16 +116,7 @@ start_server() { start_yogi "$DATA" "$TMP/server.log" --workflows "$WF" --worker
 
 # wait_status TOKEN EXECUTION-ID STATUS: poll describe for up to 15 s.
 wait_status() { wait_for "$1" "/v1/executions/$2" .status "$3" 150; }
-wait_task() { # wait_task TOKEN: the first waiting task's token into TASK
-    n=0; TASK=""
-    while [ $n -lt 150 ]; do
-        call "$1" GET /v1/tasks
-        TASK=$(json '.tasks[0].token // empty')
-        [ -n "$TASK" ] && return 0
-        sleep 0.1; n=$((n + 1))
-    done
-    return 1
-}
+wait_task() { wait_task_where "$1" true 150; } # the first waiting task's token into TASK
 
 # ---- start ------------------------------------------------------------------
 if ! start_server; then

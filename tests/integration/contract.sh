@@ -6,9 +6,7 @@
 . tests/lib.sh
 . tests/serve_lib.sh
 
-if ! command -v curl >/dev/null || ! command -v jq >/dev/null; then
-    skip "contract" "curl and jq are needed"; done_testing; exit 0
-fi
+need contract curl jq
 trap 'serve_stop; rm -rf "$TMP"' EXIT
 "$YOGI" invoke --help >"$TMP/help" 2>"$TMP/help.err"
 [ $? -eq 0 ] && grep -q '^usage: yogi invoke' "$TMP/help" && [ ! -s "$TMP/help.err" ] &&

@@ -5,9 +5,7 @@
 . tests/lib.sh
 . tests/serve_lib.sh
 
-if ! command -v curl >/dev/null || ! command -v jq >/dev/null; then
-    skip "data_dir_lost" "curl and jq are needed"; done_testing; exit 0
-fi
+need data_dir_lost curl jq
 trap 'serve_stop; rm -rf "$TMP"' EXIT
 printf '\211PNG\r\n\032\nx' >"$TMP/tt.png"
 

@@ -7,9 +7,7 @@
 . tests/lib.sh
 . tests/serve_lib.sh
 
-if ! command -v curl >/dev/null || ! command -v jq >/dev/null; then
-    skip "documents_life" "curl and jq are needed"; done_testing; exit 0
-fi
+need documents_life curl jq
 trap 'serve_stop; rm -rf "$TMP"' EXIT
 WF=$TMP/workflows; mkdir -p "$WF"
 DATA=$TMP/data
