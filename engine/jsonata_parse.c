@@ -5,7 +5,7 @@
  * reference implementation (parser.js) token for token, so that the error
  * codes (S01xx lexer, S02xx parser) and positions match it: a position is
  * the offset just past the offending token, as the reference reports.
- * parse_ast() then rewrites the raw tree as the reference's processAST does:
+ * process() then rewrites the raw tree as the reference's processAST does:
  * '.' chains become paths of steps, '[...]' predicates become stages or
  * predicates, '{' after a step becomes a group, '^(...)' a sort step, '@' and
  * '#' mark tuple steps, '%' parents are resolved to ancestor slots, and tail
