@@ -30,6 +30,7 @@
 #include "commands.h"
 #include "documents.h"
 #include "engine.h"
+#include "host_error.h"
 #include "tokens.h"
 
 static void serve_usage(FILE *out)
@@ -185,7 +186,7 @@ static int open_tables(engine *e, const char *data_dir, bool auth, yogi_error *e
     if (documents_sweep_orphans(s, data_dir, &removed) == 0 && removed > 0)
         fprintf(stderr, "yogi: removed %d document file(s) that no row names\n", removed);
     if (documents_register_host_ops(e) != 0) {
-        yogi_fail(err, "Internal", "cannot register the documents host operations");
+        host_fail(err, "Internal", "cannot register the documents host operations");
         return -1;
     }
     /* No document left "processing" without a running execution: what a

@@ -129,7 +129,9 @@ json_t *engine_metrics(engine *e);
 bool engine_ready(engine *e);
 
 /* Register a host operation that plugins reach through yogi_host.call
- * ("documents.update"); runs in the engine process, may use the store. */
+ * ("documents.update"); runs in the engine process, may use the store.
+ * Returns 0 with *result a new reference, or -1 with err; the worker hands
+ * the plugin YOGI_OK / YOGI_FAILED (engine/worker_child.c). */
 typedef int (*engine_host_op_fn)(void *ud, json_t *args, json_t **result, yogi_error *err);
 int engine_register_host_op(engine *e, const char *op, engine_host_op_fn fn, void *ud);
 

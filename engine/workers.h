@@ -49,7 +49,7 @@ typedef void (*workers_heartbeat_fn)(void *ud, uint64_t task_id);
 typedef void (*workers_retry_after_fn)(void *ud, uint64_t task_id, int64_t delay_ms);
 
 /* A host call from a plugin (yogi_host.call); runs in the engine process.
- * Return YOGI_OK with *result a new reference, or YOGI_FAILED with err. */
+ * Return 0 with *result a new reference, or -1 with err. */
 typedef int (*workers_host_call_fn)(void *ud, const char *op, json_t *args, json_t **result,
                                     yogi_error *err);
 
