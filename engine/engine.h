@@ -13,11 +13,10 @@
  * to a subscriber. After a crash, engine_open() resumes every unfinished
  * execution from its last committed transition.
  *
- * Errors from the calls below are yogi_error values whose names are stable
- * API error codes: ExecutionAlreadyExists, ExecutionDoesNotExist,
- * ExecutionNotRedrivable, StateMachineDoesNotExist, InvalidDefinition,
- * InvalidExecutionInput, InvalidName, TaskDoesNotExist, TaskTimedOut,
- * Engine.Storage (the database failed; nothing was changed).
+ * Errors: the calls below that act return 0 or -1 and fill a yogi_error
+ * whose name is a stable API error code (ExecutionDoesNotExist,
+ * Engine.Storage: the database failed, nothing was changed...). Every name
+ * and its kind are in engine/errors.def (errors.h).
  */
 #ifndef YOGI_ENGINE_H
 #define YOGI_ENGINE_H
@@ -27,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "errors.h"
 #include "yogi/plugin.h"
 
 typedef struct engine engine;

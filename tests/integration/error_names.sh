@@ -1,0 +1,55 @@
+#!/bin/sh
+# error_names.sh — every error name the host gives is in the one table,
+# engine/errors.def (HACKING.md, "Errors"), so its kind — and the HTTP
+# status the API answers with — is decided there and nowhere else. Reads the
+# names given as literals to host_fail (and through the RUNTIME /
+# QUERY_ERROR macros) in engine/, api/ and cli/; a name that a family
+# ("Document.*") covers counts as listed.
+. tests/lib.sh
+
+# The names host_fail is called with, one a line (calls may span lines).
+given_names() {
+    perl -0777 -ne '
+        my %macro;
+        $macro{$1} = $2 while /#define\s+(\w+)\s+"([^"]+)"/g;
+        while (/\bhost_fail\(\s*&?[\w.>\-\[\]]+\s*,\s*(?:"([^"]*)"|(\w+))/g) {
+            if (defined $1) { print "$1\n" } elsif (exists $macro{$2}) { print "$macro{$2}\n" }
+        }' "$@" | sort -u
+}
+
+# The table's names, one a line.
+table_names() { sed -n 's/^YOGI_ERROR([A-Z_0-9]*, *"\([^"]*\)".*/\1/p' "$1" | sort -u; }
+
+listed() { # NAME TABLE_NAMES_FILE
+    grep -qxF "$1" "$2" && return 0
+    for fam in $(grep '\.\*$' "$2"); do
+        case "$1" in "${fam%\*}"?*) return 0 ;; esac
+    done
+    return 1
+}
+
+unlisted() { # TABLE_NAMES_FILE SOURCE...
+    t=$1; shift
+    given_names "$@" | while read -r n; do listed "$n" "$t" || printf '%s ' "$n"; done
+}
+
+table_names engine/errors.def >"$TMP/table"
+given_names $(find engine api cli -name '*.c' | sort) >"$TMP/given"
+[ -s "$TMP/given" ] && [ "$(wc -l <"$TMP/given")" -ge 40 ] &&
+    ok "host_fail names found in the source ($(wc -l <"$TMP/given"))" ||
+    not_ok "host_fail names found in the source" "only $(wc -l <"$TMP/given")"
+bad=$(unlisted "$TMP/table" $(find engine api cli -name '*.c' | sort))
+if [ -z "$bad" ]; then ok "every host_fail name is in engine/errors.def"
+else not_ok "every host_fail name is in engine/errors.def" "not listed: $bad"; fi
+
+dups=$(sed -n 's/^YOGI_ERROR(\([A-Z_0-9]*\),.*/\1/p' engine/errors.def | sort | uniq -d | tr '\n' ' ')
+if [ -z "$dups" ]; then ok "every id in engine/errors.def is listed once"
+else not_ok "every id in engine/errors.def is listed once" "twice: $dups"; fi
+
+# The check must be able to fail: a planted name is caught, a family member is not.
+printf 'int f(yogi_error *err);\nint f(yogi_error *err)\n{\n    return host_fail(err,\n        "Planted.Name", "x");\n}\nint g(yogi_error *e) { return host_fail(e, "Document.Planted", "y"); }\n' \
+    >"$TMP/planted.c"
+bad=$(unlisted "$TMP/table" "$TMP/planted.c")
+if [ "$bad" = "Planted.Name " ]; then ok "a planted unlisted name is caught, a family member is not"
+else not_ok "a planted unlisted name is caught, a family member is not" "got: '$bad'"; fi
+done_testing
