@@ -22,6 +22,11 @@
 
 #include "yogi/plugin.h"
 
+/* On a host function that acts: a caller that drops its result does not
+ * compile (-Werror). Where a failure really may be ignored, say so and why:
+ * `if (f(...) != 0) { ... log ... }`. */
+#define HOST_MUST_CHECK __attribute__((warn_unused_result))
+
 static inline int host_fail(yogi_error *err, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static inline int host_fail(yogi_error *err, const char *name, const char *fmt, ...)

@@ -19,10 +19,11 @@
 
 #include <jansson.h>
 
+#include "host_error.h"
 #include "store.h"
 
 /* Create the tables (modules "llm_spend" and "llm_changes"). */
-int llm_store_init(store *s, yogi_error *err);
+int llm_store_init(store *s, yogi_error *err) HOST_MUST_CHECK;
 
 /* Today's row as "llm.spend" returns it (zeros when nothing was spent);
  * NULL if the database fails. New reference. */

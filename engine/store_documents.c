@@ -540,6 +540,23 @@ int documents_delete(store *s, const char *id, char *path_out, size_t path_len, 
     return store_commit(s, err);
 }
 
+/* Only a committed mark lets the caller remove the file: a row that names
+ * a file no longer on disk always says it was purged. */
+static int mark_purged(store *s, const char *id, yogi_error *err)
+{
+    sqlite3_stmt *u = store_stmt(s, "UPDATE documents SET purged = ? WHERE id = ?");
+    if (!u) return storage_error(s, err, "mark purged");
+    if (store_begin(s, err) != 0) return -1;
+    sqlite3_bind_int64(u, 1, wall_clock_ms());
+    sqlite3_bind_text(u, 2, id, -1, SQLITE_TRANSIENT);
+    if (store_step_done(s, u) != 0) {
+        storage_error(s, err, "mark purged");
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s, err);
+}
+
 json_t *documents_purge_originals(store *s, int64_t before_ms)
 {
     sqlite3_stmt *q = store_stmt(s, "SELECT id, path FROM documents WHERE purged IS NULL"
@@ -551,19 +568,21 @@ json_t *documents_purge_originals(store *s, int64_t before_ms)
         json_array_append_new(list, json_pack("{s:o,s:o}", "id", column_text(q, 0), "path",
                                               column_text(q, 1)));
     store_reset(q);
-    yogi_error err;
+    json_t *marked = json_array();
     size_t i;
     json_t *row;
     json_array_foreach(list, i, row) {
-        sqlite3_stmt *u = store_stmt(s, "UPDATE documents SET purged = ? WHERE id = ?");
-        if (!u || store_begin(s, &err) != 0) break;
-        sqlite3_bind_int64(u, 1, wall_clock_ms());
-        sqlite3_bind_text(u, 2, json_string_value(json_object_get(row, "id")), -1,
-                          SQLITE_TRANSIENT);
-        if (store_step_done(s, u) != 0) store_rollback(s);
-        else store_commit(s, &err);
+        const char *id = json_string_value(json_object_get(row, "id"));
+        yogi_error err = {{0}, {0}};
+        if (mark_purged(s, id, &err) != 0) { /* the next sweep tries again */
+            fprintf(stderr, "yogi: retention: the original of %s kept: %s: %s\n", id, err.name,
+                    err.cause);
+            break;
+        }
+        json_array_append(marked, row);
     }
-    return list;
+    json_decref(list);
+    return marked;
 }
 
 /* Cursor: "<created ms>.<id>" of the last row of the previous page. */

@@ -158,7 +158,7 @@ static void test_list_pages_newest_first(void)
         if (!create(s, "x", ids[i], path, sizeof path)) return;
     yogi_error err = {0};
     json_t *f = json_pack("{s:s}", "status", "completed");
-    documents_update(s, ids[1], f, &err);
+    CHECK_INT(documents_update(s, ids[1], f, &err), 0);
     json_decref(f);
     json_t *seen = json_object();
     const char *cursor = NULL;
