@@ -334,14 +334,21 @@ static engine *open_engine(const struct extract_args *a, const char *data_dir, b
         fprintf(stderr, "yogi extract: %s: %s\n", err.name, err.cause);
         return NULL;
     }
-    if (documents_register_host_ops(e) != 0) {
-        fprintf(stderr, "yogi extract: cannot set up the documents store\n");
+    if (documents_register_host_ops(e, &err) != 0) {
+        fprintf(stderr, "yogi extract: cannot set up the documents store: %s: %s\n", err.name,
+                err.cause);
         engine_close(e);
         return NULL;
     }
     int removed = 0, fixed = 0;
-    if (!temporary) documents_sweep_orphans(engine_store(e), data_dir, &removed);
-    if (!temporary) documents_reconcile(e, &fixed);
+    /* What a crash left in a kept data directory; a failure only delays the
+     * tidying to the next run, so it is reported and extraction goes on. */
+    if (!temporary && documents_sweep_orphans(engine_store(e), data_dir, &removed, &err) != 0)
+        fprintf(stderr, "yogi extract: %s: %s (orphans are swept next time)\n", err.name,
+                err.cause);
+    if (!temporary && documents_reconcile(e, &fixed, &err) != 0)
+        fprintf(stderr, "yogi extract: %s: %s (documents are checked next time)\n", err.name,
+                err.cause);
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.yaml", cli_default_workflow_dir(), WORKFLOW_NAME);
     size_t len = 0;

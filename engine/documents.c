@@ -70,14 +70,22 @@ static bool finished(const char *status)
                       !strcmp(status, "rejected"));
 }
 
+/* End the document "failed" (or "rejected"); 0, or -1 logged on stderr with
+ * its error name: the callers have no one to answer, and the document is
+ * settled again at the execution's next event or the next start. */
 static int mark_failed(store *s, const char *id, const char *error, const char *cause)
 {
     bool rejected = error && !strcmp(error, "Review.Rejected");
     json_t *fields = json_pack("{s:s, s:s, s:s}", "status", rejected ? "rejected" : "failed",
                                "error", error ? error : "States.Runtime", "cause",
                                cause ? cause : "");
-    yogi_error err;
-    int rc = documents_update(s, id, fields, &err);
+    yogi_error err = {{0}, {0}};
+    int rc = fields ? documents_update(s, id, fields, &err)
+                    : host_fail(&err, "Engine.Internal", "the failure cannot be encoded");
+    if (rc != 0)
+        fprintf(stderr, "yogi: document %s not marked %s after %s: %s: %s\n", id,
+                rejected ? "rejected" : "failed", error ? error : "States.Runtime", err.name,
+                err.cause);
     json_decref(fields);
     return rc;
 }
@@ -142,9 +150,9 @@ int document_submit(engine *e, const document_submission *sub, char *id_out, cha
     }
     json_decref(input);
     if (rc != 0) {
-        /* Left "received" with no execution, documents_reconcile fails it at start-up. */
-        if (mark_failed(s, id_out, err->name, err->cause) != 0)
-            fprintf(stderr, "yogi: document %s not marked failed after %s\n", id_out, err->name);
+        /* Not marked (mark_failed logs why), it is left "received" with no
+         * execution: documents_reconcile fails it at the next start. */
+        mark_failed(s, id_out, err->name, err->cause);
         return -1;
     }
     /* The execution runs whatever happens here: a document left "received"
@@ -183,7 +191,7 @@ static int reconcile_one(engine *e, json_t *doc)
     return changed;
 }
 
-int documents_reconcile(engine *e, int *fixed)
+int documents_reconcile(engine *e, int *fixed, yogi_error *err)
 {
     static const char *const open_statuses[] = {"received", "processing", "needs_review"};
     *fixed = 0;
@@ -191,7 +199,9 @@ int documents_reconcile(engine *e, int *fixed)
         char cursor[128] = "";
         for (;;) {
             json_t *page = documents_list(engine_store(e), open_statuses[k], NULL, 500, cursor);
-            if (!page) return -1;
+            if (!page)
+                return host_fail(err, "Engine.Storage", "cannot list the %s documents",
+                                 open_statuses[k]);
             size_t i;
             json_t *doc;
             json_array_foreach(json_object_get(page, "documents"), i, doc)

@@ -111,8 +111,11 @@ json_t *documents_llm_usage(store *s);
 /* Remove files under DATA_DIR/documents that no row names (left by a crash
  * between the file's fsync and the row's commit) and stray *.tmp files.
  * Call when opening a data directory, before documents are created in it.
- * *removed counts the files removed. */
-int documents_sweep_orphans(store *s, const char *data_dir, int *removed);
+ * *removed counts the files removed. A database that cannot say whether a
+ * row names a file stops the sweep (Engine.Storage): nothing is removed on
+ * a guess. */
+int documents_sweep_orphans(store *s, const char *data_dir, int *removed, yogi_error *err)
+    HOST_MUST_CHECK;
 
 /* ---- a document's life (engine/documents.c) -------------------------------- */
 
@@ -138,12 +141,13 @@ int document_settle(struct engine *e, const char *document_id, const char *execu
 
 /* At start-up: no document is left received/processing/needs_review without
  * a running execution (a crash between store and start, a failure never
- * settled). *fixed counts the documents changed. */
-int documents_reconcile(struct engine *e, int *fixed);
+ * settled). *fixed counts the documents changed; a document that could not
+ * be changed is logged and left for the next start. */
+int documents_reconcile(struct engine *e, int *fixed, yogi_error *err) HOST_MUST_CHECK;
 
 /* Engine host operations for plugins: "documents.update", "documents.save_timetable"
  * with args {"id": ..., ...} ("key" makes a save idempotent). Call once after engine_open; creates the
  * tables (documents_init) too. */
-int documents_register_host_ops(struct engine *e);
+int documents_register_host_ops(struct engine *e, yogi_error *err) HOST_MUST_CHECK;
 
 #endif

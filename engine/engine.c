@@ -427,11 +427,14 @@ void engine_publish(engine *e, json_t *event)
     if (event) json_array_append_new(e->notices, event);
 }
 
-int engine_register_host_op(engine *e, const char *op, engine_host_op_fn fn, void *ud)
+int engine_register_host_op(engine *e, const char *op, engine_host_op_fn fn, void *ud,
+                            yogi_error *err)
 {
     host_op *n = realloc(e->host_ops, (e->n_host_ops + 1) * sizeof *n);
-    if (!n) return -1;
+    if (!n) return host_fail(err, "Engine.Internal", "out of memory for host operation %s", op);
     e->host_ops = n;
-    e->host_ops[e->n_host_ops++] = (host_op){strdup(op), fn, ud};
+    char *name = strdup(op);
+    if (!name) return host_fail(err, "Engine.Internal", "out of memory for host operation %s", op);
+    e->host_ops[e->n_host_ops++] = (host_op){name, fn, ud};
     return 0;
 }

@@ -136,7 +136,8 @@ bool engine_ready(engine *e);
  * Returns 0 with *result a new reference, or -1 with err; the worker hands
  * the plugin YOGI_OK / YOGI_FAILED (engine/worker_child.c). */
 typedef int (*engine_host_op_fn)(void *ud, json_t *args, json_t **result, yogi_error *err);
-int engine_register_host_op(engine *e, const char *op, engine_host_op_fn fn, void *ud);
+int engine_register_host_op(engine *e, const char *op, engine_host_op_fn fn, void *ud,
+                            yogi_error *err) HOST_MUST_CHECK;
 
 /* A consistent copy of the database at `dest` (a new file), taken through
  * the engine's own connection, so it is safe while executions run. The

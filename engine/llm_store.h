@@ -42,6 +42,6 @@ json_t *llm_store_changes_summary(store *s);
 json_t *llm_store_document_changes(store *s, const char *document_id);
 
 struct engine;
-int llm_store_register_host_ops(struct engine *e);
+int llm_store_register_host_ops(struct engine *e, yogi_error *err) HOST_MUST_CHECK;
 
 #endif

@@ -299,14 +299,20 @@ static int update_field(store *s, const char *id, const char *key, field_kind ki
     return store_step_done(s, q);
 }
 
-static bool document_exists(store *s, const char *id)
+/* 1 when a row has this id, 0 when none does, -1 when the database cannot tell. */
+static int document_row(store *s, const char *id)
 {
     sqlite3_stmt *q = store_stmt(s, "SELECT 1 FROM documents WHERE id = ?");
-    if (!q) return false;
+    if (!q) return -1;
     sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
-    bool found = sqlite3_step(q) == SQLITE_ROW;
+    int rc = sqlite3_step(q);
     store_reset(q);
-    return found;
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static bool document_exists(store *s, const char *id)
+{
+    return document_row(s, id) == 1;
 }
 
 json_t *documents_llm_usage(store *s)
@@ -668,48 +674,54 @@ static int op_save_timetable(void *ud, json_t *args, json_t **result, yogi_error
     return rc;
 }
 
-int documents_register_host_ops(struct engine *e)
+int documents_register_host_ops(struct engine *e, yogi_error *err)
 {
-    yogi_error err;
-    if (documents_init(engine_store(e), &err) != 0) return -1;
-    if (engine_register_host_op(e, "documents.update", op_update, e) != 0) return -1;
-    if (llm_store_register_host_ops(e) != 0) return -1; /* the llm step's spend and changes */
-    return engine_register_host_op(e, "documents.save_timetable", op_save_timetable, e);
+    if (documents_init(engine_store(e), err) != 0) return -1;
+    if (engine_register_host_op(e, "documents.update", op_update, e, err) != 0) return -1;
+    if (llm_store_register_host_ops(e, err) != 0) return -1; /* the llm step's spend and changes */
+    return engine_register_host_op(e, "documents.save_timetable", op_save_timetable, e, err);
 }
 
 /* ---- orphans ------------------------------------------------------------------ */
 
-static void sweep_shard(store *s, const char *dir, int *removed)
+static int sweep_shard(store *s, const char *dir, int *removed, yogi_error *err)
 {
     DIR *d = opendir(dir);
-    if (!d) return;
+    if (!d) return host_fail(err, "Engine.Storage", "%s: %s", dir, strerror(errno));
     struct dirent *ent;
-    while ((ent = readdir(d)) != NULL) {
+    int rc = 0;
+    while (rc == 0 && (ent = readdir(d)) != NULL) {
         if (ent->d_name[0] == '.') continue;
         char path[PATH_MAX];
         if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, ent->d_name) >= sizeof path)
             continue;
         size_t n = strlen(ent->d_name);
         bool tmp = n > 4 && !strcmp(ent->d_name + n - 4, ".tmp");
-        if ((tmp || !document_exists(s, ent->d_name)) && unlink(path) == 0) (*removed)++;
+        int row = tmp ? 0 : document_row(s, ent->d_name);
+        if (row < 0) rc = storage_error(s, err, "sweep orphans"); /* never remove on a guess */
+        else if (row == 0 && unlink(path) == 0) (*removed)++;
     }
     closedir(d);
+    return rc;
 }
 
-int documents_sweep_orphans(store *s, const char *data_dir, int *removed)
+int documents_sweep_orphans(store *s, const char *data_dir, int *removed, yogi_error *err)
 {
     *removed = 0;
     char top[PATH_MAX];
-    if ((size_t)snprintf(top, sizeof top, "%s/documents", data_dir) >= sizeof top) return -1;
+    if ((size_t)snprintf(top, sizeof top, "%s/documents", data_dir) >= sizeof top)
+        return host_fail(err, "Engine.Storage", "the data directory's path is too long");
     DIR *d = opendir(top);
-    if (!d) return errno == ENOENT ? 0 : -1;
+    if (!d && errno == ENOENT) return 0; /* no document yet */
+    if (!d) return host_fail(err, "Engine.Storage", "%s: %s", top, strerror(errno));
     struct dirent *ent;
-    while ((ent = readdir(d)) != NULL) {
+    int rc = 0;
+    while (rc == 0 && (ent = readdir(d)) != NULL) {
         if (strlen(ent->d_name) != 2 || ent->d_name[0] == '.') continue;
         char shard[PATH_MAX];
         if ((size_t)snprintf(shard, sizeof shard, "%s/%s", top, ent->d_name) < sizeof shard)
-            sweep_shard(s, shard, removed);
+            rc = sweep_shard(s, shard, removed, err);
     }
     closedir(d);
-    return 0;
+    return rc;
 }

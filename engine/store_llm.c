@@ -258,10 +258,9 @@ static int op_changes(void *ud, json_t *args, json_t **result, yogi_error *err)
     return 0;
 }
 
-int llm_store_register_host_ops(struct engine *e)
+int llm_store_register_host_ops(struct engine *e, yogi_error *err)
 {
-    yogi_error err;
-    if (llm_store_init(engine_store(e), &err) != 0) return -1;
-    if (engine_register_host_op(e, "llm.spend", op_spend, e) != 0) return -1;
-    return engine_register_host_op(e, "llm.changes", op_changes, e);
+    if (llm_store_init(engine_store(e), err) != 0) return -1;
+    if (engine_register_host_op(e, "llm.spend", op_spend, e, err) != 0) return -1;
+    return engine_register_host_op(e, "llm.changes", op_changes, e, err);
 }

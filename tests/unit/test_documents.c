@@ -200,10 +200,29 @@ static void test_sweep_removes_only_orphans(void)
     f = fopen("data/documents/ab/abab.tmp", "w");
     if (f) fclose(f);
     int removed = -1;
-    CHECK_INT(documents_sweep_orphans(s, "data", &removed), 0);
+    yogi_error err = {{0}, {0}};
+    CHECK_INT(documents_sweep_orphans(s, "data", &removed, &err), 0);
     CHECK_INT(removed, 2);
     CHECK_STR(read_file(path), "kept");
     CHECK(access("data/documents/ab/abab.tmp", F_OK) != 0);
+    store_close(s);
+}
+
+/* A database that cannot say whether a row names a file must not have the
+ * file removed on a guess: the sweep stops with Engine.Storage. */
+static void test_sweep_removes_nothing_when_the_database_fails(void)
+{
+    store *s = open_store();
+    char id[DOCUMENT_ID_MAX], path[4096];
+    if (!s || !create(s, "kept", id, path, sizeof path)) return;
+    yogi_error err = {{0}, {0}};
+    CHECK_INT(store_migrate(s, "test_breaks_documents", 1,
+                            "ALTER TABLE documents RENAME TO documents_gone", &err), 0);
+    int removed = -1;
+    CHECK_INT(documents_sweep_orphans(s, "data", &removed, &err), -1);
+    CHECK_STR(err.name, "Engine.Storage");
+    CHECK_INT(removed, 0);
+    CHECK_STR(read_file(path), "kept");
     store_close(s);
 }
 
@@ -216,6 +235,7 @@ int main(int argc, char **argv)
         TEST(test_keyed_save_is_applied_once),
         TEST(test_list_pages_newest_first),
         TEST(test_sweep_removes_only_orphans),
+        TEST(test_sweep_removes_nothing_when_the_database_fails),
         {0},
     };
     return test_main(argc, argv, tests);
