@@ -320,7 +320,7 @@ bool users_has_feed(store *s, int64_t user_id)
 
 int audit_record(store *s, const char *actor, const char *action, const char *subject)
 {
-    yogi_error err;
+    yogi_error err = {{0}, {0}};
     sqlite3_stmt *q = store_stmt(s, "INSERT INTO audit(at, actor, action, subject)"
                                     " VALUES (?, ?, ?, ?)");
     if (q) {
@@ -329,7 +329,10 @@ int audit_record(store *s, const char *actor, const char *action, const char *su
         sqlite3_bind_text(q, 3, action, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 4, subject, -1, SQLITE_TRANSIENT);
     }
-    return write_one(s, q, &err);
+    if (write_one(s, q, &err) == 0) return 0;
+    fprintf(stderr, "yogi: audit line lost (%s %s by %s): %s: %s\n", action, subject, actor,
+            err.name, err.cause);
+    return -1;
 }
 
 json_t *audit_list(store *s, int limit)
