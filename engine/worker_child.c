@@ -313,6 +313,8 @@ static const char *member_str(const json_t *obj, const char *key, const char *fa
     return s ? s : fallback;
 }
 
+/* yogi_host.call, as the plugin sees it: the plugin ABI's YOGI_OK /
+ * YOGI_FAILED (the engine's host operations answer 0 / -1). */
 static int host_call(const char *op, json_t *args, json_t **result, yogi_error *err)
 {
     *result = NULL;
