@@ -37,7 +37,6 @@
 #include "commands.h"
 #include "documents.h"
 #include "engine.h"
-#include "host_error.h"
 #include "workflow.h"
 
 #define WORKFLOW_NAME "document_processing"
@@ -121,20 +120,20 @@ static char *read_whole(const char *path, long limit, size_t *len, yogi_error *e
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        host_fail(err, "Document.NotFound", "%s", strerror(errno));
+        yogi_fail(err, "Document.NotFound", "%s", strerror(errno));
         return NULL;
     }
     struct stat st;
     char *buf = NULL;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
-        host_fail(err, "Document.NotFound", "not a regular file");
+        yogi_fail(err, "Document.NotFound", "not a regular file");
     else if (st.st_size > limit)
-        host_fail(err, "Document.TooLarge", "%lld bytes; the limit is %ld",
+        yogi_fail(err, "Document.TooLarge", "%lld bytes; the limit is %ld",
                   (long long)st.st_size, limit);
     else if (!(buf = malloc((size_t)st.st_size + 1)))
-        host_fail(err, "States.Runtime", "out of memory");
+        yogi_fail(err, "States.Runtime", "out of memory");
     else if ((*len = fread(buf, 1, (size_t)st.st_size, f)) != (size_t)st.st_size) {
-        host_fail(err, "Document.Corrupt", "short read");
+        yogi_fail(err, "Document.Corrupt", "short read");
         free(buf);
         buf = NULL;
     }

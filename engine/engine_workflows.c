@@ -122,15 +122,13 @@ int engine_register_workflow_dir(engine *e, yogi_error *err)
         char path[PATH_MAX], name[256];
         snprintf(path, sizeof path, "%s/%s", e->workflow_dir, de->d_name);
         snprintf(name, sizeof name, "%.*s", (int)(dot - de->d_name), de->d_name);
-        yogi_error werr = {{0}, {0}};
         FILE *f = fopen(path, "rb");
-        if (!f) host_fail(&werr, "Engine.WorkflowDir", "cannot open it: %s", strerror(errno));
-        char *text = f ? malloc(WORKFLOW_MAX_BYTES + 1) : NULL;
-        if (f && !text) host_fail(&werr, "Engine.Internal", "out of memory");
+        if (!f) continue;
+        char *text = malloc(WORKFLOW_MAX_BYTES + 1);
         size_t n = text ? fread(text, 1, WORKFLOW_MAX_BYTES + 1, f) : 0;
-        if (f) fclose(f);
-        /* One bad file does not keep the others out: each is reported. */
-        if (!text || engine_put_workflow(e, name, text, n, &werr) < 0)
+        fclose(f);
+        yogi_error werr = {{0}, {0}};
+        if (text && engine_put_workflow(e, name, text, n, &werr) < 0)
             fprintf(stderr, "yogi: workflow %s not registered: %s\n%s\n", path, werr.name,
                     werr.cause);
         free(text);
