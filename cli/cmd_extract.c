@@ -37,6 +37,7 @@
 #include "commands.h"
 #include "documents.h"
 #include "engine.h"
+#include "host_error.h"
 #include "workflow.h"
 
 #define WORKFLOW_NAME "document_processing"
@@ -120,20 +121,20 @@ static char *read_whole(const char *path, long limit, size_t *len, yogi_error *e
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        yogi_fail(err, "Document.NotFound", "%s", strerror(errno));
+        host_fail(err, "Document.NotFound", "%s", strerror(errno));
         return NULL;
     }
     struct stat st;
     char *buf = NULL;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
-        yogi_fail(err, "Document.NotFound", "not a regular file");
+        host_fail(err, "Document.NotFound", "not a regular file");
     else if (st.st_size > limit)
-        yogi_fail(err, "Document.TooLarge", "%lld bytes; the limit is %ld",
+        host_fail(err, "Document.TooLarge", "%lld bytes; the limit is %ld",
                   (long long)st.st_size, limit);
     else if (!(buf = malloc((size_t)st.st_size + 1)))
-        yogi_fail(err, "States.Runtime", "out of memory");
+        host_fail(err, "States.Runtime", "out of memory");
     else if ((*len = fread(buf, 1, (size_t)st.st_size, f)) != (size_t)st.st_size) {
-        yogi_fail(err, "Document.Corrupt", "short read");
+        host_fail(err, "Document.Corrupt", "short read");
         free(buf);
         buf = NULL;
     }

@@ -8,14 +8,24 @@
 # by hand must give it the status of its kind.
 . tests/lib.sh
 
-# The names host_fail is called with, one a line (calls may span lines).
+# The names host_fail (or yogi_fail) is called with, one a line; calls may
+# span lines, and a name may be a macro defined in any of the files read
+# (sources and engine/, api/, cli/ headers).
 given_names() {
-    perl -0777 -ne '
-        my %macro;
-        $macro{$1} = $2 while /#define\s+(\w+)\s+"([^"]+)"/g;
-        while (/\bhost_fail\(\s*&?[\w.>\-\[\]]+\s*,\s*(?:"([^"]*)"|(\w+))/g) {
-            if (defined $1) { print "$1\n" } elsif (exists $macro{$2}) { print "$macro{$2}\n" }
-        }' "$@" | sort -u
+    perl -e '
+        my (%macro, @text);
+        for my $f (@ARGV) {
+            open(my $h, "<", $f) or next;
+            local $/;
+            my $t = <$h>;
+            $macro{$1} = $2 while $t =~ /#define\s+(\w+)\s+"([^"]+)"/g;
+            push @text, $t if $f =~ /\.c$/;
+        }
+        for (@text) {
+            while (/\b(?:host|yogi)_fail\(\s*&?[\w.>\-\[\]]+\s*,\s*(?:"([^"]*)"|(\w+))/g) {
+                if (defined $1) { print "$1\n" } elsif (exists $macro{$2}) { print "$macro{$2}\n" }
+            }
+        }' "$@" $(find engine api cli -name '*.h') | sort -u
 }
 
 # The table's names, one a line.
@@ -42,6 +52,14 @@ given_names $(find engine api cli -name '*.c' | sort) >"$TMP/given"
 bad=$(unlisted "$TMP/table" $(find engine api cli -name '*.c' | sort))
 if [ -z "$bad" ]; then ok "every host_fail name is in engine/errors.def"
 else not_ok "every host_fail name is in engine/errors.def" "not listed: $bad"; fi
+
+# YOGI_OK / YOGI_FAILED / yogi_fail are the plugin ABI's: in the host only
+# where a plugin is called or calls (engine/worker_child.c).
+abi=$(grep -lE '\b(yogi_fail\(|YOGI_FAILED|YOGI_OK)' $(find engine api cli -name '*.c') |
+      grep -vx 'engine/worker_child.c' | tr '\n' ' ')
+if [ -z "$abi" ]; then ok "the plugin ABI's error values only at the plugin boundary"
+else not_ok "the plugin ABI's error values only at the plugin boundary" \
+    "also in: $abi(use host_fail and 0 / -1, engine/host_error.h)"; fi
 
 dups=$(sed -n 's/^YOGI_ERROR(\([A-Z_0-9]*\),.*/\1/p' engine/errors.def | sort | uniq -d | tr '\n' ' ')
 if [ -z "$dups" ]; then ok "every id in engine/errors.def is listed once"
