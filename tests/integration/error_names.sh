@@ -2,10 +2,10 @@
 # error_names.sh — every error name the host gives is in the one table,
 # engine/errors.def (HACKING.md, "Errors"), so its kind — and the HTTP
 # status the API answers with — is decided there and nowhere else. Reads the
-# names given as literals to host_fail (and through the RUNTIME /
-# QUERY_ERROR macros) in engine/, api/ and cli/; a name that a family
-# ("Document.*") covers counts as listed. A route that names a listed error
-# by hand must give it the status of its kind.
+# names given to host_fail in engine/, api/ and cli/, as literals or macros
+# (RUNTIME); a name that a family ("Document.*") covers counts as listed. A
+# route that names a listed error by hand must give it the status of its
+# kind, and the plugin ABI's error values stay at the plugin boundary.
 . tests/lib.sh
 
 # The names host_fail (or yogi_fail) is called with, one a line; calls may
