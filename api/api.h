@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "engine.h"
+#include "host_error.h"
 #include "yogi/plugin.h"
 
 typedef struct api_options {
@@ -53,7 +54,7 @@ bool api_listen_is_loopback(const char *listen);
 /* Serve until SIGTERM/SIGINT. Prints "yogi: listening on http://HOST:PORT"
  * to stderr once the socket is bound. Returns 0, or -1 with err (the address
  * cannot be bound, auth off on a non-loopback address). */
-int api_serve(engine *e, const api_options *opts, yogi_error *err);
+int api_serve(engine *e, const api_options *opts, yogi_error *err) HOST_MUST_CHECK;
 
 /* "METHOD PATH-TEMPLATE" lines, one per route (for the OpenAPI test). */
 void api_print_routes(FILE *out);
@@ -63,6 +64,6 @@ void api_print_routes(FILE *out);
 #define API_TOKEN_MAX 96
 struct store;
 int api_token_create(struct store *s, const char *role, const char *label, char *token_out,
-                     char *id_out, yogi_error *err);
+                     char *id_out, yogi_error *err) HOST_MUST_CHECK;
 
 #endif

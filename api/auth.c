@@ -20,8 +20,9 @@
 #include <strings.h>
 #include <sys/random.h>
 
-#include "internal.h"
 #include "hash.h"
+#include "host_error.h"
+#include "internal.h"
 
 #define TOKEN_PREFIX "ygt_"
 #define ID_BYTES 8
@@ -44,7 +45,7 @@ static int random_bytes(unsigned char *buf, size_t n, yogi_error *err)
         ssize_t r = getrandom(buf + got, n - got, 0);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
-            yogi_fail(err, "Auth.Random", "getrandom failed");
+            host_fail(err, "Auth.Random", "getrandom failed");
             return -1;
         }
         got += (size_t)r;
@@ -56,7 +57,7 @@ int api_token_create(struct store *s, const char *role, const char *label, char 
                      char *id_out, yogi_error *err)
 {
     if (!tokens_role_valid(role))
-        return yogi_fail(err, "InvalidRole",
+        return host_fail(err, "InvalidRole",
                          "role must be uploader, reviewer, admin or worker, not '%s'", role);
     unsigned char id_raw[ID_BYTES], secret_raw[SECRET_BYTES];
     if (random_bytes(id_raw, sizeof id_raw, err) != 0 ||

@@ -4,8 +4,8 @@
  * Every error leaves as {"error": {"code": "...", "message": "..."}} where
  * code is stable (clients branch on it) and message is for people. Engine
  * errors keep their own names (ExecutionDoesNotExist, InvalidDefinition...)
- * and take the status their name implies, so a new engine error only needs a
- * line in the table below.
+ * and take the status of their kind: a new engine error only needs a line in
+ * engine/errors.def, and a new kind a case in http_status.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "errors.h"
 #include "internal.h"
 
 /* JSON bodies other than uploads are small; bigger ones are refused early. */
@@ -112,29 +113,28 @@ void reply_error(api_request *r, int status, const char *code, const char *fmt, 
     reply_raw_error(r->req, status, code, message);
 }
 
-static const struct {
-    const char *name;
-    int status;
-} engine_statuses[] = {
-    {"ExecutionAlreadyExists", 409},   {"ExecutionDoesNotExist", 404},
-    {"ExecutionNotRedrivable", 409},   {"StateMachineDoesNotExist", 404},
-    {"InvalidDefinition", 400},        {"InvalidExecutionInput", 400},
-    {"InvalidName", 400},              {"TaskDoesNotExist", 404},
-    {"TaskTimedOut", 410},             {"DocumentDoesNotExist", 404},
-    {"FileDoesNotExist", 404},         {"DigestMismatch", 400},
-    {"TokenDoesNotExist", 404},        {"Engine.Storage", 503},
-    {"ExecutionNotRunning", 409},
-    {"InvalidRole", 400},
-};
+/* One status per kind of error (engine/errors.h); the names and their kinds
+ * are engine/errors.def. */
+static int http_status(error_kind kind)
+{
+    switch (kind) {
+    case ERROR_BAD_REQUEST: return 400;
+    case ERROR_UNAUTHORISED: return 401;
+    case ERROR_FORBIDDEN: return 403;
+    case ERROR_NOT_FOUND: return 404;
+    case ERROR_CONFLICT: return 409;
+    case ERROR_GONE: return 410;
+    case ERROR_UNAVAILABLE: return 503;
+    case ERROR_INTERNAL: break;
+    }
+    return 500;
+}
 
 void reply_yogi_error(api_request *r, const yogi_error *err)
 {
     const char *name = err->name[0] ? err->name : "Internal";
-    int status = 500;
-    for (size_t i = 0; i < sizeof engine_statuses / sizeof engine_statuses[0]; i++)
-        if (!strcmp(name, engine_statuses[i].name)) status = engine_statuses[i].status;
-    if (status == 500 && !strncmp(name, "Document.", 9)) status = 400;
-    reply_error(r, status, name, "%s", err->cause[0] ? err->cause : name);
+    reply_error(r, http_status(error_kind_of(name)), name, "%s",
+                err->cause[0] ? err->cause : name);
 }
 
 void reply_bytes(api_request *r, int status, const char *content_type, const void *data,

@@ -8,6 +8,7 @@
  * affordable for a sign-in, ruinous for someone guessing offline. Sign-in
  * attempts are also rate-limited by the caller (api/session.c).
  */
+#include "host_error.h"
 #include "password.h"
 
 #include <string.h>
@@ -25,16 +26,16 @@ int password_hash(const char *password, char out[PASSWORD_HASH_MAX], yogi_error 
 {
     size_t n = strlen(password);
     if (n < PASSWORD_MIN)
-        return yogi_fail(err, "PasswordTooShort", "a password has at least %d characters",
+        return host_fail(err, "PasswordTooShort", "a password has at least %d characters",
                          PASSWORD_MIN);
     if (n > PASSWORD_MAX)
-        return yogi_fail(err, "PasswordTooLong", "a password has at most %d characters",
+        return host_fail(err, "PasswordTooLong", "a password has at most %d characters",
                          PASSWORD_MAX);
     _Static_assert(crypto_pwhash_STRBYTES <= PASSWORD_HASH_MAX, "hash buffer too small");
     if (!ready() || crypto_pwhash_str_alg(out, password, n, crypto_pwhash_OPSLIMIT_INTERACTIVE,
                                           crypto_pwhash_MEMLIMIT_INTERACTIVE,
                                           crypto_pwhash_ALG_ARGON2ID13) != 0)
-        return yogi_fail(err, "Auth.Hash", "cannot hash the password (out of memory?)");
+        return host_fail(err, "Auth.Hash", "cannot hash the password (out of memory?)");
     return 0;
 }
 

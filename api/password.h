@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "host_error.h"
 #include "yogi/plugin.h"
 
 #define PASSWORD_HASH_MAX 256
@@ -17,7 +18,8 @@
 
 /* An Argon2id string ("$argon2id$v=19$m=...") for the password, with
  * libsodium's interactive limits. PasswordTooShort, PasswordTooLong. */
-int password_hash(const char *password, char out[PASSWORD_HASH_MAX], yogi_error *err);
+int password_hash(const char *password, char out[PASSWORD_HASH_MAX], yogi_error *err)
+    HOST_MUST_CHECK;
 /* True when password matches the stored string (constant time). */
 bool password_verify(const char *stored, const char *password);
 /* n random bytes as 2n hex digits, NUL-terminated (out holds 2n+1). */

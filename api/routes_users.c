@@ -26,13 +26,6 @@ static const char *actor(api_request *r)
     return r->who.user[0] ? r->who.user : r->who.token_id[0] ? r->who.token_id : "-";
 }
 
-static int status_of(const char *name)
-{
-    if (!strcmp(name, "UserExists")) return 409;
-    if (!strcmp(name, "UserDoesNotExist")) return 404;
-    return !strcmp(name, "Engine.Storage") ? 503 : 400;
-}
-
 void users_create_h(api_request *r)
 {
     json_t *body;
@@ -50,7 +43,7 @@ void users_create_h(api_request *r)
                     "a name is 1-63 of A-Z a-z 0-9 . _ -; a role is teacher, reviewer or admin");
     else if (password_hash(password, hash, &err) != 0 ||
              users_add(r->a->s, name, role, hash, &id, &err) != 0)
-        reply_error(r, status_of(err.name), err.name, "%s", err.cause);
+        reply_yogi_error(r, &err);
     else {
         audit_record(r->a->s, actor(r), "user.create", name);
         reply_json(r, 201, json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)id, "name", name,
@@ -71,10 +64,9 @@ void users_update_h(api_request *r)
     int disabled = json_is_boolean(dis) ? json_is_true(dis) : -1;
     if (disabled == 1 && !strcmp(r->params[0], r->who.user))
         reply_error(r, 409, "UserInUse", "you cannot disable yourself; ask another admin");
-    else if (password && password_hash(password, hash, &err) != 0)
-        reply_error(r, 400, err.name, "%s", err.cause);
-    else if (users_update(r->a->s, r->params[0], password ? hash : NULL, role, disabled, &err) != 0)
-        reply_error(r, status_of(err.name), err.name, "%s", err.cause);
+    else if ((password && password_hash(password, hash, &err) != 0) ||
+             users_update(r->a->s, r->params[0], password ? hash : NULL, role, disabled, &err) != 0)
+        reply_yogi_error(r, &err);
     else {
         audit_record(r->a->s, actor(r), disabled == 1 ? "user.disable" : "user.update",
                      r->params[0]);

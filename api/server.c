@@ -33,6 +33,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "host_error.h"
 #include "internal.h"
 
 void api_options_default(api_options *o)
@@ -197,14 +198,14 @@ static int bind_listener(api *a, yogi_error *err, struct evhttp_bound_socket **o
     char host[256];
     int port;
     if (split_listen(a->opts.listen, host, sizeof host, &port) != 0) {
-        yogi_fail(err, "InvalidListen", "--listen wants HOST:PORT, not '%s'", a->opts.listen);
+        host_fail(err, "InvalidListen", "--listen wants HOST:PORT, not '%s'", a->opts.listen);
         return -1;
     }
     struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(a->http, host,
                                                                        (ev_uint16_t)port);
     *out = bound;
     if (!bound) {
-        yogi_fail(err, "Listen.Failed", "cannot listen on %s: %s", a->opts.listen,
+        host_fail(err, "Listen.Failed", "cannot listen on %s: %s", a->opts.listen,
                   strerror(errno));
         return -1;
     }
@@ -242,7 +243,7 @@ static int setup_http(api *a, yogi_error *err)
 {
     a->http = evhttp_new(a->base);
     if (!a->http) {
-        yogi_fail(err, "Internal", "evhttp_new failed");
+        host_fail(err, "Internal", "evhttp_new failed");
         return -1;
     }
     evhttp_set_max_headers_size(a->http, (ev_ssize_t)a->opts.max_header_bytes);
@@ -256,7 +257,7 @@ static int setup_http(api *a, yogi_error *err)
     struct evhttp_bound_socket *bound = NULL;
     if (bind_listener(a, err, &bound) != 0) return -1;
     if (connections_setup(a, bound) != 0) {
-        yogi_fail(err, "Internal", "cannot set up connection tracking");
+        host_fail(err, "Internal", "cannot set up connection tracking");
         return -1;
     }
     return 0;
@@ -275,7 +276,7 @@ static int setup_retention(api *a, yogi_error *err)
     a->retention_timer = event_new(a->base, -1, EV_PERSIST, on_retention, a);
     struct timeval hour = {3600, 0};
     if (!a->retention_timer || event_add(a->retention_timer, &hour) != 0) {
-        yogi_fail(err, "Internal", "cannot start the retention timer");
+        host_fail(err, "Internal", "cannot start the retention timer");
         return -1;
     }
     return 0;
@@ -287,13 +288,13 @@ static int setup_engine_events(api *a, yogi_error *err)
     if (fd >= 0) {
         a->engine_ev = event_new(a->base, fd, EV_READ | EV_PERSIST, on_engine, a);
         if (!a->engine_ev || event_add(a->engine_ev, NULL) != 0) {
-            yogi_fail(err, "Internal", "cannot watch the engine's descriptor");
+            host_fail(err, "Internal", "cannot watch the engine's descriptor");
             return -1;
         }
     }
     a->engine_timer = evtimer_new(a->base, on_engine, a);
     if (!a->engine_timer) {
-        yogi_fail(err, "Internal", "cannot create the engine timer");
+        host_fail(err, "Internal", "cannot create the engine timer");
         return -1;
     }
     arm_engine_timer(a);
@@ -319,7 +320,7 @@ static void teardown(api *a)
 int api_serve(engine *e, const api_options *opts, yogi_error *err)
 {
     if (!opts->auth && !api_listen_is_loopback(opts->listen)) {
-        yogi_fail(err, "InsecureListen",
+        host_fail(err, "InsecureListen",
                   "refusing to serve %s without authentication: only loopback addresses may "
                   "run with auth off", opts->listen);
         return -1;
@@ -334,7 +335,7 @@ int api_serve(engine *e, const api_options *opts, yogi_error *err)
     int rc = -1;
     a.base = event_base_new();
     if (!a.base) {
-        yogi_fail(err, "Internal", "event_base_new failed");
+        host_fail(err, "Internal", "event_base_new failed");
         goto out;
     }
     event_base_gettimeofday_cached(a.base, &a.bucket_time);
@@ -360,7 +361,7 @@ int api_serve(engine *e, const api_options *opts, yogi_error *err)
     event_free(intr);
     if (check) event_free(check);
     rc = 0;
-    if (a.store_lost[0]) rc = (yogi_fail(err, "Engine.Storage", "%s", a.store_lost), -1);
+    if (a.store_lost[0]) rc = host_fail(err, "Engine.Storage", "%s", a.store_lost);
 out:
     teardown(&a);
     return rc;

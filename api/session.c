@@ -265,7 +265,7 @@ void password_change_h(api_request *r)
         reply_error(r, 403, "WrongPassword", "That is not your current password.");
     } else if (password_hash(password, hash, &err) != 0 ||
                users_update(r->a->s, u.name, hash, NULL, -1, &err) != 0) {
-        reply_error(r, strcmp(err.name, "Engine.Storage") ? 400 : 503, err.name, "%s", err.cause);
+        reply_yogi_error(r, &err);
     } else {
         audit_record(r->a->s, u.name, "user.password", u.name);
         start_session(r, &u, 200);
@@ -307,7 +307,7 @@ void setup_post_h(api_request *r)
     } else if (password_hash(password, hash, &err) != 0 ||
                users_add(r->a->s, name, "admin", hash, NULL, &err) != 0 ||
                users_find(r->a->s, name, &u) != 0) {
-        reply_error(r, 400, err.name[0] ? err.name : "Internal", "%s", err.cause);
+        reply_yogi_error(r, &err);
     } else {
         r->a->setup_code[0] = '\0';
         audit_record(r->a->s, name, "user.create", name);

@@ -21,13 +21,13 @@
 #include "host_error.h"
 #include "internal.h"
 
-static void openssl_error(yogi_error *err, const char *what, const char *file)
+static int openssl_error(yogi_error *err, const char *what, const char *file)
 {
     char detail[256] = "";
     unsigned long e = ERR_get_error();
     if (e) ERR_error_string_n(e, detail, sizeof detail);
     ERR_clear_error();
-    yogi_fail(err, "TLS.Config", "%s %s: %s", what, file ? file : "", detail);
+    return host_fail(err, "TLS.Config", "%s %s: %s", what, file ? file : "", detail);
 }
 
 int tls_setup(api *a, yogi_error *err)
@@ -36,7 +36,7 @@ int tls_setup(api *a, yogi_error *err)
     if (!a->opts.tls_cert || !a->opts.tls_key)
         return host_fail(err, "TLS.Config", "--tls-cert and --tls-key go together");
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    if (!ctx) return openssl_error(err, "SSL_CTX_new", NULL), -1;
+    if (!ctx) return openssl_error(err, "SSL_CTX_new", NULL);
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
                                  SSL_OP_CIPHER_SERVER_PREFERENCE);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "commands.h"
+#include "host_error.h"
 #include "store.h"
 #include "tokens.h"
 
@@ -21,11 +22,11 @@ static struct store *open_admin_db(const char *data_dir, yogi_error *err)
 {
     char path[PATH_MAX];
     if (mkdir(data_dir, 0750) != 0 && errno != EEXIST) {
-        yogi_fail(err, "Engine.DataDir", "cannot create %s: %s", data_dir, strerror(errno));
+        host_fail(err, "Engine.DataDir", "cannot create %s: %s", data_dir, strerror(errno));
         return NULL;
     }
     if ((size_t)snprintf(path, sizeof path, "%s/yogi.db", data_dir) >= sizeof path) {
-        yogi_fail(err, "Engine.DataDir", "the data directory's path is too long");
+        host_fail(err, "Engine.DataDir", "the data directory's path is too long");
         return NULL;
     }
     store_options so = {.path = path, .no_checkpoint = true};

@@ -38,6 +38,7 @@
 #include "documents.h"
 #include "engine.h"
 #include "file_util.h"
+#include "host_error.h"
 #include "workflow.h"
 
 #define WORKFLOW_NAME "document_processing"
@@ -153,7 +154,7 @@ static void job_start(engine *e, const char *data_dir, job *j)
                                WORKFLOW_NAME};
     int rc = document_submit(e, &sub, j->document_id, j->execution_id, &err);
     free(bytes);
-    if (rc != YOGI_OK) {
+    if (rc != 0) {
         job_fail(j, err.name, err.cause);
         return;
     }
@@ -317,14 +318,21 @@ static engine *open_engine(const struct extract_args *a, const char *data_dir, b
         fprintf(stderr, "yogi extract: %s: %s\n", err.name, err.cause);
         return NULL;
     }
-    if (documents_register_host_ops(e) != 0) {
-        fprintf(stderr, "yogi extract: cannot set up the documents store\n");
+    if (documents_register_host_ops(e, &err) != 0) {
+        fprintf(stderr, "yogi extract: cannot set up the documents store: %s: %s\n", err.name,
+                err.cause);
         engine_close(e);
         return NULL;
     }
     int removed = 0, fixed = 0;
-    if (!temporary) documents_sweep_orphans(engine_store(e), data_dir, &removed);
-    if (!temporary) documents_reconcile(e, &fixed);
+    /* What a crash left in a kept data directory; a failure only delays the
+     * tidying to the next run, so it is reported and extraction goes on. */
+    if (!temporary && documents_sweep_orphans(engine_store(e), data_dir, &removed, &err) != 0)
+        fprintf(stderr, "yogi extract: %s: %s (orphans are swept next time)\n", err.name,
+                err.cause);
+    if (!temporary && documents_reconcile(e, &fixed, &err) != 0)
+        fprintf(stderr, "yogi extract: %s: %s (documents are checked next time)\n", err.name,
+                err.cause);
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.yaml", cli_default_workflow_dir(), WORKFLOW_NAME);
     size_t len = 0;

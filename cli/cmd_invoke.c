@@ -24,6 +24,7 @@
 
 #include "clock.h"
 #include "commands.h"
+#include "host_error.h"
 #include "workers.h"
 
 /* The run of --repeat tasks; one task without it. */
@@ -224,7 +225,7 @@ static int invoke(const invoke_options *o)
     int64_t elapsed = monotonic_ms() - t0;
     workers_destroy(pool); /* cancels whatever still runs */
     if (r.done < o->repeat && !r.failed)
-        yogi_fail(&r.err, "States.Timeout", "plugin %s did not finish within %ld s", o->plugin,
+        host_fail(&r.err, "States.Timeout", "plugin %s did not finish within %ld s", o->plugin,
                   o->timeout_s);
     if (o->repeat > 1) report_rate(o, &r, elapsed);
     int rc = YOGI_EXIT_OK;

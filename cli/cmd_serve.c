@@ -30,6 +30,7 @@
 #include "commands.h"
 #include "documents.h"
 #include "engine.h"
+#include "host_error.h"
 #include "tokens.h"
 
 static void serve_usage(FILE *out)
@@ -182,17 +183,19 @@ static int open_tables(engine *e, const char *data_dir, bool auth, yogi_error *e
     /* Files a crash left between their fsync and their row's commit; no
      * upload can be in flight yet. */
     int removed = 0;
-    if (documents_sweep_orphans(s, data_dir, &removed) == 0 && removed > 0)
+    yogi_error serr = {{0}, {0}};
+    if (documents_sweep_orphans(s, data_dir, &removed, &serr) != 0) /* tried again next start */
+        fprintf(stderr, "yogi: orphan sweep stopped: %s: %s\n", serr.name, serr.cause);
+    if (removed > 0)
         fprintf(stderr, "yogi: removed %d document file(s) that no row names\n", removed);
-    if (documents_register_host_ops(e) != 0) {
-        yogi_fail(err, "Internal", "cannot register the documents host operations");
-        return -1;
-    }
+    if (documents_register_host_ops(e, err) != 0) return -1;
     /* No document left "processing" without a running execution: what a
      * crash between storing and starting, or before a failure was
      * recorded, left behind. */
     int fixed = 0;
-    if (documents_reconcile(e, &fixed) == 0 && fixed > 0)
+    if (documents_reconcile(e, &fixed, &serr) != 0) /* tried again next start */
+        fprintf(stderr, "yogi: document check stopped: %s: %s\n", serr.name, serr.cause);
+    if (fixed > 0)
         fprintf(stderr, "yogi: settled %d document(s) whose execution was not running\n", fixed);
     return auth ? first_start_token(e, err) : 0;
 }

@@ -54,7 +54,11 @@ static int do_create(store *s, const char *role, const char *label, const char *
     }
     if (u.id && tokens_set_user(s, id, u.id, &err) != 0) {
         fprintf(stderr, "yogi token create: %s: %s\n", err.name, err.cause);
-        tokens_revoke(s, id, &err);
+        yogi_error rerr = {{0}, {0}};
+        if (tokens_revoke(s, id, &rerr) != 0) /* a token of nobody's must not stay usable */
+            fprintf(stderr, "yogi token create: token %s was created and could not be revoked:"
+                    " %s: %s; revoke it with `yogi token revoke %s`\n", id, rerr.name,
+                    rerr.cause, id);
         return YOGI_EXIT_FAILED;
     }
     printf("%s\n", token);

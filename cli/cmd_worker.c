@@ -350,9 +350,9 @@ static void start_task(worker_ctx *w, int spec, json_t *reply)
     char exec_id[32];
     snprintf(exec_id, sizeof exec_id, "t%llu", (unsigned long long)t->id);
     t->fetched = json_object();
-    if (!input) yogi_fail(&err, "Worker.InvalidInput", "the task's input is not JSON text");
+    if (!input) host_fail(&err, "Worker.InvalidInput", "the task's input is not JSON text");
     else if (mkdir(t->dir, 0700) != 0)
-        yogi_fail(&err, "Worker.Files", "mkdir: %s", strerror(errno));
+        host_fail(&err, "Worker.Files", "mkdir: %s", strerror(errno));
     else if (fetch_inputs(w, t, json_object_get(reply, "yogiFiles"), map, &err) == 0) {
         rewrite_paths(input, map);
         const char *engine_path;
@@ -492,7 +492,7 @@ static void handle_polls(worker_ctx *w)
             stop_requested = 1;
         } else {
             if (status)
-                yogi_fail(&err, name[0] ? name : "Worker.Http", "GetActivityTask: HTTP %ld", status);
+                host_fail(&err, name[0] ? name : "Worker.Http", "GetActivityTask: HTTP %ld", status);
             back_off(w, &err);
         }
         json_decref(reply);

@@ -73,18 +73,18 @@ wh_client *wh_new(const char *endpoint, const wh_auth *auth, yogi_error *err)
 {
     static bool inited;
     if (!inited && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-        yogi_fail(err, "Worker.Http", "curl_global_init failed");
+        host_fail(err, "Worker.Http", "curl_global_init failed");
         return NULL;
     }
     inited = true;
     if (strncmp(endpoint, "http://", 7) != 0 && strncmp(endpoint, "https://", 8) != 0) {
-        yogi_fail(err, "Worker.Endpoint", "--endpoint must be an http:// or https:// URL");
+        host_fail(err, "Worker.Endpoint", "--endpoint must be an http:// or https:// URL");
         return NULL;
     }
     wh_client *c = calloc(1, sizeof *c);
     if (!c || !(c->multi = curl_multi_init())) {
         free(c);
-        yogi_fail(err, "Worker.Http", "out of memory");
+        host_fail(err, "Worker.Http", "out of memory");
         return NULL;
     }
     snprintf(c->endpoint, sizeof c->endpoint, "%s", endpoint);
@@ -165,7 +165,7 @@ int wh_call(wh_client *c, const char *op, json_t *body, long timeout_s, long *st
     curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout_s);
     CURLcode rc = curl_easy_perform(e);
     if (rc == CURLE_OK) curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
-    else yogi_fail(err, "Worker.Unreachable", "%s: %s", op, curl_easy_strerror(rc));
+    else host_fail(err, "Worker.Unreachable", "%s: %s", op, curl_easy_strerror(rc));
     *reply = parse_body(&b);
     curl_slist_free_all(h);
     curl_easy_cleanup(e);
@@ -175,7 +175,7 @@ int wh_call(wh_client *c, const char *op, json_t *body, long timeout_s, long *st
         const char *type = json_string_value(json_object_get(*reply, "__type"));
         const char *msg = json_string_value(json_object_get(*reply, "message"));
         const char *name = type && strchr(type, '#') ? strchr(type, '#') + 1 : type;
-        yogi_fail(err, name ? name : "Worker.Http", "%s: HTTP %ld: %s", op, *status,
+        host_fail(err, name ? name : "Worker.Http", "%s: HTTP %ld: %s", op, *status,
                   msg ? msg : "");
     }
     return rc == CURLE_OK && *status >= 200 && *status <= 299 ? 0 : -1;
@@ -269,7 +269,7 @@ bool wh_poll_next(wh_client *c, int *slot, long *status, json_t **reply, yogi_er
             curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, status);
             *reply = parse_body(&p->body);
         } else {
-            yogi_fail(err, "Worker.Unreachable", "GetActivityTask: %s",
+            host_fail(err, "Worker.Unreachable", "GetActivityTask: %s",
                       curl_easy_strerror(p->result));
         }
         poll_free(c, p);
@@ -391,7 +391,7 @@ int wh_store(wh_client *c, const char *task_token, const char *path, char *remot
     const char *stored = json_string_value(json_object_get(reply, "path"));
     int result = 0;
     if (rc != CURLE_OK || status != 200 || !stored) {
-        yogi_fail(err, "Worker.Files", "cannot store %s: %s", base,
+        host_fail(err, "Worker.Files", "cannot store %s: %s", base,
                   rc != CURLE_OK ? curl_easy_strerror(rc) : b.data ? b.data : "?");
         result = -1;
     } else

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "host_error.h"
 #include "yogi/plugin.h"
 
 typedef struct wh_client wh_client;
@@ -41,11 +42,11 @@ void wh_free(wh_client *c);
  * status (0 when the request did not complete); *reply the parsed JSON
  * body, or NULL. Returns 0 when the server answered 2xx. */
 int wh_call(wh_client *c, const char *op, json_t *body, long timeout_s, long *status,
-            json_t **reply, yogi_error *err);
+            json_t **reply, yogi_error *err) HOST_MUST_CHECK;
 
 /* Start a GetActivityTask long poll; `slot` comes back with its result. */
 int wh_poll_start(wh_client *c, const char *activity_arn, const char *worker_name, int slot,
-                  yogi_error *err);
+                  yogi_error *err) HOST_MUST_CHECK;
 
 /* Wait up to timeout_ms for poll traffic or for extra_fd (-1: none) to be
  * readable, and progress the polls. */
@@ -54,7 +55,8 @@ void wh_wait(wh_client *c, int extra_fd, int timeout_ms);
 /* A finished poll: its slot, HTTP status (0 on a transport error, whose
  * text is in err) and reply (new reference or NULL). Returns false when no
  * poll has finished. */
-bool wh_poll_next(wh_client *c, int *slot, long *status, json_t **reply, yogi_error *err);
+bool wh_poll_next(wh_client *c, int *slot, long *status, json_t **reply, yogi_error *err)
+    HOST_MUST_CHECK;
 
 /* Abandon every poll in flight. Polls in flight for `slot` (-1: all). */
 void wh_abort_polls(wh_client *c);
@@ -64,9 +66,9 @@ int wh_polls_in_flight(wh_client *c, int slot);
  * into dest (verified), or store the file at path and write where the
  * engine keeps it. */
 int wh_fetch(wh_client *c, const char *task_token, const char *sha256, const char *dest,
-             yogi_error *err);
+             yogi_error *err) HOST_MUST_CHECK;
 int wh_store(wh_client *c, const char *task_token, const char *path, char *remote,
-             size_t remote_len, yogi_error *err);
+             size_t remote_len, yogi_error *err) HOST_MUST_CHECK;
 
 /* True for an AWS endpoint (no file transfer there). */
 bool wh_is_aws(const wh_client *c);

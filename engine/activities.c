@@ -264,9 +264,9 @@ static branch *held_branch(engine *e, const char *token, yogi_error *err)
     if (b && b->phase == PH_CALLBACK && data_str(b, "activity") && t && !strcmp(t, token))
         return b;
     if (activity_token_expired(e, token))
-        yogi_fail(err, "TaskTimedOut", "the task of that token has timed out");
+        host_fail(err, "TaskTimedOut", "the task of that token has timed out");
     else
-        yogi_fail(err, "TaskDoesNotExist", "no activity task is running with that token");
+        host_fail(err, "TaskDoesNotExist", "no activity task is running with that token");
     return NULL;
 }
 

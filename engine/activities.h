@@ -38,6 +38,7 @@
 #include <jansson.h>
 
 #include "engine.h"
+#include "host_error.h"
 
 #define ACTIVITY_NAME_MAX 81 /* Step Functions names: 1-80 characters */
 
@@ -60,7 +61,7 @@ void engine_activity_on_ready(engine *e, engine_activity_fn fn, void *ud);
  * committed: call engine_activity_commit() before the task leaves (one
  * commit may cover several hand-outs: group commit). */
 int engine_activity_take(engine *e, const char *name, const char *worker, json_t **task,
-                         yogi_error *err);
+                         yogi_error *err) HOST_MUST_CHECK;
 void engine_activity_commit(engine *e);
 
 /* Tasks waiting for a worker, per activity: {"NAME": n, ...}. New reference. */
@@ -70,7 +71,7 @@ json_t *engine_activity_queued(engine *e);
  * `token`. TaskDoesNotExist / TaskTimedOut for a token that is not live,
  * FileDoesNotExist for a hash the task does not name. */
 int engine_activity_file(engine *e, const char *token, const char *sha256, char *path,
-                         size_t path_len, yogi_error *err);
+                         size_t path_len, yogi_error *err) HOST_MUST_CHECK;
 
 /* Store an output file of the live task `token` as
  * DATA_DIR/blobs/<sha256>/<name>; the bytes must hash to sha256
@@ -78,6 +79,6 @@ int engine_activity_file(engine *e, const char *token, const char *sha256, char 
  * leading dot (InvalidName). Writes the stored path. */
 int engine_activity_store(engine *e, const char *token, const char *sha256, const char *name,
                           const void *data, size_t len, char *path, size_t path_len,
-                          yogi_error *err);
+                          yogi_error *err) HOST_MUST_CHECK;
 
 #endif

@@ -11,16 +11,13 @@
 
 #include <jansson.h>
 
+#include "host_error.h"
 #include "yogi/plugin.h"
 
 /* Bounds that keep hostile input from exhausting the stack or memory. */
 #define ASL_MAX_DEPTH 64         /* nested intrinsic calls, filter parentheses */
 #define ASL_MAX_PATH_LEN 4096    /* bytes of one JSONPath */
 #define ASL_MAX_EXPR_LEN 16384   /* bytes of one intrinsic expression */
-
-/* Fill err and return -1 (the asl.h convention). */
-int asl_fail(yogi_error *err, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* A double as Java's Double.toString prints it (what AWS prints): the
  * shortest decimal that reads back to the same double, "1.0" for integral

@@ -11,20 +11,9 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int asl_fail(yogi_error *err, const char *name, const char *fmt, ...)
-{
-    va_list ap;
-    snprintf(err->name, sizeof err->name, "%s", name);
-    va_start(ap, fmt);
-    vsnprintf(err->cause, sizeof err->cause, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 double asl_number(const json_t *num)
 {

@@ -11,7 +11,9 @@
 
 #include "store.h"
 
-/* The table is created by users_init(). */
+/* The table is created by users_init(). The action it records has already
+ * committed, so a line that cannot be written is logged on stderr (name and
+ * cause) rather than failing the action: -1 then, for callers that care. */
 int audit_record(store *s, const char *actor, const char *action, const char *subject);
 /* Newest first: [{"id","at","actor","action","subject"}...]. */
 json_t *audit_list(store *s, int limit);

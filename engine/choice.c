@@ -182,8 +182,8 @@ static bool test_values(const struct op *op, const json_t *v, const json_t *oper
 
 static int invalid_path(const char *path, yogi_error *err)
 {
-    return asl_fail(err, RUNTIME, "Invalid path '%s': The choice state's condition path "
-                    "references an invalid value.", path);
+    return host_fail(err, RUNTIME, "Invalid path '%s': The choice state's condition path "
+                     "references an invalid value.", path);
 }
 
 static int eval_test(json_t *rule, json_t *input, json_t *ctx, yogi_error *err)
@@ -192,8 +192,8 @@ static int eval_test(json_t *rule, json_t *input, json_t *ctx, yogi_error *err)
     int count;
     const struct op *op = rule_op(rule, &operand, &count);
     if (!op || !json_is_string(var))
-        return asl_fail(err, RUNTIME, "Invalid Choice rule: it needs a Variable and exactly one "
-                        "comparison operator");
+        return host_fail(err, RUNTIME, "Invalid Choice rule: it needs a Variable and exactly one "
+                         "comparison operator");
     const char *path = json_string_value(var);
     json_t *value = NULL, *other = NULL;
     yogi_error ignored;
@@ -219,8 +219,8 @@ static int eval_rule(json_t *rule, json_t *input, json_t *ctx, int depth, yogi_e
 {
     json_t *sub;
     size_t i;
-    if (!json_is_object(rule)) return asl_fail(err, RUNTIME, "Invalid Choice rule: not an object");
-    if (depth > ASL_MAX_DEPTH) return asl_fail(err, RUNTIME, "Choice rules nested too deeply");
+    if (!json_is_object(rule)) return host_fail(err, RUNTIME, "Invalid Choice rule: not an object");
+    if (depth > ASL_MAX_DEPTH) return host_fail(err, RUNTIME, "Choice rules nested too deeply");
     if ((sub = json_object_get(rule, "Not"))) {
         int r = eval_rule(sub, input, ctx, depth + 1, err);
         return r < 0 ? r : !r;

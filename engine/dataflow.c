@@ -32,8 +32,8 @@ static int eval_dynamic(const char *key, json_t *expr, json_t *input, json_t *ct
                         yogi_error *err)
 {
     if (!json_is_string(expr))
-        return asl_fail(err, RUNTIME, "The value for the field '%s' must be a STRING that "
-                        "contains a JSONPath or an intrinsic function", key);
+        return host_fail(err, RUNTIME, "The value for the field '%s' must be a STRING that "
+                         "contains a JSONPath or an intrinsic function", key);
     const char *text = json_string_value(expr);
     if (text[0] != '$') return asl_intrinsic_eval(text, input, ctx, out, err);
     return asl_field_path_get(key, text, input, ctx, out, err);
@@ -44,8 +44,8 @@ int asl_field_path_get(const char *field, const char *path, json_t *input, json_
 {
     char why[256];
     if (!asl_path_check(path, false, why, sizeof why))
-        return asl_fail(err, RUNTIME, "Invalid path '%s' for the field '%s': %s", path ? path : "",
-                        field, why);
+        return host_fail(err, RUNTIME, "Invalid path '%s' for the field '%s': %s", path ? path : "",
+                         field, why);
     if (asl_path_get(path, input, ctx, out, err) == 0) return 0;
     if (path[0] == '$' && asl_variable_name_length(path + 1, path + strlen(path)) > 0) {
         json_t *vars = json_object_get(ctx, ASL_CTX_VARIABLES);
@@ -53,19 +53,19 @@ int asl_field_path_get(const char *field, const char *path, json_t *input, json_
         char name[128];
         snprintf(name, sizeof name, "%.*s", (int)(n < 100 ? n : 100), path + 1);
         if (!json_object_get(vars, name))
-            return asl_fail(err, RUNTIME, "The JSONPath '%s' specified for the field '%s' "
-                            "reads the variable '$%s', which is not assigned yet (a variable "
-                            "takes effect when the state that assigns it is left)",
-                            path, field, name);
+            return host_fail(err, RUNTIME, "The JSONPath '%s' specified for the field '%s' "
+                             "reads the variable '$%s', which is not assigned yet (a variable "
+                             "takes effect when the state that assigns it is left)",
+                             path, field, name);
         char *value = asl_json_compact(json_object_get(vars, name));
-        asl_fail(err, RUNTIME, "The JSONPath '%s' specified for the field '%s' could not be "
-                 "found in the variable '$%s': '%s'", path, field, name, value ? value : "");
+        host_fail(err, RUNTIME, "The JSONPath '%s' specified for the field '%s' could not be "
+                  "found in the variable '$%s': '%s'", path, field, name, value ? value : "");
         free(value);
         return -1;
     }
     char *shown = asl_json_compact(input);
-    asl_fail(err, RUNTIME, "The JSONPath '%s' specified for the field '%s' could not be found "
-             "in the input '%s'", path, field, shown ? shown : "");
+    host_fail(err, RUNTIME, "The JSONPath '%s' specified for the field '%s' could not be found "
+              "in the input '%s'", path, field, shown ? shown : "");
     free(shown);
     return -1;
 }
@@ -81,7 +81,7 @@ static int payload_value(json_t *tmpl, json_t *input, json_t *ctx, json_t **out,
     }
     json_t *arr = json_array(), *item, *v;
     size_t i;
-    if (!arr) return asl_fail(err, RUNTIME, "out of memory");
+    if (!arr) return host_fail(err, RUNTIME, "out of memory");
     json_array_foreach(tmpl, i, item) {
         if (payload_value(item, input, ctx, &v, err) != 0) {
             json_decref(arr);
@@ -89,7 +89,7 @@ static int payload_value(json_t *tmpl, json_t *input, json_t *ctx, json_t **out,
         }
         if (json_array_append_new(arr, v) != 0) {
             json_decref(arr);
-            return asl_fail(err, RUNTIME, "out of memory");
+            return host_fail(err, RUNTIME, "out of memory");
         }
     }
     *out = arr;
@@ -100,7 +100,7 @@ static int payload_object(json_t *tmpl, json_t *input, json_t *ctx, json_t **out
 {
     json_t *obj = json_object(), *member, *v;
     const char *key;
-    if (!obj) return asl_fail(err, RUNTIME, "out of memory");
+    if (!obj) return host_fail(err, RUNTIME, "out of memory");
     json_object_foreach(tmpl, key, member) {
         bool dynamic = is_dynamic_key(key);
         int rc = dynamic ? eval_dynamic(key, member, input, ctx, &v, err)
@@ -112,7 +112,7 @@ static int payload_object(json_t *tmpl, json_t *input, json_t *ctx, json_t **out
         size_t len = strlen(key) - (dynamic ? 2 : 0);
         if (json_object_setn_new(obj, key, len, v) != 0) {
             json_decref(obj);
-            return asl_fail(err, RUNTIME, "out of memory");
+            return host_fail(err, RUNTIME, "out of memory");
         }
     }
     *out = obj;
@@ -194,9 +194,9 @@ int asl_select(json_t *path, json_t *value, json_t *ctx, json_t **out, yogi_erro
     }
     if (json_is_null(path)) {
         *out = json_object();
-        return *out ? 0 : asl_fail(err, RUNTIME, "out of memory");
+        return *out ? 0 : host_fail(err, RUNTIME, "out of memory");
     }
-    if (!json_is_string(path)) return asl_fail(err, RUNTIME, "a path must be a string or null");
+    if (!json_is_string(path)) return host_fail(err, RUNTIME, "a path must be a string or null");
     return asl_path_get(json_string_value(path), value, ctx, out, err);
 }
 
@@ -247,7 +247,7 @@ int asl_result_path(json_t *path, json_t *raw_input, json_t *result, json_t **ou
         asl_path_free(p);
         p = NULL;
     }
-    if (!p) return asl_fail(err, RUNTIME, "Invalid path '%s' : %s", text, why);
+    if (!p) return host_fail(err, RUNTIME, "Invalid path '%s' : %s", text, why);
     if (asl_path_length(p) == 0) {
         asl_path_free(p);
         *out = json_incref(result);
@@ -260,8 +260,8 @@ int asl_result_path(json_t *path, json_t *raw_input, json_t *result, json_t **ou
     if (!ok) {
         char *shown = asl_json_compact(raw_input);
         json_decref(copy);
-        asl_fail(err, RUNTIME, "Unable to apply ResultPath '%s' to the input '%s'", text,
-                 shown ? shown : "");
+        host_fail(err, RUNTIME, "Unable to apply ResultPath '%s' to the input '%s'", text,
+                  shown ? shown : "");
         free(shown);
         return -1;
     }

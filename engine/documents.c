@@ -28,6 +28,7 @@
 
 #include "documents.h"
 #include "engine.h"
+#include "host_error.h"
 
 /* The name as UTF-8 into out: as is when it is valid UTF-8, else each byte
  * read as Latin-1. Control characters are dropped either way. */
@@ -69,14 +70,22 @@ static bool finished(const char *status)
                       !strcmp(status, "rejected"));
 }
 
+/* End the document "failed" (or "rejected"); 0, or -1 logged on stderr with
+ * its error name: the callers have no one to answer, and the document is
+ * settled again at the execution's next event or the next start. */
 static int mark_failed(store *s, const char *id, const char *error, const char *cause)
 {
     bool rejected = error && !strcmp(error, "Review.Rejected");
     json_t *fields = json_pack("{s:s, s:s, s:s}", "status", rejected ? "rejected" : "failed",
                                "error", error ? error : "States.Runtime", "cause",
                                cause ? cause : "");
-    yogi_error err;
-    int rc = documents_update(s, id, fields, &err);
+    yogi_error err = {{0}, {0}};
+    int rc = fields ? documents_update(s, id, fields, &err)
+                    : host_fail(&err, "Engine.Internal", "the failure cannot be encoded");
+    if (rc != 0)
+        fprintf(stderr, "yogi: document %s not marked %s after %s: %s: %s\n", id,
+                rejected ? "rejected" : "failed", error ? error : "States.Runtime", err.name,
+                err.cause);
     json_decref(fields);
     return rc;
 }
@@ -106,7 +115,7 @@ int document_settle(engine *e, const char *document_id, const char *execution_id
     if (failure_status(status) && !finished(json_string_value(json_object_get(doc, "status")))) {
         const char *error = json_string_value(json_object_get(ex, "error"));
         if (mark_failed(s, document_id, error ? error : status,
-                        json_string_value(json_object_get(ex, "cause"))) == YOGI_OK)
+                        json_string_value(json_object_get(ex, "cause"))) == 0)
             changed = 1;
     }
 out:
@@ -125,8 +134,8 @@ int document_submit(engine *e, const document_submission *sub, char *id_out, cha
     doc.filename = filename[0] ? filename : "upload";
     char path[4096];
     store *s = engine_store(e);
-    if (documents_create(s, sub->data_dir, &doc, id_out, path, sizeof path, err) != YOGI_OK)
-        return YOGI_FAILED;
+    if (documents_create(s, sub->data_dir, &doc, id_out, path, sizeof path, err) != 0)
+        return -1;
     /* {"document": {...}} is what workflows/document_processing.yaml reads;
      * "document_id" at the top saves small workflows a Parameters block. */
     json_t *input = json_pack("{s:{s:s, s:s, s:s, s:s?}, s:s}", "document", "id", id_out, "path",
@@ -134,17 +143,17 @@ int document_submit(engine *e, const document_submission *sub, char *id_out, cha
                               "document_id", id_out);
     int rc = -1;
     if (!input) {
-        yogi_fail(err, "InvalidInput", "the document's description cannot be encoded as JSON");
+        host_fail(err, "InvalidInput", "the document's description cannot be encoded as JSON");
     } else {
         engine_start_request req = {.workflow = sub->workflow, .input = input, .name = id_out};
         rc = engine_start(e, &req, exec_out, err);
     }
     json_decref(input);
     if (rc != 0) {
-        /* Left "received" with no execution, documents_reconcile fails it at start-up. */
-        if (mark_failed(s, id_out, err->name, err->cause) != 0)
-            fprintf(stderr, "yogi: document %s not marked failed after %s\n", id_out, err->name);
-        return YOGI_FAILED;
+        /* Not marked (mark_failed logs why), it is left "received" with no
+         * execution: documents_reconcile fails it at the next start. */
+        mark_failed(s, id_out, err->name, err->cause);
+        return -1;
     }
     /* The execution runs whatever happens here: a document left "received"
      * is linked when its execution's next event settles it (the execution
@@ -156,7 +165,7 @@ int document_submit(engine *e, const document_submission *sub, char *id_out, cha
                 uerr.cause);
     json_decref(fields);
     document_settle(e, id_out, exec_out); /* it may have ended already */
-    return YOGI_OK;
+    return 0;
 }
 
 /* One unfinished document at start-up: settle it, or fail it when nothing
@@ -170,19 +179,19 @@ static int reconcile_one(engine *e, json_t *doc)
     int changed = 0;
     if (!ex) {
         changed = mark_failed(engine_store(e), id, "Document.NotStarted",
-                              "no execution was processing it (found at start-up)") == YOGI_OK;
+                              "no execution was processing it (found at start-up)") == 0;
     } else if (failure_status(status)) {
         changed = document_settle(e, id, exec_id);
     } else if (!strcmp(status, "SUCCEEDED") &&
                strcmp(json_string_value(json_object_get(doc, "status")), "completed") != 0) {
         changed = mark_failed(engine_store(e), id, "Document.NotSaved",
-                              "its execution succeeded without saving it") == YOGI_OK;
+                              "its execution succeeded without saving it") == 0;
     }
     json_decref(ex);
     return changed;
 }
 
-int documents_reconcile(engine *e, int *fixed)
+int documents_reconcile(engine *e, int *fixed, yogi_error *err)
 {
     static const char *const open_statuses[] = {"received", "processing", "needs_review"};
     *fixed = 0;
@@ -190,7 +199,9 @@ int documents_reconcile(engine *e, int *fixed)
         char cursor[128] = "";
         for (;;) {
             json_t *page = documents_list(engine_store(e), open_statuses[k], NULL, 500, cursor);
-            if (!page) return -1;
+            if (!page)
+                return host_fail(err, "Engine.Storage", "cannot list the %s documents",
+                                 open_statuses[k]);
             size_t i;
             json_t *doc;
             json_array_foreach(json_object_get(page, "documents"), i, doc)

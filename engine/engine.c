@@ -114,7 +114,7 @@ static int on_host_call(void *ud, const char *op, json_t *args, json_t **result,
     for (size_t i = 0; i < e->n_host_ops; i++)
         if (strcmp(e->host_ops[i].name, op) == 0)
             return e->host_ops[i].fn(e->host_ops[i].ud, args, result, err);
-    return yogi_fail(err, "Host.UnknownOperation", "the engine offers no operation '%s'", op);
+    return host_fail(err, "Host.UnknownOperation", "the engine offers no operation '%s'", op);
 }
 
 /* ---- the batch ------------------------------------------------------------------------- */
@@ -140,7 +140,7 @@ static void submit_task(engine *e, branch *b)
         return;
     }
     if (!resource_resolve(e, resource, plugin, sizeof plugin, &config)) {
-        yogi_fail(&err, "Plugin.NotFound", "no plugin serves the resource '%s'",
+        host_fail(&err, "Plugin.NotFound", "no plugin serves the resource '%s'",
                   resource ? resource : "");
         exec_task_result(e, b, false, NULL, &err);
         return;
@@ -343,7 +343,10 @@ static char *dup_or_null(const char *s)
 engine *engine_open(const engine_options *o, yogi_error *err)
 {
     engine *e = calloc(1, sizeof *e);
-    if (!e) return yogi_fail(err, "Engine.Internal", "out of memory"), NULL;
+    if (!e) {
+        host_fail(err, "Engine.Internal", "out of memory");
+        return NULL;
+    }
     e->lock_fd = e->epoll_fd = -1;
     e->data_dir = dup_or_null(o->data_dir);
     e->plugin_dir = dup_or_null(o->plugin_dir);
@@ -424,11 +427,14 @@ void engine_publish(engine *e, json_t *event)
     if (event) json_array_append_new(e->notices, event);
 }
 
-int engine_register_host_op(engine *e, const char *op, engine_host_op_fn fn, void *ud)
+int engine_register_host_op(engine *e, const char *op, engine_host_op_fn fn, void *ud,
+                            yogi_error *err)
 {
     host_op *n = realloc(e->host_ops, (e->n_host_ops + 1) * sizeof *n);
-    if (!n) return -1;
+    if (!n) return host_fail(err, "Engine.Internal", "out of memory for host operation %s", op);
     e->host_ops = n;
-    e->host_ops[e->n_host_ops++] = (host_op){strdup(op), fn, ud};
+    char *name = strdup(op);
+    if (!name) return host_fail(err, "Engine.Internal", "out of memory for host operation %s", op);
+    e->host_ops[e->n_host_ops++] = (host_op){name, fn, ud};
     return 0;
 }

@@ -13,11 +13,10 @@
  * to a subscriber. After a crash, engine_open() resumes every unfinished
  * execution from its last committed transition.
  *
- * Errors from the calls below are yogi_error values whose names are stable
- * API error codes: ExecutionAlreadyExists, ExecutionDoesNotExist,
- * ExecutionNotRedrivable, StateMachineDoesNotExist, InvalidDefinition,
- * InvalidExecutionInput, InvalidName, TaskDoesNotExist, TaskTimedOut,
- * Engine.Storage (the database failed; nothing was changed).
+ * Errors: the calls below that act return 0 or -1 and fill a yogi_error
+ * whose name is a stable API error code (ExecutionDoesNotExist,
+ * Engine.Storage: the database failed, nothing was changed...). Every name
+ * and its kind are in engine/errors.def (errors.h).
  */
 #ifndef YOGI_ENGINE_H
 #define YOGI_ENGINE_H
@@ -27,6 +26,8 @@
 
 #include <jansson.h>
 
+#include "errors.h"
+#include "host_error.h"
 #include "yogi/plugin.h"
 
 typedef struct engine engine;
@@ -61,7 +62,7 @@ void engine_run_once(engine *e);
  * number (>= 1), or -1 with err (InvalidDefinition; err->cause holds the
  * "line:column: message" lines). */
 int engine_put_workflow(engine *e, const char *name, const char *text, size_t len,
-                        yogi_error *err);
+                        yogi_error *err) HOST_MUST_CHECK;
 
 /* [{"name","version","created"}...] — latest versions. New reference. */
 json_t *engine_list_workflows(engine *e);
@@ -80,7 +81,8 @@ typedef struct engine_start_request {
 
 /* Start (or attach to, for the same name and input) an execution. Writes
  * its id to id_out (at least 64 bytes). Returns 0, or -1 with err. */
-int engine_start(engine *e, const engine_start_request *req, char *id_out, yogi_error *err);
+int engine_start(engine *e, const engine_start_request *req, char *id_out, yogi_error *err)
+    HOST_MUST_CHECK;
 
 /* {"id","name","workflow","version","status","input","output","error",
  *  "cause","started","stopped","redrive_count"}; NULL if unknown. */
@@ -95,15 +97,16 @@ json_t *engine_list_executions(engine *e, const char *status, const char *workfl
 json_t *engine_history(engine *e, const char *execution_id, int64_t after_id, int limit);
 
 int engine_stop(engine *e, const char *execution_id, const char *error, const char *cause,
-                yogi_error *err);
-int engine_redrive(engine *e, const char *execution_id, yogi_error *err);
+                yogi_error *err) HOST_MUST_CHECK;
+int engine_redrive(engine *e, const char *execution_id, yogi_error *err) HOST_MUST_CHECK;
 
 /* ---- Callback tasks (.waitForTaskToken) ------------------------------- */
 
-int engine_task_success(engine *e, const char *token, json_t *output, yogi_error *err);
+int engine_task_success(engine *e, const char *token, json_t *output, yogi_error *err)
+    HOST_MUST_CHECK;
 int engine_task_failure(engine *e, const char *token, const char *error, const char *cause,
-                        yogi_error *err);
-int engine_task_heartbeat(engine *e, const char *token, yogi_error *err);
+                        yogi_error *err) HOST_MUST_CHECK;
+int engine_task_heartbeat(engine *e, const char *token, yogi_error *err) HOST_MUST_CHECK;
 
 /* [{"token","execution_id","state","input","since"}...] waiting callbacks. */
 json_t *engine_list_callbacks(engine *e, int limit);
@@ -129,14 +132,17 @@ json_t *engine_metrics(engine *e);
 bool engine_ready(engine *e);
 
 /* Register a host operation that plugins reach through yogi_host.call
- * ("documents.update"); runs in the engine process, may use the store. */
+ * ("documents.update"); runs in the engine process, may use the store.
+ * Returns 0 with *result a new reference, or -1 with err; the worker hands
+ * the plugin YOGI_OK / YOGI_FAILED (engine/worker_child.c). */
 typedef int (*engine_host_op_fn)(void *ud, json_t *args, json_t **result, yogi_error *err);
-int engine_register_host_op(engine *e, const char *op, engine_host_op_fn fn, void *ud);
+int engine_register_host_op(engine *e, const char *op, engine_host_op_fn fn, void *ud,
+                            yogi_error *err) HOST_MUST_CHECK;
 
 /* A consistent copy of the database at `dest` (a new file), taken through
  * the engine's own connection, so it is safe while executions run. The
  * stored document files live beside it in DATA_DIR/documents/. */
-int engine_backup(engine *e, const char *dest, yogi_error *err);
+int engine_backup(engine *e, const char *dest, yogi_error *err) HOST_MUST_CHECK;
 
 /* The store behind the engine, for modules with tables of their own
  * (documents, tokens). See store.h. */

@@ -70,8 +70,8 @@ static int check_input(json_t *input, yogi_error *err)
     free(text);
     if (!text) return host_fail(err, "InvalidExecutionInput", "the input is not valid JSON");
     if (n > MAX_INPUT_BYTES)
-        return yogi_fail(err, "InvalidExecutionInput", "the input is %zu bytes; the limit is %u",
-                         n, MAX_INPUT_BYTES), -1;
+        return host_fail(err, "InvalidExecutionInput", "the input is %zu bytes; the limit is %u",
+                         n, MAX_INPUT_BYTES);
     return 0;
 }
 
@@ -82,12 +82,12 @@ int engine_start(engine *e, const engine_start_request *req, char *id_out, yogi_
     int rc = -1;
     json_t *w = NULL, *existing = NULL;
     if (req->name && !name_ok(req->name)) {
-        yogi_fail(err, "InvalidName", "execution names are 1-80 characters of A-Z a-z 0-9 - _ .");
+        host_fail(err, "InvalidName", "execution names are 1-80 characters of A-Z a-z 0-9 - _ .");
         goto out;
     }
     if (check_input(input, err) != 0) goto out;
     if (!(w = journal_get_workflow(e->store, req->workflow, 0))) {
-        yogi_fail(err, "StateMachineDoesNotExist", "no workflow named '%s'", req->workflow);
+        host_fail(err, "StateMachineDoesNotExist", "no workflow named '%s'", req->workflow);
         goto out;
     }
     if (req->name && (existing = journal_find_execution(e->store, req->workflow, req->name))) {
@@ -101,7 +101,7 @@ int engine_start(engine *e, const engine_start_request *req, char *id_out, yogi_
     if (!req->name) random_hex(name, 16);
     execution *ex = execution_alloc(id, req->name ? req->name : name, req->workflow, version, def);
     if (!ex) {
-        yogi_fail(err, "Engine.Internal", "out of memory");
+        host_fail(err, "Engine.Internal", "out of memory");
         goto out;
     }
     ex->input = json_deep_copy(input);
@@ -184,7 +184,7 @@ int engine_stop(engine *e, const char *execution_id, const char *error, const ch
         json_t *row = journal_get_execution(e->store, execution_id);
         json_decref(row);
         return row ? host_fail(err, "ExecutionNotRunning", "the execution has already ended")
-                   : yogi_fail(err, "ExecutionDoesNotExist", "no execution '%s'", execution_id);
+                   : host_fail(err, "ExecutionDoesNotExist", "no execution '%s'", execution_id);
     }
     exec_stop(e, ex, error, cause);
     engine_flush(e);

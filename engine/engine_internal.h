@@ -158,7 +158,7 @@ json_t *definition_at(json_t *definition, const char *pointer);
 /* Resource string → plugin name and config (new ref or NULL). False if unknown. */
 bool resource_resolve(engine *e, const char *resource, char *plugin, size_t plugin_len,
                       json_t **config);
-int resource_map_load(engine *e, const char *path, yogi_error *err);
+int resource_map_load(engine *e, const char *path, yogi_error *err) HOST_MUST_CHECK;
 /* Is the Resource (or its resource-map entry) an activity? Writes its name. */
 bool resource_activity(engine *e, const char *resource, char name[ACTIVITY_NAME_MAX]);
 
@@ -172,9 +172,9 @@ void activities_free(engine *e);
 void engine_flush(engine *e);
 /* The cached definition of name@version (borrowed; lives as long as the engine). */
 json_t *definition_for(engine *e, const char *name, int version);
-int engine_load_running(engine *e, yogi_error *err);
+int engine_load_running(engine *e, yogi_error *err) HOST_MUST_CHECK;
 /* engine_workflows.c: register the workflow directory's files at open. */
-int engine_register_workflow_dir(engine *e, yogi_error *err);
+int engine_register_workflow_dir(engine *e, yogi_error *err) HOST_MUST_CHECK;
 /* Bring an execution row (journal_get_execution) into memory with its branches. */
 execution *engine_load_execution(engine *e, json_t *row, yogi_error *err);
 void execution_free(execution *ex);
@@ -193,7 +193,7 @@ void exec_execution_timed_out(engine *e, execution *ex);
 int exec_callback(engine *e, branch *b, const char *kind, json_t *output, const char *error,
                   const char *cause, yogi_error *err);
 void exec_stop(engine *e, execution *ex, const char *error, const char *cause);
-int exec_redrive(engine *e, execution *ex, yogi_error *err);
+int exec_redrive(engine *e, execution *ex, yogi_error *err) HOST_MUST_CHECK;
 /* Build the context object ($$) for a state of branch b. */
 json_t *exec_context(execution *ex, const char *state, int64_t entered_ms, int retry_count,
                      const char *token);

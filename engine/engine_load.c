@@ -76,13 +76,17 @@ execution *engine_load_execution(engine *e, json_t *row, yogi_error *err)
     /* The cached definition is shared by every execution of this version:
      * never replace it, branches point into it. */
     json_t *definition = definition_for(e, workflow, version);
-    if (!definition)
-        return yogi_fail(err, "Engine.Corrupt", "workflow %s@%d is missing", workflow, version),
-               NULL;
+    if (!definition) {
+        host_fail(err, "Engine.Corrupt", "workflow %s@%d is missing", workflow, version);
+        return NULL;
+    }
     execution *ex = execution_alloc(json_string_value(json_object_get(row, "id")),
                                     json_string_value(json_object_get(row, "name")), workflow,
                                     version, definition);
-    if (!ex) return yogi_fail(err, "Engine.Internal", "out of memory"), NULL;
+    if (!ex) {
+        host_fail(err, "Engine.Internal", "out of memory");
+        return NULL;
+    }
     snprintf(ex->status, sizeof ex->status, "%s", json_string_value(json_object_get(row, "status")));
     ex->input = json_incref(json_object_get(row, "input"));
     ex->started = json_integer_value(json_object_get(row, "started"));

@@ -398,7 +398,7 @@ static int64_t seconds_field(json_t *st, const char *field, json_t *input, json_
     int64_t s = json_is_integer(v) ? json_integer_value(v) : -3;
     json_decref(v);
     if (s <= 0) {
-        yogi_fail(err, RUNTIME, "The %s at '%s' must be a positive integer", path_field, path);
+        host_fail(err, RUNTIME, "The %s at '%s' must be a positive integer", path_field, path);
         return -2;
     }
     return s;
@@ -583,10 +583,10 @@ static int64_t seconds_from(json_t *val, const char *path, int64_t now, yogi_err
     if (json_is_integer(val) && json_integer_value(val) >= 0)
         at = now + json_integer_value(val) * 1000;
     else if (json_is_integer(val))
-        yogi_fail(err, RUNTIME, "The SecondsPath parameter references a negative value: %s == %s",
+        host_fail(err, RUNTIME, "The SecondsPath parameter references a negative value: %s == %s",
                   path, text ? text : "?");
     else
-        yogi_fail(err, RUNTIME, "The SecondsPath parameter cannot be parsed as a long value: %s == %s",
+        host_fail(err, RUNTIME, "The SecondsPath parameter cannot be parsed as a long value: %s == %s",
                   path, text ? text : "?");
     free(text);
     return at;
@@ -597,7 +597,7 @@ static int64_t timestamp_from(json_t *val, const char *path, yogi_error *err)
     int64_t at = -1;
     if (json_is_string(val) && asl_timestamp_parse(json_string_value(val), &at)) return at;
     char *text = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY);
-    yogi_fail(err, RUNTIME, "The TimestampPath parameter does not reference a valid ISO-8601 "
+    host_fail(err, RUNTIME, "The TimestampPath parameter does not reference a valid ISO-8601 "
               "extended offset date-time format string: %s == %s", path,
               json_is_string(val) ? json_string_value(val) : (text ? text : "?"));
     free(text);
@@ -621,7 +621,7 @@ static int64_t wait_deadline(json_t *st, json_t *input, json_t *ctx, yogi_error 
     if (!path) return now;
     json_t *val = NULL;
     if (asl_path_get(path, input, ctx, &val, err) != 0) {
-        yogi_fail(err, RUNTIME, "The %s parameter does not reference an input value: %s",
+        host_fail(err, RUNTIME, "The %s parameter does not reference an input value: %s",
                   seconds ? "SecondsPath" : "TimestampPath", path);
         return -1;
     }
@@ -696,7 +696,7 @@ static int fail_field(json_t *st, const char *field, json_t *input, json_t *ctx,
                        : asl_path_get(expr, input, ctx, &v, err);
     if (rc != 0 && !intrinsic) {
         char *text = json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY);
-        yogi_fail(err, RUNTIME, "The JSONPath '%s' specified for the field '%s' could not be "
+        host_fail(err, RUNTIME, "The JSONPath '%s' specified for the field '%s' could not be "
                   "found in the input '%s'", expr, path_field, text ? text : "");
         free(text);
     }

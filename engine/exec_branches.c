@@ -173,7 +173,7 @@ static int64_t nonneg_field(branch *b, json_t *st, const char *field, json_t *in
     if (r < 0) {
         char *text = json_is_string(v) ? strdup(json_string_value(v))
                                        : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        yogi_fail(err, "States.Runtime",
+        host_fail(err, "States.Runtime",
                   "The %s field refers to value \"%s\" which is not a valid integer: %s", pf,
                   text ? text : "", path);
         free(text);

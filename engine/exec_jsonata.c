@@ -184,11 +184,11 @@ static int typed_template(json_t *tmpl, const char *field, const char *type, jso
         const char *src;
         size_t len;
         template_expr(json_string_value(tmpl), &src, &len);
-        yogi_fail(err, QUERY_ERROR, "The JSONata expression '%.*s' specified for the field '%s' "
+        host_fail(err, QUERY_ERROR, "The JSONata expression '%.*s' specified for the field '%s' "
                   "returned an unexpected result type. Expected '%s', but was '%s' for value: %s",
                   (int)len, src, field, type, got, text ? text : "");
     } else {
-        yogi_fail(err, QUERY_ERROR, "The field '%s' must be %s %s, but was '%s' for value: %s",
+        host_fail(err, QUERY_ERROR, "The field '%s' must be %s %s, but was '%s' for value: %s",
                   field, strcmp(type, "integer") == 0 || strcmp(type, "array") == 0 ? "an" : "a",
                   type, got, text ? text : "");
     }
@@ -335,7 +335,7 @@ static void wait_enter(engine *e, branch *b, json_t *st)
         int rc = typed_template(ts, "Timestamp", "string", bindings, &v, &err);
         json_decref(bindings);
         if (rc == 0 && !asl_timestamp_parse(json_string_value(v), &at))
-            rc = yogi_fail(&err, QUERY_ERROR, "The Timestamp field cannot be parsed as "
+            rc = host_fail(&err, QUERY_ERROR, "The Timestamp field cannot be parsed as "
                            "an ISO-8601 extended offset date-time format string: %s",
                            json_string_value(v));
         json_decref(v);
@@ -402,7 +402,7 @@ int jsonata_map_items(branch *b, json_t *st, json_t *effective, json_t **items, 
             return 0;
         }
         char *text = json_dumps(effective, JSON_COMPACT | JSON_ENCODE_ANY);
-        yogi_fail(err, QUERY_ERROR, "Map state input must be an array but was: %s",
+        host_fail(err, QUERY_ERROR, "Map state input must be an array but was: %s",
                   text ? text : "");
         free(text);
         return -1;

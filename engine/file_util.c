@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "file_util.h"
+#include "host_error.h"
 
 /* Reads into *buf (capacity *cap, grown as needed up to max_bytes + 1 bytes
  * of content plus the NUL); returns the count read or -1 with errno set. */
@@ -45,7 +46,7 @@ char *read_whole_file(const char *path, size_t max_bytes, size_t *len, yogi_erro
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        yogi_fail(err, FILE_ERR_UNREADABLE, "cannot open: %s", strerror(errno));
+        host_fail(err, FILE_ERR_UNREADABLE, "cannot open: %s", strerror(errno));
         return NULL;
     }
     struct stat st;
@@ -53,7 +54,7 @@ char *read_whole_file(const char *path, size_t max_bytes, size_t *len, yogi_erro
     size_t cap = 4096;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
         if ((uintmax_t)st.st_size > max_bytes) {
-            yogi_fail(err, FILE_ERR_TOO_LARGE, "the file is %jd bytes; the limit is %zu bytes",
+            host_fail(err, FILE_ERR_TOO_LARGE, "the file is %jd bytes; the limit is %zu bytes",
                       (intmax_t)st.st_size, max_bytes);
             goto out_close;
         }
@@ -62,10 +63,10 @@ char *read_whole_file(const char *path, size_t max_bytes, size_t *len, yogi_erro
     buf = malloc(cap);
     ssize_t got = buf ? read_all(fd, &buf, &cap, max_bytes) : (errno = ENOMEM, -1);
     if (got < 0) {
-        yogi_fail(err, errno == ENOMEM ? FILE_ERR_NO_MEMORY : FILE_ERR_UNREADABLE,
+        host_fail(err, errno == ENOMEM ? FILE_ERR_NO_MEMORY : FILE_ERR_UNREADABLE,
                   "cannot read: %s", strerror(errno));
     } else if ((size_t)got > max_bytes) {
-        yogi_fail(err, FILE_ERR_TOO_LARGE, "the file is over the limit of %zu bytes", max_bytes);
+        host_fail(err, FILE_ERR_TOO_LARGE, "the file is over the limit of %zu bytes", max_bytes);
     } else {
         buf[got] = '\0';
         *len = (size_t)got;

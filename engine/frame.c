@@ -83,7 +83,7 @@ int frame_encode(frame_buf *b, const json_t *msg, yogi_error *err)
     size_t body = b->len - start - 4;
     if (body > FRAME_MAX) {
         b->len = start;
-        yogi_fail(err, "States.DataLimitExceeded",
+        host_fail(err, "States.DataLimitExceeded",
                   "a message of %zu bytes exceeds the %zu MiB frame limit", body,
                   FRAME_MAX >> 20);
         return -1;
@@ -134,12 +134,12 @@ static json_t *parse_object(const unsigned char *body, size_t len, yogi_error *e
     json_error_t jerr;
     json_t *msg = json_loadb((const char *)body, len, JSON_ALLOW_NUL, &jerr);
     if (!msg) {
-        yogi_fail(err, "States.Runtime", "malformed frame: %s", jerr.text);
+        host_fail(err, "States.Runtime", "malformed frame: %s", jerr.text);
         return NULL;
     }
     if (!json_is_object(msg)) {
         json_decref(msg);
-        yogi_fail(err, "States.Runtime", "malformed frame: not a JSON object");
+        host_fail(err, "States.Runtime", "malformed frame: not a JSON object");
         return NULL;
     }
     return msg;
@@ -151,14 +151,14 @@ int frame_next(frame_buf *b, json_t **msg, yogi_error *err)
     if (avail < 4) return 0;
     size_t body = header_length(b->data + b->pos);
     if (body > FRAME_MAX) {
-        yogi_fail(err, "States.Runtime", "frame of %zu bytes exceeds the %zu MiB limit", body,
+        host_fail(err, "States.Runtime", "frame of %zu bytes exceeds the %zu MiB limit", body,
                   FRAME_MAX >> 20);
         return -1;
     }
     if (avail < 4 + body) {
         /* Make room for the whole frame now: one allocation per frame. */
         if (reserve(b, 4 + body - avail) != 0) {
-            yogi_fail(err, "States.Runtime", "out of memory for a %zu-byte frame", body);
+            host_fail(err, "States.Runtime", "out of memory for a %zu-byte frame", body);
             return -1;
         }
         return 0;
@@ -206,7 +206,7 @@ int frame_send(int fd, const json_t *msg, yogi_error *err)
     frame_buf b = {0};
     if (frame_encode(&b, msg, err) != 0) return -1;
     int rc = write_all(fd, b.data, b.len);
-    if (rc != 0) yogi_fail(err, "States.Runtime", "cannot write a frame: %s", strerror(errno));
+    if (rc != 0) host_fail(err, "States.Runtime", "cannot write a frame: %s", strerror(errno));
     frame_buf_free(&b);
     return rc;
 }
@@ -216,12 +216,12 @@ int frame_recv(int fd, json_t **msg, yogi_error *err)
     unsigned char h[4];
     int rc = read_all(fd, h, 4);
     if (rc <= 0) {
-        if (rc < 0) yogi_fail(err, "States.Runtime", "cannot read a frame: %s", strerror(errno));
+        if (rc < 0) host_fail(err, "States.Runtime", "cannot read a frame: %s", strerror(errno));
         return rc;
     }
     size_t body = header_length(h);
     if (body > FRAME_MAX) {
-        yogi_fail(err, "States.Runtime", "frame of %zu bytes exceeds the limit", body);
+        host_fail(err, "States.Runtime", "frame of %zu bytes exceeds the limit", body);
         return -1;
     }
     unsigned char *p = malloc(body ? body : 1);
@@ -231,7 +231,7 @@ int frame_recv(int fd, json_t **msg, yogi_error *err)
         *msg = parse_object(p, body, err);
         rc = *msg ? 1 : -1;
     } else {
-        yogi_fail(err, "States.Runtime", "truncated frame");
+        host_fail(err, "States.Runtime", "truncated frame");
         rc = -1;
     }
     free(p);

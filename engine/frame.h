@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "host_error.h"
 #include "yogi/plugin.h"
 
 #define FRAME_MAX ((size_t)64 << 20) /* 64 MiB of JSON per frame */
@@ -37,7 +38,7 @@ void frame_buf_free(frame_buf *b);
 
 /* Serialize msg as one frame appended to b. Returns 0, or -1 with err
  * (States.DataLimitExceeded when the JSON exceeds FRAME_MAX). */
-int frame_encode(frame_buf *b, const json_t *msg, yogi_error *err);
+int frame_encode(frame_buf *b, const json_t *msg, yogi_error *err) HOST_MUST_CHECK;
 
 /* Send (fd is a socket) as much of b as it takes without blocking. Returns 1 when b is
  * empty, 0 when bytes remain (wait for POLLOUT), -1 on error (errno). */
@@ -51,12 +52,12 @@ ssize_t frame_fill(int fd, frame_buf *b);
 /* Take one whole frame from b: 1 with *msg a new reference, 0 when the
  * frame is incomplete, -1 when b holds garbage (oversized, not a JSON
  * object) — with a cause in err. */
-int frame_next(frame_buf *b, json_t **msg, yogi_error *err);
+int frame_next(frame_buf *b, json_t **msg, yogi_error *err) HOST_MUST_CHECK;
 
 /* Blocking I/O for the worker side. frame_send returns 0 or -1 (errno, or
  * err for oversized messages); frame_recv 1 with a message, 0 at end of
  * file, -1 on error or garbage. */
-int frame_send(int fd, const json_t *msg, yogi_error *err);
-int frame_recv(int fd, json_t **msg, yogi_error *err);
+int frame_send(int fd, const json_t *msg, yogi_error *err) HOST_MUST_CHECK;
+int frame_recv(int fd, json_t **msg, yogi_error *err) HOST_MUST_CHECK;
 
 #endif

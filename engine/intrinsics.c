@@ -76,8 +76,8 @@ static const char *type_name(const json_t *v)
 
 static int bad_arg(const struct call *c, size_t i, const char *want, yogi_error *err)
 {
-    return asl_fail(err, RUNTIME, "Invalid arguments in %s: argument %zu must be %s, got %s",
-                    c->name, i + 1, want, type_name(c->args[i].value));
+    return host_fail(err, RUNTIME, "Invalid arguments in %s: argument %zu must be %s, got %s",
+                     c->name, i + 1, want, type_name(c->args[i].value));
 }
 
 static int want_type(const struct call *c, size_t i, json_type type, const char *want,
@@ -127,14 +127,14 @@ static int want_short_string(const struct call *c, size_t i, yogi_error *err)
 {
     if (want_type(c, i, JSON_STRING, "a string", err)) return -1;
     if (utf8_chars(json_string_value(c->args[i].value)) > MAX_STRING_ARG)
-        return asl_fail(err, RUNTIME, "Invalid arguments in %s: the input string exceeds %d characters",
-                        c->name, MAX_STRING_ARG);
+        return host_fail(err, RUNTIME, "Invalid arguments in %s: the input string exceeds %d characters",
+                         c->name, MAX_STRING_ARG);
     return 0;
 }
 
 static int new_value(json_t *v, json_t **out, yogi_error *err)
 {
-    if (!v) return asl_fail(err, RUNTIME, "out of memory");
+    if (!v) return host_fail(err, RUNTIME, "out of memory");
     *out = v;
     return 0;
 }
@@ -151,9 +151,9 @@ static int format_expand(const struct call *c, const char *tmpl, asl_buf *b, yog
             asl_buf_add(b, ++p, 1);
         } else if (p[0] == '{' && p[1] == '}') {
             if (next >= c->argc)
-                return asl_fail(err, RUNTIME, "Invalid arguments in States.Format: the template "
-                                "has more '{}' placeholders than the %zu arguments given",
-                                c->argc - 1);
+                return host_fail(err, RUNTIME, "Invalid arguments in States.Format: the template "
+                                 "has more '{}' placeholders than the %zu arguments given",
+                                 c->argc - 1);
             char *text = asl_java_string(c->args[next++].value);
             if (text) asl_buf_adds(b, text);
             else b->failed = true;
@@ -164,8 +164,8 @@ static int format_expand(const struct call *c, const char *tmpl, asl_buf *b, yog
         }
     }
     if (next != c->argc)
-        return asl_fail(err, RUNTIME, "Invalid arguments in States.Format: %zu arguments given "
-                        "for %zu '{}' placeholders", c->argc - 1, next - 1);
+        return host_fail(err, RUNTIME, "Invalid arguments in States.Format: %zu arguments given "
+                         "for %zu '{}' placeholders", c->argc - 1, next - 1);
     return 0;
 }
 
@@ -181,7 +181,7 @@ static int fn_format(const struct call *c, json_t **out, yogi_error *err)
     char *text = asl_buf_take(&b);
     json_t *v = text ? json_string(text) : NULL;
     free(text);
-    if (!v) return asl_fail(err, RUNTIME, "States.Format produced invalid UTF-8 or ran out of memory");
+    if (!v) return host_fail(err, RUNTIME, "States.Format produced invalid UTF-8 or ran out of memory");
     *out = v;
     return 0;
 }
@@ -201,8 +201,8 @@ static int fn_string_to_json(const struct call *c, json_t **out, yogi_error *err
     json_error_t jerr;
     json_t *v = json_loads(s, JSON_DECODE_ANY, &jerr);
     if (!v)
-        return asl_fail(err, RUNTIME, "Invalid arguments in States.StringToJson: the string is "
-                        "not valid JSON: %s", jerr.text);
+        return host_fail(err, RUNTIME, "Invalid arguments in States.StringToJson: the string is "
+                         "not valid JSON: %s", jerr.text);
     *out = v;
     return 0;
 }
@@ -233,8 +233,8 @@ static int fn_array_partition(const struct call *c, json_t **out, yogi_error *er
     long long size;
     if (want_type(c, 0, JSON_ARRAY, "an array", err) || want_integer(c, 1, &size, err)) return -1;
     if (size <= 0)
-        return asl_fail(err, RUNTIME, "Invalid arguments in States.ArrayPartition: the chunk "
-                        "size must be greater than 0, got %lld", size);
+        return host_fail(err, RUNTIME, "Invalid arguments in States.ArrayPartition: the chunk "
+                         "size must be greater than 0, got %lld", size);
     json_t *arr = c->args[0].value, *parts = json_array(), *part = NULL;
     for (size_t i = 0; parts && i < json_array_size(arr); i++) {
         bool fresh = i % (size_t)size == 0;
@@ -263,12 +263,12 @@ static int fn_array_range(const struct call *c, json_t **out, yogi_error *err)
         want_integer(c, 2, &step, err))
         return -1;
     if (step == 0)
-        return asl_fail(err, RUNTIME, "Invalid arguments in States.ArrayRange: the step must not be 0");
+        return host_fail(err, RUNTIME, "Invalid arguments in States.ArrayRange: the step must not be 0");
     long long count = (end - start) / step >= 0 ? (end - start) / step + 1 : 0;
     if ((end - start) != 0 && (end - start > 0) != (step > 0)) count = 0;
     if (count > MAX_RANGE_ITEMS)
-        return asl_fail(err, RUNTIME, "Invalid arguments in States.ArrayRange: the result would "
-                        "have %lld items, more than the %d allowed", count, MAX_RANGE_ITEMS);
+        return host_fail(err, RUNTIME, "Invalid arguments in States.ArrayRange: the result would "
+                         "have %lld items, more than the %d allowed", count, MAX_RANGE_ITEMS);
     json_t *a = json_array();
     for (long long i = 0; a && i < count; i++)
         if (json_array_append_new(a, json_integer(start + i * step)) != 0) {
@@ -411,8 +411,8 @@ static int fn_base64_decode(const struct call *c, json_t **out, yogi_error *err)
     json_t *v = ok && bytes ? json_stringn(bytes, len) : NULL;
     free(bytes);
     if (!v)
-        return asl_fail(err, RUNTIME, "Invalid arguments in States.Base64Decode: the input is not "
-                        "valid base64 of UTF-8 text");
+        return host_fail(err, RUNTIME, "Invalid arguments in States.Base64Decode: the input is not "
+                         "valid base64 of UTF-8 text");
     *out = v;
     return 0;
 }
@@ -423,8 +423,8 @@ static int fn_hash(const struct call *c, json_t **out, yogi_error *err)
     char hex[2 * HASH_MAX_DIGEST + 1];
     const char *algo = json_string_value(c->args[1].value);
     if (!hash_hex(algo, json_string_value(c->args[0].value), json_string_length(c->args[0].value), hex))
-        return asl_fail(err, RUNTIME, "Invalid arguments in States.Hash: unknown algorithm '%s' "
-                        "(MD5, SHA-1, SHA-256, SHA-384 or SHA-512)", algo);
+        return host_fail(err, RUNTIME, "Invalid arguments in States.Hash: unknown algorithm '%s' "
+                         "(MD5, SHA-1, SHA-256, SHA-384 or SHA-512)", algo);
     return new_value(json_string(hex), out, err);
 }
 
@@ -437,8 +437,8 @@ static int fn_json_merge(const struct call *c, json_t **out, yogi_error *err)
         return -1;
     if (!json_is_boolean(c->args[2].value)) return bad_arg(c, 2, "a boolean", err);
     if (json_is_true(c->args[2].value))
-        return asl_fail(err, RUNTIME, "Invalid arguments in States.JsonMerge: deep merging is not "
-                        "supported; the third argument must be false");
+        return host_fail(err, RUNTIME, "Invalid arguments in States.JsonMerge: deep merging is not "
+                         "supported; the third argument must be false");
     json_t *merged = json_copy(c->args[0].value);
     if (merged && json_object_update(merged, c->args[1].value) != 0) {
         json_decref(merged);
@@ -452,7 +452,7 @@ static int fn_math_add(const struct call *c, json_t **out, yogi_error *err)
     long long a, b, sum;
     if (want_rounded(c, 0, &a, err) || want_rounded(c, 1, &b, err)) return -1;
     if (__builtin_add_overflow(a, b, &sum))
-        return asl_fail(err, RUNTIME, "Invalid arguments in States.MathAdd: the sum overflows");
+        return host_fail(err, RUNTIME, "Invalid arguments in States.MathAdd: the sum overflows");
     return new_value(json_integer(sum), out, err);
 }
 
@@ -481,8 +481,8 @@ static int fn_math_random(const struct call *c, json_t **out, yogi_error *err)
     if (want_rounded(c, 0, &start, err) || want_rounded(c, 1, &end, err)) return -1;
     if (c->argc == 3 && want_integer(c, 2, &seed, err)) return -1;
     if (start >= end)
-        return asl_fail(err, RUNTIME, "Invalid arguments in States.MathRandom: the start (%lld) "
-                        "must be less than the end (%lld)", start, end);
+        return host_fail(err, RUNTIME, "Invalid arguments in States.MathRandom: the start (%lld) "
+                         "must be less than the end (%lld)", start, end);
     uint64_t state = (uint64_t)seed;
     uint64_t r = c->argc == 3 ? splitmix64(&state) : random_u64();
     uint64_t span = (uint64_t)end - (uint64_t)start;
@@ -582,8 +582,8 @@ static void skip_spaces(struct iparser *ps)
 
 static int syntax_error(struct iparser *ps, const char *what)
 {
-    return asl_fail(ps->err, RUNTIME, "Invalid intrinsic function syntax: %s at offset %zu",
-                    what, (size_t)(ps->p - ps->start));
+    return host_fail(ps->err, RUNTIME, "Invalid intrinsic function syntax: %s at offset %zu",
+                     what, (size_t)(ps->p - ps->start));
 }
 
 static void free_args(struct arg *args, size_t n)
@@ -615,7 +615,7 @@ static int parse_string(struct iparser *ps, struct arg *out)
     out->value = text && ps->eval ? json_string(text) : NULL;
     ps->p++;
     free(text);
-    if (!out->raw || (ps->eval && !out->value)) return asl_fail(ps->err, RUNTIME, "invalid UTF-8 in a string literal");
+    if (!out->raw || (ps->eval && !out->value)) return host_fail(ps->err, RUNTIME, "invalid UTF-8 in a string literal");
     return 0;
 }
 
@@ -649,12 +649,12 @@ static int parse_path(struct iparser *ps, struct arg *out)
     const char *stop = ps->p;
     while (stop > start && (stop[-1] == ' ' || stop[-1] == '\t')) stop--;
     char *path = strndup(start, (size_t)(stop - start));
-    if (!path) return asl_fail(ps->err, RUNTIME, "out of memory");
+    if (!path) return host_fail(ps->err, RUNTIME, "out of memory");
     char why[256];
     int rc = 0;
     if (!ps->eval) {
         if (!asl_path_check(path, false, why, sizeof why))
-            rc = asl_fail(ps->err, RUNTIME, "Invalid path '%s' in an intrinsic function: %s", path, why);
+            rc = host_fail(ps->err, RUNTIME, "Invalid path '%s' in an intrinsic function: %s", path, why);
     } else {
         rc = asl_path_get(path, ps->input, ps->ctx, &out->value, ps->err);
     }
@@ -675,14 +675,14 @@ static int parse_args(struct iparser *ps, struct arg **args, size_t *argc)
 {
     size_t cap = 4;
     *argc = 0;
-    if (!(*args = calloc(cap, sizeof **args))) return asl_fail(ps->err, RUNTIME, "out of memory");
+    if (!(*args = calloc(cap, sizeof **args))) return host_fail(ps->err, RUNTIME, "out of memory");
     skip_spaces(ps);
     if (ps->p < ps->end && *ps->p == ')') return ps->p++, 0;
     for (;;) {
         if (*argc == MAX_ARGS) return syntax_error(ps, "too many arguments");
         if (*argc == cap) {
             struct arg *more = realloc(*args, 2 * cap * sizeof *more);
-            if (!more) return asl_fail(ps->err, RUNTIME, "out of memory");
+            if (!more) return host_fail(ps->err, RUNTIME, "out of memory");
             memset(more + cap, 0, cap * sizeof *more);
             *args = more;
             cap *= 2;
@@ -705,8 +705,8 @@ static int parse_call(struct iparser *ps, struct arg *out)
         ps->p++;
     const struct function *fn = find_function(name, (size_t)(ps->p - name));
     if (!fn)
-        return asl_fail(ps->err, RUNTIME, "Invalid intrinsic function syntax: unknown function '%.*s'",
-                        (int)(ps->p - name > 64 ? 64 : ps->p - name), name);
+        return host_fail(ps->err, RUNTIME, "Invalid intrinsic function syntax: unknown function '%.*s'",
+                         (int)(ps->p - name > 64 ? 64 : ps->p - name), name);
     if (ps->p >= ps->end || *ps->p != '(') return syntax_error(ps, "expected '(' after the function name");
     if (++ps->depth > ASL_MAX_DEPTH) return syntax_error(ps, "calls nested too deeply");
     ps->p++;
@@ -720,8 +720,8 @@ static int parse_call(struct iparser *ps, struct arg *out)
             snprintf(want, sizeof want, "%zu or more arguments", fn->min_args);
         else
             snprintf(want, sizeof want, "%zu to %zu arguments", fn->min_args, fn->max_args);
-        rc = asl_fail(ps->err, RUNTIME, "Invalid arguments in %s: expected %s, got %zu", fn->name,
-                      want, c.argc);
+        rc = host_fail(ps->err, RUNTIME, "Invalid arguments in %s: expected %s, got %zu", fn->name,
+                       want, c.argc);
     }
     if (rc == 0 && ps->eval) rc = fn->run(&c, &out->value, ps->err);
     free_args(c.args, c.argc);
@@ -756,8 +756,8 @@ static int run_parser(struct iparser *ps, const char *expr, json_t **out)
 {
     size_t len = expr ? strlen(expr) : 0;
     if (len > ASL_MAX_EXPR_LEN)
-        return asl_fail(ps->err, RUNTIME, "Invalid intrinsic function: longer than %d bytes",
-                        ASL_MAX_EXPR_LEN);
+        return host_fail(ps->err, RUNTIME, "Invalid intrinsic function: longer than %d bytes",
+                         ASL_MAX_EXPR_LEN);
     ps->start = ps->p = expr ? expr : "";
     ps->end = ps->p + len;
     skip_spaces(ps);

@@ -11,13 +11,15 @@
 #include <jansson.h>
 
 #include "exec.h"
+#include "host_error.h"
 #include "store.h"
 
-int journal_init(store *s, yogi_error *err);
+int journal_init(store *s, yogi_error *err) HOST_MUST_CHECK;
 
 /* Insert a new version unless `sha` equals the latest version's. */
 int journal_put_workflow(store *s, const char *name, const char *source, const json_t *def,
-                         const char *sha, int64_t now, int *version, yogi_error *err);
+                         const char *sha, int64_t now, int *version, yogi_error *err)
+    HOST_MUST_CHECK;
 json_t *journal_get_workflow(store *s, const char *name, int version); /* 0 = latest */
 json_t *journal_list_workflows(store *s);
 

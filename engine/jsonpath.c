@@ -839,14 +839,14 @@ int asl_path_get(const char *path, json_t *root, json_t *ctx, json_t **out, yogi
 {
     char why[512];
     asl_path *p = asl_path_parse(path, why, sizeof why);
-    if (!p) return asl_fail(err, "States.Runtime", "Invalid path '%s' : %s", path ? path : "", why);
+    if (!p) return host_fail(err, "States.Runtime", "Invalid path '%s' : %s", path ? path : "", why);
     json_t *start = p->context ? ctx : root;
     json_t *empty = NULL;
     if (p->variable) {
         start = json_object_get(json_object_get(ctx, ASL_CTX_VARIABLES), p->variable);
         if (!start) {
-            asl_fail(err, "States.Runtime", "Invalid path '%s': the variable '$%s' is not "
-                     "defined", path, p->variable);
+            host_fail(err, "States.Runtime", "Invalid path '%s': the variable '$%s' is not "
+                      "defined", path, p->variable);
             asl_path_free(p);
             return -1;
         }
@@ -859,11 +859,11 @@ int asl_path_get(const char *path, json_t *root, json_t *ctx, json_t **out, yogi
     if (asl_path_is_reference(p)) {
         json_t *v = walk_definite(p, start, why, sizeof why);
         if (v) *out = json_incref(v);
-        else rc = asl_fail(err, "States.Runtime", "Invalid path '%s' : %s", path, why);
+        else rc = host_fail(err, "States.Runtime", "Invalid path '%s' : %s", path, why);
     } else {
         json_t *all = eval_all(p, start, start);
         if (all) *out = all;
-        else rc = asl_fail(err, "States.Runtime", "Invalid path '%s' : out of memory", path);
+        else rc = host_fail(err, "States.Runtime", "Invalid path '%s' : out of memory", path);
     }
     json_decref(empty);
     asl_path_free(p);

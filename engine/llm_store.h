@@ -19,10 +19,11 @@
 
 #include <jansson.h>
 
+#include "host_error.h"
 #include "store.h"
 
 /* Create the tables (modules "llm_spend" and "llm_changes"). */
-int llm_store_init(store *s, yogi_error *err);
+int llm_store_init(store *s, yogi_error *err) HOST_MUST_CHECK;
 
 /* Today's row as "llm.spend" returns it (zeros when nothing was spent);
  * NULL if the database fails. New reference. */
@@ -41,6 +42,6 @@ json_t *llm_store_changes_summary(store *s);
 json_t *llm_store_document_changes(store *s, const char *document_id);
 
 struct engine;
-int llm_store_register_host_ops(struct engine *e);
+int llm_store_register_host_ops(struct engine *e, yogi_error *err) HOST_MUST_CHECK;
 
 #endif

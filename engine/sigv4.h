@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host_error.h"
 #include "yogi/plugin.h"
 
 typedef struct sigv4_header {
@@ -50,7 +51,7 @@ char *sigv4_canonical_request(const sigv4_request *r, const char *signed_headers
  * Authorization), IncompleteSignature (malformed), UnrecognizedClient (an
  * unknown key), InvalidSignatureException (does not match, or too old). */
 int sigv4_verify(const sigv4_request *r, sigv4_secret_fn secret, void *ud, int64_t now_s,
-                 char *access_key, yogi_error *err);
+                 char *access_key, yogi_error *err) HOST_MUST_CHECK;
 
 /* The string to sign for a canonical request, date "20150830T123600Z" and
  * scope "20150830/us-east-1/service/aws4_request" (new malloc'd string). */

@@ -51,7 +51,7 @@ int store_exec(store *s, const char *sql, yogi_error *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        if (err) yogi_fail(err, "Engine.Storage", "%s", msg ? msg : "sqlite3_exec failed");
+        if (err) host_fail(err, "Engine.Storage", "%s", msg ? msg : "sqlite3_exec failed");
         sqlite3_free(msg);
         if (s->depth > 0) s->poisoned = true;
         return -1;
@@ -115,13 +115,13 @@ store *store_open(const store_options *opts, yogi_error *err)
 {
     store *s = calloc(1, sizeof *s);
     if (!s) {
-        yogi_fail(err, "Engine.Storage", "out of memory");
+        host_fail(err, "Engine.Storage", "out of memory");
         return NULL;
     }
     s->watch_fd = -1;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(opts->path, &s->db, flags, NULL) != SQLITE_OK) {
-        yogi_fail(err, "Engine.Storage", "cannot open %s: %s", opts->path,
+        host_fail(err, "Engine.Storage", "cannot open %s: %s", opts->path,
                   s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto out_free;
     }
@@ -179,14 +179,14 @@ int store_commit(store *s, yogi_error *err)
     if (--s->depth > 0) return s->poisoned ? -1 : 0;
     if (s->poisoned) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        yogi_fail(err, "Engine.Storage", "transaction rolled back: %s",
+        host_fail(err, "Engine.Storage", "transaction rolled back: %s",
                   s->first_error[0] ? s->first_error : "an earlier statement failed");
         return -1;
     }
     char why[600];
     if (!store_intact(s, why, sizeof why)) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        yogi_fail(err, "Engine.Storage", "not committed: %s", why);
+        host_fail(err, "Engine.Storage", "not committed: %s", why);
         return -1;
     }
     if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {

@@ -31,6 +31,7 @@
 
 #include <jansson.h>
 
+#include "host_error.h"
 #include "yogi/plugin.h"
 
 typedef struct store store;
@@ -47,13 +48,14 @@ typedef struct store_options {
 store *store_open(const store_options *opts, yogi_error *err);
 void store_close(store *s);
 
-int store_begin(store *s, yogi_error *err);
-int store_commit(store *s, yogi_error *err);
+int store_begin(store *s, yogi_error *err) HOST_MUST_CHECK;
+int store_commit(store *s, yogi_error *err) HOST_MUST_CHECK;
 void store_rollback(store *s);
 
 /* Apply `sql` (one or more statements) once for (module, version), inside a
  * transaction, recording it in schema_migrations. Idempotent. */
-int store_migrate(store *s, const char *module, int version, const char *sql, yogi_error *err);
+int store_migrate(store *s, const char *module, int version, const char *sql, yogi_error *err)
+    HOST_MUST_CHECK;
 
 /* PRAGMA integrity_check; true when "ok". */
 bool store_integrity_ok(store *s, char *detail, size_t detail_len);
@@ -67,11 +69,11 @@ bool store_intact(store *s, char *why, size_t why_len);
 /* Write a consistent copy of the whole database to `dest` (which must not
  * exist) with VACUUM INTO, through the one connection: safe while the
  * service runs. */
-int store_backup(store *s, const char *dest, yogi_error *err);
+int store_backup(store *s, const char *dest, yogi_error *err) HOST_MUST_CHECK;
 
 /* Insert one row into a scratch table in a transaction of its own: the raw
  * cost of a commit under the store's settings, for benchmarks. */
-int store_probe_commit(store *s, yogi_error *err);
+int store_probe_commit(store *s, yogi_error *err) HOST_MUST_CHECK;
 
 /* Outermost commits so far (for metrics and benchmarks). */
 uint64_t store_commit_count(store *s);

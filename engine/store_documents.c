@@ -45,6 +45,7 @@
 #include "clock.h"
 #include "engine.h"
 #include "hash.h"
+#include "host_error.h"
 #include "llm_store.h"
 #include "store_internal.h"
 
@@ -85,9 +86,9 @@ static const char schema_v4[] =
 
 int documents_init(store *s, yogi_error *err)
 {
-    if (store_migrate(s, "documents", 1, schema_v1, err) != 0) return YOGI_FAILED;
-    if (store_migrate(s, "documents", 2, schema_v2, err) != 0) return YOGI_FAILED;
-    if (store_migrate(s, "documents", 3, schema_v3, err) != 0) return YOGI_FAILED;
+    if (store_migrate(s, "documents", 1, schema_v1, err) != 0) return -1;
+    if (store_migrate(s, "documents", 2, schema_v2, err) != 0) return -1;
+    if (store_migrate(s, "documents", 3, schema_v3, err) != 0) return -1;
     return store_migrate(s, "documents", 4, schema_v4, err);
 }
 
@@ -104,7 +105,7 @@ static json_t *iso_time(int64_t ms)
 
 static int storage_error(store *s, yogi_error *err, const char *what)
 {
-    return yogi_fail(err, "Engine.Storage", "%s: %s", what,
+    return host_fail(err, "Engine.Storage", "%s: %s", what,
                      s->first_error[0] ? s->first_error : sqlite3_errmsg(s->db));
 }
 
@@ -114,9 +115,9 @@ static int new_id(char id[DOCUMENT_ID_MAX], yogi_error *err)
 {
     unsigned char r[16];
     if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-        return yogi_fail(err, "Engine.Storage", "getrandom: %s", strerror(errno));
+        return host_fail(err, "Engine.Storage", "getrandom: %s", strerror(errno));
     for (size_t i = 0; i < sizeof r; i++) snprintf(id + 2 * i, 3, "%02x", r[i]);
-    return YOGI_OK;
+    return 0;
 }
 
 static int mkdir_exists_ok(const char *path)
@@ -151,9 +152,9 @@ static int write_durably(const char *dir, const char *name, const void *bytes, s
     char tmp[PATH_MAX];
     if ((size_t)snprintf(path_out, path_len, "%s/%s", dir, name) >= path_len ||
         (size_t)snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, name) >= sizeof tmp)
-        return yogi_fail(err, "Engine.Storage", "document path too long");
+        return host_fail(err, "Engine.Storage", "document path too long");
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return yogi_fail(err, "Engine.Storage", "create %s: %s", tmp, strerror(errno));
+    if (fd < 0) return host_fail(err, "Engine.Storage", "create %s: %s", tmp, strerror(errno));
     int rc = write_all(fd, bytes, len) == 0 && fsync(fd) == 0 ? 0 : -1;
     int saved = errno;
     if (close(fd) != 0 && rc == 0) rc = -1, saved = errno;
@@ -161,9 +162,9 @@ static int write_durably(const char *dir, const char *name, const void *bytes, s
     if (rc == 0 && fsync_path(dir, O_RDONLY | O_DIRECTORY) != 0) rc = -1, saved = errno;
     if (rc != 0) {
         unlink(tmp);
-        return yogi_fail(err, "Engine.Storage", "write %s: %s", path_out, strerror(saved));
+        return host_fail(err, "Engine.Storage", "write %s: %s", path_out, strerror(saved));
     }
-    return YOGI_OK;
+    return 0;
 }
 
 static int store_file(const char *data_dir, const char *id, const document_new *doc,
@@ -172,17 +173,17 @@ static int store_file(const char *data_dir, const char *id, const document_new *
     char top[PATH_MAX], dir[PATH_MAX], abs[PATH_MAX];
     /* The row keeps an absolute path: documents_file_path has no data_dir. */
     if (mkdir_exists_ok(data_dir) != 0 || !realpath(data_dir, abs))
-        return yogi_fail(err, "Engine.Storage", "data directory %s: %s", data_dir,
+        return host_fail(err, "Engine.Storage", "data directory %s: %s", data_dir,
                          strerror(errno));
     data_dir = abs;
     if ((size_t)snprintf(top, sizeof top, "%s/documents", data_dir) >= sizeof top ||
         (size_t)snprintf(dir, sizeof dir, "%s/%.2s", top, id) >= sizeof dir)
-        return yogi_fail(err, "Engine.Storage", "data directory path too long");
+        return host_fail(err, "Engine.Storage", "data directory path too long");
     if (mkdir_exists_ok(top) != 0 || mkdir_exists_ok(dir) != 0)
-        return yogi_fail(err, "Engine.Storage", "mkdir %s: %s", dir, strerror(errno));
+        return host_fail(err, "Engine.Storage", "mkdir %s: %s", dir, strerror(errno));
     /* A new shard directory must itself survive a crash before the file in it. */
     if (fsync_path(top, O_RDONLY | O_DIRECTORY) != 0)
-        return yogi_fail(err, "Engine.Storage", "fsync %s: %s", top, strerror(errno));
+        return host_fail(err, "Engine.Storage", "fsync %s: %s", top, strerror(errno));
     return write_durably(dir, id, doc->bytes, doc->len, path_out, path_len, err);
 }
 
@@ -199,7 +200,7 @@ static int insert_row(store *s, const char *id, const document_new *doc, const c
 {
     char sha[2 * HASH_MAX_DIGEST + 1];
     hash_hex("SHA-256", doc->bytes, doc->len, sha);
-    if (store_begin(s, err) != 0) return YOGI_FAILED;
+    if (store_begin(s, err) != 0) return -1;
     sqlite3_stmt *q = store_stmt(s,
         "INSERT INTO documents(id, filename, content_type, bytes, sha256, owner, path,"
         " created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -218,25 +219,25 @@ static int insert_row(store *s, const char *id, const document_new *doc, const c
     if (!q || store_step_done(s, q) != 0) {
         storage_error(s, err, "insert document");
         store_rollback(s);
-        return YOGI_FAILED;
+        return -1;
     }
-    return store_commit(s, err) == 0 ? YOGI_OK : YOGI_FAILED;
+    return store_commit(s, err);
 }
 
 int documents_create(store *s, const char *data_dir, const document_new *doc, char *id_out,
                      char *path_out, size_t path_len, yogi_error *err)
 {
     if (!doc || (!doc->bytes && doc->len > 0))
-        return yogi_fail(err, "InvalidInput", "no document bytes");
+        return host_fail(err, "InvalidInput", "no document bytes");
     char id[DOCUMENT_ID_MAX];
-    if (new_id(id, err) != YOGI_OK) return YOGI_FAILED;
-    if (store_file(data_dir, id, doc, path_out, path_len, err) != YOGI_OK) return YOGI_FAILED;
-    if (insert_row(s, id, doc, path_out, err) != YOGI_OK) {
+    if (new_id(id, err) != 0) return -1;
+    if (store_file(data_dir, id, doc, path_out, path_len, err) != 0) return -1;
+    if (insert_row(s, id, doc, path_out, err) != 0) {
         unlink(path_out); /* nothing names it */
-        return YOGI_FAILED;
+        return -1;
     }
     memcpy(id_out, id, strlen(id) + 1);
-    return YOGI_OK;
+    return 0;
 }
 
 /* ---- updates -------------------------------------------------------------- */
@@ -274,10 +275,10 @@ static int check_field(const struct updatable *f, const char *key, json_t *v, yo
               (f->kind == FIELD_REAL && json_is_number(v)) ||
               (f->kind == FIELD_INT && json_is_integer(v)) ||
               (f->kind == FIELD_BOOL && json_is_boolean(v));
-    if (!ok) return yogi_fail(err, "InvalidInput", "\"%s\" has the wrong type", key);
+    if (!ok) return host_fail(err, "InvalidInput", "\"%s\" has the wrong type", key);
     if (!strcmp(key, "status") && (!json_is_string(v) || !known_status(json_string_value(v))))
-        return yogi_fail(err, "InvalidInput", "unknown status");
-    return YOGI_OK;
+        return host_fail(err, "InvalidInput", "unknown status");
+    return 0;
 }
 
 /* One UPDATE per field: a handful of cached statements instead of SQL built
@@ -298,14 +299,20 @@ static int update_field(store *s, const char *id, const char *key, field_kind ki
     return store_step_done(s, q);
 }
 
-static bool document_exists(store *s, const char *id)
+/* 1 when a row has this id, 0 when none does, -1 when the database cannot tell. */
+static int document_row(store *s, const char *id)
 {
     sqlite3_stmt *q = store_stmt(s, "SELECT 1 FROM documents WHERE id = ?");
-    if (!q) return false;
+    if (!q) return -1;
     sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
-    bool found = sqlite3_step(q) == SQLITE_ROW;
+    int rc = sqlite3_step(q);
     store_reset(q);
-    return found;
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static bool document_exists(store *s, const char *id)
+{
+    return document_row(s, id) == 1;
 }
 
 json_t *documents_llm_usage(store *s)
@@ -325,26 +332,26 @@ json_t *documents_llm_usage(store *s)
 
 int documents_update(store *s, const char *id, json_t *fields, yogi_error *err)
 {
-    if (!id || !json_is_object(fields)) return yogi_fail(err, "InvalidInput", "bad update");
+    if (!id || !json_is_object(fields)) return host_fail(err, "InvalidInput", "bad update");
     const char *key;
     json_t *v;
     json_object_foreach(fields, key, v) {
         const struct updatable *f = find_updatable(key);
-        if (!f) return yogi_fail(err, "InvalidInput", "\"%s\" cannot be updated", key);
-        if (check_field(f, key, v, err) != YOGI_OK) return YOGI_FAILED;
+        if (!f) return host_fail(err, "InvalidInput", "\"%s\" cannot be updated", key);
+        if (check_field(f, key, v, err) != 0) return -1;
     }
     if (!document_exists(s, id))
-        return yogi_fail(err, "DocumentDoesNotExist", "no document %s", id);
-    if (store_begin(s, err) != 0) return YOGI_FAILED;
+        return host_fail(err, "DocumentDoesNotExist", "no document %s", id);
+    if (store_begin(s, err) != 0) return -1;
     json_object_foreach(fields, key, v) {
         const struct updatable *f = find_updatable(key); /* the SQL names f->key, never key */
         if (update_field(s, id, f->key, f->kind, v) != 0) {
             storage_error(s, err, "update document");
             store_rollback(s);
-            return YOGI_FAILED;
+            return -1;
         }
     }
-    return store_commit(s, err) == 0 ? YOGI_OK : YOGI_FAILED;
+    return store_commit(s, err);
 }
 
 static int save_timetable(store *s, const char *id, json_t *timetable, const char *source,
@@ -373,13 +380,13 @@ int documents_save_timetable_once(store *s, const char *id, json_t *timetable,
 static int save_timetable(store *s, const char *id, json_t *timetable, const char *source,
                           const char *author, const char *key, yogi_error *err)
 {
-    if (!json_is_object(timetable)) return yogi_fail(err, "InvalidInput", "not a timetable");
+    if (!json_is_object(timetable)) return host_fail(err, "InvalidInput", "not a timetable");
     if (!source || (strcmp(source, "extracted") && strcmp(source, "llm") &&
                     strcmp(source, "reviewed") && strcmp(source, "corrected")))
-        return yogi_fail(err, "InvalidInput", "source must be extracted, llm, reviewed or corrected");
+        return host_fail(err, "InvalidInput", "source must be extracted, llm, reviewed or corrected");
     if (!document_exists(s, id))
-        return yogi_fail(err, "DocumentDoesNotExist", "no document %s", id);
-    if (store_begin(s, err) != 0) return YOGI_FAILED;
+        return host_fail(err, "DocumentDoesNotExist", "no document %s", id);
+    if (store_begin(s, err) != 0) return -1;
     /* OR IGNORE: a key already saved is the same save, run again. */
     sqlite3_stmt *q = store_stmt(s,
         "INSERT OR IGNORE INTO timetables(document_id, version, source, timetable, created,"
@@ -397,9 +404,9 @@ static int save_timetable(store *s, const char *id, json_t *timetable, const cha
     if (!q || store_step_done(s, q) != 0) {
         storage_error(s, err, "save timetable");
         store_rollback(s);
-        return YOGI_FAILED;
+        return -1;
     }
-    return store_commit(s, err) == 0 ? YOGI_OK : YOGI_FAILED;
+    return store_commit(s, err);
 }
 
 int documents_timetable_versions(store *s, const char *id)
@@ -523,8 +530,8 @@ json_t *documents_versions(store *s, const char *id)
 int documents_delete(store *s, const char *id, char *path_out, size_t path_len, yogi_error *err)
 {
     if (documents_file_path(s, id, path_out, path_len) != 0)
-        return yogi_fail(err, "DocumentDoesNotExist", "no document %s", id);
-    if (store_begin(s, err) != 0) return YOGI_FAILED;
+        return host_fail(err, "DocumentDoesNotExist", "no document %s", id);
+    if (store_begin(s, err) != 0) return -1;
     sqlite3_stmt *t = store_stmt(s, "DELETE FROM timetables WHERE document_id = ?");
     sqlite3_stmt *d = store_stmt(s, "DELETE FROM documents WHERE id = ?");
     if (t) sqlite3_bind_text(t, 1, id, -1, SQLITE_TRANSIENT);
@@ -534,9 +541,26 @@ int documents_delete(store *s, const char *id, char *path_out, size_t path_len, 
         if (d) store_reset(d);
         storage_error(s, err, "delete document");
         store_rollback(s);
-        return YOGI_FAILED;
+        return -1;
     }
-    return store_commit(s, err) == 0 ? YOGI_OK : YOGI_FAILED;
+    return store_commit(s, err);
+}
+
+/* Only a committed mark lets the caller remove the file: a row that names
+ * a file no longer on disk always says it was purged. */
+static int mark_purged(store *s, const char *id, yogi_error *err)
+{
+    sqlite3_stmt *u = store_stmt(s, "UPDATE documents SET purged = ? WHERE id = ?");
+    if (!u) return storage_error(s, err, "mark purged");
+    if (store_begin(s, err) != 0) return -1;
+    sqlite3_bind_int64(u, 1, wall_clock_ms());
+    sqlite3_bind_text(u, 2, id, -1, SQLITE_TRANSIENT);
+    if (store_step_done(s, u) != 0) {
+        storage_error(s, err, "mark purged");
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s, err);
 }
 
 json_t *documents_purge_originals(store *s, int64_t before_ms)
@@ -550,19 +574,21 @@ json_t *documents_purge_originals(store *s, int64_t before_ms)
         json_array_append_new(list, json_pack("{s:o,s:o}", "id", column_text(q, 0), "path",
                                               column_text(q, 1)));
     store_reset(q);
-    yogi_error err;
+    json_t *marked = json_array();
     size_t i;
     json_t *row;
     json_array_foreach(list, i, row) {
-        sqlite3_stmt *u = store_stmt(s, "UPDATE documents SET purged = ? WHERE id = ?");
-        if (!u || store_begin(s, &err) != 0) break;
-        sqlite3_bind_int64(u, 1, wall_clock_ms());
-        sqlite3_bind_text(u, 2, json_string_value(json_object_get(row, "id")), -1,
-                          SQLITE_TRANSIENT);
-        if (store_step_done(s, u) != 0) store_rollback(s);
-        else store_commit(s, &err);
+        const char *id = json_string_value(json_object_get(row, "id"));
+        yogi_error err = {{0}, {0}};
+        if (mark_purged(s, id, &err) != 0) { /* the next sweep tries again */
+            fprintf(stderr, "yogi: retention: the original of %s kept: %s: %s\n", id, err.name,
+                    err.cause);
+            break;
+        }
+        json_array_append(marked, row);
     }
-    return list;
+    json_decref(list);
+    return marked;
 }
 
 /* Cursor: "<created ms>.<id>" of the last row of the previous page. */
@@ -620,12 +646,12 @@ static int op_update(void *ud, json_t *args, json_t **result, yogi_error *err)
 {
     store *s = engine_store(ud);
     const char *id = json_string_value(json_object_get(args, "id"));
-    if (!id) return yogi_fail(err, "InvalidInput", "documents.update needs \"id\"");
+    if (!id) return host_fail(err, "InvalidInput", "documents.update needs \"id\"");
     json_t *fields = json_deep_copy(args);
     json_object_del(fields, "id");
     int rc = documents_update(s, id, fields, err);
     json_decref(fields);
-    if (rc == YOGI_OK) {
+    if (rc == 0) {
         *result = json_pack("{s:s}", "id", id);
         engine_publish(ud, json_pack("{s:s, s:s}", "type", "document", "id", id));
     }
@@ -637,59 +663,65 @@ static int op_save_timetable(void *ud, json_t *args, json_t **result, yogi_error
     store *s = engine_store(ud);
     const char *id = json_string_value(json_object_get(args, "id"));
     const char *source = json_string_value(json_object_get(args, "source"));
-    if (!id) return yogi_fail(err, "InvalidInput", "documents.save_timetable needs \"id\"");
+    if (!id) return host_fail(err, "InvalidInput", "documents.save_timetable needs \"id\"");
     int rc = documents_save_timetable_once(s, id, json_object_get(args, "timetable"),
                                            source ? source : "extracted",
                                            json_string_value(json_object_get(args, "key")), err);
-    if (rc == YOGI_OK) {
+    if (rc == 0) {
         *result = json_pack("{s:s}", "id", id);
         engine_publish(ud, json_pack("{s:s, s:s}", "type", "document", "id", id));
     }
     return rc;
 }
 
-int documents_register_host_ops(struct engine *e)
+int documents_register_host_ops(struct engine *e, yogi_error *err)
 {
-    yogi_error err;
-    if (documents_init(engine_store(e), &err) != YOGI_OK) return -1;
-    if (engine_register_host_op(e, "documents.update", op_update, e) != 0) return -1;
-    if (llm_store_register_host_ops(e) != 0) return -1; /* the llm step's spend and changes */
-    return engine_register_host_op(e, "documents.save_timetable", op_save_timetable, e);
+    if (documents_init(engine_store(e), err) != 0) return -1;
+    if (engine_register_host_op(e, "documents.update", op_update, e, err) != 0) return -1;
+    if (llm_store_register_host_ops(e, err) != 0) return -1; /* the llm step's spend and changes */
+    return engine_register_host_op(e, "documents.save_timetable", op_save_timetable, e, err);
 }
 
 /* ---- orphans ------------------------------------------------------------------ */
 
-static void sweep_shard(store *s, const char *dir, int *removed)
+static int sweep_shard(store *s, const char *dir, int *removed, yogi_error *err)
 {
     DIR *d = opendir(dir);
-    if (!d) return;
+    if (!d) return host_fail(err, "Engine.Storage", "%s: %s", dir, strerror(errno));
     struct dirent *ent;
-    while ((ent = readdir(d)) != NULL) {
+    int rc = 0;
+    while (rc == 0 && (ent = readdir(d)) != NULL) {
         if (ent->d_name[0] == '.') continue;
         char path[PATH_MAX];
         if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, ent->d_name) >= sizeof path)
             continue;
         size_t n = strlen(ent->d_name);
         bool tmp = n > 4 && !strcmp(ent->d_name + n - 4, ".tmp");
-        if ((tmp || !document_exists(s, ent->d_name)) && unlink(path) == 0) (*removed)++;
+        int row = tmp ? 0 : document_row(s, ent->d_name);
+        if (row < 0) rc = storage_error(s, err, "sweep orphans"); /* never remove on a guess */
+        else if (row == 0 && unlink(path) == 0) (*removed)++;
     }
     closedir(d);
+    return rc;
 }
 
-int documents_sweep_orphans(store *s, const char *data_dir, int *removed)
+int documents_sweep_orphans(store *s, const char *data_dir, int *removed, yogi_error *err)
 {
     *removed = 0;
     char top[PATH_MAX];
-    if ((size_t)snprintf(top, sizeof top, "%s/documents", data_dir) >= sizeof top) return -1;
+    if ((size_t)snprintf(top, sizeof top, "%s/documents", data_dir) >= sizeof top)
+        return host_fail(err, "Engine.Storage", "the data directory's path is too long");
     DIR *d = opendir(top);
-    if (!d) return errno == ENOENT ? 0 : -1;
+    if (!d && errno == ENOENT) return 0; /* no document yet */
+    if (!d) return host_fail(err, "Engine.Storage", "%s: %s", top, strerror(errno));
     struct dirent *ent;
-    while ((ent = readdir(d)) != NULL) {
+    int rc = 0;
+    while (rc == 0 && (ent = readdir(d)) != NULL) {
         if (strlen(ent->d_name) != 2 || ent->d_name[0] == '.') continue;
         char shard[PATH_MAX];
         if ((size_t)snprintf(shard, sizeof shard, "%s/%s", top, ent->d_name) < sizeof shard)
-            sweep_shard(s, shard, removed);
+            rc = sweep_shard(s, shard, removed, err);
     }
     closedir(d);
-    return 0;
+    return rc;
 }

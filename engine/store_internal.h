@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <sys/types.h>
 
+#include "host_error.h"
 #include "store.h"
 
 #define STORE_STMT_CACHE 96
@@ -38,7 +39,7 @@ sqlite3_stmt *store_stmt(store *s, const char *sql);
 int store_step_done(store *s, sqlite3_stmt *stmt);
 void store_reset(sqlite3_stmt *stmt);
 void store_note_error(store *s, const char *what);
-int store_exec(store *s, const char *sql, yogi_error *err);
+int store_exec(store *s, const char *sql, yogi_error *err) HOST_MUST_CHECK;
 
 /* Bind a JSON value as compact text (NULL → SQL NULL); read one back. */
 int store_bind_json(sqlite3_stmt *stmt, int idx, const json_t *v);

@@ -29,6 +29,7 @@
 
 #include "clock.h"
 #include "engine.h"
+#include "host_error.h"
 #include "llm_store.h"
 #include "store_internal.h"
 
@@ -45,13 +46,13 @@ static const char changes_v1[] =
 
 int llm_store_init(store *s, yogi_error *err)
 {
-    if (store_migrate(s, "llm_spend", 1, spend_v1, err) != 0) return YOGI_FAILED;
+    if (store_migrate(s, "llm_spend", 1, spend_v1, err) != 0) return -1;
     return store_migrate(s, "llm_changes", 1, changes_v1, err);
 }
 
 static int storage_error(store *s, yogi_error *err, const char *what)
 {
-    return yogi_fail(err, "Engine.Storage", "%s: %s", what,
+    return host_fail(err, "Engine.Storage", "%s: %s", what,
                      s->first_error[0] ? s->first_error : sqlite3_errmsg(s->db));
 }
 
@@ -92,19 +93,19 @@ static int amount(json_t *args, const char *key, double *out, yogi_error *err)
 {
     json_t *v = json_object_get(args, key);
     *out = 0;
-    if (!v) return YOGI_OK;
+    if (!v) return 0;
     if (!json_is_number(v) || json_number_value(v) < 0)
-        return yogi_fail(err, "InvalidInput", "llm.spend: \"%s\" must be a number >= 0", key);
+        return host_fail(err, "InvalidInput", "llm.spend: \"%s\" must be a number >= 0", key);
     *out = json_number_value(v);
-    return YOGI_OK;
+    return 0;
 }
 
 static int budget_value(json_t *args, const char *key, yogi_error *err)
 {
     json_t *v = json_object_get(args, key);
     if (v && !json_is_null(v) && (!json_is_number(v) || json_number_value(v) < 0))
-        return yogi_fail(err, "InvalidInput", "llm.spend: \"%s\" must be null or >= 0", key);
-    return YOGI_OK;
+        return host_fail(err, "InvalidInput", "llm.spend: \"%s\" must be null or >= 0", key);
+    return 0;
 }
 
 static void bind_budget(sqlite3_stmt *q, int idx, json_t *v, bool integer)
@@ -120,8 +121,8 @@ static int add_spend(store *s, json_t *args, yogi_error *err)
     if (amount(args, "tokens", &tokens, err) || amount(args, "cost", &cost, err) ||
         amount(args, "calls", &calls, err) || amount(args, "refused", &refused, err) ||
         budget_value(args, "budget_tokens", err) || budget_value(args, "budget_cost", err))
-        return YOGI_FAILED;
-    if (store_begin(s, err) != 0) return YOGI_FAILED;
+        return -1;
+    if (store_begin(s, err) != 0) return -1;
     sqlite3_stmt *q = store_stmt(s,
         "INSERT INTO llm_spend(day, tokens, cost, calls, refused, budget_tokens, budget_cost)"
         " VALUES (strftime('%Y-%m-%d','now'), ?1, ?2, ?3, ?4, ?5, ?6)"
@@ -138,9 +139,9 @@ static int add_spend(store *s, json_t *args, yogi_error *err)
     if (!q || store_step_done(s, q) != 0) {
         storage_error(s, err, "llm spend");
         store_rollback(s);
-        return YOGI_FAILED;
+        return -1;
     }
-    return store_commit(s, err) == 0 ? YOGI_OK : YOGI_FAILED;
+    return store_commit(s, err);
 }
 
 static int record_changes(store *s, json_t *args, yogi_error *err)
@@ -154,10 +155,10 @@ static int record_changes(store *s, json_t *args, yogi_error *err)
         !json_is_integer(compared) || !json_is_integer(changed) ||
         !json_is_array(changes) || json_integer_value(changed) < 0 ||
         json_integer_value(compared) < json_integer_value(changed))
-        return yogi_fail(err, "InvalidInput",
+        return host_fail(err, "InvalidInput",
                          "llm.changes needs document_id, passed, compared >= changed >= 0 and "
                          "changes [...]");
-    if (store_begin(s, err) != 0) return YOGI_FAILED;
+    if (store_begin(s, err) != 0) return -1;
     sqlite3_stmt *q = store_stmt(s,
         "INSERT OR REPLACE INTO llm_changes(document_id, confidence, passed, compared, changed,"
         " changes, created) VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -174,9 +175,9 @@ static int record_changes(store *s, json_t *args, yogi_error *err)
     if (!q || store_step_done(s, q) != 0) {
         storage_error(s, err, "llm changes");
         store_rollback(s);
-        return YOGI_FAILED;
+        return -1;
     }
-    return store_commit(s, err) == 0 ? YOGI_OK : YOGI_FAILED;
+    return store_commit(s, err);
 }
 
 static json_t *changes_by_kind(store *s);
@@ -243,24 +244,23 @@ json_t *llm_store_document_changes(store *s, const char *document_id)
 static int op_spend(void *ud, json_t *args, json_t **result, yogi_error *err)
 {
     store *s = engine_store(ud);
-    if (!json_is_object(args)) return yogi_fail(err, "InvalidInput", "llm.spend wants an object");
-    if (add_spend(s, args, err) != YOGI_OK) return YOGI_FAILED;
+    if (!json_is_object(args)) return host_fail(err, "InvalidInput", "llm.spend wants an object");
+    if (add_spend(s, args, err) != 0) return -1;
     *result = llm_store_today(s);
-    return *result ? YOGI_OK : storage_error(s, err, "llm spend");
+    return *result ? 0 : storage_error(s, err, "llm spend");
 }
 
 static int op_changes(void *ud, json_t *args, json_t **result, yogi_error *err)
 {
     store *s = engine_store(ud);
-    if (record_changes(s, args, err) != YOGI_OK) return YOGI_FAILED;
+    if (record_changes(s, args, err) != 0) return -1;
     *result = json_pack("{s:O}", "document_id", json_object_get(args, "document_id"));
-    return YOGI_OK;
+    return 0;
 }
 
-int llm_store_register_host_ops(struct engine *e)
+int llm_store_register_host_ops(struct engine *e, yogi_error *err)
 {
-    yogi_error err;
-    if (llm_store_init(engine_store(e), &err) != YOGI_OK) return -1;
-    if (engine_register_host_op(e, "llm.spend", op_spend, e) != 0) return -1;
-    return engine_register_host_op(e, "llm.changes", op_changes, e);
+    if (llm_store_init(engine_store(e), err) != 0) return -1;
+    if (engine_register_host_op(e, "llm.spend", op_spend, e, err) != 0) return -1;
+    return engine_register_host_op(e, "llm.changes", op_changes, e, err);
 }

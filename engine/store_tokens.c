@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "host_error.h"
 #include "store_internal.h"
 #include "tokens.h"
 #include "users.h"
@@ -63,7 +64,7 @@ bool tokens_role_valid(const char *role)
 
 static int storage_error(store *s, yogi_error *err)
 {
-    yogi_fail(err, "Engine.Storage", "%s", s->first_error[0] ? s->first_error : "tokens");
+    host_fail(err, "Engine.Storage", "%s", s->first_error[0] ? s->first_error : "tokens");
     return -1;
 }
 
@@ -71,7 +72,7 @@ int tokens_insert(store *s, const char *id, const char *hash_hex, const char *ro
                   const char *label, yogi_error *err)
 {
     if (!tokens_role_valid(role)) {
-        yogi_fail(err, "InvalidRole", "role must be uploader, reviewer, admin or worker");
+        host_fail(err, "InvalidRole", "role must be uploader, reviewer, admin or worker");
         return -1;
     }
     if (store_begin(s, err) != 0) return -1;
@@ -175,7 +176,7 @@ int tokens_revoke(store *s, const char *id, yogi_error *err)
     int changed = sqlite3_changes(s->db);
     if (store_commit(s, err) != 0) return -1;
     if (changed == 0) {
-        yogi_fail(err, "TokenDoesNotExist", "no active token with id '%s'", id);
+        host_fail(err, "TokenDoesNotExist", "no active token with id '%s'", id);
         return -1;
     }
     return 0;

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "host_error.h"
 #include "store_internal.h"
 #include "users.h"
 
@@ -55,7 +56,7 @@ static int64_t now_s(void)
 
 static int storage_error(store *s, yogi_error *err)
 {
-    return yogi_fail(err, "Engine.Storage", "%s",
+    return host_fail(err, "Engine.Storage", "%s",
                      s->first_error[0] ? s->first_error : sqlite3_errmsg(s->db));
 }
 
@@ -98,13 +99,13 @@ int users_add(store *s, const char *name, const char *role, const char *pwhash,
               int64_t *id_out, yogi_error *err)
 {
     if (!users_name_valid(name))
-        return yogi_fail(err, "InvalidName", "a user name is 1-63 of A-Z a-z 0-9 . _ -");
+        return host_fail(err, "InvalidName", "a user name is 1-63 of A-Z a-z 0-9 . _ -");
     if (!users_role_valid(role))
-        return yogi_fail(err, "InvalidRole", "role must be teacher, reviewer or admin, not '%s'",
+        return host_fail(err, "InvalidRole", "role must be teacher, reviewer or admin, not '%s'",
                          role ? role : "");
     user existing;
     if (users_find(s, name, &existing) == 0)
-        return yogi_fail(err, "UserExists", "there is already a user '%s'", name);
+        return host_fail(err, "UserExists", "there is already a user '%s'", name);
     sqlite3_stmt *q = store_stmt(s, "INSERT INTO users(name, role, pwhash, created)"
                                     " VALUES (?, ?, ?, ?)");
     if (q) {
@@ -184,10 +185,10 @@ int users_update(store *s, const char *name, const char *pwhash, const char *rol
                  int disabled, yogi_error *err)
 {
     if (role && !users_role_valid(role))
-        return yogi_fail(err, "InvalidRole", "role must be teacher, reviewer or admin");
+        return host_fail(err, "InvalidRole", "role must be teacher, reviewer or admin");
     user u;
     if (users_find(s, name, &u) != 0)
-        return yogi_fail(err, "UserDoesNotExist", "no user '%s'", name);
+        return host_fail(err, "UserDoesNotExist", "no user '%s'", name);
     if (store_begin(s, err) != 0) return -1;
     int rc = 0;
     if (pwhash)
@@ -319,7 +320,7 @@ bool users_has_feed(store *s, int64_t user_id)
 
 int audit_record(store *s, const char *actor, const char *action, const char *subject)
 {
-    yogi_error err;
+    yogi_error err = {{0}, {0}};
     sqlite3_stmt *q = store_stmt(s, "INSERT INTO audit(at, actor, action, subject)"
                                     " VALUES (?, ?, ?, ?)");
     if (q) {
@@ -328,7 +329,10 @@ int audit_record(store *s, const char *actor, const char *action, const char *su
         sqlite3_bind_text(q, 3, action, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 4, subject, -1, SQLITE_TRANSIENT);
     }
-    return write_one(s, q, &err);
+    if (write_one(s, q, &err) == 0) return 0;
+    fprintf(stderr, "yogi: audit line lost (%s %s by %s): %s: %s\n", action, subject, actor,
+            err.name, err.cause);
+    return -1;
 }
 
 json_t *audit_list(store *s, int limit)

@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "host_error.h"
 #include "store.h"
 #include "yogi/plugin.h"
 
@@ -27,21 +28,21 @@
 #define TOKEN_HASH_MAX 65 /* SHA-256 as hex, NUL-terminated */
 
 /* Create the table (idempotent). */
-int tokens_init(store *s, yogi_error *err);
+int tokens_init(store *s, yogi_error *err) HOST_MUST_CHECK;
 
 /* True for "uploader", "reviewer", "admin" and "worker". */
 bool tokens_role_valid(const char *role);
 
 /* Insert a token row. label is free text for people (may be NULL). */
 int tokens_insert(store *s, const char *id, const char *hash_hex, const char *role,
-                  const char *label, yogi_error *err);
+                  const char *label, yogi_error *err) HOST_MUST_CHECK;
 
 /* The hash and role of an active (not revoked) token; -1 when there is none. */
 int tokens_find(store *s, const char *id, char hash_out[TOKEN_HASH_MAX],
                 char role_out[TOKEN_ROLE_MAX]);
 
 /* Tie a token to a user (users.h): it then acts as that user. */
-int tokens_set_user(store *s, const char *id, int64_t user_id, yogi_error *err);
+int tokens_set_user(store *s, const char *id, int64_t user_id, yogi_error *err) HOST_MUST_CHECK;
 /* The user a token belongs to, 0 for a token that belongs to nobody. */
 int64_t tokens_user(store *s, const char *id);
 
@@ -50,7 +51,7 @@ int64_t tokens_user(store *s, const char *id);
 json_t *tokens_list(store *s);
 
 /* Revoke; TokenDoesNotExist when no active token has that id. */
-int tokens_revoke(store *s, const char *id, yogi_error *err);
+int tokens_revoke(store *s, const char *id, yogi_error *err) HOST_MUST_CHECK;
 
 /* Number of tokens ever created, revoked or not (0 on a fresh database). */
 int tokens_count(store *s);

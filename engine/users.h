@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "host_error.h"
 #include "store.h"
 #include "yogi/plugin.h"
 
@@ -36,7 +37,7 @@ typedef struct user {
 } user;
 
 /* Create the tables (idempotent). */
-int users_init(store *s, yogi_error *err);
+int users_init(store *s, yogi_error *err) HOST_MUST_CHECK;
 
 /* True for the roles a person can have: "teacher", "reviewer", "admin". */
 bool users_role_valid(const char *role);
@@ -45,14 +46,14 @@ bool users_name_valid(const char *name);
 
 /* UserExists, InvalidRole, InvalidName. *id_out may be NULL. */
 int users_add(store *s, const char *name, const char *role, const char *pwhash,
-              int64_t *id_out, yogi_error *err);
+              int64_t *id_out, yogi_error *err) HOST_MUST_CHECK;
 /* 0 and *out filled, -1 when there is no such user. */
 int users_find(store *s, const char *name, user *out);
 int users_find_id(store *s, int64_t id, user *out);
 /* Any of pwhash, role (NULL = unchanged) and disabled (-1 = unchanged, 0, 1).
  * Disabling or a new password ends the user's sessions. UserDoesNotExist. */
 int users_update(store *s, const char *name, const char *pwhash, const char *role,
-                 int disabled, yogi_error *err);
+                 int disabled, yogi_error *err) HOST_MUST_CHECK;
 /* [{"id","name","role","created","disabled"}...], by name. */
 json_t *users_list(store *s);
 int users_count(store *s);
@@ -63,7 +64,7 @@ int users_count(store *s);
 #define SESSION_CSRF_MAX 65
 
 int sessions_create(store *s, const char *id_hash, int64_t user_id, const char *csrf,
-                    int64_t expires, yogi_error *err);
+                    int64_t expires, yogi_error *err) HOST_MUST_CHECK;
 /* The user and CSRF secret of a live session (not expired, user enabled). */
 int sessions_find(store *s, const char *id_hash, int64_t now, user *u,
                   char csrf_out[SESSION_CSRF_MAX]);
@@ -72,7 +73,8 @@ int sessions_delete(store *s, const char *id_hash);
 /* ---- calendar feeds ------------------------------------------------------ */
 
 /* Set (or with NULL clear) the user's feed secret hash. */
-int users_set_feed(store *s, int64_t user_id, const char *feed_hash, yogi_error *err);
+int users_set_feed(store *s, int64_t user_id, const char *feed_hash, yogi_error *err)
+    HOST_MUST_CHECK;
 /* The enabled user whose feed has this hash. */
 int users_find_feed(store *s, const char *feed_hash, user *out);
 bool users_has_feed(store *s, int64_t user_id);

@@ -232,7 +232,7 @@ static int send_frame_locked(const json_t *msg, yogi_error *err)
     frame_buf b = {0};
     int rc = frame_encode(&b, msg, err);
     if (rc == 0 && write_frame_locked(&b) != 0) {
-        yogi_fail(err, "Host.Unavailable", "cannot write to the engine: %s", strerror(errno));
+        host_fail(err, "Host.Unavailable", "cannot write to the engine: %s", strerror(errno));
         rc = -1;
     }
     frame_buf_free(&b);
@@ -313,6 +313,8 @@ static const char *member_str(const json_t *obj, const char *key, const char *fa
     return s ? s : fallback;
 }
 
+/* yogi_host.call, as the plugin sees it: the plugin ABI's YOGI_OK /
+ * YOGI_FAILED (the engine's host operations answer 0 / -1). */
 static int host_call(const char *op, json_t *args, json_t **result, yogi_error *err)
 {
     *result = NULL;
@@ -403,19 +405,19 @@ typedef const yogi_plugin *entry_fn(void);
 
 static int check_entry(const yogi_plugin *p, const char *name, yogi_error *err)
 {
-    if (!p) return yogi_fail(err, "Plugin.NotAPlugin", "%s.so: its entry returned NULL", name);
+    if (!p) return host_fail(err, "Plugin.NotAPlugin", "%s.so: its entry returned NULL", name);
     if (p->abi_version != YOGI_PLUGIN_ABI)
-        return yogi_fail(err, "Plugin.AbiMismatch",
+        return host_fail(err, "Plugin.AbiMismatch",
                          "%s.so was built for plugin ABI %u; this engine speaks ABI %d", name,
                          p->abi_version, YOGI_PLUGIN_ABI);
     if (p->size < offsetof(yogi_plugin, destroy) + sizeof p->destroy)
-        return yogi_fail(err, "Plugin.AbiMismatch",
+        return host_fail(err, "Plugin.AbiMismatch",
                          "%s.so: its yogi_plugin is %u bytes, at least %zu expected", name,
                          p->size, offsetof(yogi_plugin, destroy) + sizeof p->destroy);
     if (!p->name || strcmp(p->name, name) != 0)
-        return yogi_fail(err, "Plugin.NotAPlugin", "%s.so calls itself '%s'", name,
+        return host_fail(err, "Plugin.NotAPlugin", "%s.so calls itself '%s'", name,
                          p->name ? p->name : "(null)");
-    if (!p->invoke) return yogi_fail(err, "Plugin.NotAPlugin", "%s.so has no invoke", name);
+    if (!p->invoke) return host_fail(err, "Plugin.NotAPlugin", "%s.so has no invoke", name);
     return 0;
 }
 
@@ -463,7 +465,7 @@ static loaded_plugin *plugin_get(const char *name, yogi_error *err)
     for (int i = 0; i < g_nplugins; i++)
         if (strcmp(g_plugins[i].name, name) == 0) return &g_plugins[i];
     if (g_nplugins == MAX_LOADED) {
-        yogi_fail(err, "States.TaskFailed", "a worker holds at most %d plugins", MAX_LOADED);
+        host_fail(err, "States.TaskFailed", "a worker holds at most %d plugins", MAX_LOADED);
         return NULL;
     }
     loaded_plugin *lp = &g_plugins[g_nplugins];
@@ -514,7 +516,7 @@ static void send_output(uint64_t id, json_t *output)
     frame_buf b = {0};
     if (!msg || frame_encode(&b, msg, &err) != 0) {
         json_decref(msg);
-        if (!err.name[0]) yogi_fail(&err, "States.Runtime", "out of memory for the output");
+        if (!err.name[0]) host_fail(&err, "States.Runtime", "out of memory for the output");
         send_failure(id, &err, false);
         return;
     }

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "host_error.h"
 #include "workers.h"
 
 /* The fd a worker's socket has in the child. */
@@ -34,7 +35,7 @@ bool plugin_name_valid(const char *name);
  * dlopen refuses: a missing library, the memory limit) or
  * Plugin.AbiMismatch. */
 int plugin_open(const char *dir, const char *name, void **handle, const yogi_plugin **entry,
-                yogi_error *err);
+                yogi_error *err) HOST_MUST_CHECK;
 
 /* Cut a fresh child loose from the engine: die with it, own process group,
  * default signal dispositions, stdin from /dev/null, stdout to stderr, no

@@ -445,9 +445,9 @@ static void on_host_call(worker_pool *pool, worker *w, json_t *msg)
     json_t *args = json_object_get(msg, "args");
     json_t *result = NULL, *reply;
     yogi_error err = {.name = ""};
-    int rc = YOGI_FAILED;
+    int rc = -1;
     if (!pool->cfg.on_host_call)
-        yogi_fail(&err, "Host.Unsupported", "this process offers no host operations");
+        host_fail(&err, "Host.Unsupported", "this process offers no host operations");
     else
         rc = pool->cfg.on_host_call(pool->cfg.ud, op ? op : "", args ? args : json_null(),
                                     &result, &err);
@@ -455,7 +455,7 @@ static void on_host_call(worker_pool *pool, worker *w, json_t *msg)
         json_decref(result);
         return;
     }
-    if (rc == YOGI_OK)
+    if (rc == 0)
         reply = json_pack("{s:s, s:b, s:o}", "t", "reply", "ok", 1, "result",
                           result ? result : json_null());
     else
@@ -682,12 +682,15 @@ static void pool_free(worker_pool *pool)
 worker_pool *workers_create(const workers_config *cfg, yogi_error *err)
 {
     if (!cfg || !cfg->plugin_dir || !cfg->on_done || cfg->max_workers < 1) {
-        yogi_fail(err, "States.Runtime",
+        host_fail(err, "States.Runtime",
                   "a worker pool needs a plugin directory, on_done and max_workers >= 1");
         return NULL;
     }
     worker_pool *pool = calloc(1, sizeof *pool);
-    if (!pool) return yogi_fail(err, "States.Runtime", "out of memory"), NULL;
+    if (!pool) {
+        host_fail(err, "States.Runtime", "out of memory");
+        return NULL;
+    }
     pool->cfg = *cfg;
     pool->plugin_dir = dup_or_null(cfg->plugin_dir);
     pool->data_dir = dup_or_null(cfg->data_dir ? cfg->data_dir : ".");
@@ -696,7 +699,7 @@ worker_pool *workers_create(const workers_config *cfg, yogi_error *err)
     pool->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (!pool->plugin_dir || !pool->data_dir || (cfg->config_path && !pool->config_path) ||
         pool->epfd < 0) {
-        yogi_fail(err, "States.Runtime", "cannot create the worker pool: %s", strerror(errno));
+        host_fail(err, "States.Runtime", "cannot create the worker pool: %s", strerror(errno));
         pool_free(pool);
         return NULL;
     }
@@ -904,12 +907,14 @@ static __attribute__((noreturn)) void probe_child(const char *dir, const char *n
 bool workers_plugin_probe(const char *plugin_dir, const char *name, yogi_error *err)
 {
     int p[2];
-    if (!plugin_name_valid(name))
-        return yogi_fail(err, "Plugin.NotFound", "'%s' is not a plugin name",
-                         name ? name : "(null)"), false;
-    if (pipe2(p, O_CLOEXEC) != 0)
-        return yogi_fail(err, "Plugin.NotFound", "cannot probe %s: %s", name, strerror(errno)),
-               false;
+    if (!plugin_name_valid(name)) {
+        host_fail(err, "Plugin.NotFound", "'%s' is not a plugin name", name ? name : "(null)");
+        return false;
+    }
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        host_fail(err, "Plugin.NotFound", "cannot probe %s: %s", name, strerror(errno));
+        return false;
+    }
     pid_t engine = getpid();
     fflush(NULL);
     pid_t pid = fork();
@@ -930,13 +935,13 @@ bool workers_plugin_probe(const char *plugin_dir, const char *name, yogi_error *
     char *nl = got ? strchr(report, '\n') : NULL;
     if (nl) {
         *nl = '\0';
-        yogi_fail(err, report, "%s", nl + 1);
+        host_fail(err, report, "%s", nl + 1);
     } else if (pid < 0) {
-        yogi_fail(err, "Plugin.NotFound", "cannot probe %s: fork: %s", name, strerror(errno));
+        host_fail(err, "Plugin.NotFound", "cannot probe %s: fork: %s", name, strerror(errno));
     } else {
         char sig[96] = "no report";
         if (WIFSIGNALED(status)) signal_name(WTERMSIG(status), sig, sizeof sig);
-        yogi_fail(err, "Plugin.NotAPlugin", "loading %s.so killed the probe: %s", name, sig);
+        host_fail(err, "Plugin.NotAPlugin", "loading %s.so killed the probe: %s", name, sig);
     }
     return false;
 }

@@ -32,6 +32,7 @@
 
 #include <jansson.h>
 
+#include "host_error.h"
 #include "yogi/plugin.h"
 
 typedef struct worker_pool worker_pool;
@@ -49,7 +50,7 @@ typedef void (*workers_heartbeat_fn)(void *ud, uint64_t task_id);
 typedef void (*workers_retry_after_fn)(void *ud, uint64_t task_id, int64_t delay_ms);
 
 /* A host call from a plugin (yogi_host.call); runs in the engine process.
- * Return YOGI_OK with *result a new reference, or YOGI_FAILED with err. */
+ * Return 0 with *result a new reference, or -1 with err. */
 typedef int (*workers_host_call_fn)(void *ud, const char *op, json_t *args, json_t **result,
                                     yogi_error *err);
 
@@ -91,7 +92,7 @@ worker_pool *workers_create(const workers_config *cfg, yogi_error *err);
 void workers_destroy(worker_pool *pool);
 
 /* Queue a task; it starts as soon as a worker is free. Never blocks. */
-int workers_submit(worker_pool *pool, const workers_task *task, yogi_error *err);
+int workers_submit(worker_pool *pool, const workers_task *task, yogi_error *err) HOST_MUST_CHECK;
 
 /* Forget a task: if running, its worker is killed and replaced; if queued,
  * it is dropped. No on_done callback follows. Unknown ids are ignored. */
@@ -110,7 +111,8 @@ void workers_process(worker_pool *pool);
  * engine.) On false, err says why: Plugin.NotFound, Plugin.NotAPlugin,
  * Plugin.LoadFailed (a shared object that will not load: a library it needs
  * is missing), Plugin.AbiMismatch. */
-bool workers_plugin_probe(const char *plugin_dir, const char *name, yogi_error *err);
+bool workers_plugin_probe(const char *plugin_dir, const char *name, yogi_error *err)
+    HOST_MUST_CHECK;
 
 /* Counters for /metrics. */
 typedef struct workers_stats {

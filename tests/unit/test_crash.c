@@ -94,7 +94,9 @@ static void answer_callbacks(engine *e)
         json_t *input = json_object_get(cb, "input");
         json_t *answer = json_pack("{s:O}", "approved", json_object_get(input, "n"));
         yogi_error err = {{0}, {0}};
-        engine_task_success(e, json_string_value(json_object_get(cb, "token")), answer, &err);
+        if (engine_task_success(e, json_string_value(json_object_get(cb, "token")), answer,
+                                &err) != 0) /* verify() finds what this lost */
+            fprintf(stderr, "child: answer: %s: %s\n", err.name, err.cause);
         json_decref(answer);
     }
     json_decref(cbs);
@@ -127,7 +129,8 @@ static __attribute__((noreturn)) void engine_child(int started)
         snprintf(name, sizeof name, "crash-%d", i);
         json_t *input = json_pack("{s:i}", "n", i);
         engine_start_request req = {.workflow = "crash", .input = input, .name = name};
-        engine_start(e, &req, id, &err);
+        if (engine_start(e, &req, id, &err) != 0) /* verify() finds it missing */
+            fprintf(stderr, "child: start %s: %s: %s\n", name, err.name, err.cause);
         json_decref(input);
     }
     while (running_count(e) > 0) {

@@ -20,7 +20,7 @@ static store *open_store(void)
     store_options o = {.path = "yogi.db"};
     store *s = store_open(&o, &err);
     if (!s) test_fail_(__FILE__, __LINE__, "store_open: %s", err.cause);
-    if (s && documents_init(s, &err) != YOGI_OK)
+    if (s && documents_init(s, &err) != 0)
         test_fail_(__FILE__, __LINE__, "documents_init: %s", err.cause);
     return s;
 }
@@ -29,7 +29,7 @@ static bool create(store *s, const char *text, char *id, char *path, size_t path
 {
     yogi_error err = {0};
     document_new doc = {text, strlen(text), "../../etc/passwd", "image/png", "tok1"};
-    if (documents_create(s, "data", &doc, id, path, path_len, &err) != YOGI_OK) {
+    if (documents_create(s, "data", &doc, id, path, path_len, &err) != 0) {
         test_fail_(__FILE__, __LINE__, "documents_create: %s: %s", err.name, err.cause);
         return false;
     }
@@ -81,7 +81,7 @@ static void test_update_and_refusals(void)
     yogi_error err = {0};
     json_t *f = json_pack("{s:s, s:f, s:b, s:s}", "status", "needs_review", "confidence", 0.5,
                           "needs_review", 1, "route", "review");
-    CHECK_INT(documents_update(s, id, f, &err), YOGI_OK);
+    CHECK_INT(documents_update(s, id, f, &err), 0);
     json_decref(f);
     json_t *d = documents_get(s, id);
     CHECK_STR(json_string_value(json_object_get(d, "status")), "needs_review");
@@ -89,17 +89,17 @@ static void test_update_and_refusals(void)
     CHECK(json_is_true(json_object_get(d, "needs_review")));
     json_decref(d);
     f = json_pack("{s:s}", "path", "/etc/shadow");
-    CHECK_INT(documents_update(s, id, f, &err), YOGI_FAILED);
+    CHECK_INT(documents_update(s, id, f, &err), -1);
     CHECK_STR(err.name, "InvalidInput");
     json_decref(f);
     f = json_pack("{s:s}", "status", "exploded");
-    CHECK_INT(documents_update(s, id, f, &err), YOGI_FAILED);
+    CHECK_INT(documents_update(s, id, f, &err), -1);
     json_decref(f);
     f = json_pack("{s:i}", "status", 3);
-    CHECK_INT(documents_update(s, id, f, &err), YOGI_FAILED);
+    CHECK_INT(documents_update(s, id, f, &err), -1);
     json_decref(f);
     f = json_pack("{s:s}", "status", "completed");
-    CHECK_INT(documents_update(s, "0123", f, &err), YOGI_FAILED);
+    CHECK_INT(documents_update(s, "0123", f, &err), -1);
     CHECK_STR(err.name, "DocumentDoesNotExist");
     json_decref(f);
     store_close(s);
@@ -114,13 +114,13 @@ static void test_timetable_versions(void)
     CHECK(documents_timetable(s, id) == NULL);
     json_t *t1 = json_pack("{s:f, s:[]}", "confidence", 0.7, "entries");
     json_t *t2 = json_pack("{s:f, s:[{s:s}]}", "confidence", 1.0, "entries", "day", "Monday");
-    CHECK_INT(documents_save_timetable(s, id, t1, "extracted", &err), YOGI_OK);
-    CHECK_INT(documents_save_timetable(s, id, t2, "reviewed", &err), YOGI_OK);
+    CHECK_INT(documents_save_timetable(s, id, t1, "extracted", &err), 0);
+    CHECK_INT(documents_save_timetable(s, id, t2, "reviewed", &err), 0);
     json_t *latest = documents_timetable(s, id);
     CHECK(json_equal(latest, t2));
     json_decref(latest);
-    CHECK_INT(documents_save_timetable(s, id, t1, "guessed", &err), YOGI_FAILED);
-    CHECK_INT(documents_save_timetable(s, "missing", t1, "extracted", &err), YOGI_FAILED);
+    CHECK_INT(documents_save_timetable(s, id, t1, "guessed", &err), -1);
+    CHECK_INT(documents_save_timetable(s, "missing", t1, "extracted", &err), -1);
     json_decref(t1);
     json_decref(t2);
     store_close(s);
@@ -136,13 +136,13 @@ static void test_keyed_save_is_applied_once(void)
     yogi_error err = {0};
     json_t *t1 = json_pack("{s:f, s:[]}", "confidence", 0.9, "entries");
     json_t *t2 = json_pack("{s:f, s:[]}", "confidence", 1.0, "entries");
-    CHECK_INT(documents_save_timetable_once(s, id, t1, "reviewed", "exec1/Save", &err), YOGI_OK);
-    CHECK_INT(documents_save_timetable_once(s, id, t1, "reviewed", "exec1/Save", &err), YOGI_OK);
+    CHECK_INT(documents_save_timetable_once(s, id, t1, "reviewed", "exec1/Save", &err), 0);
+    CHECK_INT(documents_save_timetable_once(s, id, t1, "reviewed", "exec1/Save", &err), 0);
     CHECK_INT(documents_timetable_versions(s, id), 1);
-    CHECK_INT(documents_save_timetable_once(s, id, t2, "reviewed", "exec2/Save", &err), YOGI_OK);
+    CHECK_INT(documents_save_timetable_once(s, id, t2, "reviewed", "exec2/Save", &err), 0);
     CHECK_INT(documents_timetable_versions(s, id), 2);
-    CHECK_INT(documents_save_timetable(s, id, t2, "extracted", &err), YOGI_OK);
-    CHECK_INT(documents_save_timetable(s, id, t2, "extracted", &err), YOGI_OK);
+    CHECK_INT(documents_save_timetable(s, id, t2, "extracted", &err), 0);
+    CHECK_INT(documents_save_timetable(s, id, t2, "extracted", &err), 0);
     CHECK_INT(documents_timetable_versions(s, id), 4);
     json_decref(t1);
     json_decref(t2);
@@ -158,7 +158,7 @@ static void test_list_pages_newest_first(void)
         if (!create(s, "x", ids[i], path, sizeof path)) return;
     yogi_error err = {0};
     json_t *f = json_pack("{s:s}", "status", "completed");
-    documents_update(s, ids[1], f, &err);
+    CHECK_INT(documents_update(s, ids[1], f, &err), 0);
     json_decref(f);
     json_t *seen = json_object();
     const char *cursor = NULL;
@@ -200,10 +200,29 @@ static void test_sweep_removes_only_orphans(void)
     f = fopen("data/documents/ab/abab.tmp", "w");
     if (f) fclose(f);
     int removed = -1;
-    CHECK_INT(documents_sweep_orphans(s, "data", &removed), 0);
+    yogi_error err = {{0}, {0}};
+    CHECK_INT(documents_sweep_orphans(s, "data", &removed, &err), 0);
     CHECK_INT(removed, 2);
     CHECK_STR(read_file(path), "kept");
     CHECK(access("data/documents/ab/abab.tmp", F_OK) != 0);
+    store_close(s);
+}
+
+/* A database that cannot say whether a row names a file must not have the
+ * file removed on a guess: the sweep stops with Engine.Storage. */
+static void test_sweep_removes_nothing_when_the_database_fails(void)
+{
+    store *s = open_store();
+    char id[DOCUMENT_ID_MAX], path[4096];
+    if (!s || !create(s, "kept", id, path, sizeof path)) return;
+    yogi_error err = {{0}, {0}};
+    CHECK_INT(store_migrate(s, "test_breaks_documents", 1,
+                            "ALTER TABLE documents RENAME TO documents_gone", &err), 0);
+    int removed = -1;
+    CHECK_INT(documents_sweep_orphans(s, "data", &removed, &err), -1);
+    CHECK_STR(err.name, "Engine.Storage");
+    CHECK_INT(removed, 0);
+    CHECK_STR(read_file(path), "kept");
     store_close(s);
 }
 
@@ -216,6 +235,7 @@ int main(int argc, char **argv)
         TEST(test_keyed_save_is_applied_once),
         TEST(test_list_pages_newest_first),
         TEST(test_sweep_removes_only_orphans),
+        TEST(test_sweep_removes_nothing_when_the_database_fails),
         {0},
     };
     return test_main(argc, argv, tests);

@@ -604,7 +604,7 @@ static void test_documents_llm_usage(void)
     yogi_error err;
     store *s = test_store(&err);
     if (!s) return;
-    CHECK_INT(documents_init(s, &err), YOGI_OK);
+    CHECK_INT(documents_init(s, &err), 0);
     json_t *u = documents_llm_usage(s);
     CHECK_INT(json_integer_value(json_object_get(u, "documents")), 0);
     CHECK_INT(json_integer_value(json_object_get(u, "tokens")), 0);
@@ -614,11 +614,11 @@ static void test_documents_llm_usage(void)
     static const long tokens[] = {1801, 250, -1};
     for (int i = 0; i < 3; i++) {
         document_new doc = {bodies[i], strlen(bodies[i]), "t.png", NULL, NULL};
-        CHECK_INT(documents_create(s, "data", &doc, id, path, sizeof path, &err), YOGI_OK);
+        CHECK_INT(documents_create(s, "data", &doc, id, path, sizeof path, &err), 0);
         if (tokens[i] < 0) continue; /* never reviewed by a model */
         json_t *f = json_pack("{s:I, s:f}", "llm_tokens", (json_int_t)tokens[i], "llm_cost",
                               tokens[i] / 1000.0);
-        CHECK_INT(documents_update(s, id, f, &err), YOGI_OK);
+        CHECK_INT(documents_update(s, id, f, &err), 0);
         json_decref(f);
     }
     u = documents_llm_usage(s);
@@ -816,8 +816,8 @@ static void test_store_spend_and_changes(void)
     yogi_error err;
     store *s = test_store(&err);
     if (!s) return;
-    CHECK_INT(llm_store_init(s, &err), YOGI_OK);
-    CHECK_INT(llm_store_init(s, &err), YOGI_OK); /* idempotent */
+    CHECK_INT(llm_store_init(s, &err), 0);
+    CHECK_INT(llm_store_init(s, &err), 0); /* idempotent */
     json_t *t = llm_store_today(s);
     CHECK_INT(json_integer_value(json_object_get(t, "tokens")), 0);
     CHECK(json_is_null(json_object_get(t, "budget_tokens")));

@@ -751,7 +751,7 @@ static void test_frame_survives_random_input(void)
     for (int round = 0; round < 2000; round++) {
         frame_buf b = {0};
         if (round % 2) {
-            frame_encode(&b, m, &err);
+            CHECK_INT(frame_encode(&b, m, &err), 0);
             for (int k = 0; k < 3; k++)
                 b.data[rand_r(&seed) % b.len] = (unsigned char)rand_r(&seed);
         } else {
