@@ -139,12 +139,18 @@ static bool across_rule(const tt_page *page, const tt_word *a, const tt_word *b)
 static int join_line(tt_page *page, int wi, int *last_of, int *ntemp)
 {
     tt_word *w = &page->words[wi];
-    int h = w->h > page->median_h ? w->h : page->median_h;
     int best = -1, best_gap = 0;
     for (int li = 0; li < *ntemp; li++) {
         tt_line *l = &page->lines[li];
         const tt_word *last = &page->words[last_of[li]];
         int gap = w->x - (last->x + last->w);
+        /* The gap is measured in the shorter word's height: a word spelled
+         * one letter per line ("REGISTRATION" down a merged column) is as
+         * tall as the table, and "Tu" a text height left of it is a day
+         * label, not the same phrase. */
+        int h = w->h < last->h ? w->h : last->h;
+        if (h < page->median_h)
+            h = page->median_h;
         /* A dash's box is narrow and placed loosely: after one, the range
          * goes on across a wider gap. */
         int max_gap = is_dash(last->text) ? 2 * h : h * 11 / 10;
@@ -206,6 +212,79 @@ static int group_lines(tt_page *page)
     free(byx);
     free(last_of);
     return 0;
+}
+
+/* Whether words idx[k..k+j) read as one time (a range or a clock); a
+ * range of several words must have a written separator between its clocks
+ * (clocks side by side are separate times here). */
+static bool time_of_words(const tt_page *page, const int *idx, int k, int j, tt_time_range *tr)
+{
+    char text[TT_TEXT];
+    tt_words_text(page, idx + k, j, text, sizeof text);
+    if (!tt_parse_time_range(text, tr) || (j > 1 && tr->end < 0))
+        return false;
+    for (int i = k; i < k + j && j > 1; i++) {
+        tt_time_range one;
+        if (!tt_parse_time_range(page->words[idx[i]].text, &one) || one.end >= 0)
+            return true; /* a dash, "to", or "8:30am-": written */
+    }
+    return j == 1;
+}
+
+/* Cuts a phrase made only of times into its times: a dark header row has
+ * no rule between its cells that the grouping can see, and an unruled
+ * header packs ranges closer than a text height, so "8:30 - 8:50 8:50 -
+ * 9:50 9:50 - 10:45" comes as one phrase. Two or more ranges, or three or
+ * more lone clocks (a header of starts), are cut; two lone clocks may be
+ * one range whose dash OCR lost, and stay. Returns pieces (1: not cut). */
+static int time_pieces(const tt_page *page, const int *idx, int n, int *cut)
+{
+    int pieces = 0, ranges = 0;
+    for (int k = 0; k < n;) {
+        tt_time_range tr;
+        int j = n - k < 5 ? n - k : 5;
+        while (j > 0 && !time_of_words(page, idx, k, j, &tr))
+            j--;
+        if (j == 0)
+            return 1;
+        ranges += tr.end >= 0;
+        cut[pieces++] = k;
+        k += j;
+    }
+    return pieces >= 3 || (pieces == 2 && ranges == 2) ? pieces : 1;
+}
+
+static void line_bounds(tt_page *page, tt_line *l, int li)
+{
+    for (int i = 0; i < l->count; i++) {
+        tt_word *w = &page->words[page->order[l->first + i]];
+        w->line = li;
+        if (i == 0 || w->x < l->x0) l->x0 = w->x;
+        if (i == 0 || w->y < l->y0) l->y0 = w->y;
+        if (i == 0 || w->x + w->w > l->x1) l->x1 = w->x + w->w;
+        if (i == 0 || w->y + w->h > l->y1) l->y1 = w->y + w->h;
+    }
+}
+
+/* Every phrase of times only is cut into its times (time_pieces). The
+ * pieces stay contiguous in page->order; lines never outnumber words. */
+static void split_time_phrases(tt_page *page)
+{
+    int nlines = page->nlines;
+    for (int li = 0; li < nlines; li++) {
+        tt_line *l = &page->lines[li];
+        int cut[TT_TEXT], first = l->first, count = l->count;
+        if (count < 2 || count > TT_TEXT)
+            continue;
+        int np = time_pieces(page, page->order + first, count, cut);
+        for (int p = 0; p < np && np > 1; p++) {
+            int li2 = p == 0 ? li : page->nlines++;
+            tt_line *m = &page->lines[li2];
+            m->first = first + cut[p];
+            m->count = (p + 1 < np ? cut[p + 1] : count) - cut[p];
+            line_bounds(page, m, li2);
+        }
+    }
 }
 
 static bool has_alnum(const char *s)
@@ -422,6 +501,7 @@ int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
     join_stacked_letters(page);
     if (group_lines(page) < 0)
         goto out_of_memory;
+    split_time_phrases(page);
     return 0;
 out_of_memory:
     tt_page_free(page);

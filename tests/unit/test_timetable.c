@@ -591,6 +591,91 @@ static void test_grid_without_days_is_a_draft(void)
     json_decref(out);
 }
 
+/* ---- day labels beside tight headers ----------------------------------- */
+
+static void add_word(json_t *words, const char *text, int x, int y, int w, int h)
+{
+    json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", text, "x", x,
+                                           "y", y, "w", w, "h", h, "conf", 95.0));
+}
+
+/* A grid with days as rows labelled by `days` (M Tu W Th F), three lessons
+ * a day, under a header row of ranges 140 px wide standing `gap` apart
+ * (12: closer than a text height, as in a dark header band, where no rule
+ * between cells can be seen). No page image: the words alone. */
+static json_t *letter_grid(const char *const *days, int gap)
+{
+    static const char *const times[3][3] = {{"8:30am", "-", "8:50am"},
+                                            {"8:50am", "-", "9:50am"},
+                                            {"9:50am", "-", "10:45am"}};
+    static const char *const subjects[3] = {"Maths", "Art", "French"};
+    json_t *words = json_array();
+    for (int j = 0; j < 3; j++) {
+        int x = 200 + j * (140 + gap);
+        add_word(words, times[j][0], x, 100, 60, 20);
+        add_word(words, times[j][1], x + 64, 100, 10, 20);
+        add_word(words, times[j][2], x + 78, 100, 62, 20);
+    }
+    for (int d = 0; d < 5; d++) {
+        add_word(words, days[d], 100, 160 + d * 60, 20, 20);
+        for (int j = 0; j < 3; j++)
+            add_word(words, subjects[j], 230 + j * (140 + gap), 160 + d * 60, 60, 20);
+    }
+    return json_pack("{s:{s:s, s:[{s:i, s:i, s:i, s:o}]}}", "ocr", "source", "ocr", "pages", "page",
+                     1, "width", 800, "height", 600, "words", words);
+}
+
+/* The header's ranges make one phrase by their gaps; it is cut into its
+ * three times, and the grid reads: 15 entries, "Art" on Tuesday at
+ * 8:50-9:50. */
+static void test_header_ranges_in_one_phrase(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const letters[] = {"M", "Tu", "W", "Th", "F"};
+    json_t *input = letter_grid(letters, 12), *out = NULL;
+    yogi_error err;
+    if (invoke(input, &out, &err) != YOGI_OK) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    } else {
+        CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 15);
+        json_t *want = json_pack("{s:s, s:s, s:s, s:s}", "day", "Tuesday", "start", "08:50",
+                                 "end", "09:50", "subject", "Art");
+        CHECK(has_entry(json_object_get(out, "entries"), want));
+        json_decref(want);
+    }
+    json_decref(out);
+    json_decref(input);
+}
+
+/* "REGISTRATION" spelled one letter per line down a merged column right of
+ * the day labels: the word is as tall as the table, and "Tu" a text height
+ * left of it is still a day label of its own (read, not inferred). */
+static void test_day_label_beside_stacked_word(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const letters[] = {"M", "Tu", "W", "Th", "F"};
+    json_t *input = letter_grid(letters, 60), *out = NULL;
+    json_t *words = json_object_get(json_array_get(json_object_get(json_object_get(input, "ocr"),
+                                                                   "pages"), 0), "words");
+    const char *reg = "REGISTRATION";
+    for (int k = 0; reg[k]; k++) { /* 24 px right of the labels: more than a text height */
+        char one[2] = {reg[k], '\0'};
+        add_word(words, one, 144, 165 + k * 22, 14, 18);
+    }
+    yogi_error err;
+    if (invoke(input, &out, &err) != YOGI_OK) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    } else {
+        json_t *ev = json_object_get(out, "evidence");
+        CHECK_INT((int)json_integer_value(json_object_get(ev, "days_found")), 5);
+        CHECK_INT((int)json_integer_value(json_object_get(ev, "days_inferred")), 0);
+    }
+    json_decref(out);
+    json_decref(input);
+}
+
 /* ---- plugin:ocr reads turned text -------------------------------------- */
 
 static const char *no_config(const char *key)
@@ -688,6 +773,8 @@ int main(int argc, char **argv)
         TEST(test_time_rejects),
         TEST(test_twelve_hour_rule),
         TEST(test_day_names),
+        TEST(test_header_ranges_in_one_phrase),
+        TEST(test_day_label_beside_stacked_word),
         TEST(test_bare_hour_ranges),
         TEST(test_twelve_hour_rule_stops_at_evening),
         TEST(test_day_groups),
