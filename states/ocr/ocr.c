@@ -661,6 +661,147 @@ static void read_lone(ocr_state *st, PIX *pix, const turned *g, int n, int th, i
     pixDestroy(&gray);
 }
 
+/* ---- light text on dark fills ------------------------------------ */
+
+#define MAX_DARK 32 /* light words on dark fills read per page */
+#define DARK_LEVEL 110 /* grey below this is a dark fill (headers: 30..60) */
+
+/* The light glyphs inside dark fills (a dark header row or day column):
+ * the fills are the dark mask closed over their letters (no letter stroke
+ * holds a text-height brick) and opened by a brick larger than any stroke
+ * or rule; their light pixels are the letters. Letters a third of a text
+ * height apart join into one word ("Tu", "Th"). NULL without dark fills. */
+static PIX *dark_fill_letters(PIX *gray, int th)
+{
+    PIX *dark = pixThresholdToBinary(gray, DARK_LEVEL);
+    PIX *fill = dark ? pixCloseCompBrick(NULL, dark, th, th) : NULL;
+    PIX *solid = fill ? pixOpenCompBrick(NULL, fill, th * 3 / 2, th * 3 / 2) : NULL;
+    l_int32 on = 0;
+    if (solid)
+        pixCountPixels(solid, &on, NULL);
+    PIX *letters = NULL;
+    if (on > 0) {
+        letters = pixSubtract(NULL, solid, dark);
+        /* The fill's own border, eaten by the opening's corners, is no letter. */
+        PIX *inner = letters ? pixErodeCompBrick(NULL, solid, 5, 5) : NULL;
+        if (inner)
+            pixAnd(letters, letters, inner);
+        pixDestroy(&inner);
+    }
+    pixDestroy(&solid);
+    pixDestroy(&fill);
+    pixDestroy(&dark);
+    return letters;
+}
+
+/* Word-sized blobs of light letters on dark fills that no confident word
+ * covers. */
+static int find_dark_words(PIX *letters, const json_t *words, int th, turned *out, int max)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        if (json_real_value(json_object_get(w, "conf")) < 60.0)
+            continue;
+        BOX *b = boxCreate((l_int32)json_integer_value(json_object_get(w, "x")),
+                           (l_int32)json_integer_value(json_object_get(w, "y")),
+                           (l_int32)json_integer_value(json_object_get(w, "w")),
+                           (l_int32)json_integer_value(json_object_get(w, "h")));
+        if (b)
+            pixClearInRect(letters, b);
+        boxDestroy(&b);
+    }
+    PIX *joined = pixCloseCompBrick(NULL, letters, th / 3 > 1 ? th / 3 : 1, 1);
+    BOXA *boxa = joined ? pixConnComp(joined, NULL, 8) : NULL;
+    int n = 0;
+    for (int k = 0; boxa && k < boxaGetCount(boxa) && n < max; k++) {
+        l_int32 x, y, bw, bh;
+        boxaGetBoxGeometry(boxa, k, &x, &y, &bw, &bh);
+        if (bh * 10 < th * 5 || bh * 10 > th * 16 || bw * 10 < th * 2 || bw > 8 * th)
+            continue;
+        /* canvas_y holds the glyph count: one glyph is read as a character. */
+        BOX *bb = boxCreate(x, y, bw, bh);
+        PIX *part = bb ? pixClipRectangle(letters, bb, NULL) : NULL;
+        BOXA *cc = part ? pixConnComp(part, NULL, 8) : NULL;
+        out[n++] = (turned){x, y, bw, bh, cc ? boxaGetCount(cc) : 0};
+        boxaDestroy(&cc);
+        pixDestroy(&part);
+        boxDestroy(&bb);
+    }
+    boxaDestroy(&boxa);
+    pixDestroy(&joined);
+    return n;
+}
+
+/* Removes the doubtful first-pass words centred on box g: a better
+ * reading of the same place replaces them. */
+static void drop_doubtful_on(json_t *words, const turned *g)
+{
+    for (size_t i = json_array_size(words); i-- > 0;) {
+        json_t *w = json_array_get(words, i);
+        int cx = (int)(json_integer_value(json_object_get(w, "x")) +
+                       json_integer_value(json_object_get(w, "w")) / 2);
+        int cy = (int)(json_integer_value(json_object_get(w, "y")) +
+                       json_integer_value(json_object_get(w, "h")) / 2);
+        if (cx >= g->x && cx < g->x + g->w && cy >= g->y && cy < g->y + g->h &&
+            json_real_value(json_object_get(w, "conf")) < 60.0)
+            json_array_remove(words, i);
+    }
+}
+
+/* Mostly letters and digits, at most a word's length. */
+static bool short_alnum(const char *t)
+{
+    size_t n = strlen(t), alnum = 0;
+    for (size_t i = 0; i < n; i++)
+        alnum += isalnum((unsigned char)t[i]) != 0;
+    return n >= 1 && n <= 12 && alnum * 10 >= n * 7;
+}
+
+/* Light text on a dark header (white day letters on a navy column):
+ * sparse reading finds the longer words there, but drops short ones. Each
+ * unread blob of light letters on a dark fill is cut out of the inverted
+ * page and read as one word; a sure reading (60) becomes a word. */
+static void read_dark_fills(ocr_state *st, PIX *pix, json_t *words, int dpi)
+{
+    int th = confident_height(words);
+    PIX *gray = th >= 8 ? pixConvertTo8(pix, 0) : NULL;
+    PIX *letters = gray ? dark_fill_letters(gray, th) : NULL;
+    turned g[MAX_DARK];
+    int n = letters ? find_dark_words(letters, words, th, g, MAX_DARK) : 0;
+    pixDestroy(&letters);
+    int W = gray ? (int)pixGetWidth(gray) : 0, H = gray ? (int)pixGetHeight(gray) : 0;
+    for (int k = 0; k < n; k++) {
+        /* A lone "W" read as a word comes back "WwW". */
+        st->t.TessBaseAPISetPageSegMode(st->api, g[k].canvas_y == 1 ? PSM_SINGLE_CHAR : PSM_SINGLE_WORD);
+        int pad = th / 3, x0 = g[k].x > pad ? g[k].x - pad : 0, y0 = g[k].y > pad ? g[k].y - pad : 0;
+        int x1 = g[k].x + g[k].w + pad < W ? g[k].x + g[k].w + pad : W;
+        int y1 = g[k].y + g[k].h + pad < H ? g[k].y + g[k].h + pad : H;
+        BOX *b = boxCreate(x0, y0, x1 - x0, y1 - y0);
+        PIX *crop = b ? pixClipRectangle(gray, b, NULL) : NULL;
+        boxDestroy(&b);
+        if (!crop || !pixInvert(crop, crop)) {
+            pixDestroy(&crop);
+            continue;
+        }
+        char text[64];
+        st->t.TessBaseAPISetImage2(st->api, crop);
+        st->t.TessBaseAPISetSourceResolution(st->api, dpi);
+        double c = st->t.TessBaseAPIRecognize(st->api, NULL) == 0 ? read_line(st, text, sizeof text) : -1.0;
+        st->t.TessBaseAPIClear(st->api);
+        pixDestroy(&crop);
+        if (c < 60.0 || !short_alnum(text))
+            continue;
+        drop_doubtful_on(words, &g[k]);
+        json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:i, s:i, s:i}",
+                                               "text", text, "x", g[k].x, "y", g[k].y, "w", g[k].w,
+                                               "h", g[k].h, "conf", round(c * 10) / 10, "block", 0,
+                                               "par", 0, "line", 0));
+    }
+    st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)st->psm);
+    pixDestroy(&gray);
+}
+
 static void read_turned(ocr_state *st, PIX *pix, json_t *words, int dpi)
 {
     int th = confident_height(words);
@@ -724,6 +865,7 @@ static json_t *read_page(ocr_state *st, const json_t *page, yogi_error *err)
         json_int_t number = json_integer_value(json_object_get(page, "page"));
         json_t *words = collect_words(st);
         st->t.TessBaseAPIClear(st->api);
+        read_dark_fills(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
         read_turned(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
         reread_doubtful(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
         out = json_pack("{s:I, s:i, s:i, s:I, s:s, s:o}", "page", number ? number : 1, "width",
