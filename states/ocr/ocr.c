@@ -749,6 +749,19 @@ static void drop_doubtful_on(json_t *words, const turned *g)
     }
 }
 
+/* One glyph is one character: tesseract's model reads a lone "W" as
+ * "Ww" or "WwW"; a letter repeated (case aside) is that letter, any other
+ * reading of several characters is no reading. */
+static bool one_character(char *t)
+{
+    size_t n = strlen(t);
+    for (size_t i = 1; i < n; i++)
+        if (tolower((unsigned char)t[i]) != tolower((unsigned char)t[0]))
+            return false;
+    t[n > 0 ? 1 : 0] = '\0';
+    return n > 0;
+}
+
 /* Mostly letters and digits, at most a word's length. */
 static bool short_alnum(const char *t)
 {
@@ -790,7 +803,7 @@ static void read_dark_fills(ocr_state *st, PIX *pix, json_t *words, int dpi)
         double c = st->t.TessBaseAPIRecognize(st->api, NULL) == 0 ? read_line(st, text, sizeof text) : -1.0;
         st->t.TessBaseAPIClear(st->api);
         pixDestroy(&crop);
-        if (c < 60.0 || !short_alnum(text))
+        if (c < 60.0 || !short_alnum(text) || (g[k].canvas_y == 1 && !one_character(text)))
             continue;
         drop_doubtful_on(words, &g[k]);
         json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:i, s:i, s:i}",

@@ -684,13 +684,10 @@ static const char *no_config(const char *key)
     return NULL;
 }
 
-/* "Registration" and "Break" written up the page, as word processors turn
- * labels in narrow merged columns: the OCR plugin's second pass reads them
- * as words marked vertical. */
-static void test_ocr_reads_turned_text(void)
+/* The words plugin:ocr reads on fixture image `png` (NULL, after a SKIP
+ * or a failure reported, when it cannot). */
+static json_t *ocr_fixture_words(const char *png)
 {
-    if (!fixture_dir())
-        SKIP("YOGI_ROOT unset");
     char path[1200];
     snprintf(path, sizeof path, "%s/states/ocr.so", test_build_dir());
     void *so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -698,37 +695,82 @@ static void test_ocr_reads_turned_text(void)
     if (so)
         *(void **)&entry = dlsym(so, YOGI_PLUGIN_ENTRY_SYMBOL);
     const yogi_plugin *ocr = entry ? entry() : NULL;
-    if (!ocr)
-        SKIP("ocr.so not built");
+    if (!ocr) {
+        test_skip_("ocr.so not built");
+        return NULL;
+    }
     yogi_host host = {YOGI_PLUGIN_ABI, sizeof(yogi_host), NULL, no_config, "/tmp", NULL, NULL, NULL};
     void *state = NULL;
     yogi_error err = {0};
-    if (ocr->init(&host, &state, &err) != YOGI_OK)
-        SKIP("tesseract unavailable");
-    snprintf(path, sizeof path, "%s/turned_labels.png", fixture_dir());
-    json_t *input = json_pack("{s:[{s:i, s:s, s:i}]}", "pages", "page", 1, "path", path, "dpi", 300);
-    json_t *out = NULL;
-    yogi_call call = {.size = sizeof call, .execution_id = "t", .state_name = "Ocr"};
-    if (ocr->invoke(state, &call, input, &out, &err) != YOGI_OK) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-    } else {
-        bool registration = false, brk = false;
-        size_t i;
-        json_t *w;
-        json_array_foreach(json_object_get(json_array_get(json_object_get(out, "pages"), 0), "words"), i, w) {
-            const char *t = json_string_value(json_object_get(w, "text"));
-            if (!json_is_true(json_object_get(w, "vertical")))
-                continue;
-            registration |= strcmp(t, "Registration") == 0;
-            brk |= strcmp(t, "Break") == 0;
-            CHECK(json_integer_value(json_object_get(w, "h")) > json_integer_value(json_object_get(w, "w")));
-        }
-        CHECK(registration);
-        CHECK(brk);
+    if (ocr->init(&host, &state, &err) != YOGI_OK) {
+        test_skip_("tesseract unavailable");
+        return NULL;
     }
+    snprintf(path, sizeof path, "%s/%s", fixture_dir(), png);
+    json_t *input = json_pack("{s:[{s:i, s:s, s:i}]}", "pages", "page", 1, "path", path, "dpi", 300);
+    json_t *out = NULL, *words = NULL;
+    yogi_call call = {.size = sizeof call, .execution_id = "t", .state_name = "Ocr"};
+    if (ocr->invoke(state, &call, input, &out, &err) != YOGI_OK)
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    else
+        words = json_incref(json_object_get(json_array_get(json_object_get(out, "pages"), 0), "words"));
     json_decref(out);
     json_decref(input);
     ocr->destroy(state);
+    return words;
+}
+
+/* "Registration" and "Break" written up the page, as word processors turn
+ * labels in narrow merged columns: the OCR plugin's second pass reads them
+ * as words marked vertical. */
+static void test_ocr_reads_turned_text(void)
+{
+    if (!fixture_dir())
+        SKIP("YOGI_ROOT unset");
+    json_t *words = ocr_fixture_words("turned_labels.png");
+    if (!words)
+        return;
+    bool registration = false, brk = false;
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        const char *t = json_string_value(json_object_get(w, "text"));
+        if (!json_is_true(json_object_get(w, "vertical")))
+            continue;
+        registration |= strcmp(t, "Registration") == 0;
+        brk |= strcmp(t, "Break") == 0;
+        CHECK(json_integer_value(json_object_get(w, "h")) > json_integer_value(json_object_get(w, "w")));
+    }
+    CHECK(registration);
+    CHECK(brk);
+    json_decref(words);
+}
+
+/* White day letters on a dark column: sparse reading keeps "Tu" and "Th"
+ * but drops the lone "M", "W" and "F"; the pass over dark fills reads
+ * them, each where it is printed (left of the lessons, in its row). */
+static void test_ocr_reads_letters_on_dark_fill(void)
+{
+    if (!fixture_dir())
+        SKIP("YOGI_ROOT unset");
+    json_t *words = ocr_fixture_words("dark_letters.png");
+    if (!words)
+        return;
+    static const char *const want[] = {"M", "Tu", "W", "Th", "F"};
+    for (int d = 0; d < 5; d++) {
+        bool found = false;
+        size_t i;
+        json_t *w;
+        json_array_foreach(words, i, w) {
+            int x = (int)json_integer_value(json_object_get(w, "x"));
+            int y = (int)json_integer_value(json_object_get(w, "y"));
+            found |= strcmp(json_string_value(json_object_get(w, "text")), want[d]) == 0 &&
+                     x > 40 && x < 150 && y > 120 + d * 115 && y < 200 + d * 115;
+        }
+        if (!found)
+            test_fail_(__FILE__, __LINE__, "\"%s\" not read in its row", want[d]);
+    }
+    json_decref(words);
 }
 
 static void test_bad_input(void)
@@ -787,6 +829,7 @@ int main(int argc, char **argv)
         TEST(test_odd_time_lowers_confidence),
         TEST(test_grid_without_days_is_a_draft),
         TEST(test_ocr_reads_turned_text),
+        TEST(test_ocr_reads_letters_on_dark_fill),
         TEST(test_rows_ranges_ruled),
         TEST(test_rows_starts_ampm_ruled),
         TEST(test_cols_12h_borderless),
