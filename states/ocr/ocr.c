@@ -382,7 +382,38 @@ static PIX *unread_ink(PIX *pix, const json_t *words, int th)
 }
 
 /* Tall narrow blobs of unread ink: lines of text turned on their side. */
-#define MAX_LONE 24 /* lone letters read per page */
+#define MAX_LONE 48 /* lone letters read per page (a day column spelled M/O/N... is 15) */
+
+static int cmp_box_y(const void *a, const void *b)
+{
+    const BOX *p = *(BOX *const *)a, *q = *(BOX *const *)b;
+    return (p->y > q->y) - (p->y < q->y);
+}
+
+/* A tall blob that is upright letters one per line (M over O over N, a day
+ * spelled down its row label), not a line of turned text: each of its
+ * glyphs (cc, in blob coordinates) is a text height tall and at most as
+ * wide, and they stand apart by a fifth of a text height or more (turned
+ * text's letters touch or nearly). Each glyph then goes to lone[]. */
+static bool stacked_letters(BOXA *cc, int x, int y, int th, turned *lone, int *nlone)
+{
+    int m = cc ? boxaGetCount(cc) : 0;
+    if (m < 2 || m > 16)
+        return false;
+    BOX *b[16];
+    for (int k = 0; k < m; k++)
+        b[k] = cc->box[k];
+    qsort(b, (size_t)m, sizeof *b, cmp_box_y);
+    for (int k = 0; k < m; k++) {
+        if (b[k]->h * 10 < th * 5 || b[k]->h * 10 > th * 16 || b[k]->w * 10 > th * 20)
+            return false;
+        if (k > 0 && b[k]->y - (b[k - 1]->y + b[k - 1]->h) < th / 5)
+            return false;
+    }
+    for (int k = 0; k < m && *nlone < MAX_LONE; k++)
+        lone[(*nlone)++] = (turned){x + b[k]->x, y + b[k]->y, b[k]->w, b[k]->h, 0};
+    return true;
+}
 
 /* Tall narrow blobs of unread ink: lines of text turned on their side;
  * and (into lone, *nlone) glyph-sized blobs standing alone: a single
@@ -398,20 +429,25 @@ static int find_turned(PIX *pix, const json_t *words, int th, turned *out, turne
     for (int k = 0; boxa && k < boxaGetCount(boxa) && n < MAX_TURNED; k++) {
         l_int32 x, y, w, h;
         boxaGetBoxGeometry(boxa, k, &x, &y, &w, &h);
-        bool glyph = h * 10 >= th * 6 && h * 10 <= th * 16 && w * 10 >= th * 3 && w * 10 <= th * 16;
+        /* Glyphs from a narrow I to a bold W. */
+        bool glyph = h * 10 >= th * 6 && h * 10 <= th * 16 && w * 5 >= th && w * 10 <= th * 20;
         if (!glyph && (h * 5 < th * 6 || h * 5 < w * 6 || w < th / 2 || w > 5 * th))
             continue;
         BOX *bb = boxCreate(x, y, w, h);
         l_int32 on = 0, glyphs = 0;
+        bool stacked = false;
         PIX *part = bb ? pixClipRectangle(ink, bb, NULL) : NULL;
         if (part) {
             pixCountPixels(part, &on, NULL);
             BOXA *cc = pixConnComp(part, NULL, 8);
             glyphs = cc ? boxaGetCount(cc) : 0;
+            stacked = !glyph && stacked_letters(cc, x, y, th, lone, nlone);
             boxaDestroy(&cc);
         }
         pixDestroy(&part);
         boxDestroy(&bb);
+        if (stacked)
+            continue;
         /* Text is a quarter ink or more; a photo's grain and shadows, closed
          * up, are a few percent. */
         if (glyph) {
@@ -623,6 +659,38 @@ static bool on_a_word(const json_t *words, int x, int y)
     return false;
 }
 
+/* Whether another glyph stands right above or below glyph k (a word
+ * spelled one letter per line). */
+static bool stacked_with(const turned *g, int n, int k, int th)
+{
+    for (int j = 0; j < n; j++) {
+        int gap = g[j].y > g[k].y ? g[j].y - (g[k].y + g[k].h) : g[k].y - (g[j].y + g[j].h);
+        if (j != k && g[j].x < g[k].x + g[k].w && g[k].x < g[j].x + g[j].w && gap >= 0 &&
+            gap < th * 3 / 2)
+            return true;
+    }
+    return false;
+}
+
+/* A lone glyph's reading, mended where tesseract's model is known to
+ * stumble on a single character: a lone "W" comes back "Ww" or "WwW" (and
+ * less surely: the repetition is the tell), a stacked "I" comes back "|".
+ * Returns the confidence the reading must reach. */
+static double mend_lone(char *text, const turned *g, int n, int k, int th)
+{
+    size_t len = strlen(text);
+    bool repeated = len >= 2 && isalpha((unsigned char)text[0]);
+    for (size_t i = 1; i < len && repeated; i++)
+        repeated = tolower((unsigned char)text[i]) == tolower((unsigned char)text[0]);
+    if (repeated) {
+        text[0] = (char)toupper((unsigned char)text[0]), text[1] = '\0';
+        return 25.0;
+    }
+    if (strcmp(text, "|") == 0 && stacked_with(g, n, k, th))
+        text[0] = 'I';
+    return 60.0;
+}
+
 /* Each lone glyph read alone as one character; letters and digits read
  * surely become words. */
 static void read_lone(ocr_state *st, PIX *pix, const turned *g, int n, int th, int dpi,
@@ -648,10 +716,11 @@ static void read_lone(ocr_state *st, PIX *pix, const turned *g, int n, int th, i
         double c = st->t.TessBaseAPIRecognize(st->api, NULL) == 0 ? read_line(st, text, sizeof text) : -1.0;
         st->t.TessBaseAPIClear(st->api);
         pixDestroy(&crop);
+        double need = mend_lone(text, g, n, k, th);
         size_t len = strlen(text);
         bool alnum = len >= 1 && len <= 2 && isalnum((unsigned char)text[0]) &&
                      (len == 1 || isalnum((unsigned char)text[1]));
-        if (c >= 60.0 && alnum)
+        if (c >= need && alnum)
             json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:i, s:i, s:i}",
                                                    "text", text, "x", g[k].x, "y", g[k].y, "w",
                                                    g[k].w, "h", g[k].h, "conf", round(c * 10) / 10,
@@ -694,30 +763,36 @@ static PIX *dark_fill_letters(PIX *gray, int th)
     return letters;
 }
 
-/* Word-sized blobs of light letters on dark fills that no confident word
- * covers. */
-static int find_dark_words(PIX *letters, const json_t *words, int th, turned *out, int max)
+/* Whether box (x, y, w, h) touches a word read surely. */
+static bool on_sure_word(const json_t *words, int x, int y, int w, int h)
 {
     size_t i;
-    json_t *w;
-    json_array_foreach(words, i, w) {
-        if (json_real_value(json_object_get(w, "conf")) < 60.0)
-            continue;
-        BOX *b = boxCreate((l_int32)json_integer_value(json_object_get(w, "x")),
-                           (l_int32)json_integer_value(json_object_get(w, "y")),
-                           (l_int32)json_integer_value(json_object_get(w, "w")),
-                           (l_int32)json_integer_value(json_object_get(w, "h")));
-        if (b)
-            pixClearInRect(letters, b);
-        boxDestroy(&b);
+    json_t *v;
+    json_array_foreach(words, i, v) {
+        int vx = (int)json_integer_value(json_object_get(v, "x"));
+        int vy = (int)json_integer_value(json_object_get(v, "y"));
+        int vw = (int)json_integer_value(json_object_get(v, "w"));
+        int vh = (int)json_integer_value(json_object_get(v, "h"));
+        if (json_real_value(json_object_get(v, "conf")) >= 60.0 && vx < x + w && x < vx + vw &&
+            vy < y + h && y < vy + vh)
+            return true;
     }
+    return false;
+}
+
+/* Word-sized blobs of light letters on dark fills that no sure word
+ * touches: a word's box is tight, and the ink of its letters' edges left
+ * beside it is no word of its own. */
+static int find_dark_words(PIX *letters, const json_t *words, int th, turned *out, int max)
+{
     PIX *joined = pixCloseCompBrick(NULL, letters, th / 3 > 1 ? th / 3 : 1, 1);
     BOXA *boxa = joined ? pixConnComp(joined, NULL, 8) : NULL;
     int n = 0;
     for (int k = 0; boxa && k < boxaGetCount(boxa) && n < max; k++) {
         l_int32 x, y, bw, bh;
         boxaGetBoxGeometry(boxa, k, &x, &y, &bw, &bh);
-        if (bh * 10 < th * 5 || bh * 10 > th * 16 || bw * 10 < th * 2 || bw > 8 * th)
+        if (bh * 10 < th * 5 || bh * 10 > th * 16 || bw * 10 < th * 2 || bw > 8 * th ||
+            on_sure_word(words, x, y, bw, bh))
             continue;
         /* canvas_y holds the glyph count: one glyph is read as a character. */
         BOX *bb = boxCreate(x, y, bw, bh);

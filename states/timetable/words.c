@@ -221,8 +221,11 @@ static bool time_of_words(const tt_page *page, const int *idx, int k, int j, tt_
 {
     char text[TT_TEXT];
     tt_words_text(page, idx + k, j, text, sizeof text);
-    if (!tt_parse_time_range(text, tr) || (j > 1 && tr->end < 0))
+    if (tt_find_time_range(text, tr) != 0 || (j > 1 && tr->end < 0))
         return false;
+    for (const char *p = text + tr->chars_used; *p; p++)
+        if (isalnum((unsigned char)*p))
+            return false; /* "1:40pm_": a smudge after the time is no word */
     for (int i = k; i < k + j && j > 1; i++) {
         tt_time_range one;
         if (!tt_parse_time_range(page->words[idx[i]].text, &one) || one.end >= 0)
@@ -390,7 +393,8 @@ static bool lone_letter(const tt_page *page, const tt_word *w)
            w->line < page->nlines && page->lines[w->line].count == 1;
 }
 
-/* The letter stacked right under word a (same column, no line between). */
+/* The letter stacked right under word a (same column, less than a line's
+ * height between: letters spelled down a row label are spaced out). */
 static int letter_below(const tt_page *page, int a)
 {
     const tt_word *w = &page->words[a];
@@ -401,7 +405,7 @@ static int letter_below(const tt_page *page, int a)
             continue;
         int gap = u->y - (w->y + w->h), ux = u->x + u->w / 2;
         int slack = (w->w > u->w ? w->w : u->w) / 2 + 2;
-        if (gap < -w->h / 4 || gap > w->h / 2 || abs(ux - cx) > slack)
+        if (gap < -w->h / 4 || gap > w->h || abs(ux - cx) > slack)
             continue;
         if (best < 0 || gap < best_gap)
             best = i, best_gap = gap;
@@ -409,10 +413,65 @@ static int letter_below(const tt_page *page, int a)
     return best;
 }
 
+/* Day names spelled one after another in text[p..n) ("montuewed"): each a
+ * prefix of three letters or more of a day after `prev`. Fills cut[] with
+ * where each starts; returns how many, 0 when text is not such a run. */
+static int day_run(const char *text, int p, int n, int prev, int *cut, int depth)
+{
+    if (p == n)
+        return depth >= 2 ? depth : 0;
+    static const char *const names[] = {"monday", "tuesday", "wednesday", "thursday", "friday",
+                                        "saturday", "sunday"};
+    for (int d = prev + 1; d < 7 && depth < TT_MAX_DAYS; d++) {
+        int len = (int)strlen(names[d]);
+        for (int l = len; l >= 3; l--) {
+            if (p + l > n || strncmp(text + p, names[d], (size_t)l) != 0)
+                continue;
+            cut[depth] = p;
+            int got = day_run(text, p + l, n, d, cut, depth + 1);
+            if (got)
+                return got;
+        }
+        if (d > prev + 1)
+            break; /* consecutive days only */
+    }
+    return 0;
+}
+
+/* Where a chain of stacked letters parts into words: day names spelled
+ * down consecutive row labels with rows no further apart than letters
+ * ("M O N T U E" is MON and TUE); else at gaps half as wide again as the
+ * chain's usual one (a row's edge). Sets brk[k] when letter k starts a word. */
+static void part_chain(const tt_page *page, const int *chain, int m, bool *brk)
+{
+    char text[64];
+    int gaps[64], cut[TT_MAX_DAYS];
+    for (int k = 0; k < m; k++) {
+        text[k] = (char)tolower((unsigned char)page->words[chain[k]].text[0]);
+        brk[k] = k == 0;
+        if (k > 0)
+            gaps[k - 1] = page->words[chain[k]].y -
+                          (page->words[chain[k - 1]].y + page->words[chain[k - 1]].h);
+    }
+    text[m] = '\0';
+    int nd = m >= 6 ? day_run(text, 0, m, -1, cut, 0) : 0;
+    for (int k = 0; k < nd; k++)
+        brk[cut[k]] = true;
+    if (nd || m < 3)
+        return;
+    int sorted[64];
+    memcpy(sorted, gaps, sizeof *gaps * (size_t)(m - 1));
+    qsort(sorted, (size_t)(m - 1), sizeof *sorted, cmp_int);
+    int usual = sorted[(m - 1) / 2] > 0 ? sorted[(m - 1) / 2] : 1;
+    for (int k = 1; k < m; k++)
+        brk[k] = gaps[k - 1] * 2 > usual * 3;
+}
+
 /* "M" over "O" over "N": a word written one letter per line (a day name
  * down a narrow row label) is read as the word. Only letters alone on
  * their line and stacked without a line's gap between them join; letters
- * a row apart (B R E A K, one per day) stay for the cell reader. */
+ * a row apart (B R E A K, one per day) stay for the cell reader. A chain
+ * spelling several days (rows as close as letters) parts into them. */
 static void join_stacked_letters(tt_page *page)
 {
     int n = page->nwords;
@@ -427,15 +486,21 @@ static void join_stacked_letters(tt_page *page)
                 has_above[b] = true;
         }
     for (int i = 0; i < n; i++) {
-        tt_word *top = &page->words[i];
-        if (!lone_letter(page, top) || has_above[i] || gone[i])
+        if (!lone_letter(page, &page->words[i]) || has_above[i] || gone[i])
             continue;
-        for (int b = letter_below(page, i), len = 1; b >= 0 && !gone[b] && len < 40;
-             b = letter_below(page, b), len++) {
-            tt_word *u = &page->words[b];
-            size_t tl = strlen(top->text);
-            if (tl + 2 >= sizeof top->text)
-                break;
+        int chain[64], m = 0;
+        bool brk[64];
+        for (int b = i; b >= 0 && !gone[b] && m < 64; b = letter_below(page, b))
+            chain[m++] = b, gone[b] = true;
+        part_chain(page, chain, m, brk);
+        tt_word *top = NULL;
+        for (int k = 0; k < m; k++) {
+            tt_word *u = &page->words[chain[k]];
+            size_t tl = top ? strlen(top->text) : 0;
+            if (brk[k] || tl + 2 >= sizeof top->text) {
+                top = u, gone[chain[k]] = false;
+                continue;
+            }
             top->text[tl] = u->text[0], top->text[tl + 1] = '\0';
             int x1 = top->x + top->w > u->x + u->w ? top->x + top->w : u->x + u->w;
             top->x = top->x < u->x ? top->x : u->x;
@@ -443,7 +508,6 @@ static void join_stacked_letters(tt_page *page)
             top->h = u->y + u->h - top->y;
             if (u->conf < top->conf)
                 top->conf = u->conf;
-            gone[b] = true;
         }
     }
     int kept = 0;

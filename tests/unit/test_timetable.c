@@ -676,6 +676,41 @@ static void test_day_label_beside_stacked_word(void)
     json_decref(input);
 }
 
+/* Day names spelled one letter per line down the row labels, the rows no
+ * further apart than the letters (M O N T U E ... evenly spaced): the
+ * column parts into MON, TUE, WED, THU, FRI, each its row's label. */
+static void test_stacked_day_names_part(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const none[] = {"", "", "", "", ""};
+    json_t *input = letter_grid(none, 60), *out = NULL;
+    json_t *words = json_object_get(json_array_get(json_object_get(json_object_get(input, "ocr"),
+                                                                   "pages"), 0), "words");
+    for (size_t i = json_array_size(words); i-- > 0;) /* the empty labels */
+        if (!*json_string_value(json_object_get(json_array_get(words, i), "text")))
+            json_array_remove(words, i);
+    const char *col = "MONTUEWEDTHUFRI";
+    for (int k = 0; col[k]; k++) { /* a letter every 20 px: three to a 60 px row */
+        char one[2] = {col[k], '\0'};
+        add_word(words, one, 100, 150 + k * 20, 16, 16);
+    }
+    yogi_error err;
+    if (invoke(input, &out, &err) != YOGI_OK) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    } else {
+        json_t *ev = json_object_get(out, "evidence");
+        CHECK_INT((int)json_integer_value(json_object_get(ev, "days_found")), 5);
+        CHECK(!json_is_true(json_object_get(ev, "days_unread")));
+        json_t *want = json_pack("{s:s, s:s, s:s, s:s}", "day", "Thursday", "start", "08:50",
+                                 "end", "09:50", "subject", "Art");
+        CHECK(has_entry(json_object_get(out, "entries"), want));
+        json_decref(want);
+    }
+    json_decref(out);
+    json_decref(input);
+}
+
 /* ---- plugin:ocr reads turned text -------------------------------------- */
 
 static const char *no_config(const char *key)
@@ -817,6 +852,7 @@ int main(int argc, char **argv)
         TEST(test_day_names),
         TEST(test_header_ranges_in_one_phrase),
         TEST(test_day_label_beside_stacked_word),
+        TEST(test_stacked_day_names_part),
         TEST(test_bare_hour_ranges),
         TEST(test_twelve_hour_rule_stops_at_evening),
         TEST(test_day_groups),
