@@ -384,35 +384,69 @@ static PIX *unread_ink(PIX *pix, const json_t *words, int th)
 /* Tall narrow blobs of unread ink: lines of text turned on their side. */
 #define MAX_LONE 48 /* lone letters read per page (a day column spelled M/O/N... is 15) */
 
-static int cmp_box_y(const void *a, const void *b)
+/* A tall blob that is upright letters one per line (M over O over N, a day
+ * spelled down its row label), not a line of turned text: its rows of ink
+ * (part, the blob's pixels) fall into bands a text height tall with blank
+ * rows between them, a fifth of a text height or more (turned text's
+ * letters nearly touch). Read by rows, not by connected pieces, so that a
+ * blurred letter broken in two is still one band. Each band then goes to
+ * lone[]. */
+static bool stacked_letters(PIX *part, int x, int y, int th, turned *lone, int *nlone)
 {
-    const BOX *p = *(BOX *const *)a, *q = *(BOX *const *)b;
-    return (p->y > q->y) - (p->y < q->y);
+    NUMA *rows = part ? pixCountPixelsByRow(part, NULL) : NULL;
+    int h = rows ? numaGetCount(rows) : 0, w = part ? (int)pixGetWidth(part) : 0;
+    int band0[16], band1[16], nb = 0, start = -1;
+    bool ok = h > 0;
+    for (int r = 0; ok && r <= h; r++) {
+        l_int32 v = 0;
+        if (r < h)
+            numaGetIValue(rows, r, &v);
+        if (v > 0 && start < 0) {
+            ok = nb == 0 || r - band1[nb - 1] >= th / 5;
+            start = r;
+        } else if (v == 0 && start >= 0) {
+            ok = nb < 16 && (r - start) * 10 >= th * 5 && (r - start) * 10 <= th * 16;
+            if (ok)
+                band0[nb] = start, band1[nb++] = r;
+            start = -1;
+        }
+    }
+    numaDestroy(&rows);
+    if (!ok || nb < 2)
+        return false;
+    for (int k = 0; k < nb && *nlone < MAX_LONE; k++)
+        lone[(*nlone)++] = (turned){x, y + band0[k], w, band1[k] - band0[k], 0};
+    return true;
 }
 
-/* A tall blob that is upright letters one per line (M over O over N, a day
- * spelled down its row label), not a line of turned text: each of its
- * glyphs (cc, in blob coordinates) is a text height tall and at most as
- * wide, and they stand apart by a fifth of a text height or more (turned
- * text's letters touch or nearly). Each glyph then goes to lone[]. */
-static bool stacked_letters(BOXA *cc, int x, int y, int th, turned *lone, int *nlone)
+/* Glyph-sized pieces of ink standing alone on their line inside a tangle
+ * (a scan's broken rules closed up with the letters beside them): each
+ * goes to lone[] when no other piece a text height tall lies beside it
+ * within half a text height (a letter of a word has neighbours). */
+static void isolated_glyphs(PIX *ink, int x, int y, int w, int h, int th, turned *lone,
+                            int *nlone)
 {
+    BOX *bb = boxCreate(x, y, w, h);
+    PIX *part = bb ? pixClipRectangle(ink, bb, NULL) : NULL;
+    BOXA *cc = part ? pixConnComp(part, NULL, 8) : NULL;
     int m = cc ? boxaGetCount(cc) : 0;
-    if (m < 2 || m > 16)
-        return false;
-    BOX *b[16];
-    for (int k = 0; k < m; k++)
-        b[k] = cc->box[k];
-    qsort(b, (size_t)m, sizeof *b, cmp_box_y);
-    for (int k = 0; k < m; k++) {
-        if (b[k]->h * 10 < th * 5 || b[k]->h * 10 > th * 16 || b[k]->w * 10 > th * 20)
-            return false;
-        if (k > 0 && b[k]->y - (b[k - 1]->y + b[k - 1]->h) < th / 5)
-            return false;
+    for (int k = 0; k < m && *nlone < MAX_LONE; k++) {
+        const BOX *a = cc->box[k];
+        if (a->h * 10 < th * 6 || a->h * 10 > th * 16 || a->w * 5 < th || a->w * 10 > th * 20)
+            continue;
+        bool alone = true;
+        for (int j = 0; j < m && alone; j++) {
+            const BOX *b = cc->box[j];
+            int gap = b->x > a->x ? b->x - (a->x + a->w) : a->x - (b->x + b->w);
+            alone = j == k || b->h * 3 < th || b->y >= a->y + a->h || a->y >= b->y + b->h ||
+                    gap > th / 2;
+        }
+        if (alone)
+            lone[(*nlone)++] = (turned){x + a->x, y + a->y, a->w, a->h, 0};
     }
-    for (int k = 0; k < m && *nlone < MAX_LONE; k++)
-        lone[(*nlone)++] = (turned){x + b[k]->x, y + b[k]->y, b[k]->w, b[k]->h, 0};
-    return true;
+    boxaDestroy(&cc);
+    pixDestroy(&part);
+    boxDestroy(&bb);
 }
 
 /* Tall narrow blobs of unread ink: lines of text turned on their side;
@@ -431,8 +465,11 @@ static int find_turned(PIX *pix, const json_t *words, int th, turned *out, turne
         boxaGetBoxGeometry(boxa, k, &x, &y, &w, &h);
         /* Glyphs from a narrow I to a bold W. */
         bool glyph = h * 10 >= th * 6 && h * 10 <= th * 16 && w * 5 >= th && w * 10 <= th * 20;
-        if (!glyph && (h * 5 < th * 6 || h * 5 < w * 6 || w < th / 2 || w > 5 * th))
+        if (!glyph && (h * 5 < th * 6 || h * 5 < w * 6 || w < th / 2 || w > 5 * th)) {
+            if (w > 2 * th && h > 2 * th)
+                isolated_glyphs(ink, x, y, w, h, th, lone, nlone);
             continue;
+        }
         BOX *bb = boxCreate(x, y, w, h);
         l_int32 on = 0, glyphs = 0;
         bool stacked = false;
@@ -441,7 +478,7 @@ static int find_turned(PIX *pix, const json_t *words, int th, turned *out, turne
             pixCountPixels(part, &on, NULL);
             BOXA *cc = pixConnComp(part, NULL, 8);
             glyphs = cc ? boxaGetCount(cc) : 0;
-            stacked = !glyph && stacked_letters(cc, x, y, th, lone, nlone);
+            stacked = !glyph && w * 10 <= th * 20 && stacked_letters(part, x, y, th, lone, nlone);
             boxaDestroy(&cc);
         }
         pixDestroy(&part);
