@@ -125,6 +125,9 @@ static void test_day_names(void)
     CHECK_INT(tt_day_letter("T"), -2);
     CHECK_INT(tt_day_letter("S"), -3);
     CHECK_INT(tt_day_letter("X"), -1);
+    CHECK_INT(tt_day_letter("WwW"), 2); /* OCR's reading of a lone W */
+    CHECK_INT(tt_day_letter("Ww"), 2);
+    CHECK_INT(tt_day_letter("Wed"), -1);
     CHECK_STR(tt_day_name(4), "Friday");
 }
 
@@ -711,6 +714,45 @@ static void test_stacked_day_names_part(void)
     json_decref(input);
 }
 
+/* A list in two columns of blocks headed by day letters, no heading level
+ * with another: M and Tu down the left, W, Th and F down the right. Read
+ * down each column and across, they are the days in order, so each letter
+ * heads its block. */
+static void test_list_letter_headings_in_order(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const letters[] = {"M", "Tu", "W", "Th", "F"};
+    static const int bx[] = {100, 100, 600, 600, 600}, by[] = {100, 420, 160, 480, 800};
+    static const char *const subjects[] = {"Maths", "Art", "French", "Music", "Drama"};
+    json_t *words = json_array();
+    for (int d = 0; d < 5; d++) {
+        add_word(words, letters[d], bx[d], by[d], 20, 20);
+        for (int r = 0; r < 2; r++) {
+            int y = by[d] + 50 + r * 40;
+            add_word(words, r ? "10:00" : "9:00", bx[d], y, 50, 20);
+            add_word(words, "-", bx[d] + 56, y, 10, 20);
+            add_word(words, r ? "11:00" : "10:00", bx[d] + 72, y, 50, 20);
+            add_word(words, r ? "Break" : subjects[d], bx[d] + 160, y, 80, 20);
+        }
+    }
+    json_t *input = json_pack("{s:{s:s, s:[{s:i, s:i, s:i, s:o}]}}", "ocr", "source", "ocr",
+                              "pages", "page", 1, "width", 1000, "height", 1000, "words", words);
+    json_t *out = NULL;
+    yogi_error err;
+    if (invoke(input, &out, &err) != YOGI_OK) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    } else {
+        CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 10);
+        json_t *want = json_pack("{s:s, s:s, s:s, s:s}", "day", "Thursday", "start", "09:00",
+                                 "end", "10:00", "subject", "Music");
+        CHECK(has_entry(json_object_get(out, "entries"), want));
+        json_decref(want);
+    }
+    json_decref(out);
+    json_decref(input);
+}
+
 /* ---- plugin:ocr reads turned text -------------------------------------- */
 
 static const char *no_config(const char *key)
@@ -853,6 +895,7 @@ int main(int argc, char **argv)
         TEST(test_header_ranges_in_one_phrase),
         TEST(test_day_label_beside_stacked_word),
         TEST(test_stacked_day_names_part),
+        TEST(test_list_letter_headings_in_order),
         TEST(test_bare_hour_ranges),
         TEST(test_twelve_hour_rule_stops_at_evening),
         TEST(test_day_groups),
