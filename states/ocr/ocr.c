@@ -419,10 +419,29 @@ static bool stacked_letters(PIX *part, int x, int y, int th, turned *lone, int *
     return true;
 }
 
-/* Glyph-sized pieces of ink standing alone on their line inside a tangle
- * (a scan's broken rules closed up with the letters beside them): each
- * goes to lone[] when no other piece a text height tall lies beside it
- * within half a text height (a letter of a word has neighbours). */
+static bool glyph_sized(const BOX *a, int th)
+{
+    return a->h * 10 >= th * 6 && a->h * 10 <= th * 16 && a->w * 5 >= th && a->w * 10 <= th * 20;
+}
+
+/* Whether glyph a stands alone on its line among pieces cc: no other piece
+ * a third of a text height tall beside it within half a text height (a
+ * letter of a word has neighbours). */
+static bool alone_on_line(const BOXA *cc, int k, int th)
+{
+    const BOX *a = cc->box[k];
+    for (int j = 0; j < cc->n; j++) {
+        const BOX *b = cc->box[j];
+        int gap = b->x > a->x ? b->x - (a->x + a->w) : a->x - (b->x + b->w);
+        if (j != k && b->h * 3 >= th && b->y < a->y + a->h && a->y < b->y + b->h && gap <= th / 2)
+            return false;
+    }
+    return true;
+}
+
+/* Glyphs spelled one per line inside a tangle (a scan's broken rules
+ * closed up with the letters beside them): a glyph-sized piece alone on its
+ * line with another such piece right above or below it goes to lone[]. */
 static void isolated_glyphs(PIX *ink, int x, int y, int w, int h, int th, turned *lone,
                             int *nlone)
 {
@@ -430,20 +449,22 @@ static void isolated_glyphs(PIX *ink, int x, int y, int w, int h, int th, turned
     PIX *part = bb ? pixClipRectangle(ink, bb, NULL) : NULL;
     BOXA *cc = part ? pixConnComp(part, NULL, 8) : NULL;
     int m = cc ? boxaGetCount(cc) : 0;
-    for (int k = 0; k < m && *nlone < MAX_LONE; k++) {
+    bool *ok = m ? calloc((size_t)m, sizeof *ok) : NULL;
+    for (int k = 0; ok && k < m; k++)
+        ok[k] = glyph_sized(cc->box[k], th) && alone_on_line(cc, k, th);
+    for (int k = 0; ok && k < m && *nlone < MAX_LONE; k++) {
         const BOX *a = cc->box[k];
-        if (a->h * 10 < th * 6 || a->h * 10 > th * 16 || a->w * 5 < th || a->w * 10 > th * 20)
-            continue;
-        bool alone = true;
-        for (int j = 0; j < m && alone; j++) {
+        bool stacked = false;
+        for (int j = 0; ok[k] && j < m && !stacked; j++) {
             const BOX *b = cc->box[j];
-            int gap = b->x > a->x ? b->x - (a->x + a->w) : a->x - (b->x + b->w);
-            alone = j == k || b->h * 3 < th || b->y >= a->y + a->h || a->y >= b->y + b->h ||
-                    gap > th / 2;
+            int gap = b->y > a->y ? b->y - (a->y + a->h) : a->y - (b->y + b->h);
+            stacked = j != k && ok[j] && b->x < a->x + a->w && a->x < b->x + b->w && gap >= 0 &&
+                      gap < th * 3 / 2;
         }
-        if (alone)
+        if (stacked)
             lone[(*nlone)++] = (turned){x + a->x, y + a->y, a->w, a->h, 0};
     }
+    free(ok);
     boxaDestroy(&cc);
     pixDestroy(&part);
     boxDestroy(&bb);
