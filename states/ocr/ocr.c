@@ -730,20 +730,61 @@ static bool stacked_with(const turned *g, int n, int k, int th)
     return false;
 }
 
+/* tesseract's model reads a lone "W" as "Ww" or "WwW": a letter repeated
+ * (case aside) is that letter, made upper case. Returns whether it was. */
+static bool repeated_letter(char *t)
+{
+    size_t n = strlen(t);
+    bool repeated = n >= 2 && isalpha((unsigned char)t[0]);
+    for (size_t i = 1; i < n && repeated; i++)
+        repeated = tolower((unsigned char)t[i]) == tolower((unsigned char)t[0]);
+    if (repeated)
+        t[0] = (char)toupper((unsigned char)t[0]), t[1] = '\0';
+    return repeated;
+}
+
+/* The glyph or word at g on the grey page read alone (psm set by the
+ * caller), cut out with pad pixels around, inverted when light on dark:
+ * its text into text, its confidence returned (-1 when unread). */
+static double read_cut(ocr_state *st, PIX *gray, const turned *g, int pad, bool invert, int dpi,
+                       char *text, size_t size)
+{
+    int W = (int)pixGetWidth(gray), H = (int)pixGetHeight(gray);
+    int x0 = g->x > pad ? g->x - pad : 0, y0 = g->y > pad ? g->y - pad : 0;
+    int x1 = g->x + g->w + pad < W ? g->x + g->w + pad : W;
+    int y1 = g->y + g->h + pad < H ? g->y + g->h + pad : H;
+    BOX *b = boxCreate(x0, y0, x1 - x0, y1 - y0);
+    PIX *crop = b ? pixClipRectangle(gray, b, NULL) : NULL;
+    boxDestroy(&b);
+    text[0] = '\0';
+    if (!crop || (invert && !pixInvert(crop, crop))) {
+        pixDestroy(&crop);
+        return -1.0;
+    }
+    st->t.TessBaseAPISetImage2(st->api, crop);
+    st->t.TessBaseAPISetSourceResolution(st->api, dpi);
+    double c = st->t.TessBaseAPIRecognize(st->api, NULL) == 0 ? read_line(st, text, size) : -1.0;
+    st->t.TessBaseAPIClear(st->api);
+    pixDestroy(&crop);
+    return c;
+}
+
+static void append_word(json_t *words, const char *text, const turned *g, double conf)
+{
+    json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:i, s:i, s:i}", "text",
+                                           text, "x", g->x, "y", g->y, "w", g->w, "h", g->h,
+                                           "conf", round(conf * 10) / 10, "block", 0, "par", 0,
+                                           "line", 0));
+}
+
 /* A lone glyph's reading, mended where tesseract's model is known to
  * stumble on a single character: a lone "W" comes back "Ww" or "WwW" (and
  * less surely: the repetition is the tell), a stacked "I" comes back "|".
  * Returns the confidence the reading must reach. */
 static double mend_lone(char *text, const turned *g, int n, int k, int th)
 {
-    size_t len = strlen(text);
-    bool repeated = len >= 2 && isalpha((unsigned char)text[0]);
-    for (size_t i = 1; i < len && repeated; i++)
-        repeated = tolower((unsigned char)text[i]) == tolower((unsigned char)text[0]);
-    if (repeated) {
-        text[0] = (char)toupper((unsigned char)text[0]), text[1] = '\0';
+    if (repeated_letter(text))
         return 25.0;
-    }
     if (strcmp(text, "|") == 0 && stacked_with(g, n, k, th))
         text[0] = 'I';
     return 60.0;
@@ -755,34 +796,18 @@ static void read_lone(ocr_state *st, PIX *pix, const turned *g, int n, int th, i
                       json_t *words)
 {
     PIX *gray = pixConvertTo8(pix, 0);
-    int W = (int)pixGetWidth(pix), H = (int)pixGetHeight(pix);
     st->t.TessBaseAPISetPageSegMode(st->api, PSM_SINGLE_CHAR);
     for (int k = 0; gray && k < n; k++) {
         if (!aligned(g, n, k) || on_a_word(words, g[k].x + g[k].w / 2, g[k].y + g[k].h / 2))
             continue; /* read already, if doubtfully: the second readings' business */
-        int pad = th / 2, x0 = g[k].x > pad ? g[k].x - pad : 0, y0 = g[k].y > pad ? g[k].y - pad : 0;
-        int x1 = g[k].x + g[k].w + pad < W ? g[k].x + g[k].w + pad : W;
-        int y1 = g[k].y + g[k].h + pad < H ? g[k].y + g[k].h + pad : H;
-        BOX *b = boxCreate(x0, y0, x1 - x0, y1 - y0);
-        PIX *crop = b ? pixClipRectangle(gray, b, NULL) : NULL;
-        boxDestroy(&b);
-        if (!crop)
-            continue;
         char text[64];
-        st->t.TessBaseAPISetImage2(st->api, crop);
-        st->t.TessBaseAPISetSourceResolution(st->api, dpi);
-        double c = st->t.TessBaseAPIRecognize(st->api, NULL) == 0 ? read_line(st, text, sizeof text) : -1.0;
-        st->t.TessBaseAPIClear(st->api);
-        pixDestroy(&crop);
+        double c = read_cut(st, gray, &g[k], th / 2, false, dpi, text, sizeof text);
         double need = mend_lone(text, g, n, k, th);
         size_t len = strlen(text);
         bool alnum = len >= 1 && len <= 2 && isalnum((unsigned char)text[0]) &&
                      (len == 1 || isalnum((unsigned char)text[1]));
         if (c >= need && alnum)
-            json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:i, s:i, s:i}",
-                                                   "text", text, "x", g[k].x, "y", g[k].y, "w",
-                                                   g[k].w, "h", g[k].h, "conf", round(c * 10) / 10,
-                                                   "block", 0, "par", 0, "line", 0));
+            append_word(words, text, &g[k], c);
     }
     st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)st->psm);
     pixDestroy(&gray);
@@ -882,19 +907,6 @@ static void drop_doubtful_on(json_t *words, const turned *g)
     }
 }
 
-/* One glyph is one character: tesseract's model reads a lone "W" as
- * "Ww" or "WwW"; a letter repeated (case aside) is that letter, any other
- * reading of several characters is no reading. */
-static bool one_character(char *t)
-{
-    size_t n = strlen(t);
-    for (size_t i = 1; i < n; i++)
-        if (tolower((unsigned char)t[i]) != tolower((unsigned char)t[0]))
-            return false;
-    t[n > 0 ? 1 : 0] = '\0';
-    return n > 0;
-}
-
 /* Mostly letters and digits, at most a word's length. */
 static bool short_alnum(const char *t)
 {
@@ -916,33 +928,17 @@ static void read_dark_fills(ocr_state *st, PIX *pix, json_t *words, int dpi)
     turned g[MAX_DARK];
     int n = letters ? find_dark_words(letters, words, th, g, MAX_DARK) : 0;
     pixDestroy(&letters);
-    int W = gray ? (int)pixGetWidth(gray) : 0, H = gray ? (int)pixGetHeight(gray) : 0;
     for (int k = 0; k < n; k++) {
-        /* A lone "W" read as a word comes back "WwW". */
+        /* A lone "W" read as a word comes back "WwW"; one glyph is one
+         * character, and any other reading of several is no reading. */
         st->t.TessBaseAPISetPageSegMode(st->api, g[k].canvas_y == 1 ? PSM_SINGLE_CHAR : PSM_SINGLE_WORD);
-        int pad = th / 3, x0 = g[k].x > pad ? g[k].x - pad : 0, y0 = g[k].y > pad ? g[k].y - pad : 0;
-        int x1 = g[k].x + g[k].w + pad < W ? g[k].x + g[k].w + pad : W;
-        int y1 = g[k].y + g[k].h + pad < H ? g[k].y + g[k].h + pad : H;
-        BOX *b = boxCreate(x0, y0, x1 - x0, y1 - y0);
-        PIX *crop = b ? pixClipRectangle(gray, b, NULL) : NULL;
-        boxDestroy(&b);
-        if (!crop || !pixInvert(crop, crop)) {
-            pixDestroy(&crop);
-            continue;
-        }
         char text[64];
-        st->t.TessBaseAPISetImage2(st->api, crop);
-        st->t.TessBaseAPISetSourceResolution(st->api, dpi);
-        double c = st->t.TessBaseAPIRecognize(st->api, NULL) == 0 ? read_line(st, text, sizeof text) : -1.0;
-        st->t.TessBaseAPIClear(st->api);
-        pixDestroy(&crop);
-        if (c < 60.0 || !short_alnum(text) || (g[k].canvas_y == 1 && !one_character(text)))
+        double c = read_cut(st, gray, &g[k], th / 3, true, dpi, text, sizeof text);
+        if (c < 60.0 || !short_alnum(text) ||
+            (g[k].canvas_y == 1 && strlen(text) > 1 && !repeated_letter(text)))
             continue;
         drop_doubtful_on(words, &g[k]);
-        json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:i, s:i, s:i}",
-                                               "text", text, "x", g[k].x, "y", g[k].y, "w", g[k].w,
-                                               "h", g[k].h, "conf", round(c * 10) / 10, "block", 0,
-                                               "par", 0, "line", 0));
+        append_word(words, text, &g[k], c);
     }
     st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)st->psm);
     pixDestroy(&gray);

@@ -602,6 +602,29 @@ static void add_word(json_t *words, const char *text, int x, int y, int w, int h
                                            "y", y, "w", w, "h", h, "conf", 95.0));
 }
 
+/* The plugin's output for input (consumed), or NULL with the failure
+ * reported. */
+static json_t *built(json_t *input)
+{
+    json_t *out = NULL;
+    yogi_error err;
+    if (invoke(input, &out, &err) != YOGI_OK)
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    json_decref(input);
+    return out;
+}
+
+/* Whether out holds an entry (day, start, end, subject). */
+static bool has_one(const json_t *out, const char *day, const char *start, const char *end,
+                    const char *subject)
+{
+    json_t *want = json_pack("{s:s, s:s, s:s, s:s}", "day", day, "start", start, "end", end,
+                             "subject", subject);
+    bool found = has_entry(json_object_get(out, "entries"), want);
+    json_decref(want);
+    return found;
+}
+
 /* A grid with days as rows labelled by `days` (M Tu W Th F), three lessons
  * a day, under a header row of ranges 140 px wide standing `gap` apart
  * (12: closer than a text height, as in a dark header band, where no rule
@@ -636,19 +659,12 @@ static void test_header_ranges_in_one_phrase(void)
     if (!plugin())
         SKIP("timetable.so not built");
     static const char *const letters[] = {"M", "Tu", "W", "Th", "F"};
-    json_t *input = letter_grid(letters, 12), *out = NULL;
-    yogi_error err;
-    if (invoke(input, &out, &err) != YOGI_OK) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-    } else {
-        CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 15);
-        json_t *want = json_pack("{s:s, s:s, s:s, s:s}", "day", "Tuesday", "start", "08:50",
-                                 "end", "09:50", "subject", "Art");
-        CHECK(has_entry(json_object_get(out, "entries"), want));
-        json_decref(want);
-    }
+    json_t *out = built(letter_grid(letters, 12));
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 15);
+    CHECK(has_one(out, "Tuesday", "08:50", "09:50", "Art"));
     json_decref(out);
-    json_decref(input);
 }
 
 /* "REGISTRATION" spelled one letter per line down a merged column right of
@@ -659,7 +675,7 @@ static void test_day_label_beside_stacked_word(void)
     if (!plugin())
         SKIP("timetable.so not built");
     static const char *const letters[] = {"M", "Tu", "W", "Th", "F"};
-    json_t *input = letter_grid(letters, 60), *out = NULL;
+    json_t *input = letter_grid(letters, 60);
     json_t *words = json_object_get(json_array_get(json_object_get(json_object_get(input, "ocr"),
                                                                    "pages"), 0), "words");
     const char *reg = "REGISTRATION";
@@ -667,16 +683,13 @@ static void test_day_label_beside_stacked_word(void)
         char one[2] = {reg[k], '\0'};
         add_word(words, one, 144, 165 + k * 22, 14, 18);
     }
-    yogi_error err;
-    if (invoke(input, &out, &err) != YOGI_OK) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-    } else {
-        json_t *ev = json_object_get(out, "evidence");
-        CHECK_INT((int)json_integer_value(json_object_get(ev, "days_found")), 5);
-        CHECK_INT((int)json_integer_value(json_object_get(ev, "days_inferred")), 0);
-    }
+    json_t *out = built(input);
+    if (!out)
+        return;
+    json_t *ev = json_object_get(out, "evidence");
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_found")), 5);
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_inferred")), 0);
     json_decref(out);
-    json_decref(input);
 }
 
 /* Day names spelled one letter per line down the row labels, the rows no
@@ -687,7 +700,7 @@ static void test_stacked_day_names_part(void)
     if (!plugin())
         SKIP("timetable.so not built");
     static const char *const none[] = {"", "", "", "", ""};
-    json_t *input = letter_grid(none, 60), *out = NULL;
+    json_t *input = letter_grid(none, 60);
     json_t *words = json_object_get(json_array_get(json_object_get(json_object_get(input, "ocr"),
                                                                    "pages"), 0), "words");
     for (size_t i = json_array_size(words); i-- > 0;) /* the empty labels */
@@ -698,20 +711,14 @@ static void test_stacked_day_names_part(void)
         char one[2] = {col[k], '\0'};
         add_word(words, one, 100, 150 + k * 20, 16, 16);
     }
-    yogi_error err;
-    if (invoke(input, &out, &err) != YOGI_OK) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-    } else {
-        json_t *ev = json_object_get(out, "evidence");
-        CHECK_INT((int)json_integer_value(json_object_get(ev, "days_found")), 5);
-        CHECK(!json_is_true(json_object_get(ev, "days_unread")));
-        json_t *want = json_pack("{s:s, s:s, s:s, s:s}", "day", "Thursday", "start", "08:50",
-                                 "end", "09:50", "subject", "Art");
-        CHECK(has_entry(json_object_get(out, "entries"), want));
-        json_decref(want);
-    }
+    json_t *out = built(input);
+    if (!out)
+        return;
+    json_t *ev = json_object_get(out, "evidence");
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_found")), 5);
+    CHECK(!json_is_true(json_object_get(ev, "days_unread")));
+    CHECK(has_one(out, "Thursday", "08:50", "09:50", "Art"));
     json_decref(out);
-    json_decref(input);
 }
 
 /* A list in two columns of blocks headed by day letters, no heading level
@@ -736,21 +743,14 @@ static void test_list_letter_headings_in_order(void)
             add_word(words, r ? "Break" : subjects[d], bx[d] + 160, y, 80, 20);
         }
     }
-    json_t *input = json_pack("{s:{s:s, s:[{s:i, s:i, s:i, s:o}]}}", "ocr", "source", "ocr",
-                              "pages", "page", 1, "width", 1000, "height", 1000, "words", words);
-    json_t *out = NULL;
-    yogi_error err;
-    if (invoke(input, &out, &err) != YOGI_OK) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-    } else {
-        CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 10);
-        json_t *want = json_pack("{s:s, s:s, s:s, s:s}", "day", "Thursday", "start", "09:00",
-                                 "end", "10:00", "subject", "Music");
-        CHECK(has_entry(json_object_get(out, "entries"), want));
-        json_decref(want);
-    }
+    json_t *out = built(json_pack("{s:{s:s, s:[{s:i, s:i, s:i, s:o}]}}", "ocr", "source", "ocr",
+                                  "pages", "page", 1, "width", 1000, "height", 1000, "words",
+                                  words));
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 10);
+    CHECK(has_one(out, "Thursday", "09:00", "10:00", "Music"));
     json_decref(out);
-    json_decref(input);
 }
 
 /* ---- plugin:ocr reads turned text -------------------------------------- */
