@@ -28,6 +28,11 @@
  * canvas and read in one go. Each line read becomes one word with
  * "vertical": true, its box on the page; the doubtful scraps the first
  * pass made of it are dropped. Pages without such blobs cost nothing more.
+ * Glyphs standing alone (a day letter, letters spelled one per line) are
+ * read one character each; light text on dark fills (white day letters on
+ * a navy header), which sparse reading drops when short, is cut out of the
+ * inverted page and read word by word. Both passes add words only where no
+ * sure word was read.
  *
  * Page segmentation mode: ocr.psm, default 11 (sparse text). Timetables are
  * grids of short, scattered cells; on the development set psm 11 finds more
