@@ -28,6 +28,11 @@
  * canvas and read in one go. Each line read becomes one word with
  * "vertical": true, its box on the page; the doubtful scraps the first
  * pass made of it are dropped. Pages without such blobs cost nothing more.
+ * Glyphs standing alone (a day letter, letters spelled one per line) are
+ * read one character each; light text on dark fills (white day letters on
+ * a navy header), which sparse reading drops when short, is cut out of the
+ * inverted page and read word by word. Both passes add words only where no
+ * sure word was read.
  *
  * Page segmentation mode: ocr.psm, default 11 (sparse text). Timetables are
  * grids of short, scattered cells; on the development set psm 11 finds more
@@ -382,7 +387,93 @@ static PIX *unread_ink(PIX *pix, const json_t *words, int th)
 }
 
 /* Tall narrow blobs of unread ink: lines of text turned on their side. */
-#define MAX_LONE 24 /* lone letters read per page */
+#define MAX_LONE 48 /* lone letters read per page (a day column spelled M/O/N... is 15) */
+
+/* A tall blob that is upright letters one per line (M over O over N, a day
+ * spelled down its row label), not a line of turned text: its rows of ink
+ * (part, the blob's pixels) fall into bands a text height tall with blank
+ * rows between them, a fifth of a text height or more (turned text's
+ * letters nearly touch). Read by rows, not by connected pieces, so that a
+ * blurred letter broken in two is still one band. Each band then goes to
+ * lone[]. */
+static bool stacked_letters(PIX *part, int x, int y, int th, turned *lone, int *nlone)
+{
+    NUMA *rows = part ? pixCountPixelsByRow(part, NULL) : NULL;
+    int h = rows ? numaGetCount(rows) : 0, w = part ? (int)pixGetWidth(part) : 0;
+    int band0[16], band1[16], nb = 0, start = -1;
+    bool ok = h > 0;
+    for (int r = 0; ok && r <= h; r++) {
+        l_int32 v = 0;
+        if (r < h)
+            numaGetIValue(rows, r, &v);
+        if (v > 0 && start < 0) {
+            ok = nb == 0 || r - band1[nb - 1] >= th / 5;
+            start = r;
+        } else if (v == 0 && start >= 0) {
+            ok = nb < 16 && (r - start) * 10 >= th * 5 && (r - start) * 10 <= th * 16;
+            if (ok)
+                band0[nb] = start, band1[nb++] = r;
+            start = -1;
+        }
+    }
+    numaDestroy(&rows);
+    if (!ok || nb < 2)
+        return false;
+    for (int k = 0; k < nb && *nlone < MAX_LONE; k++)
+        lone[(*nlone)++] = (turned){x, y + band0[k], w, band1[k] - band0[k], 0};
+    return true;
+}
+
+static bool glyph_sized(const BOX *a, int th)
+{
+    return a->h * 10 >= th * 6 && a->h * 10 <= th * 16 && a->w * 5 >= th && a->w * 10 <= th * 20;
+}
+
+/* Whether glyph a stands alone on its line among pieces cc: no other piece
+ * a third of a text height tall beside it within half a text height (a
+ * letter of a word has neighbours). */
+static bool alone_on_line(const BOXA *cc, int k, int th)
+{
+    const BOX *a = cc->box[k];
+    for (int j = 0; j < cc->n; j++) {
+        const BOX *b = cc->box[j];
+        int gap = b->x > a->x ? b->x - (a->x + a->w) : a->x - (b->x + b->w);
+        if (j != k && b->h * 3 >= th && b->y < a->y + a->h && a->y < b->y + b->h && gap <= th / 2)
+            return false;
+    }
+    return true;
+}
+
+/* Glyphs spelled one per line inside a tangle (a scan's broken rules
+ * closed up with the letters beside them): a glyph-sized piece alone on its
+ * line with another such piece right above or below it goes to lone[]. */
+static void isolated_glyphs(PIX *ink, int x, int y, int w, int h, int th, turned *lone,
+                            int *nlone)
+{
+    BOX *bb = boxCreate(x, y, w, h);
+    PIX *part = bb ? pixClipRectangle(ink, bb, NULL) : NULL;
+    BOXA *cc = part ? pixConnComp(part, NULL, 8) : NULL;
+    int m = cc ? boxaGetCount(cc) : 0;
+    bool *ok = m ? calloc((size_t)m, sizeof *ok) : NULL;
+    for (int k = 0; ok && k < m; k++)
+        ok[k] = glyph_sized(cc->box[k], th) && alone_on_line(cc, k, th);
+    for (int k = 0; ok && k < m && *nlone < MAX_LONE; k++) {
+        const BOX *a = cc->box[k];
+        bool stacked = false;
+        for (int j = 0; ok[k] && j < m && !stacked; j++) {
+            const BOX *b = cc->box[j];
+            int gap = b->y > a->y ? b->y - (a->y + a->h) : a->y - (b->y + b->h);
+            stacked = j != k && ok[j] && b->x < a->x + a->w && a->x < b->x + b->w && gap >= 0 &&
+                      gap < th * 3 / 2;
+        }
+        if (stacked)
+            lone[(*nlone)++] = (turned){x + a->x, y + a->y, a->w, a->h, 0};
+    }
+    free(ok);
+    boxaDestroy(&cc);
+    pixDestroy(&part);
+    boxDestroy(&bb);
+}
 
 /* Tall narrow blobs of unread ink: lines of text turned on their side;
  * and (into lone, *nlone) glyph-sized blobs standing alone: a single
@@ -398,20 +489,28 @@ static int find_turned(PIX *pix, const json_t *words, int th, turned *out, turne
     for (int k = 0; boxa && k < boxaGetCount(boxa) && n < MAX_TURNED; k++) {
         l_int32 x, y, w, h;
         boxaGetBoxGeometry(boxa, k, &x, &y, &w, &h);
-        bool glyph = h * 10 >= th * 6 && h * 10 <= th * 16 && w * 10 >= th * 3 && w * 10 <= th * 16;
-        if (!glyph && (h * 5 < th * 6 || h * 5 < w * 6 || w < th / 2 || w > 5 * th))
+        /* Glyphs from a narrow I to a bold W. */
+        bool glyph = h * 10 >= th * 6 && h * 10 <= th * 16 && w * 5 >= th && w * 10 <= th * 20;
+        if (!glyph && (h * 5 < th * 6 || h * 5 < w * 6 || w < th / 2 || w > 5 * th)) {
+            if (w > 2 * th && h > 2 * th)
+                isolated_glyphs(ink, x, y, w, h, th, lone, nlone);
             continue;
+        }
         BOX *bb = boxCreate(x, y, w, h);
         l_int32 on = 0, glyphs = 0;
+        bool stacked = false;
         PIX *part = bb ? pixClipRectangle(ink, bb, NULL) : NULL;
         if (part) {
             pixCountPixels(part, &on, NULL);
             BOXA *cc = pixConnComp(part, NULL, 8);
             glyphs = cc ? boxaGetCount(cc) : 0;
+            stacked = !glyph && w * 10 <= th * 20 && stacked_letters(part, x, y, th, lone, nlone);
             boxaDestroy(&cc);
         }
         pixDestroy(&part);
         boxDestroy(&bb);
+        if (stacked)
+            continue;
         /* Text is a quarter ink or more; a photo's grain and shadows, closed
          * up, are a few percent. */
         if (glyph) {
@@ -623,39 +722,228 @@ static bool on_a_word(const json_t *words, int x, int y)
     return false;
 }
 
+/* Whether another glyph stands right above or below glyph k (a word
+ * spelled one letter per line). */
+static bool stacked_with(const turned *g, int n, int k, int th)
+{
+    for (int j = 0; j < n; j++) {
+        int gap = g[j].y > g[k].y ? g[j].y - (g[k].y + g[k].h) : g[k].y - (g[j].y + g[j].h);
+        if (j != k && g[j].x < g[k].x + g[k].w && g[k].x < g[j].x + g[j].w && gap >= 0 &&
+            gap < th * 3 / 2)
+            return true;
+    }
+    return false;
+}
+
+/* tesseract's model reads a lone "W" as "Ww" or "WwW": a letter repeated
+ * (case aside) is that letter, made upper case. Returns whether it was. */
+static bool repeated_letter(char *t)
+{
+    size_t n = strlen(t);
+    bool repeated = n >= 2 && isalpha((unsigned char)t[0]);
+    for (size_t i = 1; i < n && repeated; i++)
+        repeated = tolower((unsigned char)t[i]) == tolower((unsigned char)t[0]);
+    if (repeated)
+        t[0] = (char)toupper((unsigned char)t[0]), t[1] = '\0';
+    return repeated;
+}
+
+/* The glyph or word at g on the grey page read alone (psm set by the
+ * caller), cut out with pad pixels around, inverted when light on dark:
+ * its text into text, its confidence returned (-1 when unread). */
+static double read_cut(ocr_state *st, PIX *gray, const turned *g, int pad, bool invert, int dpi,
+                       char *text, size_t size)
+{
+    int W = (int)pixGetWidth(gray), H = (int)pixGetHeight(gray);
+    int x0 = g->x > pad ? g->x - pad : 0, y0 = g->y > pad ? g->y - pad : 0;
+    int x1 = g->x + g->w + pad < W ? g->x + g->w + pad : W;
+    int y1 = g->y + g->h + pad < H ? g->y + g->h + pad : H;
+    BOX *b = boxCreate(x0, y0, x1 - x0, y1 - y0);
+    PIX *crop = b ? pixClipRectangle(gray, b, NULL) : NULL;
+    boxDestroy(&b);
+    text[0] = '\0';
+    if (!crop || (invert && !pixInvert(crop, crop))) {
+        pixDestroy(&crop);
+        return -1.0;
+    }
+    st->t.TessBaseAPISetImage2(st->api, crop);
+    st->t.TessBaseAPISetSourceResolution(st->api, dpi);
+    double c = st->t.TessBaseAPIRecognize(st->api, NULL) == 0 ? read_line(st, text, size) : -1.0;
+    st->t.TessBaseAPIClear(st->api);
+    pixDestroy(&crop);
+    return c;
+}
+
+static void append_word(json_t *words, const char *text, const turned *g, double conf)
+{
+    json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:i, s:i, s:i}", "text",
+                                           text, "x", g->x, "y", g->y, "w", g->w, "h", g->h,
+                                           "conf", round(conf * 10) / 10, "block", 0, "par", 0,
+                                           "line", 0));
+}
+
+/* A lone glyph's reading, mended where tesseract's model is known to
+ * stumble on a single character: a lone "W" comes back "Ww" or "WwW" (and
+ * less surely: the repetition is the tell), a stacked "I" comes back "|".
+ * Returns the confidence the reading must reach. */
+static double mend_lone(char *text, const turned *g, int n, int k, int th)
+{
+    if (repeated_letter(text))
+        return 25.0;
+    if (strcmp(text, "|") == 0 && stacked_with(g, n, k, th))
+        text[0] = 'I';
+    return 60.0;
+}
+
 /* Each lone glyph read alone as one character; letters and digits read
  * surely become words. */
 static void read_lone(ocr_state *st, PIX *pix, const turned *g, int n, int th, int dpi,
                       json_t *words)
 {
     PIX *gray = pixConvertTo8(pix, 0);
-    int W = (int)pixGetWidth(pix), H = (int)pixGetHeight(pix);
     st->t.TessBaseAPISetPageSegMode(st->api, PSM_SINGLE_CHAR);
     for (int k = 0; gray && k < n; k++) {
         if (!aligned(g, n, k) || on_a_word(words, g[k].x + g[k].w / 2, g[k].y + g[k].h / 2))
             continue; /* read already, if doubtfully: the second readings' business */
-        int pad = th / 2, x0 = g[k].x > pad ? g[k].x - pad : 0, y0 = g[k].y > pad ? g[k].y - pad : 0;
-        int x1 = g[k].x + g[k].w + pad < W ? g[k].x + g[k].w + pad : W;
-        int y1 = g[k].y + g[k].h + pad < H ? g[k].y + g[k].h + pad : H;
-        BOX *b = boxCreate(x0, y0, x1 - x0, y1 - y0);
-        PIX *crop = b ? pixClipRectangle(gray, b, NULL) : NULL;
-        boxDestroy(&b);
-        if (!crop)
-            continue;
         char text[64];
-        st->t.TessBaseAPISetImage2(st->api, crop);
-        st->t.TessBaseAPISetSourceResolution(st->api, dpi);
-        double c = st->t.TessBaseAPIRecognize(st->api, NULL) == 0 ? read_line(st, text, sizeof text) : -1.0;
-        st->t.TessBaseAPIClear(st->api);
-        pixDestroy(&crop);
+        double c = read_cut(st, gray, &g[k], th / 2, false, dpi, text, sizeof text);
+        double need = mend_lone(text, g, n, k, th);
         size_t len = strlen(text);
         bool alnum = len >= 1 && len <= 2 && isalnum((unsigned char)text[0]) &&
                      (len == 1 || isalnum((unsigned char)text[1]));
-        if (c >= 60.0 && alnum)
-            json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:i, s:i, s:i}",
-                                                   "text", text, "x", g[k].x, "y", g[k].y, "w",
-                                                   g[k].w, "h", g[k].h, "conf", round(c * 10) / 10,
-                                                   "block", 0, "par", 0, "line", 0));
+        if (c >= need && alnum)
+            append_word(words, text, &g[k], c);
+    }
+    st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)st->psm);
+    pixDestroy(&gray);
+}
+
+/* ---- light text on dark fills ------------------------------------ */
+
+#define MAX_DARK 32 /* light words on dark fills read per page */
+#define DARK_LEVEL 110 /* grey below this is a dark fill (headers: 30..60) */
+
+/* The light glyphs inside dark fills (a dark header row or day column):
+ * the fills are the dark mask closed over their letters (no letter stroke
+ * holds a text-height brick) and opened by a brick larger than any stroke
+ * or rule; their light pixels are the letters. Letters a third of a text
+ * height apart join into one word ("Tu", "Th"). NULL without dark fills. */
+static PIX *dark_fill_letters(PIX *gray, int th)
+{
+    PIX *dark = pixThresholdToBinary(gray, DARK_LEVEL);
+    PIX *fill = dark ? pixCloseCompBrick(NULL, dark, th, th) : NULL;
+    PIX *solid = fill ? pixOpenCompBrick(NULL, fill, th * 3 / 2, th * 3 / 2) : NULL;
+    l_int32 on = 0;
+    if (solid)
+        pixCountPixels(solid, &on, NULL);
+    PIX *letters = NULL;
+    if (on > 0) {
+        letters = pixSubtract(NULL, solid, dark);
+        /* The fill's own border, eaten by the opening's corners, is no letter. */
+        PIX *inner = letters ? pixErodeCompBrick(NULL, solid, 5, 5) : NULL;
+        if (inner)
+            pixAnd(letters, letters, inner);
+        pixDestroy(&inner);
+    }
+    pixDestroy(&solid);
+    pixDestroy(&fill);
+    pixDestroy(&dark);
+    return letters;
+}
+
+/* Whether box (x, y, w, h) touches a word read surely. */
+static bool on_sure_word(const json_t *words, int x, int y, int w, int h)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(words, i, v) {
+        int vx = (int)json_integer_value(json_object_get(v, "x"));
+        int vy = (int)json_integer_value(json_object_get(v, "y"));
+        int vw = (int)json_integer_value(json_object_get(v, "w"));
+        int vh = (int)json_integer_value(json_object_get(v, "h"));
+        if (json_real_value(json_object_get(v, "conf")) >= 60.0 && vx < x + w && x < vx + vw &&
+            vy < y + h && y < vy + vh)
+            return true;
+    }
+    return false;
+}
+
+/* Word-sized blobs of light letters on dark fills that no sure word
+ * touches: a word's box is tight, and the ink of its letters' edges left
+ * beside it is no word of its own. */
+static int find_dark_words(PIX *letters, const json_t *words, int th, turned *out, int max)
+{
+    PIX *joined = pixCloseCompBrick(NULL, letters, th / 3 > 1 ? th / 3 : 1, 1);
+    BOXA *boxa = joined ? pixConnComp(joined, NULL, 8) : NULL;
+    int n = 0;
+    for (int k = 0; boxa && k < boxaGetCount(boxa) && n < max; k++) {
+        l_int32 x, y, bw, bh;
+        boxaGetBoxGeometry(boxa, k, &x, &y, &bw, &bh);
+        if (bh * 10 < th * 5 || bh * 10 > th * 16 || bw * 10 < th * 2 || bw > 8 * th ||
+            on_sure_word(words, x, y, bw, bh))
+            continue;
+        /* canvas_y holds the glyph count: one glyph is read as a character. */
+        BOX *bb = boxCreate(x, y, bw, bh);
+        PIX *part = bb ? pixClipRectangle(letters, bb, NULL) : NULL;
+        BOXA *cc = part ? pixConnComp(part, NULL, 8) : NULL;
+        out[n++] = (turned){x, y, bw, bh, cc ? boxaGetCount(cc) : 0};
+        boxaDestroy(&cc);
+        pixDestroy(&part);
+        boxDestroy(&bb);
+    }
+    boxaDestroy(&boxa);
+    pixDestroy(&joined);
+    return n;
+}
+
+/* Removes the doubtful first-pass words centred on box g: a better
+ * reading of the same place replaces them. */
+static void drop_doubtful_on(json_t *words, const turned *g)
+{
+    for (size_t i = json_array_size(words); i-- > 0;) {
+        json_t *w = json_array_get(words, i);
+        int cx = (int)(json_integer_value(json_object_get(w, "x")) +
+                       json_integer_value(json_object_get(w, "w")) / 2);
+        int cy = (int)(json_integer_value(json_object_get(w, "y")) +
+                       json_integer_value(json_object_get(w, "h")) / 2);
+        if (cx >= g->x && cx < g->x + g->w && cy >= g->y && cy < g->y + g->h &&
+            json_real_value(json_object_get(w, "conf")) < 60.0)
+            json_array_remove(words, i);
+    }
+}
+
+/* Mostly letters and digits, at most a word's length. */
+static bool short_alnum(const char *t)
+{
+    size_t n = strlen(t), alnum = 0;
+    for (size_t i = 0; i < n; i++)
+        alnum += isalnum((unsigned char)t[i]) != 0;
+    return n >= 1 && n <= 12 && alnum * 10 >= n * 7;
+}
+
+/* Light text on a dark header (white day letters on a navy column):
+ * sparse reading finds the longer words there, but drops short ones. Each
+ * unread blob of light letters on a dark fill is cut out of the inverted
+ * page and read as one word; a sure reading (60) becomes a word. */
+static void read_dark_fills(ocr_state *st, PIX *pix, json_t *words, int dpi)
+{
+    int th = confident_height(words);
+    PIX *gray = th >= 8 ? pixConvertTo8(pix, 0) : NULL;
+    PIX *letters = gray ? dark_fill_letters(gray, th) : NULL;
+    turned g[MAX_DARK];
+    int n = letters ? find_dark_words(letters, words, th, g, MAX_DARK) : 0;
+    pixDestroy(&letters);
+    for (int k = 0; k < n; k++) {
+        /* A lone "W" read as a word comes back "WwW"; one glyph is one
+         * character, and any other reading of several is no reading. */
+        st->t.TessBaseAPISetPageSegMode(st->api, g[k].canvas_y == 1 ? PSM_SINGLE_CHAR : PSM_SINGLE_WORD);
+        char text[64];
+        double c = read_cut(st, gray, &g[k], th / 3, true, dpi, text, sizeof text);
+        if (c < 60.0 || !short_alnum(text) ||
+            (g[k].canvas_y == 1 && strlen(text) > 1 && !repeated_letter(text)))
+            continue;
+        drop_doubtful_on(words, &g[k]);
+        append_word(words, text, &g[k], c);
     }
     st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)st->psm);
     pixDestroy(&gray);
@@ -724,6 +1012,7 @@ static json_t *read_page(ocr_state *st, const json_t *page, yogi_error *err)
         json_int_t number = json_integer_value(json_object_get(page, "page"));
         json_t *words = collect_words(st);
         st->t.TessBaseAPIClear(st->api);
+        read_dark_fills(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
         read_turned(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
         reread_doubtful(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
         out = json_pack("{s:I, s:i, s:i, s:I, s:s, s:o}", "page", number ? number : 1, "width",

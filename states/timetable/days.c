@@ -140,12 +140,22 @@ unsigned tt_day_group(const char *text)
     return days > 0 ? mask : 0;
 }
 
-/* M Tu W Th F Sa Su: the day; "T" and "S" return -2 and -3 (Tuesday or
- * Thursday, Saturday or Sunday: the sequence decides); -1 otherwise. */
+/* M Tu W Th F Sa Su (any case, a full stop or colon after): the day; "T"
+ * and "S" return -2 and -3 (Tuesday or Thursday, Saturday or Sunday: the
+ * sequence decides); -1 otherwise. */
 int tt_day_letter(const char *text)
 {
     char w[8];
-    if (!letters_of(text, w, sizeof w) || strlen(w) > 2)
+    if (!letters_of(text, w, sizeof w))
+        return -1;
+    /* OCR's model reads a lone "W" as "Ww" or "WwW": one letter repeated
+     * is that letter. */
+    size_t n = strlen(w), same = 1;
+    while (same < n && w[same] == w[0])
+        same++;
+    if (same == n && n <= 3)
+        w[1] = '\0';
+    if (strlen(w) > 2)
         return -1;
     static const char *const letters[] = {"m", "tu", "w", "th", "f", "sa", "su"};
     for (int d = 0; d < TT_MAX_DAYS; d++)

@@ -219,6 +219,24 @@ static bool wrapped_time(const tt_page *page, int li, tt_time_range *tr, int *be
     return false;
 }
 
+/* The box of line li from the word where its time starts: "Day/Time
+ * 8:30am to 8:45am" (a corner label run into the first header) stands
+ * where its time does, not over the day labels' column. */
+static tt_box time_box(const tt_page *page, int li, bool rows)
+{
+    const tt_line *l = &page->lines[li];
+    int first = 0;
+    for (; first + 1 < l->count; first++) {
+        char text[TT_TEXT];
+        tt_time_range tr;
+        tt_words_text(page, page->order + l->first + first, l->count - first, text, sizeof text);
+        if (tt_find_time_range(text, &tr) == 0)
+            break;
+    }
+    int x0 = page->words[page->order[l->first + first]].x;
+    return tt_box_of(rows, x0, l->y0, l->x1 - x0, l->y1 - l->y0);
+}
+
 /* Time phrases in the header position relative to the days. */
 static int header_candidates(tt_page *page, const tt_grid *g, tt_slot *cand, int max)
 {
@@ -228,8 +246,7 @@ static int header_candidates(tt_page *page, const tt_grid *g, tt_slot *cand, int
             days_t1 = g->days[i].box.t1;
     int n = 0;
     for (int li = 0; li < page->nlines && n < max; li++) {
-        const tt_line *l = &page->lines[li];
-        tt_box b = tt_box_of(g->days_as_rows, l->x0, l->y0, l->x1 - l->x0, l->y1 - l->y0);
+        tt_box b = time_box(page, li, g->days_as_rows);
         if ((b.d0 + b.d1) / 2 >= first_d0 || b.t0 < days_t1 - page->median_h / 2)
             continue;
         tt_time_range tr;

@@ -103,21 +103,73 @@ static int block_left(const tt_page *page, const heading *h)
     return left > 0 ? left : 0;
 }
 
+/* qsort has no context argument; a worker runs one task at a time. */
+static const tt_page *seq_page;
+static int cmp_reading(const void *a, const void *b)
+{
+    const tt_line *p = &seq_page->lines[*(const int *)a], *q = &seq_page->lines[*(const int *)b];
+    int h = seq_page->median_h;
+    if (abs(p->x0 - q->x0) >= 2 * h) /* another column of blocks */
+        return (p->x0 > q->x0) - (p->x0 < q->x0);
+    return (p->y0 > q->y0) - (p->y0 < q->y0);
+}
+
+/* Lone day letters that, read down each column of blocks and the columns
+ * left to right, are days in order (M Tu W Th F, T and S by position),
+ * four or more: a page of blocks headed by letters. Marks their lines in
+ * in_seq and returns how many, 0 when they are no such sequence. */
+static int letter_sequence(const tt_page *page, bool *in_seq)
+{
+    int cand[TT_MAX_DAYS * 2], n = 0;
+    for (int li = 0; li < page->nlines; li++) {
+        const tt_line *l = &page->lines[li];
+        if (l->count != 1 || tt_day_letter(page->words[page->order[l->first]].text) == -1)
+            continue;
+        if (n == TT_MAX_DAYS * 2)
+            return 0;
+        cand[n++] = li;
+    }
+    seq_page = page;
+    qsort(cand, (size_t)n, sizeof *cand, cmp_reading);
+    int prev = -1;
+    for (int k = 0; k < n; k++) {
+        int d = tt_day_letter(page->words[page->order[page->lines[cand[k]].first]].text);
+        if (d == -2)
+            d = prev < 1 ? 1 : 3;
+        else if (d == -3)
+            d = prev < 5 ? 5 : 6;
+        if (d <= prev)
+            return 0;
+        prev = d;
+    }
+    for (int k = 0; k < n && n >= 4; k++)
+        in_seq[cand[k]] = true;
+    return n >= 4 ? n : 0;
+}
+
 /* A single day letter ("W", "F", "Tu") as a heading: only beside another
- * heading on its level (a column of a day-group page), never alone. */
+ * heading on its level (a column of a day-group page), or in a sequence of
+ * letters in order (letter_sequence), never alone. */
 static int letter_headings(tt_page *page, heading *hd, int n, int max)
 {
     int h = page->median_h, added = 0;
+    bool *in_seq = calloc((size_t)page->nlines + 1, 1);
+    if (in_seq)
+        letter_sequence(page, in_seq);
     for (int li = 0; li < page->nlines && n + added < max; li++) {
         const tt_line *l = &page->lines[li];
         int d = l->count == 1 ? tt_day_letter(page->words[page->order[l->first]].text) : -1;
-        bool level = false;
-        for (int k = 0; k < n && d >= 0; k++)
+        bool level = in_seq && in_seq[li] && d >= 0;
+        for (int k = 0; k < n && d >= 0; k++) {
             level |= abs(hd[k].y0 - l->y0) < 2 * h && hd[k].line != li;
+            if (hd[k].line == li)
+                d = -1; /* a heading already */
+        }
         if (d >= 0 && level)
             hd[n + added++] = (heading){d, 1u << d, li, l->x0, l->y0, l->x1, l->y1, -1,
                                         page->width, page->height, true};
     }
+    free(in_seq);
     return n + added;
 }
 
@@ -131,8 +183,7 @@ static int find_headings(tt_page *page, heading *hd, int max)
             hd[n++] = (heading){lowest_day(days), days, li, l->x0, l->y0, l->x1, l->y1, -1,
                                 page->width, page->height, false};
     }
-    if (n >= 1)
-        n = letter_headings(page, hd, n, max);
+    n = letter_headings(page, hd, n, max);
     int h = page->median_h;
     for (int a = 0; a < n; a++)
         for (int b = 0; b < n; b++) {

@@ -13,7 +13,9 @@
  * ends just before it on an overlapping band of y; this keeps the grouping
  * O(words x phrases) and independent of the OCR engine's own line numbers,
  * which differ between page segmentation modes. A vertical ruling line
- * between two words always separates them, however narrow the gap.
+ * between two words always separates them, however narrow the gap. A
+ * phrase of times only (a header row whose cells no rule parts, as on a
+ * dark fill) is cut into its times afterwards.
  *
  * Skew: the preprocess step deskews, but a photo's perspective can leave a
  * few degrees, enough to put a header a row off by the far end of the page.
@@ -139,12 +141,18 @@ static bool across_rule(const tt_page *page, const tt_word *a, const tt_word *b)
 static int join_line(tt_page *page, int wi, int *last_of, int *ntemp)
 {
     tt_word *w = &page->words[wi];
-    int h = w->h > page->median_h ? w->h : page->median_h;
     int best = -1, best_gap = 0;
     for (int li = 0; li < *ntemp; li++) {
         tt_line *l = &page->lines[li];
         const tt_word *last = &page->words[last_of[li]];
         int gap = w->x - (last->x + last->w);
+        /* The gap is measured in the shorter word's height: a word spelled
+         * one letter per line ("REGISTRATION" down a merged column) is as
+         * tall as the table, and "Tu" a text height left of it is a day
+         * label, not the same phrase. */
+        int h = w->h < last->h ? w->h : last->h;
+        if (h < page->median_h)
+            h = page->median_h;
         /* A dash's box is narrow and placed loosely: after one, the range
          * goes on across a wider gap. */
         int max_gap = is_dash(last->text) ? 2 * h : h * 11 / 10;
@@ -206,6 +214,82 @@ static int group_lines(tt_page *page)
     free(byx);
     free(last_of);
     return 0;
+}
+
+/* Whether words idx[k..k+j) read as one time (a range or a clock); a
+ * range of several words must have a written separator between its clocks
+ * (clocks side by side are separate times here). */
+static bool time_of_words(const tt_page *page, const int *idx, int k, int j, tt_time_range *tr)
+{
+    char text[TT_TEXT];
+    tt_words_text(page, idx + k, j, text, sizeof text);
+    if (tt_find_time_range(text, tr) != 0 || (j > 1 && tr->end < 0))
+        return false;
+    for (const char *p = text + tr->chars_used; *p; p++)
+        if (isalnum((unsigned char)*p))
+            return false; /* "1:40pm_": a smudge after the time is no word */
+    for (int i = k; i < k + j && j > 1; i++) {
+        tt_time_range one;
+        if (!tt_parse_time_range(page->words[idx[i]].text, &one) || one.end >= 0)
+            return true; /* a dash, "to", or "8:30am-": written */
+    }
+    return j == 1;
+}
+
+/* Cuts a phrase made only of times into its times: a dark header row has
+ * no rule between its cells that the grouping can see, and an unruled
+ * header packs ranges closer than a text height, so "8:30 - 8:50 8:50 -
+ * 9:50 9:50 - 10:45" comes as one phrase. Two or more ranges, or three or
+ * more lone clocks (a header of starts), are cut; two lone clocks may be
+ * one range whose dash OCR lost, and stay. Returns pieces (1: not cut). */
+static int time_pieces(const tt_page *page, const int *idx, int n, int *cut)
+{
+    int pieces = 0, ranges = 0;
+    for (int k = 0; k < n;) {
+        tt_time_range tr;
+        int j = n - k < 5 ? n - k : 5;
+        while (j > 0 && !time_of_words(page, idx, k, j, &tr))
+            j--;
+        if (j == 0)
+            return 1;
+        ranges += tr.end >= 0;
+        cut[pieces++] = k;
+        k += j;
+    }
+    return pieces >= 3 || (pieces == 2 && ranges == 2) ? pieces : 1;
+}
+
+static void line_bounds(tt_page *page, tt_line *l, int li)
+{
+    for (int i = 0; i < l->count; i++) {
+        tt_word *w = &page->words[page->order[l->first + i]];
+        w->line = li;
+        if (i == 0 || w->x < l->x0) l->x0 = w->x;
+        if (i == 0 || w->y < l->y0) l->y0 = w->y;
+        if (i == 0 || w->x + w->w > l->x1) l->x1 = w->x + w->w;
+        if (i == 0 || w->y + w->h > l->y1) l->y1 = w->y + w->h;
+    }
+}
+
+/* Every phrase of times only is cut into its times (time_pieces). The
+ * pieces stay contiguous in page->order; lines never outnumber words. */
+static void split_time_phrases(tt_page *page)
+{
+    int nlines = page->nlines;
+    for (int li = 0; li < nlines; li++) {
+        tt_line *l = &page->lines[li];
+        int cut[TT_TEXT], first = l->first, count = l->count;
+        if (count < 2 || count > TT_TEXT)
+            continue;
+        int np = time_pieces(page, page->order + first, count, cut);
+        for (int p = 0; p < np && np > 1; p++) {
+            int li2 = p == 0 ? li : page->nlines++;
+            tt_line *m = &page->lines[li2];
+            m->first = first + cut[p];
+            m->count = (p + 1 < np ? cut[p + 1] : count) - cut[p];
+            line_bounds(page, m, li2);
+        }
+    }
 }
 
 static bool has_alnum(const char *s)
@@ -311,7 +395,8 @@ static bool lone_letter(const tt_page *page, const tt_word *w)
            w->line < page->nlines && page->lines[w->line].count == 1;
 }
 
-/* The letter stacked right under word a (same column, no line between). */
+/* The letter stacked right under word a (same column, less than a line's
+ * height between: letters spelled down a row label are spaced out). */
 static int letter_below(const tt_page *page, int a)
 {
     const tt_word *w = &page->words[a];
@@ -322,7 +407,7 @@ static int letter_below(const tt_page *page, int a)
             continue;
         int gap = u->y - (w->y + w->h), ux = u->x + u->w / 2;
         int slack = (w->w > u->w ? w->w : u->w) / 2 + 2;
-        if (gap < -w->h / 4 || gap > w->h / 2 || abs(ux - cx) > slack)
+        if (gap < -w->h / 4 || gap > w->h || abs(ux - cx) > slack)
             continue;
         if (best < 0 || gap < best_gap)
             best = i, best_gap = gap;
@@ -330,10 +415,65 @@ static int letter_below(const tt_page *page, int a)
     return best;
 }
 
+/* Day names spelled one after another in text[p..n) ("montuewed"): each a
+ * prefix of three letters or more of a day after `prev`. Fills cut[] with
+ * where each starts; returns how many, 0 when text is not such a run. */
+static int day_run(const char *text, int p, int n, int prev, int *cut, int depth)
+{
+    if (p == n)
+        return depth >= 2 ? depth : 0;
+    static const char *const names[] = {"monday", "tuesday", "wednesday", "thursday", "friday",
+                                        "saturday", "sunday"};
+    for (int d = prev + 1; d < 7 && depth < TT_MAX_DAYS; d++) {
+        int len = (int)strlen(names[d]);
+        for (int l = len; l >= 3; l--) {
+            if (p + l > n || strncmp(text + p, names[d], (size_t)l) != 0)
+                continue;
+            cut[depth] = p;
+            int got = day_run(text, p + l, n, d, cut, depth + 1);
+            if (got)
+                return got;
+        }
+        if (d > prev + 1)
+            break; /* consecutive days only */
+    }
+    return 0;
+}
+
+/* Where a chain of stacked letters parts into words: day names spelled
+ * down consecutive row labels with rows no further apart than letters
+ * ("M O N T U E" is MON and TUE); else at gaps half as wide again as the
+ * chain's usual one (a row's edge). Sets brk[k] when letter k starts a word. */
+static void part_chain(const tt_page *page, const int *chain, int m, bool *brk)
+{
+    char text[64];
+    int gaps[64], cut[TT_MAX_DAYS];
+    for (int k = 0; k < m; k++) {
+        text[k] = (char)tolower((unsigned char)page->words[chain[k]].text[0]);
+        brk[k] = k == 0;
+        if (k > 0)
+            gaps[k - 1] = page->words[chain[k]].y -
+                          (page->words[chain[k - 1]].y + page->words[chain[k - 1]].h);
+    }
+    text[m] = '\0';
+    int nd = m >= 6 ? day_run(text, 0, m, -1, cut, 0) : 0;
+    for (int k = 0; k < nd; k++)
+        brk[cut[k]] = true;
+    if (nd || m < 3)
+        return;
+    int sorted[64];
+    memcpy(sorted, gaps, sizeof *gaps * (size_t)(m - 1));
+    qsort(sorted, (size_t)(m - 1), sizeof *sorted, cmp_int);
+    int usual = sorted[(m - 1) / 2] > 0 ? sorted[(m - 1) / 2] : 1;
+    for (int k = 1; k < m; k++)
+        brk[k] = gaps[k - 1] * 2 > usual * 3;
+}
+
 /* "M" over "O" over "N": a word written one letter per line (a day name
  * down a narrow row label) is read as the word. Only letters alone on
  * their line and stacked without a line's gap between them join; letters
- * a row apart (B R E A K, one per day) stay for the cell reader. */
+ * a row apart (B R E A K, one per day) stay for the cell reader. A chain
+ * spelling several days (rows as close as letters) parts into them. */
 static void join_stacked_letters(tt_page *page)
 {
     int n = page->nwords;
@@ -348,15 +488,21 @@ static void join_stacked_letters(tt_page *page)
                 has_above[b] = true;
         }
     for (int i = 0; i < n; i++) {
-        tt_word *top = &page->words[i];
-        if (!lone_letter(page, top) || has_above[i] || gone[i])
+        if (!lone_letter(page, &page->words[i]) || has_above[i] || gone[i])
             continue;
-        for (int b = letter_below(page, i), len = 1; b >= 0 && !gone[b] && len < 40;
-             b = letter_below(page, b), len++) {
-            tt_word *u = &page->words[b];
-            size_t tl = strlen(top->text);
-            if (tl + 2 >= sizeof top->text)
-                break;
+        int chain[64], m = 0;
+        bool brk[64];
+        for (int b = i; b >= 0 && !gone[b] && m < 64; b = letter_below(page, b))
+            chain[m++] = b, gone[b] = true;
+        part_chain(page, chain, m, brk);
+        tt_word *top = NULL;
+        for (int k = 0; k < m; k++) {
+            tt_word *u = &page->words[chain[k]];
+            size_t tl = top ? strlen(top->text) : 0;
+            if (brk[k] || tl + 2 >= sizeof top->text) {
+                top = u, gone[chain[k]] = false;
+                continue;
+            }
             top->text[tl] = u->text[0], top->text[tl + 1] = '\0';
             int x1 = top->x + top->w > u->x + u->w ? top->x + top->w : u->x + u->w;
             top->x = top->x < u->x ? top->x : u->x;
@@ -364,7 +510,6 @@ static void join_stacked_letters(tt_page *page)
             top->h = u->y + u->h - top->y;
             if (u->conf < top->conf)
                 top->conf = u->conf;
-            gone[b] = true;
         }
     }
     int kept = 0;
@@ -422,6 +567,7 @@ int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
     join_stacked_letters(page);
     if (group_lines(page) < 0)
         goto out_of_memory;
+    split_time_phrases(page);
     return 0;
 out_of_memory:
     tt_page_free(page);

@@ -305,6 +305,27 @@ def turned_labels(outdir, name):
                     os.path.join(outdir, name + ".png")], check=True)
 
 
+def dark_letters(outdir, name):
+    """White day letters (M Tu W Th F) on a dark header column, beside
+    black lessons on white: for the OCR plugin's pass over dark fills (no
+    words file)."""
+    W, H = 900, 700
+    draws = ["-fill", "#1e3c78", "-draw", "rectangle 40,40 860,110",
+             "-draw", "rectangle 40,40 150,660", "-fill", "white",
+             "-draw", "text 190,90 '9:00-10:00'", "-draw", "text 520,90 '10:00-11:00'"]
+    for k, d in enumerate(["M", "Tu", "W", "Th", "F"]):
+        draws += ["-draw", "text 80,%d '%s'" % (175 + k * 115, d)]
+    draws += ["-fill", "black"]
+    for k in range(5):
+        draws += ["-draw", "text 200,%d 'Maths'" % (175 + k * 115),
+                  "-draw", "text 530,%d 'History'" % (175 + k * 115)]
+    subprocess.run(["convert", "-size", "%dx%d" % (W, H), "xc:white", "-font", FONT,
+                    "-pointsize", "40"] + draws +
+                   ["-type", "Grayscale", "-depth", "8", "-strip",
+                    "-define", "png:exclude-chunks=date,time",
+                    os.path.join(outdir, name + ".png")], check=True)
+
+
 def write_expect(outdir, name, expect):
     with open(os.path.join(outdir, name + ".expect.json"), "w") as f:
         json.dump(expect, f, indent=1)
@@ -487,6 +508,9 @@ def main():
 
     # 4g. Turned labels, for plugin:ocr.
     turned_labels(out, "turned_labels")
+
+    # 4h. White day letters on a dark column, for plugin:ocr.
+    dark_letters(out, "dark_letters")
 
     # 5. A list, one block per day down the page; padded 24-hour times; a
     #    wrapped subject; a note at the end.

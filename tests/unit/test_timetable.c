@@ -125,6 +125,9 @@ static void test_day_names(void)
     CHECK_INT(tt_day_letter("T"), -2);
     CHECK_INT(tt_day_letter("S"), -3);
     CHECK_INT(tt_day_letter("X"), -1);
+    CHECK_INT(tt_day_letter("WwW"), 2); /* OCR's reading of a lone W */
+    CHECK_INT(tt_day_letter("Ww"), 2);
+    CHECK_INT(tt_day_letter("Wed"), -1);
     CHECK_STR(tt_day_name(4), "Friday");
 }
 
@@ -591,12 +594,207 @@ static void test_grid_without_days_is_a_draft(void)
     json_decref(out);
 }
 
+/* ---- day labels beside tight headers ----------------------------------- */
+
+static void add_word(json_t *words, const char *text, int x, int y, int w, int h)
+{
+    json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", text, "x", x,
+                                           "y", y, "w", w, "h", h, "conf", 95.0));
+}
+
+/* The plugin's output for input (consumed), or NULL with the failure
+ * reported. */
+static json_t *built(json_t *input)
+{
+    json_t *out = NULL;
+    yogi_error err;
+    if (invoke(input, &out, &err) != YOGI_OK)
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    json_decref(input);
+    return out;
+}
+
+/* Whether out holds an entry (day, start, end, subject). */
+static bool has_one(const json_t *out, const char *day, const char *start, const char *end,
+                    const char *subject)
+{
+    json_t *want = json_pack("{s:s, s:s, s:s, s:s}", "day", day, "start", start, "end", end,
+                             "subject", subject);
+    bool found = has_entry(json_object_get(out, "entries"), want);
+    json_decref(want);
+    return found;
+}
+
+/* A grid with days as rows labelled by `days` (M Tu W Th F), three lessons
+ * a day, under a header row of ranges 140 px wide standing `gap` apart
+ * (12: closer than a text height, as in a dark header band, where no rule
+ * between cells can be seen). No page image: the words alone. */
+static json_t *letter_grid(const char *const *days, int gap)
+{
+    static const char *const times[3][3] = {{"8:30am", "-", "8:50am"},
+                                            {"8:50am", "-", "9:50am"},
+                                            {"9:50am", "-", "10:45am"}};
+    static const char *const subjects[3] = {"Maths", "Art", "French"};
+    json_t *words = json_array();
+    for (int j = 0; j < 3; j++) {
+        int x = 200 + j * (140 + gap);
+        add_word(words, times[j][0], x, 100, 60, 20);
+        add_word(words, times[j][1], x + 64, 100, 10, 20);
+        add_word(words, times[j][2], x + 78, 100, 62, 20);
+    }
+    for (int d = 0; d < 5; d++) {
+        add_word(words, days[d], 100, 160 + d * 60, 20, 20);
+        for (int j = 0; j < 3; j++)
+            add_word(words, subjects[j], 230 + j * (140 + gap), 160 + d * 60, 60, 20);
+    }
+    return json_pack("{s:{s:s, s:[{s:i, s:i, s:i, s:o}]}}", "ocr", "source", "ocr", "pages", "page",
+                     1, "width", 800, "height", 600, "words", words);
+}
+
+/* The header's ranges make one phrase by their gaps; it is cut into its
+ * three times, and the grid reads: 15 entries, "Art" on Tuesday at
+ * 8:50-9:50. */
+static void test_header_ranges_in_one_phrase(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const letters[] = {"M", "Tu", "W", "Th", "F"};
+    json_t *out = built(letter_grid(letters, 12));
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 15);
+    CHECK(has_one(out, "Tuesday", "08:50", "09:50", "Art"));
+    json_decref(out);
+}
+
+/* "REGISTRATION" spelled one letter per line down a merged column right of
+ * the day labels: the word is as tall as the table, and "Tu" a text height
+ * left of it is still a day label of its own (read, not inferred). */
+static void test_day_label_beside_stacked_word(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const letters[] = {"M", "Tu", "W", "Th", "F"};
+    json_t *input = letter_grid(letters, 60);
+    json_t *words = json_object_get(json_array_get(json_object_get(json_object_get(input, "ocr"),
+                                                                   "pages"), 0), "words");
+    const char *reg = "REGISTRATION";
+    for (int k = 0; reg[k]; k++) { /* 24 px right of the labels: more than a text height */
+        char one[2] = {reg[k], '\0'};
+        add_word(words, one, 144, 165 + k * 22, 14, 18);
+    }
+    json_t *out = built(input);
+    if (!out)
+        return;
+    json_t *ev = json_object_get(out, "evidence");
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_found")), 5);
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_inferred")), 0);
+    json_decref(out);
+}
+
+/* Day names spelled one letter per line down the row labels, the rows no
+ * further apart than the letters (M O N T U E ... evenly spaced): the
+ * column parts into MON, TUE, WED, THU, FRI, each its row's label. */
+static void test_stacked_day_names_part(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const none[] = {"", "", "", "", ""};
+    json_t *input = letter_grid(none, 60);
+    json_t *words = json_object_get(json_array_get(json_object_get(json_object_get(input, "ocr"),
+                                                                   "pages"), 0), "words");
+    for (size_t i = json_array_size(words); i-- > 0;) /* the empty labels */
+        if (!*json_string_value(json_object_get(json_array_get(words, i), "text")))
+            json_array_remove(words, i);
+    const char *col = "MONTUEWEDTHUFRI";
+    for (int k = 0; col[k]; k++) { /* a letter every 20 px: three to a 60 px row */
+        char one[2] = {col[k], '\0'};
+        add_word(words, one, 100, 150 + k * 20, 16, 16);
+    }
+    json_t *out = built(input);
+    if (!out)
+        return;
+    json_t *ev = json_object_get(out, "evidence");
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_found")), 5);
+    CHECK(!json_is_true(json_object_get(ev, "days_unread")));
+    CHECK(has_one(out, "Thursday", "08:50", "09:50", "Art"));
+    json_decref(out);
+}
+
+/* A list in two columns of blocks headed by day letters, no heading level
+ * with another: M and Tu down the left, W, Th and F down the right. Read
+ * down each column and across, they are the days in order, so each letter
+ * heads its block. */
+static void test_list_letter_headings_in_order(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const letters[] = {"M", "Tu", "W", "Th", "F"};
+    static const int bx[] = {100, 100, 600, 600, 600}, by[] = {100, 420, 160, 480, 800};
+    static const char *const subjects[] = {"Maths", "Art", "French", "Music", "Drama"};
+    json_t *words = json_array();
+    for (int d = 0; d < 5; d++) {
+        add_word(words, letters[d], bx[d], by[d], 20, 20);
+        for (int r = 0; r < 2; r++) {
+            int y = by[d] + 50 + r * 40;
+            add_word(words, r ? "10:00" : "9:00", bx[d], y, 50, 20);
+            add_word(words, "-", bx[d] + 56, y, 10, 20);
+            add_word(words, r ? "11:00" : "10:00", bx[d] + 72, y, 50, 20);
+            add_word(words, r ? "Break" : subjects[d], bx[d] + 160, y, 80, 20);
+        }
+    }
+    json_t *out = built(json_pack("{s:{s:s, s:[{s:i, s:i, s:i, s:o}]}}", "ocr", "source", "ocr",
+                                  "pages", "page", 1, "width", 1000, "height", 1000, "words",
+                                  words));
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 10);
+    CHECK(has_one(out, "Thursday", "09:00", "10:00", "Music"));
+    json_decref(out);
+}
+
 /* ---- plugin:ocr reads turned text -------------------------------------- */
 
 static const char *no_config(const char *key)
 {
     (void)key;
     return NULL;
+}
+
+/* The words plugin:ocr reads on fixture image `png` (NULL, after a SKIP
+ * or a failure reported, when it cannot). */
+static json_t *ocr_fixture_words(const char *png)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/states/ocr.so", test_build_dir());
+    void *so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    const yogi_plugin *(*entry)(void) = NULL;
+    if (so)
+        *(void **)&entry = dlsym(so, YOGI_PLUGIN_ENTRY_SYMBOL);
+    const yogi_plugin *ocr = entry ? entry() : NULL;
+    if (!ocr) {
+        test_skip_("ocr.so not built");
+        return NULL;
+    }
+    yogi_host host = {YOGI_PLUGIN_ABI, sizeof(yogi_host), NULL, no_config, "/tmp", NULL, NULL, NULL};
+    void *state = NULL;
+    yogi_error err = {0};
+    if (ocr->init(&host, &state, &err) != YOGI_OK) {
+        test_skip_("tesseract unavailable");
+        return NULL;
+    }
+    snprintf(path, sizeof path, "%s/%s", fixture_dir(), png);
+    json_t *input = json_pack("{s:[{s:i, s:s, s:i}]}", "pages", "page", 1, "path", path, "dpi", 300);
+    json_t *out = NULL, *words = NULL;
+    yogi_call call = {.size = sizeof call, .execution_id = "t", .state_name = "Ocr"};
+    if (ocr->invoke(state, &call, input, &out, &err) != YOGI_OK)
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    else
+        words = json_incref(json_object_get(json_array_get(json_object_get(out, "pages"), 0), "words"));
+    json_decref(out);
+    json_decref(input);
+    ocr->destroy(state);
+    return words;
 }
 
 /* "Registration" and "Break" written up the page, as word processors turn
@@ -606,44 +804,50 @@ static void test_ocr_reads_turned_text(void)
 {
     if (!fixture_dir())
         SKIP("YOGI_ROOT unset");
-    char path[1200];
-    snprintf(path, sizeof path, "%s/states/ocr.so", test_build_dir());
-    void *so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    const yogi_plugin *(*entry)(void) = NULL;
-    if (so)
-        *(void **)&entry = dlsym(so, YOGI_PLUGIN_ENTRY_SYMBOL);
-    const yogi_plugin *ocr = entry ? entry() : NULL;
-    if (!ocr)
-        SKIP("ocr.so not built");
-    yogi_host host = {YOGI_PLUGIN_ABI, sizeof(yogi_host), NULL, no_config, "/tmp", NULL, NULL, NULL};
-    void *state = NULL;
-    yogi_error err = {0};
-    if (ocr->init(&host, &state, &err) != YOGI_OK)
-        SKIP("tesseract unavailable");
-    snprintf(path, sizeof path, "%s/turned_labels.png", fixture_dir());
-    json_t *input = json_pack("{s:[{s:i, s:s, s:i}]}", "pages", "page", 1, "path", path, "dpi", 300);
-    json_t *out = NULL;
-    yogi_call call = {.size = sizeof call, .execution_id = "t", .state_name = "Ocr"};
-    if (ocr->invoke(state, &call, input, &out, &err) != YOGI_OK) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-    } else {
-        bool registration = false, brk = false;
+    json_t *words = ocr_fixture_words("turned_labels.png");
+    if (!words)
+        return;
+    bool registration = false, brk = false;
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        const char *t = json_string_value(json_object_get(w, "text"));
+        if (!json_is_true(json_object_get(w, "vertical")))
+            continue;
+        registration |= strcmp(t, "Registration") == 0;
+        brk |= strcmp(t, "Break") == 0;
+        CHECK(json_integer_value(json_object_get(w, "h")) > json_integer_value(json_object_get(w, "w")));
+    }
+    CHECK(registration);
+    CHECK(brk);
+    json_decref(words);
+}
+
+/* White day letters on a dark column: sparse reading keeps "Tu" and "Th"
+ * but drops the lone "M", "W" and "F"; the pass over dark fills reads
+ * them, each where it is printed (left of the lessons, in its row). */
+static void test_ocr_reads_letters_on_dark_fill(void)
+{
+    if (!fixture_dir())
+        SKIP("YOGI_ROOT unset");
+    json_t *words = ocr_fixture_words("dark_letters.png");
+    if (!words)
+        return;
+    static const char *const want[] = {"M", "Tu", "W", "Th", "F"};
+    for (int d = 0; d < 5; d++) {
+        bool found = false;
         size_t i;
         json_t *w;
-        json_array_foreach(json_object_get(json_array_get(json_object_get(out, "pages"), 0), "words"), i, w) {
-            const char *t = json_string_value(json_object_get(w, "text"));
-            if (!json_is_true(json_object_get(w, "vertical")))
-                continue;
-            registration |= strcmp(t, "Registration") == 0;
-            brk |= strcmp(t, "Break") == 0;
-            CHECK(json_integer_value(json_object_get(w, "h")) > json_integer_value(json_object_get(w, "w")));
+        json_array_foreach(words, i, w) {
+            int x = (int)json_integer_value(json_object_get(w, "x"));
+            int y = (int)json_integer_value(json_object_get(w, "y"));
+            found |= strcmp(json_string_value(json_object_get(w, "text")), want[d]) == 0 &&
+                     x > 40 && x < 150 && y > 120 + d * 115 && y < 200 + d * 115;
         }
-        CHECK(registration);
-        CHECK(brk);
+        if (!found)
+            test_fail_(__FILE__, __LINE__, "\"%s\" not read in its row", want[d]);
     }
-    json_decref(out);
-    json_decref(input);
-    ocr->destroy(state);
+    json_decref(words);
 }
 
 static void test_bad_input(void)
@@ -688,6 +892,10 @@ int main(int argc, char **argv)
         TEST(test_time_rejects),
         TEST(test_twelve_hour_rule),
         TEST(test_day_names),
+        TEST(test_header_ranges_in_one_phrase),
+        TEST(test_day_label_beside_stacked_word),
+        TEST(test_stacked_day_names_part),
+        TEST(test_list_letter_headings_in_order),
         TEST(test_bare_hour_ranges),
         TEST(test_twelve_hour_rule_stops_at_evening),
         TEST(test_day_groups),
@@ -700,6 +908,7 @@ int main(int argc, char **argv)
         TEST(test_odd_time_lowers_confidence),
         TEST(test_grid_without_days_is_a_draft),
         TEST(test_ocr_reads_turned_text),
+        TEST(test_ocr_reads_letters_on_dark_fill),
         TEST(test_rows_ranges_ruled),
         TEST(test_rows_starts_ampm_ruled),
         TEST(test_cols_12h_borderless),
