@@ -747,20 +747,11 @@ static void unscale_words(json_t *words, double k)
     }
 }
 
-/* A dash, rule or underline and nothing else ("-", "—", "|", "__"). */
-static bool only_dashes(const char *s)
-{
-    size_t n = strlen(s);
-    return n > 0 && strspn(s, "-_|~\xe2\x80\x93\x94") == n; /* with UTF-8 en and em dashes */
-}
-
 /* Whether a reduced reading leaves doubt: a word read unsurely (smudged or
  * small print, scraps of turned text, "PE" read "P=" at 66) or a time not
  * read surely. The reduced reading is kept only when sure of every word:
  * on the development set a looser rule (three doubts) kept readings that
- * lost a "PE" of a clean page. Dashes and bars read unsurely (the "-" of
- * "9:00 - 9:45", a cell's rule) are no doubt: nothing is lost with them;
- * an "=" at 40 was a "PE" (tt049), and is one. */
+ * lost a "PE" of a clean page. */
 static bool doubtful_reading(const json_t *words)
 {
     if (json_array_size(words) == 0)
@@ -770,7 +761,7 @@ static bool doubtful_reading(const json_t *words)
     json_array_foreach(words, i, w) {
         const char *text = json_string_value(json_object_get(w, "text"));
         double conf = json_real_value(json_object_get(w, "conf"));
-        if (text && !only_dashes(text) && (conf < 70.0 || (conf < 85.0 && clock_like(text))))
+        if (conf < 70.0 || (conf < 85.0 && text && clock_like(text)))
             return true;
     }
     return false;
