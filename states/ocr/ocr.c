@@ -29,10 +29,6 @@
  * "vertical": true, its box on the page; the doubtful scraps the first
  * pass made of it are dropped. Pages without such blobs cost nothing more.
  *
- * The first pass reads the page reduced to two thirds (ocr.first_pass_scale)
- * and again at full size only when that reading doubts a word: see
- * first_pass.
- *
  * Page segmentation mode: ocr.psm, default 11 (sparse text). Timetables are
  * grids of short, scattered cells; on the development set psm 11 finds more
  * of them than 6 (one uniform block) or 3 (automatic), and is no slower
@@ -56,7 +52,6 @@
 #define TESSERACT_SONAME "libtesseract.so.5"
 #endif
 #define DEFAULT_PSM 11
-#define DEFAULT_FIRST_PASS_SCALE 0.67 /* see first_pass */
 #define MAX_WORDS_PER_PAGE 20000 /* a page of noise must not become megabytes of JSON */
 
 /* The part of tesseract's C API this plugin uses, resolved at init. */
@@ -81,7 +76,6 @@ typedef struct ocr_state {
     tess_api t;
     TessBaseAPI *api;
     int psm;
-    double first_pass_scale; /* ocr.first_pass_scale: the first pass's reduction */
 } ocr_state;
 
 static const char *config_str(const yogi_host *host, const char *key, const char *fallback)
@@ -116,15 +110,6 @@ static int parse_psm(const char *s)
     return errno || *end || n < 0 || n > 13 ? DEFAULT_PSM : (int)n;
 }
 
-/* ocr.first_pass_scale: 0.25 to 1 (1: no reduced reading). */
-static double parse_scale(const char *s)
-{
-    char *end;
-    errno = 0;
-    double k = s ? strtod(s, &end) : DEFAULT_FIRST_PASS_SCALE;
-    return !s || (!errno && !*end && k >= 0.25 && k <= 1.0) ? k : DEFAULT_FIRST_PASS_SCALE;
-}
-
 static void ocr_destroy(void *state)
 {
     ocr_state *st = state;
@@ -153,7 +138,6 @@ static int ocr_init(const yogi_host *host, void **state, yogi_error *err)
         goto out_fail;
     }
     st->psm = parse_psm(config_str(host, "ocr.psm", "11"));
-    st->first_pass_scale = parse_scale(config_str(host, "ocr.first_pass_scale", NULL));
     st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)st->psm);
     /* tesseract's diagnostics ("Estimating resolution...") are not ours to print. */
     st->t.TessBaseAPISetVariable(st->api, "debug_file", "/dev/null");
@@ -718,80 +702,6 @@ static void read_turned(ocr_state *st, PIX *pix, json_t *words, int dpi)
     json_decref(found);
 }
 
-/* ---- the first pass ----------------------------------------------------- */
-
-/* The page comes at glyphs of about 30 px (preprocess.text_height), where
- * tesseract reads small and degraded print best; but the first pass's cost
- * grows with the pixels (page layout, line removal, the crops each word
- * is recognised from), and clean print reads as well at two thirds of
- * that size. So the page is read first reduced by ocr.first_pass_scale
- * (default 0.67, glyphs of about 20 px), its boxes mapped back to the
- * page; when that reading leaves doubt (doubtful_reading) the page is
- * read again at full size and that reading is kept. The later passes
- * (turned text, lone letters, doubtful times) always read the full page. */
-
-/* Boxes read on a page reduced by k, back on the page. */
-static void unscale_words(json_t *words, double k)
-{
-    size_t i;
-    json_t *w;
-    json_array_foreach(words, i, w) {
-        double x = (double)json_integer_value(json_object_get(w, "x"));
-        double y = (double)json_integer_value(json_object_get(w, "y"));
-        double x1 = x + (double)json_integer_value(json_object_get(w, "w"));
-        double y1 = y + (double)json_integer_value(json_object_get(w, "h"));
-        json_object_set_new(w, "x", json_integer((json_int_t)floor(x / k)));
-        json_object_set_new(w, "y", json_integer((json_int_t)floor(y / k)));
-        json_object_set_new(w, "w", json_integer((json_int_t)(ceil(x1 / k) - floor(x / k))));
-        json_object_set_new(w, "h", json_integer((json_int_t)(ceil(y1 / k) - floor(y / k))));
-    }
-}
-
-/* Whether a reduced reading leaves doubt: a word read unsurely (smudged or
- * small print, scraps of turned text, "PE" read "P=" at 66) or a time not
- * read surely. The reduced reading is kept only when sure of every word:
- * on the development set a looser rule (three doubts) kept readings that
- * lost a "PE" of a clean page. */
-static bool doubtful_reading(const json_t *words)
-{
-    if (json_array_size(words) == 0)
-        return true; /* nothing, or print too small to find reduced */
-    size_t i;
-    json_t *w;
-    json_array_foreach(words, i, w) {
-        const char *text = json_string_value(json_object_get(w, "text"));
-        double conf = json_real_value(json_object_get(w, "conf"));
-        if (conf < 70.0 || (conf < 85.0 && text && clock_like(text)))
-            return true;
-    }
-    return false;
-}
-
-/* Recognises pix at dpi: its words, or NULL when tesseract fails. */
-static json_t *recognise_page(ocr_state *st, PIX *pix, int dpi)
-{
-    st->t.TessBaseAPISetImage2(st->api, pix);
-    st->t.TessBaseAPISetSourceResolution(st->api, dpi);
-    json_t *words = st->t.TessBaseAPIRecognize(st->api, NULL) == 0 ? collect_words(st) : NULL;
-    st->t.TessBaseAPIClear(st->api);
-    return words;
-}
-
-/* The first pass: reduced, then at full size if the reduced one doubts. */
-static json_t *first_pass(ocr_state *st, PIX *pix, int dpi)
-{
-    double k = st->first_pass_scale;
-    PIX *small = k < 0.95 ? pixScaleAreaMap(pix, (float)k, (float)k) : NULL;
-    json_t *words = small ? recognise_page(st, small, (int)lround(dpi * k)) : NULL;
-    pixDestroy(&small);
-    if (words && !doubtful_reading(words)) {
-        unscale_words(words, k);
-        return words;
-    }
-    json_decref(words);
-    return recognise_page(st, pix, dpi);
-}
-
 static json_t *read_page(ocr_state *st, const json_t *page, yogi_error *err)
 {
     const char *path = json_string_value(json_object_get(page, "path"));
@@ -805,15 +715,17 @@ static json_t *read_page(ocr_state *st, const json_t *page, yogi_error *err)
         return NULL;
     }
     json_int_t dpi = json_integer_value(json_object_get(page, "dpi"));
-    int read_dpi = dpi >= 70 && dpi <= 2400 ? (int)dpi : 300;
+    st->t.TessBaseAPISetImage2(st->api, pix);
+    st->t.TessBaseAPISetSourceResolution(st->api, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
     json_t *out = NULL;
-    json_t *words = first_pass(st, pix, read_dpi);
-    if (!words) {
+    if (st->t.TessBaseAPIRecognize(st->api, NULL) != 0) {
         yogi_fail(err, "OCR.Failed", "tesseract could not read %s", path);
     } else {
         json_int_t number = json_integer_value(json_object_get(page, "page"));
-        read_turned(st, pix, words, read_dpi);
-        reread_doubtful(st, pix, words, read_dpi);
+        json_t *words = collect_words(st);
+        st->t.TessBaseAPIClear(st->api);
+        read_turned(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
+        reread_doubtful(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
         out = json_pack("{s:I, s:i, s:i, s:I, s:s, s:o}", "page", number ? number : 1, "width",
                         pixGetWidth(pix), "height", pixGetHeight(pix), "dpi", dpi, "image",
                         path, "words", words);
