@@ -12,8 +12,9 @@
  *
  * A cell without a time between two timed ones of its day (RECESS, LUNCH
  * BREAK) takes the end of the one before and the start of the one after —
- * times taken, not read, so the entry is marked guessed. Printed once for
- * every day (text alone in its stretch of the time axis), it is everyone's.
+ * times taken, not read, so the entry is marked guessed. A cell printed
+ * once for every day (text alone in its stretch of the time axis: a break
+ * merged down all days, with or without its own time) is everyone's.
  * Invariant: every entry's start and end come from a printed time, or from
  * the neighbouring printed times (guessed).
  */
@@ -140,12 +141,14 @@ static void emit_days(tt_page *page, const tt_day_hdr *hd, tday *days, int nd, t
     for (int i = 0; i < nd; i++)
         for (int k = 0; k < days[i].n; k++) {
             const tcell *c = &days[i].cell[k];
+            bool all = alone(days, nd, i, c);
             if (c->start >= 0) {
-                emit(page, hd[i].day, c, c->start, c->end, false, res);
+                for (int j = 0; j < nd; j++)
+                    if (j == i || all)
+                        emit(page, hd[j].day, c, c->start, c->end, false, res);
                 res->ev.slots++;
                 continue;
             }
-            bool all = alone(days, nd, i, c);
             for (int j = 0; j < nd; j++) {
                 int s, e;
                 if ((j == i || all) && between(&days[j], c->t0, c->t1, &s, &e))

@@ -591,6 +591,108 @@ static void test_grid_without_days_is_a_draft(void)
     json_decref(out);
 }
 
+/* ---- pages written word by word ---------------------------------------- */
+
+static void add_word(json_t *words, const char *text, int x, int y, int w, int h)
+{
+    json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", text, "x", x,
+                                           "y", y, "w", w, "h", h, "conf", 95.0));
+}
+
+/* Words "a b c" from x on, each word as wide as its letters at 12 px. */
+static void add_phrase(json_t *words, const char *text, int x, int y)
+{
+    char buf[64];
+    while (*text) {
+        size_t n = strcspn(text, " ");
+        snprintf(buf, sizeof buf, "%.*s", (int)n, text);
+        add_word(words, buf, x, y, (int)n * 12, 24);
+        x += (int)n * 12 + 10;
+        text += n;
+        while (*text == ' ')
+            text++;
+    }
+}
+
+/* The output for a page of words (new reference), NULL on failure. */
+static json_t *run_words(json_t *words, int width, int height)
+{
+    json_t *input = json_pack("{s:{s:[{s:i, s:i, s:o}]}}", "ocr", "pages", "width", width,
+                              "height", height, "words", words), *out = NULL;
+    yogi_error err;
+    if (invoke(input, &out, &err) != YOGI_OK)
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    json_decref(input);
+    return out;
+}
+
+static bool has(const json_t *out, const char *day, const char *start, const char *end,
+                const char *subject)
+{
+    json_t *want = json_pack("{s:s, s:s, s:s, s:s}", "day", day, "start", start, "end", end,
+                             "subject", subject);
+    bool found = has_entry(json_object_get(out, "entries"), want);
+    json_decref(want);
+    return found;
+}
+
+/* Two list blocks side by side, the left one printing room codes flush
+ * right, close to the right block's times: the blocks part at the gap
+ * before the right block, not at the wider one inside the left block
+ * (between its subjects and codes), so no code joins a row of the right
+ * block and hides its time. */
+static void test_list_blocks_part_before_the_right_block(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const times[] = {"9.00 - 9.45", "9.45 - 10.35", "10.35 - 10.55", "10.55 - 11.55"};
+    static const char *const left[] = {"German", "Drama", "Break", "History"};
+    static const char *const right[] = {"Spanish", "Maths", "Break", "Psychology"};
+    json_t *words = json_array();
+    add_phrase(words, "Mon", 100, 100);
+    add_phrase(words, "Wed", 1200, 100);
+    for (int k = 0; k < 4; k++) {
+        int y = 150 + 40 * k;
+        add_phrase(words, times[k], 110, y);
+        add_phrase(words, left[k], 270, y);
+        if (k != 2)
+            add_word(words, k == 0 ? "M33" : "G26", 1090, y + 1, 40, 22);
+        add_phrase(words, times[k], 1210, y);
+        add_phrase(words, right[k], 1370, y);
+    }
+    json_t *out = run_words(words, 2339, 1653);
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 8);
+    CHECK(has(out, "Wednesday", "09:00", "09:45", "Spanish"));
+    CHECK(has(out, "Wednesday", "10:55", "11:55", "Psychology"));
+    CHECK(has(out, "Monday", "09:00", "09:45", "German"));
+    json_decref(out);
+}
+
+static void time_the_recess(json_t *words)
+{
+    add_word(words, "10.50", 545, 244, 50, 20);
+    add_word(words, "to", 600, 244, 20, 20);
+    add_word(words, "11.10", 625, 244, 50, 20);
+}
+
+/* A block merged down all days that prints its own time ("RECESS" over
+ * "10.50 to 11.10", once, centred): every day's, at the printed time. */
+static void test_timed_cell_alone_is_everyones(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("rows_timed_cells", time_the_recess);
+    if (!out)
+        return;
+    CHECK(has(out, "Monday", "10:50", "11:10", "RECESS"));
+    CHECK(has(out, "Tuesday", "10:50", "11:10", "RECESS"));
+    CHECK(has(out, "Wednesday", "10:50", "11:10", "RECESS"));
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 12);
+    json_decref(out);
+}
+
 /* ---- plugin:ocr reads turned text -------------------------------------- */
 
 static const char *no_config(const char *key)
@@ -699,6 +801,8 @@ int main(int argc, char **argv)
         TEST(test_disputed_reading_lowers_confidence),
         TEST(test_odd_time_lowers_confidence),
         TEST(test_grid_without_days_is_a_draft),
+        TEST(test_list_blocks_part_before_the_right_block),
+        TEST(test_timed_cell_alone_is_everyones),
         TEST(test_ocr_reads_turned_text),
         TEST(test_rows_ranges_ruled),
         TEST(test_rows_starts_ampm_ruled),
