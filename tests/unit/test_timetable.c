@@ -670,6 +670,39 @@ static void test_list_blocks_part_before_the_right_block(void)
     json_decref(out);
 }
 
+/* Room and class printed flush right after the subject, one phrase of
+ * codes ("G28 13Y2", a misread "$34 11D"): kept out of the subject. */
+static void test_trailing_codes_leave_the_subject(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const codes[] = {"G28 13Y2", "$34 11D", "Rm 20 9A3"};
+    json_t *words = json_array();
+    add_phrase(words, "Mon", 100, 100);
+    add_phrase(words, "Tue", 100, 400);
+    for (int d = 0; d < 2; d++)
+        for (int k = 0; k < 3; k++) {
+            int y = 150 + 300 * d + 40 * k;
+            add_phrase(words, k == 0 ? "9.00 - 9.50" : k == 1 ? "9.50 - 10.50" : "10.50 - 11.35", 110, y);
+            add_phrase(words, "Geography", 270, y);
+            add_phrase(words, codes[k], 900, y);
+        }
+    json_t *out = run_words(words, 1200, 900);
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 6);
+    json_t *want = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "day", "Monday", "start", "09:00",
+                             "end", "09:50", "subject", "Geography", "room", "G28", "class", "13Y2");
+    CHECK(has_entry(json_object_get(out, "entries"), want));
+    json_decref(want);
+    CHECK(has(out, "Tuesday", "09:50", "10:50", "Geography"));
+    want = json_pack("{s:s, s:s, s:s, s:s}", "day", "Tuesday", "start", "10:50", "subject",
+                     "Geography", "room", "Rm 20");
+    CHECK(has_entry(json_object_get(out, "entries"), want));
+    json_decref(want);
+    json_decref(out);
+}
+
 static void time_the_recess(json_t *words)
 {
     add_word(words, "10.50", 545, 244, 50, 20);
@@ -803,6 +836,7 @@ int main(int argc, char **argv)
         TEST(test_grid_without_days_is_a_draft),
         TEST(test_list_blocks_part_before_the_right_block),
         TEST(test_timed_cell_alone_is_everyones),
+        TEST(test_trailing_codes_leave_the_subject),
         TEST(test_ocr_reads_turned_text),
         TEST(test_rows_ranges_ruled),
         TEST(test_rows_starts_ampm_ruled),
