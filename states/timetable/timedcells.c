@@ -157,6 +157,68 @@ static void emit_days(tt_page *page, const tt_day_hdr *hd, tday *days, int nd, t
         }
 }
 
+/* Phrases holding a time whose centre lies in lo..hi along d, beyond t =
+ * from; -1 when a phrase there reaches into the day labels' column (a
+ * note under the table, not a row of cells). */
+static int times_in_band(const tt_page *page, bool rows, int lo, int hi, int from)
+{
+    int n = 0;
+    for (int li = 0; li < page->nlines; li++) {
+        const tt_line *l = &page->lines[li];
+        tt_box b = tt_box_of(rows, l->x0, l->y0, l->x1 - l->x0, l->y1 - l->y0);
+        int dc = (b.d0 + b.d1) / 2;
+        if (dc < lo || dc >= hi)
+            continue;
+        if (b.t0 < from)
+            return -1;
+        char text[TT_TEXT];
+        tt_time_range tr;
+        tt_line_text(page, l, text, sizeof text);
+        n += tt_find_time_range(text, &tr) >= 0;
+    }
+    return n;
+}
+
+/* Day i made from day `from` moved by `by` along d: a day whose name OCR
+ * lost. */
+static void put_day(tt_day_hdr *hd, int *nd, int i, int from, int day, int by)
+{
+    tt_day_hdr m = hd[from];
+    m.day = day, m.line = -1;
+    m.box.d0 += by, m.box.d1 += by;
+    memmove(hd + i + 1, hd + i, sizeof *hd * (size_t)(*nd - i));
+    hd[i] = m;
+    (*nd)++;
+}
+
+/* Days whose names OCR lost (FRI unread under THU): a band a day's pitch
+ * beyond the last day found, or before the first, or between two found
+ * days that skip one, holding printed times in two cells or more is that
+ * day's. */
+static int infer_days(const tt_page *page, bool rows, tt_day_hdr *hd, int nd, int from,
+                      tt_evidence *ev)
+{
+    if (nd < 2 || hd[nd - 1].day <= hd[0].day)
+        return nd;
+    int c0 = (hd[0].box.d0 + hd[0].box.d1) / 2, c1 = (hd[nd - 1].box.d0 + hd[nd - 1].box.d1) / 2;
+    int pitch = (c1 - c0) / (hd[nd - 1].day - hd[0].day);
+    if (pitch <= 0)
+        return nd;
+    for (int i = 1; i < nd && nd < TT_MAX_DAYS; i++) {
+        int a = (hd[i - 1].box.d0 + hd[i - 1].box.d1) / 2;
+        if (hd[i].day == hd[i - 1].day + 2 &&
+            times_in_band(page, rows, a + pitch / 2, a + pitch * 3 / 2, from) >= 2)
+            put_day(hd, &nd, i, i - 1, hd[i - 1].day + 1, pitch), ev->days_inferred++;
+    }
+    if (nd < TT_MAX_DAYS && hd[nd - 1].day < 6 &&
+        times_in_band(page, rows, c1 + pitch / 2, c1 + pitch * 3 / 2, from) >= 2)
+        put_day(hd, &nd, nd, nd - 1, hd[nd - 1].day + 1, pitch), ev->days_inferred++;
+    if (nd < TT_MAX_DAYS && hd[0].day > 0 &&
+        times_in_band(page, rows, c0 - pitch * 3 / 2, c0 - pitch / 2, from) >= 2)
+        put_day(hd, &nd, 0, 0, hd[0].day - 1, -pitch), ev->days_inferred++;
+    return nd;
+}
+
 int tt_build_timed_cells(tt_page *page, tt_result *res)
 {
     tt_day_hdr hd[TT_MAX_DAYS];
@@ -164,13 +226,14 @@ int tt_build_timed_cells(tt_page *page, tt_result *res)
     int nd = tt_find_days(page, hd, &rows);
     if (nd < 2)
         return -1;
-    tday *days = calloc((size_t)nd, sizeof *days);
-    if (!days)
-        return -1;
     int from = 0, timed = 0;
     for (int i = 0; i < nd; i++)
         if (hd[i].box.t1 > from)
             from = hd[i].box.t1;
+    nd = infer_days(page, rows, hd, nd, from, &res->ev);
+    tday *days = calloc((size_t)nd, sizeof *days);
+    if (!days)
+        return -1;
     for (int i = 0; i < nd; i++) {
         int c = (hd[i].box.d0 + hd[i].box.d1) / 2;
         int before = i > 0 ? (hd[i - 1].box.d0 + hd[i - 1].box.d1) / 2 : -1;
@@ -187,7 +250,8 @@ int tt_build_timed_cells(tt_page *page, tt_result *res)
     if (res->nentries == 0)
         return -1;
     for (int i = 0; i < nd; i++)
-        page->words[page->order[page->lines[hd[i].line].first]].used = true;
+        if (hd[i].line >= 0)
+            page->words[page->order[page->lines[hd[i].line].first]].used = true;
     res->ev.days_found = nd;
     res->ev.days_in_order = res->ev.days_consecutive = true;
     for (int i = 1; i < nd; i++) {
@@ -199,7 +263,7 @@ int tt_build_timed_cells(tt_page *page, tt_result *res)
     res->layout = rows ? "days_rows_timed_cells" : "days_cols_timed_cells";
     int top = page->height;
     for (int i = 0; i < nd; i++)
-        if (page->lines[hd[i].line].y0 < top)
+        if (hd[i].line >= 0 && page->lines[hd[i].line].y0 < top)
             top = page->lines[hd[i].line].y0;
     tt_set_title(page, res, top);
     return 0;

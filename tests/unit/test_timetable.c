@@ -670,6 +670,30 @@ static void test_list_blocks_part_before_the_right_block(void)
     json_decref(out);
 }
 
+static void lose_wed(json_t *words)
+{
+    for (size_t i = json_array_size(words); i-- > 0;)
+        if (strcmp(json_string_value(json_object_get(json_array_get(words, i), "text")), "WED") == 0)
+            json_array_remove(words, i);
+}
+
+/* OCR lost the last day's name; its row of cells, with their own times,
+ * is still there a day's pitch under the others: it is that day's, and
+ * the confidence says a day was put back. */
+static void test_timed_cells_put_back_a_lost_day(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("rows_timed_cells", lose_wed);
+    if (!out)
+        return;
+    CHECK(has(out, "Wednesday", "09:00", "10:00", "French"));
+    CHECK(has(out, "Wednesday", "11:10", "12:00", "Drama"));
+    CHECK_INT((int)json_integer_value(json_object_get(json_object_get(out, "evidence"), "days_inferred")), 1);
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
+    json_decref(out);
+}
+
 /* Room and class printed flush right after the subject, one phrase of
  * codes ("G28 13Y2", a misread "$34 11D"): kept out of the subject. */
 static void test_trailing_codes_leave_the_subject(void)
@@ -837,6 +861,7 @@ int main(int argc, char **argv)
         TEST(test_list_blocks_part_before_the_right_block),
         TEST(test_timed_cell_alone_is_everyones),
         TEST(test_trailing_codes_leave_the_subject),
+        TEST(test_timed_cells_put_back_a_lost_day),
         TEST(test_ocr_reads_turned_text),
         TEST(test_rows_ranges_ruled),
         TEST(test_rows_starts_ampm_ruled),
