@@ -14,7 +14,8 @@
  * BREAK) takes the end of the one before and the start of the one after —
  * times taken, not read, so the entry is marked guessed. A cell printed
  * once for every day (text alone in its stretch of the time axis: a break
- * merged down all days, with or without its own time) is everyone's.
+ * merged down all days, with or without its own time) is everyone's —
+ * with its own time, only when no other day prints a time overlapping it.
  * Invariant: every entry's start and end come from a printed time, or from
  * the neighbouring printed times (guessed).
  */
@@ -121,6 +122,19 @@ static bool between(const tday *day, int t0, int t1, int *start, int *end)
     return *start >= 0 && *end > *start;
 }
 
+/* Whether no other day prints a time overlapping start..end: a block
+ * printed once for every day leaves the other days free then. */
+static bool others_free(const tday *days, int nd, int self, int start, int end)
+{
+    for (int i = 0; i < nd; i++)
+        for (int k = 0; i != self && k < days[i].n; k++) {
+            const tcell *o = &days[i].cell[k];
+            if (o->start >= 0 && o->start < end && start < o->end)
+                return false;
+        }
+    return true;
+}
+
 static void emit(tt_page *page, int day, const tcell *c, int start, int end, bool guessed,
                  tt_result *res)
 {
@@ -143,6 +157,7 @@ static void emit_days(tt_page *page, const tt_day_hdr *hd, tday *days, int nd, t
             const tcell *c = &days[i].cell[k];
             bool all = alone(days, nd, i, c);
             if (c->start >= 0) {
+                all = all && others_free(days, nd, i, c->start, c->end);
                 for (int j = 0; j < nd; j++)
                     if (j == i || all)
                         emit(page, hd[j].day, c, c->start, c->end, false, res);

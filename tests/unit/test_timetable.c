@@ -60,6 +60,10 @@ static void test_time_ranges(void)
     check_range("11:05am - 12:00pm", T(11, 5), T(12, 0));
     check_range("12:55 13:55", T(12, 55), T(13, 55)); /* the dash lost */
     check_range("8:5O - 9:5O", T(8, 50), T(9, 50));   /* O read for 0 */
+    check_range("12:20 PM-1;20 PM", T(12, 20), T(13, 20)); /* ; read for : */
+    check_range("1:20 P'M-2:05 PM", T(13, 20), T(14, 5)); /* a stray mark */
+    check_range("8:30. AM-10:20 AM", T(8, 30), T(10, 20));
+    check_range("11:10 AM-11:30 AM", T(11, 10), T(11, 30));
 }
 
 static void test_time_rejects(void)
@@ -71,6 +75,9 @@ static void test_time_rejects(void)
     CHECK(!tt_parse_time_range("9:75", &tr));
     CHECK(!tt_parse_time_range("13pm", &tr));
     CHECK(!tt_parse_time_range("2025/26", &tr));
+    CHECK(!tt_parse_time_range("8:30. Assembly", &tr));
+    CHECK_INT(tt_find_time_range("8:30, P.E.", &tr), 0);
+    CHECK(!tr.start_ampm);
     CHECK(!tt_parse_time_range("Room 12", &tr));
     CHECK(!tt_parse_time_range("8:50 Maths", &tr)); /* a time, but not only */
     CHECK_INT(tt_find_time_range("8:50 Maths", &tr), 0);
@@ -670,6 +677,30 @@ static void test_list_blocks_part_before_the_right_block(void)
     json_decref(out);
 }
 
+static void add_monday_club(json_t *words)
+{
+    add_word(words, "Chess", 930, 118, 50, 20);
+    add_word(words, "11.10", 890, 142, 50, 20);
+    add_word(words, "to", 945, 142, 20, 20);
+    add_word(words, "12.00", 970, 142, 50, 20);
+}
+
+/* A cell with its own time alone in its stretch of the page is not
+ * everyone's when the other days print their own lessons at that time
+ * (cells of an unruled grid sit where their text fits, not in columns). */
+static void test_timed_cell_alone_but_overlapped_is_its_days(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("rows_timed_cells", add_monday_club);
+    if (!out)
+        return;
+    CHECK(has(out, "Monday", "11:10", "12:00", "Chess"));
+    CHECK(!has(out, "Tuesday", "11:10", "12:00", "Chess"));
+    CHECK(has(out, "Tuesday", "11:10", "12:00", "PE"));
+    json_decref(out);
+}
+
 static void lose_wed(json_t *words)
 {
     for (size_t i = json_array_size(words); i-- > 0;)
@@ -862,6 +893,7 @@ int main(int argc, char **argv)
         TEST(test_timed_cell_alone_is_everyones),
         TEST(test_trailing_codes_leave_the_subject),
         TEST(test_timed_cells_put_back_a_lost_day),
+        TEST(test_timed_cell_alone_but_overlapped_is_its_days),
         TEST(test_ocr_reads_turned_text),
         TEST(test_rows_ranges_ruled),
         TEST(test_rows_starts_ampm_ruled),
