@@ -37,10 +37,33 @@ typedef struct tday {
     int n;
 } tday;
 
-/* The phrases of band lo..hi along d, beyond t = from, as cells. */
+/* A rule across the time axis between t = a and t = b (a < b), over the
+ * stretch d0..d1 of the day axis. */
+static bool rule_across(const tt_page *page, bool rows, int a, int b, int d0, int d1)
+{
+    if (!page->rules || b <= a)
+        return false;
+    return (rows ? tt_rules_vsep(page->rules, a, b, d0, d1, NULL)
+                 : tt_rules_hsep(page->rules, a, b, d0, d1, NULL)) >= 0.5;
+}
+
+/* Whether a cell's words hold a time: two times are two cells. */
+static bool has_time(const tt_page *page, const tcell *c)
+{
+    char text[TT_TEXT * 2];
+    tt_time_range tr;
+    tt_words_text(page, c->idx, c->n, text, sizeof text);
+    return tt_find_time_range(text, &tr) >= 0;
+}
+
+/* The phrases of band lo..hi along d, beyond t = from, as cells: phrases
+ * overlapping along t, or stacked along it (a cell of a column of days:
+ * subject, room, time) less than one and a half text heights apart with
+ * no rule between, are one cell — but never two times: two times are two
+ * cells. */
 static void band_cells(tt_page *page, bool rows, int lo, int hi, int from, tday *out)
 {
-    int slack = page->median_h / 2;
+    int slack = page->median_h * 3 / 2;
     out->n = 0;
     for (int li = 0; li < page->nlines; li++) {
         const tt_line *l = &page->lines[li];
@@ -48,25 +71,36 @@ static void band_cells(tt_page *page, bool rows, int lo, int hi, int from, tday 
         int dc = (b.d0 + b.d1) / 2;
         if (dc < lo || dc >= hi || b.t0 < from || page->words[page->order[l->first]].used)
             continue;
-        int c = -1;
-        for (int k = 0; k < out->n && c < 0; k++)
-            if (b.t0 < out->cell[k].t1 + slack && out->cell[k].t0 - slack < b.t1)
-                c = k;
-        if (c < 0) {
-            if (out->n == MAX_CELLS)
-                continue;
-            c = out->n++;
-            out->cell[c] = (tcell){.t0 = b.t0, .t1 = b.t1, .d0 = b.d0, .d1 = b.d1, .start = -1, .end = -1};
-        }
-        tcell *tc = &out->cell[c];
+        if (out->n == MAX_CELLS)
+            continue;
+        tcell *tc = &out->cell[out->n++];
+        *tc = (tcell){.t0 = b.t0, .t1 = b.t1, .d0 = b.d0, .d1 = b.d1, .start = -1, .end = -1};
         for (int k = 0; k < l->count && tc->n < TT_PIECE_WORDS; k++)
             tc->idx[tc->n++] = page->order[l->first + k];
         for (int k = 0; k < l->count; k++)
             page->words[page->order[l->first + k]].used = true;
-        if (b.t0 < tc->t0) tc->t0 = b.t0;
-        if (b.t1 > tc->t1) tc->t1 = b.t1;
-        if (b.d0 < tc->d0) tc->d0 = b.d0;
-        if (b.d1 > tc->d1) tc->d1 = b.d1;
+    }
+    /* Join until no two cells are near: a phrase may link two cells met
+     * before it. */
+    for (bool joined = true; joined;) {
+        joined = false;
+        for (int a = 0; a < out->n; a++)
+            for (int k = a + 1; k < out->n; k++) {
+                tcell *p = &out->cell[a], *o = &out->cell[k];
+                if (p->t0 >= o->t1 + slack || o->t0 - slack >= p->t1 ||
+                    (has_time(page, p) && has_time(page, o)) ||
+                    rule_across(page, rows, p->t0 > o->t1 ? o->t1 : p->t1,
+                                p->t0 > o->t1 ? p->t0 : o->t0, lo, hi))
+                    continue;
+                for (int q = 0; q < o->n && p->n < TT_PIECE_WORDS; q++)
+                    p->idx[p->n++] = o->idx[q];
+                if (o->t0 < p->t0) p->t0 = o->t0;
+                if (o->t1 > p->t1) p->t1 = o->t1;
+                if (o->d0 < p->d0) p->d0 = o->d0;
+                if (o->d1 > p->d1) p->d1 = o->d1;
+                *o = out->cell[--out->n];
+                joined = true, k--;
+            }
     }
 }
 
@@ -76,9 +110,40 @@ static int cmp_cell_t(const void *a, const void *b)
     return (p->t0 > q->t0) - (p->t0 < q->t0);
 }
 
+/* Nothing but codes ("G15 8D2") or nothing at all: every word holds a
+ * digit. */
+static bool no_subject(const tt_page *page, const tcell *c)
+{
+    for (int k = 0; k < c->n; k++)
+        if (!strpbrk(page->words[c->idx[k]].text, "0123456789"))
+            return false;
+    return true;
+}
+
+/* A time alone in its cell (or with codes) takes the text just before it along t (the
+ * subject over its time, spaced wider than a line), unless a rule
+ * separates them or the text has a time of its own. */
+static void take_subject(const tt_page *page, bool rows, tday *day, int k)
+{
+    tcell *c = &day->cell[k], *p = &day->cell[k - 1];
+    int gap = c->t0 - p->t1;
+    if (p->start >= 0 || p->n == 0 || gap > 2 * page->median_h ||
+        rule_across(page, rows, p->t1, c->t0, c->d0 < p->d0 ? c->d0 : p->d0,
+                    c->d1 > p->d1 ? c->d1 : p->d1))
+        return;
+    int idx[TT_PIECE_WORDS], n = 0;
+    for (int q = 0; q < p->n && n < TT_PIECE_WORDS; q++)
+        idx[n++] = p->idx[q];
+    for (int q = 0; q < c->n && n < TT_PIECE_WORDS; q++)
+        idx[n++] = c->idx[q];
+    memcpy(c->idx, idx, sizeof *idx * (size_t)n);
+    c->n = n, c->t0 = p->t0;
+    p->n = 0;
+}
+
 /* Printed times, read in order along the day (12-hour readings nearest
  * the previous end). Returns the cells holding one. */
-static int read_times(const tt_page *page, tday *day)
+static int read_times(const tt_page *page, bool rows, tday *day)
 {
     qsort(day->cell, (size_t)day->n, sizeof *day->cell, cmp_cell_t);
     int prev = 9 * 60, timed = 0;
@@ -91,6 +156,8 @@ static int read_times(const tt_page *page, tday *day)
         memcpy(c->idx, keep, sizeof *keep * (size_t)m);
         c->n = m, c->start = s, c->end = e, prev = e;
         timed++;
+        if (k > 0 && no_subject(page, c))
+            take_subject(page, rows, day, k);
     }
     return timed;
 }
@@ -101,7 +168,7 @@ static bool alone(const tday *days, int nd, int self, const tcell *c)
 {
     for (int i = 0; i < nd; i++)
         for (int k = 0; i != self && k < days[i].n; k++)
-            if (days[i].cell[k].t0 < c->t1 && c->t0 < days[i].cell[k].t1)
+            if (days[i].cell[k].n > 0 && days[i].cell[k].t0 < c->t1 && c->t0 < days[i].cell[k].t1)
                 return false;
     return true;
 }
@@ -256,7 +323,7 @@ int tt_build_timed_cells(tt_page *page, tt_result *res)
         int half = (after >= 0 ? after - c : c - before) / 2;
         band_cells(page, rows, before >= 0 ? (before + c) / 2 : c - half,
                    after >= 0 ? (c + after) / 2 : c + half, from, &days[i]);
-        timed += read_times(page, &days[i]);
+        timed += read_times(page, rows, &days[i]);
     }
     res->nentries = 0;
     if (timed >= 2 * nd)

@@ -701,6 +701,48 @@ static void test_timed_cell_alone_but_overlapped_is_its_days(void)
     json_decref(out);
 }
 
+/* Cells with their own times, days as columns: each cell's subject, room
+ * and time are stacked down the page, spaced wider than half a line; they
+ * are one cell (never two times in one), so every lesson has its subject.
+ * Read by the timed-cells reader itself: a list reading could compete. */
+static void test_timed_cells_stack_down_a_column(void)
+{
+    json_t *words = json_array();
+    static const char *const days[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday"};
+    for (int d = 0; d < 5; d++) {
+        int x = 200 + 250 * d;
+        add_phrase(words, days[d], x, 100);
+        add_phrase(words, "Maths", x, 200);
+        add_phrase(words, "Rm 4", x, 240);
+        add_phrase(words, "9.00 - 10.00", x, 282);
+        add_phrase(words, d == 2 ? "Drama" : "English", x, 400);
+        add_phrase(words, "10A4", x, 440);
+        add_phrase(words, "10.00 - 11.00", x, 482);
+    }
+    json_t *input = json_pack("{s:[{s:i, s:i, s:o}]}", "pages", "width", 1600, "height", 800,
+                              "words", words);
+    tt_page page;
+    yogi_error err = {0};
+    tt_result *res = calloc(1, sizeof *res);
+    if (!input || !res || tt_page_load(&page, input, &err) < 0) {
+        test_fail_(__FILE__, __LINE__, "setup: %s", err.cause);
+        goto out;
+    }
+    res->warnings = json_array();
+    CHECK_INT(tt_build_timed_cells(&page, res), 0);
+    CHECK_INT(res->nentries, 10);
+    for (int k = 0; k < res->nentries; k++) {
+        const tt_entry *e = &res->entries[k];
+        CHECK_STR(e->subject, e->start == T(9, 0) ? "Maths" : e->day == 2 ? "Drama" : "English");
+        CHECK_INT(e->end - e->start, 60);
+    }
+    json_decref(res->warnings);
+    tt_page_free(&page);
+out:
+    free(res);
+    json_decref(input);
+}
+
 static void lose_wed(json_t *words)
 {
     for (size_t i = json_array_size(words); i-- > 0;)
@@ -894,6 +936,7 @@ int main(int argc, char **argv)
         TEST(test_trailing_codes_leave_the_subject),
         TEST(test_timed_cells_put_back_a_lost_day),
         TEST(test_timed_cell_alone_but_overlapped_is_its_days),
+        TEST(test_timed_cells_stack_down_a_column),
         TEST(test_ocr_reads_turned_text),
         TEST(test_rows_ranges_ruled),
         TEST(test_rows_starts_ampm_ruled),
