@@ -800,6 +800,39 @@ static void test_trailing_codes_leave_the_subject(void)
     json_decref(out);
 }
 
+/* A borderless grid whose header ranges stand closer than a word gap
+ * (a narrow table): each written range is a header of its own, not one
+ * long phrase of times. */
+static void test_close_header_ranges_are_separate(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const ranges[] = {"8:30 AM - 9:20 AM", "9:20 AM - 10:05 AM",
+                                         "10:05 AM - 11:00 AM", "11:00 AM - 11:50 AM"};
+    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
+    static const char *const subjects[] = {"Maths", "English", "Art", "Music"};
+    json_t *words = json_array();
+    int x = 150, at[4];
+    for (int j = 0; j < 4; j++) {
+        at[j] = x;
+        add_phrase(words, ranges[j], x, 100);
+        x += 12 * (int)strlen(ranges[j]) + 16 - 10; /* the phrase's width, then a gap of 16 */
+    }
+    for (int d = 0; d < 5; d++) {
+        add_phrase(words, days[d], 20, 200 + 80 * d);
+        for (int j = 0; j < 4; j++)
+            add_phrase(words, subjects[(j + d) % 4], at[j] + 40, 200 + 80 * d);
+    }
+    json_t *out = run_words(words, 1400, 700);
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 20);
+    CHECK(has(out, "Monday", "08:30", "09:20", "Maths"));
+    CHECK(has(out, "Wednesday", "10:05", "11:00", "Maths"));
+    CHECK(has(out, "Friday", "11:00", "11:50", "Music"));
+    json_decref(out);
+}
+
 static void time_the_recess(json_t *words)
 {
     add_word(words, "10.50", 545, 244, 50, 20);
@@ -934,6 +967,7 @@ int main(int argc, char **argv)
         TEST(test_list_blocks_part_before_the_right_block),
         TEST(test_timed_cell_alone_is_everyones),
         TEST(test_trailing_codes_leave_the_subject),
+        TEST(test_close_header_ranges_are_separate),
         TEST(test_timed_cells_put_back_a_lost_day),
         TEST(test_timed_cell_alone_but_overlapped_is_its_days),
         TEST(test_timed_cells_stack_down_a_column),
