@@ -155,10 +155,18 @@ static int find_headings(tt_page *page, heading *hd, int max)
             if (under && hd[b].y0 < hd[a].ymax)
                 hd[a].ymax = hd[b].y0;
         }
+    /* A block beside a column of blocks whose headings are not level with
+     * its own (two page columns, days of different lengths): it ends
+     * where the block to its right starts, as a level one would. */
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++)
+            if (a != b && hd[b].x0 > hd[a].x1 && hd[b].x0 - h / 2 < hd[a].xmax &&
+                hd[b].y0 < hd[a].ymax && hd[b].ymax > hd[a].y0)
+                hd[a].xmax = hd[b].x0 - h / 2;
     /* Blocks side by side part at the gap between their columns of text. */
     for (int a = 0; a < n; a++)
         for (int b = 0; b < n; b++)
-            if (a != b && abs(hd[b].y0 - hd[a].y0) < 4 * h && hd[b].x0 - h / 2 == hd[a].xmax) {
+            if (a != b && hd[b].x0 > hd[a].x1 && hd[b].x0 - h / 2 == hd[a].xmax) {
                 int gap = column_gap(page, &hd[a], &hd[b]);
                 hd[a].xmax = gap, hd[b].xmin = gap;
             }

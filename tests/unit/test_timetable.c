@@ -767,6 +767,44 @@ static void test_timed_cells_put_back_a_lost_day(void)
     json_decref(out);
 }
 
+/* Rows of "H.00 - H.45 Subject" from y on, one every 40 px, hours from 9. */
+static void add_rows(json_t *words, int x, int y, int n, const char *subject)
+{
+    char range[32];
+    for (int k = 0; k < n; k++) {
+        snprintf(range, sizeof range, "%d.00 - %d.45", 9 + k, 9 + k);
+        add_phrase(words, range, x, y + 40 * k);
+        add_phrase(words, subject, x + 200, y + 40 * k);
+    }
+}
+
+/* Two page columns of day blocks whose headings are not level (Tuesday
+ * starts lower on the left than Thursday on the right): each block still
+ * ends where the column to its right starts, so Tuesday's rows do not
+ * take Thursday's beside them. */
+static void test_list_columns_with_staggered_headings(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    json_t *words = json_array();
+    add_phrase(words, "MON", 100, 100);
+    add_rows(words, 110, 150, 4, "Maths");
+    add_phrase(words, "TUE", 100, 400);
+    add_rows(words, 110, 450, 3, "Drama");
+    add_phrase(words, "WED", 800, 100);
+    add_rows(words, 810, 150, 3, "French");
+    add_phrase(words, "THU", 800, 290);
+    add_rows(words, 810, 340, 6, "Art");
+    json_t *out = run_words(words, 1400, 800);
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 16);
+    CHECK(has(out, "Tuesday", "10:00", "10:45", "Drama"));
+    CHECK(has(out, "Thursday", "12:00", "12:45", "Art"));
+    CHECK(has(out, "Thursday", "14:00", "14:45", "Art"));
+    json_decref(out);
+}
+
 /* Room and class printed flush right after the subject, one phrase of
  * codes ("G28 13Y2", a misread "$34 11D"): kept out of the subject. */
 static void test_trailing_codes_leave_the_subject(void)
@@ -967,6 +1005,7 @@ int main(int argc, char **argv)
         TEST(test_list_blocks_part_before_the_right_block),
         TEST(test_timed_cell_alone_is_everyones),
         TEST(test_trailing_codes_leave_the_subject),
+        TEST(test_list_columns_with_staggered_headings),
         TEST(test_close_header_ranges_are_separate),
         TEST(test_timed_cells_put_back_a_lost_day),
         TEST(test_timed_cell_alone_but_overlapped_is_its_days),
