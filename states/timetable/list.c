@@ -58,8 +58,8 @@ static int lowest_day(unsigned mask)
  * their headings' centres, that no text below them covers. Inside a block
  * a gap is narrower than two text heights (a time before its subject, a
  * row number before its time: see block_left); so the parting is the
- * rightmost stretch at least that wide that ends before the right heading
- * starts — not the widest, which may lie inside the left block, between
+ * rightmost stretch at least that wide that ends, at text, before the
+ * right heading starts — not the widest, which may lie inside the left block, between
  * its subjects and room codes printed flush right. Without such a
  * stretch, the widest. */
 static int column_gap(const tt_page *page, const heading *a, const heading *b)
@@ -85,7 +85,7 @@ static int column_gap(const tt_page *page, const heading *a, const heading *b)
             e++;
         if (e - x > best_len)
             best_len = e - x, best = (x + e) / 2;
-        if (e - x >= 2 * h && lo + e <= b->x0 + h)
+        if (e - x >= 2 * h && e < n && lo + e <= b->x0 + h)
             parting = (x + e) / 2;
         x = e > x ? e : x + 1;
     }
