@@ -814,6 +814,40 @@ static void test_list_columns_with_staggered_headings(void)
     json_decref(out);
 }
 
+/* A borderless grid, days as columns, with a double lesson printed
+ * centred on the edge between its two rows: the subject ends just above
+ * the edge, its class just below. One entry over both rows, no entry
+ * made of the class alone. */
+static void test_borderless_double_split_at_its_edge(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
+    static const char *const ranges[] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
+    json_t *words = json_array();
+    for (int j = 0; j < 3; j++)
+        add_phrase(words, ranges[j], 20, 200 + 100 * j);
+    for (int d = 0; d < 5; d++) {
+        int x = 250 + 200 * d;
+        add_phrase(words, days[d], x, 100);
+        if (d == 0) {
+            add_phrase(words, "Chemistry", x, 225);
+            add_phrase(words, "10C", x + 30, 270);
+        } else {
+            add_phrase(words, "Art", x, 200);
+            add_phrase(words, "Music", x, 300);
+        }
+        add_phrase(words, "Latin", x, 400);
+    }
+    json_t *out = run_words(words, 1400, 700);
+    if (!out)
+        return;
+    CHECK(has(out, "Monday", "09:00", "11:00", "Chemistry"));
+    CHECK(has(out, "Tuesday", "10:00", "11:00", "Music"));
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 14);
+    json_decref(out);
+}
+
 /* Room and class printed flush right after the subject, one phrase of
  * codes ("G28 13Y2", a misread "$34 11D"): kept out of the subject. */
 static void test_trailing_codes_leave_the_subject(void)
@@ -1014,6 +1048,7 @@ int main(int argc, char **argv)
         TEST(test_list_blocks_part_before_the_right_block),
         TEST(test_timed_cell_alone_is_everyones),
         TEST(test_trailing_codes_leave_the_subject),
+        TEST(test_borderless_double_split_at_its_edge),
         TEST(test_list_columns_with_staggered_headings),
         TEST(test_close_header_ranges_are_separate),
         TEST(test_timed_cells_put_back_a_lost_day),
