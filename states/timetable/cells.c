@@ -140,31 +140,69 @@ static int type_size(const tt_page *page, const tt_word *w)
     return (int)(w->h * 10 / (5 + 2 * up + 2 * down));
 }
 
-/* A room or class printed at the end of a row, a phrase of its own
- * ("Spanish ........ Rm 20"): the number of words it takes off the row's
- * end (0 when there is none). */
-static int trailing_code(const tt_page *page, const int *row, int n)
+/* "Rm", "Room", "Lab": a word naming a room, before its number. */
+static bool room_word(const char *t)
 {
-    if (n < 2)
-        return 0;
-    int line = page->words[row[n - 1]].line, first = n - 1;
-    while (first > 0 && page->words[row[first - 1]].line == line)
-        first--;
-    if (first == 0)
-        return 0;
-    char text[TT_TEXT];
-    tt_words_text(page, row + first, n - first, text, sizeof text);
-    return looks_like_room(text) || looks_like_class(text) ? n - first : 0;
+    static const char *const words[] = {"rm", "rm.", "room", "lab"};
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+        if (strcasecmp(t, words[k]) == 0)
+            return true;
+    return false;
 }
 
+/* Codes only: every word holds a digit ("M33", "13Y2", a misread "7¥1")
+ * or names a room before one ("Rm 20"). Subjects are words. */
+static bool all_codes(const tt_page *page, const int *words, int n)
+{
+    for (int k = 0; k < n; k++) {
+        const char *t = page->words[words[k]].text;
+        bool named = room_word(t) && k + 1 < n;
+        if (!named && !strpbrk(t, "0123456789"))
+            return false;
+    }
+    return n > 0;
+}
+
+/* Rooms and classes printed at the end of a row, phrases of their own
+ * after the subject's ("Spanish ........ Rm 20", "Geography    G28  13Y2"):
+ * the number of words they take off the row's end (0 when there are
+ * none). The row's first phrase is never taken. */
+static int trailing_code(const tt_page *page, const int *row, int n)
+{
+    int first = n;
+    while (first > 1) {
+        int line = page->words[row[first - 1]].line, start = first - 1;
+        while (start > 0 && page->words[row[start - 1]].line == line)
+            start--;
+        if (start == 0)
+            break;
+        char text[TT_TEXT];
+        tt_words_text(page, row + start, first - start, text, sizeof text);
+        if (!looks_like_room(text) && !looks_like_class(text) &&
+            !all_codes(page, row + start, first - start))
+            break;
+        first = start;
+    }
+    return n - first;
+}
+
+/* Trailing codes into room and class: a class code ("13Y2") is the
+ * class, "Rm 20" or any other code the room, the rest the class. */
 static void fill_code(const tt_page *page, const int *words, int n, tt_entry *e)
 {
-    char text[TT_TEXT];
-    tt_words_text(page, words, n, text, sizeof text);
-    if (!e->room[0] && looks_like_room(text))
-        append(e->room, sizeof e->room, text);
-    else if (!e->klass[0])
-        append(e->klass, sizeof e->klass, text);
+    for (int k = 0; k < n; k++) {
+        const char *t = page->words[words[k]].text;
+        if (room_word(t) && k + 1 < n && !e->room[0]) {
+            append(e->room, sizeof e->room, t);
+            append(e->room, sizeof e->room, page->words[words[++k]].text);
+        } else if (looks_like_class(t) && !e->klass[0]) {
+            append(e->klass, sizeof e->klass, t);
+        } else if (!e->room[0] && (looks_like_room(t) || !e->klass[0] || k + 1 < n)) {
+            append(e->room, sizeof e->room, t);
+        } else {
+            append(e->klass, sizeof e->klass, t);
+        }
+    }
 }
 
 void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)

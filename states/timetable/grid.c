@@ -352,9 +352,49 @@ static void spell_down_columns(const tt_page *page, cells *c)
     }
 }
 
+/* The extent along t of the words of virtual cell k; false when it has
+ * none. *codes: every word holds a digit (a room or class, no subject). */
+static bool cell_extent(const tt_page *page, const tt_grid *g, const cells *c, int k, int *t0,
+                        int *t1, bool *codes)
+{
+    *t0 = 1 << 30, *t1 = -1, *codes = true;
+    for (int wi = 0; wi < page->nwords; wi++) {
+        if (c->cell_of[wi] != k)
+            continue;
+        const tt_word *w = &page->words[wi];
+        tt_box b = tt_box_of(g->days_as_rows, w->x, w->y, w->w, w->h);
+        if (b.t0 < *t0) *t0 = b.t0;
+        if (b.t1 > *t1) *t1 = b.t1;
+        *codes &= strpbrk(w->text, "0123456789") != NULL;
+    }
+    return *t1 >= 0;
+}
+
+/* A block centred on the edge between two bands (a double lesson of a
+ * borderless grid): its subject ends just before the edge and its room or
+ * class starts just after, so the later cell holds codes only. Both
+ * cells are one. */
+static void join_split_codes(const tt_page *page, const tt_grid *g, cells *c, tt_evidence *ev)
+{
+    int near = page->median_h * 3 / 2;
+    for (int i = 0; i < c->nd; i++)
+        for (int j = 1; j < c->ns; j++) {
+            int a = i * c->ns + j - 1, b = a + 1, a0, a1, b0, b1;
+            bool acodes, bcodes;
+            if (find_root(c, a) == find_root(c, b) ||
+                !cell_extent(page, g, c, a, &a0, &a1, &acodes) ||
+                !cell_extent(page, g, c, b, &b0, &b1, &bcodes) || acodes || !bcodes ||
+                c->tb[j] - a1 > near || b0 - c->tb[j] > near)
+                continue;
+            unite(c, a, b);
+            ev->cells_ambiguous++;
+        }
+}
+
 /* Borderless grid: phrases straddling time edges, and lone breaks. */
 static void merge_borderless(tt_page *page, const tt_grid *g, cells *c, tt_evidence *ev)
 {
+    join_split_codes(page, g, c, ev);
     for (int li = 0; li < page->nlines; li++) {
         const tt_line *l = &page->lines[li];
         int wi = page->order[l->first];

@@ -54,8 +54,14 @@ static int lowest_day(unsigned mask)
     return -1;
 }
 
-/* Where two blocks side by side part: the middle of the widest stretch of
- * x, between their headings' centres, that no text below them covers. */
+/* Where two blocks side by side part: an uncovered stretch of x, between
+ * their headings' centres, that no text below them covers. Inside a block
+ * a gap is narrower than two text heights (a time before its subject, a
+ * row number before its time: see block_left); so the parting is the
+ * rightmost stretch at least that wide that ends, at text, before the
+ * right heading starts — not the widest, which may lie inside the left block, between
+ * its subjects and room codes printed flush right. Without such a
+ * stretch, the widest. */
 static int column_gap(const tt_page *page, const heading *a, const heading *b)
 {
     int lo = (a->x0 + a->x1) / 2, hi = (b->x0 + b->x1) / 2, top = a->y1 > b->y1 ? a->y1 : b->y1;
@@ -72,15 +78,19 @@ static int column_gap(const tt_page *page, const heading *a, const heading *b)
         for (int x = l->x0 > lo ? l->x0 : lo; x < l->x1 && x < hi; x++)
             covered[x - lo] = 1;
     }
-    int best = -1, best_len = 0;
+    int best = -1, best_len = 0, parting = -1, h = page->median_h;
     for (int x = 0; x < n;) {
         int e = x;
         while (e < n && !covered[e])
             e++;
         if (e - x > best_len)
             best_len = e - x, best = (x + e) / 2;
+        if (e - x >= 2 * h && e < n && lo + e <= b->x0 + h)
+            parting = (x + e) / 2;
         x = e > x ? e : x + 1;
     }
+    if (parting >= 0)
+        best = parting;
     free(covered);
     return best >= 0 ? lo + best : b->x0 - page->median_h / 2;
 }
@@ -196,10 +206,18 @@ static int find_headings(tt_page *page, heading *hd, int max)
             if (under && hd[b].y0 < hd[a].ymax)
                 hd[a].ymax = hd[b].y0;
         }
+    /* A block beside a column of blocks whose headings are not level with
+     * its own (two page columns, days of different lengths): it ends
+     * where the block to its right starts, as a level one would. */
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++)
+            if (a != b && hd[b].x0 > hd[a].x1 && hd[b].x0 - h / 2 < hd[a].xmax &&
+                hd[b].y0 < hd[a].ymax && hd[b].ymax > hd[a].y0)
+                hd[a].xmax = hd[b].x0 - h / 2;
     /* Blocks side by side part at the gap between their columns of text. */
     for (int a = 0; a < n; a++)
         for (int b = 0; b < n; b++)
-            if (a != b && abs(hd[b].y0 - hd[a].y0) < 4 * h && hd[b].x0 - h / 2 == hd[a].xmax) {
+            if (a != b && hd[b].x0 > hd[a].x1 && hd[b].x0 - h / 2 == hd[a].xmax) {
                 int gap = column_gap(page, &hd[a], &hd[b]);
                 hd[a].xmax = gap, hd[b].xmin = gap;
             }

@@ -5,8 +5,9 @@
  * optionally followed by am/pm ("9:00am", "1:10 PM", "2.05p.m."), or an hour
  * alone with am/pm ("9am"). A range is two clocks joined by "-", an en or em
  * dash, "~", "to" or "until", or by nothing but spaces when OCR lost the dash.
- * OCR's usual confusions inside digits (O for 0, l or I for 1) are
- * forgiven. Minutes are after midnight; am/pm is applied when written.
+ * OCR's usual confusions are forgiven: O for 0, l or I for 1 inside
+ * digits, ';' for ':', a stray mark before or inside am/pm ("8:30. AM",
+ * "1:20 P'M"). Minutes are after midnight; am/pm is applied when written.
  *
  * Without am/pm, a timetable writes the afternoon in 12-hour form ("12:40 -
  * 1:30"). tt_resolve_12h fixes a sequence of times read in order: an hour
@@ -32,18 +33,29 @@ static int digit_at(const char *s, size_t i)
     return -1;
 }
 
-/* am/pm at s: returns characters used, sets *pm; 0 when absent. */
+/* A stray mark OCR puts inside or after a clock ("8:30. AM", "P'M",
+ * "1:20’PM"): characters it takes at s, 0 when none. */
+static int stray_mark(const char *s)
+{
+    if (s[0] == '.' || s[0] == ',' || s[0] == '\'')
+        return 1;
+    if ((unsigned char)s[0] == 0xe2 && (unsigned char)s[1] == 0x80 &&
+        ((unsigned char)s[2] == 0x98 || (unsigned char)s[2] == 0x99))
+        return 3; /* ‘ ’ */
+    return 0;
+}
+
+/* am/pm at s: returns characters used, sets *pm; 0 when absent. A
+ * stray mark may stand before it or between its letters. */
 static int parse_meridiem(const char *s, bool *pm)
 {
-    size_t i = 0;
+    size_t i = (size_t)stray_mark(s);
     while (s[i] == ' ')
         i++;
     char c = (char)tolower((unsigned char)s[i]);
     if (c != 'a' && c != 'p')
         return 0;
-    size_t j = i + 1;
-    if (s[j] == '.')
-        j++;
+    size_t j = i + 1 + (size_t)stray_mark(s + i + 1);
     if (tolower((unsigned char)s[j]) != 'm')
         return 0;
     j++;
@@ -66,7 +78,9 @@ static int parse_clock(const char *s, int *minutes, bool *ampm)
         h = h * 10 + (s[1] - '0'), i = 2;
     int m = 0;
     bool has_minutes = false;
-    if ((s[i] == ':' || s[i] == '.') && digit_at(s, i + 1) >= 0 && digit_at(s, i + 2) >= 0 &&
+    /* ';' is OCR's reading of a faint ':'. */
+    if ((s[i] == ':' || s[i] == '.' || s[i] == ';') && digit_at(s, i + 1) >= 0 &&
+        digit_at(s, i + 2) >= 0 &&
         digit_at(s, i + 3) < 0) {
         m = digit_at(s, i + 1) * 10 + digit_at(s, i + 2);
         i += 3;

@@ -177,6 +177,81 @@ static int join_line(tt_page *page, int wi, int *last_of, int *ntemp)
     return 0;
 }
 
+/* Whether text[a..b) joins its two clocks with a written separator (a
+ * dash, "to"): "12:55 13:55" may be two starts whose dash OCR lost. */
+static bool written_range(const char *text, int a, int b)
+{
+    char part[TT_TEXT];
+    int n = b - a < (int)sizeof part - 1 ? b - a : (int)sizeof part - 1;
+    memcpy(part, text + a, (size_t)n);
+    part[n] = '\0';
+    return strpbrk(part, "-~") || strstr(part, "\xe2\x80") || strstr(part, " to") ||
+           strstr(part, "until") || strstr(part, "till");
+}
+
+/* Where a line's words run from one whole written range into another time
+ * ("8:30 AM - 9:20 AM 9:20 AM - 10:05 AM", header cells set close together
+ * in a narrow table): the index of the word the second starts at, 0 when
+ * there is none. A range is one cell's text. */
+static int range_run_split(const tt_page *page, const tt_line *l)
+{
+    char text[TT_TEXT * 2];
+    int pos[TT_TEXT], used = 0, n = l->count < TT_TEXT ? l->count : TT_TEXT;
+    for (int k = 0; k < n; k++) {
+        const char *w = page->words[page->order[l->first + k]].text;
+        int wl = (int)strlen(w);
+        if (used + wl + 2 >= (int)sizeof text)
+            return 0;
+        pos[k] = used;
+        memcpy(text + used, w, (size_t)wl);
+        used += wl;
+        text[used++] = ' ';
+    }
+    text[used] = '\0';
+    tt_time_range tr;
+    int at = tt_find_time_range(text, &tr);
+    if (at < 0 || tr.end < 0 || !written_range(text, at, at + tr.chars_used))
+        return 0;
+    for (int k = 1; k < n; k++)
+        if (pos[k] >= at + tr.chars_used) {
+            tt_time_range next;
+            return tt_find_time_range(text + pos[k], &next) == 0 ? k : 0;
+        }
+    return 0;
+}
+
+/* Splits every line at range_run_split, repeatedly: each range its own
+ * phrase. The new lines take the words' tail in `order`, which stays
+ * laid out line by line. */
+static void split_range_runs(tt_page *page)
+{
+    for (int li = 0; li < page->nlines; li++) {
+        tt_line *l = &page->lines[li];
+        int k = range_run_split(page, l);
+        if (k <= 0 || page->nlines >= page->nwords)
+            continue;
+        tt_line *m = &page->lines[page->nlines];
+        *m = (tt_line){l->first + k, l->count - k, 0, 0, 0, 0};
+        l->count = k;
+        tt_line *parts[2] = {l, m};
+        for (int q = 0; q < 2; q++) {
+            tt_line *p = parts[q];
+            const tt_word *w0 = &page->words[page->order[p->first]];
+            p->x0 = w0->x, p->y0 = w0->y, p->x1 = w0->x + w0->w, p->y1 = w0->y + w0->h;
+            for (int j = 0; j < p->count; j++) {
+                tt_word *w = &page->words[page->order[p->first + j]];
+                w->line = (int)(p - page->lines);
+                if (w->x < p->x0) p->x0 = w->x;
+                if (w->y < p->y0) p->y0 = w->y;
+                if (w->x + w->w > p->x1) p->x1 = w->x + w->w;
+                if (w->y + w->h > p->y1) p->y1 = w->y + w->h;
+            }
+        }
+        page->nlines++;
+        li--; /* the first part again: it holds one range now */
+    }
+}
+
 static int group_lines(tt_page *page)
 {
     int n = page->nwords;
@@ -213,6 +288,7 @@ static int group_lines(tt_page *page)
     page->nlines = nlines;
     free(byx);
     free(last_of);
+    split_range_runs(page);
     return 0;
 }
 

@@ -60,6 +60,10 @@ static void test_time_ranges(void)
     check_range("11:05am - 12:00pm", T(11, 5), T(12, 0));
     check_range("12:55 13:55", T(12, 55), T(13, 55)); /* the dash lost */
     check_range("8:5O - 9:5O", T(8, 50), T(9, 50));   /* O read for 0 */
+    check_range("12:20 PM-1;20 PM", T(12, 20), T(13, 20)); /* ; read for : */
+    check_range("1:20 P'M-2:05 PM", T(13, 20), T(14, 5)); /* a stray mark */
+    check_range("8:30. AM-10:20 AM", T(8, 30), T(10, 20));
+    check_range("11:10 AM-11:30 AM", T(11, 10), T(11, 30));
 }
 
 static void test_time_rejects(void)
@@ -71,6 +75,9 @@ static void test_time_rejects(void)
     CHECK(!tt_parse_time_range("9:75", &tr));
     CHECK(!tt_parse_time_range("13pm", &tr));
     CHECK(!tt_parse_time_range("2025/26", &tr));
+    CHECK(!tt_parse_time_range("8:30. Assembly", &tr));
+    CHECK_INT(tt_find_time_range("8:30, P.E.", &tr), 0);
+    CHECK(!tr.start_ampm);
     CHECK(!tt_parse_time_range("Room 12", &tr));
     CHECK(!tt_parse_time_range("8:50 Maths", &tr)); /* a time, but not only */
     CHECK_INT(tt_find_time_range("8:50 Maths", &tr), 0);
@@ -594,7 +601,7 @@ static void test_grid_without_days_is_a_draft(void)
     json_decref(out);
 }
 
-/* ---- day labels beside tight headers ----------------------------------- */
+/* ---- pages written word by word; day labels beside tight headers ------ */
 
 static void add_word(json_t *words, const char *text, int x, int y, int w, int h)
 {
@@ -612,6 +619,28 @@ static json_t *built(json_t *input)
         test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
     json_decref(input);
     return out;
+}
+
+/* Words "a b c" from x on, each word as wide as its letters at 12 px. */
+static void add_phrase(json_t *words, const char *text, int x, int y)
+{
+    char buf[64];
+    while (*text) {
+        size_t n = strcspn(text, " ");
+        snprintf(buf, sizeof buf, "%.*s", (int)n, text);
+        add_word(words, buf, x, y, (int)n * 12, 24);
+        x += (int)n * 12 + 10;
+        text += n;
+        while (*text == ' ')
+            text++;
+    }
+}
+
+/* The output for a page of words (new reference), NULL on failure. */
+static json_t *run_words(json_t *words, int width, int height)
+{
+    return built(json_pack("{s:{s:[{s:i, s:i, s:o}]}}", "ocr", "pages", "width", width,
+                           "height", height, "words", words));
 }
 
 /* Whether out holds an entry (day, start, end, subject). */
@@ -750,6 +779,300 @@ static void test_list_letter_headings_in_order(void)
         return;
     CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 10);
     CHECK(has_one(out, "Thursday", "09:00", "10:00", "Music"));
+    json_decref(out);
+}
+
+/* Two list blocks side by side, the left one printing room codes flush
+ * right, close to the right block's times: the blocks part at the gap
+ * before the right block, not at the wider one inside the left block
+ * (between its subjects and codes), so no code joins a row of the right
+ * block and hides its time. */
+static void check_blocks_part(int right_heading_x)
+{
+    static const char *const times[] = {"9.00 - 9.45", "9.45 - 10.35", "10.35 - 10.55", "10.55 - 11.55"};
+    static const char *const left[] = {"German", "Drama", "Break", "History"};
+    static const char *const right[] = {"Spanish", "Maths", "Break", "Psychology"};
+    json_t *words = json_array();
+    add_phrase(words, "Mon", 100, 100);
+    add_phrase(words, "Wed", right_heading_x, 100);
+    for (int k = 0; k < 4; k++) {
+        int y = 150 + 40 * k;
+        add_phrase(words, times[k], 110, y);
+        add_phrase(words, left[k], 270, y);
+        if (k != 2)
+            add_word(words, k == 0 ? "M33" : "G26", 1090, y + 1, 40, 22);
+        add_phrase(words, times[k], 1210, y);
+        add_phrase(words, right[k], 1370, y);
+    }
+    json_t *out = run_words(words, 2339, 1653);
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 8);
+    CHECK(has_one(out, "Wednesday", "09:00", "09:45", "Spanish"));
+    CHECK(has_one(out, "Wednesday", "10:55", "11:55", "Psychology"));
+    CHECK(has_one(out, "Monday", "09:00", "09:45", "German"));
+    json_decref(out);
+}
+
+/* ... whether the right heading stands over its block's left edge or is
+ * centred over the block (the stretch from the block's text to the
+ * heading's centre is no parting). */
+static void test_list_blocks_part_before_the_right_block(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    check_blocks_part(1200);
+    check_blocks_part(1600);
+}
+
+static void add_monday_club(json_t *words)
+{
+    add_word(words, "Chess", 930, 118, 50, 20);
+    add_word(words, "11.10", 890, 142, 50, 20);
+    add_word(words, "to", 945, 142, 20, 20);
+    add_word(words, "12.00", 970, 142, 50, 20);
+}
+
+/* A cell with its own time alone in its stretch of the page is not
+ * everyone's when the other days print their own lessons at that time
+ * (cells of an unruled grid sit where their text fits, not in columns). */
+static void test_timed_cell_alone_but_overlapped_is_its_days(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("rows_timed_cells", add_monday_club);
+    if (!out)
+        return;
+    CHECK(has_one(out, "Monday", "11:10", "12:00", "Chess"));
+    CHECK(!has_one(out, "Tuesday", "11:10", "12:00", "Chess"));
+    CHECK(has_one(out, "Tuesday", "11:10", "12:00", "PE"));
+    json_decref(out);
+}
+
+/* Cells with their own times, days as columns: each cell's subject, room
+ * and time are stacked down the page, spaced wider than half a line; they
+ * are one cell (never two times in one), so every lesson has its subject.
+ * Read by the timed-cells reader itself: a list reading could compete. */
+static void test_timed_cells_stack_down_a_column(void)
+{
+    json_t *words = json_array();
+    static const char *const days[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday"};
+    for (int d = 0; d < 5; d++) {
+        int x = 200 + 250 * d;
+        add_phrase(words, days[d], x, 100);
+        add_phrase(words, "Maths", x, 200);
+        add_phrase(words, "Rm 4", x, 240);
+        add_phrase(words, "9.00 - 10.00", x, 282);
+        add_phrase(words, d == 2 ? "Drama" : "English", x, 400);
+        add_phrase(words, "10A4", x, 440);
+        add_phrase(words, "10.00 - 11.00", x, 482);
+    }
+    json_t *input = json_pack("{s:[{s:i, s:i, s:o}]}", "pages", "width", 1600, "height", 800,
+                              "words", words);
+    tt_page page;
+    yogi_error err = {0};
+    tt_result *res = calloc(1, sizeof *res);
+    if (!input || !res || tt_page_load(&page, input, &err) < 0) {
+        test_fail_(__FILE__, __LINE__, "setup: %s", err.cause);
+        goto out;
+    }
+    res->warnings = json_array();
+    CHECK_INT(tt_build_timed_cells(&page, res), 0);
+    CHECK_INT(res->nentries, 10);
+    for (int k = 0; k < res->nentries; k++) {
+        const tt_entry *e = &res->entries[k];
+        CHECK_STR(e->subject, e->start == T(9, 0) ? "Maths" : e->day == 2 ? "Drama" : "English");
+        CHECK_INT(e->end - e->start, 60);
+    }
+    json_decref(res->warnings);
+    tt_page_free(&page);
+out:
+    free(res);
+    json_decref(input);
+}
+
+static void lose_wed(json_t *words)
+{
+    for (size_t i = json_array_size(words); i-- > 0;)
+        if (strcmp(json_string_value(json_object_get(json_array_get(words, i), "text")), "WED") == 0)
+            json_array_remove(words, i);
+}
+
+/* OCR lost the last day's name; its row of cells, with their own times,
+ * is still there a day's pitch under the others: it is that day's, and
+ * the confidence says a day was put back. */
+static void test_timed_cells_put_back_a_lost_day(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("rows_timed_cells", lose_wed);
+    if (!out)
+        return;
+    CHECK(has_one(out, "Wednesday", "09:00", "10:00", "French"));
+    CHECK(has_one(out, "Wednesday", "11:10", "12:00", "Drama"));
+    CHECK_INT((int)json_integer_value(json_object_get(json_object_get(out, "evidence"), "days_inferred")), 1);
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
+    json_decref(out);
+}
+
+/* Rows of "H.00 - H.45 Subject" from y on, one every 40 px, hours from 9. */
+static void add_rows(json_t *words, int x, int y, int n, const char *subject)
+{
+    char range[32];
+    for (int k = 0; k < n; k++) {
+        snprintf(range, sizeof range, "%d.00 - %d.45", 9 + k, 9 + k);
+        add_phrase(words, range, x, y + 40 * k);
+        add_phrase(words, subject, x + 200, y + 40 * k);
+    }
+}
+
+/* Two page columns of day blocks whose headings are not level (Tuesday
+ * starts lower on the left than Thursday on the right): each block still
+ * ends where the column to its right starts, so Tuesday's rows do not
+ * take Thursday's beside them. */
+static void test_list_columns_with_staggered_headings(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    json_t *words = json_array();
+    add_phrase(words, "MON", 100, 100);
+    add_rows(words, 110, 150, 4, "Maths");
+    add_phrase(words, "TUE", 100, 400);
+    add_rows(words, 110, 450, 3, "Drama");
+    add_phrase(words, "WED", 800, 100);
+    add_rows(words, 810, 150, 3, "French");
+    add_phrase(words, "THU", 800, 290);
+    add_rows(words, 810, 340, 6, "Art");
+    json_t *out = run_words(words, 1400, 800);
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 16);
+    CHECK(has_one(out, "Tuesday", "10:00", "10:45", "Drama"));
+    CHECK(has_one(out, "Thursday", "12:00", "12:45", "Art"));
+    CHECK(has_one(out, "Thursday", "14:00", "14:45", "Art"));
+    json_decref(out);
+}
+
+/* A borderless grid, days as columns, with a double lesson printed
+ * centred on the edge between its two rows: the subject ends just above
+ * the edge, its class just below. One entry over both rows, no entry
+ * made of the class alone. */
+static void test_borderless_double_split_at_its_edge(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
+    static const char *const ranges[] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
+    json_t *words = json_array();
+    for (int j = 0; j < 3; j++)
+        add_phrase(words, ranges[j], 20, 200 + 100 * j);
+    for (int d = 0; d < 5; d++) {
+        int x = 250 + 200 * d;
+        add_phrase(words, days[d], x, 100);
+        if (d == 0) {
+            add_phrase(words, "Chemistry", x, 225);
+            add_phrase(words, "10C", x + 30, 270);
+        } else {
+            add_phrase(words, "Art", x, 200);
+            add_phrase(words, "Music", x, 300);
+        }
+        add_phrase(words, "Latin", x, 400);
+    }
+    json_t *out = run_words(words, 1400, 700);
+    if (!out)
+        return;
+    CHECK(has_one(out, "Monday", "09:00", "11:00", "Chemistry"));
+    CHECK(has_one(out, "Tuesday", "10:00", "11:00", "Music"));
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 14);
+    json_decref(out);
+}
+
+/* Room and class printed flush right after the subject, one phrase of
+ * codes ("G28 13Y2", a misread "$34 11D"): kept out of the subject. */
+static void test_trailing_codes_leave_the_subject(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const codes[] = {"G28 13Y2", "$34 11D", "Rm 20 9A3"};
+    json_t *words = json_array();
+    add_phrase(words, "Mon", 100, 100);
+    add_phrase(words, "Tue", 100, 400);
+    for (int d = 0; d < 2; d++)
+        for (int k = 0; k < 3; k++) {
+            int y = 150 + 300 * d + 40 * k;
+            add_phrase(words, k == 0 ? "9.00 - 9.50" : k == 1 ? "9.50 - 10.50" : "10.50 - 11.35", 110, y);
+            add_phrase(words, "Geography", 270, y);
+            add_phrase(words, codes[k], 900, y);
+        }
+    json_t *out = run_words(words, 1200, 900);
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 6);
+    json_t *want = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "day", "Monday", "start", "09:00",
+                             "end", "09:50", "subject", "Geography", "room", "G28", "class", "13Y2");
+    CHECK(has_entry(json_object_get(out, "entries"), want));
+    json_decref(want);
+    CHECK(has_one(out, "Tuesday", "09:50", "10:50", "Geography"));
+    want = json_pack("{s:s, s:s, s:s, s:s}", "day", "Tuesday", "start", "10:50", "subject",
+                     "Geography", "room", "Rm 20");
+    CHECK(has_entry(json_object_get(out, "entries"), want));
+    json_decref(want);
+    json_decref(out);
+}
+
+/* A borderless grid whose header ranges stand closer than a word gap
+ * (a narrow table): each written range is a header of its own, not one
+ * long phrase of times. */
+static void test_close_header_ranges_are_separate(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const ranges[] = {"8:30 AM - 9:20 AM", "9:20 AM - 10:05 AM",
+                                         "10:05 AM - 11:00 AM", "11:00 AM - 11:50 AM"};
+    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
+    static const char *const subjects[] = {"Maths", "English", "Art", "Music"};
+    json_t *words = json_array();
+    int x = 150, at[4];
+    for (int j = 0; j < 4; j++) {
+        at[j] = x;
+        add_phrase(words, ranges[j], x, 100);
+        x += 12 * (int)strlen(ranges[j]) + 16 - 10; /* the phrase's width, then a gap of 16 */
+    }
+    for (int d = 0; d < 5; d++) {
+        add_phrase(words, days[d], 20, 200 + 80 * d);
+        for (int j = 0; j < 4; j++)
+            add_phrase(words, subjects[(j + d) % 4], at[j] + 40, 200 + 80 * d);
+    }
+    json_t *out = run_words(words, 1400, 700);
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 20);
+    CHECK(has_one(out, "Monday", "08:30", "09:20", "Maths"));
+    CHECK(has_one(out, "Wednesday", "10:05", "11:00", "Maths"));
+    CHECK(has_one(out, "Friday", "11:00", "11:50", "Music"));
+    json_decref(out);
+}
+
+static void time_the_recess(json_t *words)
+{
+    add_word(words, "10.50", 545, 244, 50, 20);
+    add_word(words, "to", 600, 244, 20, 20);
+    add_word(words, "11.10", 625, 244, 50, 20);
+}
+
+/* A block merged down all days that prints its own time ("RECESS" over
+ * "10.50 to 11.10", once, centred): every day's, at the printed time. */
+static void test_timed_cell_alone_is_everyones(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("rows_timed_cells", time_the_recess);
+    if (!out)
+        return;
+    CHECK(has_one(out, "Monday", "10:50", "11:10", "RECESS"));
+    CHECK(has_one(out, "Tuesday", "10:50", "11:10", "RECESS"));
+    CHECK(has_one(out, "Wednesday", "10:50", "11:10", "RECESS"));
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 12);
     json_decref(out);
 }
 
@@ -907,6 +1230,15 @@ int main(int argc, char **argv)
         TEST(test_disputed_reading_lowers_confidence),
         TEST(test_odd_time_lowers_confidence),
         TEST(test_grid_without_days_is_a_draft),
+        TEST(test_list_blocks_part_before_the_right_block),
+        TEST(test_timed_cell_alone_is_everyones),
+        TEST(test_trailing_codes_leave_the_subject),
+        TEST(test_borderless_double_split_at_its_edge),
+        TEST(test_list_columns_with_staggered_headings),
+        TEST(test_close_header_ranges_are_separate),
+        TEST(test_timed_cells_put_back_a_lost_day),
+        TEST(test_timed_cell_alone_but_overlapped_is_its_days),
+        TEST(test_timed_cells_stack_down_a_column),
         TEST(test_ocr_reads_turned_text),
         TEST(test_ocr_reads_letters_on_dark_fill),
         TEST(test_rows_ranges_ruled),
