@@ -591,6 +591,108 @@ static void test_grid_without_days_is_a_draft(void)
     json_decref(out);
 }
 
+/* ---- never reject a timetable ------------------------------------------ */
+
+/* Runs fixture `name` with only the words `keep` accepts; the output, or
+ * NULL with *err set. */
+static json_t *run_kept(const char *name, bool (*keep)(const char *text), yogi_error *err)
+{
+    json_t *input = fixture_input(name), *out = NULL;
+    if (!input)
+        return NULL;
+    json_t *page = json_array_get(json_object_get(json_object_get(input, "ocr"), "pages"), 0);
+    json_t *words = json_object_get(page, "words");
+    for (size_t i = json_array_size(words); i-- > 0;)
+        if (!keep(json_string_value(json_object_get(json_array_get(words, i), "text"))))
+            json_array_remove(words, i);
+    if (invoke(input, &out, err) != YOGI_OK)
+        out = NULL;
+    json_decref(input);
+    return out;
+}
+
+/* An empty draft for review: no entry, confidence 0, a warning naming the
+ * structure seen, layout "unread". */
+static void check_unread_draft(json_t *out, const yogi_error *err, const char *seen)
+{
+    if (!out) {
+        test_fail_(__FILE__, __LINE__, "rejected: %s: %s", err->name, err->cause);
+        return;
+    }
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 0);
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.8);
+    CHECK_STR(json_string_value(json_object_get(out, "layout")), "unread");
+    const char *w = json_string_value(json_array_get(json_object_get(out, "warnings"),
+                                                     json_array_size(json_object_get(out, "warnings")) - 1));
+    if (!w || !strstr(w, seen))
+        test_fail_(__FILE__, __LINE__, "warning \"%s\" does not say \"%s\"", w ? w : "", seen);
+    json_decref(out);
+}
+
+static bool only_times(const char *t)
+{
+    tt_time_range tr;
+    return tt_parse_time_range(t, &tr) || strcmp(t, "to") == 0;
+}
+
+static bool only_days(const char *t)
+{
+    return tt_day_of(t) >= 0;
+}
+
+static bool only_title(const char *t)
+{
+    return strcmp(t, "Weekly") == 0 || strcmp(t, "Timetable") == 0;
+}
+
+/* A time header whose cells OCR lost entirely, day names without times,
+ * a ruled grid with only its title read: each is a timetable no reading
+ * could fill, so a person gets an empty draft, not Document.NotATimetable. */
+static void test_unreadable_timetable_is_a_draft(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    yogi_error err = {0};
+    check_unread_draft(run_kept("rows_ranges_ruled", only_times, &err), &err, "times in a row");
+    check_unread_draft(run_kept("rows_ranges_ruled", only_days, &err), &err, "5 day names");
+    check_unread_draft(run_kept("rows_ranges_ruled", only_title, &err), &err, "ruled grid");
+}
+
+/* Words at (x, y), 30 high, on a page without an image. */
+static json_t *words_at(const char *const *texts, const int *xy, int n)
+{
+    json_t *words = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", texts[i],
+                                               "x", xy[2 * i], "y", xy[2 * i + 1], "w", 40,
+                                               "h", 30, "conf", 90.0));
+    return json_pack("{s:{s:[{s:i, s:i, s:o}]}}", "ocr", "pages", "width", 2000, "height",
+                     1500, "words", words);
+}
+
+/* Day letters down a column (M Tu W Th F) are a timetable's labels; the
+ * same letters scattered over a page, one of each here and there, are not
+ * (OCR finds single letters in any photo), nor is a day and a time. */
+static void test_day_letters_only_in_a_column(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const letters[] = {"M", "Tu", "W", "Th", "F"};
+    static const int column[] = {100, 200, 100, 400, 100, 600, 100, 800, 100, 1000};
+    static const int scattered[] = {100, 200, 700, 400, 1300, 600, 1900, 800, 500, 1400};
+    json_t *input = words_at(letters, column, 5), *out = NULL;
+    yogi_error err = {0};
+    if (invoke(input, &out, &err) != YOGI_OK)
+        out = NULL;
+    check_unread_draft(out, &err, "5 day letters");
+    json_decref(input);
+    input = words_at(letters, scattered, 5), out = NULL;
+    CHECK_INT(invoke(input, &out, &err), YOGI_FAILED);
+    CHECK_STR(err.name, "Document.NotATimetable");
+    json_decref(out);
+    json_decref(input);
+}
+
 /* ---- plugin:ocr reads turned text -------------------------------------- */
 
 static const char *no_config(const char *key)
@@ -699,6 +801,8 @@ int main(int argc, char **argv)
         TEST(test_disputed_reading_lowers_confidence),
         TEST(test_odd_time_lowers_confidence),
         TEST(test_grid_without_days_is_a_draft),
+        TEST(test_unreadable_timetable_is_a_draft),
+        TEST(test_day_letters_only_in_a_column),
         TEST(test_ocr_reads_turned_text),
         TEST(test_rows_ranges_ruled),
         TEST(test_rows_starts_ampm_ruled),
