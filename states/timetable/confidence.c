@@ -16,7 +16,9 @@
  *               inside the table, no subject holding a time, no empty day
  *   words       no doubtful subject word (under 80; under 60 per entry)
  *   complete    no grid cell empty where most days have an entry, no day with
- *               far fewer entries or far less time covered than the others
+ *               far fewer entries or far less time covered than the others,
+ *               no break one day has where another day has a hole, no gap
+ *               every day of a list shares
  *   read        no time placed by proportion, no word read two ways by OCR,
  *               no block far longer than the rest, no day ending far later
  *   sense       no overlapping entries, none outside 06:00-20:00
@@ -25,6 +27,7 @@
  * docs/confidence.md for the figures): a document reaches 0.98 only when
  * every check holds.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +79,81 @@ static int untiled_gaps(const tt_result *res, int d, const int *count, const int
         gaps += others >= 2 && filled * 2 >= others;
     }
     return gaps;
+}
+
+/* A break, lunch or registration: a block every day has, merged down all
+ * days on most grids ("P L A Y T I M E" may come back as "play time").
+ * Assembly and tutor time are left out: schools hold them on some days. */
+static bool is_break(const tt_entry *e)
+{
+    static const char *const words[] = {"break", "playtime", "recess", "lunch", "regist"};
+    char t[TT_TEXT];
+    size_t n = 0;
+    for (const char *p = e->subject; *p && n + 1 < sizeof t; p++)
+        if (*p != ' ')
+            t[n++] = (char)tolower((unsigned char)*p);
+    t[n] = '\0';
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+        if (strstr(t, words[k]))
+            return true;
+    return false;
+}
+
+/* Whether day d has entries before a and after b: a..b lies inside it. */
+static bool day_spans(const tt_result *res, int d, int a, int b)
+{
+    bool before = false, after = false;
+    for (int k = 0; k < res->nentries; k++) {
+        const tt_entry *e = &res->entries[k];
+        before |= e->day == d && e->end <= a;
+        after |= e->day == d && e->start >= b;
+    }
+    return before && after;
+}
+
+/* Breaks some days have while another day, which has entries, has
+ * nothing at that time: a block merged down the days read in one day
+ * only, the others lost. In a list a day differs by choice more often
+ * (it ends early, it starts later), so there the hole must lie inside
+ * the lacking day. Counted once per break time. */
+static int breaks_missing(const tt_result *res, const int *count)
+{
+    int n = 0;
+    for (int k = 0; k < res->nentries; k++) {
+        const tt_entry *e = &res->entries[k];
+        bool lacking = false, seen = false;
+        if (!is_break(e))
+            continue;
+        for (int j = 0; j < k && !seen; j++) /* this break's time counted already */
+            seen = is_break(&res->entries[j]) && res->entries[j].start == e->start &&
+                   res->entries[j].end == e->end;
+        for (int o = 0; o < TT_MAX_DAYS && !seen; o++)
+            lacking |= o != e->day && count[o] > 0 && !day_has(res, o, e->start + 2, e->end - 2) &&
+                       (res->ev.grid || day_spans(res, o, e->start, e->end));
+        n += lacking;
+    }
+    return n;
+}
+
+/* Lists: gaps of over ten minutes that every day shares (entries
+ * sorted), a block printed once for all days and lost. Changeover gaps
+ * are shorter. Counted once, on the first day. A grid's shared gap is
+ * either a column whose cells hold ink (count_missed_cells sees it) or
+ * one that is blank or not in the header at all: a real free time. */
+static int shared_gaps(const tt_result *res, const int *count, const int *first)
+{
+    int d = 0, days = 0, n = 0;
+    for (int o = TT_MAX_DAYS - 1; o >= 0; o--)
+        if (count[o] > 0)
+            d = o, days++;
+    for (int k = first[d]; days >= 3 && k + 1 < first[d] + count[d]; k++) {
+        int a = res->entries[k].end, b = res->entries[k + 1].start;
+        bool shared = b - a > 10;
+        for (int o = 0; o < TT_MAX_DAYS && shared; o++)
+            shared = o == d || count[o] == 0 || (!day_has(res, o, a + 2, b - 2) && day_spans(res, o, a, b));
+        n += shared;
+    }
+    return n;
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -134,6 +212,8 @@ static void check_days(tt_result *res)
             res->ev.untiled_days += untiled_gaps(res, d, count, first) > 0;
     }
     res->ev.odd_times = odd_times(res);
+    res->ev.breaks_missing = n >= 2 ? breaks_missing(res, count) : 0;
+    res->ev.shared_gaps = n >= 3 && !res->ev.grid ? shared_gaps(res, count, first) : 0;
     for (int k = 0; k < res->nentries; k++) {
         res->ev.guessed_times += res->entries[k].guessed;
         res->ev.disputed_words += res->entries[k].disputed;
@@ -222,6 +302,8 @@ double tt_confidence(const tt_evidence *ev, int nentries)
     c *= pow_int(0.9, ev->guessed_times);
     c *= pow_int(0.9, ev->disputed_words);
     c *= pow_int(0.8, ev->odd_times);
+    c *= pow_int(0.8, ev->breaks_missing);
+    c *= pow_int(0.9, ev->shared_gaps);
     if (ev->days_unread) c *= 0.3;
     /* Cells printing their own times, subject-first lists and letter
      * headings were added without a development set to validate the gate

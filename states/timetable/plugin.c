@@ -69,6 +69,8 @@ static void evidence_more(json_t *o, const tt_evidence *ev)
     json_object_set_new(o, "short_days", json_integer(ev->short_days));
     json_object_set_new(o, "untiled_days", json_integer(ev->untiled_days));
     json_object_set_new(o, "odd_times", json_integer(ev->odd_times));
+    json_object_set_new(o, "breaks_missing", json_integer(ev->breaks_missing));
+    json_object_set_new(o, "shared_gaps", json_integer(ev->shared_gaps));
     json_object_set_new(o, "days_unread", json_boolean(ev->days_unread));
     json_object_set_new(o, "unproven_reader", json_boolean(ev->unproven));
     json_object_set_new(o, "unread", json_boolean(ev->unread));
@@ -149,13 +151,15 @@ static bool reads_more(tt_page *page, int (*builder)(tt_page *, tt_result *), in
  * in a row, day labels, a ruled grid: structure.c) becomes an empty draft
  * at confidence 0, so that a person types it in the review screen instead
  * of being told it is no timetable; any other page is not one. */
-static int unread_draft(const tt_page *page, tt_result *res, yogi_error *err)
+static int unread_draft(const tt_page *page, tt_result *res, size_t warnings, yogi_error *err)
 {
     char why[128], msg[256];
     if (!tt_page_structure(page, why, sizeof why))
         return yogi_fail(err, "Document.NotATimetable",
                          "no timetable found: no times, day names or ruled grid on the page"),
                -1;
+    while (json_array_size(res->warnings) > warnings) /* the failed readings' */
+        json_array_remove(res->warnings, warnings);
     snprintf(msg, sizeof msg, "the page looks like a timetable (%s) but no entry could be read", why);
     json_array_append_new(res->warnings, json_string(msg));
     tt_evidence keep = {.pdf_text = page->pdf_text, .page_words = page->nwords, .unread = true};
@@ -179,6 +183,7 @@ static int build(const json_t *words, tt_result *res, yogi_error *err)
     }
     res->ev.pdf_text = page.pdf_text;
     res->ev.page_words = page.nwords;
+    size_t warnings = json_array_size(res->warnings);
     int rc = tt_build_grid(&page, res);
     if (rc < 0 || res->nentries == 0 || res->ev.list_like) {
         if (rc == 0 && res->nentries > 0 && !reads_more(&page, tt_build_list, res->nentries))
@@ -200,7 +205,7 @@ static int build(const json_t *words, tt_result *res, yogi_error *err)
 built:
     count_unused(&page, &res->ev);
     if (rc < 0 || res->nentries == 0) {
-        rc = unread_draft(&page, res, err);
+        rc = unread_draft(&page, res, warnings, err);
         tt_page_free(&page);
         return rc;
     }

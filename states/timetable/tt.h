@@ -128,6 +128,8 @@ typedef struct tt_evidence {
     bool unproven;         /* read by a reader the gate was not validated on */
     bool days_unread;      /* no day names: rows taken for days in order (a draft) */
     int odd_times;         /* entries far longer than the rest, or ending far after the other days */
+    int breaks_missing;    /* break times some days have and another day leaves empty */
+    int shared_gaps;       /* list gaps over ten minutes every day shares (a lost block) */
     bool unread;           /* no entry read, but the page shows a timetable: an empty draft */
 } tt_evidence;
 

@@ -351,9 +351,11 @@ static void join_stacked_letters(tt_page *page)
         tt_word *top = &page->words[i];
         if (!lone_letter(page, top) || has_above[i] || gone[i])
             continue;
-        for (int b = letter_below(page, i), len = 1; b >= 0 && !gone[b] && len < 40;
+        int len = 1, wide = top->w * 5 > top->h * 6;
+        for (int b = letter_below(page, i); b >= 0 && !gone[b] && len < 40;
              b = letter_below(page, b), len++) {
             tt_word *u = &page->words[b];
+            wide += u->w * 5 > u->h * 6;
             size_t tl = strlen(top->text);
             if (tl + 2 >= sizeof top->text)
                 break;
@@ -366,6 +368,11 @@ static void join_stacked_letters(tt_page *page)
                 top->conf = u->conf;
             gone[b] = true;
         }
+        /* Letters wider than tall are glyphs turned a quarter: text run up
+         * or down the page, whose order (top down or bottom up) the boxes
+         * cannot tell. The word is doubtful, as one read two ways. */
+        if (len >= 2 && wide * 2 > len)
+            top->disputed = true;
     }
     int kept = 0;
     for (int i = 0; i < n; i++)

@@ -485,6 +485,11 @@ static json_t *run_edited(const char *name, void (*edit)(json_t *words))
     return out;
 }
 
+static void keep_all(json_t *words)
+{
+    (void)words;
+}
+
 static void drop_music(json_t *words)
 {
     for (size_t i = json_array_size(words); i-- > 0;)
@@ -589,6 +594,125 @@ static void test_grid_without_days_is_a_draft(void)
     CHECK(has_entry(json_object_get(out, "entries"), want));
     json_decref(want);
     json_decref(out);
+}
+
+/* ---- honest confidence: a lost block, a doubtful turned word ----------- */
+
+static void tuesday_later(json_t *words)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        const char *t = json_string_value(json_object_get(w, "text"));
+        if (json_integer_value(json_object_get(w, "y")) != 332)
+            continue;
+        if (strcmp(t, "09:00") == 0)
+            json_object_set_new(w, "text", json_string("10:00"));
+        else if (strcmp(t, "09:45") == 0)
+            json_object_set_new(w, "text", json_string("10:45"));
+    }
+}
+
+/* Monday's playtime at 09:45-10:00 falls in a hole of Tuesday's (form
+ * time, then nothing until PSHE at 10:00): a break every day has, read on
+ * one day only, so the document goes to review. As printed, Tuesday ends
+ * at 09:45 and Wednesday starts in the afternoon: days that differ by
+ * choice, no hole, nothing counted. */
+static void test_break_one_day_lacks_lowers_confidence(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("list_blocks", tuesday_later);
+    if (!out)
+        return;
+    CHECK_INT((int)json_integer_value(json_object_get(json_object_get(out, "evidence"), "breaks_missing")), 1);
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
+    json_decref(out);
+    out = run_edited("list_blocks", keep_all);
+    if (!out)
+        return;
+    CHECK_INT((int)json_integer_value(json_object_get(json_object_get(out, "evidence"), "breaks_missing")), 0);
+    json_decref(out);
+}
+
+/* A list of three days, each "09:00 - 10:00 Maths" then "10:30 - 11:30
+ * English", with "10:00 - 10:30 Break" between when `with_break`. */
+static json_t *three_day_list(bool with_break)
+{
+    static const char *const days[] = {"Monday", "Tuesday", "Wednesday"};
+    static const char *const rows[][4] = {{"09:00", "-", "10:00", "Maths"},
+                                          {"10:00", "-", "10:30", "Break"},
+                                          {"10:30", "-", "11:30", "English"}};
+    static const int xs[] = {40, 100, 120, 200};
+    json_t *words = json_array();
+    int y = 100;
+    for (int d = 0; d < 3; d++, y += 40) {
+        json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", days[d],
+                                               "x", 20, "y", y, "w", 80, "h", 20, "conf", 95.0));
+        for (int r = 0; r < 3; r++) {
+            if (r == 1 && !with_break)
+                continue;
+            y += 30;
+            for (int k = 0; k < 4; k++)
+                json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text",
+                                                       rows[r][k], "x", xs[k], "y", y, "w",
+                                                       k == 1 ? 10 : 50, "h", 20, "conf", 95.0));
+        }
+    }
+    return json_pack("{s:{s:[{s:i, s:i, s:o}]}}", "ocr", "pages", "width", 800, "height", 600,
+                     "words", words);
+}
+
+/* Every day of a list leaving 10:00-10:30 empty between two lessons: a
+ * break printed once for all days and lost. With the break on each day's
+ * list, nothing is counted. */
+static void test_gap_every_day_shares_lowers_confidence(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    for (int with_break = 0; with_break < 2; with_break++) {
+        json_t *input = three_day_list(with_break), *out = NULL;
+        yogi_error err;
+        if (invoke(input, &out, &err) != YOGI_OK) {
+            test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+        } else {
+            CHECK_INT((int)json_array_size(json_object_get(out, "entries")), with_break ? 9 : 6);
+            CHECK_INT((int)json_integer_value(json_object_get(json_object_get(out, "evidence"), "shared_gaps")),
+                      with_break ? 0 : 1);
+            if (!with_break)
+                CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
+        }
+        json_decref(out);
+        json_decref(input);
+    }
+}
+
+/* Letters stacked one per line whose boxes are wider than tall are glyphs
+ * turned a quarter (a PDF's text run up a merged column): which way they
+ * read is unknown, so the word they make is doubtful. Upright letters
+ * stacked the same way (a day name spelled down a row label) are not. */
+static void test_turned_letters_are_doubtful(void)
+{
+    for (int turned = 0; turned < 2; turned++) {
+        json_t *words = json_array();
+        const char *letters = "emityalP";
+        for (int k = 0; letters[k]; k++)
+            json_array_append_new(words, json_pack("{s:s#, s:i, s:i, s:i, s:i, s:f}", "text",
+                                                   letters + k, 1, "x", 100, "y", 100 + 16 * k,
+                                                   "w", turned ? 22 : 10, "h", 14, "conf", 100.0));
+        json_t *in = json_pack("{s:[{s:i, s:i, s:o}]}", "pages", "width", 400, "height", 400, "words", words);
+        tt_page page;
+        yogi_error err;
+        if (tt_page_load(&page, in, &err) != 0) {
+            test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+        } else {
+            CHECK_INT(page.nwords, 1);
+            CHECK_STR(page.words[0].text, "emityalP");
+            CHECK(page.words[0].disputed == (turned == 1));
+            tt_page_free(&page);
+        }
+        json_decref(in);
+    }
 }
 
 /* ---- never reject a timetable ------------------------------------------ */
@@ -802,6 +926,9 @@ int main(int argc, char **argv)
         TEST(test_odd_time_lowers_confidence),
         TEST(test_grid_without_days_is_a_draft),
         TEST(test_unreadable_timetable_is_a_draft),
+        TEST(test_break_one_day_lacks_lowers_confidence),
+        TEST(test_gap_every_day_shares_lowers_confidence),
+        TEST(test_turned_letters_are_doubtful),
         TEST(test_day_letters_only_in_a_column),
         TEST(test_ocr_reads_turned_text),
         TEST(test_rows_ranges_ruled),
