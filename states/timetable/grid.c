@@ -516,7 +516,7 @@ static void region_pieces(tt_page *page, const tt_grid *g, cells *c, int root, b
 }
 
 /* Cells of the grid that no piece with words covers but that hold ink
- * (text the reading lost); a blank cell is a free period. Bands from
+ * (text the reading lost, however small); a blank cell is a free period. Bands from
  * `upto` on are not counted. */
 static int count_missed_cells(const tt_page *page, const tt_grid *g, const cells *c,
                               const tt_pieces *ps, int upto)
@@ -541,7 +541,10 @@ static int count_missed_cells(const tt_page *page, const tt_grid *g, const cells
             int t0 = c->tb[j] + m, t1 = c->tb[j + 1] - m, d0 = c->db[i] + m, d1 = c->db[i + 1] - m;
             double ink = g->days_as_rows ? tt_rules_ink(page->rules, t0, d0, t1, d1)
                                          : tt_rules_ink(page->rules, d0, t0, d1, t1);
-            missed += ink > 0.01;
+            /* A share of the cell, or a short word's ink in a large cell
+             * (a quarter of a text height squared: "Art" in small print). */
+            double letters = ink * (t1 - t0) * (d1 - d0) / ((double)page->median_h * page->median_h + 1);
+            missed += ink > 0.01 || letters >= 0.25;
         }
     return missed;
 }

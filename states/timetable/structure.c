@@ -14,12 +14,17 @@
  *   days    three different day names, each a phrase of its own (prose
  *           mentions days inside sentences), or four different day
  *           letters (M Tu W Th F) in one row or column;
+ *   title   a heading (a phrase of at most eight words) naming a timetable
+ *           or a schedule, on a page without prose (under a dozen words
+ *           in phrases of seven or more): OCR may read nothing of a faint
+ *           scan but its large title;
  *   grid    a ruled table: at least four rules across and four down, each
  *           backed by rule over at least half of the middle half of the page
  *           (a merged cell interrupts a rule; a table is rarely off-centre).
  *
  * Invariant: reads the page, changes nothing.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +107,31 @@ static void day_labels(const tt_page *page, int *letter, int *names, int *letter
         }
 }
 
+/* A heading naming a timetable on a page that is not prose (under a
+ * dozen words in phrases of seven or more: a letter has sentences). */
+static bool titled(const tt_page *page)
+{
+    int prose = 0;
+    bool named = false;
+    for (int li = 0; li < page->nlines; li++) {
+        const tt_line *l = &page->lines[li];
+        if (l->count >= 7) {
+            prose += l->count;
+            continue;
+        }
+        for (int k = 0; k < l->count && l->count <= 8; k++) {
+            char low[16];
+            const char *t = page->words[page->order[l->first + k]].text;
+            size_t n = 0;
+            for (; t[n] && n + 1 < sizeof low; n++)
+                low[n] = (char)tolower((unsigned char)t[n]);
+            low[n] = '\0';
+            named |= strncmp(low, "timetable", 9) == 0 || strncmp(low, "schedule", 8) == 0;
+        }
+    }
+    return named && prose < 12;
+}
+
 /* Long rules across (or down) the page, each counted once: scanned in
  * steps of a text height over the middle half of the other axis. */
 static int long_rules(const tt_page *page, bool across)
@@ -137,6 +167,8 @@ bool tt_page_structure(const tt_page *page, char *why, size_t size)
         snprintf(why, size, "%d day names", names);
     else if (letters >= MIN_DAY_LETTERS)
         snprintf(why, size, "%d day letters in a row or column", letters);
+    else if (titled(page))
+        snprintf(why, size, "a heading naming a timetable");
     else if (across >= MIN_RULES && down >= MIN_RULES)
         snprintf(why, size, "a ruled grid, %d rules across and %d down", across, down);
     else
