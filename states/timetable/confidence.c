@@ -13,7 +13,8 @@
  *   bands       no time band far wider than the others (a lost header)
  *   cells       no cell holding two phrases side by side (a lost header or
  *               rule), no merged cell guessed without rules, no stray word
- *               inside the table, no subject holding a time, no empty day
+ *               inside the table, no subject holding a time or a room or
+ *               class code, no empty day
  *   words       no doubtful subject word (under 80; under 60 per entry)
  *   complete    no grid cell empty where most days have an entry, no day with
  *               far fewer entries or far less time covered than the others,
@@ -30,6 +31,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tt.h"
 
@@ -156,6 +158,29 @@ static int shared_gaps(const tt_result *res, const int *count, const int *first)
     return n;
 }
 
+/* Whether the subject holds a room or class code as a word of its own
+ * ("Chemistry Rm18 12X3"): a word starting with a digit and holding a
+ * letter (12X3, 7A2), or "Rm"/"Lab" with digits. The cell reader puts
+ * codes in room and class; one left in the subject means a row was not
+ * split as printed, and the reading is in doubt. "KS2", "Year 6" pass. */
+static bool subject_has_code(const char *subject)
+{
+    for (const char *p = subject; *p;) {
+        size_t n = strcspn(p, " ");
+        bool digit_first = isdigit((unsigned char)p[0]), letter = false;
+        for (size_t i = 0; i < n; i++)
+            letter |= isalpha((unsigned char)p[i]) != 0;
+        bool room = (n > 2 && strncasecmp(p, "rm", 2) == 0 && isdigit((unsigned char)p[2])) ||
+                    (n > 3 && strncasecmp(p, "lab", 3) == 0 && isdigit((unsigned char)p[3]));
+        if ((digit_first && letter) || room)
+            return true;
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    return false;
+}
+
 static int cmp_int(const void *a, const void *b)
 {
     int x = *(const int *)a, y = *(const int *)b;
@@ -237,6 +262,7 @@ void tt_check_entries(tt_result *res)
         tt_time_range tr;
         if (tt_find_time_range(e->subject, &tr) >= 0)
             res->ev.subjects_with_times++;
+        res->ev.subjects_with_codes += subject_has_code(e->subject);
         if (e->start < 0 || e->end < 0 || e->end <= e->start)
             warn(res, "ends before it starts", e);
         else if (e->start < 6 * 60 || e->end > 20 * 60)
@@ -289,6 +315,7 @@ double tt_confidence(const tt_evidence *ev, int nentries)
     c *= pow_int(0.95, ev->cells_ambiguous);
     c *= pow_int(0.95, ev->stray_words);
     c *= pow_int(0.8, ev->subjects_with_times);
+    c *= pow_int(0.9, ev->subjects_with_codes);
     c *= pow_int(0.85, ev->empty_days);
     /* Reading: a subject word tesseract doubts is often wrong. */
     if (!ev->pdf_text && ev->min_word_conf < 80.0) c *= 0.95;

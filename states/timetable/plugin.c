@@ -69,6 +69,7 @@ static void evidence_more(json_t *o, const tt_evidence *ev)
     json_object_set_new(o, "short_days", json_integer(ev->short_days));
     json_object_set_new(o, "untiled_days", json_integer(ev->untiled_days));
     json_object_set_new(o, "odd_times", json_integer(ev->odd_times));
+    json_object_set_new(o, "subjects_with_codes", json_integer(ev->subjects_with_codes));
     json_object_set_new(o, "breaks_missing", json_integer(ev->breaks_missing));
     json_object_set_new(o, "shared_gaps", json_integer(ev->shared_gaps));
     json_object_set_new(o, "days_unread", json_boolean(ev->days_unread));

@@ -110,6 +110,7 @@ typedef struct tt_evidence {
     int page_words_used;   /* of which headers, cells or title took */
     int stray_words;       /* unused words inside the table's box */
     int subjects_with_times; /* subjects holding a time: a header misread */
+    int subjects_with_codes; /* subjects holding a room or class code: a cell not split */
     int cells_ambiguous;   /* merged-cell spans inferred without lines */
     int cells_crowded;     /* cells holding two phrases side by side */
     int empty_days;        /* days without any entry */

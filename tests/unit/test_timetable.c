@@ -715,6 +715,38 @@ static void test_turned_letters_are_doubtful(void)
     }
 }
 
+static void class_beside_subject(json_t *words)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w)
+        if (strcmp(json_string_value(json_object_get(w, "text")), "7A2") == 0) {
+            json_object_set_new(w, "x", json_integer(372));
+            json_object_set_new(w, "y", json_integer(136));
+        }
+}
+
+/* The class code printed beside the subject instead of under it: the
+ * reader keeps it in the subject ("Maths 7A2"), which is no subject; the
+ * document goes to review. Printed under it, it is the class. */
+static void test_code_in_subject_lowers_confidence(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("rows_ranges_ruled", class_beside_subject);
+    if (!out)
+        return;
+    CHECK_INT((int)json_integer_value(json_object_get(json_object_get(out, "evidence"), "subjects_with_codes")), 1);
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
+    json_decref(out);
+    out = run_edited("rows_ranges_ruled", keep_all);
+    if (!out)
+        return;
+    CHECK_INT((int)json_integer_value(json_object_get(json_object_get(out, "evidence"), "subjects_with_codes")), 0);
+    CHECK(json_number_value(json_object_get(out, "confidence")) >= 0.98);
+    json_decref(out);
+}
+
 /* ---- never reject a timetable ------------------------------------------ */
 
 /* Runs fixture `name` with only the words `keep` accepts; the output, or
@@ -957,6 +989,7 @@ int main(int argc, char **argv)
         TEST(test_break_one_day_lacks_lowers_confidence),
         TEST(test_gap_every_day_shares_lowers_confidence),
         TEST(test_turned_letters_are_doubtful),
+        TEST(test_code_in_subject_lowers_confidence),
         TEST(test_day_letters_only_in_a_column),
         TEST(test_letter_headed_timetable_is_not_one),
         TEST(test_ocr_reads_turned_text),
