@@ -853,7 +853,8 @@ static int days_from_rows(const tt_page *page, tt_grid *g)
         return 0;
     int band0[TT_MAX_DAYS + 1], band1[TT_MAX_DAYS + 1], nb = 0, h = page->median_h;
     nb = rows_from_rules(page, g, t0, d1, band0, band1);
-    for (int pass = 0; nb == 0 && pass < page->nlines; pass++) {
+    bool ruled = nb > 0; /* else the rows are grown line by line */
+    for (int pass = 0; !ruled && pass < page->nlines; pass++) {
         int next = -1, next_d0 = 0, next_d1 = 0; /* the nearest line beyond the bands */
         for (int li = 0; li < page->nlines; li++) {
             const tt_line *l = &page->lines[li];
