@@ -13,10 +13,13 @@
  *   bands       no time band far wider than the others (a lost header)
  *   cells       no cell holding two phrases side by side (a lost header or
  *               rule), no merged cell guessed without rules, no stray word
- *               inside the table, no subject holding a time, no empty day
+ *               inside the table, no subject holding a time or a room or
+ *               class code, no empty day
  *   words       no doubtful subject word (under 80; under 60 per entry)
  *   complete    no grid cell empty where most days have an entry, no day with
- *               far fewer entries or far less time covered than the others
+ *               far fewer entries or far less time covered than the others,
+ *               no break one day has where another day has a hole, no gap
+ *               every day of a list shares
  *   read        no time placed by proportion, no word read two ways by OCR,
  *               no block far longer than the rest, no day ending far later
  *   sense       no overlapping entries, none outside 06:00-20:00
@@ -25,8 +28,10 @@
  * docs/confidence.md for the figures): a document reaches 0.98 only when
  * every check holds.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tt.h"
 
@@ -76,6 +81,104 @@ static int untiled_gaps(const tt_result *res, int d, const int *count, const int
         gaps += others >= 2 && filled * 2 >= others;
     }
     return gaps;
+}
+
+/* A break, lunch or registration: a block every day has, merged down all
+ * days on most grids ("P L A Y T I M E" may come back as "play time").
+ * Assembly and tutor time are left out: schools hold them on some days. */
+static bool is_break(const tt_entry *e)
+{
+    static const char *const words[] = {"break", "playtime", "recess", "lunch", "regist"};
+    char t[TT_TEXT];
+    size_t n = 0;
+    for (const char *p = e->subject; *p && n + 1 < sizeof t; p++)
+        if (*p != ' ')
+            t[n++] = (char)tolower((unsigned char)*p);
+    t[n] = '\0';
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+        if (strstr(t, words[k]))
+            return true;
+    return false;
+}
+
+/* Whether day d has entries before a and after b: a..b lies inside it. */
+static bool day_spans(const tt_result *res, int d, int a, int b)
+{
+    bool before = false, after = false;
+    for (int k = 0; k < res->nentries; k++) {
+        const tt_entry *e = &res->entries[k];
+        before |= e->day == d && e->end <= a;
+        after |= e->day == d && e->start >= b;
+    }
+    return before && after;
+}
+
+/* Breaks some days have while another day, which has entries, has
+ * nothing at that time: a block merged down the days read in one day
+ * only, the others lost. In a list a day differs by choice more often
+ * (it ends early, it starts later), so there the hole must lie inside
+ * the lacking day. Counted once per break time. */
+static int breaks_missing(const tt_result *res, const int *count)
+{
+    int n = 0;
+    for (int k = 0; k < res->nentries; k++) {
+        const tt_entry *e = &res->entries[k];
+        bool lacking = false, seen = false;
+        if (!is_break(e))
+            continue;
+        for (int j = 0; j < k && !seen; j++) /* this break's time counted already */
+            seen = is_break(&res->entries[j]) && res->entries[j].start == e->start &&
+                   res->entries[j].end == e->end;
+        for (int o = 0; o < TT_MAX_DAYS && !seen; o++)
+            lacking |= o != e->day && count[o] > 0 && !day_has(res, o, e->start + 2, e->end - 2) &&
+                       (res->ev.grid || day_spans(res, o, e->start, e->end));
+        n += lacking;
+    }
+    return n;
+}
+
+/* Lists: gaps of over ten minutes that every day shares (entries
+ * sorted), a block printed once for all days and lost. Changeover gaps
+ * are shorter. Counted once, on the first day. A grid's shared gap is
+ * either a column whose cells hold ink (count_missed_cells sees it) or
+ * one that is blank or not in the header at all: a real free time. */
+static int shared_gaps(const tt_result *res, const int *count, const int *first)
+{
+    int d = 0, days = 0, n = 0;
+    for (int o = TT_MAX_DAYS - 1; o >= 0; o--)
+        if (count[o] > 0)
+            d = o, days++;
+    for (int k = first[d]; days >= 3 && k + 1 < first[d] + count[d]; k++) {
+        int a = res->entries[k].end, b = res->entries[k + 1].start;
+        bool shared = b - a > 10;
+        for (int o = 0; o < TT_MAX_DAYS && shared; o++)
+            shared = o == d || count[o] == 0 || (!day_has(res, o, a + 2, b - 2) && day_spans(res, o, a, b));
+        n += shared;
+    }
+    return n;
+}
+
+/* Whether the subject holds a room or class code as a word of its own
+ * ("Chemistry Rm18 12X3"): a word starting with a digit and holding a
+ * letter (12X3, 7A2), or "Rm"/"Lab" with digits. The cell reader puts
+ * codes in room and class; one left in the subject means a row was not
+ * split as printed, and the reading is in doubt. "KS2", "Year 6" pass. */
+static bool subject_has_code(const char *subject)
+{
+    for (const char *p = subject; *p;) {
+        size_t n = strcspn(p, " ");
+        bool digit_first = isdigit((unsigned char)p[0]), letter = false;
+        for (size_t i = 0; i < n; i++)
+            letter |= isalpha((unsigned char)p[i]) != 0;
+        bool room = (n > 2 && strncasecmp(p, "rm", 2) == 0 && isdigit((unsigned char)p[2])) ||
+                    (n > 3 && strncasecmp(p, "lab", 3) == 0 && isdigit((unsigned char)p[3]));
+        if ((digit_first && letter) || room)
+            return true;
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    return false;
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -134,6 +237,8 @@ static void check_days(tt_result *res)
             res->ev.untiled_days += untiled_gaps(res, d, count, first) > 0;
     }
     res->ev.odd_times = odd_times(res);
+    res->ev.breaks_missing = n >= 2 ? breaks_missing(res, count) : 0;
+    res->ev.shared_gaps = n >= 3 && !res->ev.grid ? shared_gaps(res, count, first) : 0;
     for (int k = 0; k < res->nentries; k++) {
         res->ev.guessed_times += res->entries[k].guessed;
         res->ev.disputed_words += res->entries[k].disputed;
@@ -157,6 +262,7 @@ void tt_check_entries(tt_result *res)
         tt_time_range tr;
         if (tt_find_time_range(e->subject, &tr) >= 0)
             res->ev.subjects_with_times++;
+        res->ev.subjects_with_codes += subject_has_code(e->subject);
         if (e->start < 0 || e->end < 0 || e->end <= e->start)
             warn(res, "ends before it starts", e);
         else if (e->start < 6 * 60 || e->end > 20 * 60)
@@ -209,6 +315,7 @@ double tt_confidence(const tt_evidence *ev, int nentries)
     c *= pow_int(0.95, ev->cells_ambiguous);
     c *= pow_int(0.95, ev->stray_words);
     c *= pow_int(0.8, ev->subjects_with_times);
+    c *= pow_int(0.9, ev->subjects_with_codes);
     c *= pow_int(0.85, ev->empty_days);
     /* Reading: a subject word tesseract doubts is often wrong. */
     if (!ev->pdf_text && ev->min_word_conf < 80.0) c *= 0.95;
@@ -222,6 +329,8 @@ double tt_confidence(const tt_evidence *ev, int nentries)
     c *= pow_int(0.9, ev->guessed_times);
     c *= pow_int(0.9, ev->disputed_words);
     c *= pow_int(0.8, ev->odd_times);
+    c *= pow_int(0.8, ev->breaks_missing);
+    c *= pow_int(0.9, ev->shared_gaps);
     if (ev->days_unread) c *= 0.3;
     /* Cells printing their own times, subject-first lists and letter
      * headings were added without a development set to validate the gate

@@ -556,7 +556,7 @@ static void region_pieces(tt_page *page, const tt_grid *g, cells *c, int root, b
 }
 
 /* Cells of the grid that no piece with words covers but that hold ink
- * (text the reading lost); a blank cell is a free period. Bands from
+ * (text the reading lost, however small); a blank cell is a free period. Bands from
  * `upto` on are not counted. */
 static int count_missed_cells(const tt_page *page, const tt_grid *g, const cells *c,
                               const tt_pieces *ps, int upto)
@@ -581,7 +581,10 @@ static int count_missed_cells(const tt_page *page, const tt_grid *g, const cells
             int t0 = c->tb[j] + m, t1 = c->tb[j + 1] - m, d0 = c->db[i] + m, d1 = c->db[i + 1] - m;
             double ink = g->days_as_rows ? tt_rules_ink(page->rules, t0, d0, t1, d1)
                                          : tt_rules_ink(page->rules, d0, t0, d1, t1);
-            missed += ink > 0.01;
+            /* A share of the cell, or a short word's ink in a large cell
+             * (a quarter of a text height squared: "Art" in small print). */
+            double letters = ink * (t1 - t0) * (d1 - d0) / ((double)page->median_h * page->median_h + 1);
+            missed += ink > 0.01 || letters >= 0.25;
         }
     return missed;
 }
@@ -890,7 +893,8 @@ static int days_from_rows(const tt_page *page, tt_grid *g)
         return 0;
     int band0[TT_MAX_DAYS + 1], band1[TT_MAX_DAYS + 1], nb = 0, h = page->median_h;
     nb = rows_from_rules(page, g, t0, d1, band0, band1);
-    for (int pass = 0; nb == 0 && pass < page->nlines; pass++) {
+    bool ruled = nb > 0; /* else the rows are grown line by line */
+    for (int pass = 0; !ruled && pass < page->nlines; pass++) {
         int next = -1, next_d0 = 0, next_d1 = 0; /* the nearest line beyond the bands */
         for (int li = 0; li < page->nlines; li++) {
             const tt_line *l = &page->lines[li];

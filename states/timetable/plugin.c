@@ -6,8 +6,11 @@
  *         timetable.schema.json: title, layout, confidence, warnings and
  *         entries (day, start, end, subject, kind, room, class, confidence);
  *         and "evidence", the checks behind the confidence (confidence.c).
- * Errors: Document.NotATimetable when no day/time structure is found (prose,
- *         a photo without text); States.Runtime when memory runs out.
+ * Errors: Document.NotATimetable only when the page shows no timetable
+ *         structure at all (prose, a photo without text, a blank page): a
+ *         page with aligned times, day labels or a ruled grid that no
+ *         reading could turn into entries is an empty draft at confidence
+ *         0, for review (structure.c). States.Runtime when memory runs out.
  *
  * A grid is tried first (days as rows or as columns, with a time header);
  * when there is none, a list (a block per day). The builder keeps no state
@@ -66,8 +69,12 @@ static void evidence_more(json_t *o, const tt_evidence *ev)
     json_object_set_new(o, "short_days", json_integer(ev->short_days));
     json_object_set_new(o, "untiled_days", json_integer(ev->untiled_days));
     json_object_set_new(o, "odd_times", json_integer(ev->odd_times));
+    json_object_set_new(o, "subjects_with_codes", json_integer(ev->subjects_with_codes));
+    json_object_set_new(o, "breaks_missing", json_integer(ev->breaks_missing));
+    json_object_set_new(o, "shared_gaps", json_integer(ev->shared_gaps));
     json_object_set_new(o, "days_unread", json_boolean(ev->days_unread));
     json_object_set_new(o, "unproven_reader", json_boolean(ev->unproven));
+    json_object_set_new(o, "unread", json_boolean(ev->unread));
 }
 
 static json_t *evidence_json(const tt_evidence *ev)
@@ -141,6 +148,30 @@ static bool reads_more(tt_page *page, int (*builder)(tt_page *, tt_result *), in
     return more;
 }
 
+/* No reading gave an entry. A page that still shows a timetable (times
+ * in a row, day labels, a ruled grid: structure.c) becomes an empty draft
+ * at confidence 0, so that a person types it in the review screen instead
+ * of being told it is no timetable; any other page is not one. */
+static int unread_draft(const tt_page *page, tt_result *res, size_t warnings, yogi_error *err)
+{
+    char why[128], msg[256];
+    if (!tt_page_structure(page, why, sizeof why))
+        return yogi_fail(err, "Document.NotATimetable",
+                         "no timetable found: no times, day names or ruled grid on the page"),
+               -1;
+    while (json_array_size(res->warnings) > warnings) /* the failed readings' */
+        json_array_remove(res->warnings, warnings);
+    snprintf(msg, sizeof msg, "the page looks like a timetable (%s) but no entry could be read", why);
+    json_array_append_new(res->warnings, json_string(msg));
+    tt_evidence keep = {.pdf_text = page->pdf_text, .page_words = page->nwords, .unread = true};
+    res->ev = keep;
+    res->nentries = 0;
+    res->layout = "unread";
+    res->title[0] = '\0';
+    res->confidence = 0.0;
+    return 0;
+}
+
 /* Build from words; 0 with res filled, -1 with err. */
 static int build(const json_t *words, tt_result *res, yogi_error *err)
 {
@@ -153,6 +184,7 @@ static int build(const json_t *words, tt_result *res, yogi_error *err)
     }
     res->ev.pdf_text = page.pdf_text;
     res->ev.page_words = page.nwords;
+    size_t warnings = json_array_size(res->warnings);
     int rc = tt_build_grid(&page, res);
     if (rc < 0 || res->nentries == 0 || res->ev.list_like) {
         if (rc == 0 && res->nentries > 0 && !reads_more(&page, tt_build_list, res->nentries))
@@ -173,11 +205,12 @@ static int build(const json_t *words, tt_result *res, yogi_error *err)
     }
 built:
     count_unused(&page, &res->ev);
+    if (rc < 0 || res->nentries == 0) {
+        rc = unread_draft(&page, res, warnings, err);
+        tt_page_free(&page);
+        return rc;
+    }
     tt_page_free(&page);
-    if (rc < 0 || res->nentries == 0)
-        return yogi_fail(err, "Document.NotATimetable",
-                         "no timetable found: no day names with times in a grid or a list"),
-               -1;
     tt_check_entries(res);
     res->confidence = tt_confidence(&res->ev, res->nentries);
     return 0;

@@ -14,6 +14,7 @@
  *   list.c       list layouts: a block of "time – subject" lines per day
  *   cells.c      a cell's words into subject, class code and room
  *   confidence.c the document confidence from evidence
+ *   structure.c  whether an unread page still shows a timetable
  *   figure.c     the structure drawn over the page (YOGI_TIMETABLE_DRAW)
  *   plugin.c     the plugin entry, output JSON
  *
@@ -109,6 +110,7 @@ typedef struct tt_evidence {
     int page_words_used;   /* of which headers, cells or title took */
     int stray_words;       /* unused words inside the table's box */
     int subjects_with_times; /* subjects holding a time: a header misread */
+    int subjects_with_codes; /* subjects holding a room or class code: a cell not split */
     int cells_ambiguous;   /* merged-cell spans inferred without lines */
     int cells_crowded;     /* cells holding two phrases side by side */
     int empty_days;        /* days without any entry */
@@ -127,6 +129,9 @@ typedef struct tt_evidence {
     bool unproven;         /* read by a reader the gate was not validated on */
     bool days_unread;      /* no day names: rows taken for days in order (a draft) */
     int odd_times;         /* entries far longer than the rest, or ending far after the other days */
+    int breaks_missing;    /* break times some days have and another day leaves empty */
+    int shared_gaps;       /* list gaps over ten minutes every day shares (a lost block) */
+    bool unread;           /* no entry read, but the page shows a timetable: an empty draft */
 } tt_evidence;
 
 typedef struct tt_result {
@@ -216,6 +221,9 @@ int tt_build_grid(tt_page *page, tt_result *res);
 int tt_build_list(tt_page *page, tt_result *res);
 /* timedcells.c: a grid whose cells print their own times, no time header */
 int tt_build_timed_cells(tt_page *page, tt_result *res);
+/* structure.c: whether a page no reading gave an entry still shows a
+ * timetable (aligned times, day labels, a ruled grid); why says which. */
+bool tt_page_structure(const tt_page *page, char *why, size_t size);
 
 /* spans.c: the times a cell really covers */
 #define TT_PIECE_WORDS 64

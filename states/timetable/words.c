@@ -545,6 +545,21 @@ static void part_chain(const tt_page *page, const int *chain, int m, bool *brk)
         brk[k] = gaps[k - 1] * 2 > usual * 3;
 }
 
+/* A letter box wider than tall is a glyph turned a quarter. */
+static bool turned_glyph(const tt_word *w)
+{
+    return w->w * 5 > w->h * 6;
+}
+
+/* Letters wider than tall are glyphs turned a quarter: text run up or down
+ * the page, whose order (top down or bottom up) the boxes cannot tell. The
+ * word is doubtful, as one read two ways. */
+static void mark_turned(tt_word *word, int len, int wide)
+{
+    if (word && len >= 2 && wide * 2 > len)
+        word->disputed = true;
+}
+
 /* "M" over "O" over "N": a word written one letter per line (a day name
  * down a narrow row label) is read as the word. Only letters alone on
  * their line and stacked without a line's gap between them join; letters
@@ -572,13 +587,17 @@ static void join_stacked_letters(tt_page *page)
             chain[m++] = b, gone[b] = true;
         part_chain(page, chain, m, brk);
         tt_word *top = NULL;
+        int len = 0, wide = 0;
         for (int k = 0; k < m; k++) {
             tt_word *u = &page->words[chain[k]];
             size_t tl = top ? strlen(top->text) : 0;
-            if (brk[k] || tl + 2 >= sizeof top->text) {
+            if (brk[k] || !top || tl + 2 >= sizeof top->text) {
+                mark_turned(top, len, wide);
                 top = u, gone[chain[k]] = false;
+                len = 1, wide = turned_glyph(u);
                 continue;
             }
+            len++, wide += turned_glyph(u);
             top->text[tl] = u->text[0], top->text[tl + 1] = '\0';
             int x1 = top->x + top->w > u->x + u->w ? top->x + top->w : u->x + u->w;
             top->x = top->x < u->x ? top->x : u->x;
@@ -587,6 +606,7 @@ static void join_stacked_letters(tt_page *page)
             if (u->conf < top->conf)
                 top->conf = u->conf;
         }
+        mark_turned(top, len, wide);
     }
     int kept = 0;
     for (int i = 0; i < n; i++)

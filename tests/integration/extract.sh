@@ -56,7 +56,19 @@ write_scanned_pdf() { # write_scanned_pdf IMAGE.jpg OUT.pdf
     } >"$2"
 }
 
+# The same grid with its time header only: no day, no lesson to read.
+make_template() {
+    set -- -size 1500x700 xc:white -font "$FONT" -pointsize 28 -fill black -stroke none
+    x=0; for t in "Day" "9:00-10:00" "10:00-11:00" "11:00-12:00" "13:00-14:00"; do
+        set -- "$@" -annotate "+$((30 + x * 290))+60" "$t"; x=$((x + 1)); done
+    set -- "$@" -stroke black -strokewidth 2 -fill none
+    for i in 0 1 2 3 4 5; do set -- "$@" -draw "line 10,$((85 + i * 110 - 110 + 20)) 1490,$((85 + i * 110 - 110 + 20))"; done
+    for i in 0 1 2 3 4 5; do set -- "$@" -draw "line $((10 + i * 290)),15 $((10 + i * 290)),665"; done
+    convert "$@" "$F/template.png"
+}
+
 make_timetable "$F/timetable.png" Monday Tuesday Wednesday Thursday Friday
+make_template
 convert "$F/timetable.png" -colorspace Gray -quality 92 "$F/timetable.jpg"
 write_scanned_pdf "$F/timetable.jpg" "$F/scanned.pdf"
 : >"$F/empty.png"
@@ -101,6 +113,24 @@ if out=$("$YOGI" extract "$F/scanned.pdf" 2>"$TMP/err") &&
     ok "a scanned PDF is rendered, OCRed and extracted"
 else
     not_ok "a scanned PDF is rendered, OCRed and extracted" "$(tail -2 "$TMP/err" | tr '\n' ' ') $(printf '%s' "$out" | head -c 200)"
+fi
+
+# A page that shows a timetable but gives no entry is not refused: it waits
+# for a person as an empty draft at confidence 0 (docs/timetable.md).
+out=$("$YOGI" extract --data "$TMP/unread" "$F/template.png" 2>"$TMP/err")
+rc=$?
+if [ $rc -eq 0 ] && [ "$(printf '%s' "$out" | jq -c '[.needs_review, .confidence, (.entries | length), .layout]')" = '[true,0,0,"unread"]' ]; then
+    ok "a timetable with nothing readable is an empty draft for review, not refused"
+else
+    not_ok "a timetable with nothing readable is an empty draft for review, not refused" \
+        "exit $rc: $(tail -2 "$TMP/err" | tr '\n' ' ') $(printf '%s' "$out" | head -c 300)"
+fi
+if command -v sqlite3 >/dev/null 2>&1; then
+    st=$(sqlite3 "$TMP/unread/yogi.db" "SELECT status || ':' || needs_review || ':' || route FROM documents" 2>&1)
+    [ "$st" = "needs_review:1:review" ] && ok "the empty draft's document waits for review" ||
+        not_ok "the empty draft's document waits for review" "$st"
+else
+    skip "the empty draft's document waits for review" "sqlite3 CLI not installed"
 fi
 
 # ---- bad input: a named error, exit 1, no crash ------------------------------

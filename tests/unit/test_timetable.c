@@ -495,6 +495,11 @@ static json_t *run_edited(const char *name, void (*edit)(json_t *words))
     return out;
 }
 
+static void keep_all(json_t *words)
+{
+    (void)words;
+}
+
 static void drop_music(json_t *words)
 {
     for (size_t i = json_array_size(words); i-- > 0;)
@@ -1076,6 +1081,287 @@ static void test_timed_cell_alone_is_everyones(void)
     json_decref(out);
 }
 
+/* ---- honest confidence: a lost block, a doubtful turned word ----------- */
+
+static void tuesday_later(json_t *words)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        const char *t = json_string_value(json_object_get(w, "text"));
+        if (json_integer_value(json_object_get(w, "y")) != 332)
+            continue;
+        if (strcmp(t, "09:00") == 0)
+            json_object_set_new(w, "text", json_string("10:00"));
+        else if (strcmp(t, "09:45") == 0)
+            json_object_set_new(w, "text", json_string("10:45"));
+    }
+}
+
+/* Monday's playtime at 09:45-10:00 falls in a hole of Tuesday's (form
+ * time, then nothing until PSHE at 10:00): a break every day has, read on
+ * one day only, so the document goes to review. As printed, Tuesday ends
+ * at 09:45 and Wednesday starts in the afternoon: days that differ by
+ * choice, no hole, nothing counted. */
+static void test_break_one_day_lacks_lowers_confidence(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("list_blocks", tuesday_later);
+    if (!out)
+        return;
+    CHECK_INT((int)json_integer_value(json_object_get(json_object_get(out, "evidence"), "breaks_missing")), 1);
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
+    json_decref(out);
+    out = run_edited("list_blocks", keep_all);
+    if (!out)
+        return;
+    CHECK_INT((int)json_integer_value(json_object_get(json_object_get(out, "evidence"), "breaks_missing")), 0);
+    json_decref(out);
+}
+
+/* A list of three days, each "09:00 - 10:00 Maths" then "10:30 - 11:30
+ * English", with "10:00 - 10:30 Break" between when `with_break`. */
+static json_t *three_day_list(bool with_break)
+{
+    static const char *const days[] = {"Monday", "Tuesday", "Wednesday"};
+    static const char *const rows[][4] = {{"09:00", "-", "10:00", "Maths"},
+                                          {"10:00", "-", "10:30", "Break"},
+                                          {"10:30", "-", "11:30", "English"}};
+    static const int xs[] = {40, 100, 120, 200};
+    json_t *words = json_array();
+    int y = 100;
+    for (int d = 0; d < 3; d++, y += 40) {
+        json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", days[d],
+                                               "x", 20, "y", y, "w", 80, "h", 20, "conf", 95.0));
+        for (int r = 0; r < 3; r++) {
+            if (r == 1 && !with_break)
+                continue;
+            y += 30;
+            for (int k = 0; k < 4; k++)
+                json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text",
+                                                       rows[r][k], "x", xs[k], "y", y, "w",
+                                                       k == 1 ? 10 : 50, "h", 20, "conf", 95.0));
+        }
+    }
+    return json_pack("{s:{s:[{s:i, s:i, s:o}]}}", "ocr", "pages", "width", 800, "height", 600,
+                     "words", words);
+}
+
+/* Every day of a list leaving 10:00-10:30 empty between two lessons: a
+ * break printed once for all days and lost. With the break on each day's
+ * list, nothing is counted. */
+static void test_gap_every_day_shares_lowers_confidence(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    for (int with_break = 0; with_break < 2; with_break++) {
+        json_t *input = three_day_list(with_break), *out = NULL;
+        yogi_error err;
+        if (invoke(input, &out, &err) != YOGI_OK) {
+            test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+        } else {
+            CHECK_INT((int)json_array_size(json_object_get(out, "entries")), with_break ? 9 : 6);
+            CHECK_INT((int)json_integer_value(json_object_get(json_object_get(out, "evidence"), "shared_gaps")),
+                      with_break ? 0 : 1);
+            if (!with_break)
+                CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
+        }
+        json_decref(out);
+        json_decref(input);
+    }
+}
+
+/* Letters stacked one per line whose boxes are wider than tall are glyphs
+ * turned a quarter (a PDF's text run up a merged column): which way they
+ * read is unknown, so the word they make is doubtful. Upright letters
+ * stacked the same way (a day name spelled down a row label) are not. */
+static void test_turned_letters_are_doubtful(void)
+{
+    for (int turned = 0; turned < 2; turned++) {
+        json_t *words = json_array();
+        const char *letters = "emityalP";
+        for (int k = 0; letters[k]; k++)
+            json_array_append_new(words, json_pack("{s:s#, s:i, s:i, s:i, s:i, s:f}", "text",
+                                                   letters + k, 1, "x", 100, "y", 100 + 16 * k,
+                                                   "w", turned ? 22 : 10, "h", 14, "conf", 100.0));
+        json_t *in = json_pack("{s:[{s:i, s:i, s:o}]}", "pages", "width", 400, "height", 400, "words", words);
+        tt_page page;
+        yogi_error err;
+        if (tt_page_load(&page, in, &err) != 0) {
+            test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+        } else {
+            CHECK_INT(page.nwords, 1);
+            CHECK_STR(page.words[0].text, "emityalP");
+            CHECK(page.words[0].disputed == (turned == 1));
+            tt_page_free(&page);
+        }
+        json_decref(in);
+    }
+}
+
+static void class_beside_subject(json_t *words)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w)
+        if (strcmp(json_string_value(json_object_get(w, "text")), "7A2") == 0) {
+            json_object_set_new(w, "x", json_integer(372));
+            json_object_set_new(w, "y", json_integer(136));
+        }
+}
+
+/* The class code printed beside the subject instead of under it: the
+ * reader keeps it in the subject ("Maths 7A2"), which is no subject; the
+ * document goes to review. Printed under it, it is the class. */
+static void test_code_in_subject_lowers_confidence(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("rows_ranges_ruled", class_beside_subject);
+    if (!out)
+        return;
+    CHECK_INT((int)json_integer_value(json_object_get(json_object_get(out, "evidence"), "subjects_with_codes")), 1);
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
+    json_decref(out);
+    out = run_edited("rows_ranges_ruled", keep_all);
+    if (!out)
+        return;
+    CHECK_INT((int)json_integer_value(json_object_get(json_object_get(out, "evidence"), "subjects_with_codes")), 0);
+    CHECK(json_number_value(json_object_get(out, "confidence")) >= 0.98);
+    json_decref(out);
+}
+
+/* ---- never reject a timetable ------------------------------------------ */
+
+/* Runs fixture `name` with only the words `keep` accepts; the output, or
+ * NULL with *err set. */
+static json_t *run_kept(const char *name, bool (*keep)(const char *text), yogi_error *err)
+{
+    json_t *input = fixture_input(name), *out = NULL;
+    if (!input)
+        return NULL;
+    json_t *page = json_array_get(json_object_get(json_object_get(input, "ocr"), "pages"), 0);
+    json_t *words = json_object_get(page, "words");
+    for (size_t i = json_array_size(words); i-- > 0;)
+        if (!keep(json_string_value(json_object_get(json_array_get(words, i), "text"))))
+            json_array_remove(words, i);
+    if (invoke(input, &out, err) != YOGI_OK)
+        out = NULL;
+    json_decref(input);
+    return out;
+}
+
+/* An empty draft for review: no entry, confidence 0, a warning naming the
+ * structure seen, layout "unread". */
+static void check_unread_draft(json_t *out, const yogi_error *err, const char *seen)
+{
+    if (!out) {
+        test_fail_(__FILE__, __LINE__, "rejected: %s: %s", err->name, err->cause);
+        return;
+    }
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 0);
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.8);
+    CHECK_STR(json_string_value(json_object_get(out, "layout")), "unread");
+    const char *w = json_string_value(json_array_get(json_object_get(out, "warnings"),
+                                                     json_array_size(json_object_get(out, "warnings")) - 1));
+    if (!w || !strstr(w, seen))
+        test_fail_(__FILE__, __LINE__, "warning \"%s\" does not say \"%s\"", w ? w : "", seen);
+    json_decref(out);
+}
+
+static bool only_times(const char *t)
+{
+    tt_time_range tr;
+    return tt_parse_time_range(t, &tr) || strcmp(t, "to") == 0;
+}
+
+static bool only_days(const char *t)
+{
+    return tt_day_of(t) >= 0;
+}
+
+static bool only_title(const char *t)
+{
+    return strcmp(t, "Weekly") == 0 || strcmp(t, "Timetable") == 0;
+}
+
+static bool only_footer(const char *t)
+{
+    return strcmp(t, "Updated") == 0 || strcmp(t, "September") == 0;
+}
+
+/* A time header whose cells OCR lost entirely, day names without times,
+ * a ruled grid with only its title read: each is a timetable no reading
+ * could fill, so a person gets an empty draft, not Document.NotATimetable. */
+static void test_unreadable_timetable_is_a_draft(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    yogi_error err = {0};
+    check_unread_draft(run_kept("rows_ranges_ruled", only_times, &err), &err, "times in a row");
+    check_unread_draft(run_kept("rows_ranges_ruled", only_days, &err), &err, "5 day names");
+    check_unread_draft(run_kept("rows_ranges_ruled", only_footer, &err), &err, "ruled grid");
+    check_unread_draft(run_kept("rows_ranges_ruled", only_title, &err), &err, "heading naming");
+}
+
+static void add_heading(json_t *words)
+{
+    json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", "Timetable",
+                                           "x", 60, "y", 10, "w", 200, "h", 30, "conf", 95.0));
+}
+
+/* A letter about a timetable, headed "Timetable", is still a letter. */
+static void test_letter_headed_timetable_is_not_one(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *input = fixture_input("prose"), *out = NULL;
+    if (!input)
+        return;
+    add_heading(json_object_get(json_array_get(json_object_get(json_object_get(input, "ocr"), "pages"), 0), "words"));
+    yogi_error err;
+    CHECK_INT(invoke(input, &out, &err), YOGI_FAILED);
+    CHECK_STR(err.name, "Document.NotATimetable");
+    json_decref(out);
+    json_decref(input);
+}
+
+/* Words at (x, y), 30 high, on a page without an image. */
+static json_t *words_at(const char *const *texts, const int *xy, int n)
+{
+    json_t *words = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", texts[i],
+                                               "x", xy[2 * i], "y", xy[2 * i + 1], "w", 40,
+                                               "h", 30, "conf", 90.0));
+    return json_pack("{s:{s:[{s:i, s:i, s:o}]}}", "ocr", "pages", "width", 2000, "height",
+                     1500, "words", words);
+}
+
+/* Day letters down a column (M Tu W Th F) are a timetable's labels; the
+ * same letters scattered over a page, one of each here and there, are not
+ * (OCR finds single letters in any photo), nor is a day and a time. */
+static void test_day_letters_only_in_a_column(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const letters[] = {"M", "Tu", "W", "Th", "F"};
+    static const int column[] = {100, 200, 100, 400, 100, 600, 100, 800, 100, 1000};
+    static const int scattered[] = {100, 200, 700, 400, 1300, 600, 1900, 800, 500, 1400};
+    json_t *input = words_at(letters, column, 5), *out = NULL;
+    yogi_error err = {0};
+    if (invoke(input, &out, &err) != YOGI_OK)
+        out = NULL;
+    check_unread_draft(out, &err, "5 day letters");
+    json_decref(input);
+    input = words_at(letters, scattered, 5), out = NULL;
+    CHECK_INT(invoke(input, &out, &err), YOGI_FAILED);
+    CHECK_STR(err.name, "Document.NotATimetable");
+    json_decref(out);
+    json_decref(input);
+}
+
 /* ---- plugin:ocr reads turned text -------------------------------------- */
 
 static const char *no_config(const char *key)
@@ -1239,6 +1525,13 @@ int main(int argc, char **argv)
         TEST(test_timed_cells_put_back_a_lost_day),
         TEST(test_timed_cell_alone_but_overlapped_is_its_days),
         TEST(test_timed_cells_stack_down_a_column),
+        TEST(test_unreadable_timetable_is_a_draft),
+        TEST(test_break_one_day_lacks_lowers_confidence),
+        TEST(test_gap_every_day_shares_lowers_confidence),
+        TEST(test_turned_letters_are_doubtful),
+        TEST(test_code_in_subject_lowers_confidence),
+        TEST(test_day_letters_only_in_a_column),
+        TEST(test_letter_headed_timetable_is_not_one),
         TEST(test_ocr_reads_turned_text),
         TEST(test_ocr_reads_letters_on_dark_fill),
         TEST(test_rows_ranges_ruled),
