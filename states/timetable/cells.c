@@ -83,6 +83,7 @@ static void note_conf(const tt_page *page, const int *idx, int n, tt_entry *e)
         if (page->words[idx[k]].conf < e->word_conf)
             e->word_conf = page->words[idx[k]].conf;
         e->disputed |= page->words[idx[k]].disputed;
+        e->clipped |= page->words[idx[k]].clipped;
     }
 }
 

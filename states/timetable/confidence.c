@@ -21,6 +21,7 @@
  *               no break one day has where another day has a hole, no gap
  *               every day of a list shares
  *   read        no time placed by proportion, no word read two ways by OCR,
+ *               no subject word with unread ink beside it (read in part),
  *               no block far longer than the rest, no day ending far later
  *   sense       no overlapping entries, none outside 06:00-20:00
  *
@@ -242,6 +243,7 @@ static void check_days(tt_result *res)
     for (int k = 0; k < res->nentries; k++) {
         res->ev.guessed_times += res->entries[k].guessed;
         res->ev.disputed_words += res->entries[k].disputed;
+        res->ev.clipped_words += res->entries[k].clipped;
     }
 }
 
@@ -328,6 +330,7 @@ double tt_confidence(const tt_evidence *ev, int nentries)
     c *= pow_int(0.85, ev->untiled_days);
     c *= pow_int(0.9, ev->guessed_times);
     c *= pow_int(0.9, ev->disputed_words);
+    c *= pow_int(0.9, ev->clipped_words);
     c *= pow_int(0.8, ev->odd_times);
     c *= pow_int(0.8, ev->breaks_missing);
     c *= pow_int(0.9, ev->shared_gaps);

@@ -27,9 +27,10 @@ static json_t *entry_json(const tt_entry *e)
     tt_format_time(e->start, t0);
     tt_format_time(e->end, t1);
     /* The entry's own doubt, for the review screen: its subject words'
-     * OCR confidence, less when its times were placed by proportion or a
-     * word of it was read two ways. */
-    double conf = e->word_conf / 100.0 * (e->guessed ? 0.6 : 1.0) * (e->disputed ? 0.6 : 1.0);
+     * OCR confidence, less when its times were placed by proportion, a
+     * word of it was read two ways or only in part. */
+    double conf = e->word_conf / 100.0 * (e->guessed ? 0.6 : 1.0) * (e->disputed ? 0.6 : 1.0) *
+                  (e->clipped ? 0.6 : 1.0);
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f}", "day", tt_day_name(e->day), "start",
                           t0, "end", t1, "subject", e->subject, "kind", tt_kind_of(e->subject),
                           "confidence", conf < 0 ? 0.0 : conf > 1 ? 1.0 : conf);
@@ -65,6 +66,7 @@ static void evidence_more(json_t *o, const tt_evidence *ev)
 {
     json_object_set_new(o, "guessed_times", json_integer(ev->guessed_times));
     json_object_set_new(o, "disputed_words", json_integer(ev->disputed_words));
+    json_object_set_new(o, "clipped_words", json_integer(ev->clipped_words));
     json_object_set_new(o, "missed_cells", json_integer(ev->missed_cells));
     json_object_set_new(o, "short_days", json_integer(ev->short_days));
     json_object_set_new(o, "untiled_days", json_integer(ev->untiled_days));

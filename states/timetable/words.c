@@ -22,6 +22,11 @@
  * The median slope of long phrases measures what is left; the words are
  * turned upright about the page centre (and rules.c turns the image by the
  * same angle), then grouped again.
+ *
+ * Letters spelled one per line join into their word; a letter OCR lost
+ * inside such a word (a thin I) is bridged when its slot holds ink. A word
+ * with ink right beside it that no word holds was read only in part
+ * ("raphy" of "Geography"): it is marked clipped, for the confidence.
  */
 #include <ctype.h>
 #include <math.h>
@@ -35,6 +40,10 @@
  * more likely an artefact of the phrases than the page. */
 #define MIN_SKEW_SLOPE 0.007
 #define MAX_SKEW_SLOPE 0.27
+/* Ink share beside a word that means unread letters: letters fill a fifth
+ * to a third of their middle band; a box a few pixels short of its ink
+ * leaves a few percent. */
+#define CLIPPED_INK 0.12
 
 static int json_int(const json_t *o, const char *key)
 {
@@ -463,12 +472,53 @@ static void turn_words(tt_page *page, double angle)
     page->deskew = angle;
 }
 
+/* Share of ink in the strip beside word i, along its middle band (x0..x1):
+ * text no word holds. 0 when another word reaches into the strip: the
+ * strip is the space between two words read, where an OCR box a little
+ * short of its ink (an upscaled low-resolution page) leaves ink. */
+static double ink_beside(const tt_page *page, int i, int x0, int x1)
+{
+    const tt_word *w = &page->words[i];
+    int y0 = w->y + w->h / 4, y1 = w->y + w->h * 3 / 4;
+    for (int k = 0; k < page->nwords; k++) {
+        const tt_word *o = &page->words[k];
+        if (k != i && o->y < y1 && o->y + o->h > y0 && o->x < x1 + w->h / 2 &&
+            o->x + o->w > x0 - w->h / 2)
+            return 0.0;
+    }
+    return tt_rules_ink(page->rules, x0, y0, x1, y1);
+}
+
+/* A word read in part ("raphy" of "Geography", "D1" of "11D1"): ink on
+ * its line right beside it, a letter wide, that no other word holds. OCR
+ * boxes a word's ink tightly, and a cell's text stands clear of its rules
+ * (the rules are not ink here), so unread letters are what sits there. A
+ * PDF's text layer is exact. */
+static void mark_clipped(tt_page *page)
+{
+    if (!page->rules || page->pdf_text)
+        return;
+    for (int i = 0; i < page->nwords; i++) {
+        tt_word *w = &page->words[i];
+        int len = w->h * 3 / 5, gap = w->h / 8;
+        if (strlen(w->text) < 2 || w->h > 2 * page->median_h)
+            continue;
+        double left = ink_beside(page, i, w->x - gap - len, w->x - gap);
+        double right = ink_beside(page, i, w->x + w->w + gap, w->x + w->w + gap + len);
+        w->clipped = left > CLIPPED_INK || right > CLIPPED_INK;
+    }
+}
+
 /* A letter alone on its phrase (first grouping), a candidate for a word
  * written one letter per line. */
 static bool lone_letter(const tt_page *page, const tt_word *w)
 {
-    return isalpha((unsigned char)w->text[0]) && w->text[1] == '\0' && w->line >= 0 &&
-           w->line < page->nlines && page->lines[w->line].count == 1;
+    /* "Tl" in a box one glyph wide is one letter and a scrap of the
+     * next: only the first letter of a word is ever taken. */
+    bool one = w->text[1] == '\0' ||
+               (w->text[2] == '\0' && isalpha((unsigned char)w->text[1]) && w->w * 4 < w->h * 3);
+    return isalpha((unsigned char)w->text[0]) && one && w->line >= 0 && w->line < page->nlines &&
+           page->lines[w->line].count == 1;
 }
 
 /* The letter stacked right under word a (same column, less than a line's
@@ -488,6 +538,47 @@ static int letter_below(const tt_page *page, int a)
         if (best < 0 || gap < best_gap)
             best = i, best_gap = gap;
     }
+    return best;
+}
+
+/* The usual step down a chain of stacked letters (top to top). */
+static int chain_pitch(const tt_page *page, const int *chain, int m)
+{
+    int steps[64], n = 0;
+    for (int k = 1; k < m; k++)
+        steps[n++] = page->words[chain[k]].y - page->words[chain[k - 1]].y;
+    qsort(steps, (size_t)n, sizeof *steps, cmp_int);
+    return n ? steps[n / 2] : 0;
+}
+
+/* A letter OCR lost inside a stacked word (a thin "I" of R E G I S T R A
+ * T I O N): the next letter stands two steps below the chain's last, in
+ * its column, and the slot between holds ink. A blank slot is a space
+ * between two words and is not crossed. Returns the letter below the
+ * slot, or -1; *bar: the slot's ink is one thin stroke, an I. */
+static int letter_past_gap(const tt_page *page, const int *chain, int m, bool *bar)
+{
+    int pitch = chain_pitch(page, chain, m), a = chain[m - 1];
+    const tt_word *w = &page->words[a];
+    if (m < 2 || pitch <= w->h)
+        return -1;
+    int want = w->y + 2 * pitch, cx = w->x + w->w / 2, best = -1;
+    for (int i = 0; i < page->nwords; i++) {
+        const tt_word *u = &page->words[i];
+        int slack = (w->w > u->w ? w->w : u->w) / 2 + 2;
+        if (i != a && lone_letter(page, u) && abs(u->y - want) * 3 <= w->h &&
+            abs(u->x + u->w / 2 - cx) <= slack && u->h * 2 >= w->h && w->h * 2 >= u->h)
+            best = i;
+    }
+    if (best < 0)
+        return -1;
+    int y0 = w->y + pitch, y1 = y0 + w->h, q = w->h / 4;
+    double mid = tt_rules_ink(page->rules, cx - q / 2, y0, cx + q / 2 + 1, y1);
+    double sides = tt_rules_ink(page->rules, cx - w->h / 2, y0, cx - q, y1) +
+                   tt_rules_ink(page->rules, cx + q, y0, cx + w->h / 2, y1);
+    if (tt_rules_ink(page->rules, cx - w->h / 2, y0, cx + w->h / 2, y1) < 0.03)
+        return -1;
+    *bar = mid > 0.3 && sides < 0.02;
     return best;
 }
 
@@ -520,16 +611,17 @@ static int day_run(const char *text, int p, int n, int prev, int *cut, int depth
  * down consecutive row labels with rows no further apart than letters
  * ("M O N T U E" is MON and TUE); else at gaps half as wide again as the
  * chain's usual one (a row's edge). Sets brk[k] when letter k starts a word. */
-static void part_chain(const tt_page *page, const int *chain, int m, bool *brk)
+static void part_chain(const tt_page *page, const int *chain, const bool *lost, int m, bool *brk)
 {
     char text[64];
     int gaps[64], cut[TT_MAX_DAYS];
     for (int k = 0; k < m; k++) {
         text[k] = (char)tolower((unsigned char)page->words[chain[k]].text[0]);
         brk[k] = k == 0;
-        if (k > 0)
-            gaps[k - 1] = page->words[chain[k]].y -
-                          (page->words[chain[k - 1]].y + page->words[chain[k - 1]].h);
+        if (k > 0) /* a lost letter's slot counts as letters do */
+            gaps[k - 1] = lost[k] ? 0
+                                  : page->words[chain[k]].y -
+                                        (page->words[chain[k - 1]].y + page->words[chain[k - 1]].h);
     }
     text[m] = '\0';
     int nd = m >= 6 ? day_run(text, 0, m, -1, cut, 0) : 0;
@@ -542,7 +634,7 @@ static void part_chain(const tt_page *page, const int *chain, int m, bool *brk)
     qsort(sorted, (size_t)(m - 1), sizeof *sorted, cmp_int);
     int usual = sorted[(m - 1) / 2] > 0 ? sorted[(m - 1) / 2] : 1;
     for (int k = 1; k < m; k++)
-        brk[k] = gaps[k - 1] * 2 > usual * 3;
+        brk[k] = !lost[k] && gaps[k - 1] * 2 > usual * 3;
 }
 
 /* A letter box wider than tall is a glyph turned a quarter. */
@@ -582,10 +674,14 @@ static void join_stacked_letters(tt_page *page)
         if (!lone_letter(page, &page->words[i]) || has_above[i] || gone[i])
             continue;
         int chain[64], m = 0;
-        bool brk[64];
-        for (int b = i; b >= 0 && !gone[b] && m < 64; b = letter_below(page, b))
+        bool brk[64], lost[64] = {false}, bars[64] = {false};
+        for (int b = i; b >= 0 && !gone[b] && m < 64;) {
             chain[m++] = b, gone[b] = true;
-        part_chain(page, chain, m, brk);
+            b = letter_below(page, b);
+            if (b < 0 && m < 64 && (b = letter_past_gap(page, chain, m, &bars[m])) >= 0)
+                lost[m] = !gone[b];
+        }
+        part_chain(page, chain, lost, m, brk);
         tt_word *top = NULL;
         int len = 0, wide = 0;
         for (int k = 0; k < m; k++) {
@@ -598,6 +694,11 @@ static void join_stacked_letters(tt_page *page)
                 continue;
             }
             len++, wide += turned_glyph(u);
+            if (lost[k]) { /* a letter OCR lost: an I when its ink is one stroke */
+                top->disputed = true;
+                if (bars[k])
+                    top->text[tl++] = 'I';
+            }
             top->text[tl] = u->text[0], top->text[tl + 1] = '\0';
             int x1 = top->x + top->w > u->x + u->w ? top->x + top->w : u->x + u->w;
             top->x = top->x < u->x ? top->x : u->x;
@@ -664,6 +765,7 @@ int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
     if (group_lines(page) < 0)
         goto out_of_memory;
     split_time_phrases(page);
+    mark_clipped(page);
     return 0;
 out_of_memory:
     tt_page_free(page);

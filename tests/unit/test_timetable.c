@@ -9,8 +9,10 @@
  * fail with a named error, never crash.
  */
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../states/timetable/tt.h"
 #include "test.h"
@@ -1172,6 +1174,122 @@ static void test_gap_every_day_shares_lowers_confidence(void)
     }
 }
 
+static void clip_science(json_t *words)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w)
+        if (strcmp(json_string_value(json_object_get(w, "text")), "Science") == 0) {
+            json_object_set_new(w, "text", json_string("ence"));
+            json_object_set_new(w, "x", json_integer(255));
+            json_object_set_new(w, "w", json_integer(35));
+        }
+}
+
+/* OCR read only the end of a word ("raphy" of "Geography", a fragment no
+ * spelling check sees): the image shows the rest of it right beside the
+ * box, ink no word holds. The document goes to review and the entry says
+ * it is the doubtful one; the words read whole leave nothing beside. */
+static void test_word_read_in_part_lowers_confidence(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *whole = run_edited("rows_ranges_ruled", keep_all);
+    json_t *out = run_edited("rows_ranges_ruled", clip_science);
+    if (!whole || !out)
+        goto done;
+    CHECK_INT(json_integer_value(json_object_get(json_object_get(whole, "evidence"), "clipped_words")), 0);
+    CHECK(json_number_value(json_object_get(whole, "confidence")) >= 0.98);
+    CHECK_INT(json_integer_value(json_object_get(json_object_get(out, "evidence"), "clipped_words")), 1);
+    CHECK(json_number_value(json_object_get(out, "confidence")) < 0.98);
+    size_t i;
+    json_t *e;
+    double part = 1.0, other = 0.0;
+    json_array_foreach(json_object_get(out, "entries"), i, e) {
+        double c = json_number_value(json_object_get(e, "confidence"));
+        if (strcmp(json_string_value(json_object_get(e, "subject")), "ence") == 0)
+            part = c;
+        else if (c > other)
+            other = c;
+    }
+    CHECK(part < other);
+done:
+    json_decref(whole);
+    json_decref(out);
+}
+
+/* A grey page (PGM, which the rule detector reads like any image) with
+ * black boxes: glyphs where OCR would find letters. */
+static bool write_pgm(const char *path, int w, int h, const int (*boxes)[4], int n)
+{
+    unsigned char *px = malloc((size_t)w * (size_t)h);
+    FILE *f = px ? fopen(path, "wb") : NULL;
+    if (!f) {
+        free(px);
+        return false;
+    }
+    memset(px, 255, (size_t)w * (size_t)h);
+    for (int k = 0; k < n; k++)
+        for (int y = boxes[k][1]; y < boxes[k][1] + boxes[k][3]; y++)
+            memset(px + (size_t)y * (size_t)w + boxes[k][0], 0, (size_t)boxes[k][2]);
+    fprintf(f, "P5\n%d %d\n255\n", w, h);
+    bool ok = fwrite(px, 1, (size_t)w * (size_t)h, f) == (size_t)w * (size_t)h;
+    ok = fclose(f) == 0 && ok;
+    free(px);
+    return ok;
+}
+
+/* R E G I S T spelled one letter per line down a merged column, the thin
+ * I lost by OCR: the letters below its slot continue the word, the I is
+ * put back (its ink is one stroke) and the word is doubtful. A blank slot
+ * is a space between two words and parts them. */
+static void test_stacked_word_keeps_a_lost_letter(void)
+{
+    char path[] = "/tmp/yogi-tt-stackXXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        SKIP("no temporary file");
+    close(fd);
+    const char *letters = "REGIST";
+    for (int blank = 0; blank < 2; blank++) {
+        int boxes[6][4], nb = 0;
+        json_t *words = json_array();
+        for (int k = 0; letters[k]; k++) {
+            int y = 100 + 30 * k;
+            if (letters[k] == 'I') { /* lost by OCR; its stroke stays on the page */
+                if (!blank)
+                    boxes[nb][0] = 105, boxes[nb][1] = y, boxes[nb][2] = 3, boxes[nb][3] = 20, nb++;
+                continue;
+            }
+            boxes[nb][0] = 100, boxes[nb][1] = y, boxes[nb][2] = 13, boxes[nb][3] = 20, nb++;
+            json_array_append_new(words, json_pack("{s:s#, s:i, s:i, s:i, s:i, s:f}", "text",
+                                                   letters + k, 1, "x", 100, "y", y, "w", 13,
+                                                   "h", 20, "conf", 95.0));
+        }
+        CHECK(write_pgm(path, 300, 400, boxes, nb));
+        json_t *in = json_pack("{s:[{s:i, s:i, s:s, s:o}]}", "pages", "width", 300, "height",
+                               400, "image", path, "words", words);
+        tt_page page;
+        yogi_error err;
+        if (tt_page_load(&page, in, &err) != 0) {
+            test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+        } else if (!blank) {
+            CHECK_INT(page.nwords, 1);
+            CHECK_STR(page.words[0].text, "REGIST");
+            CHECK(page.words[0].disputed);
+            tt_page_free(&page);
+        } else {
+            CHECK_INT(page.nwords, 2);
+            CHECK_STR(page.words[0].text, "REG");
+            CHECK_STR(page.words[1].text, "ST");
+            CHECK(!page.words[0].disputed && !page.words[1].disputed);
+            tt_page_free(&page);
+        }
+        json_decref(in);
+    }
+    unlink(path);
+}
+
 /* Letters stacked one per line whose boxes are wider than tall are glyphs
  * turned a quarter (a PDF's text run up a merged column): which way they
  * read is unknown, so the word they make is doubtful. Upright letters
@@ -1529,6 +1647,8 @@ int main(int argc, char **argv)
         TEST(test_break_one_day_lacks_lowers_confidence),
         TEST(test_gap_every_day_shares_lowers_confidence),
         TEST(test_turned_letters_are_doubtful),
+        TEST(test_word_read_in_part_lowers_confidence),
+        TEST(test_stacked_word_keeps_a_lost_letter),
         TEST(test_code_in_subject_lowers_confidence),
         TEST(test_day_letters_only_in_a_column),
         TEST(test_letter_headed_timetable_is_not_one),
