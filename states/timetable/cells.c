@@ -218,9 +218,14 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
     qsort(idx, (size_t)n, sizeof *idx, cmp_reading);
     e->word_conf = 100.0;
     e->subject[0] = e->room[0] = e->klass[0] = e->notes[0] = '\0';
-    int singles = 0;
-    for (int k = 0; k < n; k++)
+    int singles = 0, stacked = 0;
+    for (int k = 0; k < n; k++) {
         singles += strlen(page->words[idx[k]].text) == 1;
+        stacked += page->words[idx[k]].stacked;
+    }
+    /* A word spelled down a merged cell comes whole; in pieces, letters
+     * were lost between them ("REG" "STRA" for REGISTRATION). */
+    e->clipped = stacked >= 2;
     if (n >= 3 && singles == n) {
         tt_words_text(page, idx, n, e->subject, sizeof e->subject);
         note_conf(page, idx, n, e);

@@ -186,11 +186,16 @@ static bool is_header_line(const tt_grid *g, int line)
 
 static void assign_words(tt_page *page, const tt_grid *g, cells *c, tt_evidence *ev)
 {
-    int hdr_d0 = g->slots[0].box.d0, day_t0 = g->days[0].box.t0;
-    for (int j = 0; j < g->nslots; j++)
+    int hdr_d0 = g->slots[0].box.d0, day_t0 = g->days[0].box.t0, hdr_d1 = 0, day_t1 = 0;
+    for (int j = 0; j < g->nslots; j++) {
         if (g->slots[j].box.d0 < hdr_d0) hdr_d0 = g->slots[j].box.d0;
-    for (int i = 0; i < g->ndays; i++)
+        if (g->slots[j].box.d1 > hdr_d1) hdr_d1 = g->slots[j].box.d1;
+    }
+    for (int i = 0; i < g->ndays; i++) {
         if (g->days[i].box.t0 < day_t0) day_t0 = g->days[i].box.t0;
+        if (g->days[i].box.t1 > day_t1) day_t1 = g->days[i].box.t1;
+    }
+    int near = page->median_h * 3 / 2;
     for (int wi = 0; wi < page->nwords; wi++) {
         tt_word *w = &page->words[wi];
         c->cell_of[wi] = -1;
@@ -203,9 +208,12 @@ static void assign_words(tt_page *page, const tt_grid *g, cells *c, tt_evidence 
         int j = band_of(c->tb, c->ns, tc);
         int i = band_of(c->db, c->nd, dc);
         /* Labels in the header cells ("Period 1", "Day / Time") are read as
-         * part of the headers. */
-        bool header_band = dc < c->db[0] && dc >= hdr_d0 - page->median_h;
-        bool day_band = tc < c->tb[0] && tc >= day_t0 - page->median_h;
+         * part of the headers. Words further than a line's gap past the
+         * headers are a row of the table whose time header was lost
+         * ("08:30 - 09:15 Guided Reading" read as one phrase): left
+         * unused, they are stray words inside the table. */
+        bool header_band = dc < c->db[0] && dc >= hdr_d0 - page->median_h && b.d0 <= hdr_d1 + near;
+        bool day_band = tc < c->tb[0] && tc >= day_t0 - page->median_h && b.t0 <= day_t1 + near;
         if ((header_band && (j >= 0 || day_band)) || (day_band && i >= 0))
             w->used = true;
         if (i < 0 || j < 0)

@@ -49,6 +49,7 @@ typedef struct tt_word {
     bool title;      /* part of the title */
     bool disputed;   /* read twice by OCR, the readings differing */
     bool clipped;    /* ink right beside it that no word holds: read in part */
+    bool stacked;    /* letters spelled one per line, joined */
 } tt_word;
 
 /* Words on one text line, left to right (a phrase: no wide gap inside). */
@@ -89,7 +90,8 @@ typedef struct tt_entry {
     double word_conf;     /* lowest OCR confidence of its subject words, 0..100 */
     bool guessed;         /* a time placed by proportion, not read */
     bool disputed;        /* a word of it (subject or printed time) read two ways */
-    bool clipped;         /* a subject word with unread ink beside it ("raphy") */
+    bool clipped;         /* a subject word read in part: unread ink beside it ("raphy"),
+                           * or a stacked word in pieces ("REG" "STRA") */
     int y0, y1;           /* lists: where its rows are on the page */
 } tt_entry;
 
@@ -124,7 +126,7 @@ typedef struct tt_evidence {
     bool list_like;        /* a grid with as many times in its body as its header */
     int guessed_times;     /* entries whose times were placed by proportion */
     int disputed_words;    /* words used whose two OCR readings differ */
-    int clipped_words;     /* entries whose subject word has unread ink beside it */
+    int clipped_words;     /* entries with a subject word read in part */
     int missed_cells;      /* grid cells empty where most days have an entry */
     int short_days;        /* days with far fewer entries than the others */
     int untiled_days;      /* list days with a gap most other days fill */

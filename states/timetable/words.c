@@ -472,11 +472,13 @@ static void turn_words(tt_page *page, double angle)
     page->deskew = angle;
 }
 
-/* Share of ink in the strip beside word i, along its middle band (x0..x1):
- * text no word holds. 0 when another word reaches into the strip: the
- * strip is the space between two words read, where an OCR box a little
- * short of its ink (an upscaled low-resolution page) leaves ink. */
-static double ink_beside(const tt_page *page, int i, int x0, int x1)
+/* Whether the strip beside word i, along its middle band (x0..x1, `near`
+ * the x where it touches the word) holds letters no word holds: some ink
+ * over the strip and in its half next to the word (a fill's edge or a
+ * rule's stub comes from the far side), but not solid (a fill). A strip
+ * another word reaches into is not measured: it is the space between two
+ * words read, where an upscaled page's boxes fall a few pixels short. */
+static bool letters_beside(const tt_page *page, int i, int x0, int x1, int near)
 {
     const tt_word *w = &page->words[i];
     int y0 = w->y + w->h / 4, y1 = w->y + w->h * 3 / 4;
@@ -484,16 +486,21 @@ static double ink_beside(const tt_page *page, int i, int x0, int x1)
         const tt_word *o = &page->words[k];
         if (k != i && o->y < y1 && o->y + o->h > y0 && o->x < x1 + w->h / 2 &&
             o->x + o->w > x0 - w->h / 2)
-            return 0.0;
+            return false;
     }
-    return tt_rules_ink(page->rules, x0, y0, x1, y1);
+    double all = tt_rules_ink(page->rules, x0, y0, x1, y1);
+    int mid = (x0 + x1) / 2;
+    double half = near <= x0 ? tt_rules_ink(page->rules, x0, y0, mid, y1)
+                             : tt_rules_ink(page->rules, mid, y0, x1, y1);
+    return all > CLIPPED_INK && all < 0.7 && half > CLIPPED_INK;
 }
 
-/* A word read in part ("raphy" of "Geography", "D1" of "11D1"): ink on
+/* A word read in part ("raphy" of "Geography", "D1" of "11D1"): letters on
  * its line right beside it, a letter wide, that no other word holds. OCR
  * boxes a word's ink tightly, and a cell's text stands clear of its rules
- * (the rules are not ink here), so unread letters are what sits there. A
- * PDF's text layer is exact. */
+ * (the rules are not ink here), so unread letters are what sits there.
+ * Words on a dark fill (their box mostly ink) are not judged; a PDF's
+ * text layer is exact. */
 static void mark_clipped(tt_page *page)
 {
     if (!page->rules || page->pdf_text)
@@ -501,11 +508,12 @@ static void mark_clipped(tt_page *page)
     for (int i = 0; i < page->nwords; i++) {
         tt_word *w = &page->words[i];
         int len = w->h * 3 / 5, gap = w->h / 8;
-        if (strlen(w->text) < 2 || w->h > 2 * page->median_h)
+        if (strlen(w->text) < 2 || w->h > 2 * page->median_h ||
+            tt_rules_ink(page->rules, w->x, w->y, w->x + w->w, w->y + w->h) > 0.6)
             continue;
-        double left = ink_beside(page, i, w->x - gap - len, w->x - gap);
-        double right = ink_beside(page, i, w->x + w->w + gap, w->x + w->w + gap + len);
-        w->clipped = left > CLIPPED_INK || right > CLIPPED_INK;
+        w->clipped = letters_beside(page, i, w->x - gap - len, w->x - gap, w->x - gap) ||
+                     letters_beside(page, i, w->x + w->w + gap, w->x + w->w + gap + len,
+                                    w->x + w->w + gap);
     }
 }
 
@@ -522,7 +530,8 @@ static bool lone_letter(const tt_page *page, const tt_word *w)
 }
 
 /* The letter stacked right under word a (same column, less than a line's
- * height between: letters spelled down a row label are spaced out). */
+ * height and a quarter between: letters spelled one per day down a row
+ * label are further apart). */
 static int letter_below(const tt_page *page, int a)
 {
     const tt_word *w = &page->words[a];
@@ -533,7 +542,7 @@ static int letter_below(const tt_page *page, int a)
             continue;
         int gap = u->y - (w->y + w->h), ux = u->x + u->w / 2;
         int slack = (w->w > u->w ? w->w : u->w) / 2 + 2;
-        if (gap < -w->h / 4 || gap > w->h || abs(ux - cx) > slack)
+        if (gap < -w->h / 4 || gap * 4 > w->h * 5 || abs(ux - cx) > slack)
             continue;
         if (best < 0 || gap < best_gap)
             best = i, best_gap = gap;
@@ -548,38 +557,65 @@ static int chain_pitch(const tt_page *page, const int *chain, int m)
     for (int k = 1; k < m; k++)
         steps[n++] = page->words[chain[k]].y - page->words[chain[k - 1]].y;
     qsort(steps, (size_t)n, sizeof *steps, cmp_int);
-    return n ? steps[n / 2] : 0;
+    return n ? steps[(n - 1) / 2] : 0;
 }
 
-/* A letter OCR lost inside a stacked word (a thin "I" of R E G I S T R A
- * T I O N): the next letter stands two steps below the chain's last, in
- * its column, and the slot between holds ink. A blank slot is a space
- * between two words and is not crossed. Returns the letter below the
- * slot, or -1; *bar: the slot's ink is one thin stroke, an I. */
-static int letter_past_gap(const tt_page *page, const int *chain, int m, bool *bar)
+/* The lone letter in word a's column whose top is near y (a third of a
+ * letter's height), or -1. */
+static int letter_at(const tt_page *page, int a, int y)
 {
-    int pitch = chain_pitch(page, chain, m), a = chain[m - 1];
     const tt_word *w = &page->words[a];
-    if (m < 2 || pitch <= w->h)
-        return -1;
-    int want = w->y + 2 * pitch, cx = w->x + w->w / 2, best = -1;
+    int cx = w->x + w->w / 2;
     for (int i = 0; i < page->nwords; i++) {
         const tt_word *u = &page->words[i];
         int slack = (w->w > u->w ? w->w : u->w) / 2 + 2;
-        if (i != a && lone_letter(page, u) && abs(u->y - want) * 3 <= w->h &&
+        if (i != a && lone_letter(page, u) && abs(u->y - y) * 3 <= w->h &&
             abs(u->x + u->w / 2 - cx) <= slack && u->h * 2 >= w->h && w->h * 2 >= u->h)
-            best = i;
+            return i;
     }
-    if (best < 0)
+    return -1;
+}
+
+/* The ink of the slot a letter's height tall at y in the column centred
+ * on cx: 0 blank, 1 a glyph, 2 one thin stroke (an I). */
+static int slot_ink(const tt_page *page, int cx, int y, int h)
+{
+    int q = h / 4;
+    if (tt_rules_ink(page->rules, cx - h / 2, y, cx + h / 2, y + h) < 0.03)
+        return 0;
+    double mid = tt_rules_ink(page->rules, cx - q / 2, y, cx + q / 2 + 1, y + h);
+    double sides = tt_rules_ink(page->rules, cx - h / 2, y, cx - q, y + h) +
+                   tt_rules_ink(page->rules, cx + q, y, cx + h / 2, y + h);
+    return mid > 0.3 && sides < 0.02 ? 2 : 1;
+}
+
+/* The next letter of a stacked word once two letters give its step: one
+ * step below the last (letters spaced a little over a line apart), or up
+ * to three steps below when OCR lost the letters between (the thin "I" of
+ * R E G I S T R A T I O N) and every slot between holds ink; a blank slot
+ * is a space between two words and is not crossed. Returns the letter or
+ * -1; *lost: the slots crossed, bit j of *bars: slot j is one stroke. */
+static int letter_past_gap(const tt_page *page, const int *chain, int m, int *lost,
+                           unsigned *bars)
+{
+    int pitch = m >= 2 ? chain_pitch(page, chain, m) : 0, a = chain[m - 1];
+    const tt_word *w = &page->words[a];
+    if (m < 2 || pitch <= w->h || pitch > 3 * w->h)
         return -1;
-    int y0 = w->y + pitch, y1 = y0 + w->h, q = w->h / 4;
-    double mid = tt_rules_ink(page->rules, cx - q / 2, y0, cx + q / 2 + 1, y1);
-    double sides = tt_rules_ink(page->rules, cx - w->h / 2, y0, cx - q, y1) +
-                   tt_rules_ink(page->rules, cx + q, y0, cx + w->h / 2, y1);
-    if (tt_rules_ink(page->rules, cx - w->h / 2, y0, cx + w->h / 2, y1) < 0.03)
-        return -1;
-    *bar = mid > 0.3 && sides < 0.02;
-    return best;
+    int cx = w->x + w->w / 2;
+    unsigned strokes = 0;
+    for (int step = 1; step <= 3; step++) {
+        int b = letter_at(page, a, w->y + step * pitch);
+        if (b >= 0) {
+            *lost = step - 1, *bars = strokes;
+            return b;
+        }
+        int ink = slot_ink(page, cx, w->y + step * pitch, w->h);
+        if (ink == 0)
+            return -1;
+        strokes |= (ink == 2) << (step - 1);
+    }
+    return -1;
 }
 
 /* Day names spelled one after another in text[p..n) ("montuewed"): each a
@@ -611,7 +647,7 @@ static int day_run(const char *text, int p, int n, int prev, int *cut, int depth
  * down consecutive row labels with rows no further apart than letters
  * ("M O N T U E" is MON and TUE); else at gaps half as wide again as the
  * chain's usual one (a row's edge). Sets brk[k] when letter k starts a word. */
-static void part_chain(const tt_page *page, const int *chain, const bool *lost, int m, bool *brk)
+static void part_chain(const tt_page *page, const int *chain, const int *lost, int m, bool *brk)
 {
     char text[64];
     int gaps[64], cut[TT_MAX_DAYS];
@@ -650,6 +686,8 @@ static void mark_turned(tt_word *word, int len, int wide)
 {
     if (word && len >= 2 && wide * 2 > len)
         word->disputed = true;
+    if (word && len >= 2)
+        word->stacked = true;
 }
 
 /* "M" over "O" over "N": a word written one letter per line (a day name
@@ -674,12 +712,14 @@ static void join_stacked_letters(tt_page *page)
         if (!lone_letter(page, &page->words[i]) || has_above[i] || gone[i])
             continue;
         int chain[64], m = 0;
-        bool brk[64], lost[64] = {false}, bars[64] = {false};
+        bool brk[64];
+        int lost[64] = {0};
+        unsigned bars[64] = {0};
         for (int b = i; b >= 0 && !gone[b] && m < 64;) {
             chain[m++] = b, gone[b] = true;
             b = letter_below(page, b);
-            if (b < 0 && m < 64 && (b = letter_past_gap(page, chain, m, &bars[m])) >= 0)
-                lost[m] = !gone[b];
+            if (b < 0 && m < 64)
+                b = letter_past_gap(page, chain, m, &lost[m], &bars[m]);
         }
         part_chain(page, chain, lost, m, brk);
         tt_word *top = NULL;
@@ -694,9 +734,9 @@ static void join_stacked_letters(tt_page *page)
                 continue;
             }
             len++, wide += turned_glyph(u);
-            if (lost[k]) { /* a letter OCR lost: an I when its ink is one stroke */
-                top->disputed = true;
-                if (bars[k])
+            for (int j = 0; j < lost[k] && tl + 3 < sizeof top->text; j++) {
+                top->disputed = true; /* a letter OCR lost: an I when its ink is one stroke */
+                if (bars[k] >> j & 1)
                     top->text[tl++] = 'I';
             }
             top->text[tl] = u->text[0], top->text[tl + 1] = '\0';
