@@ -58,6 +58,23 @@ static bool looks_like_room(const char *s)
     return s[i] == '\0' && l >= 1 && l <= 2 && d >= 1 && d <= 3;
 }
 
+/* A room or class code OCR read with letters for digits ("Ell" for E11:
+ * l, I and | for 1, O for 0 after the first character), in `out`. Only a
+ * word OCR doubted (under 80) and only when the digits make it a code. */
+static bool misread_code(const tt_page *page, const int *idx, int n, const char *row, char *out,
+                         size_t size)
+{
+    size_t len = strlen(row), changed = 0;
+    if (n != 1 || page->words[idx[0]].conf >= 80.0 || len < 2 || len > 5 || len >= size)
+        return false;
+    for (size_t i = 0; i <= len; i++) {
+        char c = row[i];
+        out[i] = i > 0 && strchr("lI|", c) && c ? '1' : i > 0 && c == 'O' ? '0' : c;
+        changed += out[i] != c;
+    }
+    return changed > 0 && (looks_like_room(out) || looks_like_class(out));
+}
+
 /* Short and holding a digit: a code of some kind, not words of a subject. */
 static bool is_code(const char *s)
 {
@@ -255,6 +272,9 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
          * word of capitals too wide): a note. */
         bool smaller = subject_h > 0 && row_h * 100 < subject_h * 85 &&
                        (!subject_cw || !row_cw || row_cw * 100 < subject_cw * 85);
+        char code[16];
+        if (k > 0 && misread_code(page, idx + k, end - k, row, code, sizeof code))
+            memcpy(row, code, strlen(code) + 1); /* "Ell": E11, read as a code below */
         if (k > 0 && !e->klass[0] && looks_like_class(row))
             append(e->klass, sizeof e->klass, row);
         else if (k > 0 && !e->room[0] && looks_like_room(row))

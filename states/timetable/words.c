@@ -521,10 +521,10 @@ static void mark_clipped(tt_page *page)
  * written one letter per line. */
 static bool lone_letter(const tt_page *page, const tt_word *w)
 {
-    /* "Tl" in a box one glyph wide is one letter and a scrap of the
+    /* "Tl" in a box one glyph wide is one letter and a thin stroke of the
      * next: only the first letter of a word is ever taken. */
     bool one = w->text[1] == '\0' ||
-               (w->text[2] == '\0' && isalpha((unsigned char)w->text[1]) && w->w * 4 < w->h * 3);
+               (w->text[2] == '\0' && strchr("lI|1", w->text[1]) && w->w * 4 < w->h * 3);
     return isalpha((unsigned char)w->text[0]) && one && w->line >= 0 && w->line < page->nlines &&
            page->lines[w->line].count == 1;
 }

@@ -1329,6 +1329,41 @@ static void test_row_before_first_band_is_not_header(void)
     json_decref(out);
 }
 
+static void misread_class(json_t *words)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w)
+        if (strcmp(json_string_value(json_object_get(w, "text")), "7A2") == 0) {
+            json_object_set_new(w, "text", json_string("EIl"));
+            json_object_set_new(w, "conf", json_real(70.0));
+        }
+}
+
+/* A code OCR read with letters for digits ("Ell" for E11, conf 72): not
+ * a second line of the subject but the code it is once l and I are read
+ * as 1. */
+static void test_code_misread_as_letters_is_a_code(void)
+{
+    if (!fixture_dir() || !plugin())
+        SKIP("YOGI_ROOT unset or timetable.so not built");
+    json_t *out = run_edited("rows_ranges_ruled", misread_class);
+    if (!out)
+        return;
+    size_t i;
+    json_t *e;
+    bool found = false;
+    json_array_foreach(json_object_get(out, "entries"), i, e)
+        if (strcmp(json_string_value(json_object_get(e, "day")), "Monday") == 0 &&
+            strcmp(json_string_value(json_object_get(e, "start")), "08:50") == 0) {
+            found = true;
+            CHECK_STR(json_string_value(json_object_get(e, "subject")), "Maths");
+            CHECK_STR(json_string_value(json_object_get(e, "room")), "E11");
+        }
+    CHECK(found);
+    json_decref(out);
+}
+
 /* Letters stacked one per line whose boxes are wider than tall are glyphs
  * turned a quarter (a PDF's text run up a merged column): which way they
  * read is unknown, so the word they make is doubtful. Upright letters
@@ -1689,6 +1724,7 @@ int main(int argc, char **argv)
         TEST(test_word_read_in_part_lowers_confidence),
         TEST(test_stacked_word_keeps_a_lost_letter),
         TEST(test_row_before_first_band_is_not_header),
+        TEST(test_code_misread_as_letters_is_a_code),
         TEST(test_code_in_subject_lowers_confidence),
         TEST(test_day_letters_only_in_a_column),
         TEST(test_letter_headed_timetable_is_not_one),
