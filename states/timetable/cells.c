@@ -4,8 +4,10 @@
  * A cell's words are read in rows (top to bottom, each left to right). The
  * first row starts the subject. Later rows that look like a class code
  * ("10A4", "7Z2") or a room ("Rm 22", "Lab 29", "M19", "L7") fill those
- * fields; any other row continues the subject (a wrapped "Business /
- * Studies"). Cells whose words are all single letters are letter-spaced or
+ * fields, also when OCR read its digits as letters ("Ell" for E11); any
+ * other row continues the subject (a wrapped "Business / Studies"). A
+ * cell holding a word spelled one letter per line in pieces marks its
+ * entry read in part (clipped). Cells whose words are all single letters are letter-spaced or
  * vertical text ("B R E A K") and are joined without spaces. OCR debris
  * (punctuation alone, doubtful scraps beside well-read words) is left out.
  */
