@@ -397,7 +397,10 @@ static void drop_noise(tt_page *page)
 }
 
 /* A doubtful word lying on a horizontal rule is the rule misread ("eee",
- * "z" across a cell border): text sits between rules, not on them. */
+ * "z" across a cell border): text sits between rules, not on them. A rule
+ * along the box's top or bottom sixth is text touching a rule (a heading
+ * underlined, a photo's slant bringing a row's rule into its box), kept:
+ * a misread rule runs through the middle of its box. */
 static void drop_on_rules(tt_page *page)
 {
     if (!page->rules)
@@ -405,8 +408,10 @@ static void drop_on_rules(tt_page *page)
     int kept = 0;
     for (int i = 0; i < page->nwords; i++) {
         const tt_word *w = &page->words[i];
+        int at = 0, edge = w->h / 6;
         bool on_rule = w->conf < 60.0 &&
-                       tt_rules_hsep(page->rules, w->y, w->y + w->h, w->x, w->x + w->w, NULL) >= 0.6;
+                       tt_rules_hsep(page->rules, w->y, w->y + w->h, w->x, w->x + w->w, &at) >= 0.6 &&
+                       at > w->y + edge && at < w->y + w->h - edge;
         if (!on_rule)
             page->words[kept++] = *w;
     }

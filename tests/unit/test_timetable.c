@@ -9,8 +9,10 @@
  * fail with a named error, never crash.
  */
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../states/timetable/tt.h"
 #include "test.h"
@@ -958,6 +960,108 @@ static void test_list_columns_with_staggered_headings(void)
     json_decref(out);
 }
 
+/* A list in two page columns of blocks headed by day letters (M and Tu
+ * down the left, W, Th and F down the right), each row "08:40 - 09:40
+ * Subject" with a class code flush right. Read as a grid, the codes and
+ * subjects are columns of their own and the days a guess (no day names
+ * on any axis); the list reading, whose headings were read, is the one
+ * kept: every entry under its own day. */
+static void test_list_beats_grid_without_day_names(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const letters[] = {"M", "Tu", "W", "Th", "F"};
+    static const int bx[] = {160, 160, 1350, 1350, 1350}, by[] = {330, 1010, 330, 1080, 1830};
+    static const char *const subjects[] = {"Maths", "Art", "French", "Music", "Drama", "Latin"};
+    static const char *const times[] = {"08:40", "09:40", "10:40", "11:40", "12:40", "13:40", "14:40"};
+    json_t *words = json_array();
+    for (int d = 0; d < 5; d++) {
+        add_word(words, letters[d], bx[d], by[d], 40, 36);
+        for (int r = 0; r < 6; r++) {
+            int y = by[d] + 90 + r * 68;
+            add_word(words, times[r], bx[d] + 20, y, 100, 30);
+            add_word(words, "-", bx[d] + 140, y + 16, 14, 4);
+            add_word(words, times[r + 1], bx[d] + 172, y, 100, 30);
+            add_word(words, subjects[(d + r) % 6], bx[d] + 324, y, 150, 30);
+            add_word(words, r % 2 ? "11X" : "7A1", bx[d] + 1010, y, 60, 27);
+        }
+    }
+    json_t *out = run_words(words, 2956, 4184);
+    if (!out)
+        return;
+    CHECK_STR(json_string_value(json_object_get(out, "layout")), "list");
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 30);
+    CHECK(has_one(out, "Monday", "08:40", "09:40", "Maths"));
+    CHECK(has_one(out, "Wednesday", "09:40", "10:40", "Music"));
+    CHECK(has_one(out, "Friday", "13:40", "14:40", "Music"));
+    json_decref(out);
+}
+
+/* A page image (grey PGM) of width x height, white, with black rules 3 px
+ * thick across [x0, x1) at each y of ys; written to path. */
+static bool write_ruled_image(const char *path, int width, int height, int x0, int x1,
+                              const int *ys, int nys)
+{
+    unsigned char *px = malloc((size_t)width * (size_t)height);
+    FILE *f = fopen(path, "wb");
+    bool ok = px && f;
+    if (ok) {
+        memset(px, 255, (size_t)width * (size_t)height);
+        for (int k = 0; k < nys; k++)
+            for (int y = ys[k]; y < ys[k] + 3 && y < height; y++)
+                memset(px + (size_t)y * (size_t)width + x0, 0, (size_t)(x1 - x0));
+        fprintf(f, "P5\n%d %d\n255\n", width, height);
+        ok = fwrite(px, 1, (size_t)width * (size_t)height, f) == (size_t)width * (size_t)height;
+    }
+    if (f)
+        ok = fclose(f) == 0 && ok;
+    free(px);
+    return ok;
+}
+
+/* Day headings underlined, one of them doubtful (a photo's slant brings
+ * the underline into its box, and OCR gives it confidence 12): text
+ * touching a rule at its edge is kept, so Wednesday keeps its block. A
+ * doubtful "eee" with a rule through its middle is the rule misread and
+ * is dropped, not joined to the subject above it. */
+static void test_underlined_doubtful_heading_is_kept(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const days[] = {"MONDAY", "TUESDAY", "WEDNESDAY"};
+    char path[] = "/tmp/yogi-tt-ruled-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        SKIP("no temporary file");
+    close(fd);
+    int ys[4] = {0}, n = 0;
+    json_t *words = json_array();
+    for (int d = 0; d < 3; d++) {
+        int y = 100 + d * 260;
+        json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", days[d], "x",
+                                               100, "y", y, "w", 150, "h", 30, "conf",
+                                               d == 2 ? 12.0 : 95.0));
+        ys[n++] = y + 27; /* the underline, in the box's bottom rows */
+        add_rows(words, 110, y + 50, 4, d == 2 ? "French" : "Maths");
+    }
+    json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", "eee", "x", 310,
+                                           "y", 100 + 50 + 3 * 40 + 30, "w", 60, "h", 24, "conf", 20.0));
+    ys[n++] = 100 + 50 + 3 * 40 + 30 + 11;
+    bool ok = write_ruled_image(path, 1000, 1000, 80, 900, ys, n);
+    json_t *input = json_pack("{s:{s:[{s:i, s:i, s:s, s:o}]}}", "ocr", "pages", "width", 1000,
+                              "height", 1000, "image", path, "words", words);
+    json_t *out = ok ? built(input) : (json_decref(input), NULL);
+    unlink(path);
+    if (!ok)
+        SKIP("could not write the page image");
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 12);
+    CHECK(has_one(out, "Wednesday", "09:00", "09:45", "French"));
+    CHECK(has_one(out, "Monday", "12:00", "12:45", "Maths"));
+    json_decref(out);
+}
+
 /* A borderless grid, days as columns, with a double lesson printed
  * centred on the edge between its two rows: the subject ends just above
  * the edge, its class just below. One entry over both rows, no entry
@@ -1521,6 +1625,8 @@ int main(int argc, char **argv)
         TEST(test_trailing_codes_leave_the_subject),
         TEST(test_borderless_double_split_at_its_edge),
         TEST(test_list_columns_with_staggered_headings),
+        TEST(test_list_beats_grid_without_day_names),
+        TEST(test_underlined_doubtful_heading_is_kept),
         TEST(test_close_header_ranges_are_separate),
         TEST(test_timed_cells_put_back_a_lost_day),
         TEST(test_timed_cell_alone_but_overlapped_is_its_days),
