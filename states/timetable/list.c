@@ -12,6 +12,7 @@
  * entry continues its subject (a wrapped "Computer / Science"); rows further
  * down are notes and are left out.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,15 +271,26 @@ static int cmp_x(const void *a, const void *b)
     return (p->x > q->x) - (p->x < q->x);
 }
 
+/* A word without a letter: digits, dashes, stops ("-71.55", "—"). */
+static bool letterless(const char *t)
+{
+    for (; *t; t++)
+        if (isalpha((unsigned char)*t))
+            return false;
+    return true;
+}
+
 /* The subject words of row r after the time: words whose text starts after
- * the time's characters. */
+ * the time's characters. Words without a letter right after the time are
+ * the rest of a range OCR garbled ("10.50 — -71.55"), not the subject. */
 static int after_time(const tt_page *page, const row *r, int chars, int *out)
 {
     int n = 0, pos = 0;
     for (int k = 0; k < r->n; k++) {
-        if (pos >= chars)
+        const char *t = page->words[r->idx[k]].text;
+        if (pos >= chars && (n > 0 || !letterless(t)))
             out[n++] = r->idx[k];
-        pos += (int)strlen(page->words[r->idx[k]].text) + 1;
+        pos += (int)strlen(t) + 1;
     }
     return n;
 }

@@ -111,18 +111,24 @@ static int parse_separator(const char *s)
     while (s[i] == ' ')
         i++;
     static const char *const seps[] = {"\xe2\x80\x93", "\xe2\x80\x94", "\xe2\x80\x92", "-", "~",
-                                       "to", "until", "till"};
-    /* Dashes may come doubled from OCR ("-—"); words come once. */
+                                       "\xc2\xbb", "\xc2\xab", "to", "until", "till"};
+    /* Dashes may come doubled from OCR, spaced or not ("-—", "— -", "- —"),
+     * and a long dash with a guillemet ("»—"); words come once. */
+    bool dash = false, mark = false;
     for (size_t k = 0; k < sizeof seps / sizeof *seps; k++) {
         size_t n = strlen(seps[k]);
-        if (strncmp(s + i, seps[k], n) == 0) {
+        if (strncmp(s + i, seps[k], n) == 0 && (k < 7 || (!dash && !mark))) {
             i += n;
-            if (k < 5)
-                k = (size_t)-1;
-            else
+            if (k >= 7)
                 break;
+            dash |= k < 5, mark |= k >= 5;
+            while (s[i] == ' ')
+                i++;
+            k = (size_t)-1;
         }
     }
+    if (mark && !dash)
+        return -1; /* "»" alone is no dash */
     while (s[i] == ' ')
         i++;
     return (int)i;

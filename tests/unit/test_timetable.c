@@ -56,6 +56,9 @@ static void test_time_ranges(void)
     check_range("8:50 to 9:50", T(8, 50), T(9, 50));
     check_range("9:00 to9:15", T(9, 0), T(9, 15));
     check_range("10:35 -\xe2\x80\x94 12:10", T(10, 35), T(12, 10)); /* doubled by OCR */
+    check_range("8.50- \xe2\x80\x94" "9.35", T(8, 50), T(9, 35));     /* doubled, spaced */
+    check_range("12.55 \xe2\x80\x94 -13.45", T(12, 55), T(13, 45));
+    check_range("14.35 \xc2\xbb\xe2\x80\x94" "15.35", T(14, 35), T(15, 35)); /* "»—" */
     check_range("13.50 - 14.50", T(13, 50), T(14, 50));
     check_range("1:10pm \xe2\x80\x93 2:05pm", T(13, 10), T(14, 5));
     check_range("1:10 - 2:05pm", T(13, 10), T(14, 5));
@@ -86,6 +89,8 @@ static void test_time_rejects(void)
     CHECK_INT(tt_find_time_range("Period 1 8:45 - 9:30", &tr), 9);
     CHECK_INT(tr.end, T(9, 30));
     CHECK_INT(tt_find_time_range("Year 10A4", &tr), -1);
+    CHECK_INT(tt_find_time_range("9.00 \xc2\xbb 10.00", &tr), 0); /* "»" alone is no dash */
+    CHECK_INT(tr.end, -1);
 }
 
 static void test_twelve_hour_rule(void)
@@ -997,6 +1002,28 @@ static void test_list_beats_grid_without_day_names(void)
     json_decref(out);
 }
 
+/* A list row whose end time OCR garbled ("10.50 — -71.55 Psychology"):
+ * the range's letterless rest is no part of the subject. */
+static void test_list_garbled_end_leaves_the_subject(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    json_t *words = json_array();
+    add_phrase(words, "Monday", 100, 100);
+    add_rows(words, 110, 150, 3, "Maths");
+    add_phrase(words, "Tuesday", 100, 400);
+    add_phrase(words, "9.00 - 9.45 Art", 110, 450);
+    add_phrase(words, "10.50 \xe2\x80\x94 -71.55", 110, 490);
+    add_phrase(words, "Psychology", 310, 490);
+    add_phrase(words, "11.55 - 12.55 Music", 110, 530);
+    json_t *out = run_words(words, 1000, 800);
+    if (!out)
+        return;
+    CHECK(has_one(out, "Tuesday", "10:50", "11:55", "Psychology"));
+    CHECK(has_one(out, "Monday", "10:00", "10:45", "Maths"));
+    json_decref(out);
+}
+
 /* A page image (grey PGM) of width x height, white, with black rules 3 px
  * thick across [x0, x1) at each y of ys; written to path. */
 static bool write_ruled_image(const char *path, int width, int height, int x0, int x1,
@@ -1627,6 +1654,7 @@ int main(int argc, char **argv)
         TEST(test_list_columns_with_staggered_headings),
         TEST(test_list_beats_grid_without_day_names),
         TEST(test_underlined_doubtful_heading_is_kept),
+        TEST(test_list_garbled_end_leaves_the_subject),
         TEST(test_close_header_ranges_are_separate),
         TEST(test_timed_cells_put_back_a_lost_day),
         TEST(test_timed_cell_alone_but_overlapped_is_its_days),
