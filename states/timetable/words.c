@@ -396,6 +396,32 @@ static void drop_noise(tt_page *page)
     page->nwords = kept;
 }
 
+/* OCR's lone-glyph pass reads ink the first pass's box cut off: "A"
+ * flush against "AM", the tail of "AM" as "M", a sliver of "PM" as "D".
+ * Words stand a space apart (over a third of their height); a single
+ * letter closer than a sixth of its height to a longer word on its line,
+ * or overlapping it, is that word's ink read twice, and is dropped. */
+static void drop_glyph_echoes(tt_page *page)
+{
+    int kept = 0;
+    for (int i = 0; i < page->nwords; i++) {
+        const tt_word *g = &page->words[i];
+        bool echo = false;
+        for (int j = 0; j < page->nwords && !echo && isalpha((unsigned char)g->text[0]) &&
+                        g->text[1] == '\0';
+             j++) {
+            const tt_word *w = &page->words[j];
+            int gap_r = w->x - (g->x + g->w), gap_l = g->x - (w->x + w->w);
+            int gap = gap_r > gap_l ? gap_r : gap_l, lo = g->y > w->y ? g->y : w->y;
+            int hi = g->y + g->h < w->y + w->h ? g->y + g->h : w->y + w->h;
+            echo = j != i && w->text[1] != '\0' && gap * 6 <= g->h && (hi - lo) * 3 >= g->h * 2;
+        }
+        if (!echo)
+            page->words[kept++] = *g;
+    }
+    page->nwords = kept;
+}
+
 /* A doubtful word lying on a horizontal rule is the rule misread ("eee",
  * "z" across a cell border): text sits between rules, not on them. A rule
  * along the box's top or bottom sixth is text touching a rule (a heading
@@ -654,6 +680,7 @@ int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
     page->pdf_text = source && strcmp(source, "pdf-text") == 0;
     page->median_h = median_height(page);
     drop_noise(page);
+    drop_glyph_echoes(page);
     if (group_lines(page) < 0)
         goto out_of_memory;
     /* Phrases now show the skew: turn the words upright and group again,

@@ -1024,6 +1024,30 @@ static void test_list_garbled_end_leaves_the_subject(void)
     json_decref(out);
 }
 
+/* OCR's lone-glyph pass read ink the first pass's boxes cut off: an "A"
+ * flush before "AM", an "M" flush after it. They are the word's own
+ * letters, not words: the time reads whole and the subject is alone. */
+static void test_glyph_echo_beside_a_word_is_dropped(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    json_t *words = json_array();
+    add_phrase(words, "Monday", 100, 100);
+    add_phrase(words, "9:00 AM - 10:00 AM Maths", 110, 150);
+    add_phrase(words, "Tuesday", 100, 300);
+    add_phrase(words, "9:10 AM - 10:15", 110, 350);
+    add_word(words, "A", 304, 350, 12, 24); /* flush before the AM at 316 */
+    add_word(words, "AM", 316, 350, 24, 24);
+    add_word(words, "M", 340, 350, 10, 24); /* the AM's tail */
+    add_phrase(words, "Music", 400, 350);
+    json_t *out = run_words(words, 1000, 800);
+    if (!out)
+        return;
+    CHECK(has_one(out, "Tuesday", "09:10", "10:15", "Music"));
+    CHECK(has_one(out, "Monday", "09:00", "10:00", "Maths"));
+    json_decref(out);
+}
+
 /* A page image (grey PGM) of width x height, white, with black rules 3 px
  * thick across [x0, x1) at each y of ys; written to path. */
 static bool write_ruled_image(const char *path, int width, int height, int x0, int x1,
@@ -1655,6 +1679,7 @@ int main(int argc, char **argv)
         TEST(test_list_beats_grid_without_day_names),
         TEST(test_underlined_doubtful_heading_is_kept),
         TEST(test_list_garbled_end_leaves_the_subject),
+        TEST(test_glyph_echo_beside_a_word_is_dropped),
         TEST(test_close_header_ranges_are_separate),
         TEST(test_timed_cells_put_back_a_lost_day),
         TEST(test_timed_cell_alone_but_overlapped_is_its_days),
