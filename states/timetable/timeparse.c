@@ -6,7 +6,7 @@
  * alone with am/pm ("9am"). A range is two clocks joined by "-", an en or em
  * dash, "~", "to" or "until", or by nothing but spaces when OCR lost the dash.
  * OCR's usual confusions are forgiven: O for 0, l or I for 1 inside
- * digits, ';' for ':', a stray mark before or inside am/pm ("8:30. AM",
+ * digits (in the hour too when minutes follow: "II:45"), ';' for ':', a stray mark before or inside am/pm ("8:30. AM",
  * "1:20 P'M"). Minutes are after midnight; am/pm is applied when written.
  *
  * Without am/pm, a timetable writes the afternoon in 12-hour form ("12:40 -
@@ -70,12 +70,17 @@ static int parse_meridiem(const char *s, bool *pm)
 /* A clock at the start of s: returns characters used, 0 when none. */
 static int parse_clock(const char *s, int *minutes, bool *ampm)
 {
-    if (!isdigit((unsigned char)s[0]))
+    if (digit_at(s, 0) < 0)
         return 0;
-    int h = s[0] - '0';
+    /* OCR's "II:45" for 11:45 (a serif 1 is an I): a letter in the hour
+     * only before a separator and minutes. */
+    bool lettered = !isdigit((unsigned char)s[0]);
+    int h = digit_at(s, 0);
     size_t i = 1;
-    if (isdigit((unsigned char)s[1]))
-        h = h * 10 + (s[1] - '0'), i = 2;
+    if (digit_at(s, 1) >= 0) {
+        lettered |= !isdigit((unsigned char)s[1]);
+        h = h * 10 + digit_at(s, 1), i = 2;
+    }
     int m = 0;
     bool has_minutes = false;
     /* ';' is OCR's reading of a faint ':'. */
@@ -86,6 +91,8 @@ static int parse_clock(const char *s, int *minutes, bool *ampm)
         i += 3;
         has_minutes = true;
     }
+    if (lettered && !has_minutes)
+        return 0;
     bool pm = false;
     int mer = parse_meridiem(s + i, &pm);
     if (!has_minutes && mer == 0)
@@ -138,7 +145,7 @@ static bool starts_clock_here(const char *s, size_t i)
 {
     if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == ':' || s[i - 1] == '.'))
         return false;
-    return isdigit((unsigned char)s[i]);
+    return digit_at(s, i) >= 0;
 }
 
 /* A bare hour ("9", "12") as the start of a range whose end is a clock
@@ -173,7 +180,7 @@ int tt_find_time_range(const char *s, tt_time_range *out)
         int t1;
         bool a1 = false;
         int n1 = parse_clock(s + i, &t1, &a1);
-        if (n1 == 0)
+        if (n1 == 0 && isdigit((unsigned char)s[i]))
             n1 = parse_bare_start(s + i, &t1);
         if (n1 == 0)
             continue;
@@ -182,7 +189,7 @@ int tt_find_time_range(const char *s, tt_time_range *out)
         size_t j = i + (size_t)n1 + (size_t)ns;
         int t2;
         bool a2;
-        int n2 = ns > 0 && isdigit((unsigned char)s[j]) ? parse_clock(s + j, &t2, &a2) : 0;
+        int n2 = ns > 0 && digit_at(s, j) >= 0 ? parse_clock(s + j, &t2, &a2) : 0;
         if (n2 > 0) {
             out->end = t2;
             out->end_ampm = a2;

@@ -65,6 +65,8 @@ static void test_time_ranges(void)
     check_range("11:05am - 12:00pm", T(11, 5), T(12, 0));
     check_range("12:55 13:55", T(12, 55), T(13, 55)); /* the dash lost */
     check_range("8:5O - 9:5O", T(8, 50), T(9, 50));   /* O read for 0 */
+    check_range("II:45 \xe2\x80\x94 12:00", T(11, 45), T(12, 0)); /* a serif 1 read as I */
+    check_range("10:45 - l1:45", T(10, 45), T(11, 45));
     check_range("12:20 PM-1;20 PM", T(12, 20), T(13, 20)); /* ; read for : */
     check_range("1:20 P'M-2:05 PM", T(13, 20), T(14, 5)); /* a stray mark */
     check_range("8:30. AM-10:20 AM", T(8, 30), T(10, 20));
@@ -89,6 +91,8 @@ static void test_time_rejects(void)
     CHECK_INT(tt_find_time_range("Period 1 8:45 - 9:30", &tr), 9);
     CHECK_INT(tr.end, T(9, 30));
     CHECK_INT(tt_find_time_range("Year 10A4", &tr), -1);
+    CHECK_INT(tt_find_time_range("I am Ill", &tr), -1); /* letters for digits only before minutes */
+    CHECK_INT(tt_find_time_range("Io 10", &tr), -1);
     CHECK_INT(tt_find_time_range("9.00 \xc2\xbb 10.00", &tr), 0); /* "»" alone is no dash */
     CHECK_INT(tr.end, -1);
 }
