@@ -423,10 +423,10 @@ static void drop_glyph_echoes(tt_page *page)
 }
 
 /* A doubtful word lying on a horizontal rule is the rule misread ("eee",
- * "z" across a cell border): text sits between rules, not on them. A rule
- * along the box's top or bottom sixth is text touching a rule (a heading
- * underlined, a photo's slant bringing a row's rule into its box), kept:
- * a misread rule runs through the middle of its box. */
+ * "z" across a cell border): text sits between rules, not on them. A day
+ * name with the rule along its box's top or bottom sixth is a heading
+ * touching its underline (a photo's slant brings the rule into the box),
+ * kept: a misread rule gives scraps, not a day's name. */
 static void drop_on_rules(tt_page *page)
 {
     if (!page->rules)
@@ -436,8 +436,9 @@ static void drop_on_rules(tt_page *page)
         const tt_word *w = &page->words[i];
         int at = 0, edge = w->h / 6;
         bool on_rule = w->conf < 60.0 &&
-                       tt_rules_hsep(page->rules, w->y, w->y + w->h, w->x, w->x + w->w, &at) >= 0.6 &&
-                       at > w->y + edge && at < w->y + w->h - edge;
+                       tt_rules_hsep(page->rules, w->y, w->y + w->h, w->x, w->x + w->w, &at) >= 0.6;
+        if (on_rule && (at <= w->y + edge || at >= w->y + w->h - edge))
+            on_rule = tt_day_of(w->text) < 0;
         if (!on_rule)
             page->words[kept++] = *w;
     }
