@@ -1052,6 +1052,35 @@ static void test_glyph_echo_beside_a_word_is_dropped(void)
     json_decref(out);
 }
 
+/* A list whose Tuesday heading OCR lost: Monday's block runs on down the
+ * page and its times start over at 9.00. The rows from there are
+ * Tuesday's (no heading names Tuesday), an inferred day, not Monday's
+ * second lessons. Where the next day has a heading, a block whose times
+ * go back keeps its own day. */
+static void test_list_times_starting_over_are_a_lost_day(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    json_t *words = json_array();
+    add_phrase(words, "Monday", 100, 100);
+    add_rows(words, 110, 150, 4, "Maths");
+    add_rows(words, 110, 350, 4, "Art"); /* Tuesday's, its heading lost */
+    add_phrase(words, "Wednesday", 800, 100);
+    add_rows(words, 810, 150, 4, "French");
+    add_phrase(words, "Thursday", 800, 400);
+    add_rows(words, 810, 450, 4, "Music");
+    json_t *out = run_words(words, 1400, 800);
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 16);
+    CHECK(has_one(out, "Tuesday", "09:00", "09:45", "Art"));
+    CHECK(has_one(out, "Tuesday", "12:00", "12:45", "Art"));
+    CHECK(has_one(out, "Monday", "12:00", "12:45", "Maths"));
+    CHECK(has_one(out, "Thursday", "09:00", "09:45", "Music"));
+    CHECK_INT((int)json_integer_value(json_object_get(json_object_get(out, "evidence"), "days_inferred")), 1);
+    json_decref(out);
+}
+
 /* A page image (grey PGM) of width x height, white, with black rules 3 px
  * thick across [x0, x1) at each y of ys; written to path. */
 static bool write_ruled_image(const char *path, int width, int height, int x0, int x1,
@@ -1684,6 +1713,7 @@ int main(int argc, char **argv)
         TEST(test_underlined_doubtful_heading_is_kept),
         TEST(test_list_garbled_end_leaves_the_subject),
         TEST(test_glyph_echo_beside_a_word_is_dropped),
+        TEST(test_list_times_starting_over_are_a_lost_day),
         TEST(test_close_header_ranges_are_separate),
         TEST(test_timed_cells_put_back_a_lost_day),
         TEST(test_timed_cell_alone_but_overlapped_is_its_days),
