@@ -68,18 +68,25 @@ static int parse_meridiem(const char *s, bool *pm)
 }
 
 /* A clock at the start of s: returns characters used, 0 when none. */
+/* A digit of an hour: as digit_at, but a '|' is a rule beside the text
+ * ("|8:40-8:50|"), not a 1. */
+static int hour_digit_at(const char *s, size_t i)
+{
+    return s[i] == '|' ? -1 : digit_at(s, i);
+}
+
 static int parse_clock(const char *s, int *minutes, bool *ampm)
 {
-    if (digit_at(s, 0) < 0)
+    if (hour_digit_at(s, 0) < 0)
         return 0;
     /* OCR's "II:45" for 11:45 (a serif 1 is an I): a letter in the hour
      * only before a separator and minutes. */
     bool lettered = !isdigit((unsigned char)s[0]);
-    int h = digit_at(s, 0);
+    int h = hour_digit_at(s, 0);
     size_t i = 1;
-    if (digit_at(s, 1) >= 0) {
+    if (hour_digit_at(s, 1) >= 0) {
         lettered |= !isdigit((unsigned char)s[1]);
-        h = h * 10 + digit_at(s, 1), i = 2;
+        h = h * 10 + hour_digit_at(s, 1), i = 2;
     }
     int m = 0;
     bool has_minutes = false;
@@ -145,7 +152,7 @@ static bool starts_clock_here(const char *s, size_t i)
 {
     if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == ':' || s[i - 1] == '.'))
         return false;
-    return digit_at(s, i) >= 0;
+    return hour_digit_at(s, i) >= 0;
 }
 
 /* A bare hour ("9", "12") as the start of a range whose end is a clock
@@ -189,7 +196,7 @@ int tt_find_time_range(const char *s, tt_time_range *out)
         size_t j = i + (size_t)n1 + (size_t)ns;
         int t2;
         bool a2;
-        int n2 = ns > 0 && digit_at(s, j) >= 0 ? parse_clock(s + j, &t2, &a2) : 0;
+        int n2 = ns > 0 && hour_digit_at(s, j) >= 0 ? parse_clock(s + j, &t2, &a2) : 0;
         if (n2 > 0) {
             out->end = t2;
             out->end_ampm = a2;

@@ -93,6 +93,8 @@ static void test_time_rejects(void)
     CHECK_INT(tt_find_time_range("Year 10A4", &tr), -1);
     CHECK_INT(tt_find_time_range("I am Ill", &tr), -1); /* letters for digits only before minutes */
     CHECK_INT(tt_find_time_range("Io 10", &tr), -1);
+    CHECK_INT(tt_find_time_range("|8:40-8:50|", &tr), 1); /* a rule is no 1 */
+    CHECK_INT(tr.start, T(8, 40));
     CHECK_INT(tt_find_time_range("9.00 \xc2\xbb 10.00", &tr), 0); /* "»" alone is no dash */
     CHECK_INT(tr.end, -1);
 }
