@@ -12,6 +12,7 @@
  * entry continues its subject (a wrapped "Computer / Science"); rows further
  * down are notes and are left out.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,15 +271,26 @@ static int cmp_x(const void *a, const void *b)
     return (p->x > q->x) - (p->x < q->x);
 }
 
+/* A word without a letter: digits, dashes, stops ("-71.55", "—"). */
+static bool letterless(const char *t)
+{
+    for (; *t; t++)
+        if (isalpha((unsigned char)*t))
+            return false;
+    return true;
+}
+
 /* The subject words of row r after the time: words whose text starts after
- * the time's characters. */
+ * the time's characters. Words without a letter right after the time are
+ * the rest of a range OCR garbled ("10.50 — -71.55"), not the subject. */
 static int after_time(const tt_page *page, const row *r, int chars, int *out)
 {
     int n = 0, pos = 0;
     for (int k = 0; k < r->n; k++) {
-        if (pos >= chars)
+        const char *t = page->words[r->idx[k]].text;
+        if (pos >= chars && (n > 0 || !letterless(t)))
             out[n++] = r->idx[k];
-        pos += (int)strlen(page->words[r->idx[k]].text) + 1;
+        pos += (int)strlen(t) + 1;
     }
     return n;
 }
@@ -492,7 +504,16 @@ static void place_untimed(const heading *hd, int nh, const untimed_list *ul, tt_
     }
 }
 
-static void block_entries(tt_page *page, const heading *h, tt_result *res, untimed_list *ul)
+/* Where a block's times start over (a start half an hour before the one
+ * above it, back within an hour of the block's first): a new day whose
+ * heading OCR lost ("TUE" white on a dark bar) begins there. */
+static bool starts_over(const int *starts, int k)
+{
+    return k > 0 && starts[k] >= 0 && starts[k] + 30 < starts[k - 1] && starts[k] <= starts[0] + 60;
+}
+
+static void block_entries(tt_page *page, const heading *h, unsigned *named, tt_result *res,
+                          untimed_list *ul)
 {
     row rows[64];
     int nr = block_rows(page, h, rows, 64);
@@ -547,13 +568,23 @@ static void block_entries(tt_page *page, const heading *h, tt_result *res, untim
     for (int k = 0; k < n; k++)
         starts[k] = res->entries[first + k].start, ends[k] = res->entries[first + k].end;
     tt_resolve_12h(starts, ends, NULL, NULL, n);
+    /* A single day's block whose times start over runs on into the next
+     * day when no heading names it. */
+    bool single = h->days == 1u << h->day;
+    int day = h->day;
     for (int k = 0; k < n; k++) {
         tt_entry *e = &res->entries[first + k];
+        bool over = starts_over(starts, k);
+        if (over && single && day + 1 < TT_MAX_DAYS && !(*named & (1u << (day + 1)))) {
+            *named |= 1u << ++day;
+            res->ev.days_inferred++;
+        }
+        e->day = day;
         e->start = starts[k];
-        e->end = ends[k] >= 0 ? ends[k] : (k + 1 < n ? starts[k + 1] : -1);
+        e->end = ends[k] >= 0 ? ends[k] : (k + 1 < n && !starts_over(starts, k + 1) ? starts[k + 1] : -1);
         if (e->end < 0)
             res->ev.slots_unparsed++;
-        if (k > 0 && e->start < starts[k - 1])
+        if (k > 0 && e->start < starts[k - 1] && !(over && day != h->day))
             res->ev.times_increasing = false;
     }
     copy_to_group(h, first, res);
@@ -585,9 +616,12 @@ int tt_build_list(tt_page *page, tt_result *res)
     untimed_list *ul = calloc(1, sizeof *ul);
     if (!ul)
         return -1;
+    unsigned named_days = 0;
+    for (int d = 0; d < TT_MAX_DAYS; d++)
+        named_days |= seen[d] ? 1u << d : 0;
     for (int k = 0; k < n; k++) {
         res->ev.unproven |= hd[k].letter;
-        block_entries(page, &hd[k], res, ul);
+        block_entries(page, &hd[k], &named_days, res, ul);
         tt_figure_box(f, hd[k].x0, hd[k].y0, hd[k].x1, hd[k].y1, 0xff8c00, 2);
         tt_figure_box(f, hd[k].xmin, hd[k].y1, hd[k].xmax,
                       hd[k].ymax < page->height ? hd[k].ymax : page->height - 1, 0x1e64ff, 2);
@@ -595,6 +629,9 @@ int tt_build_list(tt_page *page, tt_result *res)
     tt_figure_close(f);
     place_untimed(hd, n, ul, res);
     free(ul);
+    for (int d = 0; d < TT_MAX_DAYS; d++) /* days a block ran on into */
+        if ((named_days & (1u << d)) && !seen[d])
+            seen[d] = true, distinct++, named++;
     res->ev.days_found = distinct;
     res->ev.days_in_order = distinct == named; /* no day twice */
     int lo = 7, hi = -1;

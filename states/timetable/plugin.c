@@ -188,8 +188,13 @@ static int build(const json_t *words, tt_result *res, yogi_error *err)
     res->ev.page_words = page.nwords;
     size_t warnings = json_array_size(res->warnings);
     int rc = tt_build_grid(&page, res);
-    if (rc < 0 || res->nentries == 0 || res->ev.list_like) {
-        if (rc == 0 && res->nentries > 0 && !reads_more(&page, tt_build_list, res->nentries))
+    if (rc < 0 || res->nentries == 0 || res->ev.list_like || res->ev.days_unread) {
+        /* A grid whose days were not read but taken in order is a guess;
+         * a list reading whose day headings were read beats it with half
+         * its entries (the grid counts a list's subjects and codes as
+         * days of their own). */
+        int than = res->ev.days_unread ? res->nentries / 2 : res->nentries;
+        if (rc == 0 && res->nentries > 0 && !reads_more(&page, tt_build_list, than))
             goto built;
         tt_evidence keep = {.pdf_text = page.pdf_text, .page_words = page.nwords};
         res->ev = keep;

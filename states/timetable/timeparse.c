@@ -6,7 +6,7 @@
  * alone with am/pm ("9am"). A range is two clocks joined by "-", an en or em
  * dash, "~", "to" or "until", or by nothing but spaces when OCR lost the dash.
  * OCR's usual confusions are forgiven: O for 0, l or I for 1 inside
- * digits, ';' for ':', a stray mark before or inside am/pm ("8:30. AM",
+ * digits (in the hour too when minutes follow: "II:45"), ';' for ':', a stray mark before or inside am/pm ("8:30. AM",
  * "1:20 P'M"). Minutes are after midnight; am/pm is applied when written.
  *
  * Without am/pm, a timetable writes the afternoon in 12-hour form ("12:40 -
@@ -68,14 +68,26 @@ static int parse_meridiem(const char *s, bool *pm)
 }
 
 /* A clock at the start of s: returns characters used, 0 when none. */
+/* A digit of an hour: as digit_at, but a '|' is a rule beside the text
+ * ("|8:40-8:50|"), not a 1. */
+static int hour_digit_at(const char *s, size_t i)
+{
+    return s[i] == '|' ? -1 : digit_at(s, i);
+}
+
 static int parse_clock(const char *s, int *minutes, bool *ampm)
 {
-    if (!isdigit((unsigned char)s[0]))
+    if (hour_digit_at(s, 0) < 0)
         return 0;
-    int h = s[0] - '0';
+    /* OCR's "II:45" for 11:45 (a serif 1 is an I): a letter in the hour
+     * only before a separator and minutes. */
+    bool lettered = !isdigit((unsigned char)s[0]);
+    int h = hour_digit_at(s, 0);
     size_t i = 1;
-    if (isdigit((unsigned char)s[1]))
-        h = h * 10 + (s[1] - '0'), i = 2;
+    if (hour_digit_at(s, 1) >= 0) {
+        lettered |= !isdigit((unsigned char)s[1]);
+        h = h * 10 + hour_digit_at(s, 1), i = 2;
+    }
     int m = 0;
     bool has_minutes = false;
     /* ';' is OCR's reading of a faint ':'. */
@@ -86,6 +98,8 @@ static int parse_clock(const char *s, int *minutes, bool *ampm)
         i += 3;
         has_minutes = true;
     }
+    if (lettered && !has_minutes)
+        return 0;
     bool pm = false;
     int mer = parse_meridiem(s + i, &pm);
     if (!has_minutes && mer == 0)
@@ -111,18 +125,24 @@ static int parse_separator(const char *s)
     while (s[i] == ' ')
         i++;
     static const char *const seps[] = {"\xe2\x80\x93", "\xe2\x80\x94", "\xe2\x80\x92", "-", "~",
-                                       "to", "until", "till"};
-    /* Dashes may come doubled from OCR ("-—"); words come once. */
+                                       "\xc2\xbb", "\xc2\xab", "to", "until", "till"};
+    /* Dashes may come doubled from OCR, spaced or not ("-—", "— -", "- —"),
+     * and a long dash with a guillemet ("»—"); words come once. */
+    bool dash = false, mark = false;
     for (size_t k = 0; k < sizeof seps / sizeof *seps; k++) {
         size_t n = strlen(seps[k]);
-        if (strncmp(s + i, seps[k], n) == 0) {
+        if (strncmp(s + i, seps[k], n) == 0 && (k < 7 || (!dash && !mark))) {
             i += n;
-            if (k < 5)
-                k = (size_t)-1;
-            else
+            if (k >= 7)
                 break;
+            dash |= k < 5, mark |= k >= 5;
+            while (s[i] == ' ')
+                i++;
+            k = (size_t)-1;
         }
     }
+    if (mark && !dash)
+        return -1; /* "»" alone is no dash */
     while (s[i] == ' ')
         i++;
     return (int)i;
@@ -132,7 +152,7 @@ static bool starts_clock_here(const char *s, size_t i)
 {
     if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == ':' || s[i - 1] == '.'))
         return false;
-    return isdigit((unsigned char)s[i]);
+    return hour_digit_at(s, i) >= 0;
 }
 
 /* A bare hour ("9", "12") as the start of a range whose end is a clock
@@ -167,7 +187,7 @@ int tt_find_time_range(const char *s, tt_time_range *out)
         int t1;
         bool a1 = false;
         int n1 = parse_clock(s + i, &t1, &a1);
-        if (n1 == 0)
+        if (n1 == 0 && isdigit((unsigned char)s[i]))
             n1 = parse_bare_start(s + i, &t1);
         if (n1 == 0)
             continue;
@@ -176,7 +196,7 @@ int tt_find_time_range(const char *s, tt_time_range *out)
         size_t j = i + (size_t)n1 + (size_t)ns;
         int t2;
         bool a2;
-        int n2 = ns > 0 && isdigit((unsigned char)s[j]) ? parse_clock(s + j, &t2, &a2) : 0;
+        int n2 = ns > 0 && hour_digit_at(s, j) >= 0 ? parse_clock(s + j, &t2, &a2) : 0;
         if (n2 > 0) {
             out->end = t2;
             out->end_ampm = a2;

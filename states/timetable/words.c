@@ -405,8 +405,37 @@ static void drop_noise(tt_page *page)
     page->nwords = kept;
 }
 
+/* OCR's lone-glyph pass reads ink the first pass's box cut off: "A"
+ * flush against "AM", the tail of "AM" as "M", a sliver of "PM" as "D".
+ * Words stand a space apart (over a third of their height); a single
+ * letter closer than a sixth of its height to a longer word on its line,
+ * or overlapping it, is that word's ink read twice, and is dropped. */
+static void drop_glyph_echoes(tt_page *page)
+{
+    int kept = 0;
+    for (int i = 0; i < page->nwords; i++) {
+        const tt_word *g = &page->words[i];
+        bool echo = false;
+        for (int j = 0; j < page->nwords && !echo && isalpha((unsigned char)g->text[0]) &&
+                        g->text[1] == '\0';
+             j++) {
+            const tt_word *w = &page->words[j];
+            int gap_r = w->x - (g->x + g->w), gap_l = g->x - (w->x + w->w);
+            int gap = gap_r > gap_l ? gap_r : gap_l, lo = g->y > w->y ? g->y : w->y;
+            int hi = g->y + g->h < w->y + w->h ? g->y + g->h : w->y + w->h;
+            echo = j != i && w->text[1] != '\0' && gap * 6 <= g->h && (hi - lo) * 3 >= g->h * 2;
+        }
+        if (!echo)
+            page->words[kept++] = *g;
+    }
+    page->nwords = kept;
+}
+
 /* A doubtful word lying on a horizontal rule is the rule misread ("eee",
- * "z" across a cell border): text sits between rules, not on them. */
+ * "z" across a cell border): text sits between rules, not on them. A day
+ * name with the rule along its box's top or bottom sixth is a heading
+ * touching its underline (a photo's slant brings the rule into the box),
+ * kept: a misread rule gives scraps, not a day's name. */
 static void drop_on_rules(tt_page *page)
 {
     if (!page->rules)
@@ -414,8 +443,11 @@ static void drop_on_rules(tt_page *page)
     int kept = 0;
     for (int i = 0; i < page->nwords; i++) {
         const tt_word *w = &page->words[i];
+        int at = 0, edge = w->h / 6;
         bool on_rule = w->conf < 60.0 &&
-                       tt_rules_hsep(page->rules, w->y, w->y + w->h, w->x, w->x + w->w, NULL) >= 0.6;
+                       tt_rules_hsep(page->rules, w->y, w->y + w->h, w->x, w->x + w->w, &at) >= 0.6;
+        if (on_rule && (at <= w->y + edge || at >= w->y + w->h - edge))
+            on_rule = tt_day_of(w->text) < 0;
         if (!on_rule)
             page->words[kept++] = *w;
     }
@@ -790,6 +822,7 @@ int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
     page->pdf_text = source && strcmp(source, "pdf-text") == 0;
     page->median_h = median_height(page);
     drop_noise(page);
+    drop_glyph_echoes(page);
     if (group_lines(page) < 0)
         goto out_of_memory;
     /* Phrases now show the skew: turn the words upright and group again,

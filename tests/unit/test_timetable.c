@@ -56,12 +56,17 @@ static void test_time_ranges(void)
     check_range("8:50 to 9:50", T(8, 50), T(9, 50));
     check_range("9:00 to9:15", T(9, 0), T(9, 15));
     check_range("10:35 -\xe2\x80\x94 12:10", T(10, 35), T(12, 10)); /* doubled by OCR */
+    check_range("8.50- \xe2\x80\x94" "9.35", T(8, 50), T(9, 35));     /* doubled, spaced */
+    check_range("12.55 \xe2\x80\x94 -13.45", T(12, 55), T(13, 45));
+    check_range("14.35 \xc2\xbb\xe2\x80\x94" "15.35", T(14, 35), T(15, 35)); /* "»—" */
     check_range("13.50 - 14.50", T(13, 50), T(14, 50));
     check_range("1:10pm \xe2\x80\x93 2:05pm", T(13, 10), T(14, 5));
     check_range("1:10 - 2:05pm", T(13, 10), T(14, 5));
     check_range("11:05am - 12:00pm", T(11, 5), T(12, 0));
     check_range("12:55 13:55", T(12, 55), T(13, 55)); /* the dash lost */
     check_range("8:5O - 9:5O", T(8, 50), T(9, 50));   /* O read for 0 */
+    check_range("II:45 \xe2\x80\x94 12:00", T(11, 45), T(12, 0)); /* a serif 1 read as I */
+    check_range("10:45 - l1:45", T(10, 45), T(11, 45));
     check_range("12:20 PM-1;20 PM", T(12, 20), T(13, 20)); /* ; read for : */
     check_range("1:20 P'M-2:05 PM", T(13, 20), T(14, 5)); /* a stray mark */
     check_range("8:30. AM-10:20 AM", T(8, 30), T(10, 20));
@@ -86,6 +91,12 @@ static void test_time_rejects(void)
     CHECK_INT(tt_find_time_range("Period 1 8:45 - 9:30", &tr), 9);
     CHECK_INT(tr.end, T(9, 30));
     CHECK_INT(tt_find_time_range("Year 10A4", &tr), -1);
+    CHECK_INT(tt_find_time_range("I am Ill", &tr), -1); /* letters for digits only before minutes */
+    CHECK_INT(tt_find_time_range("Io 10", &tr), -1);
+    CHECK_INT(tt_find_time_range("|8:40-8:50|", &tr), 1); /* a rule is no 1 */
+    CHECK_INT(tr.start, T(8, 40));
+    CHECK_INT(tt_find_time_range("9.00 \xc2\xbb 10.00", &tr), 0); /* "»" alone is no dash */
+    CHECK_INT(tr.end, -1);
 }
 
 static void test_twelve_hour_rule(void)
@@ -960,6 +971,183 @@ static void test_list_columns_with_staggered_headings(void)
     json_decref(out);
 }
 
+/* A list in two page columns of blocks headed by day letters (M and Tu
+ * down the left, W, Th and F down the right), each row "08:40 - 09:40
+ * Subject" with a class code flush right. Read as a grid, the codes and
+ * subjects are columns of their own and the days a guess (no day names
+ * on any axis); the list reading, whose headings were read, is the one
+ * kept: every entry under its own day. */
+static void test_list_beats_grid_without_day_names(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const letters[] = {"M", "Tu", "W", "Th", "F"};
+    static const int bx[] = {160, 160, 1350, 1350, 1350}, by[] = {330, 1010, 330, 1080, 1830};
+    static const char *const subjects[] = {"Maths", "Art", "French", "Music", "Drama", "Latin"};
+    static const char *const times[] = {"08:40", "09:40", "10:40", "11:40", "12:40", "13:40", "14:40"};
+    json_t *words = json_array();
+    for (int d = 0; d < 5; d++) {
+        add_word(words, letters[d], bx[d], by[d], 40, 36);
+        for (int r = 0; r < 6; r++) {
+            int y = by[d] + 90 + r * 68;
+            add_word(words, times[r], bx[d] + 20, y, 100, 30);
+            add_word(words, "-", bx[d] + 140, y + 16, 14, 4);
+            add_word(words, times[r + 1], bx[d] + 172, y, 100, 30);
+            add_word(words, subjects[(d + r) % 6], bx[d] + 324, y, 150, 30);
+            add_word(words, r % 2 ? "11X" : "7A1", bx[d] + 1010, y, 60, 27);
+        }
+    }
+    json_t *out = run_words(words, 2956, 4184);
+    if (!out)
+        return;
+    CHECK_STR(json_string_value(json_object_get(out, "layout")), "list");
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 30);
+    CHECK(has_one(out, "Monday", "08:40", "09:40", "Maths"));
+    CHECK(has_one(out, "Wednesday", "09:40", "10:40", "Music"));
+    CHECK(has_one(out, "Friday", "13:40", "14:40", "Music"));
+    json_decref(out);
+}
+
+/* A list row whose end time OCR garbled ("10.50 — -71.55 Psychology"):
+ * the range's letterless rest is no part of the subject. */
+static void test_list_garbled_end_leaves_the_subject(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    json_t *words = json_array();
+    add_phrase(words, "Monday", 100, 100);
+    add_rows(words, 110, 150, 3, "Maths");
+    add_phrase(words, "Tuesday", 100, 400);
+    add_phrase(words, "9.00 - 9.45 Art", 110, 450);
+    add_phrase(words, "10.50 \xe2\x80\x94 -71.55", 110, 490);
+    add_phrase(words, "Psychology", 310, 490);
+    add_phrase(words, "11.55 - 12.55 Music", 110, 530);
+    json_t *out = run_words(words, 1000, 800);
+    if (!out)
+        return;
+    CHECK(has_one(out, "Tuesday", "10:50", "11:55", "Psychology"));
+    CHECK(has_one(out, "Monday", "10:00", "10:45", "Maths"));
+    json_decref(out);
+}
+
+/* OCR's lone-glyph pass read ink the first pass's boxes cut off: an "A"
+ * flush before "AM", an "M" flush after it. They are the word's own
+ * letters, not words: the time reads whole and the subject is alone. */
+static void test_glyph_echo_beside_a_word_is_dropped(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    json_t *words = json_array();
+    add_phrase(words, "Monday", 100, 100);
+    add_phrase(words, "9:00 AM - 10:00 AM Maths", 110, 150);
+    add_phrase(words, "Tuesday", 100, 300);
+    add_phrase(words, "9:10 AM - 10:15", 110, 350);
+    add_word(words, "A", 304, 350, 12, 24); /* flush before the AM at 316 */
+    add_word(words, "AM", 316, 350, 24, 24);
+    add_word(words, "M", 340, 350, 10, 24); /* the AM's tail */
+    add_phrase(words, "Music", 400, 350);
+    json_t *out = run_words(words, 1000, 800);
+    if (!out)
+        return;
+    CHECK(has_one(out, "Tuesday", "09:10", "10:15", "Music"));
+    CHECK(has_one(out, "Monday", "09:00", "10:00", "Maths"));
+    json_decref(out);
+}
+
+/* A list whose Tuesday heading OCR lost: Monday's block runs on down the
+ * page and its times start over at 9.00. The rows from there are
+ * Tuesday's (no heading names Tuesday), an inferred day, not Monday's
+ * second lessons. Where the next day has a heading, a block whose times
+ * go back keeps its own day. */
+static void test_list_times_starting_over_are_a_lost_day(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    json_t *words = json_array();
+    add_phrase(words, "Monday", 100, 100);
+    add_rows(words, 110, 150, 4, "Maths");
+    add_rows(words, 110, 350, 4, "Art"); /* Tuesday's, its heading lost */
+    add_phrase(words, "Wednesday", 800, 100);
+    add_rows(words, 810, 150, 4, "French");
+    add_phrase(words, "Thursday", 800, 400);
+    add_rows(words, 810, 450, 4, "Music");
+    json_t *out = run_words(words, 1400, 800);
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 16);
+    CHECK(has_one(out, "Tuesday", "09:00", "09:45", "Art"));
+    CHECK(has_one(out, "Tuesday", "12:00", "12:45", "Art"));
+    CHECK(has_one(out, "Monday", "12:00", "12:45", "Maths"));
+    CHECK(has_one(out, "Thursday", "09:00", "09:45", "Music"));
+    CHECK_INT((int)json_integer_value(json_object_get(json_object_get(out, "evidence"), "days_inferred")), 1);
+    json_decref(out);
+}
+
+/* A page image (grey PGM) of width x height, white, with black rules 3 px
+ * thick across [x0, x1) at each y of ys; written to path. */
+static bool write_ruled_image(const char *path, int width, int height, int x0, int x1,
+                              const int *ys, int nys)
+{
+    unsigned char *px = malloc((size_t)width * (size_t)height);
+    FILE *f = fopen(path, "wb");
+    bool ok = px && f;
+    if (ok) {
+        memset(px, 255, (size_t)width * (size_t)height);
+        for (int k = 0; k < nys; k++)
+            for (int y = ys[k]; y < ys[k] + 3 && y < height; y++)
+                memset(px + (size_t)y * (size_t)width + x0, 0, (size_t)(x1 - x0));
+        fprintf(f, "P5\n%d %d\n255\n", width, height);
+        ok = fwrite(px, 1, (size_t)width * (size_t)height, f) == (size_t)width * (size_t)height;
+    }
+    if (f)
+        ok = fclose(f) == 0 && ok;
+    free(px);
+    return ok;
+}
+
+/* Day headings underlined, one of them doubtful (a photo's slant brings
+ * the underline into its box, and OCR gives it confidence 12): text
+ * touching a rule at its edge is kept, so Wednesday keeps its block. A
+ * doubtful "eee" with a rule through its middle is the rule misread and
+ * is dropped, not joined to the subject above it. */
+static void test_underlined_doubtful_heading_is_kept(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const days[] = {"MONDAY", "TUESDAY", "WEDNESDAY"};
+    char path[] = "/tmp/yogi-tt-ruled-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        SKIP("no temporary file");
+    close(fd);
+    int ys[4] = {0}, n = 0;
+    json_t *words = json_array();
+    for (int d = 0; d < 3; d++) {
+        int y = 100 + d * 260;
+        json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", days[d], "x",
+                                               100, "y", y, "w", 150, "h", 30, "conf",
+                                               d == 2 ? 12.0 : 95.0));
+        ys[n++] = y + 27; /* the underline, in the box's bottom rows */
+        add_rows(words, 110, y + 50, 4, d == 2 ? "French" : "Maths");
+    }
+    json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", "eee", "x", 310,
+                                           "y", 100 + 50 + 3 * 40 + 30, "w", 60, "h", 24, "conf", 20.0));
+    ys[n++] = 100 + 50 + 3 * 40 + 30 + 11;
+    bool ok = write_ruled_image(path, 1000, 1000, 80, 900, ys, n);
+    json_t *input = json_pack("{s:{s:[{s:i, s:i, s:s, s:o}]}}", "ocr", "pages", "width", 1000,
+                              "height", 1000, "image", path, "words", words);
+    json_t *out = ok ? built(input) : (json_decref(input), NULL);
+    unlink(path);
+    if (!ok)
+        SKIP("could not write the page image");
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 12);
+    CHECK(has_one(out, "Wednesday", "09:00", "09:45", "French"));
+    CHECK(has_one(out, "Monday", "12:00", "12:45", "Maths"));
+    json_decref(out);
+}
+
 /* A borderless grid, days as columns, with a double lesson printed
  * centred on the edge between its two rows: the subject ends just above
  * the edge, its class just below. One entry over both rows, no entry
@@ -1713,6 +1901,11 @@ int main(int argc, char **argv)
         TEST(test_trailing_codes_leave_the_subject),
         TEST(test_borderless_double_split_at_its_edge),
         TEST(test_list_columns_with_staggered_headings),
+        TEST(test_list_beats_grid_without_day_names),
+        TEST(test_underlined_doubtful_heading_is_kept),
+        TEST(test_list_garbled_end_leaves_the_subject),
+        TEST(test_glyph_echo_beside_a_word_is_dropped),
+        TEST(test_list_times_starting_over_are_a_lost_day),
         TEST(test_close_header_ranges_are_separate),
         TEST(test_timed_cells_put_back_a_lost_day),
         TEST(test_timed_cell_alone_but_overlapped_is_its_days),
