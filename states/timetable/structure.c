@@ -21,6 +21,14 @@
  *   grid    a ruled table: at least four rules across and four down, each
  *           backed by rule over at least half of the middle half of the page
  *           (a merged cell interrupts a rule; a table is rarely off-centre).
+ *   table   short phrases standing in rows and columns: a dozen or more
+ *           phrases of at most four words that each share a row with two
+ *           others and a column with three, on a page without prose. A
+ *           faint scan or an unruled table may give OCR nothing it can read
+ *           as a time or a day, yet its cells still stand in a lattice; a
+ *           letter's lines share one column, a photo's scraps no lattice.
+ *           (A price list is a table too: it goes to review as an empty
+ *           draft, the price of never refusing a timetable.)
  *
  * Invariant: reads the page, changes nothing.
  */
@@ -35,6 +43,12 @@
 #define MIN_DAY_NAMES 3
 #define MIN_DAY_LETTERS 4
 #define MIN_RULES 4
+#define MIN_LATTICE_CELLS 12
+#define MAX_CELL_WORDS 4
+#define MIN_ROW_MATES 2
+#define MIN_COLUMN_MATES 3
+#define MIN_PROSE_WORDS 7 /* a phrase this long is a sentence */
+#define MAX_PROSE 12      /* words in sentences a timetable page may carry */
 
 /* Whether line b shares a band with line a: of y (a row) or of x (a
  * column). */
@@ -107,29 +121,59 @@ static void day_labels(const tt_page *page, int *letter, int *names, int *letter
         }
 }
 
-/* A heading naming a timetable on a page that is not prose (under a
- * dozen words in phrases of seven or more: a letter has sentences). */
-static bool titled(const tt_page *page)
+/* Words in sentences: phrases of MIN_PROSE_WORDS or more. */
+static int prose_words(const tt_page *page)
 {
     int prose = 0;
-    bool named = false;
+    for (int li = 0; li < page->nlines; li++)
+        if (page->lines[li].count >= MIN_PROSE_WORDS)
+            prose += page->lines[li].count;
+    return prose;
+}
+
+/* A heading naming a timetable on a page that is not prose (under a
+ * dozen words in sentences: a letter has sentences). */
+static bool titled(const tt_page *page)
+{
+    if (prose_words(page) >= MAX_PROSE)
+        return false;
     for (int li = 0; li < page->nlines; li++) {
         const tt_line *l = &page->lines[li];
-        if (l->count >= 7) {
-            prose += l->count;
-            continue;
-        }
-        for (int k = 0; k < l->count && l->count <= 8; k++) {
+        for (int k = 0; k < l->count && l->count < MIN_PROSE_WORDS; k++) {
             char low[16];
             const char *t = page->words[page->order[l->first + k]].text;
             size_t n = 0;
             for (; t[n] && n + 1 < sizeof low; n++)
                 low[n] = (char)tolower((unsigned char)t[n]);
             low[n] = '\0';
-            named |= strncmp(low, "timetable", 9) == 0 || strncmp(low, "schedule", 8) == 0;
+            if (strncmp(low, "timetable", 9) == 0 || strncmp(low, "schedule", 8) == 0)
+                return true;
         }
     }
-    return named && prose < 12;
+    return false;
+}
+
+/* Phrases of a lattice: short, each sharing its row with MIN_ROW_MATES
+ * other short phrases and its column with MIN_COLUMN_MATES. No word is read
+ * for meaning: garbled cells count as well as clean ones. */
+static int lattice_cells(const tt_page *page)
+{
+    if (prose_words(page) >= MAX_PROSE)
+        return 0;
+    int cells = 0;
+    for (int a = 0; a < page->nlines; a++) {
+        if (page->lines[a].count > MAX_CELL_WORDS)
+            continue;
+        int row = 0, column = 0;
+        for (int b = 0; b < page->nlines; b++) {
+            if (b == a || page->lines[b].count > MAX_CELL_WORDS)
+                continue;
+            row += aligned(&page->lines[a], &page->lines[b], true);
+            column += aligned(&page->lines[a], &page->lines[b], false);
+        }
+        cells += row >= MIN_ROW_MATES && column >= MIN_COLUMN_MATES;
+    }
+    return cells;
 }
 
 /* Long rules across (or down) the page, each counted once: scanned in
@@ -152,7 +196,7 @@ bool tt_page_structure(const tt_page *page, char *why, size_t size)
 {
     bool *keep = calloc((size_t)page->nlines + 1, sizeof *keep);
     int *letter = calloc((size_t)page->nlines + 1, sizeof *letter);
-    int times = 0, names = 0, letters = 0;
+    int times = 0, names = 0, letters = 0, cells = 0;
     if (keep && letter) {
         times = aligned_times(page, keep);
         day_labels(page, letter, &names, &letters);
@@ -171,6 +215,8 @@ bool tt_page_structure(const tt_page *page, char *why, size_t size)
         snprintf(why, size, "a heading naming a timetable");
     else if (across >= MIN_RULES && down >= MIN_RULES)
         snprintf(why, size, "a ruled grid, %d rules across and %d down", across, down);
+    else if ((cells = lattice_cells(page)) >= MIN_LATTICE_CELLS)
+        snprintf(why, size, "%d short phrases in rows and columns", cells);
     else
         return false;
     return true;

@@ -1742,6 +1742,39 @@ static void test_day_letters_only_in_a_column(void)
     json_decref(input);
 }
 
+/* A faint scan whose cells OCR garbled (no time, no day read) still has
+ * its cells in rows and columns: an empty draft for a person. Lines down
+ * one column (a list, a poem) and scraps scattered over a photo are not a
+ * table. */
+static void test_garbled_lattice_is_a_draft(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const scraps[] = {"xq", "lorn", "Tirn", "vw", "ae", "fing", "Sci(", "granny"};
+    const char *texts[30];
+    int lattice[60], column[60], scattered[60];
+    for (int i = 0; i < 30; i++) {
+        texts[i] = scraps[i % 8];
+        lattice[2 * i] = 100 + 300 * (i % 6), lattice[2 * i + 1] = 200 + 200 * (i / 6);
+        column[2 * i] = 100, column[2 * i + 1] = 40 + 45 * i;
+        scattered[2 * i] = (i * 677) % 1900, scattered[2 * i + 1] = (i * 389) % 1400;
+    }
+    json_t *input = words_at(texts, lattice, 30), *out = NULL;
+    yogi_error err = {0};
+    if (invoke(input, &out, &err) != YOGI_OK)
+        out = NULL;
+    check_unread_draft(out, &err, "30 short phrases in rows and columns");
+    json_decref(input);
+    const int *not_tables[] = {column, scattered};
+    for (int k = 0; k < 2; k++) {
+        input = words_at(texts, not_tables[k], 30), out = NULL;
+        CHECK_INT(invoke(input, &out, &err), YOGI_FAILED);
+        CHECK_STR(err.name, "Document.NotATimetable");
+        json_decref(out);
+        json_decref(input);
+    }
+}
+
 /* ---- plugin:ocr reads turned text -------------------------------------- */
 
 static const char *no_config(const char *key)
@@ -1920,6 +1953,7 @@ int main(int argc, char **argv)
         TEST(test_code_misread_as_letters_is_a_code),
         TEST(test_code_in_subject_lowers_confidence),
         TEST(test_day_letters_only_in_a_column),
+        TEST(test_garbled_lattice_is_a_draft),
         TEST(test_letter_headed_timetable_is_not_one),
         TEST(test_ocr_reads_turned_text),
         TEST(test_ocr_reads_letters_on_dark_fill),
