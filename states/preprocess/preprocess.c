@@ -17,7 +17,9 @@
  *   2. grey (8 bpp): alpha blended over white, colour by luminance.
  *   3. background normalisation, only when the background is uneven (phone
  *      photos: a lamp on one side, a shadow on the other) — measured as the
- *      spread of a coarse background map; on even pages it only costs time.
+ *      spread of a coarse background map; on even pages it only costs time —
+ *      or when a global threshold would take light cell fills for ink (a
+ *      scan greys them: over a third of the page falls on the dark side).
  *   4. perspective: a phone photo's ruled table is mapped back to an upright
  *      rectangle from its outline (perspective.c), when one is found; the
  *      warp (which also removes the turn) replaces step 5 and is applied
@@ -299,9 +301,31 @@ static bool background_uneven(PIX *grey)
     return uneven;
 }
 
+/* True when a global (Otsu) threshold would turn over a third of the page
+ * dark: ink is a small share of any page, so the dark class then holds light
+ * cell fills, greyed by a scan, with their text lost inside. Normalising
+ * makes the fills background. A dark header band is well under a third. */
+#define MAX_DARK_SHARE 0.33
+
+static bool fills_defeat_threshold(PIX *grey)
+{
+    NUMA *hist = pixGetGrayHistogram(grey, 2);
+    if (!hist) return false;
+    l_int32 split = 0;
+    bool dark = false;
+    if (numaSplitDistribution(hist, 0.0f, &split, NULL, NULL, NULL, NULL, NULL) == 0) {
+        l_float32 below = 0, total = 0;
+        numaGetSumOnInterval(hist, 0, split, &below);
+        numaGetSum(hist, &total);
+        dark = total > 0 && below / total > MAX_DARK_SHARE;
+    }
+    numaDestroy(&hist);
+    return dark;
+}
+
 static PIX *normalise_background(PIX *grey, page_info *info)
 {
-    if (!background_uneven(grey)) return pixClone(grey);
+    if (!background_uneven(grey) && !fills_defeat_threshold(grey)) return pixClone(grey);
     PIX *norm = pixBackgroundNorm(grey, NULL, NULL, 64, 64, 100, 40, 230, 2, 2);
     if (!norm) return pixClone(grey);
     info->normalised = true;

@@ -541,6 +541,54 @@ static void test_ocr_reads_words(void)
     plugin_unload(&lp);
 }
 
+/* A scanned grid whose light cell fills cover most of the page, greyed by
+ * the scanner: paper 235, fills 200 (under a global threshold's cut), text
+ * 60 inside the fills. */
+static void write_filled_scan_png(const char *name)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1200, 800);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_source_rgb(cr, 235 / 255.0, 235 / 255.0, 235 / 255.0);
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, 200 / 255.0, 200 / 255.0, 200 / 255.0);
+    cairo_rectangle(cr, 60, 60, 1080, 680);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 60 / 255.0, 60 / 255.0, 60 / 255.0);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 30);
+    const char *cells[] = {"Psychology", "Sociology", "Geography", "Chemistry"};
+    for (int i = 0; i < 4; i++) {
+        cairo_move_to(cr, 120 + 520 * (i % 2), 250 + 300 * (i / 2));
+        cairo_show_text(cr, cells[i]);
+    }
+    cairo_destroy(cr);
+    cairo_surface_write_to_png(s, name);
+    cairo_surface_destroy(s);
+}
+
+/* The fills must become background, not ink: the words inside are read. */
+static void test_ocr_reads_text_on_scanned_fills(void)
+{
+    write_filled_scan_png("fills.png");
+    yogi_error err;
+    json_t *pages = preprocess("fills.png", &err);
+    if (!pages) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+        return;
+    }
+    json_t *out = run_plugin("ocr", pages, &err);
+    if (!out) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    } else {
+        CHECK(has_word(out, "Psychology"));
+        CHECK(has_word(out, "Sociology"));
+        CHECK(has_word(out, "Geography"));
+        CHECK(has_word(out, "Chemistry"));
+    }
+    json_decref(out);
+    json_decref(pages);
+}
+
 static void test_pdftext_words_and_image(void)
 {
     write_pdf("text.pdf", 2, true);
@@ -845,6 +893,7 @@ int main(int argc, char **argv)
         TEST(test_preprocess_writes_pages),
         TEST(test_preprocess_refuses_before_decoding),
         TEST(test_ocr_reads_words),
+        TEST(test_ocr_reads_text_on_scanned_fills),
         TEST(test_pdftext_words_and_image),
         TEST(test_scanned_pdf_is_rendered),
         TEST(test_review_marks_document),
