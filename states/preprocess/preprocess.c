@@ -301,23 +301,28 @@ static bool background_uneven(PIX *grey)
     return uneven;
 }
 
-/* True when a global (Otsu) threshold would turn over a third of the page
- * dark: ink is a small share of any page, so the dark class then holds light
- * cell fills, greyed by a scan, with their text lost inside. Normalising
- * makes the fills background. A dark header band is well under a third. */
-#define MAX_DARK_SHARE 0.33
+/* True when a global (Otsu) threshold would take light cell fills for ink:
+ * its dark side holds over a third of the page, or over a tenth with a
+ * light mean. Ink is a small, dark share of any page; a scan greys the
+ * fills under the cut, and their text is lost in them. Normalising makes
+ * the fills background. A dark header band is dark and well under a third. */
+#define MAX_DARK_SHARE 0.33f
+#define FILL_SHARE 0.10f
+#define FILL_MEAN 150.0f
 
 static bool fills_defeat_threshold(PIX *grey)
 {
     NUMA *hist = pixGetGrayHistogram(grey, 2);
     if (!hist) return false;
     l_int32 split = 0;
+    l_float32 mean = 0;
     bool dark = false;
-    if (numaSplitDistribution(hist, 0.0f, &split, NULL, NULL, NULL, NULL, NULL) == 0) {
+    if (numaSplitDistribution(hist, 0.0f, &split, &mean, NULL, NULL, NULL, NULL) == 0) {
         l_float32 below = 0, total = 0;
         numaGetSumOnInterval(hist, 0, split, &below);
         numaGetSum(hist, &total);
-        dark = total > 0 && below / total > MAX_DARK_SHARE;
+        float share = total > 0 ? below / total : 0;
+        dark = share > MAX_DARK_SHARE || (share > FILL_SHARE && mean > FILL_MEAN);
     }
     numaDestroy(&hist);
     return dark;

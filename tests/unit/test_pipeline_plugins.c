@@ -589,6 +589,64 @@ static void test_ocr_reads_text_on_scanned_fills(void)
     json_decref(pages);
 }
 
+/* Two dark header cells naming day groups in white ("M, Tu, W, Th" and
+ * "F"), over rows of dark text on white. */
+static void write_day_group_header_png(const char *name)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1400, 600);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, 0.45, 0.05, 0.12);
+    cairo_rectangle(cr, 40, 60, 1320, 70);
+    cairo_fill(cr);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, 26);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_move_to(cr, 260, 105);
+    cairo_show_text(cr, "M, Tu, W, Th");
+    cairo_move_to(cr, 1020, 105);
+    cairo_show_text(cr, "F");
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    const char *rows[] = {"8:30 - 8:45 Registration", "8:45 - 9:40 Geography",
+                          "9:40 - 10:40 History", "10:40 - 11:35 Spanish"};
+    for (int i = 0; i < 4; i++) {
+        cairo_move_to(cr, 60, 200 + 90 * i);
+        cairo_show_text(cr, rows[i]);
+        cairo_move_to(cr, 760, 200 + 90 * i);
+        cairo_show_text(cr, rows[i]);
+    }
+    cairo_destroy(cr);
+    cairo_surface_write_to_png(s, name);
+    cairo_surface_destroy(s);
+}
+
+/* The day letters of a group, each closed by a comma, are read on the dark
+ * fill as the words they are: the comma does not make them noise. */
+static void test_ocr_reads_day_group_on_dark_header(void)
+{
+    write_day_group_header_png("groups.png");
+    yogi_error err;
+    json_t *pages = preprocess("groups.png", &err);
+    if (!pages) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+        return;
+    }
+    json_t *out = run_plugin("ocr", pages, &err);
+    if (!out) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    } else {
+        CHECK(has_word(out, "M,"));
+        CHECK(has_word(out, "Tu,"));
+        CHECK(has_word(out, "W,"));
+        CHECK(has_word(out, "Th"));
+        CHECK(has_word(out, "F"));
+    }
+    json_decref(out);
+    json_decref(pages);
+}
+
 static void test_pdftext_words_and_image(void)
 {
     write_pdf("text.pdf", 2, true);
@@ -894,6 +952,7 @@ int main(int argc, char **argv)
         TEST(test_preprocess_refuses_before_decoding),
         TEST(test_ocr_reads_words),
         TEST(test_ocr_reads_text_on_scanned_fills),
+        TEST(test_ocr_reads_day_group_on_dark_header),
         TEST(test_pdftext_words_and_image),
         TEST(test_scanned_pdf_is_rendered),
         TEST(test_review_marks_document),
