@@ -463,12 +463,24 @@ static void turn_words(tt_page *page, double angle)
     page->deskew = angle;
 }
 
+/* One letter, or one letter repeated (case aside): OCR's model reads a
+ * lone round glyph twice ("oO" for "O", "Ww" for "W"). */
+static bool one_letter(const char *t)
+{
+    size_t n = strlen(t), same = 1;
+    if (n == 0 || n > 3 || !isalpha((unsigned char)t[0]))
+        return false;
+    while (same < n && tolower((unsigned char)t[same]) == tolower((unsigned char)t[0]))
+        same++;
+    return same == n;
+}
+
 /* A letter alone on its phrase (first grouping), a candidate for a word
  * written one letter per line. */
 static bool lone_letter(const tt_page *page, const tt_word *w)
 {
-    return isalpha((unsigned char)w->text[0]) && w->text[1] == '\0' && w->line >= 0 &&
-           w->line < page->nlines && page->lines[w->line].count == 1;
+    return one_letter(w->text) && w->line >= 0 && w->line < page->nlines &&
+           page->lines[w->line].count == 1;
 }
 
 /* The letter stacked right under word a (same column, less than a line's
@@ -586,6 +598,8 @@ static void join_stacked_letters(tt_page *page)
         for (int b = i; b >= 0 && !gone[b] && m < 64; b = letter_below(page, b))
             chain[m++] = b, gone[b] = true;
         part_chain(page, chain, m, brk);
+        for (int k = 0; k < m && m >= 2; k++)
+            page->words[chain[k]].text[1] = '\0'; /* "oO" in a chain is "o" */
         tt_word *top = NULL;
         int len = 0, wide = 0;
         for (int k = 0; k < m; k++) {

@@ -755,6 +755,34 @@ static void test_stacked_day_names_part(void)
     json_decref(out);
 }
 
+/* The same column with each day's letters closer than the rows, and the
+ * round "O" of MON read twice by OCR ("oO"): a letter repeated is one
+ * letter, and Monday is read, not lost with it. */
+static void test_stacked_day_names_repeated_letter(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const none[] = {"", "", "", "", ""};
+    json_t *input = letter_grid(none, 60);
+    json_t *words = json_object_get(json_array_get(json_object_get(json_object_get(input, "ocr"),
+                                                                   "pages"), 0), "words");
+    for (size_t i = json_array_size(words); i-- > 0;)
+        if (!*json_string_value(json_object_get(json_array_get(words, i), "text")))
+            json_array_remove(words, i);
+    static const char *const days[] = {"M", "oO", "N", "T", "U", "E", "W", "E", "D",
+                                       "T", "H", "U", "F", "R", "I"};
+    for (int k = 0; k < 15; k++) /* three letters 18 px apart in each 60 px row */
+        add_word(words, days[k], 100, 152 + (k / 3) * 60 + (k % 3) * 18, 14, 14);
+    json_t *out = built(input);
+    if (!out)
+        return;
+    json_t *ev = json_object_get(out, "evidence");
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_found")), 5);
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_inferred")), 0);
+    CHECK(has_one(out, "Monday", "08:50", "09:50", "Art"));
+    json_decref(out);
+}
+
 /* A list in two columns of blocks headed by day letters, no heading level
  * with another: M and Tu down the left, W, Th and F down the right. Read
  * down each column and across, they are the days in order, so each letter
@@ -1504,6 +1532,7 @@ int main(int argc, char **argv)
         TEST(test_header_ranges_in_one_phrase),
         TEST(test_day_label_beside_stacked_word),
         TEST(test_stacked_day_names_part),
+        TEST(test_stacked_day_names_repeated_letter),
         TEST(test_list_letter_headings_in_order),
         TEST(test_bare_hour_ranges),
         TEST(test_twelve_hour_rule_stops_at_evening),
