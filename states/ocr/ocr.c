@@ -410,8 +410,11 @@ static bool stacked_letters(PIX *part, int x, int y, int th, turned *lone, int *
             ok = nb == 0 || r - band1[nb - 1] >= th / 5;
             start = r;
         } else if (v == 0 && start >= 0) {
-            ok = nb < 16 && (r - start) * 10 >= th * 5 && (r - start) * 10 <= th * 16;
-            if (ok)
+            /* A sliver a quarter of a text height tall above or below the
+             * letters is what is left of a rule, not a letter. */
+            bool sliver = (r - start) * 4 < th && (nb == 0 || r == h);
+            ok = sliver || (nb < 16 && (r - start) * 10 >= th * 5 && (r - start) * 10 <= th * 16);
+            if (ok && !sliver)
                 band0[nb] = start, band1[nb++] = r;
             start = -1;
         }
@@ -475,6 +478,30 @@ static void isolated_glyphs(PIX *ink, int x, int y, int w, int h, int th, turned
     boxDestroy(&bb);
 }
 
+/* Rule pieces the opening left (a broken or thin rule, a short segment
+ * between two cells of a day column): long, under a sixth of a text
+ * height thick. Closed up with the letters beside them, they make one
+ * blob of a column of stacked day letters and the grid around it. */
+static void drop_rule_pieces(PIX *ink, int th)
+{
+    PIXA *pixa = NULL;
+    BOXA *cc = pixConnComp(ink, &pixa, 8);
+    for (int k = 0; cc && pixa && k < boxaGetCount(cc); k++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(cc, k, &x, &y, &w, &h);
+        bool longish = w >= 2 * th || h >= 2 * th;
+        bool thin = (w < h ? w : h) * 6 < th;
+        if (!longish || !thin)
+            continue;
+        PIX *piece = pixaGetPix(pixa, k, L_CLONE);
+        if (piece)
+            pixRasterop(ink, x, y, w, h, PIX_SUBTRACT, piece, 0, 0);
+        pixDestroy(&piece);
+    }
+    boxaDestroy(&cc);
+    pixaDestroy(&pixa);
+}
+
 /* Tall narrow blobs of unread ink: lines of text turned on their side;
  * and (into lone, *nlone) glyph-sized blobs standing alone: a single
  * letter ("M", "W", "F" of a day column) that sparse-text reading drops. */
@@ -482,6 +509,8 @@ static int find_turned(PIX *pix, const json_t *words, int th, turned *out, turne
                        int *nlone)
 {
     PIX *ink = unread_ink(pix, words, th);
+    if (ink)
+        drop_rule_pieces(ink, th);
     PIX *closed = ink ? pixCloseCompBrick(NULL, ink, th / 3 > 1 ? th / 3 : 1, th) : NULL;
     BOXA *boxa = closed ? pixConnComp(closed, NULL, 8) : NULL;
     int n = 0, W = (int)pixGetWidth(pix), H = (int)pixGetHeight(pix);
@@ -813,6 +842,28 @@ static double mend_lone(char *text, const turned *g, int n, int k, int th)
     return 60.0;
 }
 
+/* Lone glyph k read as one character: its
+ * confidence when it is a sure letter or digit, else -1. When tesseract
+ * finds no character at all (a lone bold "M" can do that), the glyph is
+ * read as a raw line, which must then be surer. */
+static double read_lone_cut(ocr_state *st, PIX *gray, const turned *g, int n, int k, int th,
+                            int dpi, char *text, size_t size)
+{
+    double c = read_cut(st, gray, &g[k], th / 2, false, dpi, text, size);
+    double extra = 0;
+    if (!text[0]) {
+        st->t.TessBaseAPISetPageSegMode(st->api, PSM_RAW_LINE);
+        c = read_cut(st, gray, &g[k], th / 2, false, dpi, text, size);
+        st->t.TessBaseAPISetPageSegMode(st->api, PSM_SINGLE_CHAR);
+        extra = 20.0;
+    }
+    double need = mend_lone(text, g, n, k, th) + extra;
+    size_t len = strlen(text);
+    bool alnum = len >= 1 && len <= 2 && isalnum((unsigned char)text[0]) &&
+                 (len == 1 || isalnum((unsigned char)text[1]));
+    return c >= need && alnum ? c : -1.0;
+}
+
 /* Each lone glyph read alone as one character; letters and digits read
  * surely become words. */
 static void read_lone(ocr_state *st, PIX *pix, const turned *g, int n, int th, int dpi,
@@ -825,12 +876,8 @@ static void read_lone(ocr_state *st, PIX *pix, const turned *g, int n, int th, i
             on_a_word(words, g[k].x + g[k].w / 2, g[k].y + g[k].h / 2))
             continue; /* read already, if doubtfully: the second readings' business */
         char text[64];
-        double c = read_cut(st, gray, &g[k], th / 2, false, dpi, text, sizeof text);
-        double need = mend_lone(text, g, n, k, th);
-        size_t len = strlen(text);
-        bool alnum = len >= 1 && len <= 2 && isalnum((unsigned char)text[0]) &&
-                     (len == 1 || isalnum((unsigned char)text[1]));
-        if (c >= need && alnum)
+        double c = read_lone_cut(st, gray, g, n, k, th, dpi, text, sizeof text);
+        if (c >= 0)
             append_word(words, text, &g[k], c);
     }
     st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)st->psm);

@@ -464,10 +464,13 @@ static void turn_words(tt_page *page, double angle)
 }
 
 /* One letter, or one letter repeated (case aside): OCR's model reads a
- * lone round glyph twice ("oO" for "O", "Ww" for "W"). */
+ * lone round glyph twice ("oO" for "O", "Ww" for "W"), or as the digit
+ * ("0" for "O"). */
 static bool one_letter(const char *t)
 {
     size_t n = strlen(t), same = 1;
+    if (strcmp(t, "0") == 0)
+        return true;
     if (n == 0 || n > 3 || !isalpha((unsigned char)t[0]))
         return false;
     while (same < n && tolower((unsigned char)t[same]) == tolower((unsigned char)t[0]))
@@ -598,8 +601,10 @@ static void join_stacked_letters(tt_page *page)
         for (int b = i; b >= 0 && !gone[b] && m < 64; b = letter_below(page, b))
             chain[m++] = b, gone[b] = true;
         part_chain(page, chain, m, brk);
-        for (int k = 0; k < m && m >= 2; k++)
-            page->words[chain[k]].text[1] = '\0'; /* "oO" in a chain is "o" */
+        for (int k = 0; k < m && m >= 2; k++) { /* "oO" or "0" in a chain is "O" */
+            char *t = page->words[chain[k]].text;
+            t[0] = t[0] == '0' ? 'O' : t[0], t[1] = '\0';
+        }
         tt_word *top = NULL;
         int len = 0, wide = 0;
         for (int k = 0; k < m; k++) {

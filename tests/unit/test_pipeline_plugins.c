@@ -541,6 +541,22 @@ static void test_ocr_reads_words(void)
     plugin_unload(&lp);
 }
 
+/* The image preprocessed and read by OCR: each of the n words expected
+ * must be among the words read. */
+static void expect_ocr_words(const char *name, const char *const *expected, int n)
+{
+    yogi_error err;
+    json_t *pages = preprocess(name, &err);
+    json_t *out = pages ? run_plugin("ocr", pages, &err) : NULL;
+    if (!out)
+        test_fail_(__FILE__, __LINE__, "%s: %s: %s", name, err.name, err.cause);
+    for (int k = 0; out && k < n; k++)
+        if (!has_word(out, expected[k]))
+            test_fail_(__FILE__, __LINE__, "%s: \"%s\" not read", name, expected[k]);
+    json_decref(out);
+    json_decref(pages);
+}
+
 /* A scanned grid whose light cell fills cover most of the page, greyed by
  * the scanner: paper 235, fills 200 (under a global threshold's cut), text
  * 60 inside the fills. */
@@ -570,23 +586,8 @@ static void write_filled_scan_png(const char *name)
 static void test_ocr_reads_text_on_scanned_fills(void)
 {
     write_filled_scan_png("fills.png");
-    yogi_error err;
-    json_t *pages = preprocess("fills.png", &err);
-    if (!pages) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-        return;
-    }
-    json_t *out = run_plugin("ocr", pages, &err);
-    if (!out) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-    } else {
-        CHECK(has_word(out, "Psychology"));
-        CHECK(has_word(out, "Sociology"));
-        CHECK(has_word(out, "Geography"));
-        CHECK(has_word(out, "Chemistry"));
-    }
-    json_decref(out);
-    json_decref(pages);
+    static const char *const cells[] = {"Psychology", "Sociology", "Geography", "Chemistry"};
+    expect_ocr_words("fills.png", cells, 4);
 }
 
 /* Two dark header cells naming day groups in white ("M, Tu, W, Th" and
@@ -627,24 +628,58 @@ static void write_day_group_header_png(const char *name)
 static void test_ocr_reads_day_group_on_dark_header(void)
 {
     write_day_group_header_png("groups.png");
-    yogi_error err;
-    json_t *pages = preprocess("groups.png", &err);
-    if (!pages) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-        return;
+    static const char *const days[] = {"M,", "Tu,", "W,", "Th", "F"};
+    expect_ocr_words("groups.png", days, 5);
+}
+
+/* Day names spelled one bold capital per line down a narrow label column,
+ * the cells parted by short thin rules (under three text heights, which
+ * the rule opening leaves: what a photographed grid's broken rules leave)
+ * closer to the letters than a line, a body of words right of a vertical
+ * rule. */
+static void write_stacked_days_png(const char *name)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1000, 1100);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, 30);
+    const char *days[] = {"MON", "TUE", "WED", "THU", "FRI"};
+    cairo_set_line_width(cr, 2);
+    for (int d = 0; d < 5; d++) {
+        int top = 60 + d * 200;
+        for (int k = 0; k < 3; k++) {
+            char one[2] = {days[d][k], '\0'};
+            cairo_move_to(cr, 60, top + 50 + k * 42);
+            cairo_show_text(cr, one);
+        }
+        cairo_move_to(cr, 45, top + 154); /* a short rule under the letters */
+        cairo_line_to(cr, 110, top + 154);
+        cairo_stroke(cr);
     }
-    json_t *out = run_plugin("ocr", pages, &err);
-    if (!out) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-    } else {
-        CHECK(has_word(out, "M,"));
-        CHECK(has_word(out, "Tu,"));
-        CHECK(has_word(out, "W,"));
-        CHECK(has_word(out, "Th"));
-        CHECK(has_word(out, "F"));
+    cairo_move_to(cr, 130, 40);
+    cairo_line_to(cr, 130, 1060);
+    cairo_stroke(cr);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 26);
+    for (int d = 0; d < 5; d++) {
+        cairo_move_to(cr, 200, 60 + d * 200 + 100);
+        cairo_show_text(cr, "Psychology 8:45am-9:45am English");
     }
-    json_decref(out);
-    json_decref(pages);
+    cairo_destroy(cr);
+    cairo_surface_write_to_png(s, name);
+    cairo_surface_destroy(s);
+}
+
+/* Every letter of the column is read, the rules beside them
+ * notwithstanding. */
+static void test_ocr_reads_stacked_day_letters(void)
+{
+    write_stacked_days_png("stacked.png");
+    static const char *const letters[] = {"M", "N", "T", "U", "E", "W", "D", "H", "F", "R"};
+    expect_ocr_words("stacked.png", letters, 10);
 }
 
 static void test_pdftext_words_and_image(void)
@@ -953,6 +988,7 @@ int main(int argc, char **argv)
         TEST(test_ocr_reads_words),
         TEST(test_ocr_reads_text_on_scanned_fills),
         TEST(test_ocr_reads_day_group_on_dark_header),
+        TEST(test_ocr_reads_stacked_day_letters),
         TEST(test_pdftext_words_and_image),
         TEST(test_scanned_pdf_is_rendered),
         TEST(test_review_marks_document),

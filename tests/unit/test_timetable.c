@@ -726,6 +726,20 @@ static void test_day_label_beside_stacked_word(void)
     json_decref(out);
 }
 
+/* letter_grid without day labels: the input, its words in *words (for
+ * the test to add labels of its own). */
+static json_t *unlabelled_grid(json_t **words)
+{
+    static const char *const none[] = {"", "", "", "", ""};
+    json_t *input = letter_grid(none, 60);
+    *words = json_object_get(json_array_get(json_object_get(json_object_get(input, "ocr"),
+                                                             "pages"), 0), "words");
+    for (size_t i = json_array_size(*words); i-- > 0;) /* the empty labels */
+        if (!*json_string_value(json_object_get(json_array_get(*words, i), "text")))
+            json_array_remove(*words, i);
+    return input;
+}
+
 /* Day names spelled one letter per line down the row labels, the rows no
  * further apart than the letters (M O N T U E ... evenly spaced): the
  * column parts into MON, TUE, WED, THU, FRI, each its row's label. */
@@ -733,13 +747,7 @@ static void test_stacked_day_names_part(void)
 {
     if (!plugin())
         SKIP("timetable.so not built");
-    static const char *const none[] = {"", "", "", "", ""};
-    json_t *input = letter_grid(none, 60);
-    json_t *words = json_object_get(json_array_get(json_object_get(json_object_get(input, "ocr"),
-                                                                   "pages"), 0), "words");
-    for (size_t i = json_array_size(words); i-- > 0;) /* the empty labels */
-        if (!*json_string_value(json_object_get(json_array_get(words, i), "text")))
-            json_array_remove(words, i);
+    json_t *words = NULL, *input = unlabelled_grid(&words);
     const char *col = "MONTUEWEDTHUFRI";
     for (int k = 0; col[k]; k++) { /* a letter every 20 px: three to a 60 px row */
         char one[2] = {col[k], '\0'};
@@ -755,22 +763,13 @@ static void test_stacked_day_names_part(void)
     json_decref(out);
 }
 
-/* The same column with each day's letters closer than the rows, and the
- * round "O" of MON read twice by OCR ("oO"): a letter repeated is one
- * letter, and Monday is read, not lost with it. */
-static void test_stacked_day_names_repeated_letter(void)
+/* The same column with each day's letters closer than the rows, the round
+ * "O" of MON read by OCR as `o_read`: Monday is read, not lost with it. */
+static void check_stacked_days_o_read(const char *o_read)
 {
-    if (!plugin())
-        SKIP("timetable.so not built");
-    static const char *const none[] = {"", "", "", "", ""};
-    json_t *input = letter_grid(none, 60);
-    json_t *words = json_object_get(json_array_get(json_object_get(json_object_get(input, "ocr"),
-                                                                   "pages"), 0), "words");
-    for (size_t i = json_array_size(words); i-- > 0;)
-        if (!*json_string_value(json_object_get(json_array_get(words, i), "text")))
-            json_array_remove(words, i);
-    static const char *const days[] = {"M", "oO", "N", "T", "U", "E", "W", "E", "D",
-                                       "T", "H", "U", "F", "R", "I"};
+    json_t *words = NULL, *input = unlabelled_grid(&words);
+    const char *days[] = {"M", o_read, "N", "T", "U", "E", "W", "E", "D",
+                          "T", "H", "U", "F", "R", "I"};
     for (int k = 0; k < 15; k++) /* three letters 18 px apart in each 60 px row */
         add_word(words, days[k], 100, 152 + (k / 3) * 60 + (k % 3) * 18, 14, 14);
     json_t *out = built(input);
@@ -781,6 +780,22 @@ static void test_stacked_day_names_repeated_letter(void)
     CHECK_INT((int)json_integer_value(json_object_get(ev, "days_inferred")), 0);
     CHECK(has_one(out, "Monday", "08:50", "09:50", "Art"));
     json_decref(out);
+}
+
+/* A letter read twice ("oO") is one letter. */
+static void test_stacked_day_names_repeated_letter(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    check_stacked_days_o_read("oO");
+}
+
+/* "0" between letters of a column is the letter O. */
+static void test_stacked_day_names_zero_for_o(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    check_stacked_days_o_read("0");
 }
 
 /* A list in two columns of blocks headed by day letters, no heading level
@@ -1533,6 +1548,7 @@ int main(int argc, char **argv)
         TEST(test_day_label_beside_stacked_word),
         TEST(test_stacked_day_names_part),
         TEST(test_stacked_day_names_repeated_letter),
+        TEST(test_stacked_day_names_zero_for_o),
         TEST(test_list_letter_headings_in_order),
         TEST(test_bare_hour_ranges),
         TEST(test_twelve_hour_rule_stops_at_evening),
