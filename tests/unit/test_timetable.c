@@ -798,6 +798,25 @@ static void test_stacked_day_names_zero_for_o(void)
     check_stacked_days_o_read("0");
 }
 
+/* Row labels partly read: names for Monday and Wednesday, single letters
+ * where the others stood ("T", "T", "F"). The letters fill the places the
+ * names leave by order and position: five days, Thursday and Friday read. */
+static void test_day_names_filled_with_letters(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const labels[] = {"MON", "T", "WED", "T", "F"};
+    json_t *out = built(letter_grid(labels, 60));
+    if (!out)
+        return;
+    json_t *ev = json_object_get(out, "evidence");
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_found")), 5);
+    CHECK(has_one(out, "Tuesday", "08:50", "09:50", "Art"));
+    CHECK(has_one(out, "Thursday", "08:50", "09:50", "Art"));
+    CHECK(has_one(out, "Friday", "09:50", "10:45", "French"));
+    json_decref(out);
+}
+
 /* A list in two columns of blocks headed by day letters, no heading level
  * with another: M and Tu down the left, W, Th and F down the right. Read
  * down each column and across, they are the days in order, so each letter
@@ -1549,6 +1568,7 @@ int main(int argc, char **argv)
         TEST(test_stacked_day_names_part),
         TEST(test_stacked_day_names_repeated_letter),
         TEST(test_stacked_day_names_zero_for_o),
+        TEST(test_day_names_filled_with_letters),
         TEST(test_list_letter_headings_in_order),
         TEST(test_bare_hour_ranges),
         TEST(test_twelve_hour_rule_stops_at_evening),
