@@ -410,8 +410,11 @@ static bool stacked_letters(PIX *part, int x, int y, int th, turned *lone, int *
             ok = nb == 0 || r - band1[nb - 1] >= th / 5;
             start = r;
         } else if (v == 0 && start >= 0) {
-            ok = nb < 16 && (r - start) * 10 >= th * 5 && (r - start) * 10 <= th * 16;
-            if (ok)
+            /* A sliver a quarter of a text height tall above or below the
+             * letters is what is left of a rule, not a letter. */
+            bool sliver = (r - start) * 4 < th && (nb == 0 || r == h);
+            ok = sliver || (nb < 16 && (r - start) * 10 >= th * 5 && (r - start) * 10 <= th * 16);
+            if (ok && !sliver)
                 band0[nb] = start, band1[nb++] = r;
             start = -1;
         }
@@ -475,6 +478,30 @@ static void isolated_glyphs(PIX *ink, int x, int y, int w, int h, int th, turned
     boxDestroy(&bb);
 }
 
+/* Rule pieces the opening left (a broken or thin rule, a short segment
+ * between two cells of a day column): long, under a sixth of a text
+ * height thick. Closed up with the letters beside them, they make one
+ * blob of a column of stacked day letters and the grid around it. */
+static void drop_rule_pieces(PIX *ink, int th)
+{
+    PIXA *pixa = NULL;
+    BOXA *cc = pixConnComp(ink, &pixa, 8);
+    for (int k = 0; cc && pixa && k < boxaGetCount(cc); k++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(cc, k, &x, &y, &w, &h);
+        bool longish = w >= 2 * th || h >= 2 * th;
+        bool thin = (w < h ? w : h) * 6 < th;
+        if (!longish || !thin)
+            continue;
+        PIX *piece = pixaGetPix(pixa, k, L_CLONE);
+        if (piece)
+            pixRasterop(ink, x, y, w, h, PIX_SUBTRACT, piece, 0, 0);
+        pixDestroy(&piece);
+    }
+    boxaDestroy(&cc);
+    pixaDestroy(&pixa);
+}
+
 /* Tall narrow blobs of unread ink: lines of text turned on their side;
  * and (into lone, *nlone) glyph-sized blobs standing alone: a single
  * letter ("M", "W", "F" of a day column) that sparse-text reading drops. */
@@ -482,6 +509,8 @@ static int find_turned(PIX *pix, const json_t *words, int th, turned *out, turne
                        int *nlone)
 {
     PIX *ink = unread_ink(pix, words, th);
+    if (ink)
+        drop_rule_pieces(ink, th);
     PIX *closed = ink ? pixCloseCompBrick(NULL, ink, th / 3 > 1 ? th / 3 : 1, th) : NULL;
     BOXA *boxa = closed ? pixConnComp(closed, NULL, 8) : NULL;
     int n = 0, W = (int)pixGetWidth(pix), H = (int)pixGetHeight(pix);
@@ -696,14 +725,32 @@ static void first_reading(const json_t *words, const turned *t, int n, double *m
 
 /* The second pass: turned text, appended to words. */
 /* A lone glyph in line with another (a column of day letters, a row of
- * them): worth reading; a glyph alone on its line and column is likely a
- * mark. */
+ * them) or with a word (in_line_with_word): worth reading; a glyph alone
+ * on its line and column is likely a mark. */
 static bool aligned(const turned *g, int n, int k)
 {
     for (int j = 0; j < n; j++)
         if (j != k && ((g[j].x < g[k].x + g[k].w && g[k].x < g[j].x + g[j].w) ||
                        (g[j].y < g[k].y + g[k].h && g[k].y < g[j].y + g[j].h)))
             return true;
+    return false;
+}
+
+/* Whether a word read surely shares rows with glyph g, at its size: a
+ * lone day letter in a header row beside a day group ("M, Tu, W, Th" ...
+ * "F") is in line with text, not a mark. Any shared row counts: across a
+ * photographed page a line drifts by a text height. */
+static bool in_line_with_word(const json_t *words, const turned *g)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        int wy = (int)json_integer_value(json_object_get(w, "y"));
+        int wh = (int)json_integer_value(json_object_get(w, "h"));
+        if (json_real_value(json_object_get(w, "conf")) >= 60.0 && g->y < wy + wh && wy < g->y + g->h &&
+            wh * 10 >= g->h * 6 && wh * 10 <= g->h * 16)
+            return true;
+    }
     return false;
 }
 
@@ -795,6 +842,28 @@ static double mend_lone(char *text, const turned *g, int n, int k, int th)
     return 60.0;
 }
 
+/* Lone glyph k read as one character: its
+ * confidence when it is a sure letter or digit, else -1. When tesseract
+ * finds no character at all (a lone bold "M" can do that), the glyph is
+ * read as a raw line, which must then be surer. */
+static double read_lone_cut(ocr_state *st, PIX *gray, const turned *g, int n, int k, int th,
+                            int dpi, char *text, size_t size)
+{
+    double c = read_cut(st, gray, &g[k], th / 2, false, dpi, text, size);
+    double extra = 0;
+    if (!text[0]) {
+        st->t.TessBaseAPISetPageSegMode(st->api, PSM_RAW_LINE);
+        c = read_cut(st, gray, &g[k], th / 2, false, dpi, text, size);
+        st->t.TessBaseAPISetPageSegMode(st->api, PSM_SINGLE_CHAR);
+        extra = 20.0;
+    }
+    double need = mend_lone(text, g, n, k, th) + extra;
+    size_t len = strlen(text);
+    bool alnum = len >= 1 && len <= 2 && isalnum((unsigned char)text[0]) &&
+                 (len == 1 || isalnum((unsigned char)text[1]));
+    return c >= need && alnum ? c : -1.0;
+}
+
 /* Each lone glyph read alone as one character; letters and digits read
  * surely become words. */
 static void read_lone(ocr_state *st, PIX *pix, const turned *g, int n, int th, int dpi,
@@ -803,15 +872,12 @@ static void read_lone(ocr_state *st, PIX *pix, const turned *g, int n, int th, i
     PIX *gray = pixConvertTo8(pix, 0);
     st->t.TessBaseAPISetPageSegMode(st->api, PSM_SINGLE_CHAR);
     for (int k = 0; gray && k < n; k++) {
-        if (!aligned(g, n, k) || on_a_word(words, g[k].x + g[k].w / 2, g[k].y + g[k].h / 2))
+        if ((!aligned(g, n, k) && !in_line_with_word(words, &g[k])) ||
+            on_a_word(words, g[k].x + g[k].w / 2, g[k].y + g[k].h / 2))
             continue; /* read already, if doubtfully: the second readings' business */
         char text[64];
-        double c = read_cut(st, gray, &g[k], th / 2, false, dpi, text, sizeof text);
-        double need = mend_lone(text, g, n, k, th);
-        size_t len = strlen(text);
-        bool alnum = len >= 1 && len <= 2 && isalnum((unsigned char)text[0]) &&
-                     (len == 1 || isalnum((unsigned char)text[1]));
-        if (c >= need && alnum)
+        double c = read_lone_cut(st, gray, g, n, k, th, dpi, text, sizeof text);
+        if (c >= 0)
             append_word(words, text, &g[k], c);
     }
     st->t.TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)st->psm);
@@ -868,13 +934,29 @@ static bool on_sure_word(const json_t *words, int x, int y, int w, int h)
     return false;
 }
 
+/* Letters a third of a text height apart, as boxes, join into words: the
+ * gap is measured between boxes, not ink rows, since a letter's overhang
+ * ("T" over "u") leaves no row where both have ink that near. Boxes join
+ * only when their rows overlap, so lines stay apart. */
+static BOXA *dark_word_boxes(BOXA *cc, int th)
+{
+    int pad = th / 6 > 1 ? th / 6 : 1;
+    BOXA *wide = boxaAdjustSides(cc, -pad, pad, 0, 0);
+    BOXA *joined = wide ? boxaCombineOverlaps(wide, NULL) : NULL;
+    BOXA *words = joined ? boxaAdjustSides(joined, pad, -pad, 0, 0) : NULL;
+    boxaDestroy(&joined);
+    boxaDestroy(&wide);
+    return words;
+}
+
 /* Word-sized blobs of light letters on dark fills that no sure word
  * touches: a word's box is tight, and the ink of its letters' edges left
  * beside it is no word of its own. */
-static int find_dark_words(PIX *letters, const json_t *words, int th, turned *out, int max)
+static int find_dark_words(PIX *letters, const json_t *words, int th, turned *out, turned *core,
+                           int max)
 {
-    PIX *joined = pixCloseCompBrick(NULL, letters, th / 3 > 1 ? th / 3 : 1, 1);
-    BOXA *boxa = joined ? pixConnComp(joined, NULL, 8) : NULL;
+    BOXA *cc = pixConnComp(letters, NULL, 8);
+    BOXA *boxa = cc ? dark_word_boxes(cc, th) : NULL;
     int n = 0;
     for (int k = 0; boxa && k < boxaGetCount(boxa) && n < max; k++) {
         l_int32 x, y, bw, bh;
@@ -882,17 +964,27 @@ static int find_dark_words(PIX *letters, const json_t *words, int th, turned *ou
         if (bh * 10 < th * 5 || bh * 10 > th * 16 || bw * 10 < th * 2 || bw > 8 * th ||
             on_sure_word(words, x, y, bw, bh))
             continue;
-        /* canvas_y holds the glyph count: one glyph is read as a character. */
-        BOX *bb = boxCreate(x, y, bw, bh);
-        PIX *part = bb ? pixClipRectangle(letters, bb, NULL) : NULL;
-        BOXA *cc = part ? pixConnComp(part, NULL, 8) : NULL;
-        out[n++] = (turned){x, y, bw, bh, cc ? boxaGetCount(cc) : 0};
-        boxaDestroy(&cc);
-        pixDestroy(&part);
-        boxDestroy(&bb);
+        /* canvas_y holds the glyph count: one glyph is read as a character.
+         * The core is the word without a closing mark under half a text
+         * height (a list's comma, a full stop); w 0 when there is none. */
+        int glyphs = 0, marks = 0, core_r = x, mark_l = x + bw;
+        for (int j = 0; j < boxaGetCount(cc); j++) {
+            l_int32 gx, gy, gw, gh;
+            boxaGetBoxGeometry(cc, j, &gx, &gy, &gw, &gh);
+            if (gx < x || gx + gw > x + bw || gy < y || gy + gh > y + bh)
+                continue;
+            glyphs++;
+            if (gh * 2 < th && gx > x)
+                marks++, mark_l = gx < mark_l ? gx : mark_l;
+            else if (gx + gw > core_r)
+                core_r = gx + gw;
+        }
+        out[n] = (turned){x, y, bw, bh, glyphs};
+        bool closing = marks > 0 && mark_l >= core_r && glyphs > marks;
+        core[n++] = (turned){x, y, closing ? core_r - x : 0, bh, glyphs - marks};
     }
     boxaDestroy(&boxa);
-    pixDestroy(&joined);
+    boxaDestroy(&cc);
     return n;
 }
 
@@ -912,35 +1004,67 @@ static void drop_doubtful_on(json_t *words, const turned *g)
     }
 }
 
-/* Mostly letters and digits, at most a word's length. */
+/* Mostly letters and digits, at most a word's length; a comma, full stop
+ * or colon closing it is a list's or an abbreviation's ("M," "Tu," "Wed.")
+ * and does not count against it. */
 static bool short_alnum(const char *t)
 {
     size_t n = strlen(t), alnum = 0;
+    if (n >= 2 && strchr(",.:;", t[n - 1]))
+        n--;
     for (size_t i = 0; i < n; i++)
         alnum += isalnum((unsigned char)t[i]) != 0;
     return n >= 1 && n <= 12 && alnum * 10 >= n * 7;
+}
+
+/* Letters that touch ("Th" in a bold header) are one glyph to the ink
+ * but several characters: a one-glyph reading of several characters
+ * stands when the blob read as a word gives the same text. */
+static bool same_as_word(ocr_state *st, PIX *gray, const turned *g, int pad, int dpi,
+                         const char *text)
+{
+    char again[64];
+    st->t.TessBaseAPISetPageSegMode(st->api, PSM_SINGLE_WORD);
+    double c = read_cut(st, gray, g, pad, true, dpi, again, sizeof again);
+    return c >= 60.0 && strcmp(again, text) == 0;
 }
 
 /* Light text on a dark header (white day letters on a navy column):
  * sparse reading finds the longer words there, but drops short ones. Each
  * unread blob of light letters on a dark fill is cut out of the inverted
  * page and read as one word; a sure reading (60) becomes a word. */
+/* Blob g read as one word, inverted: its confidence, or -1 when the
+ * reading is no word. A lone "W" read as a word comes back "WwW"; one
+ * glyph is one character, and any other reading of several is no reading
+ * unless the blob read as a word agrees. */
+static double read_dark_word(ocr_state *st, PIX *gray, const turned *g, int th, int dpi,
+                             char *text, size_t size)
+{
+    st->t.TessBaseAPISetPageSegMode(st->api, g->canvas_y == 1 ? PSM_SINGLE_CHAR : PSM_SINGLE_WORD);
+    double c = read_cut(st, gray, g, th / 3, true, dpi, text, size);
+    if (c < 60.0 || !short_alnum(text) ||
+        (g->canvas_y == 1 && strlen(text) > 1 && !repeated_letter(text) &&
+         !same_as_word(st, gray, g, th / 3, dpi, text)))
+        return -1.0;
+    return c;
+}
+
 static void read_dark_fills(ocr_state *st, PIX *pix, json_t *words, int dpi)
 {
     int th = confident_height(words);
     PIX *gray = th >= 8 ? pixConvertTo8(pix, 0) : NULL;
     PIX *letters = gray ? dark_fill_letters(gray, th) : NULL;
-    turned g[MAX_DARK];
-    int n = letters ? find_dark_words(letters, words, th, g, MAX_DARK) : 0;
+    turned g[MAX_DARK], core[MAX_DARK];
+    int n = letters ? find_dark_words(letters, words, th, g, core, MAX_DARK) : 0;
     pixDestroy(&letters);
     for (int k = 0; k < n; k++) {
-        /* A lone "W" read as a word comes back "WwW"; one glyph is one
-         * character, and any other reading of several is no reading. */
-        st->t.TessBaseAPISetPageSegMode(st->api, g[k].canvas_y == 1 ? PSM_SINGLE_CHAR : PSM_SINGLE_WORD);
         char text[64];
-        double c = read_cut(st, gray, &g[k], th / 3, true, dpi, text, sizeof text);
-        if (c < 60.0 || !short_alnum(text) ||
-            (g[k].canvas_y == 1 && strlen(text) > 1 && !repeated_letter(text)))
+        double c = read_dark_word(st, gray, &g[k], th, dpi, text, sizeof text);
+        /* A closing comma can spoil a short word's reading ("W," as
+         * "Ww,"): the word without it. */
+        if (c < 0 && core[k].w > 0)
+            c = read_dark_word(st, gray, &core[k], th, dpi, text, sizeof text);
+        if (c < 0)
             continue;
         drop_doubtful_on(words, &g[k]);
         append_word(words, text, &g[k], c);

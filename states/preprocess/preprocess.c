@@ -17,7 +17,9 @@
  *   2. grey (8 bpp): alpha blended over white, colour by luminance.
  *   3. background normalisation, only when the background is uneven (phone
  *      photos: a lamp on one side, a shadow on the other) — measured as the
- *      spread of a coarse background map; on even pages it only costs time.
+ *      spread of a coarse background map; on even pages it only costs time —
+ *      or when a global threshold would take light cell fills for ink (a
+ *      scan greys them: over a third of the page falls on the dark side).
  *   4. perspective: a phone photo's ruled table is mapped back to an upright
  *      rectangle from its outline (perspective.c), when one is found; the
  *      warp (which also removes the turn) replaces step 5 and is applied
@@ -299,9 +301,36 @@ static bool background_uneven(PIX *grey)
     return uneven;
 }
 
+/* True when a global (Otsu) threshold would take light cell fills for ink:
+ * its dark side holds over a third of the page, or over a tenth with a
+ * light mean. Ink is a small, dark share of any page; a scan greys the
+ * fills under the cut, and their text is lost in them. Normalising makes
+ * the fills background. A dark header band is dark and well under a third. */
+#define MAX_DARK_SHARE 0.33f
+#define FILL_SHARE 0.10f
+#define FILL_MEAN 150.0f
+
+static bool fills_defeat_threshold(PIX *grey)
+{
+    NUMA *hist = pixGetGrayHistogram(grey, 2);
+    if (!hist) return false;
+    l_int32 split = 0;
+    l_float32 mean = 0;
+    bool dark = false;
+    if (numaSplitDistribution(hist, 0.0f, &split, &mean, NULL, NULL, NULL, NULL) == 0) {
+        l_float32 below = 0, total = 0;
+        numaGetSumOnInterval(hist, 0, split, &below);
+        numaGetSum(hist, &total);
+        float share = total > 0 ? below / total : 0;
+        dark = share > MAX_DARK_SHARE || (share > FILL_SHARE && mean > FILL_MEAN);
+    }
+    numaDestroy(&hist);
+    return dark;
+}
+
 static PIX *normalise_background(PIX *grey, page_info *info)
 {
-    if (!background_uneven(grey)) return pixClone(grey);
+    if (!background_uneven(grey) && !fills_defeat_threshold(grey)) return pixClone(grey);
     PIX *norm = pixBackgroundNorm(grey, NULL, NULL, 64, 64, 100, 40, 230, 2, 2);
     if (!norm) return pixClone(grey);
     info->normalised = true;

@@ -8,6 +8,8 @@
  * across the run are taken in reading order and kept while the day
  * increases; the longest run wins. Letters need a run of four (a lone "M"
  * or "F" is any word), and resolve T and S by order (T after M is Tuesday).
+ * A run of names takes the letters in line with it that fit between its
+ * names by order (a column of names OCR read only partly).
  *
  * Times: with days as rows, the time header is a row of times above the
  * first day and to the right of the day column; with days as columns, a
@@ -107,6 +109,50 @@ static int run_from(const day_cand *c, int n, int s, bool rows, int *run, int *d
     return len;
 }
 
+/* Whether candidate j lines up with the run: in its column (days as
+ * rows) or its row (days as columns). */
+static bool in_line_with_run(const day_cand *c, const int *run, int len, int j, bool rows)
+{
+    for (int k = 0; k < len; k++) {
+        const day_cand *a = &c[run[k]];
+        if (rows ? (c[j].x0 < a->x1 && a->x0 < c[j].x1) : (c[j].y0 < a->y1 && a->y0 < c[j].y1))
+            return true;
+    }
+    return false;
+}
+
+/* A run of day names with letters beside it in line: a column of names
+ * spelled one letter per line that OCR read only partly (MON, then "T"
+ * alone where TUE stood, WED, "T" for THU). A letter fills the place
+ * between two names, or after the last, when its day fits there by order
+ * and by position: the run's days stay increasing down (or along) the
+ * line. Returns the new length; run and days are kept in position order. */
+static int fill_with_letters(const day_cand *c, int n, bool rows, int *run, int *days, int len)
+{
+    for (int j = 0; j < n && len < TT_MAX_DAYS; j++) {
+        if (!c[j].letter || !in_line_with_run(c, run, len, j, rows))
+            continue;
+        int pos = rows ? c[j].y0 : c[j].x0, at = 0;
+        while (at < len && (rows ? c[run[at]].y0 : c[run[at]].x0) < pos)
+            at++;
+        int prev = at > 0 ? days[at - 1] : -1, next = at < len ? days[at] : TT_MAX_DAYS;
+        if (at == 0)
+            continue; /* before the first name: nothing anchors it */
+        int d = c[j].day;
+        if (d == -2)
+            d = prev < 1 ? 1 : 3;
+        else if (d == -3)
+            d = prev < 5 ? 5 : 6;
+        if (d <= prev || d >= next)
+            continue;
+        memmove(run + at + 1, run + at, sizeof *run * (size_t)(len - at));
+        memmove(days + at + 1, days + at, sizeof *days * (size_t)(len - at));
+        run[at] = j, days[at] = d;
+        len++;
+    }
+    return len;
+}
+
 int tt_find_days(tt_page *page, tt_day_hdr *out, bool *as_rows)
 {
     day_cand c[64];
@@ -125,6 +171,8 @@ int tt_find_days(tt_page *page, tt_day_hdr *out, bool *as_rows)
             }
         }
     }
+    if (best >= 2 && !c[best_run[0]].letter)
+        best = fill_with_letters(c, n, *as_rows, best_run, best_days, best);
     if (best > TT_MAX_DAYS)
         best = TT_MAX_DAYS;
     for (int k = 0; k < best; k++) {

@@ -549,15 +549,30 @@ static void mark_clipped(tt_page *page)
     }
 }
 
+/* One letter, or one letter repeated (case aside): OCR's model reads a
+ * lone round glyph twice ("oO" for "O", "Ww" for "W"), or as the digit
+ * ("0" for "O"). */
+static bool one_letter(const char *t)
+{
+    size_t n = strlen(t), same = 1;
+    if (strcmp(t, "0") == 0)
+        return true;
+    if (n == 0 || n > 3 || !isalpha((unsigned char)t[0]))
+        return false;
+    while (same < n && tolower((unsigned char)t[same]) == tolower((unsigned char)t[0]))
+        same++;
+    return same == n;
+}
+
 /* A letter alone on its phrase (first grouping), a candidate for a word
  * written one letter per line. */
 static bool lone_letter(const tt_page *page, const tt_word *w)
 {
     /* "Tl" in a box one glyph wide is one letter and a thin stroke of the
      * next: only the first letter of a word is ever taken. */
-    bool one = w->text[1] == '\0' ||
-               (w->text[2] == '\0' && strchr("lI|1", w->text[1]) && w->w * 4 < w->h * 3);
-    return isalpha((unsigned char)w->text[0]) && one && w->line >= 0 && w->line < page->nlines &&
+    bool thin_pair = isalpha((unsigned char)w->text[0]) && w->text[1] && w->text[2] == '\0' &&
+                     strchr("lI|1", w->text[1]) && w->w * 4 < w->h * 3;
+    return (one_letter(w->text) || thin_pair) && w->line >= 0 && w->line < page->nlines &&
            page->lines[w->line].count == 1;
 }
 
@@ -754,6 +769,10 @@ static void join_stacked_letters(tt_page *page)
                 b = letter_past_gap(page, chain, m, &lost[m], &bars[m]);
         }
         part_chain(page, chain, lost, m, brk);
+        for (int k = 0; k < m && m >= 2; k++) { /* "oO" or "0" in a chain is "O" */
+            char *t = page->words[chain[k]].text;
+            t[0] = t[0] == '0' ? 'O' : t[0], t[1] = '\0';
+        }
         tt_word *top = NULL;
         int len = 0, wide = 0;
         for (int k = 0; k < m; k++) {

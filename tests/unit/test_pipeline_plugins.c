@@ -541,6 +541,147 @@ static void test_ocr_reads_words(void)
     plugin_unload(&lp);
 }
 
+/* The image preprocessed and read by OCR: each of the n words expected
+ * must be among the words read. */
+static void expect_ocr_words(const char *name, const char *const *expected, int n)
+{
+    yogi_error err;
+    json_t *pages = preprocess(name, &err);
+    json_t *out = pages ? run_plugin("ocr", pages, &err) : NULL;
+    if (!out)
+        test_fail_(__FILE__, __LINE__, "%s: %s: %s", name, err.name, err.cause);
+    for (int k = 0; out && k < n; k++)
+        if (!has_word(out, expected[k]))
+            test_fail_(__FILE__, __LINE__, "%s: \"%s\" not read", name, expected[k]);
+    json_decref(out);
+    json_decref(pages);
+}
+
+/* A scanned grid whose light cell fills cover most of the page, greyed by
+ * the scanner: paper 235, fills 200 (under a global threshold's cut), text
+ * 60 inside the fills. */
+static void write_filled_scan_png(const char *name)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1200, 800);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_source_rgb(cr, 235 / 255.0, 235 / 255.0, 235 / 255.0);
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, 200 / 255.0, 200 / 255.0, 200 / 255.0);
+    cairo_rectangle(cr, 60, 60, 1080, 680);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 60 / 255.0, 60 / 255.0, 60 / 255.0);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 30);
+    const char *cells[] = {"Psychology", "Sociology", "Geography", "Chemistry"};
+    for (int i = 0; i < 4; i++) {
+        cairo_move_to(cr, 120 + 520 * (i % 2), 250 + 300 * (i / 2));
+        cairo_show_text(cr, cells[i]);
+    }
+    cairo_destroy(cr);
+    cairo_surface_write_to_png(s, name);
+    cairo_surface_destroy(s);
+}
+
+/* The fills must become background, not ink: the words inside are read. */
+static void test_ocr_reads_text_on_scanned_fills(void)
+{
+    write_filled_scan_png("fills.png");
+    static const char *const cells[] = {"Psychology", "Sociology", "Geography", "Chemistry"};
+    expect_ocr_words("fills.png", cells, 4);
+}
+
+/* Two dark header cells naming day groups in white ("M, Tu, W, Th" and
+ * "F"), over rows of dark text on white. */
+static void write_day_group_header_png(const char *name)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1400, 600);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, 0.45, 0.05, 0.12);
+    cairo_rectangle(cr, 40, 60, 1320, 70);
+    cairo_fill(cr);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, 26);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_move_to(cr, 260, 105);
+    cairo_show_text(cr, "M, Tu, W, Th");
+    cairo_move_to(cr, 1020, 105);
+    cairo_show_text(cr, "F");
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    const char *rows[] = {"8:30 - 8:45 Registration", "8:45 - 9:40 Geography",
+                          "9:40 - 10:40 History", "10:40 - 11:35 Spanish"};
+    for (int i = 0; i < 4; i++) {
+        cairo_move_to(cr, 60, 200 + 90 * i);
+        cairo_show_text(cr, rows[i]);
+        cairo_move_to(cr, 760, 200 + 90 * i);
+        cairo_show_text(cr, rows[i]);
+    }
+    cairo_destroy(cr);
+    cairo_surface_write_to_png(s, name);
+    cairo_surface_destroy(s);
+}
+
+/* The day letters of a group, each closed by a comma, are read on the dark
+ * fill as the words they are: the comma does not make them noise. */
+static void test_ocr_reads_day_group_on_dark_header(void)
+{
+    write_day_group_header_png("groups.png");
+    static const char *const days[] = {"M,", "Tu,", "W,", "Th", "F"};
+    expect_ocr_words("groups.png", days, 5);
+}
+
+/* Day names spelled one bold capital per line down a narrow label column,
+ * the cells parted by short thin rules (under three text heights, which
+ * the rule opening leaves: what a photographed grid's broken rules leave)
+ * closer to the letters than a line, a body of words right of a vertical
+ * rule. */
+static void write_stacked_days_png(const char *name)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1000, 1100);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, 30);
+    const char *days[] = {"MON", "TUE", "WED", "THU", "FRI"};
+    cairo_set_line_width(cr, 2);
+    for (int d = 0; d < 5; d++) {
+        int top = 60 + d * 200;
+        for (int k = 0; k < 3; k++) {
+            char one[2] = {days[d][k], '\0'};
+            cairo_move_to(cr, 60, top + 50 + k * 42);
+            cairo_show_text(cr, one);
+        }
+        cairo_move_to(cr, 45, top + 154); /* a short rule under the letters */
+        cairo_line_to(cr, 110, top + 154);
+        cairo_stroke(cr);
+    }
+    cairo_move_to(cr, 130, 40);
+    cairo_line_to(cr, 130, 1060);
+    cairo_stroke(cr);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 26);
+    for (int d = 0; d < 5; d++) {
+        cairo_move_to(cr, 200, 60 + d * 200 + 100);
+        cairo_show_text(cr, "Psychology 8:45am-9:45am English");
+    }
+    cairo_destroy(cr);
+    cairo_surface_write_to_png(s, name);
+    cairo_surface_destroy(s);
+}
+
+/* Every letter of the column is read, the rules beside them
+ * notwithstanding. */
+static void test_ocr_reads_stacked_day_letters(void)
+{
+    write_stacked_days_png("stacked.png");
+    static const char *const letters[] = {"M", "N", "T", "U", "E", "W", "D", "H", "F", "R"};
+    expect_ocr_words("stacked.png", letters, 10);
+}
+
 static void test_pdftext_words_and_image(void)
 {
     write_pdf("text.pdf", 2, true);
@@ -845,6 +986,9 @@ int main(int argc, char **argv)
         TEST(test_preprocess_writes_pages),
         TEST(test_preprocess_refuses_before_decoding),
         TEST(test_ocr_reads_words),
+        TEST(test_ocr_reads_text_on_scanned_fills),
+        TEST(test_ocr_reads_day_group_on_dark_header),
+        TEST(test_ocr_reads_stacked_day_letters),
         TEST(test_pdftext_words_and_image),
         TEST(test_scanned_pdf_is_rendered),
         TEST(test_review_marks_document),

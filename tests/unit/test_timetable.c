@@ -739,6 +739,20 @@ static void test_day_label_beside_stacked_word(void)
     json_decref(out);
 }
 
+/* letter_grid without day labels: the input, its words in *words (for
+ * the test to add labels of its own). */
+static json_t *unlabelled_grid(json_t **words)
+{
+    static const char *const none[] = {"", "", "", "", ""};
+    json_t *input = letter_grid(none, 60);
+    *words = json_object_get(json_array_get(json_object_get(json_object_get(input, "ocr"),
+                                                             "pages"), 0), "words");
+    for (size_t i = json_array_size(*words); i-- > 0;) /* the empty labels */
+        if (!*json_string_value(json_object_get(json_array_get(*words, i), "text")))
+            json_array_remove(*words, i);
+    return input;
+}
+
 /* Day names spelled one letter per line down the row labels, the rows no
  * further apart than the letters (M O N T U E ... evenly spaced): the
  * column parts into MON, TUE, WED, THU, FRI, each its row's label. */
@@ -746,13 +760,7 @@ static void test_stacked_day_names_part(void)
 {
     if (!plugin())
         SKIP("timetable.so not built");
-    static const char *const none[] = {"", "", "", "", ""};
-    json_t *input = letter_grid(none, 60);
-    json_t *words = json_object_get(json_array_get(json_object_get(json_object_get(input, "ocr"),
-                                                                   "pages"), 0), "words");
-    for (size_t i = json_array_size(words); i-- > 0;) /* the empty labels */
-        if (!*json_string_value(json_object_get(json_array_get(words, i), "text")))
-            json_array_remove(words, i);
+    json_t *words = NULL, *input = unlabelled_grid(&words);
     const char *col = "MONTUEWEDTHUFRI";
     for (int k = 0; col[k]; k++) { /* a letter every 20 px: three to a 60 px row */
         char one[2] = {col[k], '\0'};
@@ -765,6 +773,60 @@ static void test_stacked_day_names_part(void)
     CHECK_INT((int)json_integer_value(json_object_get(ev, "days_found")), 5);
     CHECK(!json_is_true(json_object_get(ev, "days_unread")));
     CHECK(has_one(out, "Thursday", "08:50", "09:50", "Art"));
+    json_decref(out);
+}
+
+/* The same column with each day's letters closer than the rows, the round
+ * "O" of MON read by OCR as `o_read`: Monday is read, not lost with it. */
+static void check_stacked_days_o_read(const char *o_read)
+{
+    json_t *words = NULL, *input = unlabelled_grid(&words);
+    const char *days[] = {"M", o_read, "N", "T", "U", "E", "W", "E", "D",
+                          "T", "H", "U", "F", "R", "I"};
+    for (int k = 0; k < 15; k++) /* three letters 18 px apart in each 60 px row */
+        add_word(words, days[k], 100, 152 + (k / 3) * 60 + (k % 3) * 18, 14, 14);
+    json_t *out = built(input);
+    if (!out)
+        return;
+    json_t *ev = json_object_get(out, "evidence");
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_found")), 5);
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_inferred")), 0);
+    CHECK(has_one(out, "Monday", "08:50", "09:50", "Art"));
+    json_decref(out);
+}
+
+/* A letter read twice ("oO") is one letter. */
+static void test_stacked_day_names_repeated_letter(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    check_stacked_days_o_read("oO");
+}
+
+/* "0" between letters of a column is the letter O. */
+static void test_stacked_day_names_zero_for_o(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    check_stacked_days_o_read("0");
+}
+
+/* Row labels partly read: names for Monday and Wednesday, single letters
+ * where the others stood ("T", "T", "F"). The letters fill the places the
+ * names leave by order and position: five days, Thursday and Friday read. */
+static void test_day_names_filled_with_letters(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const labels[] = {"MON", "T", "WED", "T", "F"};
+    json_t *out = built(letter_grid(labels, 60));
+    if (!out)
+        return;
+    json_t *ev = json_object_get(out, "evidence");
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_found")), 5);
+    CHECK(has_one(out, "Tuesday", "08:50", "09:50", "Art"));
+    CHECK(has_one(out, "Thursday", "08:50", "09:50", "Art"));
+    CHECK(has_one(out, "Friday", "09:50", "10:45", "French"));
     json_decref(out);
 }
 
@@ -1917,6 +1979,9 @@ int main(int argc, char **argv)
         TEST(test_header_ranges_in_one_phrase),
         TEST(test_day_label_beside_stacked_word),
         TEST(test_stacked_day_names_part),
+        TEST(test_stacked_day_names_repeated_letter),
+        TEST(test_stacked_day_names_zero_for_o),
+        TEST(test_day_names_filled_with_letters),
         TEST(test_list_letter_headings_in_order),
         TEST(test_bare_hour_ranges),
         TEST(test_twelve_hour_rule_stops_at_evening),
