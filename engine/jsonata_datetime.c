@@ -34,8 +34,7 @@ typedef struct cpstr {
 static cpstr cps(jctx *c, const char *s, size_t len)
 {
     cpstr r;
-    r.v = ja_alloc(c->arena, (len + 1) * sizeof(uint32_t));
-    if (!r.v) jerr(c, "U1002", 0, "Out of memory");
+    r.v = jalloc(c, (len + 1) * sizeof(uint32_t));
     r.n = 0;
     size_t i = 0;
     while (i < len) r.v[r.n++] = utf8_get(s, len, &i);
@@ -584,8 +583,7 @@ static void dp_push(jctx *c, dpic *p, dpart *x)
 {
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 8;
-        dpart *np = ja_alloc(c->arena, cap * sizeof *np);
-        if (!np) jerr(c, "U1002", 0, "Out of memory");
+        dpart *np = jalloc(c, cap * sizeof *np);
         if (p->n) memcpy(np, p->parts, p->n * sizeof *np);
         p->parts = np;
         p->cap = cap;

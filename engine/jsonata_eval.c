@@ -43,8 +43,7 @@ _Noreturn void jerr(jctx *c, const char *code, size_t pos, const char *fmt, ...)
 /* ---------------------------------------------------------- environment */
 jenv *jenv_new(jctx *c, jenv *parent)
 {
-    jenv *e = ja_alloc(c->arena, sizeof *e);
-    if (!e) jerr(c, "U1002", 0, "Out of memory");
+    jenv *e = jalloc(c, sizeof *e);
     e->parent = parent;
     return e;
 }
@@ -58,8 +57,7 @@ void jenv_bind(jctx *c, jenv *e, const char *name, size_t len, jv *v)
         }
     if (e->n == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 4;
-        jbind *nb = ja_alloc(c->arena, cap * sizeof *nb);
-        if (!nb) jerr(c, "U1002", 0, "Out of memory");
+        jbind *nb = jalloc(c, cap * sizeof *nb);
         if (e->n) memcpy(nb, e->b, e->n * sizeof *nb);
         e->b = nb;
         e->cap = cap;
@@ -89,8 +87,7 @@ static jv *lookup_var(jctx *c, jenv *env, const char *name, size_t len, bool *fo
     const jbuiltin *b = jbuiltin_find(name, len, c->asl);
     if (!b) return NULL;
     *found = true;
-    jfun *f = ja_alloc(c->arena, sizeof *f);
-    if (!f) jerr(c, "U1002", 0, "Out of memory");
+    jfun *f = jalloc(c, sizeof *f);
     f->kind = F_BUILTIN;
     f->bi = b;
     return jv_fun(c, f);
@@ -130,6 +127,19 @@ void jcheck_limits(jctx *c, size_t pos)
         if (ms > c->time_limit_ms)
             jerr(c, "U1001", pos, "Expression evaluation timeout: Check for infinite loop");
     }
+}
+
+/* A tail-recursive function that never ends runs in japply's loop without
+ * growing the C stack, but each call's frame stays in the arena until the
+ * evaluation ends. Whether the clock or the arena's cap stops it first
+ * depends on the machine's speed; once the loop is deeper than the depth
+ * limit it is the runaway recursion the reference reports as U1001. */
+_Noreturn void jout_of_memory(jctx *c, size_t pos)
+{
+    if (c->tail_calls > c->max_depth)
+        jerr(c, "U1001", pos, "Stack overflow error: a recursive function made %ld tail calls and "
+             "filled the memory limit: check that it terminates", c->tail_calls);
+    jerr(c, "U1002", pos, "Out of memory evaluating the expression");
 }
 
 /* ------------------------------------------------------------ sequences */
@@ -620,7 +630,7 @@ static jv *eval_group(jctx *c, jnodelist *pairs, size_t pos, jv *input, jenv *en
     if (input->u.arr.n == 0) input = seq_of(c, NULL);
     jv *groups = jv_obj(c); /* key -> index into ents (as a number) */
     size_t ng = 0, capg = 8;
-    group_ent *ents = ja_alloc(c->arena, capg * sizeof *ents);
+    group_ent *ents = jalloc(c, capg * sizeof *ents);
     for (size_t i = 0; i < input->u.arr.n; i++) {
         jv *item = input->u.arr.v[i];
         jenv *e = reduce ? frame_from_tuple(c, env, item) : env;
@@ -638,8 +648,7 @@ static jv *eval_group(jctx *c, jnodelist *pairs, size_t pos, jv *input, jenv *en
                 g->data = jappend(c, g->data, item);
             } else {
                 if (ng == capg) {
-                    group_ent *ne = ja_alloc(c->arena, capg * 2 * sizeof *ne);
-                    if (!ne) jerr(c, "U1002", pos, "Out of memory");
+                    group_ent *ne = jalloc(c, capg * 2 * sizeof *ne);
                     memcpy(ne, ents, ng * sizeof *ne);
                     ents = ne;
                     capg *= 2;
@@ -737,8 +746,7 @@ static jv *sort_array(jctx *c, sort_ctx *s, jv *arr)
     jv *r = jv_arr(c, arr->u.arr.n);
     memcpy(r->u.arr.v, arr->u.arr.v, arr->u.arr.n * sizeof(jv *));
     r->u.arr.n = arr->u.arr.n;
-    jv **tmp = ja_alloc(c->arena, arr->u.arr.n * sizeof(jv *));
-    if (!tmp) jerr(c, "U1002", 0, "Out of memory");
+    jv **tmp = jalloc(c, arr->u.arr.n * sizeof(jv *));
     msort(s, r->u.arr.v, tmp, r->u.arr.n);
     if (arr->flags & JVF_TUPLES) r->flags |= JVF_SEQ | JVF_TUPLES;
     return r;
@@ -762,8 +770,7 @@ jv *jsort_values(jctx *c, jv *arr, jv *fn, size_t pos)
 /* ---------------------------------------------------------- functions */
 static jfun *fun_new(jctx *c, int kind)
 {
-    jfun *f = ja_alloc(c->arena, sizeof *f);
-    if (!f) jerr(c, "U1002", 0, "Out of memory");
+    jfun *f = jalloc(c, sizeof *f);
     f->kind = kind;
     return f;
 }
@@ -803,7 +810,7 @@ static jv *apply_lambda(jctx *c, jfun *f, jv **args, int nargs)
 
 static jv *apply_partial(jctx *c, jfun *f, jv **args, int nargs, jv *input, size_t pos)
 {
-    jv **full = ja_alloc(c->arena, (size_t)(f->nargs + 1) * sizeof(jv *));
+    jv **full = jalloc(c, (size_t)(f->nargs + 1) * sizeof(jv *));
     int k = 0;
     for (int i = 0; i < f->nargs; i++)
         full[i] = f->args[i] == PLACEHOLDER ? (k < nargs ? args[k++] : NULL) : f->args[i];
@@ -849,13 +856,16 @@ static jv *apply_inner(jctx *c, jv *proc, jv **args, int nargs, jv *input, size_
 jv *japply(jctx *c, jv *proc, jv **args, int nargs, jv *input, size_t pos)
 {
     jv *result = apply_inner(c, proc, args, nargs, input, pos);
-    while (jv_is_fun(result) && result->u.fn->kind == F_LAMBDA && result->u.fn->lambda->thunk) {
+    long outer_tail_calls = c->tail_calls;
+    for (long calls = 1; jv_is_fun(result) && result->u.fn->kind == F_LAMBDA &&
+                         result->u.fn->lambda->thunk; calls++) {
+        c->tail_calls = calls > outer_tail_calls ? calls : outer_tail_calls;
         jfun *th = result->u.fn;
         jnode *call = th->lambda->body;
         jcheck_limits(c, call->pos);
         jv *next = jeval(c, call->procedure, th->input, th->env);
         int n = (int)call->items.n;
-        jv **ev = ja_alloc(c->arena, (size_t)(n + 1) * sizeof(jv *));
+        jv **ev = jalloc(c, (size_t)(n + 1) * sizeof(jv *));
         for (int i = 0; i < n; i++) ev[i] = jeval(c, call->items.v[i], th->input, th->env);
         if (!jv_is_fun(next)) {
             if (!next && call->procedure->type == N_PATH) {
@@ -869,6 +879,7 @@ jv *japply(jctx *c, jv *proc, jv **args, int nargs, jv *input, size_t pos)
         }
         result = apply_inner(c, next, ev, n, th->input, call->pos);
     }
+    c->tail_calls = outer_tail_calls;
     return result;
 }
 
@@ -882,7 +893,7 @@ static jv *eval_function(jctx *c, jnode *n, jv *input, jenv *env, jv *applyto, b
         if (found) jerr(c, "T1005", n->pos, "Attempted to invoke a non-function. Did you mean ${%s}?", s0->op);
     }
     int na = (int)n->items.n + (has_applyto ? 1 : 0);
-    jv **args = ja_alloc(c->arena, (size_t)(na + 1) * sizeof(jv *));
+    jv **args = jalloc(c, (size_t)(na + 1) * sizeof(jv *));
     int k = 0;
     if (has_applyto) args[k++] = applyto;
     for (size_t i = 0; i < n->items.n; i++) args[k++] = jeval(c, n->items.v[i], input, env);
@@ -894,7 +905,7 @@ static jv *eval_function(jctx *c, jnode *n, jv *input, jenv *env, jv *applyto, b
 static jv *eval_partial(jctx *c, jnode *n, jv *input, jenv *env)
 {
     int na = (int)n->items.n;
-    jv **args = ja_alloc(c->arena, (size_t)(na + 1) * sizeof(jv *));
+    jv **args = jalloc(c, (size_t)(na + 1) * sizeof(jv *));
     for (int i = 0; i < na; i++)
         args[i] = n->items.v[i]->type == N_PLACEHOLDER ? PLACEHOLDER : jeval(c, n->items.v[i], input, env);
     jv *proc = jeval(c, n->procedure, input, env);
@@ -921,7 +932,7 @@ static jv *eval_apply(jctx *c, jnode *n, jv *input, jenv *env)
     if (jv_is_fun(l)) {
         jfun *f = fun_new(c, F_CHAIN);
         f->target = l;
-        f->args = ja_alloc(c->arena, sizeof(jv *));
+        f->args = jalloc(c, sizeof(jv *));
         f->args[0] = fn;
         f->nargs = 1;
         return jv_fun(c, f);
@@ -1107,7 +1118,7 @@ static int compile_into(jsonata_expr *e, const char *src, size_t len, jsonata_er
     init_ctx(&c, &e->arena, &jb, err);
     if (setjmp(jb)) return -1;
     char *copy = ja_strndup(&e->arena, src, len);
-    if (!copy) jerr(&c, "U1002", 0, "Out of memory");
+    if (!copy) jout_of_memory(&c, 0);
     e->ast = jparse(&c, copy, len);
     return 0;
 }

@@ -175,8 +175,7 @@ static uint32_t case_map(uint32_t cp, bool upper)
 static jv *map_case(jctx *c, jv *s, bool upper)
 {
     if (!s) return NULL;
-    char *out = ja_alloc(c->arena, s->u.str.len * 2 + 4);
-    if (!out) jerr(c, "U1002", 0, "Out of memory");
+    char *out = jalloc(c, s->u.str.len * 2 + 4);
     size_t o = 0, i = 0;
     while (i < s->u.str.len) utf8_put(out, &o, case_map(utf8_get(s->u.str.s, s->u.str.len, &i), upper));
     return jv_str_owned(c, out, o);

@@ -224,6 +224,7 @@ struct jctx {
     long time_limit_ms;
     struct timespec start;
     unsigned long ticks;
+    long tail_calls;        /* iterations of the running tail-call loop */
     char *stack_floor;      /* error out before the C stack gets below this */
     int asl;
     jenv *root;
@@ -244,6 +245,11 @@ static inline long jclamp(double x, long lo, long hi)
 }
 
 /* errors: never return */
+/* The arena's cap was reached: U1002, or U1001 inside a tail-call loop that
+ * has run past the depth limit (its retained frames are what filled it). */
+_Noreturn void jout_of_memory(jctx *c, size_t pos);
+/* n zeroed bytes of the evaluation's arena; never NULL (jout_of_memory). */
+void *jalloc(jctx *c, size_t n);
 _Noreturn void jerr(jctx *c, const char *code, size_t pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

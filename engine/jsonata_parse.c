@@ -49,8 +49,7 @@ static bool is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || 
 
 static jnode *node_new(parser *p, int type, size_t pos)
 {
-    jnode *n = ja_alloc(p->c->arena, sizeof *n);
-    if (!n) jerr(p->c, "U1002", pos, "Out of memory parsing the expression");
+    jnode *n = jalloc(p->c, sizeof *n);
     n->type = type;
     n->pos = pos;
     return n;
@@ -61,8 +60,7 @@ static void *grow(jctx *c, void *v, size_t n, size_t *cap, size_t elem)
 {
     if (n < *cap) return v;
     size_t ncap = *cap ? *cap * 2 : 4;
-    void *nv = ja_alloc(c->arena, ncap * elem);
-    if (!nv) jerr(c, "U1002", 0, "Out of memory");
+    void *nv = jalloc(c, ncap * elem);
     if (n) memcpy(nv, v, n * elem);
     *cap = ncap;
     return nv;
@@ -534,7 +532,7 @@ static jnode *led_sort(parser *p, const tok *t, jnode *left)
         advance(p, ",", false);
     }
     advance(p, ")", false);
-    n->desc = ja_alloc(p->c->arena, n->items.n * sizeof(bool) + 1);
+    n->desc = jalloc(p->c, n->items.n * sizeof(bool) + 1);
     for (size_t i = 0; i < n->items.n && i < 256; i++) n->desc[i] = desc[i];
     return n;
 }
@@ -809,7 +807,7 @@ static jnode *process_group(parser *p, jnode *e)
 {
     jnode *result = process(p, e->lhs);
     if (result->group) jerr(p->c, "S0210", e->pos, "Each step can only have one grouping expression");
-    jnodelist *g = ja_alloc(p->c->arena, sizeof *g);
+    jnodelist *g = jalloc(p->c, sizeof *g);
     for (size_t i = 0; i < e->pairs.n; i++) list_push(p->c, g, process(p, e->pairs.v[i]));
     result->group = g;
     result->group_pos = e->pos;
@@ -976,7 +974,7 @@ static jnode *process_inner(parser *p, jnode *e)
         return r;
     case N_PARENT:
         r = node_new(p, N_PARENT, e->pos);
-        r->slot = ja_alloc(p->c->arena, sizeof *r->slot);
+        r->slot = jalloc(p->c, sizeof *r->slot);
         snprintf(r->slot->label, sizeof r->slot->label, "!%d", p->ancestor_label++);
         r->slot->level = 1;
         r->slot->index = p->ancestor_index++;

@@ -50,7 +50,7 @@ void *jregex_compile(jctx *c, const char *src, size_t len, const char *flags, si
     jregex *r = ja_alloc(owner, sizeof *r);
     if (!r) {
         pcre2_code_free(code);
-        jerr(c, "U1002", pos, "Out of memory");
+        jout_of_memory(c, pos);
     }
     r->code = code;
     ja_on_free(owner, regex_free, r);
@@ -62,7 +62,7 @@ int jregex_exec(jctx *c, void *re, const char *s, size_t len, size_t from, size_
     jregex *r = re;
     if (from > len) return 0;
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->code, NULL);
-    if (!md) jerr(c, "U1002", 0, "Out of memory");
+    if (!md) jout_of_memory(c, 0);
     int rc = pcre2_match(r->code, (PCRE2_SPTR)s, len, from, 0, md, NULL);
     if (rc < 0) {
         pcre2_match_data_free(md);

@@ -100,8 +100,7 @@ const char *jsig_parse_into(jsig *out, const char *s, size_t len, size_t *errpos
 
 jsig *jsig_parse(jctx *c, const char *s, size_t len, size_t pos)
 {
-    jsig *g = ja_alloc(c->arena, sizeof *g);
-    if (!g) jerr(c, "U1002", pos, "Out of memory");
+    jsig *g = jalloc(c, sizeof *g);
     size_t ep = 0;
     const char *code = jsig_parse_into(g, s, len, &ep);
     if (code) jerr(c, code, pos + ep, "Invalid function signature");
@@ -178,7 +177,7 @@ jv *jsig_validate(jctx *c, const jsig *g, jv **args, int nargs, jv *input, size_
         int bad = first_bad(g, sym, nargs);
         jerr(c, "T0410", pos, "Argument %d of function does not match function signature", bad + 1);
     }
-    jv **out = ja_alloc(c->arena, (size_t)(nargs + g->n + 1) * sizeof(jv *));
+    jv **out = jalloc(c, (size_t)(nargs + g->n + 1) * sizeof(jv *));
     int n = 0, ai = 0;
     for (int pi = 0; pi < g->n; pi++) {
         const jsig_param *p = &g->p[pi];

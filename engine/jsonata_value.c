@@ -82,17 +82,17 @@ char *ja_strndup(ja_arena *a, const char *s, size_t n)
     return p;
 }
 
-static void *calloc_c(jctx *c, size_t n)
+void *jalloc(jctx *c, size_t n)
 {
     void *p = ja_alloc(c->arena, n);
-    if (!p) jerr(c, "U1002", 0, "Out of memory evaluating the expression");
+    if (!p) jout_of_memory(c, 0);
     return p;
 }
 
 /* ---- constructors ---- */
 jv *jv_num(jctx *c, double d)
 {
-    jv *v = calloc_c(c, sizeof *v);
+    jv *v = jalloc(c, sizeof *v);
     v->type = JV_NUM;
     v->u.num = d;
     return v;
@@ -100,7 +100,7 @@ jv *jv_num(jctx *c, double d)
 
 jv *jv_str_owned(jctx *c, const char *s, size_t len)
 {
-    jv *v = calloc_c(c, sizeof *v);
+    jv *v = jalloc(c, sizeof *v);
     v->type = JV_STR;
     v->u.str.s = s;
     v->u.str.len = len;
@@ -109,7 +109,7 @@ jv *jv_str_owned(jctx *c, const char *s, size_t len)
 
 jv *jv_str(jctx *c, const char *s, size_t len)
 {
-    char *p = calloc_c(c, len + 1);
+    char *p = jalloc(c, len + 1);
     if (len) memcpy(p, s, len);
     return jv_str_owned(c, p, len);
 }
@@ -118,10 +118,10 @@ jv *jv_cstr(jctx *c, const char *s) { return jv_str(c, s, strlen(s)); }
 
 jv *jv_arr(jctx *c, size_t cap)
 {
-    jv *v = calloc_c(c, sizeof *v);
+    jv *v = jalloc(c, sizeof *v);
     v->type = JV_ARR;
     if (cap) {
-        v->u.arr.v = calloc_c(c, cap * sizeof(jv *));
+        v->u.arr.v = jalloc(c, cap * sizeof(jv *));
         v->u.arr.cap = cap;
     }
     return v;
@@ -138,7 +138,7 @@ void jv_push(jctx *c, jv *a, jv *v)
 {
     if (a->u.arr.n == a->u.arr.cap) {
         size_t cap = a->u.arr.cap ? a->u.arr.cap * 2 : 4;
-        jv **nv = calloc_c(c, cap * sizeof(jv *));
+        jv **nv = jalloc(c, cap * sizeof(jv *));
         if (a->u.arr.n) memcpy(nv, a->u.arr.v, a->u.arr.n * sizeof(jv *));
         a->u.arr.v = nv;
         a->u.arr.cap = cap;
@@ -148,7 +148,7 @@ void jv_push(jctx *c, jv *a, jv *v)
 
 jv *jv_obj(jctx *c)
 {
-    jv *v = calloc_c(c, sizeof *v);
+    jv *v = jalloc(c, sizeof *v);
     v->type = JV_OBJ;
     return v;
 }
@@ -164,7 +164,7 @@ static void obj_reindex(jctx *c, jv *o)
 {
     size_t cap = 16;
     while (cap < o->u.obj.n * 2 + 2) cap *= 2;
-    int32_t *idx = calloc_c(c, cap * sizeof(int32_t));
+    int32_t *idx = jalloc(c, cap * sizeof(int32_t));
     for (size_t i = 0; i < cap; i++) idx[i] = -1;
     for (size_t i = 0; i < o->u.obj.n; i++) {
         jobj_ent *e = &o->u.obj.e[i];
@@ -211,7 +211,7 @@ void jv_obj_set(jctx *c, jv *o, const char *k, size_t klen, jv *v)
     }
     if (o->u.obj.n == o->u.obj.cap) {
         size_t cap = o->u.obj.cap ? o->u.obj.cap * 2 : 4;
-        jobj_ent *ne = calloc_c(c, cap * sizeof *ne);
+        jobj_ent *ne = jalloc(c, cap * sizeof *ne);
         if (o->u.obj.n) memcpy(ne, o->u.obj.e, o->u.obj.n * sizeof *ne);
         o->u.obj.e = ne;
         o->u.obj.cap = cap;
@@ -248,7 +248,7 @@ void jv_obj_del(jv *o, const char *k, size_t klen)
 
 jv *jv_fun(jctx *c, jfun *f)
 {
-    jv *v = calloc_c(c, sizeof *v);
+    jv *v = jalloc(c, sizeof *v);
     v->type = JV_FUN;
     v->u.fn = f;
     return v;
@@ -457,7 +457,7 @@ void jb_add(jbuf *b, const char *s, size_t n)
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 64;
         while (cap < b->len + n + 1) cap *= 2;
-        char *ns = calloc_c(b->c, cap);
+        char *ns = jalloc(b->c, cap);
         if (b->len) memcpy(ns, b->s, b->len);
         b->s = ns;
         b->cap = cap;
