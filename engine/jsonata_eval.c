@@ -10,7 +10,10 @@
  * harness counts evaluate() entries, and fails with U1001 past the limit;
  * the C stack is checked against the thread's real stack bounds too, and the
  * clock every few hundred steps. Tail calls in lambda bodies are thunks that
- * japply() runs in a loop, so tail recursion does not grow the C stack.
+ * japply() runs in a loop, so tail recursion does not grow the C stack; a
+ * loop that never ends fills the arena's cap instead, which past the depth
+ * limit is reported as the runaway recursion it is (U1001), not as U1002.
+ * Arena allocations go through jalloc(), which never returns NULL.
  */
 #include "jsonata_internal.h"
 
