@@ -402,13 +402,15 @@ static void on_done(void *ud, uint64_t id, bool ok, json_t *output, const yogi_e
             out = to;
         }
         rewrite_paths(out, map);
+        /* Said before the answer leaves, as "failed" is: a line without
+         * "done" or "failed" after "started" means no answer was sent. */
+        say("task t%llu (%s) done in %.1f s", (unsigned long long)id,
+            w->specs[t->activity].plugin, secs);
         char *text = json_dumps(out, JSON_COMPACT | JSON_ENCODE_ANY);
         send_answer(w, "SendTaskSuccess",
                     json_pack("{s:s, s:s}", "taskToken", t->token, "output", text ? text : "null"));
         free(text);
         w->done++;
-        say("task t%llu (%s) done in %.1f s", (unsigned long long)id,
-            w->specs[t->activity].plugin, secs);
     }
     json_decref(out);
     json_decref(map);

@@ -61,14 +61,22 @@ while [ $i -le "$N" ]; do
 done
 [ "$up" = "$N" ] && ok "$N documents uploaded" || not_ok "uploads" "$up of $N"
 
-# started > finished in alpha's log: it holds a task right now
+# started > finished in alpha's log: it holds a task and has sent no answer
+# for it (the worker says "done" or "failed" before its answer leaves).
+# Alpha is stopped while its log is read, so the answer cannot slip out
+# between the look and the kill (on a loaded machine it did).
 holds_task() {
     s=$(grep -c ' started$' "$TMP/alpha.log"); d=$(grep -cE ' (done|failed) ' "$TMP/alpha.log")
     [ "$s" -gt "$d" ]
 }
-i=0
-while [ $i -lt 600 ] && ! holds_task; do sleep 0.05; i=$((i + 1)); done
-if holds_task; then
+i=0; held=0
+while [ $i -lt 600 ]; do
+    kill -STOP "$ALPHA" 2>/dev/null
+    if holds_task; then held=1; break; fi
+    kill -CONT "$ALPHA" 2>/dev/null
+    sleep 0.05; i=$((i + 1))
+done
+if [ "$held" = 1 ]; then
     kill -9 "$ALPHA"; wait "$ALPHA" 2>/dev/null
     ok "worker alpha killed (SIGKILL) while it held a task"
 else
