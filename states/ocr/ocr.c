@@ -332,6 +332,21 @@ typedef struct turned {
     int canvas_y;   /* where its upright copy sits on the canvas */
 } turned;
 
+/* A word of the WORDS FORMAT: its box and confidence. */
+typedef struct word_box {
+    int x, y, w, h;
+    double conf;
+} word_box;
+
+static word_box box_of(const json_t *word)
+{
+    return (word_box){(int)json_integer_value(json_object_get(word, "x")),
+                      (int)json_integer_value(json_object_get(word, "y")),
+                      (int)json_integer_value(json_object_get(word, "w")),
+                      (int)json_integer_value(json_object_get(word, "h")),
+                      json_real_value(json_object_get(word, "conf"))};
+}
+
 /* Median height of the words read confidently: the page's text size. */
 static int confident_height(const json_t *words)
 {
@@ -745,10 +760,9 @@ static bool in_line_with_word(const json_t *words, const turned *g)
     size_t i;
     json_t *w;
     json_array_foreach(words, i, w) {
-        int wy = (int)json_integer_value(json_object_get(w, "y"));
-        int wh = (int)json_integer_value(json_object_get(w, "h"));
-        if (json_real_value(json_object_get(w, "conf")) >= 60.0 && g->y < wy + wh && wy < g->y + g->h &&
-            wh * 10 >= g->h * 6 && wh * 10 <= g->h * 16)
+        word_box b = box_of(w);
+        if (b.conf >= 60.0 && g->y < b.y + b.h && b.y < g->y + g->h && b.h * 10 >= g->h * 6 &&
+            b.h * 10 <= g->h * 16)
             return true;
     }
     return false;
@@ -760,10 +774,8 @@ static bool on_a_word(const json_t *words, int x, int y)
     size_t i;
     json_t *w;
     json_array_foreach(words, i, w) {
-        int wx = (int)json_integer_value(json_object_get(w, "x"));
-        int wy = (int)json_integer_value(json_object_get(w, "y"));
-        if (x >= wx && x < wx + json_integer_value(json_object_get(w, "w")) && y >= wy &&
-            y < wy + json_integer_value(json_object_get(w, "h")))
+        word_box b = box_of(w);
+        if (x >= b.x && x < b.x + b.w && y >= b.y && y < b.y + b.h)
             return true;
     }
     return false;
@@ -923,12 +935,8 @@ static bool on_sure_word(const json_t *words, int x, int y, int w, int h)
     size_t i;
     json_t *v;
     json_array_foreach(words, i, v) {
-        int vx = (int)json_integer_value(json_object_get(v, "x"));
-        int vy = (int)json_integer_value(json_object_get(v, "y"));
-        int vw = (int)json_integer_value(json_object_get(v, "w"));
-        int vh = (int)json_integer_value(json_object_get(v, "h"));
-        if (json_real_value(json_object_get(v, "conf")) >= 60.0 && vx < x + w && x < vx + vw &&
-            vy < y + h && y < vy + vh)
+        word_box b = box_of(v);
+        if (b.conf >= 60.0 && b.x < x + w && x < b.x + b.w && b.y < y + h && y < b.y + b.h)
             return true;
     }
     return false;
@@ -993,13 +1001,9 @@ static int find_dark_words(PIX *letters, const json_t *words, int th, turned *ou
 static void drop_doubtful_on(json_t *words, const turned *g)
 {
     for (size_t i = json_array_size(words); i-- > 0;) {
-        json_t *w = json_array_get(words, i);
-        int cx = (int)(json_integer_value(json_object_get(w, "x")) +
-                       json_integer_value(json_object_get(w, "w")) / 2);
-        int cy = (int)(json_integer_value(json_object_get(w, "y")) +
-                       json_integer_value(json_object_get(w, "h")) / 2);
-        if (cx >= g->x && cx < g->x + g->w && cy >= g->y && cy < g->y + g->h &&
-            json_real_value(json_object_get(w, "conf")) < 60.0)
+        word_box b = box_of(json_array_get(words, i));
+        int cx = b.x + b.w / 2, cy = b.y + b.h / 2;
+        if (cx >= g->x && cx < g->x + g->w && cy >= g->y && cy < g->y + g->h && b.conf < 60.0)
             json_array_remove(words, i);
     }
 }
