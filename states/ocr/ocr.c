@@ -156,6 +156,21 @@ out_fail:
 /* ---- second readings of doubtful numbers ---------------------------- */
 
 #define MAX_REREAD 40 /* doubtful words read again per page */
+/* A word of the WORDS FORMAT: its box and confidence. */
+typedef struct word_box {
+    int x, y, w, h;
+    double conf;
+} word_box;
+
+static word_box box_of(const json_t *word)
+{
+    return (word_box){(int)json_integer_value(json_object_get(word, "x")),
+                      (int)json_integer_value(json_object_get(word, "y")),
+                      (int)json_integer_value(json_object_get(word, "w")),
+                      (int)json_integer_value(json_object_get(word, "h")),
+                      json_real_value(json_object_get(word, "conf"))};
+}
+
 
 /* The text and mean confidence of what the API just recognised, as one
  * line; -1 when nothing was read. */
@@ -258,10 +273,8 @@ static void reread_doubtful(ocr_state *st, PIX *pix, json_t *words, int dpi)
         double conf = json_real_value(json_object_get(w, "conf"));
         if (!gray || done >= MAX_REREAD || conf >= 60.0 || !text || !clock_like(text))
             continue;
-        int x = (int)json_integer_value(json_object_get(w, "x"));
-        int y = (int)json_integer_value(json_object_get(w, "y"));
-        int ww = (int)json_integer_value(json_object_get(w, "w"));
-        int wh = (int)json_integer_value(json_object_get(w, "h"));
+        word_box b0 = box_of(w);
+        int x = b0.x, y = b0.y, ww = b0.w, wh = b0.h;
         int px = wh / 2, py = wh / 4;
         int x0 = x > px ? x - px : 0, y0 = y > py ? y - py : 0;
         int x1 = x + ww + px < W ? x + ww + px : W, y1 = y + wh + py < H ? y + wh + py : H;
@@ -332,21 +345,6 @@ typedef struct turned {
     int canvas_y;   /* where its upright copy sits on the canvas */
 } turned;
 
-/* A word of the WORDS FORMAT: its box and confidence. */
-typedef struct word_box {
-    int x, y, w, h;
-    double conf;
-} word_box;
-
-static word_box box_of(const json_t *word)
-{
-    return (word_box){(int)json_integer_value(json_object_get(word, "x")),
-                      (int)json_integer_value(json_object_get(word, "y")),
-                      (int)json_integer_value(json_object_get(word, "w")),
-                      (int)json_integer_value(json_object_get(word, "h")),
-                      json_real_value(json_object_get(word, "conf"))};
-}
-
 /* Median height of the words read confidently: the page's text size. */
 static int confident_height(const json_t *words)
 {
@@ -380,10 +378,8 @@ static PIX *unread_ink(PIX *pix, const json_t *words, int th)
     json_array_foreach(words, i, w) {
         if (json_real_value(json_object_get(w, "conf")) < 60.0)
             continue;
-        BOX *b = boxCreate((l_int32)json_integer_value(json_object_get(w, "x")),
-                           (l_int32)json_integer_value(json_object_get(w, "y")),
-                           (l_int32)json_integer_value(json_object_get(w, "w")),
-                           (l_int32)json_integer_value(json_object_get(w, "h")));
+        word_box wb = box_of(w);
+        BOX *b = boxCreate(wb.x, wb.y, wb.w, wb.h);
         if (b)
             pixClearInRect(bin, b);
         boxDestroy(&b);
@@ -698,10 +694,8 @@ static void drop_scraps(json_t *words, const turned *t, int n, const bool *read)
 {
     for (size_t i = json_array_size(words); i-- > 0;) {
         json_t *w = json_array_get(words, i);
-        int x = (int)json_integer_value(json_object_get(w, "x"));
-        int y = (int)json_integer_value(json_object_get(w, "y"));
-        int ww = (int)json_integer_value(json_object_get(w, "w"));
-        int wh = (int)json_integer_value(json_object_get(w, "h"));
+        word_box b = box_of(w);
+        int x = b.x, y = b.y, ww = b.w, wh = b.h;
         for (int k = 0; k < n && ww > 0 && wh > 0; k++) {
             int ox = (x + ww < t[k].x + t[k].w ? x + ww : t[k].x + t[k].w) - (x > t[k].x ? x : t[k].x);
             int oy = (y + wh < t[k].y + t[k].h ? y + wh : t[k].y + t[k].h) - (y > t[k].y ? y : t[k].y);
@@ -726,13 +720,11 @@ static void first_reading(const json_t *words, const turned *t, int n, double *m
     size_t i;
     json_t *w;
     json_array_foreach(words, i, w) {
-        int cx = (int)(json_integer_value(json_object_get(w, "x")) +
-                       json_integer_value(json_object_get(w, "w")) / 2);
-        int cy = (int)(json_integer_value(json_object_get(w, "y")) +
-                       json_integer_value(json_object_get(w, "h")) / 2);
+        word_box b = box_of(w);
+        int cx = b.x + b.w / 2, cy = b.y + b.h / 2;
         for (int k = 0; k < n; k++)
             if (cx >= t[k].x && cx < t[k].x + t[k].w && cy >= t[k].y && cy < t[k].y + t[k].h)
-                sum[k] += json_real_value(json_object_get(w, "conf")), count[k]++;
+                sum[k] += b.conf, count[k]++;
     }
     for (int k = 0; k < n; k++)
         mean[k] = count[k] ? sum[k] / count[k] : -1.0;
