@@ -479,7 +479,7 @@ static void test_preprocess_writes_pages(void)
     }
     json_t *page = json_array_get(json_object_get(out, "pages"), 0);
     const char *path = json_string_value(json_object_get(page, "path"));
-    CHECK(path && strstr(path, "/work/exec-1/page-1.png") != NULL);
+    CHECK(path && strstr(path, "/work/exec-1/page-1.tif") != NULL);
     CHECK(path && access(path, R_OK) == 0);
     CHECK(json_integer_value(json_object_get(page, "dpi")) > 0);
     CHECK(json_number_value(json_object_get(page, "scale")) > 0);
