@@ -3,7 +3,7 @@
  *
  * The page image is made grey, its background normalised (light cell fills
  * and uneven photo lighting become background), and binarised. A
- * morphological opening with a long horizontal brick keeps only horizontal
+ * morphological opening with a long horizontal brick (runs.c) keeps only horizontal
  * strokes longer than three text heights: rules, not letters. A vertical
  * brick a little taller than a line of text keeps vertical rules down to the
  * height of one table row. Solid fills (a dark header row) are removed
@@ -49,7 +49,7 @@ static PIX *thin_only(PIX *m, bool vertical, int thick)
 {
     if (!m || thick < 3)
         return m;
-    PIX *fat = vertical ? pixOpenBrick(NULL, m, thick, 1) : pixOpenBrick(NULL, m, 1, thick);
+    PIX *fat = tt_open_runs(m, thick, !vertical);
     if (fat) {
         pixSubtract(m, m, fat);
         pixDestroy(&fat);
@@ -87,8 +87,8 @@ tt_rules *tt_rules_detect(const char *image, int page_w, int page_h, int text_h,
     /* Rules are opened out of the binary image, then thickened across by a
      * few pixels so that a slightly skewed rule still covers one position
      * over its whole length. */
-    PIX *h = thin_only(pixOpenBrick(NULL, bin, 3 * th, 1), false, th / 2);
-    PIX *v = thin_only(pixOpenBrick(NULL, bin, 1, th + th / 4), true, th / 2);
+    PIX *h = thin_only(tt_open_runs(bin, 3 * th, false), false, th / 2);
+    PIX *v = thin_only(tt_open_runs(bin, th + th / 4, true), true, th / 2);
     r->h = h ? pixDilateBrick(NULL, h, 1, 7) : NULL;
     r->v = v ? pixDilateBrick(NULL, v, 7, 1) : NULL;
     pixDestroy(&h);

@@ -181,6 +181,12 @@ double tt_rules_hsep(const tt_rules *r, int ya, int yb, int x0, int x1, int *at)
 double tt_rules_ink(const tt_rules *r, int x0, int y0, int x1, int y1);
 void tt_rules_free(tt_rules *r);
 
+/* runs.c */
+/* bin (1 bpp) opened with a line len long, across (false) or down (true):
+ * the runs of ink at least len long; pixOpenBrick's result, found faster. */
+struct Pix;
+struct Pix *tt_open_runs(struct Pix *bin, int len, bool vertical);
+
 /* A box seen along the time axis (t) and the day axis (d): for days as
  * rows, t is x and d is y; for days as columns, the other way round. */
 typedef struct tt_box {

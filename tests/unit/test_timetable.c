@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <leptonica/allheaders.h>
+
 #include "../../states/timetable/tt.h"
 #include "test.h"
 
@@ -194,6 +196,50 @@ static void test_day_groups(void)
     CHECK_INT((int)tt_day_group("Tue and Fri."), 2 | 16);
     CHECK_INT((int)tt_day_group("Monday Club"), 0);
     CHECK_INT((int)tt_day_group("Daily Schedule"), 0);
+}
+
+/* ---- rule masks: opening by runs ----------------------------------- */
+
+/* tt_open_runs must give pixOpenBrick's result to the pixel: ink of every
+ * length around the threshold, runs touching each edge of the image, a
+ * width that is no multiple of 32, and solid blocks. */
+static void test_open_runs_equals_brick_opening(void)
+{
+    setMsgSeverity(L_SEVERITY_NONE);
+    PIX *pix = pixCreate(203, 97, 1);
+    CHECK(pix != NULL);
+    if (!pix)
+        return;
+    srand(8);
+    for (int k = 0; k < 400; k++) {
+        int x = rand() % 203, y = rand() % 97, len = 1 + rand() % 60;
+        if (k % 2)
+            pixRasterop(pix, x, y, len, 1 + rand() % 3, PIX_SET, NULL, 0, 0);
+        else
+            pixRasterop(pix, x, y, 1 + rand() % 3, len, PIX_SET, NULL, 0, 0);
+    }
+    pixRasterop(pix, 0, 0, 203, 1, PIX_SET, NULL, 0, 0);  /* top edge, whole row */
+    pixRasterop(pix, 202, 0, 1, 97, PIX_SET, NULL, 0, 0); /* right edge, whole column */
+    pixRasterop(pix, 60, 40, 70, 30, PIX_SET, NULL, 0, 0); /* a solid fill */
+    int lens[] = {1, 2, 5, 16, 31, 32, 33, 45, 96, 97, 203, 250};
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        for (int vertical = 0; vertical <= 1; vertical++) {
+            PIX *want = vertical ? pixOpenBrick(NULL, pix, 1, lens[i])
+                                 : pixOpenBrick(NULL, pix, lens[i], 1);
+            PIX *got = tt_open_runs(pix, lens[i], vertical);
+            l_int32 same = 0;
+            if (want && got)
+                pixEqual(want, got, &same);
+            if (!same)
+                test_fail_(__FILE__, __LINE__, "opening %d %s differs from pixOpenBrick",
+                           lens[i], vertical ? "down" : "across");
+            pixDestroy(&want);
+            pixDestroy(&got);
+        }
+    }
+    CHECK(tt_open_runs(NULL, 5, false) == NULL);
+    CHECK(tt_open_runs(pix, 0, false) == NULL);
+    pixDestroy(&pix);
 }
 
 /* ---- the plugin on fixtures ----------------------------------------- */
@@ -1978,6 +2024,7 @@ int main(int argc, char **argv)
         TEST(test_time_formats),
         TEST(test_time_ranges),
         TEST(test_time_rejects),
+        TEST(test_open_runs_equals_brick_opening),
         TEST(test_twelve_hour_rule),
         TEST(test_day_names),
         TEST(test_header_ranges_in_one_phrase),
