@@ -13,6 +13,11 @@
 # $YOGI_SHARED/datasets/timetables-dev; without it the benchmark says so and
 # exits 0. BENCH_LIMIT=N uses the first N documents only.
 #
+# BASE=DIR (another build directory, e.g. a build of main) runs that
+# build's `yogi extract` on each file too, between the two others, and
+# reports its CPU median and ratio beside this build's: on a shared machine
+# only a comparison made in the same run, file by file, is worth anything.
+#
 # Peak RSS: GNU time's "Maximum resident set size" of the yogi process tree
 # is the largest single process among the CLI, the engine and its workers
 # (getrusage RUSAGE_CHILDREN reports the largest descendant), i.e. the
@@ -21,6 +26,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 YOGI=$PWD/$BUILD/yogi
+BASE_YOGI=${BASE:+$(cd "$BASE" && pwd)/yogi}
 [ -d ../shared ] && YOGI_SHARED=${YOGI_SHARED:-$(cd ../shared && pwd)}
 DATA=${YOGI_SHARED:-/nonexistent}/datasets/timetables-dev
 if [ ! -d "$DATA" ]; then
@@ -49,6 +55,11 @@ for f in "$DATA"/*.png "$DATA"/*.jpg "$DATA"/*.pdf; do
     [ -n "${BENCH_LIMIT:-}" ] && [ "$n" -gt "$BENCH_LIMIT" ] && break
     run "$tmp/y" "$YOGI" extract "$f"
     read -r ys yc rss <"$tmp/y"
+    bc=NA
+    if [ -n "$BASE_YOGI" ]; then
+        run "$tmp/b" "$BASE_YOGI" extract "$f"
+        read -r _ bc _ <"$tmp/b"
+    fi
     case "$f" in
     *.pdf) ts=NA; tc=NA ;; # tesseract cannot read PDF: no baseline for these
     *)
@@ -59,7 +70,7 @@ for f in "$DATA"/*.png "$DATA"/*.jpg "$DATA"/*.pdf; do
     ratio() { [ "$2" = NA ] && echo NA || awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
     printf '%-12s %7s %7s %6s %8s %8s %7s %8.1f\n' "$(basename "$f")" "$ys" "$ts" \
         "$(ratio "$ys" "$ts")" "$yc" "$tc" "$(ratio "$yc" "$tc")" "$(echo "$rss" | awk '{print $1 / 1024}')"
-    echo "$ys $ts $yc $tc $rss" >>"$tmp/rows"
+    echo "$ys $ts $yc $tc $rss $bc" >>"$tmp/rows"
 done
 [ -s "$tmp/rows" ] || { echo "extract_speed: no documents"; exit 0; }
 median() { sort -n | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
@@ -71,5 +82,11 @@ echo "median s/doc on images, wall: yogi extract $ys, OMP_THREAD_LIMIT=1 tessera
     "ratio $(awk -v a="$ys" -v b="$ts" 'BEGIN {printf "%.2f", a / b}') (goal <= 1.5)"
 echo "median s/doc on images, CPU (user+sys): yogi extract $yc, tesseract $tc," \
     "ratio $(awk -v a="$yc" -v b="$tc" 'BEGIN {printf "%.2f", a / b}') (goal <= 1.5)"
+if [ -n "$BASE_YOGI" ]; then
+    bc=$(col 6)
+    echo "median s/doc on images, CPU (user+sys), BASE=$BASE: yogi extract $bc," \
+        "ratio to tesseract $(awk -v a="$bc" -v b="$tc" 'BEGIN {printf "%.2f", a / b}');" \
+        "this build / BASE $(awk -v a="$yc" -v b="$bc" 'BEGIN {printf "%.3f", a / b}')"
+fi
 echo "median s/doc, all documents (PDFs included): yogi extract $all"
 echo "peak RSS of the largest yogi process (a worker): $(awk -v k="$peak" 'BEGIN {printf "%.1f", k / 1024}') MB"
