@@ -142,24 +142,6 @@ static bool is_debris(const tt_page *page, const int *idx, int n, int k)
     return false;
 }
 
-/* A word's type size from its box: the box spans the x-height, plus the
- * ascenders (capitals, digits, b d f h k l t) and the descenders (g j p q
- * y) it holds, each about 0.2 of the size; brackets span both. So
- * "Computer" and "Science" in one font measure the same, and a smaller
- * note under a subject measures smaller. A PDF's text layer gives every
- * word the font's whole height: that is the size. */
-static int type_size(const tt_page *page, const tt_word *w)
-{
-    if (page->pdf_text)
-        return w->h;
-    bool up = false, down = false;
-    for (const char *p = w->text; *p; p++) {
-        up |= isupper((unsigned char)*p) || isdigit((unsigned char)*p) || strchr("bdfhklt()/", *p);
-        down |= strchr("gjpqy()", *p) != NULL;
-    }
-    return (int)(w->h * 10 / (5 + 2 * up + 2 * down));
-}
-
 /* "Rm", "Room", "Lab": a word naming a room, before its number. */
 static bool room_word(const char *t)
 {
@@ -265,8 +247,8 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
         for (int q = k; q < end; q++) {
             const tt_word *w = &page->words[idx[q]];
             int len = (int)strlen(w->text);
-            if (type_size(page, w) > row_h)
-                row_h = type_size(page, w);
+            if (tt_type_size(page, w) > row_h)
+                row_h = tt_type_size(page, w);
             if (len >= 3 && w->w * 10 / len > row_cw)
                 row_cw = w->w * 10 / len;
         }

@@ -399,6 +399,40 @@ static void join_split_codes(const tt_page *page, const tt_grid *g, cells *c, tt
         }
 }
 
+/* Whether a phrase across time edges is cells side by side that the
+ * grouping ran together (narrow columns, no rules): the words in each
+ * time band, taken as one part, line up with that band's header text —
+ * centred under it or starting where it starts, within a third of a
+ * text height (a printed cell's own alignment, not chance).
+ * A double lesson centred across two bands lines up with neither. */
+static bool parts_under_headers(const tt_page *page, const tt_grid *g, const cells *c,
+                                const tt_line *l)
+{
+    int lo[TT_MAX_SLOTS], hi[TT_MAX_SLOTS], parts = 0, h = page->median_h;
+    for (int j = 0; j < c->ns; j++)
+        lo[j] = hi[j] = -1;
+    for (int k = 0; k < l->count; k++) {
+        int wi = page->order[l->first + k];
+        if (c->cell_of[wi] < 0)
+            return false;
+        const tt_word *w = &page->words[wi];
+        tt_box b = tt_box_of(g->days_as_rows, w->x, w->y, w->w, w->h);
+        int j = c->cell_of[wi] % c->ns;
+        parts += lo[j] < 0;
+        if (lo[j] < 0 || b.t0 < lo[j]) lo[j] = b.t0;
+        if (hi[j] < 0 || b.t1 > hi[j]) hi[j] = b.t1;
+    }
+    for (int j = 0; j < c->ns; j++) {
+        const tt_box *hb = &g->slots[j].box;
+        if (lo[j] < 0)
+            continue;
+        bool centred = abs((lo[j] + hi[j]) - (hb->t0 + hb->t1)) * 3 <= 2 * h;
+        if (!centred && abs(lo[j] - hb->t0) * 3 > h)
+            return false;
+    }
+    return parts >= 2;
+}
+
 /* Borderless grid: phrases straddling time edges, and lone breaks. */
 static void merge_borderless(tt_page *page, const tt_grid *g, cells *c, tt_evidence *ev)
 {
@@ -418,6 +452,8 @@ static void merge_borderless(tt_page *page, const tt_grid *g, cells *c, tt_evide
             }
         }
         int i = c->cell_of[wi] / c->ns;
+        if (lastj > first && parts_under_headers(page, g, c, l))
+            continue;
         for (int j = first + 1; first >= 0 && j <= lastj; j++) {
             unite(c, i * c->ns + first, i * c->ns + j);
             ev->cells_ambiguous++;

@@ -154,6 +154,7 @@ int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err);
 void tt_page_free(tt_page *page);
 void tt_line_text(const tt_page *page, const tt_line *line, char *buf, size_t size);
 void tt_words_text(const tt_page *page, const int *idx, int n, char *buf, size_t size);
+int tt_type_size(const tt_page *page, const tt_word *w);
 
 /* timeparse.c */
 bool tt_parse_time_range(const char *s, tt_time_range *out);

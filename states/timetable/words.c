@@ -116,6 +116,24 @@ static int cmp_word_x(const void *a, const void *b)
     return (p->x > q->x) - (p->x < q->x);
 }
 
+/* A word's type size from its box: the box spans the x-height, plus the
+ * ascenders (capitals, digits, b d f h k l t) and the descenders (g j p q
+ * y) it holds, each about 0.2 of the size; brackets span both. So
+ * "Computer" and "Science" in one font measure the same, and a smaller
+ * note under a subject measures smaller. A PDF's text layer gives every
+ * word the font's whole height: that is the size. */
+int tt_type_size(const tt_page *page, const tt_word *w)
+{
+    if (page->pdf_text)
+        return w->h;
+    bool up = false, down = false;
+    for (const char *p = w->text; *p; p++) {
+        up |= isupper((unsigned char)*p) || isdigit((unsigned char)*p) || strchr("bdfhklt()/", *p);
+        down |= strchr("gjpqy()", *p) != NULL;
+    }
+    return (int)(w->h * 10 / (5 + 2 * up + 2 * down));
+}
+
 /* Vertical overlap of a word with a phrase's band, as a share of the
  * smaller height. */
 static double v_overlap(const tt_word *w, const tt_line *l)
@@ -147,7 +165,52 @@ static bool across_rule(const tt_page *page, const tt_word *a, const tt_word *b)
     return y1 > y0 && tt_rules_vsep(page->rules, x0, b->x, y0 - h, y1 + h, NULL) >= 0.8;
 }
 
-static int join_line(tt_page *page, int wi, int *last_of, int *ntemp)
+static bool one_letter(const char *t);
+
+/* Whether words a and b, each one letter, stand one right over the other
+ * (same column, similar size, less than a line's height and a quarter
+ * between): two letters of a word spelled one letter per line. */
+static bool letters_stacked(const tt_word *a, const tt_word *b)
+{
+    if (a->y > b->y) {
+        const tt_word *t = a;
+        a = b, b = t;
+    }
+    int gap = b->y - (a->y + a->h), slack = (a->w > b->w ? a->w : b->w) / 2 + 2;
+    return a->h * 2 >= b->h && b->h * 2 >= a->h && gap >= -a->h / 4 && gap * 4 <= a->h * 5 &&
+           abs((a->x + a->w / 2) - (b->x + b->w / 2)) <= slack;
+}
+
+/* in_column[i]: word i is one letter with another stacked over or under
+ * it, or letters already joined so (a stacked word). Such a word is
+ * written down the page: it starts no phrase across it ("O" of M/O/N
+ * beside a cell's "Food Technology"), and joins none. */
+static void mark_letter_columns(const tt_page *page, bool *in_column)
+{
+    for (int i = 0; i < page->nwords; i++)
+        in_column[i] = page->words[i].stacked;
+    for (int i = 0; i < page->nwords; i++) {
+        if (!one_letter(page->words[i].text))
+            continue;
+        for (int j = i + 1; j < page->nwords; j++)
+            if (one_letter(page->words[j].text) &&
+                letters_stacked(&page->words[i], &page->words[j]))
+                in_column[i] = in_column[j] = true;
+    }
+}
+
+/* Whether two words' type sizes differ by more than a fifth (both words
+ * of two characters or more: a dash's or a letter's box says little). */
+static bool sizes_differ(const tt_page *page, const tt_word *a, const tt_word *b)
+{
+    if (strlen(a->text) < 2 || strlen(b->text) < 2 || is_dash(a->text) || is_dash(b->text))
+        return false;
+    int sa = tt_type_size(page, a), sb = tt_type_size(page, b);
+    int lo = sa < sb ? sa : sb, hi = sa < sb ? sb : sa;
+    return lo * 5 < hi * 4;
+}
+
+static int join_line(tt_page *page, int wi, int *last_of, int *ntemp, const bool *in_column)
 {
     tt_word *w = &page->words[wi];
     int best = -1, best_gap = 0;
@@ -160,8 +223,13 @@ static int join_line(tt_page *page, int wi, int *last_of, int *ntemp)
          * tall as the table, and "Tu" a text height left of it is a day
          * label, not the same phrase. */
         int h = w->h < last->h ? w->h : last->h;
-        if (h < page->median_h)
+        /* Two sizes of type side by side are two cells (a long subject
+         * set smaller to fit beside its neighbour): the gap is measured
+         * in the smaller one, not in the page's usual text height. */
+        if (h < page->median_h && !sizes_differ(page, w, last))
             h = page->median_h;
+        if (in_column[wi] != in_column[last_of[li]])
+            continue;
         /* A dash's box is narrow and placed loosely: after one, the range
          * goes on across a wider gap. */
         int max_gap = is_dash(last->text) ? 2 * h : h * 11 / 10;
@@ -219,10 +287,10 @@ static int range_run_split(const tt_page *page, const tt_line *l)
     text[used] = '\0';
     tt_time_range tr;
     int at = tt_find_time_range(text, &tr);
-    if (at < 0 || tr.end < 0 || !written_range(text, at, at + tr.chars_used))
+    if (at < 0 || tr.end < 0 || !written_range(text, at, tr.chars_used))
         return 0;
     for (int k = 1; k < n; k++)
-        if (pos[k] >= at + tr.chars_used) {
+        if (pos[k] >= tr.chars_used) {
             tt_time_range next;
             return tt_find_time_range(text + pos[k], &next) == 0 ? k : 0;
         }
@@ -278,13 +346,21 @@ static int group_lines(tt_page *page)
         free(last_of);
         return -1;
     }
+    bool *in_column = malloc((size_t)(n ? n : 1));
+    if (!in_column) {
+        free(byx);
+        free(last_of);
+        return -1;
+    }
+    mark_letter_columns(page, in_column);
     for (int i = 0; i < n; i++)
         byx[i] = i;
     sort_page = page;
     qsort(byx, (size_t)n, sizeof *byx, cmp_word_x);
     int nlines = 0;
     for (int i = 0; i < n; i++)
-        join_line(page, byx[i], last_of, &nlines);
+        join_line(page, byx[i], last_of, &nlines, in_column);
+    free(in_column);
     /* Lay the word indices out line by line, each line left to right. */
     int pos = 0;
     for (int li = 0; li < nlines; li++) {

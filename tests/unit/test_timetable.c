@@ -1561,6 +1561,192 @@ static void test_stacked_word_keeps_a_lost_letter(void)
     unlink(path);
 }
 
+/* Header ranges "9:00 - 10:00" ... at x from 200, 200 px apart, days as
+ * rows 80 px apart from y 200; the words of the page in *words. */
+static json_t *spaced_grid(json_t **words, const char *source)
+{
+    *words = json_array();
+    return json_pack("{s:{s:s, s:[{s:i, s:i, s:i, s:o}]}}", "ocr", "source", source, "pages",
+                     "page", 1, "width", 1200, "height", 700, "words", *words);
+}
+
+/* The corner label run into the header row ("Day 9:00 - 10:00 10:00 -
+ * 11:00 ...", one phrase by its gaps): the ranges are still cut apart, one
+ * header each (a range found after other text ends where it ends, not
+ * that far again). */
+static void test_corner_label_run_into_header(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
+    static const char *const subjects[] = {"Maths", "Art", "Music"};
+    json_t *words = NULL, *input = spaced_grid(&words, "ocr");
+    add_phrase(words, "Day 9:00 - 10:00 10:00 - 11:00 11:00 - 12:00", 20, 100);
+    for (int d = 0; d < 5; d++) {
+        add_phrase(words, days[d], 20, 200 + 80 * d);
+        for (int j = 0; j < 3; j++) /* under each range's first clock */
+            add_phrase(words, subjects[(j + d) % 3], 90 + 180 * j, 200 + 80 * d);
+    }
+    json_t *out = built(input);
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 15);
+    CHECK(has_one(out, "Tuesday", "10:00", "11:00", "Music"));
+    CHECK(has_one(out, "Friday", "11:00", "12:00", "Maths"));
+    json_decref(out);
+}
+
+/* Day names spelled one letter per line, the first letter of each level
+ * with the first cell and under a text height from it: the letter stays in
+ * its column (MON), it does not start a phrase across ("M Maths"). */
+static void letter_column_phrases(json_t *input)
+{
+    tt_page page;
+    yogi_error err;
+    if (tt_page_load(&page, json_object_get(input, "ocr"), &err) != 0) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+        return;
+    }
+    int alone = 0;
+    for (int li = 0; li < page.nlines; li++) {
+        char text[64];
+        tt_line_text(&page, &page.lines[li], text, sizeof text);
+        alone += strcmp(text, "MON") == 0 || strcmp(text, "FRI") == 0;
+    }
+    CHECK_INT(alone, 2);
+    tt_page_free(&page);
+}
+
+static void test_letter_column_beside_a_cell(void)
+{
+    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
+    static const char *const ranges[] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
+    static const char *const subjects[] = {"Maths", "Art", "Music"};
+    json_t *words = NULL, *input = spaced_grid(&words, "ocr");
+    for (int j = 0; j < 3; j++)
+        add_phrase(words, ranges[j], 200 + 200 * j, 100);
+    for (int d = 0; d < 5; d++) {
+        for (int k = 0; k < 3; k++) { /* 14 px letters 18 px apart, ending 21 px before */
+            char one[2] = {days[d][k], '\0'};
+            add_word(words, one, 165, 200 + 80 * d + 18 * k, 14, 14);
+        }
+        for (int j = 0; j < 3; j++)
+            add_phrase(words, subjects[(j + d) % 3], 200 + 200 * j, 200 + 80 * d);
+    }
+    letter_column_phrases(input);
+    if (!plugin()) {
+        json_decref(input);
+        SKIP("timetable.so not built");
+    }
+    json_t *out = built(input);
+    if (!out)
+        return;
+    json_t *ev = json_object_get(out, "evidence");
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_found")), 5);
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_inferred")), 0);
+    CHECK(has_one(out, "Monday", "09:00", "10:00", "Maths"));
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 15);
+    json_decref(out);
+}
+
+/* A PDF's text layer: a long subject set in smaller type ("Food
+ * Technology", 16 px) 18 px before its neighbour's "Psychology" (24 px,
+ * the page's size): two sizes of type are two phrases, though the gap is
+ * under the page's text height. Words of one size stay one phrase. */
+static void test_smaller_type_beside_a_cell_is_apart(void)
+{
+    json_t *words = json_array();
+    add_word(words, "Food", 100, 104, 40, 16);
+    add_word(words, "Technology", 146, 104, 100, 16);
+    add_word(words, "Psychology", 264, 100, 120, 24);
+    add_word(words, "Design", 100, 200, 72, 24);
+    add_word(words, "Technology", 190, 200, 120, 24);
+    for (int k = 0; k < 6; k++) /* the page's usual size */
+        add_word(words, "Maths", 100 + 100 * k, 300, 60, 24);
+    json_t *in = json_pack("{s:s, s:[{s:i, s:i, s:o}]}", "source", "pdf-text", "pages", "width",
+                           800, "height", 400, "words", words);
+    tt_page page;
+    yogi_error err;
+    if (tt_page_load(&page, in, &err) != 0) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    } else {
+        char a[64], b[64];
+        tt_line_text(&page, &page.lines[page.words[0].line], a, sizeof a);
+        tt_line_text(&page, &page.lines[page.words[2].line], b, sizeof b);
+        CHECK_STR(a, "Food Technology");
+        CHECK_STR(b, "Psychology");
+        CHECK_INT(page.words[3].line, page.words[4].line); /* "Design Technology" */
+        tt_page_free(&page);
+    }
+    json_decref(in);
+}
+
+/* An unruled grid whose columns are narrow: "Lunchtime" and "Psychology", each
+ * centred under its own header, run together as one phrase. Each part
+ * lines up with its header: two cells, not one merged across both. A
+ * double lesson centred across the same edge ("Design Technology") lines
+ * up with neither header and stays one cell. */
+static void test_cells_run_together_under_their_headers(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
+    static const char *const ranges[] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
+    json_t *words = NULL, *input = spaced_grid(&words, "ocr");
+    /* 140, 152, 152 px wide at 200, 348, 508: centres 270, 424, 584 */
+    for (int j = 0; j < 3; j++)
+        add_phrase(words, ranges[j], 200 + 160 * j - (j == 1 ? 12 : 0), 100);
+    for (int d = 0; d < 5; d++) {
+        int y = 200 + 80 * d;
+        add_phrase(words, days[d], 20, y);
+        if (d == 1) { /* "Design" ends 5 px before the edge at 344, "Technology" starts 5 after */
+            add_phrase(words, "Design Technology", 267, y);
+        } else { /* each 130 px wide, centred under its header: 24 px apart */
+            add_word(words, "Lunchtime", 205, y, 130, 24);
+            add_word(words, "Psychology", 359, y, 130, 24);
+        }
+        add_phrase(words, "Art", 566, y);
+    }
+    json_t *out = built(input);
+    if (!out)
+        return;
+    CHECK(has_one(out, "Monday", "09:00", "10:00", "Lunchtime"));
+    CHECK(has_one(out, "Monday", "10:00", "11:00", "Psychology"));
+    CHECK(has_one(out, "Friday", "10:00", "11:00", "Psychology"));
+    CHECK(has_one(out, "Tuesday", "09:00", "11:00", "Design Technology"));
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 14);
+    json_decref(out);
+}
+
+/* A time printed inside a cell after its subject ("Music 9:10 - 9:50
+ * Choir"): the time's words leave the cell, the words after it stay. */
+static void test_cell_time_keeps_words_after_it(void)
+{
+    json_t *words = json_array();
+    add_phrase(words, "Music 9:10 - 9:50 Choir", 100, 100);
+    json_t *in = json_pack("{s:[{s:i, s:i, s:o}]}", "pages", "width", 800, "height", 400,
+                           "words", words);
+    tt_page page;
+    yogi_error err;
+    if (tt_page_load(&page, in, &err) != 0) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    } else {
+        int idx[8], n = page.nwords < 8 ? page.nwords : 8, start = -1, end = -1;
+        for (int k = 0; k < n; k++)
+            idx[k] = page.order[k];
+        CHECK_INT(tt_cell_time(&page, idx, &n, 9 * 60, &start, &end), 0);
+        CHECK_INT(start, 9 * 60 + 10);
+        CHECK_INT(end, 9 * 60 + 50);
+        CHECK_INT(n, 2);
+        if (n == 2) {
+            CHECK_STR(page.words[idx[0]].text, "Music");
+            CHECK_STR(page.words[idx[1]].text, "Choir");
+        }
+        tt_page_free(&page);
+    }
+    json_decref(in);
+}
+
 static void drop_first_time(json_t *words)
 {
     for (size_t i = json_array_size(words); i-- > 0;) {
@@ -2039,6 +2225,11 @@ int main(int argc, char **argv)
         TEST(test_lost_day_names_are_inferred),
         TEST(test_lost_time_header_lowers_confidence),
         TEST(test_rules_through_merges_lower_confidence),
+        TEST(test_corner_label_run_into_header),
+        TEST(test_letter_column_beside_a_cell),
+        TEST(test_smaller_type_beside_a_cell_is_apart),
+        TEST(test_cells_run_together_under_their_headers),
+        TEST(test_cell_time_keeps_words_after_it),
         TEST(test_bad_input),
         TEST(test_too_many_words),
         {0},
