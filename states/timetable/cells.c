@@ -154,7 +154,7 @@ static bool room_word(const char *t)
 
 /* Codes only: every word holds a digit ("M33", "13Y2", a misread "7¥1")
  * or names a room before one ("Rm 20"). Subjects are words. */
-static bool all_codes(const tt_page *page, const int *words, int n)
+bool tt_codes_only(const tt_page *page, const int *words, int n)
 {
     for (int k = 0; k < n; k++) {
         const char *t = page->words[words[k]].text;
@@ -181,7 +181,7 @@ static int trailing_code(const tt_page *page, const int *row, int n)
         char text[TT_TEXT];
         tt_words_text(page, row + start, first - start, text, sizeof text);
         if (!looks_like_room(text) && !looks_like_class(text) &&
-            !all_codes(page, row + start, first - start))
+            !tt_codes_only(page, row + start, first - start))
             break;
         first = start;
     }

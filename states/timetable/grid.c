@@ -451,6 +451,12 @@ static void merge_borderless(tt_page *page, const tt_grid *g, cells *c, tt_evide
                 lastj = j;
             }
         }
+        /* A phrase centred on an edge (within a text height) is a double
+         * lesson printed across both bands, however little of it the
+         * shorter side holds ("Latin" over the edge between 9.10 and 10.00). */
+        for (int j = 1; j < c->ns && first == lastj; j++)
+            if (b.t0 < c->tb[j] && c->tb[j] < b.t1 && abs(b.t0 + b.t1 - 2 * c->tb[j]) <= 2 * page->median_h)
+                first = j - 1, lastj = j;
         int i = c->cell_of[wi] / c->ns;
         if (lastj > first && parts_under_headers(page, g, c, l))
             continue;
@@ -480,8 +486,16 @@ int tt_slot_end(const tt_grid *g, int j)
     return g->slots[j].start + median;
 }
 
+/* Whether phrase p is codes only (a room, a class: "Rm 14", "12X3"). */
+static bool line_codes(const tt_page *page, const tt_line *p)
+{
+    return tt_codes_only(page, page->order + p->first, p->count);
+}
+
 /* Two phrases side by side in one merged cell mean a missed header or rule
- * (but letter-spaced text, "B R E A K", is one word spread wide). */
+ * (but letter-spaced text, "B R E A K", is one word spread wide, and a
+ * room and a class spaced apart on one row, "Rm 14   12X3", are codes of
+ * one lesson). */
 static bool crowded(const tt_page *page, const int *idx, int n)
 {
     int singles = 0;
@@ -497,7 +511,8 @@ static bool crowded(const tt_page *page, const int *idx, int n)
                 continue;
             bool same_row = p->y0 < q->y1 && q->y0 < p->y1 &&
                             (p->y1 - p->y0 + q->y1 - q->y0) / 2 > 0;
-            if (same_row && (p->x1 < q->x0 || q->x1 < p->x0))
+            if (same_row && (p->x1 < q->x0 || q->x1 < p->x0) &&
+                !(line_codes(page, p) && line_codes(page, q)))
                 return true;
         }
     return false;

@@ -267,6 +267,8 @@ void tt_piece_times(const tt_page *page, const tt_grid *g, const int *tb, int ns
 /* Word indices in reading order: rows top to bottom, each left to right. */
 void tt_sort_reading(const tt_page *page, int *idx, int n);
 void tt_cell_fill(const tt_page *page, const int *idx, int n, tt_entry *e);
+/* Every word a code (holds a digit, or "Rm"/"Room"/"Lab" before one). */
+bool tt_codes_only(const tt_page *page, const int *words, int n);
 const char *tt_kind_of(const char *subject);
 void tt_set_title(tt_page *page, tt_result *res, int table_top);
 

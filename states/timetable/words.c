@@ -199,11 +199,21 @@ static void mark_letter_columns(const tt_page *page, bool *in_column)
     }
 }
 
+/* Letters and digits in t. */
+static int alnum_count(const char *t)
+{
+    int n = 0;
+    for (; *t; t++)
+        n += isalnum((unsigned char)*t) != 0;
+    return n;
+}
+
 /* Whether two words' type sizes differ by more than a fifth (both words
- * of two characters or more: a dash's or a letter's box says little). */
+ * of two letters or digits or more: the box of a letter alone or of
+ * punctuation, "-—", says little of the size). */
 static bool sizes_differ(const tt_page *page, const tt_word *a, const tt_word *b)
 {
-    if (strlen(a->text) < 2 || strlen(b->text) < 2 || is_dash(a->text) || is_dash(b->text))
+    if (alnum_count(a->text) < 2 || alnum_count(b->text) < 2)
         return false;
     int sa = tt_type_size(page, a), sb = tt_type_size(page, b);
     int lo = sa < sb ? sa : sb, hi = sa < sb ? sb : sa;
@@ -528,6 +538,60 @@ static void drop_on_rules(tt_page *page)
             page->words[kept++] = *w;
     }
     page->nwords = kept;
+}
+
+/* Whether a vertical rule runs down word w's height within a glyph's
+ * width of character k of its n (placed by proportion along the box). */
+static bool rule_at_char(const tt_page *page, const tt_word *w, int k, int n)
+{
+    int glyph = w->w / n + 2, x = w->x + w->w * k / n;
+    return tt_rules_vsep(page->rules, x - glyph, x + glyph, w->y, w->y + w->h, NULL) >= 0.9;
+}
+
+/* Keeps characters [a, b) of word w (its box cut by proportion). */
+static void keep_chars(tt_word *w, int a, int b, int n)
+{
+    int x0 = w->x + w->w * a / n, x1 = w->x + w->w * b / n;
+    memmove(w->text, w->text + a, (size_t)(b - a));
+    w->text[b - a] = '\0';
+    w->x = x0, w->w = x1 - x0 > 1 ? x1 - x0 : 1;
+}
+
+/* A vertical rule OCR read into a word: "[Form" or "|Maths" at a cell's
+ * left border, "/2:05 PM" at a header's, "Technology|" at its right one,
+ * "CHTIME|Handwriting" across the rule between two cells. A mark goes
+ * when a rule runs down the word's height within a glyph's width of it
+ * (the box may start past the rule's own ink) and a letter or digit
+ * stands beside it (a bracket the word closes is its own); a "|" inside
+ * parts the word in two. Words parted are appended. */
+static void trim_rule_marks(tt_page *page)
+{
+    if (!page->rules)
+        return;
+    int n0 = page->nwords;
+    for (int i = 0; i < n0; i++) {
+        tt_word *w = &page->words[i];
+        int n = (int)strlen(w->text);
+        if (n >= 2 && strchr("|[/", w->text[0]) && isalnum((unsigned char)w->text[1]) &&
+            !(w->text[0] == '[' && strchr(w->text, ']')) && rule_at_char(page, w, 0, n))
+            keep_chars(w, 1, n, n), n--;
+        while (n >= 2 && strchr("|]", w->text[n - 1]) &&
+               !(w->text[n - 1] == ']' && strchr(w->text, '[')) && rule_at_char(page, w, n, n))
+            keep_chars(w, 0, n - 1, n), n--;
+        char *bar = strchr(w->text, '|');
+        int k = bar ? (int)(bar - w->text) : 0;
+        if (!bar || k == 0 || k + 1 >= n || !rule_at_char(page, w, k, n))
+            continue;
+        tt_word *more = realloc(page->words, sizeof *page->words * (size_t)(page->nwords + 1));
+        if (!more)
+            return;
+        page->words = more, w = &page->words[i];
+        tt_word *right = &page->words[page->nwords++];
+        *right = *w;
+        keep_chars(right, k + 1, n, n);
+        keep_chars(w, 0, k, n);
+        n0 = page->nwords; /* the right part, visited later, may hold another */
+    }
 }
 
 /* The median slope of long phrases, from the centre of the first word to
@@ -929,6 +993,7 @@ int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
         page->rules = tt_rules_detect(page->image, page->width, page->height, page->median_h,
                                       page->deskew);
     drop_on_rules(page);
+    trim_rule_marks(page);
     join_stacked_letters(page);
     if (group_lines(page) < 0)
         goto out_of_memory;

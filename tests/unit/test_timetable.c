@@ -71,6 +71,23 @@ static void test_time_ranges(void)
     check_range("1:20 P'M-2:05 PM", T(13, 20), T(14, 5)); /* a stray mark */
     check_range("8:30. AM-10:20 AM", T(8, 30), T(10, 20));
     check_range("11:10 AM-11:30 AM", T(11, 10), T(11, 30));
+    check_range("1040 to 10:55", T(10, 40), T(10, 55)); /* the start's colon lost */
+    check_range("940-10.20", T(9, 40), T(10, 20));
+    check_range("1330 - 14:20", T(13, 30), T(14, 20));
+}
+
+/* A start run together ("1040") only before a written end clock soon
+ * after it: years, numbers and far-off ends are no range. */
+static void test_run_together_start_needs_a_written_end(void)
+{
+    tt_time_range tr;
+    CHECK(!tt_parse_time_range("2025 - 2026", &tr));
+    CHECK(!tt_parse_time_range("1040", &tr));
+    CHECK(!tt_parse_time_range("1040 10:55", &tr)); /* no separator */
+    CHECK(!tt_parse_time_range("1040 - 16:55", &tr)); /* six hours on */
+    CHECK(!tt_parse_time_range("2025 - 10:30", &tr)); /* 20:25 has one reading */
+    CHECK_INT(tt_find_time_range("Timetable 2025 - 10:30", &tr), 17);
+    CHECK_INT(tr.end, -1);
 }
 
 static void test_time_rejects(void)
@@ -1661,6 +1678,9 @@ static void test_smaller_type_beside_a_cell_is_apart(void)
     add_word(words, "Psychology", 264, 100, 120, 24);
     add_word(words, "Design", 100, 200, 72, 24);
     add_word(words, "Technology", 190, 200, 120, 24);
+    add_word(words, "8:45", 100, 250, 48, 24); /* a flat dash between two clocks */
+    add_word(words, "-\xe2\x80\x94", 164, 262, 24, 5);
+    add_word(words, "9:30", 204, 250, 48, 24);
     for (int k = 0; k < 6; k++) /* the page's usual size */
         add_word(words, "Maths", 100 + 100 * k, 300, 60, 24);
     json_t *in = json_pack("{s:s, s:[{s:i, s:i, s:o}]}", "source", "pdf-text", "pages", "width",
@@ -1676,6 +1696,7 @@ static void test_smaller_type_beside_a_cell_is_apart(void)
         CHECK_STR(a, "Food Technology");
         CHECK_STR(b, "Psychology");
         CHECK_INT(page.words[3].line, page.words[4].line); /* "Design Technology" */
+        CHECK_INT(page.words[5].line, page.words[7].line); /* "8:45 -— 9:30" */
         tt_page_free(&page);
     }
     json_decref(in);
@@ -1745,6 +1766,94 @@ static void test_cell_time_keeps_words_after_it(void)
         tt_page_free(&page);
     }
     json_decref(in);
+}
+
+/* A cell's border read by OCR into a word ("[Form", "/2:05" after the
+ * rule, "Design|" before it, "CHTIME|Handwriting" across it): the rule
+ * runs down past the word, and the mark goes (the word across is parted).
+ * The same marks away from any rule, and a bracket the word closes, stay. */
+static void test_rule_read_into_a_word_is_trimmed(void)
+{
+    char path[] = "/tmp/yogi-tt-ruleXXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        SKIP("no temporary file");
+    close(fd);
+    /* rules at x 90, 390 and 690, 400 px tall; ink where the words are */
+    const int boxes[][4] = {{90, 20, 3, 400}, {390, 20, 3, 400}, {690, 20, 3, 400},
+                            {104, 100, 70, 20}, {404, 100, 60, 20}, {104, 300, 70, 20},
+                            {500, 300, 70, 20}, {320, 200, 70, 20}, {600, 200, 270, 20}};
+    CHECK(write_pgm(path, 1000, 500, boxes, 9));
+    json_t *words = json_array();
+    add_word(words, "[Form", 104, 100, 70, 20);
+    add_word(words, "/2:05", 404, 100, 60, 20);
+    add_word(words, "[Rm]", 104, 300, 70, 20);
+    add_word(words, "|Art", 500, 300, 70, 20);
+    add_word(words, "Design|", 320, 200, 70, 20);             /* its last glyph on the rule */
+    add_word(words, "CHTIME|Handwriting", 600, 200, 270, 20); /* "|" on the rule at 690 */
+    json_t *in = json_pack("{s:[{s:i, s:i, s:s, s:o}]}", "pages", "width", 1000, "height", 500,
+                           "image", path, "words", words);
+    tt_page page;
+    yogi_error err;
+    if (tt_page_load(&page, in, &err) != 0) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    } else {
+        const char *want[] = {"Form", "2:05", "[Rm]", "|Art", "Design", "CHTIME", "Handwriting"};
+        CHECK_INT(page.nwords, 7);
+        for (int k = 0; k < 7; k++) {
+            bool found = false;
+            for (int i = 0; i < page.nwords; i++)
+                found |= strcmp(page.words[i].text, want[k]) == 0;
+            if (!found)
+                test_fail_(__FILE__, __LINE__, "no word \"%s\"", want[k]);
+        }
+        tt_page_free(&page);
+    }
+    json_decref(in);
+    unlink(path);
+}
+
+/* An unruled grid of start times, a double lesson printed centred on the
+ * edge between two columns: "Latin" reaches a quarter of its width over
+ * the edge, its room and class ("Rm 14   12X3", spaced apart on one row)
+ * sit either side. One entry over both bands with both codes. */
+static void test_double_centred_on_an_edge(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
+    static const char *const starts[] = {"9.00", "10.00", "11.00", "12.00"};
+    json_t *words = json_array();
+    for (int j = 0; j < 4; j++) /* centres 224, 530, 830, 1130 */
+        add_phrase(words, starts[j], 200 + 300 * j, 100);
+    for (int d = 0; d < 5; d++) {
+        int y = 200 + 100 * d;
+        add_phrase(words, days[d], 20, y);
+        if (d == 2) { /* centred at 390, just past the edge at 382 */
+            add_phrase(words, "Latin", 360, y);
+            add_phrase(words, "Rm 14", 310, y + 34);
+            add_phrase(words, "12X3", 420, y + 34);
+        } else {
+            add_phrase(words, "Art", 206, y);
+            add_phrase(words, "Music", 500, y);
+        }
+        add_phrase(words, "French", 800, y);
+        add_phrase(words, "PE", 1120, y);
+    }
+    json_t *out = run_words(words, 1400, 800);
+    if (!out)
+        return;
+    CHECK(has_one(out, "Wednesday", "09:00", "11:00", "Latin"));
+    CHECK(has_one(out, "Tuesday", "10:00", "11:00", "Music"));
+    json_t *e = json_array_get(json_object_get(out, "entries"), 0);
+    size_t i;
+    json_array_foreach(json_object_get(out, "entries"), i, e)
+        if (!strcmp(json_string_value(json_object_get(e, "subject")), "Latin")) {
+            CHECK_STR(json_string_value(json_object_get(e, "room")), "Rm 14");
+            CHECK_STR(json_string_value(json_object_get(e, "class")), "12X3");
+        }
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 19);
+    json_decref(out);
 }
 
 static void drop_first_time(json_t *words)
@@ -2230,6 +2339,9 @@ int main(int argc, char **argv)
         TEST(test_smaller_type_beside_a_cell_is_apart),
         TEST(test_cells_run_together_under_their_headers),
         TEST(test_cell_time_keeps_words_after_it),
+        TEST(test_rule_read_into_a_word_is_trimmed),
+        TEST(test_double_centred_on_an_edge),
+        TEST(test_run_together_start_needs_a_written_end),
         TEST(test_bad_input),
         TEST(test_too_many_words),
         {0},
