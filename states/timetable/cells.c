@@ -165,6 +165,31 @@ bool tt_codes_only(const tt_page *page, const int *words, int n)
     return n > 0;
 }
 
+/* A trailing phrase of codes one of which OCR read with letters for
+ * digits ("El 8B3" for E1 8B3): every word a code, or one once l, I, |
+ * are read as 1 and O as 0 after its first character, and one word with
+ * a real digit there or in the codes after it (`digit`). Set off from the
+ * subject by a wide gap, such a phrase is no part of it whatever OCR's
+ * confidence. */
+static bool misread_codes(const tt_page *page, const int *words, int n, bool digit)
+{
+    for (int k = 0; k < n; k++) {
+        const char *t = page->words[words[k]].text;
+        char fixed[16];
+        size_t len = strlen(t);
+        digit |= strpbrk(t, "0123456789") != NULL;
+        if (strpbrk(t, "0123456789") || (room_word(t) && k + 1 < n))
+            continue;
+        if (len < 2 || len >= sizeof fixed)
+            return false;
+        for (size_t i = 0; i <= len; i++)
+            fixed[i] = i > 0 && t[i] && strchr("lI|", t[i]) ? '1' : i > 0 && t[i] == 'O' ? '0' : t[i];
+        if (strcmp(fixed, t) == 0 || !(looks_like_room(fixed) || looks_like_class(fixed)))
+            return false;
+    }
+    return digit;
+}
+
 /* Rooms and classes printed at the end of a row, phrases of their own
  * after the subject's ("Spanish ........ Rm 20", "Geography    G28  13Y2"):
  * the number of words they take off the row's end (0 when there are
@@ -181,7 +206,8 @@ static int trailing_code(const tt_page *page, const int *row, int n)
         char text[TT_TEXT];
         tt_words_text(page, row + start, first - start, text, sizeof text);
         if (!looks_like_room(text) && !looks_like_class(text) &&
-            !tt_codes_only(page, row + start, first - start))
+            !tt_codes_only(page, row + start, first - start) &&
+            !misread_codes(page, row + start, first - start, first < n))
             break;
         first = start;
     }

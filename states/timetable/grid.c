@@ -492,11 +492,12 @@ static bool line_codes(const tt_page *page, const tt_line *p)
     return tt_codes_only(page, page->order + p->first, p->count);
 }
 
-/* Two phrases side by side in one merged cell mean a missed header or rule
- * (but letter-spaced text, "B R E A K", is one word spread wide, and a
- * room and a class spaced apart on one row, "Rm 14   12X3", are codes of
- * one lesson). */
-static bool crowded(const tt_page *page, const int *idx, int n)
+/* Two phrases side by side in one merged cell, in two of its virtual
+ * cells, mean a missed header or rule (but letter-spaced text, "B R E A
+ * K", is one word spread wide; a room and a class spaced apart on one row,
+ * "Rm 14   12X3", are codes of one lesson; phrases side by side in one
+ * virtual cell, "LUNCH   BREAK" letter-spaced, were never apart). */
+static bool crowded(const tt_page *page, const cells *c, const int *idx, int n)
 {
     int singles = 0;
     for (int a = 0; a < n; a++)
@@ -512,6 +513,7 @@ static bool crowded(const tt_page *page, const int *idx, int n)
             bool same_row = p->y0 < q->y1 && q->y0 < p->y1 &&
                             (p->y1 - p->y0 + q->y1 - q->y0) / 2 > 0;
             if (same_row && (p->x1 < q->x0 || q->x1 < p->x0) &&
+                c->cell_of[idx[a]] != c->cell_of[idx[b]] &&
                 !(line_codes(page, p) && line_codes(page, q)))
                 return true;
         }
@@ -587,7 +589,7 @@ static void region_pieces(tt_page *page, const tt_grid *g, cells *c, int root, b
     region_edges(c, ruled, dmin, smin, smax, &t0, &t1);
     int cuts[18], ncuts = ruled ? tt_span_cuts(page, g, t0, t1, c->db[dmin], c->db[dmax + 1],
                                                 cuts + 1, 16) : 0;
-    if (ncuts > 0 || !crowded(page, idx, n) || (dmin == dmax && smin == smax)) {
+    if (ncuts > 0 || !crowded(page, c, idx, n) || (dmin == dmax && smin == smax)) {
         cuts[0] = t0, cuts[ncuts + 1] = t1;
         for (int q = 0; q <= ncuts; q++) {
             int sub[256], m = 0;

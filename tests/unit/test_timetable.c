@@ -1856,6 +1856,71 @@ static void test_double_centred_on_an_edge(void)
     json_decref(out);
 }
 
+/* A lunch printed once across a borderless grid with days as columns,
+ * letter-spaced so that OCR reads it as two words far apart ("LUNCH"
+ * "BREAK", both in Wednesday's column): it is every day's, whole, not
+ * cut into cells one by one as two cells' text run together would be. */
+static void test_spaced_label_in_one_cell_is_not_crowded(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
+    static const char *const ranges[] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
+    json_t *words = json_array();
+    for (int j = 0; j < 3; j++)
+        add_phrase(words, ranges[j], 20, 200 + 100 * j);
+    for (int d = 0; d < 5; d++) {
+        int x = 250 + 200 * d;
+        add_phrase(words, days[d], x, 100);
+        add_phrase(words, "Art", x, 200);
+        add_phrase(words, "Music", x, 400);
+    }
+    add_phrase(words, "LUNCH", 590, 300); /* 40 px apart, centres 620 and 720 */
+    add_phrase(words, "BREAK", 690, 300);
+    json_t *out = run_words(words, 1400, 700);
+    if (!out)
+        return;
+    for (int d = 0; d < 5; d++) {
+        static const char *const names[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+                                            "Friday"};
+        CHECK(has_one(out, names[d], "10:00", "11:00", "LUNCH BREAK"));
+    }
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 15);
+    json_decref(out);
+}
+
+/* A row's trailing codes with a room misread as letters ("Biology ....
+ * El 8B3", E1 read with l for 1, surely): kept out of the subject. A
+ * trailing word that is no code even so ("Biology .... Extra 8B3")
+ * stays in it. */
+static void test_trailing_misread_code_leaves_the_subject(void)
+{
+    const char *tails[2][2] = {{"El", "8B3"}, {"Extra", "8B3"}};
+    for (int k = 0; k < 2; k++) {
+        json_t *words = json_array();
+        add_word(words, "Biology", 100, 100, 84, 24);
+        add_word(words, tails[k][0], 400, 102, 12 * (int)strlen(tails[k][0]), 20);
+        add_word(words, tails[k][1], 460, 102, 36, 20);
+        json_t *in = json_pack("{s:[{s:i, s:i, s:o}]}", "pages", "width", 800, "height", 300,
+                               "words", words);
+        tt_page page;
+        yogi_error err;
+        if (tt_page_load(&page, in, &err) != 0) {
+            test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+        } else {
+            int idx[3] = {page.order[0], page.order[1], page.order[2]};
+            tt_entry e;
+            memset(&e, 0, sizeof e);
+            tt_cell_fill(&page, idx, page.nwords < 3 ? page.nwords : 3, &e);
+            CHECK_STR(e.subject, k == 0 ? "Biology" : "Biology Extra 8B3");
+            if (k == 0)
+                CHECK_STR(e.klass, "8B3");
+            tt_page_free(&page);
+        }
+        json_decref(in);
+    }
+}
+
 static void drop_first_time(json_t *words)
 {
     for (size_t i = json_array_size(words); i-- > 0;) {
@@ -2342,6 +2407,8 @@ int main(int argc, char **argv)
         TEST(test_rule_read_into_a_word_is_trimmed),
         TEST(test_double_centred_on_an_edge),
         TEST(test_run_together_start_needs_a_written_end),
+        TEST(test_spaced_label_in_one_cell_is_not_crowded),
+        TEST(test_trailing_misread_code_leaves_the_subject),
         TEST(test_bad_input),
         TEST(test_too_many_words),
         {0},
