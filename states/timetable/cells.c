@@ -304,6 +304,10 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
             fill_code(page, idx + end, tail, e);
         k = end + tail;
     }
+    /* Punctuation alone ("-", a dash left beside a printed time) names
+     * nothing: no subject, so no entry. */
+    if (!has_alnum(e->subject))
+        e->subject[0] = '\0';
 }
 
 const char *tt_kind_of(const char *subject)

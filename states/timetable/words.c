@@ -496,20 +496,31 @@ static void drop_noise(tt_page *page)
  * Words stand a space apart (over a third of their height); a single
  * letter closer than a sixth of its height to a longer word on its line,
  * or overlapping it, is that word's ink read twice, and is dropped. */
+/* Whether t is letters only (a dot after them allowed: "Tue."). */
+static bool letters_only(const char *t)
+{
+    size_t n = strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    return n > 0 && (t[n] == '\0' || (t[n] == '.' && t[n + 1] == '\0'));
+}
+
 static void drop_glyph_echoes(tt_page *page)
 {
     int kept = 0;
     for (int i = 0; i < page->nwords; i++) {
         const tt_word *g = &page->words[i];
+        /* a doubtful digit flush against a word of letters ("7" before
+         * "Tue": its T read twice) is an echo too; a sure one is text */
+        bool digit = isdigit((unsigned char)g->text[0]) && g->conf < 80.0;
         bool echo = false;
-        for (int j = 0; j < page->nwords && !echo && isalpha((unsigned char)g->text[0]) &&
-                        g->text[1] == '\0';
+        for (int j = 0; j < page->nwords && !echo &&
+                        (isalpha((unsigned char)g->text[0]) || digit) && g->text[1] == '\0';
              j++) {
             const tt_word *w = &page->words[j];
             int gap_r = w->x - (g->x + g->w), gap_l = g->x - (w->x + w->w);
             int gap = gap_r > gap_l ? gap_r : gap_l, lo = g->y > w->y ? g->y : w->y;
             int hi = g->y + g->h < w->y + w->h ? g->y + g->h : w->y + w->h;
-            echo = j != i && w->text[1] != '\0' && gap * 6 <= g->h && (hi - lo) * 3 >= g->h * 2;
+            echo = j != i && w->text[1] != '\0' && gap * 6 <= g->h && (hi - lo) * 3 >= g->h * 2 &&
+                   (!digit || letters_only(w->text));
         }
         if (!echo)
             page->words[kept++] = *g;

@@ -717,7 +717,8 @@ static json_t *word_named(json_t *words_format, const char *text)
 /* Labels turned a quarter in a PDF's text layer ("Playtime" written up a
  * merged column, "Lunch" down one) come glyph by glyph, each above or
  * below the last: each is one word, read in order, taller than wide and
- * marked vertical. Upright letters stacked one per line stay letters. */
+ * marked vertical; two words up one column ("Tutor Time") are one, in
+ * reading order. Upright letters stacked one per line stay letters. */
 static void test_pdftext_turned_words(void)
 {
     cairo_surface_t *s = cairo_pdf_surface_create("turned.pdf", 595, 842);
@@ -737,6 +738,11 @@ static void test_pdftext_turned_words(void)
     cairo_show_text(cr, "Playtime");
     cairo_restore(cr);
     cairo_save(cr);
+    cairo_move_to(cr, 400, 300);
+    cairo_rotate(cr, -1.5707963267948966);
+    cairo_show_text(cr, "Tutor Time"); /* two words up one column: one, in order */
+    cairo_restore(cr);
+    cairo_save(cr);
     cairo_move_to(cr, 300, 200);
     cairo_rotate(cr, 1.5707963267948966); /* down the page */
     cairo_show_text(cr, "Lunch");
@@ -754,8 +760,8 @@ static void test_pdftext_turned_words(void)
         return;
     }
     json_t *ocr = json_object_get(out, "ocr");
-    const char *turned[] = {"Playtime", "Lunch"};
-    for (int k = 0; k < 2; k++) {
+    const char *turned[] = {"Playtime", "Lunch", "Tutor Time"};
+    for (int k = 0; k < 3; k++) {
         json_t *w = word_named(ocr, turned[k]);
         CHECK(w != NULL);
         if (!w)

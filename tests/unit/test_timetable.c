@@ -1921,6 +1921,60 @@ static void test_trailing_misread_code_leaves_the_subject(void)
     }
 }
 
+/* A doubtful digit flush against a day name ("7" before "Tue", its T
+ * read twice by OCR's lone-glyph pass) is dropped, and the name is a day;
+ * a sure digit a word's space before a word ("1 Maths") stays. */
+static void test_digit_echo_before_a_day_is_dropped(void)
+{
+    json_t *words = json_array();
+    json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", "7", "x",
+                                           100, "y", 100, "w", 12, "h", 24, "conf", 71.0));
+    add_word(words, "Tue.", 112, 100, 48, 24);
+    add_word(words, "1", 100, 200, 12, 24);
+    add_word(words, "Maths", 122, 200, 60, 24);
+    json_t *in = json_pack("{s:[{s:i, s:i, s:o}]}", "pages", "width", 800, "height", 300,
+                           "words", words);
+    tt_page page;
+    yogi_error err;
+    if (tt_page_load(&page, in, &err) != 0) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    } else {
+        char a[64], b[64];
+        CHECK_INT(page.nlines, 2);
+        tt_line_text(&page, &page.lines[0], a, sizeof a);
+        tt_line_text(&page, &page.lines[1], b, sizeof b);
+        CHECK(strcmp(a, "Tue.") == 0 || strcmp(b, "Tue.") == 0);
+        CHECK(strcmp(a, "1 Maths") == 0 || strcmp(b, "1 Maths") == 0);
+        tt_page_free(&page);
+    }
+    json_decref(in);
+}
+
+/* A cell whose only text is punctuation (a dash left beside a printed
+ * time) has no subject, so gives no entry. */
+static void test_punctuation_alone_is_no_subject(void)
+{
+    json_t *words = json_array();
+    add_word(words, "\xe2\x80\x93", 100, 100, 20, 24);
+    add_word(words, "Art", 300, 300, 36, 24);
+    json_t *in = json_pack("{s:[{s:i, s:i, s:o}]}", "pages", "width", 800, "height", 400,
+                           "words", words);
+    tt_page page;
+    yogi_error err;
+    if (tt_page_load(&page, in, &err) != 0) {
+        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    } else {
+        for (int k = 0; k < page.nwords; k++) {
+            tt_entry e;
+            memset(&e, 0, sizeof e);
+            tt_cell_fill(&page, &k, 1, &e);
+            CHECK_STR(e.subject, strcmp(page.words[k].text, "Art") == 0 ? "Art" : "");
+        }
+        tt_page_free(&page);
+    }
+    json_decref(in);
+}
+
 static void drop_first_time(json_t *words)
 {
     for (size_t i = json_array_size(words); i-- > 0;) {
@@ -2409,6 +2463,8 @@ int main(int argc, char **argv)
         TEST(test_run_together_start_needs_a_written_end),
         TEST(test_spaced_label_in_one_cell_is_not_crowded),
         TEST(test_trailing_misread_code_leaves_the_subject),
+        TEST(test_digit_echo_before_a_day_is_dropped),
+        TEST(test_punctuation_alone_is_no_subject),
         TEST(test_bad_input),
         TEST(test_too_many_words),
         {0},
