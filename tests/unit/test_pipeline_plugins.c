@@ -439,14 +439,20 @@ static json_t *preprocess(const char *name, yogi_error *err)
     return out;
 }
 
-static bool has_word(json_t *words_format, const char *text)
+/* The word `text` of a words format, or NULL. */
+static json_t *word_named(json_t *words_format, const char *text)
 {
     size_t i, k;
     json_t *page, *w;
     json_array_foreach(json_object_get(words_format, "pages"), i, page)
         json_array_foreach(json_object_get(page, "words"), k, w)
-            if (!strcmp(json_string_value(json_object_get(w, "text")), text)) return true;
-    return false;
+            if (!strcmp(json_string_value(json_object_get(w, "text")), text)) return w;
+    return NULL;
+}
+
+static bool has_word(json_t *words_format, const char *text)
+{
+    return word_named(words_format, text) != NULL;
 }
 
 /* Every box lies inside its page image. */
@@ -682,17 +688,25 @@ static void test_ocr_reads_stacked_day_letters(void)
     expect_ocr_words("stacked.png", letters, 10);
 }
 
-static void test_pdftext_words_and_image(void)
+/* plugin:pdftext's output for the file `name` (new reference), or NULL
+ * with the failure reported. */
+static json_t *pdftext_of(const char *name)
 {
-    write_pdf("text.pdf", 2, true);
-    json_t *in = json_pack("{s:s}", "path", abs_path("text.pdf"));
+    json_t *in = json_pack("{s:s}", "path", abs_path(name));
     yogi_error err;
     json_t *out = run_plugin("pdftext", in, &err);
     json_decref(in);
-    if (!out) {
+    if (!out)
         test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    return out;
+}
+
+static void test_pdftext_words_and_image(void)
+{
+    write_pdf("text.pdf", 2, true);
+    json_t *out = pdftext_of("text.pdf");
+    if (!out)
         return;
-    }
     json_t *ocr = json_object_get(out, "ocr");
     CHECK_STR(json_string_value(json_object_get(ocr, "source")), "pdf-text");
     CHECK_INT(json_array_size(json_object_get(ocr, "pages")), 2);
@@ -701,17 +715,6 @@ static void test_pdftext_words_and_image(void)
     CHECK(has_word(ocr, "9:00-10:00"));
     check_boxes(ocr);
     json_decref(out);
-}
-
-/* The word `text` of a words format, or NULL. */
-static json_t *word_named(json_t *words_format, const char *text)
-{
-    size_t i, k;
-    json_t *page, *w;
-    json_array_foreach(json_object_get(words_format, "pages"), i, page)
-        json_array_foreach(json_object_get(page, "words"), k, w)
-            if (!strcmp(json_string_value(json_object_get(w, "text")), text)) return w;
-    return NULL;
 }
 
 /* Labels turned a quarter in a PDF's text layer ("Playtime" written up a
@@ -751,14 +754,9 @@ static void test_pdftext_turned_words(void)
     cairo_destroy(cr);
     cairo_surface_finish(s);
     cairo_surface_destroy(s);
-    json_t *in = json_pack("{s:s}", "path", abs_path("turned.pdf"));
-    yogi_error err;
-    json_t *out = run_plugin("pdftext", in, &err);
-    json_decref(in);
-    if (!out) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    json_t *out = pdftext_of("turned.pdf");
+    if (!out)
         return;
-    }
     json_t *ocr = json_object_get(out, "ocr");
     const char *turned[] = {"Playtime", "Lunch", "Tutor Time"};
     for (int k = 0; k < 3; k++) {

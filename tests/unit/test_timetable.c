@@ -1240,18 +1240,27 @@ static void test_underlined_doubtful_heading_is_kept(void)
  * centred on the edge between its two rows: the subject ends just above
  * the edge, its class just below. One entry over both rows, no entry
  * made of the class alone. */
-static void test_borderless_double_split_at_its_edge(void)
+/* A borderless grid, days as columns (MON... at x 250, 450...), ranges
+ * 9:00 - 10:00 ... down the left at y 200, 300, 400: its words. */
+static json_t *cols_grid(void)
 {
-    if (!plugin())
-        SKIP("timetable.so not built");
     static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
     static const char *const ranges[] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
     json_t *words = json_array();
     for (int j = 0; j < 3; j++)
         add_phrase(words, ranges[j], 20, 200 + 100 * j);
+    for (int d = 0; d < 5; d++)
+        add_phrase(words, days[d], 250 + 200 * d, 100);
+    return words;
+}
+
+static void test_borderless_double_split_at_its_edge(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    json_t *words = cols_grid();
     for (int d = 0; d < 5; d++) {
         int x = 250 + 200 * d;
-        add_phrase(words, days[d], x, 100);
         if (d == 0) {
             add_phrase(words, "Chemistry", x, 225);
             add_phrase(words, "10C", x + 30, 270);
@@ -1578,6 +1587,23 @@ static void test_stacked_word_keeps_a_lost_letter(void)
     unlink(path);
 }
 
+/* Words as a page of the pipeline's words format (words consumed). */
+static json_t *words_page(json_t *words, int width, int height)
+{
+    return json_pack("{s:[{s:i, s:i, s:o}]}", "pages", "width", width, "height", height,
+                     "words", words);
+}
+
+/* tt_page_load of in, the failure reported. */
+static bool loaded(const json_t *in, tt_page *page)
+{
+    yogi_error err;
+    if (tt_page_load(page, in, &err) == 0)
+        return true;
+    test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    return false;
+}
+
 /* Header ranges "9:00 - 10:00" ... at x from 200, 200 px apart, days as
  * rows 80 px apart from y 200; the words of the page in *words. */
 static json_t *spaced_grid(json_t **words, const char *source)
@@ -1619,11 +1645,8 @@ static void test_corner_label_run_into_header(void)
 static void letter_column_phrases(json_t *input)
 {
     tt_page page;
-    yogi_error err;
-    if (tt_page_load(&page, json_object_get(input, "ocr"), &err) != 0) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    if (!loaded(json_object_get(input, "ocr"), &page))
         return;
-    }
     int alone = 0;
     for (int li = 0; li < page.nlines; li++) {
         char text[64];
@@ -1686,10 +1709,7 @@ static void test_smaller_type_beside_a_cell_is_apart(void)
     json_t *in = json_pack("{s:s, s:[{s:i, s:i, s:o}]}", "source", "pdf-text", "pages", "width",
                            800, "height", 400, "words", words);
     tt_page page;
-    yogi_error err;
-    if (tt_page_load(&page, in, &err) != 0) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-    } else {
+    if (loaded(in, &page)) {
         char a[64], b[64];
         tt_line_text(&page, &page.lines[page.words[0].line], a, sizeof a);
         tt_line_text(&page, &page.lines[page.words[2].line], b, sizeof b);
@@ -1745,13 +1765,9 @@ static void test_cell_time_keeps_words_after_it(void)
 {
     json_t *words = json_array();
     add_phrase(words, "Music 9:10 - 9:50 Choir", 100, 100);
-    json_t *in = json_pack("{s:[{s:i, s:i, s:o}]}", "pages", "width", 800, "height", 400,
-                           "words", words);
+    json_t *in = words_page(words, 800, 400);
     tt_page page;
-    yogi_error err;
-    if (tt_page_load(&page, in, &err) != 0) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-    } else {
+    if (loaded(in, &page)) {
         int idx[8], n = page.nwords < 8 ? page.nwords : 8, start = -1, end = -1;
         for (int k = 0; k < n; k++)
             idx[k] = page.order[k];
@@ -1794,10 +1810,7 @@ static void test_rule_read_into_a_word_is_trimmed(void)
     json_t *in = json_pack("{s:[{s:i, s:i, s:s, s:o}]}", "pages", "width", 1000, "height", 500,
                            "image", path, "words", words);
     tt_page page;
-    yogi_error err;
-    if (tt_page_load(&page, in, &err) != 0) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-    } else {
+    if (loaded(in, &page)) {
         const char *want[] = {"Form", "2:05", "[Rm]", "|Art", "Design", "CHTIME", "Handwriting"};
         CHECK_INT(page.nwords, 7);
         for (int k = 0; k < 7; k++) {
@@ -1864,16 +1877,10 @@ static void test_spaced_label_in_one_cell_is_not_crowded(void)
 {
     if (!plugin())
         SKIP("timetable.so not built");
-    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
-    static const char *const ranges[] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
-    json_t *words = json_array();
-    for (int j = 0; j < 3; j++)
-        add_phrase(words, ranges[j], 20, 200 + 100 * j);
+    json_t *words = cols_grid();
     for (int d = 0; d < 5; d++) {
-        int x = 250 + 200 * d;
-        add_phrase(words, days[d], x, 100);
-        add_phrase(words, "Art", x, 200);
-        add_phrase(words, "Music", x, 400);
+        add_phrase(words, "Art", 250 + 200 * d, 200);
+        add_phrase(words, "Music", 250 + 200 * d, 400);
     }
     add_phrase(words, "LUNCH", 590, 300); /* 40 px apart, centres 620 and 720 */
     add_phrase(words, "BREAK", 690, 300);
@@ -1901,13 +1908,9 @@ static void test_trailing_misread_code_leaves_the_subject(void)
         add_word(words, "Biology", 100, 100, 84, 24);
         add_word(words, tails[k][0], 400, 102, 12 * (int)strlen(tails[k][0]), 20);
         add_word(words, tails[k][1], 460, 102, 36, 20);
-        json_t *in = json_pack("{s:[{s:i, s:i, s:o}]}", "pages", "width", 800, "height", 300,
-                               "words", words);
+        json_t *in = words_page(words, 800, 300);
         tt_page page;
-        yogi_error err;
-        if (tt_page_load(&page, in, &err) != 0) {
-            test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-        } else {
+        if (loaded(in, &page)) {
             int idx[3] = {page.order[0], page.order[1], page.order[2]};
             tt_entry e;
             memset(&e, 0, sizeof e);
@@ -1932,13 +1935,9 @@ static void test_digit_echo_before_a_day_is_dropped(void)
     add_word(words, "Tue.", 112, 100, 48, 24);
     add_word(words, "1", 100, 200, 12, 24);
     add_word(words, "Maths", 122, 200, 60, 24);
-    json_t *in = json_pack("{s:[{s:i, s:i, s:o}]}", "pages", "width", 800, "height", 300,
-                           "words", words);
+    json_t *in = words_page(words, 800, 300);
     tt_page page;
-    yogi_error err;
-    if (tt_page_load(&page, in, &err) != 0) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-    } else {
+    if (loaded(in, &page)) {
         char a[64], b[64];
         CHECK_INT(page.nlines, 2);
         tt_line_text(&page, &page.lines[0], a, sizeof a);
@@ -1957,13 +1956,9 @@ static void test_punctuation_alone_is_no_subject(void)
     json_t *words = json_array();
     add_word(words, "\xe2\x80\x93", 100, 100, 20, 24);
     add_word(words, "Art", 300, 300, 36, 24);
-    json_t *in = json_pack("{s:[{s:i, s:i, s:o}]}", "pages", "width", 800, "height", 400,
-                           "words", words);
+    json_t *in = words_page(words, 800, 400);
     tt_page page;
-    yogi_error err;
-    if (tt_page_load(&page, in, &err) != 0) {
-        test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
-    } else {
+    if (loaded(in, &page)) {
         for (int k = 0; k < page.nwords; k++) {
             tt_entry e;
             memset(&e, 0, sizeof e);
