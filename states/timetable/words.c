@@ -1028,6 +1028,27 @@ void tt_page_free(tt_page *page)
 
 /* Join words with single spaces; a run of one-letter words ("B R E A K",
  * letter-spaced or vertical text) is joined without them. */
+/* Letters spaced out along one row ("L U N C H   B R E A K"): the gap
+ * after letter i is a space between words when it is twice the row's
+ * smallest gap or more. No spaces for letters not on one row (spelled
+ * down a column, one per cell). */
+static void word_breaks(const tt_page *page, const int *idx, int n, bool *brk)
+{
+    int least = -1;
+    for (int i = 0; i + 1 < n; i++) {
+        const tt_word *a = &page->words[idx[i]], *b = &page->words[idx[i + 1]];
+        int gap = b->x - (a->x + a->w);
+        if (b->y >= a->y + a->h || a->y >= b->y + b->h || gap < 0)
+            return; /* not one row left to right */
+        if (least < 0 || gap < least)
+            least = gap;
+    }
+    for (int i = 0; i + 1 < n; i++) {
+        const tt_word *a = &page->words[idx[i]], *b = &page->words[idx[i + 1]];
+        brk[i] = b->x - (a->x + a->w) >= 2 * (least > 1 ? least : 1);
+    }
+}
+
 void tt_words_text(const tt_page *page, const int *idx, int n, char *buf, size_t size)
 {
     size_t len = 0;
@@ -1036,10 +1057,13 @@ void tt_words_text(const tt_page *page, const int *idx, int n, char *buf, size_t
     for (int i = 0; i < n; i++)
         singles += strlen(page->words[idx[i]].text) == 1;
     bool spaced_letters = n >= 3 && singles == n;
+    bool brk[TT_TEXT] = {false};
+    if (spaced_letters && n <= TT_TEXT)
+        word_breaks(page, idx, n, brk);
     for (int i = 0; i < n; i++) {
         const char *t = page->words[idx[i]].text;
         size_t tl = strlen(t);
-        size_t sep = (len > 0 && !spaced_letters) ? 1 : 0;
+        size_t sep = (len > 0 && (!spaced_letters || brk[i - 1])) ? 1 : 0;
         if (len + sep + tl + 1 > size)
             break;
         if (sep)

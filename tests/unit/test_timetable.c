@@ -1970,6 +1970,53 @@ static void test_punctuation_alone_is_no_subject(void)
     json_decref(in);
 }
 
+/* Letters spaced out along a row read as words: "L U N C H   B R E A K"
+ * (a gap three times the letters') is "LUNCH BREAK"; letters spaced a
+ * little unevenly ("B R E A K", gaps 18 to 26) are one word; letters down
+ * a column join without spaces. */
+static void test_spaced_letters_keep_their_word_gap(void)
+{
+    const char *row = "LUNCHBREAK";
+    json_t *words = json_array();
+    int x = 100;
+    for (int k = 0; row[k]; k++) {
+        char one[2] = {row[k], '\0'};
+        add_word(words, one, x, 100, 16, 24);
+        x += 16 + (k == 4 ? 60 : 20);
+    }
+    static const int jitter[] = {18, 26, 21, 24};
+    x = 100;
+    for (int k = 0; k < 5; k++) {
+        char one[2] = {"BREAK"[k], '\0'};
+        add_word(words, one, x, 300, 16, 24);
+        x += 16 + (k < 4 ? jitter[k] : 0);
+    }
+    for (int k = 0; k < 3; k++) {
+        char one[2] = {"MON"[k], '\0'};
+        add_word(words, one, 600, 400 + 60 * k, 16, 24);
+    }
+    json_t *in = words_page(words, 800, 700);
+    tt_page page;
+    if (loaded(in, &page)) {
+        int idx[10];
+        char text[64];
+        for (int k = 0; k < 10; k++)
+            idx[k] = k;
+        tt_words_text(&page, idx, 10, text, sizeof text);
+        CHECK_STR(text, "LUNCH BREAK");
+        for (int k = 0; k < 5; k++)
+            idx[k] = 10 + k;
+        tt_words_text(&page, idx, 5, text, sizeof text);
+        CHECK_STR(text, "BREAK");
+        for (int k = 0; k < 3; k++)
+            idx[k] = 15 + k;
+        tt_words_text(&page, idx, 3, text, sizeof text);
+        CHECK_STR(text, "MON");
+        tt_page_free(&page);
+    }
+    json_decref(in);
+}
+
 static void drop_first_time(json_t *words)
 {
     for (size_t i = json_array_size(words); i-- > 0;) {
@@ -2460,6 +2507,7 @@ int main(int argc, char **argv)
         TEST(test_trailing_misread_code_leaves_the_subject),
         TEST(test_digit_echo_before_a_day_is_dropped),
         TEST(test_punctuation_alone_is_no_subject),
+        TEST(test_spaced_letters_keep_their_word_gap),
         TEST(test_bad_input),
         TEST(test_too_many_words),
         {0},
