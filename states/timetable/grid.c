@@ -12,8 +12,9 @@
  *   - ruled: two neighbouring cells are one when the separator between them
  *     is missing from the image (a double lesson; a break down every day);
  *   - borderless: a phrase that straddles a time edge joins the cells it
- *     covers, and a break, lunch or registration alone in its time column
- *     covers every day.
+ *     covers (unless each part lines up with its own header: cells of
+ *     narrow columns run together), and a break, lunch or registration
+ *     alone in its time column covers every day.
  * Each merged cell holding words gives one entry per day it covers, from the
  * start of its first time band to the end of its last. A time header with
  * only a start ends where the next one starts.

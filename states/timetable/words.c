@@ -13,9 +13,12 @@
  * ends just before it on an overlapping band of y; this keeps the grouping
  * O(words x phrases) and independent of the OCR engine's own line numbers,
  * which differ between page segmentation modes. A vertical ruling line
- * between two words always separates them, however narrow the gap. A
- * phrase of times only (a header row whose cells no rule parts, as on a
- * dark fill) is cut into its times afterwards.
+ * between two words always separates them, however narrow the gap; so do
+ * two sizes of type, and a letter stacked in a column of letters (a word
+ * written down the page) joins no phrase across. A phrase of times only
+ * (a header row whose cells no rule parts, as on a dark fill) is cut into
+ * its times afterwards. Marks OCR read from a rule into a word ("[Form",
+ * "CHTIME|Handwriting") are trimmed or part the word where the rule runs.
  *
  * Skew: the preprocess step deskews, but a photo's perspective can leave a
  * few degrees, enough to put a header a row off by the far end of the page.
