@@ -511,8 +511,9 @@ static void drop_glyph_echoes(tt_page *page)
     int kept = 0;
     for (int i = 0; i < page->nwords; i++) {
         const tt_word *g = &page->words[i];
-        /* a doubtful digit flush against a word of letters ("7" before
-         * "Tue": its T read twice) is an echo too; a sure one is text */
+        /* a doubtful digit flush before a word of letters ("7" before
+         * "Tue": its T read twice) is an echo too; a sure one is text, and
+         * one at or after the word's end ("Rm 7") is its number */
         bool digit = isdigit((unsigned char)g->text[0]) && g->conf < 80.0;
         bool echo = false;
         for (int j = 0; j < page->nwords && !echo &&
@@ -523,7 +524,7 @@ static void drop_glyph_echoes(tt_page *page)
             int gap = gap_r > gap_l ? gap_r : gap_l, lo = g->y > w->y ? g->y : w->y;
             int hi = g->y + g->h < w->y + w->h ? g->y + g->h : w->y + w->h;
             echo = j != i && w->text[1] != '\0' && gap * 6 <= g->h && (hi - lo) * 3 >= g->h * 2 &&
-                   (!digit || letters_only(w->text));
+                   (!digit || (letters_only(w->text) && g->x < w->x));
         }
         if (!echo)
             page->words[kept++] = *g;

@@ -1926,7 +1926,8 @@ static void test_trailing_misread_code_leaves_the_subject(void)
 
 /* A doubtful digit flush against a day name ("7" before "Tue", its T
  * read twice by OCR's lone-glyph pass) is dropped, and the name is a day;
- * a sure digit a word's space before a word ("1 Maths") stays. */
+ * a sure digit a word's space before a word ("1 Maths") stays, and so does
+ * a doubtful one over a word's end ("Rm 7": the room's number). */
 static void test_digit_echo_before_a_day_is_dropped(void)
 {
     json_t *words = json_array();
@@ -1935,15 +1936,22 @@ static void test_digit_echo_before_a_day_is_dropped(void)
     add_word(words, "Tue.", 112, 100, 48, 24);
     add_word(words, "1", 100, 200, 12, 24);
     add_word(words, "Maths", 122, 200, 60, 24);
+    add_word(words, "Rm", 300, 100, 28, 24); /* a doubtful number over the end of "Rm" */
+    json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", "7", "x",
+                                           320, "y", 98, "w", 12, "h", 28, "conf", 55.0));
     json_t *in = words_page(words, 800, 300);
     tt_page page;
     if (loaded(in, &page)) {
         char a[64], b[64];
-        CHECK_INT(page.nlines, 2);
+        CHECK_INT(page.nlines, 3);
         tt_line_text(&page, &page.lines[0], a, sizeof a);
         tt_line_text(&page, &page.lines[1], b, sizeof b);
         CHECK(strcmp(a, "Tue.") == 0 || strcmp(b, "Tue.") == 0);
         CHECK(strcmp(a, "1 Maths") == 0 || strcmp(b, "1 Maths") == 0);
+        bool number = false;
+        for (int k = 0; k < page.nwords; k++)
+            number |= strcmp(page.words[k].text, "7") == 0;
+        CHECK(number);
         tt_page_free(&page);
     }
     json_decref(in);
