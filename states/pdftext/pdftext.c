@@ -17,7 +17,13 @@
  * poppler_page_get_text_layout() one rectangle per character of it. A word is
  * a run of non-space characters, also split where the gap between two glyphs
  * is wider than half their height (cells whose text the PDF does not separate
- * with a space). Lines are made from geometry, not from poppler's text order
+ * with a space). Text turned a quarter (a label written up a merged
+ * column) comes glyph by glyph, each stacked on the one before: glyphs
+ * whose boxes are not taller than wide (a turned glyph's box is the line's
+ * height wide) that follow each other down or up one column are one word,
+ * in the text layer's reading order, marked "vertical", spaces between its
+ * words included ("Tutor Time": two words stacked would be read top down,
+ * the wrong way round for text running up). Lines are made from geometry, not from poppler's text order
  * (which jumps between table cells): words that share a baseline band and
  * follow each other within twice their height form a line, numbered in
  * reading order. block and par are 1 — the text layer has no layout analysis.
@@ -78,20 +84,26 @@ typedef struct word_acc {
     size_t len;
     double x1, y1, x2, y2; /* points */
     int line;
+    int glyphs;
+    int dir; /* text turned a quarter: -1 running up the page, 1 down; 0 across */
 } word_acc;
 
 static void word_flush(word_acc *w, double px_per_pt, json_t *words)
 {
+    while (w->len > 0 && w->text[w->len - 1] == ' ')
+        w->len--; /* a turned word's trailing space */
     if (w->len == 0) return;
     w->text[w->len] = '\0';
     long x = lround(w->x1 * px_per_pt), y = lround(w->y1 * px_per_pt);
     long wd = lround((w->x2 - w->x1) * px_per_pt), ht = lround((w->y2 - w->y1) * px_per_pt);
-    json_array_append_new(words,
-                          json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:i, s:i, s:i}", "text",
-                                    w->text, "x", (json_int_t)x, "y", (json_int_t)y, "w",
-                                    (json_int_t)wd, "h", (json_int_t)ht, "conf", 100.0, "block",
-                                    1, "par", 1, "line", w->line));
-    w->len = 0;
+    json_t *word = json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:i, s:i, s:i}", "text", w->text,
+                             "x", (json_int_t)x, "y", (json_int_t)y, "w", (json_int_t)wd, "h",
+                             (json_int_t)ht, "conf", 100.0, "block", 1, "par", 1, "line",
+                             w->line);
+    if (w->dir)
+        json_object_set_new(word, "vertical", json_true());
+    json_array_append_new(words, word);
+    w->len = 0, w->glyphs = 0, w->dir = 0;
 }
 
 /* ---- lines ------------------------------------------------------------- */
@@ -153,8 +165,39 @@ static bool wide_gap(const word_acc *w, const PopplerRectangle *r)
     return !same_line || r->x1 - w->x2 > height * 0.5 || r->x1 < w->x1;
 }
 
+/* A glyph turned a quarter: its box is as wide as the line is tall and as
+ * tall as the glyph's advance, which is never much more than the line's
+ * height. An upright glyph's box is the line's height tall, and taller
+ * than wide (even an M or a W by a tenth). */
+static bool turned_box(const PopplerRectangle *r)
+{
+    return r->y2 - r->y1 <= (r->x2 - r->x1) * 1.1;
+}
+
+/* Whether glyph r continues word w down the page (1) or up it (-1): text
+ * turned a quarter ("Playtime" written up a merged column), whose glyphs
+ * the text layer gives in reading order, each stacked on the one before
+ * (same column, at most half a line's height between, a whole one after
+ * a space). 0 when not. */
+static int stacked_dir(const word_acc *w, const PopplerRectangle *r, bool space)
+{
+    double ww = w->x2 - w->x1, rw = r->x2 - r->x1;
+    double overlap = fmin(w->x2, r->x2) - fmax(w->x1, r->x1);
+    if (!turned_box(r) || overlap < 0.8 * fmin(ww, rw) || fabs(ww - rw) > 0.25 * fmax(ww, rw))
+        return 0;
+    if (w->glyphs == 1 && w->y2 - w->y1 > ww * 1.1)
+        return 0; /* the word so far is one upright glyph */
+    double slack = (space ? 1.0 : 0.5) * rw; /* a space's advance more */
+    if (w->dir >= 0 && r->y1 >= w->y2 - slack / 2 && r->y1 - w->y2 <= slack)
+        return 1;
+    if (w->dir <= 0 && r->y2 <= w->y1 + slack / 2 && w->y1 - r->y2 <= slack)
+        return -1;
+    return 0;
+}
+
 static void word_add(word_acc *w, const char *ch, size_t n, const PopplerRectangle *r)
 {
+    w->glyphs++;
     if (w->len + n >= sizeof w->text) return; /* absurdly long: keep the box, cut the text */
     if (w->len == 0) {
         w->x1 = r->x1, w->y1 = r->y1, w->x2 = r->x2, w->y2 = r->y2;
@@ -175,13 +218,26 @@ static json_t *page_words(PopplerPage *page, double px_per_pt)
     if (!text || !poppler_page_get_text_layout(page, &rects, &n_rects)) goto out_free;
     word_acc w = {.line = 0};
     guint i = 0;
+    bool space = false; /* a space seen inside a turned word */
     for (const char *p = text; *p && i < n_rects; p = g_utf8_next_char(p), i++) {
         gunichar c = g_utf8_get_char(p);
         size_t n = (size_t)(g_utf8_next_char(p) - p);
         if (g_unichar_isspace(c)) {
-            word_flush(&w, px_per_pt, words);
+            /* A space in turned text ("Tutor Time" up a column) may go on
+             * in the same column: then its words are one, read in order. */
+            if (c == ' ' && w.dir && !space)
+                space = true;
+            else
+                word_flush(&w, px_per_pt, words), space = false;
         } else {
-            if (w.len > 0 && wide_gap(&w, &rects[i])) word_flush(&w, px_per_pt, words);
+            int dir = w.len > 0 && (w.dir || w.glyphs == 1) ? stacked_dir(&w, &rects[i], space) : 0;
+            if (dir)
+                w.dir = dir;
+            else if (w.len > 0 && (w.dir || wide_gap(&w, &rects[i])))
+                word_flush(&w, px_per_pt, words);
+            if (dir && space)
+                word_add(&w, " ", 1, &rects[i]);
+            space = false;
             word_add(&w, p, n, &rects[i]);
         }
     }

@@ -142,24 +142,6 @@ static bool is_debris(const tt_page *page, const int *idx, int n, int k)
     return false;
 }
 
-/* A word's type size from its box: the box spans the x-height, plus the
- * ascenders (capitals, digits, b d f h k l t) and the descenders (g j p q
- * y) it holds, each about 0.2 of the size; brackets span both. So
- * "Computer" and "Science" in one font measure the same, and a smaller
- * note under a subject measures smaller. A PDF's text layer gives every
- * word the font's whole height: that is the size. */
-static int type_size(const tt_page *page, const tt_word *w)
-{
-    if (page->pdf_text)
-        return w->h;
-    bool up = false, down = false;
-    for (const char *p = w->text; *p; p++) {
-        up |= isupper((unsigned char)*p) || isdigit((unsigned char)*p) || strchr("bdfhklt()/", *p);
-        down |= strchr("gjpqy()", *p) != NULL;
-    }
-    return (int)(w->h * 10 / (5 + 2 * up + 2 * down));
-}
-
 /* "Rm", "Room", "Lab": a word naming a room, before its number. */
 static bool room_word(const char *t)
 {
@@ -172,7 +154,7 @@ static bool room_word(const char *t)
 
 /* Codes only: every word holds a digit ("M33", "13Y2", a misread "7¥1")
  * or names a room before one ("Rm 20"). Subjects are words. */
-static bool all_codes(const tt_page *page, const int *words, int n)
+bool tt_codes_only(const tt_page *page, const int *words, int n)
 {
     for (int k = 0; k < n; k++) {
         const char *t = page->words[words[k]].text;
@@ -181,6 +163,31 @@ static bool all_codes(const tt_page *page, const int *words, int n)
             return false;
     }
     return n > 0;
+}
+
+/* A trailing phrase of codes one of which OCR read with letters for
+ * digits ("El 8B3" for E1 8B3): every word a code, or one once l, I, |
+ * are read as 1 and O as 0 after its first character, and one word with
+ * a real digit there or in the codes after it (`digit`). Set off from the
+ * subject by a wide gap, such a phrase is no part of it whatever OCR's
+ * confidence. */
+static bool misread_codes(const tt_page *page, const int *words, int n, bool digit)
+{
+    for (int k = 0; k < n; k++) {
+        const char *t = page->words[words[k]].text;
+        char fixed[16];
+        size_t len = strlen(t);
+        digit |= strpbrk(t, "0123456789") != NULL;
+        if (strpbrk(t, "0123456789") || (room_word(t) && k + 1 < n))
+            continue;
+        if (len < 2 || len >= sizeof fixed)
+            return false;
+        for (size_t i = 0; i <= len; i++)
+            fixed[i] = i > 0 && t[i] && strchr("lI|", t[i]) ? '1' : i > 0 && t[i] == 'O' ? '0' : t[i];
+        if (strcmp(fixed, t) == 0 || !(looks_like_room(fixed) || looks_like_class(fixed)))
+            return false;
+    }
+    return digit;
 }
 
 /* Rooms and classes printed at the end of a row, phrases of their own
@@ -199,7 +206,8 @@ static int trailing_code(const tt_page *page, const int *row, int n)
         char text[TT_TEXT];
         tt_words_text(page, row + start, first - start, text, sizeof text);
         if (!looks_like_room(text) && !looks_like_class(text) &&
-            !all_codes(page, row + start, first - start))
+            !tt_codes_only(page, row + start, first - start) &&
+            !misread_codes(page, row + start, first - start, first < n))
             break;
         first = start;
     }
@@ -265,8 +273,8 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
         for (int q = k; q < end; q++) {
             const tt_word *w = &page->words[idx[q]];
             int len = (int)strlen(w->text);
-            if (type_size(page, w) > row_h)
-                row_h = type_size(page, w);
+            if (tt_type_size(page, w) > row_h)
+                row_h = tt_type_size(page, w);
             if (len >= 3 && w->w * 10 / len > row_cw)
                 row_cw = w->w * 10 / len;
         }
@@ -296,6 +304,10 @@ void tt_cell_fill(const tt_page *page, const int *idx_in, int n_in, tt_entry *e)
             fill_code(page, idx + end, tail, e);
         k = end + tail;
     }
+    /* Punctuation alone ("-", a dash left beside a printed time) names
+     * nothing: no subject, so no entry. */
+    if (!has_alnum(e->subject))
+        e->subject[0] = '\0';
 }
 
 const char *tt_kind_of(const char *subject)

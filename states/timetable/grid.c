@@ -12,8 +12,9 @@
  *   - ruled: two neighbouring cells are one when the separator between them
  *     is missing from the image (a double lesson; a break down every day);
  *   - borderless: a phrase that straddles a time edge joins the cells it
- *     covers, and a break, lunch or registration alone in its time column
- *     covers every day.
+ *     covers (unless each part lines up with its own header: cells of
+ *     narrow columns run together), and a break, lunch or registration
+ *     alone in its time column covers every day.
  * Each merged cell holding words gives one entry per day it covers, from the
  * start of its first time band to the end of its last. A time header with
  * only a start ends where the next one starts.
@@ -399,6 +400,40 @@ static void join_split_codes(const tt_page *page, const tt_grid *g, cells *c, tt
         }
 }
 
+/* Whether a phrase across time edges is cells side by side that the
+ * grouping ran together (narrow columns, no rules): the words in each
+ * time band, taken as one part, line up with that band's header text —
+ * centred under it or starting where it starts, within a third of a
+ * text height (a printed cell's own alignment, not chance).
+ * A double lesson centred across two bands lines up with neither. */
+static bool parts_under_headers(const tt_page *page, const tt_grid *g, const cells *c,
+                                const tt_line *l)
+{
+    int lo[TT_MAX_SLOTS], hi[TT_MAX_SLOTS], parts = 0, h = page->median_h;
+    for (int j = 0; j < c->ns; j++)
+        lo[j] = hi[j] = -1;
+    for (int k = 0; k < l->count; k++) {
+        int wi = page->order[l->first + k];
+        if (c->cell_of[wi] < 0)
+            return false;
+        const tt_word *w = &page->words[wi];
+        tt_box b = tt_box_of(g->days_as_rows, w->x, w->y, w->w, w->h);
+        int j = c->cell_of[wi] % c->ns;
+        parts += lo[j] < 0;
+        if (lo[j] < 0 || b.t0 < lo[j]) lo[j] = b.t0;
+        if (hi[j] < 0 || b.t1 > hi[j]) hi[j] = b.t1;
+    }
+    for (int j = 0; j < c->ns; j++) {
+        const tt_box *hb = &g->slots[j].box;
+        if (lo[j] < 0)
+            continue;
+        bool centred = abs((lo[j] + hi[j]) - (hb->t0 + hb->t1)) * 3 <= 2 * h;
+        if (!centred && abs(lo[j] - hb->t0) * 3 > h)
+            return false;
+    }
+    return parts >= 2;
+}
+
 /* Borderless grid: phrases straddling time edges, and lone breaks. */
 static void merge_borderless(tt_page *page, const tt_grid *g, cells *c, tt_evidence *ev)
 {
@@ -417,7 +452,15 @@ static void merge_borderless(tt_page *page, const tt_grid *g, cells *c, tt_evide
                 lastj = j;
             }
         }
+        /* A phrase centred on an edge (within a text height) is a double
+         * lesson printed across both bands, however little of it the
+         * shorter side holds ("Latin" over the edge between 9.10 and 10.00). */
+        for (int j = 1; j < c->ns && first == lastj; j++)
+            if (b.t0 < c->tb[j] && c->tb[j] < b.t1 && abs(b.t0 + b.t1 - 2 * c->tb[j]) <= 2 * page->median_h)
+                first = j - 1, lastj = j;
         int i = c->cell_of[wi] / c->ns;
+        if (lastj > first && parts_under_headers(page, g, c, l))
+            continue;
         for (int j = first + 1; first >= 0 && j <= lastj; j++) {
             unite(c, i * c->ns + first, i * c->ns + j);
             ev->cells_ambiguous++;
@@ -444,9 +487,18 @@ int tt_slot_end(const tt_grid *g, int j)
     return g->slots[j].start + median;
 }
 
-/* Two phrases side by side in one merged cell mean a missed header or rule
- * (but letter-spaced text, "B R E A K", is one word spread wide). */
-static bool crowded(const tt_page *page, const int *idx, int n)
+/* Whether phrase p is codes only (a room, a class: "Rm 14", "12X3"). */
+static bool line_codes(const tt_page *page, const tt_line *p)
+{
+    return tt_codes_only(page, page->order + p->first, p->count);
+}
+
+/* Two phrases side by side in one merged cell, in two of its virtual
+ * cells, mean a missed header or rule (but letter-spaced text, "B R E A
+ * K", is one word spread wide; a room and a class spaced apart on one row,
+ * "Rm 14   12X3", are codes of one lesson; phrases side by side in one
+ * virtual cell, "LUNCH   BREAK" letter-spaced, were never apart). */
+static bool crowded(const tt_page *page, const cells *c, const int *idx, int n)
 {
     int singles = 0;
     for (int a = 0; a < n; a++)
@@ -461,7 +513,9 @@ static bool crowded(const tt_page *page, const int *idx, int n)
                 continue;
             bool same_row = p->y0 < q->y1 && q->y0 < p->y1 &&
                             (p->y1 - p->y0 + q->y1 - q->y0) / 2 > 0;
-            if (same_row && (p->x1 < q->x0 || q->x1 < p->x0))
+            if (same_row && (p->x1 < q->x0 || q->x1 < p->x0) &&
+                c->cell_of[idx[a]] != c->cell_of[idx[b]] &&
+                !(line_codes(page, p) && line_codes(page, q)))
                 return true;
         }
     return false;
@@ -536,7 +590,7 @@ static void region_pieces(tt_page *page, const tt_grid *g, cells *c, int root, b
     region_edges(c, ruled, dmin, smin, smax, &t0, &t1);
     int cuts[18], ncuts = ruled ? tt_span_cuts(page, g, t0, t1, c->db[dmin], c->db[dmax + 1],
                                                 cuts + 1, 16) : 0;
-    if (ncuts > 0 || !crowded(page, idx, n) || (dmin == dmax && smin == smax)) {
+    if (ncuts > 0 || !crowded(page, c, idx, n) || (dmin == dmax && smin == smax)) {
         cuts[0] = t0, cuts[ncuts + 1] = t1;
         for (int q = 0; q <= ncuts; q++) {
             int sub[256], m = 0;

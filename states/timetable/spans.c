@@ -66,7 +66,7 @@ int tt_cell_time(const tt_page *page, int *idx, int *n, int near, int *start, in
     int kept = 0;
     for (int k = 0; k < *n; k++) {
         int p = k < 256 ? pos[k] : used;
-        bool in_time = p >= at && p < at + tr.chars_used;
+        bool in_time = p >= at && p < tr.chars_used;
         if (!in_time)
             idx[kept++] = idx[k];
     }

@@ -159,8 +159,56 @@ static bool starts_clock_here(const char *s, size_t i)
  * ("9 - 9.30", "2 - 3pm", "1-1.15pm"): characters used, 0 when not. The
  * separator must be written (a dash or "to"): "9 10:00" is a number and a
  * time. */
+static int parse_written_end(const char *s, size_t i, int start);
+
+/* "1040 to 10:55": a start whose colon OCR lost, three or four digits
+ * (H MM, HH MM), starting a range whose end is a clock written with its
+ * separator and no more than three hours later (on either 12-hour
+ * reading): a year ("2025 - 2026") or a number is no such start. */
+static int parse_run_start(const char *s, int *minutes)
+{
+    size_t k = 0;
+    while (k < 5 && isdigit((unsigned char)s[k]))
+        k++;
+    if (k < 3 || k > 4 || isalnum((unsigned char)s[k]) || s[k] == ':' || s[k] == '.')
+        return 0;
+    int v = 0;
+    for (size_t j = 0; j < k; j++)
+        v = v * 10 + (s[j] - '0');
+    int h = v / 100, m = v % 100;
+    if (h < 1 || h > 23 || m > 59 || !parse_written_end(s, k, h * 60 + m))
+        return 0;
+    *minutes = h * 60 + m;
+    return (int)k;
+}
+
+/* Whether s[i..] is a written separator (a dash, "to") and a clock with
+ * its minutes' separator, at most three hours after start (on either
+ * 12-hour reading of a start before 13:00). */
+static int parse_written_end(const char *s, size_t i, int start)
+{
+    int ns = parse_separator(s + i);
+    bool written = false;
+    for (int k = 0; k < ns; k++)
+        written |= s[i + (size_t)k] != ' ';
+    const char *e = s + i + (ns > 0 ? ns : 0);
+    size_t d = 0;
+    while (d < 2 && isdigit((unsigned char)e[d]))
+        d++;
+    int t;
+    bool a;
+    if (!written || d == 0 || !strchr(":.;", e[d]) || parse_clock(e, &t, &a) == 0)
+        return 0;
+    /* a 24-hour start (13:00 on) has one reading; others two */
+    int diff = start >= 13 * 60 ? t - start : ((t - start) % 720 + 720) % 720;
+    return diff > 0 && diff <= 180;
+}
+
 static int parse_bare_start(const char *s, int *minutes)
 {
+    int run = parse_run_start(s, minutes);
+    if (run)
+        return run;
     int h = s[0] - '0';
     size_t i = 1;
     if (isdigit((unsigned char)s[1]))

@@ -154,6 +154,7 @@ int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err);
 void tt_page_free(tt_page *page);
 void tt_line_text(const tt_page *page, const tt_line *line, char *buf, size_t size);
 void tt_words_text(const tt_page *page, const int *idx, int n, char *buf, size_t size);
+int tt_type_size(const tt_page *page, const tt_word *w);
 
 /* timeparse.c */
 bool tt_parse_time_range(const char *s, tt_time_range *out);
@@ -272,6 +273,8 @@ void tt_piece_times(const tt_page *page, const tt_grid *g, const int *tb, int ns
 /* Word indices in reading order: rows top to bottom, each left to right. */
 void tt_sort_reading(const tt_page *page, int *idx, int n);
 void tt_cell_fill(const tt_page *page, const int *idx, int n, tt_entry *e);
+/* Every word a code (holds a digit, or "Rm"/"Room"/"Lab" before one). */
+bool tt_codes_only(const tt_page *page, const int *words, int n);
 const char *tt_kind_of(const char *subject);
 void tt_set_title(tt_page *page, tt_result *res, int table_top);
 

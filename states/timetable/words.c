@@ -13,9 +13,12 @@
  * ends just before it on an overlapping band of y; this keeps the grouping
  * O(words x phrases) and independent of the OCR engine's own line numbers,
  * which differ between page segmentation modes. A vertical ruling line
- * between two words always separates them, however narrow the gap. A
- * phrase of times only (a header row whose cells no rule parts, as on a
- * dark fill) is cut into its times afterwards.
+ * between two words always separates them, however narrow the gap; so do
+ * two sizes of type, and a letter stacked in a column of letters (a word
+ * written down the page) joins no phrase across. A phrase of times only
+ * (a header row whose cells no rule parts, as on a dark fill) is cut into
+ * its times afterwards. Marks OCR read from a rule into a word ("[Form",
+ * "CHTIME|Handwriting") are trimmed or part the word where the rule runs.
  *
  * Skew: the preprocess step deskews, but a photo's perspective can leave a
  * few degrees, enough to put a header a row off by the far end of the page.
@@ -116,6 +119,24 @@ static int cmp_word_x(const void *a, const void *b)
     return (p->x > q->x) - (p->x < q->x);
 }
 
+/* A word's type size from its box: the box spans the x-height, plus the
+ * ascenders (capitals, digits, b d f h k l t) and the descenders (g j p q
+ * y) it holds, each about 0.2 of the size; brackets span both. So
+ * "Computer" and "Science" in one font measure the same, and a smaller
+ * note under a subject measures smaller. A PDF's text layer gives every
+ * word the font's whole height: that is the size. */
+int tt_type_size(const tt_page *page, const tt_word *w)
+{
+    if (page->pdf_text)
+        return w->h;
+    bool up = false, down = false;
+    for (const char *p = w->text; *p; p++) {
+        up |= isupper((unsigned char)*p) || isdigit((unsigned char)*p) || strchr("bdfhklt()/", *p);
+        down |= strchr("gjpqy()", *p) != NULL;
+    }
+    return (int)(w->h * 10 / (5 + 2 * up + 2 * down));
+}
+
 /* Vertical overlap of a word with a phrase's band, as a share of the
  * smaller height. */
 static double v_overlap(const tt_word *w, const tt_line *l)
@@ -147,7 +168,62 @@ static bool across_rule(const tt_page *page, const tt_word *a, const tt_word *b)
     return y1 > y0 && tt_rules_vsep(page->rules, x0, b->x, y0 - h, y1 + h, NULL) >= 0.8;
 }
 
-static int join_line(tt_page *page, int wi, int *last_of, int *ntemp)
+static bool one_letter(const char *t);
+
+/* Whether words a and b, each one letter, stand one right over the other
+ * (same column, similar size, less than a line's height and a quarter
+ * between): two letters of a word spelled one letter per line. */
+static bool letters_stacked(const tt_word *a, const tt_word *b)
+{
+    if (a->y > b->y) {
+        const tt_word *t = a;
+        a = b, b = t;
+    }
+    int gap = b->y - (a->y + a->h), slack = (a->w > b->w ? a->w : b->w) / 2 + 2;
+    return a->h * 2 >= b->h && b->h * 2 >= a->h && gap >= -a->h / 4 && gap * 4 <= a->h * 5 &&
+           abs((a->x + a->w / 2) - (b->x + b->w / 2)) <= slack;
+}
+
+/* in_column[i]: word i is one letter with another stacked over or under
+ * it, or letters already joined so (a stacked word). Such a word is
+ * written down the page: it starts no phrase across it ("O" of M/O/N
+ * beside a cell's "Food Technology"), and joins none. */
+static void mark_letter_columns(const tt_page *page, bool *in_column)
+{
+    for (int i = 0; i < page->nwords; i++)
+        in_column[i] = page->words[i].stacked;
+    for (int i = 0; i < page->nwords; i++) {
+        if (!one_letter(page->words[i].text))
+            continue;
+        for (int j = i + 1; j < page->nwords; j++)
+            if (one_letter(page->words[j].text) &&
+                letters_stacked(&page->words[i], &page->words[j]))
+                in_column[i] = in_column[j] = true;
+    }
+}
+
+/* Letters and digits in t. */
+static int alnum_count(const char *t)
+{
+    int n = 0;
+    for (; *t; t++)
+        n += isalnum((unsigned char)*t) != 0;
+    return n;
+}
+
+/* Whether two words' type sizes differ by more than a fifth (both words
+ * of two letters or digits or more: the box of a letter alone or of
+ * punctuation, "-—", says little of the size). */
+static bool sizes_differ(const tt_page *page, const tt_word *a, const tt_word *b)
+{
+    if (alnum_count(a->text) < 2 || alnum_count(b->text) < 2)
+        return false;
+    int sa = tt_type_size(page, a), sb = tt_type_size(page, b);
+    int lo = sa < sb ? sa : sb, hi = sa < sb ? sb : sa;
+    return lo * 5 < hi * 4;
+}
+
+static int join_line(tt_page *page, int wi, int *last_of, int *ntemp, const bool *in_column)
 {
     tt_word *w = &page->words[wi];
     int best = -1, best_gap = 0;
@@ -160,8 +236,13 @@ static int join_line(tt_page *page, int wi, int *last_of, int *ntemp)
          * tall as the table, and "Tu" a text height left of it is a day
          * label, not the same phrase. */
         int h = w->h < last->h ? w->h : last->h;
-        if (h < page->median_h)
+        /* Two sizes of type side by side are two cells (a long subject
+         * set smaller to fit beside its neighbour): the gap is measured
+         * in the smaller one, not in the page's usual text height. */
+        if (h < page->median_h && !sizes_differ(page, w, last))
             h = page->median_h;
+        if (in_column[wi] != in_column[last_of[li]])
+            continue;
         /* A dash's box is narrow and placed loosely: after one, the range
          * goes on across a wider gap. */
         int max_gap = is_dash(last->text) ? 2 * h : h * 11 / 10;
@@ -219,10 +300,10 @@ static int range_run_split(const tt_page *page, const tt_line *l)
     text[used] = '\0';
     tt_time_range tr;
     int at = tt_find_time_range(text, &tr);
-    if (at < 0 || tr.end < 0 || !written_range(text, at, at + tr.chars_used))
+    if (at < 0 || tr.end < 0 || !written_range(text, at, tr.chars_used))
         return 0;
     for (int k = 1; k < n; k++)
-        if (pos[k] >= at + tr.chars_used) {
+        if (pos[k] >= tr.chars_used) {
             tt_time_range next;
             return tt_find_time_range(text + pos[k], &next) == 0 ? k : 0;
         }
@@ -278,13 +359,21 @@ static int group_lines(tt_page *page)
         free(last_of);
         return -1;
     }
+    bool *in_column = malloc((size_t)(n ? n : 1));
+    if (!in_column) {
+        free(byx);
+        free(last_of);
+        return -1;
+    }
+    mark_letter_columns(page, in_column);
     for (int i = 0; i < n; i++)
         byx[i] = i;
     sort_page = page;
     qsort(byx, (size_t)n, sizeof *byx, cmp_word_x);
     int nlines = 0;
     for (int i = 0; i < n; i++)
-        join_line(page, byx[i], last_of, &nlines);
+        join_line(page, byx[i], last_of, &nlines, in_column);
+    free(in_column);
     /* Lay the word indices out line by line, each line left to right. */
     int pos = 0;
     for (int li = 0; li < nlines; li++) {
@@ -410,20 +499,32 @@ static void drop_noise(tt_page *page)
  * Words stand a space apart (over a third of their height); a single
  * letter closer than a sixth of its height to a longer word on its line,
  * or overlapping it, is that word's ink read twice, and is dropped. */
+/* Whether t is letters only (a dot after them allowed: "Tue."). */
+static bool letters_only(const char *t)
+{
+    size_t n = strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    return n > 0 && (t[n] == '\0' || (t[n] == '.' && t[n + 1] == '\0'));
+}
+
 static void drop_glyph_echoes(tt_page *page)
 {
     int kept = 0;
     for (int i = 0; i < page->nwords; i++) {
         const tt_word *g = &page->words[i];
+        /* a doubtful digit flush before a word of letters ("7" before
+         * "Tue": its T read twice) is an echo too; a sure one is text, and
+         * one at or after the word's end ("Rm 7") is its number */
+        bool digit = isdigit((unsigned char)g->text[0]) && g->conf < 80.0;
         bool echo = false;
-        for (int j = 0; j < page->nwords && !echo && isalpha((unsigned char)g->text[0]) &&
-                        g->text[1] == '\0';
+        for (int j = 0; j < page->nwords && !echo &&
+                        (isalpha((unsigned char)g->text[0]) || digit) && g->text[1] == '\0';
              j++) {
             const tt_word *w = &page->words[j];
             int gap_r = w->x - (g->x + g->w), gap_l = g->x - (w->x + w->w);
             int gap = gap_r > gap_l ? gap_r : gap_l, lo = g->y > w->y ? g->y : w->y;
             int hi = g->y + g->h < w->y + w->h ? g->y + g->h : w->y + w->h;
-            echo = j != i && w->text[1] != '\0' && gap * 6 <= g->h && (hi - lo) * 3 >= g->h * 2;
+            echo = j != i && w->text[1] != '\0' && gap * 6 <= g->h && (hi - lo) * 3 >= g->h * 2 &&
+                   (!digit || (letters_only(w->text) && g->x < w->x));
         }
         if (!echo)
             page->words[kept++] = *g;
@@ -452,6 +553,60 @@ static void drop_on_rules(tt_page *page)
             page->words[kept++] = *w;
     }
     page->nwords = kept;
+}
+
+/* Whether a vertical rule runs down word w's height within a glyph's
+ * width of character k of its n (placed by proportion along the box). */
+static bool rule_at_char(const tt_page *page, const tt_word *w, int k, int n)
+{
+    int glyph = w->w / n + 2, x = w->x + w->w * k / n;
+    return tt_rules_vsep(page->rules, x - glyph, x + glyph, w->y, w->y + w->h, NULL) >= 0.9;
+}
+
+/* Keeps characters [a, b) of word w (its box cut by proportion). */
+static void keep_chars(tt_word *w, int a, int b, int n)
+{
+    int x0 = w->x + w->w * a / n, x1 = w->x + w->w * b / n;
+    memmove(w->text, w->text + a, (size_t)(b - a));
+    w->text[b - a] = '\0';
+    w->x = x0, w->w = x1 - x0 > 1 ? x1 - x0 : 1;
+}
+
+/* A vertical rule OCR read into a word: "[Form" or "|Maths" at a cell's
+ * left border, "/2:05 PM" at a header's, "Technology|" at its right one,
+ * "CHTIME|Handwriting" across the rule between two cells. A mark goes
+ * when a rule runs down the word's height within a glyph's width of it
+ * (the box may start past the rule's own ink) and a letter or digit
+ * stands beside it (a bracket the word closes is its own); a "|" inside
+ * parts the word in two. Words parted are appended. */
+static void trim_rule_marks(tt_page *page)
+{
+    if (!page->rules)
+        return;
+    int n0 = page->nwords;
+    for (int i = 0; i < n0; i++) {
+        tt_word *w = &page->words[i];
+        int n = (int)strlen(w->text);
+        if (n >= 2 && strchr("|[/", w->text[0]) && isalnum((unsigned char)w->text[1]) &&
+            !(w->text[0] == '[' && strchr(w->text, ']')) && rule_at_char(page, w, 0, n))
+            keep_chars(w, 1, n, n), n--;
+        while (n >= 2 && strchr("|]", w->text[n - 1]) &&
+               !(w->text[n - 1] == ']' && strchr(w->text, '[')) && rule_at_char(page, w, n, n))
+            keep_chars(w, 0, n - 1, n), n--;
+        char *bar = strchr(w->text, '|');
+        int k = bar ? (int)(bar - w->text) : 0;
+        if (!bar || k == 0 || k + 1 >= n || !rule_at_char(page, w, k, n))
+            continue;
+        tt_word *more = realloc(page->words, sizeof *page->words * (size_t)(page->nwords + 1));
+        if (!more)
+            return;
+        page->words = more, w = &page->words[i];
+        tt_word *right = &page->words[page->nwords++];
+        *right = *w;
+        keep_chars(right, k + 1, n, n);
+        keep_chars(w, 0, k, n);
+        n0 = page->nwords; /* the right part, visited later, may hold another */
+    }
 }
 
 /* The median slope of long phrases, from the centre of the first word to
@@ -853,6 +1008,7 @@ int tt_page_load(tt_page *page, const json_t *words_json, yogi_error *err)
         page->rules = tt_rules_detect(page->image, page->width, page->height, page->median_h,
                                       page->deskew);
     drop_on_rules(page);
+    trim_rule_marks(page);
     join_stacked_letters(page);
     if (group_lines(page) < 0)
         goto out_of_memory;
@@ -876,6 +1032,27 @@ void tt_page_free(tt_page *page)
 
 /* Join words with single spaces; a run of one-letter words ("B R E A K",
  * letter-spaced or vertical text) is joined without them. */
+/* Letters spaced out along one row ("L U N C H   B R E A K"): the gap
+ * after letter i is a space between words when it is twice the row's
+ * smallest gap or more. No spaces for letters not on one row (spelled
+ * down a column, one per cell). */
+static void word_breaks(const tt_page *page, const int *idx, int n, bool *brk)
+{
+    int least = -1;
+    for (int i = 0; i + 1 < n; i++) {
+        const tt_word *a = &page->words[idx[i]], *b = &page->words[idx[i + 1]];
+        int gap = b->x - (a->x + a->w);
+        if (b->y >= a->y + a->h || a->y >= b->y + b->h || gap < 0)
+            return; /* not one row left to right */
+        if (least < 0 || gap < least)
+            least = gap;
+    }
+    for (int i = 0; i + 1 < n; i++) {
+        const tt_word *a = &page->words[idx[i]], *b = &page->words[idx[i + 1]];
+        brk[i] = b->x - (a->x + a->w) >= 2 * (least > 1 ? least : 1);
+    }
+}
+
 void tt_words_text(const tt_page *page, const int *idx, int n, char *buf, size_t size)
 {
     size_t len = 0;
@@ -884,10 +1061,13 @@ void tt_words_text(const tt_page *page, const int *idx, int n, char *buf, size_t
     for (int i = 0; i < n; i++)
         singles += strlen(page->words[idx[i]].text) == 1;
     bool spaced_letters = n >= 3 && singles == n;
+    bool brk[TT_TEXT] = {false};
+    if (spaced_letters && n <= TT_TEXT)
+        word_breaks(page, idx, n, brk);
     for (int i = 0; i < n; i++) {
         const char *t = page->words[idx[i]].text;
         size_t tl = strlen(t);
-        size_t sep = (len > 0 && !spaced_letters) ? 1 : 0;
+        size_t sep = (len > 0 && (!spaced_letters || brk[i - 1])) ? 1 : 0;
         if (len + sep + tl + 1 > size)
             break;
         if (sep)

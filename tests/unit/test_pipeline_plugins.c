@@ -439,14 +439,20 @@ static json_t *preprocess(const char *name, yogi_error *err)
     return out;
 }
 
-static bool has_word(json_t *words_format, const char *text)
+/* The word `text` of a words format, or NULL. */
+static json_t *word_named(json_t *words_format, const char *text)
 {
     size_t i, k;
     json_t *page, *w;
     json_array_foreach(json_object_get(words_format, "pages"), i, page)
         json_array_foreach(json_object_get(page, "words"), k, w)
-            if (!strcmp(json_string_value(json_object_get(w, "text")), text)) return true;
-    return false;
+            if (!strcmp(json_string_value(json_object_get(w, "text")), text)) return w;
+    return NULL;
+}
+
+static bool has_word(json_t *words_format, const char *text)
+{
+    return word_named(words_format, text) != NULL;
 }
 
 /* Every box lies inside its page image. */
@@ -682,23 +688,87 @@ static void test_ocr_reads_stacked_day_letters(void)
     expect_ocr_words("stacked.png", letters, 10);
 }
 
-static void test_pdftext_words_and_image(void)
+/* plugin:pdftext's output for the file `name` (new reference), or NULL
+ * with the failure reported. */
+static json_t *pdftext_of(const char *name)
 {
-    write_pdf("text.pdf", 2, true);
-    json_t *in = json_pack("{s:s}", "path", abs_path("text.pdf"));
+    json_t *in = json_pack("{s:s}", "path", abs_path(name));
     yogi_error err;
     json_t *out = run_plugin("pdftext", in, &err);
     json_decref(in);
-    if (!out) {
+    if (!out)
         test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    return out;
+}
+
+static void test_pdftext_words_and_image(void)
+{
+    write_pdf("text.pdf", 2, true);
+    json_t *out = pdftext_of("text.pdf");
+    if (!out)
         return;
-    }
     json_t *ocr = json_object_get(out, "ocr");
     CHECK_STR(json_string_value(json_object_get(ocr, "source")), "pdf-text");
     CHECK_INT(json_array_size(json_object_get(ocr, "pages")), 2);
     CHECK_INT(json_array_size(json_object_get(out, "pages")), 2);
     CHECK(has_word(ocr, "Monday"));
     CHECK(has_word(ocr, "9:00-10:00"));
+    check_boxes(ocr);
+    json_decref(out);
+}
+
+/* Labels turned a quarter in a PDF's text layer ("Playtime" written up a
+ * merged column, "Lunch" down one) come glyph by glyph, each above or
+ * below the last: each is one word, read in order, taller than wide and
+ * marked vertical; two words up one column ("Tutor Time") are one, in
+ * reading order. Upright letters stacked one per line stay letters. */
+static void test_pdftext_turned_words(void)
+{
+    cairo_surface_t *s = cairo_pdf_surface_create("turned.pdf", 595, 842);
+    cairo_t *cr = cairo_create(s);
+    cairo_select_font_face(cr, "DejaVu Serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 14);
+    cairo_move_to(cr, 60, 100);
+    cairo_show_text(cr, "Day 9:00-10:00 10:00-11:00");
+    const char *letters[] = {"M", "O", "N"};
+    for (int k = 0; k < 3; k++) {
+        cairo_move_to(cr, 60, 140 + 15 * k);
+        cairo_show_text(cr, letters[k]);
+    }
+    cairo_save(cr);
+    cairo_move_to(cr, 200, 300);
+    cairo_rotate(cr, -1.5707963267948966); /* a quarter turn: text up the page */
+    cairo_show_text(cr, "Playtime");
+    cairo_restore(cr);
+    cairo_save(cr);
+    cairo_move_to(cr, 400, 300);
+    cairo_rotate(cr, -1.5707963267948966);
+    cairo_show_text(cr, "Tutor Time"); /* two words up one column: one, in order */
+    cairo_restore(cr);
+    cairo_save(cr);
+    cairo_move_to(cr, 300, 200);
+    cairo_rotate(cr, 1.5707963267948966); /* down the page */
+    cairo_show_text(cr, "Lunch");
+    cairo_restore(cr);
+    cairo_show_page(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    cairo_surface_destroy(s);
+    json_t *out = pdftext_of("turned.pdf");
+    if (!out)
+        return;
+    json_t *ocr = json_object_get(out, "ocr");
+    const char *turned[] = {"Playtime", "Lunch", "Tutor Time"};
+    for (int k = 0; k < 3; k++) {
+        json_t *w = word_named(ocr, turned[k]);
+        CHECK(w != NULL);
+        if (!w)
+            continue;
+        CHECK(json_is_true(json_object_get(w, "vertical")));
+        CHECK(json_integer_value(json_object_get(w, "h")) > json_integer_value(json_object_get(w, "w")));
+    }
+    CHECK(has_word(ocr, "M") && has_word(ocr, "O") && has_word(ocr, "N"));
+    CHECK(json_object_get(word_named(ocr, "Day"), "vertical") == NULL);
     check_boxes(ocr);
     json_decref(out);
 }
@@ -990,6 +1060,7 @@ int main(int argc, char **argv)
         TEST(test_ocr_reads_day_group_on_dark_header),
         TEST(test_ocr_reads_stacked_day_letters),
         TEST(test_pdftext_words_and_image),
+        TEST(test_pdftext_turned_words),
         TEST(test_scanned_pdf_is_rendered),
         TEST(test_review_marks_document),
         TEST(test_save_records_timetable),

@@ -73,6 +73,23 @@ static void test_time_ranges(void)
     check_range("1:20 P'M-2:05 PM", T(13, 20), T(14, 5)); /* a stray mark */
     check_range("8:30. AM-10:20 AM", T(8, 30), T(10, 20));
     check_range("11:10 AM-11:30 AM", T(11, 10), T(11, 30));
+    check_range("1040 to 10:55", T(10, 40), T(10, 55)); /* the start's colon lost */
+    check_range("940-10.20", T(9, 40), T(10, 20));
+    check_range("1330 - 14:20", T(13, 30), T(14, 20));
+}
+
+/* A start run together ("1040") only before a written end clock soon
+ * after it: years, numbers and far-off ends are no range. */
+static void test_run_together_start_needs_a_written_end(void)
+{
+    tt_time_range tr;
+    CHECK(!tt_parse_time_range("2025 - 2026", &tr));
+    CHECK(!tt_parse_time_range("1040", &tr));
+    CHECK(!tt_parse_time_range("1040 10:55", &tr)); /* no separator */
+    CHECK(!tt_parse_time_range("1040 - 16:55", &tr)); /* six hours on */
+    CHECK(!tt_parse_time_range("2025 - 10:30", &tr)); /* 20:25 has one reading */
+    CHECK_INT(tt_find_time_range("Timetable 2025 - 10:30", &tr), 17);
+    CHECK_INT(tr.end, -1);
 }
 
 static void test_time_rejects(void)
@@ -1269,18 +1286,27 @@ static void test_underlined_doubtful_heading_is_kept(void)
  * centred on the edge between its two rows: the subject ends just above
  * the edge, its class just below. One entry over both rows, no entry
  * made of the class alone. */
-static void test_borderless_double_split_at_its_edge(void)
+/* A borderless grid, days as columns (MON... at x 250, 450...), ranges
+ * 9:00 - 10:00 ... down the left at y 200, 300, 400: its words. */
+static json_t *cols_grid(void)
 {
-    if (!plugin())
-        SKIP("timetable.so not built");
     static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
     static const char *const ranges[] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
     json_t *words = json_array();
     for (int j = 0; j < 3; j++)
         add_phrase(words, ranges[j], 20, 200 + 100 * j);
+    for (int d = 0; d < 5; d++)
+        add_phrase(words, days[d], 250 + 200 * d, 100);
+    return words;
+}
+
+static void test_borderless_double_split_at_its_edge(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    json_t *words = cols_grid();
     for (int d = 0; d < 5; d++) {
         int x = 250 + 200 * d;
-        add_phrase(words, days[d], x, 100);
         if (d == 0) {
             add_phrase(words, "Chemistry", x, 225);
             add_phrase(words, "10C", x + 30, 270);
@@ -1605,6 +1631,444 @@ static void test_stacked_word_keeps_a_lost_letter(void)
         json_decref(in);
     }
     unlink(path);
+}
+
+/* Words as a page of the pipeline's words format (words consumed). */
+static json_t *words_page(json_t *words, int width, int height)
+{
+    return json_pack("{s:[{s:i, s:i, s:o}]}", "pages", "width", width, "height", height,
+                     "words", words);
+}
+
+/* tt_page_load of in, the failure reported. */
+static bool loaded(const json_t *in, tt_page *page)
+{
+    yogi_error err;
+    if (tt_page_load(page, in, &err) == 0)
+        return true;
+    test_fail_(__FILE__, __LINE__, "%s: %s", err.name, err.cause);
+    return false;
+}
+
+/* Header ranges "9:00 - 10:00" ... at x from 200, 200 px apart, days as
+ * rows 80 px apart from y 200; the words of the page in *words. */
+static json_t *spaced_grid(json_t **words, const char *source)
+{
+    *words = json_array();
+    return json_pack("{s:{s:s, s:[{s:i, s:i, s:i, s:o}]}}", "ocr", "source", source, "pages",
+                     "page", 1, "width", 1200, "height", 700, "words", *words);
+}
+
+/* The corner label run into the header row ("Day 9:00 - 10:00 10:00 -
+ * 11:00 ...", one phrase by its gaps): the ranges are still cut apart, one
+ * header each (a range found after other text ends where it ends, not
+ * that far again). */
+static void test_corner_label_run_into_header(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
+    static const char *const subjects[] = {"Maths", "Art", "Music"};
+    json_t *words = NULL, *input = spaced_grid(&words, "ocr");
+    add_phrase(words, "Day 9:00 - 10:00 10:00 - 11:00 11:00 - 12:00", 20, 100);
+    for (int d = 0; d < 5; d++) {
+        add_phrase(words, days[d], 20, 200 + 80 * d);
+        for (int j = 0; j < 3; j++) /* under each range's first clock */
+            add_phrase(words, subjects[(j + d) % 3], 90 + 180 * j, 200 + 80 * d);
+    }
+    json_t *out = built(input);
+    if (!out)
+        return;
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 15);
+    CHECK(has_one(out, "Tuesday", "10:00", "11:00", "Music"));
+    CHECK(has_one(out, "Friday", "11:00", "12:00", "Maths"));
+    json_decref(out);
+}
+
+/* Day names spelled one letter per line, the first letter of each level
+ * with the first cell and under a text height from it: the letter stays in
+ * its column (MON), it does not start a phrase across ("M Maths"). */
+static void letter_column_phrases(json_t *input)
+{
+    tt_page page;
+    if (!loaded(json_object_get(input, "ocr"), &page))
+        return;
+    int alone = 0;
+    for (int li = 0; li < page.nlines; li++) {
+        char text[64];
+        tt_line_text(&page, &page.lines[li], text, sizeof text);
+        alone += strcmp(text, "MON") == 0 || strcmp(text, "FRI") == 0;
+    }
+    CHECK_INT(alone, 2);
+    tt_page_free(&page);
+}
+
+static void test_letter_column_beside_a_cell(void)
+{
+    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
+    static const char *const ranges[] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
+    static const char *const subjects[] = {"Maths", "Art", "Music"};
+    json_t *words = NULL, *input = spaced_grid(&words, "ocr");
+    for (int j = 0; j < 3; j++)
+        add_phrase(words, ranges[j], 200 + 200 * j, 100);
+    for (int d = 0; d < 5; d++) {
+        for (int k = 0; k < 3; k++) { /* 14 px letters 18 px apart, ending 21 px before */
+            char one[2] = {days[d][k], '\0'};
+            add_word(words, one, 165, 200 + 80 * d + 18 * k, 14, 14);
+        }
+        for (int j = 0; j < 3; j++)
+            add_phrase(words, subjects[(j + d) % 3], 200 + 200 * j, 200 + 80 * d);
+    }
+    letter_column_phrases(input);
+    if (!plugin()) {
+        json_decref(input);
+        SKIP("timetable.so not built");
+    }
+    json_t *out = built(input);
+    if (!out)
+        return;
+    json_t *ev = json_object_get(out, "evidence");
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_found")), 5);
+    CHECK_INT((int)json_integer_value(json_object_get(ev, "days_inferred")), 0);
+    CHECK(has_one(out, "Monday", "09:00", "10:00", "Maths"));
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 15);
+    json_decref(out);
+}
+
+/* A PDF's text layer: a long subject set in smaller type ("Food
+ * Technology", 16 px) 18 px before its neighbour's "Psychology" (24 px,
+ * the page's size): two sizes of type are two phrases, though the gap is
+ * under the page's text height. Words of one size stay one phrase. */
+static void test_smaller_type_beside_a_cell_is_apart(void)
+{
+    json_t *words = json_array();
+    add_word(words, "Food", 100, 104, 40, 16);
+    add_word(words, "Technology", 146, 104, 100, 16);
+    add_word(words, "Psychology", 264, 100, 120, 24);
+    add_word(words, "Design", 100, 200, 72, 24);
+    add_word(words, "Technology", 190, 200, 120, 24);
+    add_word(words, "8:45", 100, 250, 48, 24); /* a flat dash between two clocks */
+    add_word(words, "-\xe2\x80\x94", 164, 262, 24, 5);
+    add_word(words, "9:30", 204, 250, 48, 24);
+    for (int k = 0; k < 6; k++) /* the page's usual size */
+        add_word(words, "Maths", 100 + 100 * k, 300, 60, 24);
+    json_t *in = json_pack("{s:s, s:[{s:i, s:i, s:o}]}", "source", "pdf-text", "pages", "width",
+                           800, "height", 400, "words", words);
+    tt_page page;
+    if (loaded(in, &page)) {
+        char a[64], b[64];
+        tt_line_text(&page, &page.lines[page.words[0].line], a, sizeof a);
+        tt_line_text(&page, &page.lines[page.words[2].line], b, sizeof b);
+        CHECK_STR(a, "Food Technology");
+        CHECK_STR(b, "Psychology");
+        CHECK_INT(page.words[3].line, page.words[4].line); /* "Design Technology" */
+        CHECK_INT(page.words[5].line, page.words[7].line); /* "8:45 -— 9:30" */
+        tt_page_free(&page);
+    }
+    json_decref(in);
+}
+
+/* An unruled grid whose columns are narrow: "Lunchtime" and "Psychology", each
+ * centred under its own header, run together as one phrase. Each part
+ * lines up with its header: two cells, not one merged across both. A
+ * double lesson centred across the same edge ("Design Technology") lines
+ * up with neither header and stays one cell. */
+static void test_cells_run_together_under_their_headers(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
+    static const char *const ranges[] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
+    json_t *words = NULL, *input = spaced_grid(&words, "ocr");
+    /* 140, 152, 152 px wide at 200, 348, 508: centres 270, 424, 584 */
+    for (int j = 0; j < 3; j++)
+        add_phrase(words, ranges[j], 200 + 160 * j - (j == 1 ? 12 : 0), 100);
+    for (int d = 0; d < 5; d++) {
+        int y = 200 + 80 * d;
+        add_phrase(words, days[d], 20, y);
+        if (d == 1) { /* "Design" ends 5 px before the edge at 344, "Technology" starts 5 after */
+            add_phrase(words, "Design Technology", 267, y);
+        } else { /* each 130 px wide, centred under its header: 24 px apart */
+            add_word(words, "Lunchtime", 205, y, 130, 24);
+            add_word(words, "Psychology", 359, y, 130, 24);
+        }
+        add_phrase(words, "Art", 566, y);
+    }
+    json_t *out = built(input);
+    if (!out)
+        return;
+    CHECK(has_one(out, "Monday", "09:00", "10:00", "Lunchtime"));
+    CHECK(has_one(out, "Monday", "10:00", "11:00", "Psychology"));
+    CHECK(has_one(out, "Friday", "10:00", "11:00", "Psychology"));
+    CHECK(has_one(out, "Tuesday", "09:00", "11:00", "Design Technology"));
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 14);
+    json_decref(out);
+}
+
+/* A time printed inside a cell after its subject ("Music 9:10 - 9:50
+ * Choir"): the time's words leave the cell, the words after it stay. */
+static void test_cell_time_keeps_words_after_it(void)
+{
+    json_t *words = json_array();
+    add_phrase(words, "Music 9:10 - 9:50 Choir", 100, 100);
+    json_t *in = words_page(words, 800, 400);
+    tt_page page;
+    if (loaded(in, &page)) {
+        int idx[8], n = page.nwords < 8 ? page.nwords : 8, start = -1, end = -1;
+        for (int k = 0; k < n; k++)
+            idx[k] = page.order[k];
+        CHECK_INT(tt_cell_time(&page, idx, &n, 9 * 60, &start, &end), 0);
+        CHECK_INT(start, 9 * 60 + 10);
+        CHECK_INT(end, 9 * 60 + 50);
+        CHECK_INT(n, 2);
+        if (n == 2) {
+            CHECK_STR(page.words[idx[0]].text, "Music");
+            CHECK_STR(page.words[idx[1]].text, "Choir");
+        }
+        tt_page_free(&page);
+    }
+    json_decref(in);
+}
+
+/* A cell's border read by OCR into a word ("[Form", "/2:05" after the
+ * rule, "Design|" before it, "CHTIME|Handwriting" across it): the rule
+ * runs down past the word, and the mark goes (the word across is parted).
+ * The same marks away from any rule, and a bracket the word closes, stay. */
+static void test_rule_read_into_a_word_is_trimmed(void)
+{
+    char path[] = "/tmp/yogi-tt-ruleXXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        SKIP("no temporary file");
+    close(fd);
+    /* rules at x 90, 390 and 690, 400 px tall; ink where the words are */
+    const int boxes[][4] = {{90, 20, 3, 400}, {390, 20, 3, 400}, {690, 20, 3, 400},
+                            {104, 100, 70, 20}, {404, 100, 60, 20}, {104, 300, 70, 20},
+                            {500, 300, 70, 20}, {320, 200, 70, 20}, {600, 200, 270, 20}};
+    CHECK(write_pgm(path, 1000, 500, boxes, 9));
+    json_t *words = json_array();
+    add_word(words, "[Form", 104, 100, 70, 20);
+    add_word(words, "/2:05", 404, 100, 60, 20);
+    add_word(words, "[Rm]", 104, 300, 70, 20);
+    add_word(words, "|Art", 500, 300, 70, 20);
+    add_word(words, "Design|", 320, 200, 70, 20);             /* its last glyph on the rule */
+    add_word(words, "CHTIME|Handwriting", 600, 200, 270, 20); /* "|" on the rule at 690 */
+    json_t *in = json_pack("{s:[{s:i, s:i, s:s, s:o}]}", "pages", "width", 1000, "height", 500,
+                           "image", path, "words", words);
+    tt_page page;
+    if (loaded(in, &page)) {
+        const char *want[] = {"Form", "2:05", "[Rm]", "|Art", "Design", "CHTIME", "Handwriting"};
+        CHECK_INT(page.nwords, 7);
+        for (int k = 0; k < 7; k++) {
+            bool found = false;
+            for (int i = 0; i < page.nwords; i++)
+                found |= strcmp(page.words[i].text, want[k]) == 0;
+            if (!found)
+                test_fail_(__FILE__, __LINE__, "no word \"%s\"", want[k]);
+        }
+        tt_page_free(&page);
+    }
+    json_decref(in);
+    unlink(path);
+}
+
+/* An unruled grid of start times, a double lesson printed centred on the
+ * edge between two columns: "Latin" reaches a quarter of its width over
+ * the edge, its room and class ("Rm 14   12X3", spaced apart on one row)
+ * sit either side. One entry over both bands with both codes. */
+static void test_double_centred_on_an_edge(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
+    static const char *const starts[] = {"9.00", "10.00", "11.00", "12.00"};
+    json_t *words = json_array();
+    for (int j = 0; j < 4; j++) /* centres 224, 530, 830, 1130 */
+        add_phrase(words, starts[j], 200 + 300 * j, 100);
+    for (int d = 0; d < 5; d++) {
+        int y = 200 + 100 * d;
+        add_phrase(words, days[d], 20, y);
+        if (d == 2) { /* centred at 390, just past the edge at 382 */
+            add_phrase(words, "Latin", 360, y);
+            add_phrase(words, "Rm 14", 310, y + 34);
+            add_phrase(words, "12X3", 420, y + 34);
+        } else {
+            add_phrase(words, "Art", 206, y);
+            add_phrase(words, "Music", 500, y);
+        }
+        add_phrase(words, "French", 800, y);
+        add_phrase(words, "PE", 1120, y);
+    }
+    json_t *out = run_words(words, 1400, 800);
+    if (!out)
+        return;
+    CHECK(has_one(out, "Wednesday", "09:00", "11:00", "Latin"));
+    CHECK(has_one(out, "Tuesday", "10:00", "11:00", "Music"));
+    json_t *e = json_array_get(json_object_get(out, "entries"), 0);
+    size_t i;
+    json_array_foreach(json_object_get(out, "entries"), i, e)
+        if (!strcmp(json_string_value(json_object_get(e, "subject")), "Latin")) {
+            CHECK_STR(json_string_value(json_object_get(e, "room")), "Rm 14");
+            CHECK_STR(json_string_value(json_object_get(e, "class")), "12X3");
+        }
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 19);
+    json_decref(out);
+}
+
+/* A lunch printed once across a borderless grid with days as columns,
+ * letter-spaced so that OCR reads it as two words far apart ("LUNCH"
+ * "BREAK", both in Wednesday's column): it is every day's, whole, not
+ * cut into cells one by one as two cells' text run together would be. */
+static void test_spaced_label_in_one_cell_is_not_crowded(void)
+{
+    if (!plugin())
+        SKIP("timetable.so not built");
+    json_t *words = cols_grid();
+    for (int d = 0; d < 5; d++) {
+        add_phrase(words, "Art", 250 + 200 * d, 200);
+        add_phrase(words, "Music", 250 + 200 * d, 400);
+    }
+    add_phrase(words, "LUNCH", 590, 300); /* 40 px apart, centres 620 and 720 */
+    add_phrase(words, "BREAK", 690, 300);
+    json_t *out = run_words(words, 1400, 700);
+    if (!out)
+        return;
+    for (int d = 0; d < 5; d++) {
+        static const char *const names[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+                                            "Friday"};
+        CHECK(has_one(out, names[d], "10:00", "11:00", "LUNCH BREAK"));
+    }
+    CHECK_INT((int)json_array_size(json_object_get(out, "entries")), 15);
+    json_decref(out);
+}
+
+/* A row's trailing codes with a room misread as letters ("Biology ....
+ * El 8B3", E1 read with l for 1, surely): kept out of the subject. A
+ * trailing word that is no code even so ("Biology .... Extra 8B3")
+ * stays in it. */
+static void test_trailing_misread_code_leaves_the_subject(void)
+{
+    const char *tails[2][2] = {{"El", "8B3"}, {"Extra", "8B3"}};
+    for (int k = 0; k < 2; k++) {
+        json_t *words = json_array();
+        add_word(words, "Biology", 100, 100, 84, 24);
+        add_word(words, tails[k][0], 400, 102, 12 * (int)strlen(tails[k][0]), 20);
+        add_word(words, tails[k][1], 460, 102, 36, 20);
+        json_t *in = words_page(words, 800, 300);
+        tt_page page;
+        if (loaded(in, &page)) {
+            int idx[3] = {page.order[0], page.order[1], page.order[2]};
+            tt_entry e;
+            memset(&e, 0, sizeof e);
+            tt_cell_fill(&page, idx, page.nwords < 3 ? page.nwords : 3, &e);
+            CHECK_STR(e.subject, k == 0 ? "Biology" : "Biology Extra 8B3");
+            if (k == 0)
+                CHECK_STR(e.klass, "8B3");
+            tt_page_free(&page);
+        }
+        json_decref(in);
+    }
+}
+
+/* A doubtful digit flush against a day name ("7" before "Tue", its T
+ * read twice by OCR's lone-glyph pass) is dropped, and the name is a day;
+ * a sure digit a word's space before a word ("1 Maths") stays, and so does
+ * a doubtful one over a word's end ("Rm 7": the room's number). */
+static void test_digit_echo_before_a_day_is_dropped(void)
+{
+    json_t *words = json_array();
+    json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", "7", "x",
+                                           100, "y", 100, "w", 12, "h", 24, "conf", 71.0));
+    add_word(words, "Tue.", 112, 100, 48, 24);
+    add_word(words, "1", 100, 200, 12, 24);
+    add_word(words, "Maths", 122, 200, 60, 24);
+    add_word(words, "Rm", 300, 100, 28, 24); /* a doubtful number over the end of "Rm" */
+    json_array_append_new(words, json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "text", "7", "x",
+                                           320, "y", 98, "w", 12, "h", 28, "conf", 55.0));
+    json_t *in = words_page(words, 800, 300);
+    tt_page page;
+    if (loaded(in, &page)) {
+        char a[64], b[64];
+        CHECK_INT(page.nlines, 3);
+        tt_line_text(&page, &page.lines[0], a, sizeof a);
+        tt_line_text(&page, &page.lines[1], b, sizeof b);
+        CHECK(strcmp(a, "Tue.") == 0 || strcmp(b, "Tue.") == 0);
+        CHECK(strcmp(a, "1 Maths") == 0 || strcmp(b, "1 Maths") == 0);
+        bool number = false;
+        for (int k = 0; k < page.nwords; k++)
+            number |= strcmp(page.words[k].text, "7") == 0;
+        CHECK(number);
+        tt_page_free(&page);
+    }
+    json_decref(in);
+}
+
+/* A cell whose only text is punctuation (a dash left beside a printed
+ * time) has no subject, so gives no entry. */
+static void test_punctuation_alone_is_no_subject(void)
+{
+    json_t *words = json_array();
+    add_word(words, "\xe2\x80\x93", 100, 100, 20, 24);
+    add_word(words, "Art", 300, 300, 36, 24);
+    json_t *in = words_page(words, 800, 400);
+    tt_page page;
+    if (loaded(in, &page)) {
+        for (int k = 0; k < page.nwords; k++) {
+            tt_entry e;
+            memset(&e, 0, sizeof e);
+            tt_cell_fill(&page, &k, 1, &e);
+            CHECK_STR(e.subject, strcmp(page.words[k].text, "Art") == 0 ? "Art" : "");
+        }
+        tt_page_free(&page);
+    }
+    json_decref(in);
+}
+
+/* Letters spaced out along a row read as words: "L U N C H   B R E A K"
+ * (a gap three times the letters') is "LUNCH BREAK"; letters spaced a
+ * little unevenly ("B R E A K", gaps 18 to 26) are one word; letters down
+ * a column join without spaces. */
+static void test_spaced_letters_keep_their_word_gap(void)
+{
+    const char *row = "LUNCHBREAK";
+    json_t *words = json_array();
+    int x = 100;
+    for (int k = 0; row[k]; k++) {
+        char one[2] = {row[k], '\0'};
+        add_word(words, one, x, 100, 16, 24);
+        x += 16 + (k == 4 ? 60 : 20);
+    }
+    static const int jitter[] = {18, 26, 21, 24};
+    x = 100;
+    for (int k = 0; k < 5; k++) {
+        char one[2] = {"BREAK"[k], '\0'};
+        add_word(words, one, x, 300, 16, 24);
+        x += 16 + (k < 4 ? jitter[k] : 0);
+    }
+    for (int k = 0; k < 3; k++) {
+        char one[2] = {"MON"[k], '\0'};
+        add_word(words, one, 600, 400 + 60 * k, 16, 24);
+    }
+    json_t *in = words_page(words, 800, 700);
+    tt_page page;
+    if (loaded(in, &page)) {
+        int idx[10];
+        char text[64];
+        for (int k = 0; k < 10; k++)
+            idx[k] = k;
+        tt_words_text(&page, idx, 10, text, sizeof text);
+        CHECK_STR(text, "LUNCH BREAK");
+        for (int k = 0; k < 5; k++)
+            idx[k] = 10 + k;
+        tt_words_text(&page, idx, 5, text, sizeof text);
+        CHECK_STR(text, "BREAK");
+        for (int k = 0; k < 3; k++)
+            idx[k] = 15 + k;
+        tt_words_text(&page, idx, 3, text, sizeof text);
+        CHECK_STR(text, "MON");
+        tt_page_free(&page);
+    }
+    json_decref(in);
 }
 
 static void drop_first_time(json_t *words)
@@ -2086,6 +2550,19 @@ int main(int argc, char **argv)
         TEST(test_lost_day_names_are_inferred),
         TEST(test_lost_time_header_lowers_confidence),
         TEST(test_rules_through_merges_lower_confidence),
+        TEST(test_corner_label_run_into_header),
+        TEST(test_letter_column_beside_a_cell),
+        TEST(test_smaller_type_beside_a_cell_is_apart),
+        TEST(test_cells_run_together_under_their_headers),
+        TEST(test_cell_time_keeps_words_after_it),
+        TEST(test_rule_read_into_a_word_is_trimmed),
+        TEST(test_double_centred_on_an_edge),
+        TEST(test_run_together_start_needs_a_written_end),
+        TEST(test_spaced_label_in_one_cell_is_not_crowded),
+        TEST(test_trailing_misread_code_leaves_the_subject),
+        TEST(test_digit_echo_before_a_day_is_dropped),
+        TEST(test_punctuation_alone_is_no_subject),
+        TEST(test_spaced_letters_keep_their_word_gap),
         TEST(test_bad_input),
         TEST(test_too_many_words),
         {0},
