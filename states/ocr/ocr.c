@@ -1139,6 +1139,7 @@ static json_t *read_page(ocr_state *st, const json_t *page, yogi_error *err)
         json_int_t number = json_integer_value(json_object_get(page, "page"));
         json_t *words = collect_words(st);
         st->t.TessBaseAPIClear(st->api);
+        pixDestroy(&first); /* not held through the passes after */
         read_dark_fills(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
         read_turned(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
         reread_doubtful(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
