@@ -1123,7 +1123,14 @@ static json_t *read_page(ocr_state *st, const json_t *page, yogi_error *err)
         return NULL;
     }
     json_int_t dpi = json_integer_value(json_object_get(page, "dpi"));
-    st->t.TessBaseAPISetImage2(st->api, pix);
+    /* preprocess may give the first pass its own copy ("ocr_path", same
+     * size: background-normalised on grainy scans); the passes after it and
+     * the boxes stay on the page. */
+    const char *own = json_string_value(json_object_get(page, "ocr_path"));
+    PIX *first = own ? pixRead(own) : NULL;
+    if (first && (pixGetWidth(first) != pixGetWidth(pix) || pixGetHeight(first) != pixGetHeight(pix)))
+        pixDestroy(&first);
+    st->t.TessBaseAPISetImage2(st->api, first ? first : pix);
     st->t.TessBaseAPISetSourceResolution(st->api, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
     json_t *out = NULL;
     if (st->t.TessBaseAPIRecognize(st->api, NULL) != 0) {
@@ -1132,6 +1139,7 @@ static json_t *read_page(ocr_state *st, const json_t *page, yogi_error *err)
         json_int_t number = json_integer_value(json_object_get(page, "page"));
         json_t *words = collect_words(st);
         st->t.TessBaseAPIClear(st->api);
+        pixDestroy(&first); /* not held through the passes after */
         read_dark_fills(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
         read_turned(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
         reread_doubtful(st, pix, words, dpi >= 70 && dpi <= 2400 ? (int)dpi : 300);
@@ -1140,6 +1148,7 @@ static json_t *read_page(ocr_state *st, const json_t *page, yogi_error *err)
                         path, "words", words);
     }
     st->t.TessBaseAPIClear(st->api); /* keeps the model, drops the page */
+    pixDestroy(&first);
     pixDestroy(&pix);
     return out;
 }

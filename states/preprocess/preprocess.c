@@ -4,7 +4,7 @@
  * Input {"path": "/abs/file", "classification": <classify's output>}; output
  *   {"pages": [{"page": n, "path": "/abs/page-n.tif", "width", "height",
  *               "dpi", "scale", "skew_degrees", "background_normalised",
- *               "perspective_px"}]}
+ *               "perspective_px", "ocr_path"?}]}
  * with the images under DATA_DIR/work/<execution_id>/ (the work directory of
  * the execution; a retry overwrites the same files).
  *
@@ -29,6 +29,8 @@
  *   6. scale, so that the median glyph height is preprocess.text_height px
  *      (default 30): tesseract's LSTM reads small text badly (100-dpi images
  *      are upscaled 2-3x) and spends time for nothing on huge text.
+ *   7. on grainy paper (a scan), a background-normalised copy for tesseract
+ *      alone ("ocr_path"; ocr_image() says why).
  * Binarisation is left to tesseract (its Otsu on a normalised background):
  * on the development set a Sauvola-binarised input lost a tenth of the times
  * (docs/pipeline.md has the figures).
@@ -77,6 +79,7 @@ typedef struct page_info {
     double glyph_height; /* median glyph height after scaling, px; 0 if unknown */
     double perspective_px; /* largest corner movement undoing perspective; 0 if none */
     bool normalised;
+    bool grainy;      /* paper_grainy: tesseract reads a normalised copy */
 } page_info;
 
 static int preprocess_init(const yogi_host *host, void **state, yogi_error *err)
@@ -341,6 +344,31 @@ static PIX *normalise_background(PIX *grey, page_info *info)
     return norm;
 }
 
+/* Paper grain: the share of neighbouring light pixels (both over 150, on
+ * every fourth row) that differ by GRAIN_STEP grey levels or more. Flat
+ * paper, rendered or resized, differs only at the edges of strokes (under
+ * 4 % on the development set); a phone photo's JPEG smoothing keeps it
+ * under 14 %; a scanner's noise makes it 23 % and more (most over 50 %). */
+#define GRAIN_STEP 3
+#define GRAINY_SHARE 0.2
+
+static bool paper_grainy(PIX *grey)
+{
+    int w = pixGetWidth(grey), h = pixGetHeight(grey), wpl = pixGetWpl(grey);
+    const l_uint32 *data = pixGetData(grey);
+    long steps = 0, pairs = 0;
+    for (int y = 0; y < h; y += 4) {
+        const l_uint32 *line = data + (size_t)y * wpl;
+        int prev = GET_DATA_BYTE(line, 0);
+        for (int x = 1; x < w; x++) {
+            int v = GET_DATA_BYTE(line, x);
+            if (v > 150 && prev > 150) pairs++, steps += abs(v - prev) >= GRAIN_STEP;
+            prev = v;
+        }
+    }
+    return pairs > 0 && (double)steps / pairs > GRAINY_SHARE;
+}
+
 /* Skew is measured on a binarised copy (leptonica's line-sum search) and
  * corrected by rotation when the measure is at least somewhat confident.
  * pixFindSkewAndDeskew's own bar (confidence 3) leaves phone photos of a few
@@ -384,6 +412,7 @@ static PIX *scale_for_ocr(const preprocess_state *st, PIX *grey, page_info *info
 static PIX *prepare(const preprocess_state *st, PIX *grey, page_info *info)
 {
     PIX *norm = st->normalise ? normalise_background(grey, info) : pixClone(grey);
+    info->grainy = st->normalise && !info->normalised && paper_grainy(grey);
     perspective persp;
     bool warp = perspective_find(norm, &persp);
     PIX *straight = warp ? pixClone(norm) : deskew(norm, info);
@@ -400,6 +429,21 @@ static PIX *prepare(const preprocess_state *st, PIX *grey, page_info *info)
     pixDestroy(&norm);
     pixDestroy(&straight);
     return ready;
+}
+
+/* The image tesseract's first pass reads, when it is not the page itself:
+ * on grainy paper (a scan) a global threshold turns the grain on light cell
+ * fills into speckle, and tesseract's layout then drops the text inside as
+ * noise (development scans lost whole columns of subjects). The background
+ * normalised, fills and paper both go white and the speckle with them. The
+ * page the structure is found on keeps its fills: an unruled grid is found
+ * from them. Pixels darker than 160 count as ink when the background is
+ * estimated, so that mid-grey coloured text is not taken for background
+ * and washed out. NULL when the page itself is the best input. */
+static PIX *ocr_image(PIX *ready, const page_info *info)
+{
+    if (!info->grainy || info->normalised) return NULL;
+    return pixBackgroundNorm(ready, NULL, NULL, 64, 64, 160, 40, 230, 2, 2);
 }
 
 /* The page's resolution as tesseract should assume it: body text of about
@@ -426,12 +470,25 @@ static json_t *write_page(const preprocess_state *st, PIX *pix, const char *dir,
         yogi_fail(err, "States.Runtime", "cannot write %s", path);
         return NULL;
     }
-    return json_pack("{s:i, s:s, s:i, s:i, s:i, s:f, s:f, s:b, s:f}", "page", info->number, "path",
-                     path, "width", pixGetWidth(pix), "height", pixGetHeight(pix), "dpi",
-                     effective_dpi(st, info), "scale", round(info->scale * 1000) / 1000,
-                     "skew_degrees", round(info->skew_degrees * 100) / 100,
-                     "background_normalised", info->normalised, "perspective_px",
-                     round(info->perspective_px * 10) / 10);
+    /* Without its own image (none needed, or none written) tesseract reads
+     * the page: a worse reading, not a failure. */
+    PIX *for_ocr = ocr_image(pix, info);
+    char ocr_path[4200] = "";
+    if (for_ocr) {
+        snprintf(ocr_path, sizeof ocr_path, "%s/page-%d-ocr.png", dir, info->number);
+        pixSetSpecial(for_ocr, 10 + 1);
+        if (pixWrite(ocr_path, for_ocr, IFF_PNG) != 0) ocr_path[0] = '\0';
+        pixDestroy(&for_ocr);
+    }
+    json_t *out = json_pack("{s:i, s:s, s:i, s:i, s:i, s:f, s:f, s:b, s:f}", "page",
+                            info->number, "path", path, "width", pixGetWidth(pix), "height",
+                            pixGetHeight(pix), "dpi", effective_dpi(st, info), "scale",
+                            round(info->scale * 1000) / 1000, "skew_degrees",
+                            round(info->skew_degrees * 100) / 100, "background_normalised",
+                            info->normalised, "perspective_px",
+                            round(info->perspective_px * 10) / 10);
+    if (out && ocr_path[0]) json_object_set_new(out, "ocr_path", json_string(ocr_path));
+    return out;
 }
 
 /* ---- invoke ------------------------------------------------------------- */

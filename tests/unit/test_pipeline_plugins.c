@@ -596,6 +596,87 @@ static void test_ocr_reads_text_on_scanned_fills(void)
     expect_ocr_words("fills.png", cells, 4);
 }
 
+/* A scanned list on grainy paper: rows alternately on a light grey fill
+ * (212 on paper 238; the fills a small share of the page, so the page
+ * itself is not normalised), text 70, and the scanner's grain, +-7 grey
+ * levels from a fixed generator, over all of it. */
+static const char *const grainy_rows[] = {"Chemistry", "Psychology", "Geography",
+                                          "Sociology", "Economics", "Literature"};
+
+static void write_grainy_scan_png(const char *name)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1400, 1600);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_source_rgb(cr, 238 / 255.0, 238 / 255.0, 238 / 255.0);
+    cairo_paint(cr);
+    cairo_select_font_face(cr, "DejaVu Serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 24);
+    for (int i = 0; i < 6; i++) {
+        double g = i % 2 ? 238 / 255.0 : 212 / 255.0;
+        cairo_set_source_rgb(cr, g, g, g);
+        cairo_rectangle(cr, 80, 100 + 50 * i, 1240, 50);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 70 / 255.0, 70 / 255.0, 70 / 255.0);
+        cairo_move_to(cr, 140, 134 + 50 * i);
+        cairo_show_text(cr, "8:45 - 9:40");
+        cairo_move_to(cr, 420, 134 + 50 * i);
+        cairo_show_text(cr, grainy_rows[i]);
+    }
+    cairo_destroy(cr);
+    cairo_surface_flush(s);
+    unsigned char *data = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    uint32_t seed = 12345;
+    for (int y = 0; y < 1600; y++) {
+        uint32_t *row = (uint32_t *)(data + (size_t)y * stride);
+        for (int x = 0; x < 1400; x++) {
+            seed = seed * 1664525u + 1013904223u;
+            int v = (int)(row[x] & 0xff) + (int)(seed >> 24) % 15 - 7;
+            v = v < 0 ? 0 : v > 255 ? 255 : v;
+            row[x] = (uint32_t)v << 16 | (uint32_t)v << 8 | (uint32_t)v;
+        }
+    }
+    cairo_surface_mark_dirty(s);
+    cairo_surface_write_to_png(s, name);
+    cairo_surface_destroy(s);
+}
+
+/* Grain on fills: tesseract gets a normalised copy of the page
+ * ("ocr_path") and reads every row; the page the structure is found on
+ * keeps its fills. A clean page gets no copy. */
+static void test_ocr_reads_rows_on_grainy_scan(void)
+{
+    write_grainy_scan_png("grainy.png");
+    yogi_error err;
+    json_t *out = preprocess("grainy.png", &err);
+    json_t *page = json_array_get(json_object_get(out, "pages"), 0);
+    const char *own = json_string_value(json_object_get(page, "ocr_path"));
+    CHECK(own && access(own, R_OK) == 0);
+    PIX *kept = pixRead(json_string_value(json_object_get(page, "path")));
+    double scale = json_number_value(json_object_get(page, "scale"));
+    l_uint32 fill = 255;
+    if (kept) { /* the first fill band's middle, left of its text */
+        BOX *b = boxCreate((l_int32)(90 * scale), (l_int32)(115 * scale), (l_int32)(20 * scale),
+                           (l_int32)(20 * scale));
+        PIX *part = b ? pixClipRectangle(kept, b, NULL) : NULL;
+        l_float32 mean = 255;
+        if (part) pixGetAverageMasked(part, NULL, 0, 0, 1, L_MEAN_ABSVAL, &mean);
+        fill = (l_uint32)mean;
+        pixDestroy(&part);
+        boxDestroy(&b);
+    }
+    CHECK(fill < 225);
+    pixDestroy(&kept);
+    json_decref(out);
+    expect_ocr_words("grainy.png", grainy_rows, 6);
+
+    write_text_png("clean.png");
+    out = preprocess("clean.png", &err);
+    page = json_array_get(json_object_get(out, "pages"), 0);
+    CHECK(page && !json_object_get(page, "ocr_path"));
+    json_decref(out);
+}
+
 /* Two dark header cells naming day groups in white ("M, Tu, W, Th" and
  * "F"), over rows of dark text on white. */
 static void write_day_group_header_png(const char *name)
@@ -1057,6 +1138,7 @@ int main(int argc, char **argv)
         TEST(test_preprocess_refuses_before_decoding),
         TEST(test_ocr_reads_words),
         TEST(test_ocr_reads_text_on_scanned_fills),
+        TEST(test_ocr_reads_rows_on_grainy_scan),
         TEST(test_ocr_reads_day_group_on_dark_header),
         TEST(test_ocr_reads_stacked_day_letters),
         TEST(test_pdftext_words_and_image),
