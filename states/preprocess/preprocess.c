@@ -475,9 +475,9 @@ static json_t *write_page(const preprocess_state *st, PIX *pix, const char *dir,
     PIX *for_ocr = ocr_image(pix, info);
     char ocr_path[4200] = "";
     if (for_ocr) {
-        snprintf(ocr_path, sizeof ocr_path, "%s/page-%d-ocr.png", dir, info->number);
+        snprintf(ocr_path, sizeof ocr_path, "%s/page-%d-ocr.tif", dir, info->number);
         pixSetSpecial(for_ocr, 10 + 1);
-        if (pixWrite(ocr_path, for_ocr, IFF_PNG) != 0) ocr_path[0] = '\0';
+        if (pixWrite(ocr_path, for_ocr, IFF_TIFF) != 0) ocr_path[0] = '\0';
         pixDestroy(&for_ocr);
     }
     json_t *out = json_pack("{s:i, s:s, s:i, s:i, s:i, s:f, s:f, s:b, s:f}", "page",
