@@ -156,6 +156,7 @@ out_fail:
 /* ---- second readings of doubtful numbers ---------------------------- */
 
 #define MAX_REREAD 40 /* doubtful words read again per page */
+#define SHORT_WORD_SURE 97.0 /* short words surer than this are not read again */
 /* A word of the WORDS FORMAT: its box and confidence. */
 typedef struct word_box {
     int x, y, w, h;
@@ -213,6 +214,23 @@ static void trim_rule_marks(char *s)
     memmove(s, s + a, n - a + 1);
 }
 
+/* One reading of a word's crop enlarged scale times, in the page
+ * segmentation mode already set; the reading's mean confidence, or -1. */
+static double read_scaled(ocr_state *st, PIX *crop, int dpi, int scale, char *out, size_t size)
+{
+    out[0] = '\0';
+    PIX *img = scale == 1 ? pixClone(crop) : pixScale(crop, (float)scale, (float)scale);
+    if (!img)
+        return -1.0;
+    st->t.TessBaseAPISetImage2(st->api, img);
+    st->t.TessBaseAPISetSourceResolution(st->api, dpi * scale);
+    double c = st->t.TessBaseAPIRecognize(st->api, NULL) == 0 ? read_line(st, out, size) : -1.0;
+    st->t.TessBaseAPIClear(st->api);
+    pixDestroy(&img);
+    trim_rule_marks(out);
+    return c;
+}
+
 /* One word's crop read as a single line at its own size and, when that
  * differs from the first pass, at twice: tesseract's reading of a tight
  * "11" changes with scale. The surer reading goes to best; returns
@@ -225,16 +243,7 @@ static bool read_twice(ocr_state *st, PIX *crop, int dpi, const char *text, char
     *best_conf = -1.0;
     best[0] = '\0';
     for (int scale = 1; scale <= 2; scale++) {
-        PIX *img = scale == 1 ? pixClone(crop) : pixScale(crop, 2.0, 2.0);
-        if (!img)
-            continue;
-        st->t.TessBaseAPISetImage2(st->api, img);
-        st->t.TessBaseAPISetSourceResolution(st->api, dpi * scale);
-        double c = st->t.TessBaseAPIRecognize(st->api, NULL) == 0
-                       ? read_line(st, again, sizeof again) : -1.0;
-        st->t.TessBaseAPIClear(st->api);
-        pixDestroy(&img);
-        trim_rule_marks(again);
+        double c = read_scaled(st, crop, dpi, scale, again, sizeof again);
         agreed = agreed && c >= 0 && strcmp(again, text) == 0;
         if (c > *best_conf && again[0] && !strchr(again, ' ') && strlen(again) < size) {
             *best_conf = c;
@@ -244,6 +253,40 @@ static bool read_twice(ocr_state *st, PIX *crop, int dpi, const char *text, char
             break; /* two readings agree: no need of a third */
     }
     return agreed;
+}
+
+/* A word of two or three letters ("PE", "RE", "DT"): one glyph misread
+ * makes another real subject, which no structural check can see, and
+ * tesseract's first pass is as sure of "RE" as of a right word (90 and
+ * more on a clean page). Read again alone, as one word at twice its size
+ * (read as a line at its own size, tesseract repeats its misread). */
+static bool short_word(const char *t)
+{
+    size_t n = strlen(t);
+    if (n < 2 || n > 3)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalpha((unsigned char)t[i]))
+            return false;
+    return true;
+}
+
+/* A short word read again as one word at twice its size: whether that
+ * reading's letters agree (the crop takes in a neighbour's stroke, read as
+ * a quote or a full stop, which is no disagreement); its letters and
+ * confidence into best. */
+static bool read_short_word(ocr_state *st, PIX *crop, int dpi, const char *text, char *best,
+                            size_t size, double *best_conf)
+{
+    st->t.TessBaseAPISetPageSegMode(st->api, PSM_SINGLE_WORD);
+    *best_conf = read_scaled(st, crop, dpi, 2, best, size);
+    st->t.TessBaseAPISetPageSegMode(st->api, PSM_SINGLE_LINE);
+    size_t n = 0;
+    for (const char *c = best; *c; c++)
+        if (isalnum((unsigned char)*c))
+            best[n++] = *c;
+    best[n] = '\0';
+    return *best_conf >= 0 && strcmp(best, text) == 0;
 }
 
 /* A digit, then ':' or '.', then a digit: a clock, perhaps misread. */
@@ -257,7 +300,8 @@ static bool clock_like(const char *t)
 }
 
 /* Times and numbers the first pass doubts ("1:20-1:35" at 0 for
- * "11:20-11:35") are read again alone, a little wider than their box
+ * "11:20-11:35") and words of two or three letters not read for certain
+ * (short_word) are read again alone, a little wider than their box
  * (which may cut a digit off); a reading surer by ten points wins. Each
  * such word records "reread" and whether the readings "agreed", for the
  * timetable's confidence. */
@@ -271,7 +315,9 @@ static void reread_doubtful(ocr_state *st, PIX *pix, json_t *words, int dpi)
     json_array_foreach(words, i, w) {
         const char *text = json_string_value(json_object_get(w, "text"));
         double conf = json_real_value(json_object_get(w, "conf"));
-        if (!gray || done >= MAX_REREAD || conf >= 60.0 || !text || !clock_like(text))
+        bool time_doubt = text && conf < 60.0 && clock_like(text);
+        bool short_doubt = text && conf < SHORT_WORD_SURE && short_word(text);
+        if (!gray || done >= MAX_REREAD || !(time_doubt || short_doubt))
             continue;
         word_box b0 = box_of(w);
         int x = b0.x, y = b0.y, ww = b0.w, wh = b0.h;
@@ -286,7 +332,8 @@ static void reread_doubtful(ocr_state *st, PIX *pix, json_t *words, int dpi)
         done++;
         char best[96];
         double best_conf;
-        bool agreed = read_twice(st, crop, dpi, text, best, sizeof best, &best_conf);
+        bool agreed = time_doubt ? read_twice(st, crop, dpi, text, best, sizeof best, &best_conf)
+                                 : read_short_word(st, crop, dpi, text, best, sizeof best, &best_conf);
         pixDestroy(&crop);
         json_object_set_new(w, "reread", json_true());
         json_object_set_new(w, "agreed", json_boolean(agreed));
