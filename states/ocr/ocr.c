@@ -272,9 +272,11 @@ static bool short_word(const char *t)
 }
 
 /* A short word read again as one word at twice its size: whether that
- * reading's letters agree (the crop takes in a neighbour's stroke, read as
- * a quote or a full stop, which is no disagreement); its letters and
- * confidence into best. */
+ * reading's letters agree; its letters and confidence into best. Only
+ * another word of as many letters disagrees ("PE" and "RE": one glyph
+ * read two ways); a reading longer or shorter has taken in a neighbour's
+ * stroke or lost a letter to the crop's edge, which says nothing of the
+ * word. */
 static bool read_short_word(ocr_state *st, PIX *crop, int dpi, const char *text, char *best,
                             size_t size, double *best_conf)
 {
@@ -286,7 +288,7 @@ static bool read_short_word(ocr_state *st, PIX *crop, int dpi, const char *text,
         if (isalnum((unsigned char)*c))
             best[n++] = *c;
     best[n] = '\0';
-    return *best_conf >= 0 && strcmp(best, text) == 0;
+    return *best_conf < 0 || strlen(best) != strlen(text) || strcmp(best, text) == 0;
 }
 
 /* A digit, then ':' or '.', then a digit: a clock, perhaps misread. */
