@@ -1239,6 +1239,9 @@ static bool write_ruled_image(const char *path, int width, int height, int x0, i
     return ok;
 }
 
+/* The day headers of the hand-built test grids. */
+static const char *const weekday_heads[] = {"MON", "TUE", "WED", "THU", "FRI"};
+
 /* Day headings underlined, one of them doubtful (a photo's slant brings
  * the underline into its box, and OCR gives it confidence 12): text
  * touching a rule at its edge is kept, so Wednesday keeps its block. A
@@ -1290,13 +1293,12 @@ static void test_underlined_doubtful_heading_is_kept(void)
  * 9:00 - 10:00 ... down the left at y 200, 300, 400: its words. */
 static json_t *cols_grid(void)
 {
-    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
     static const char *const ranges[] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
     json_t *words = json_array();
     for (int j = 0; j < 3; j++)
         add_phrase(words, ranges[j], 20, 200 + 100 * j);
     for (int d = 0; d < 5; d++)
-        add_phrase(words, days[d], 250 + 200 * d, 100);
+        add_phrase(words, weekday_heads[d], 250 + 200 * d, 100);
     return words;
 }
 
@@ -1367,7 +1369,6 @@ static void test_close_header_ranges_are_separate(void)
         SKIP("timetable.so not built");
     static const char *const ranges[] = {"8:30 AM - 9:20 AM", "9:20 AM - 10:05 AM",
                                          "10:05 AM - 11:00 AM", "11:00 AM - 11:50 AM"};
-    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
     static const char *const subjects[] = {"Maths", "English", "Art", "Music"};
     json_t *words = json_array();
     int x = 150, at[4];
@@ -1377,7 +1378,7 @@ static void test_close_header_ranges_are_separate(void)
         x += 12 * (int)strlen(ranges[j]) + 16 - 10; /* the phrase's width, then a gap of 16 */
     }
     for (int d = 0; d < 5; d++) {
-        add_phrase(words, days[d], 20, 200 + 80 * d);
+        add_phrase(words, weekday_heads[d], 20, 200 + 80 * d);
         for (int j = 0; j < 4; j++)
             add_phrase(words, subjects[(j + d) % 4], at[j] + 40, 200 + 80 * d);
     }
@@ -1667,12 +1668,11 @@ static void test_corner_label_run_into_header(void)
 {
     if (!plugin())
         SKIP("timetable.so not built");
-    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
     static const char *const subjects[] = {"Maths", "Art", "Music"};
     json_t *words = NULL, *input = spaced_grid(&words, "ocr");
     add_phrase(words, "Day 9:00 - 10:00 10:00 - 11:00 11:00 - 12:00", 20, 100);
     for (int d = 0; d < 5; d++) {
-        add_phrase(words, days[d], 20, 200 + 80 * d);
+        add_phrase(words, weekday_heads[d], 20, 200 + 80 * d);
         for (int j = 0; j < 3; j++) /* under each range's first clock */
             add_phrase(words, subjects[(j + d) % 3], 90 + 180 * j, 200 + 80 * d);
     }
@@ -1705,7 +1705,6 @@ static void letter_column_phrases(json_t *input)
 
 static void test_letter_column_beside_a_cell(void)
 {
-    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
     static const char *const ranges[] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
     static const char *const subjects[] = {"Maths", "Art", "Music"};
     json_t *words = NULL, *input = spaced_grid(&words, "ocr");
@@ -1713,7 +1712,7 @@ static void test_letter_column_beside_a_cell(void)
         add_phrase(words, ranges[j], 200 + 200 * j, 100);
     for (int d = 0; d < 5; d++) {
         for (int k = 0; k < 3; k++) { /* 14 px letters 18 px apart, ending 21 px before */
-            char one[2] = {days[d][k], '\0'};
+            char one[2] = {weekday_heads[d][k], '\0'};
             add_word(words, one, 165, 200 + 80 * d + 18 * k, 14, 14);
         }
         for (int j = 0; j < 3; j++)
@@ -1777,7 +1776,6 @@ static void test_cells_run_together_under_their_headers(void)
 {
     if (!plugin())
         SKIP("timetable.so not built");
-    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
     static const char *const ranges[] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
     json_t *words = NULL, *input = spaced_grid(&words, "ocr");
     /* 140, 152, 152 px wide at 200, 348, 508: centres 270, 424, 584 */
@@ -1785,7 +1783,7 @@ static void test_cells_run_together_under_their_headers(void)
         add_phrase(words, ranges[j], 200 + 160 * j - (j == 1 ? 12 : 0), 100);
     for (int d = 0; d < 5; d++) {
         int y = 200 + 80 * d;
-        add_phrase(words, days[d], 20, y);
+        add_phrase(words, weekday_heads[d], 20, y);
         if (d == 1) { /* "Design" ends 5 px before the edge at 344, "Technology" starts 5 after */
             add_phrase(words, "Design Technology", 267, y);
         } else { /* each 130 px wide, centred under its header: 24 px apart */
@@ -1880,14 +1878,13 @@ static void test_double_centred_on_an_edge(void)
 {
     if (!plugin())
         SKIP("timetable.so not built");
-    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI"};
     static const char *const starts[] = {"9.00", "10.00", "11.00", "12.00"};
     json_t *words = json_array();
     for (int j = 0; j < 4; j++) /* centres 224, 530, 830, 1130 */
         add_phrase(words, starts[j], 200 + 300 * j, 100);
     for (int d = 0; d < 5; d++) {
         int y = 200 + 100 * d;
-        add_phrase(words, days[d], 20, y);
+        add_phrase(words, weekday_heads[d], 20, y);
         if (d == 2) { /* centred at 390, just past the edge at 382 */
             add_phrase(words, "Latin", 360, y);
             add_phrase(words, "Rm 14", 310, y + 34);
